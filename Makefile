@@ -1,0 +1,55 @@
+# make demo   -- create .venv, install allyshore, write the demo report
+# make test   -- install dev tools (and Chromium where missing), run ruff, mypy and pytest
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+OUT    ?= out
+
+.PHONY: demo test lint typecheck pytest install dev chromium bench clean contracts
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+
+dev: $(VENV)/.installed-dev
+
+demo: install
+	$(BIN)/allyshore demo --out $(OUT)
+
+# Debian's Chromium for the report and browser tests; installed only where missing.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+lint: dev
+	$(BIN)/ruff check src tests benchmarks scripts
+
+typecheck: dev
+	$(BIN)/mypy
+
+pytest: dev chromium
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+contracts: install
+	$(BIN)/allyshore demo --out $(OUT) >/dev/null
+	$(BIN)/python ../shared/checks/contracts.py
+
+bench: dev
+	$(BIN)/python benchmarks/bench_rollup.py
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache

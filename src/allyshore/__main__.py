@@ -1,0 +1,3 @@
+from allyshore.cli import main
+
+main()

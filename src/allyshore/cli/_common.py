@@ -1,0 +1,73 @@
+"""What every command shares: the consoles, JSON output, progress, and loading a network."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from allyshore.model.network import Network
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+JSON_HELP = "Print the result as JSON on standard output."
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else value
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def emit_json(payload: Any) -> None:
+    """Write JSON (NaN and infinities as null) to standard output, bypassing Rich markup."""
+    print(json.dumps(_clean(payload), indent=2, ensure_ascii=False, default=str))
+
+
+def load(path: Path) -> Network:
+    """Load a network file, or a sample by name (``sample:infusion-pump`` or a bare sample name)."""
+    from allyshore.io import load_network
+
+    text = str(path)
+    if not path.exists():
+        from allyshore.samples import sample_names
+
+        name = text.removeprefix("sample:")
+        if text.startswith("sample:") or name in sample_names():
+            from allyshore.samples import load_sample
+
+            return load_sample(name)
+    return load_network(path)
+
+
+@contextmanager
+def progress(description: str, total: int | None, enabled: bool = True) -> Iterator[Any]:
+    """A progress bar on standard error (silent when ``enabled`` is false or output is JSON)."""
+    bar = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=not enabled,
+    )
+    with bar:
+        task = bar.add_task(description, total=total)
+
+        def advance(step: int = 1) -> None:
+            bar.advance(task, step)
+
+        yield advance

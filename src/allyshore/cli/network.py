@@ -1,0 +1,68 @@
+"""Commands on network files: validate, convert, template."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from allyshore.cli import app
+from allyshore.cli._common import JSON_HELP, console, emit_json, err_console
+from allyshore.io import load_network, validate_path, write_network
+from allyshore.io.workbook import write_template
+
+
+@app.command()
+def validate(
+    path: Annotated[Path, typer.Argument(help="Network: a folder of CSV files, an .xlsx workbook or a .json file.")],
+    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+) -> int:
+    """Check a network and report every problem with file, row, column and a hint."""
+    problems = validate_path(path)
+    errors = [p for p in problems if p.severity == "error"]
+    if as_json:
+        emit_json({"valid": not errors, "problems": [p.to_dict() for p in problems]})
+        return 1 if errors else 0
+    if not problems:
+        console.print(f"{path}: valid network.")
+        return 0
+    table = Table(title=f"{path}: {len(errors)} error(s), {len(problems) - len(errors)} warning(s)", show_lines=False)
+    for column in ("", "where", "row", "column", "problem", "hint"):
+        table.add_column(column, overflow="fold")
+    for p in problems:
+        table.add_row(
+            "ERROR" if p.severity == "error" else "warn",
+            p.source or p.table,
+            "" if p.row is None else str(p.row),
+            p.column or "",
+            p.message,
+            p.hint or "",
+        )
+    (err_console if errors else console).print(table)
+    return 1 if errors else 0
+
+
+@app.command()
+def convert(
+    source: Annotated[Path, typer.Argument(help="Network to read (CSV folder, .xlsx or .json).")],
+    target: Annotated[
+        Path, typer.Argument(help="Where to write it; the format follows the suffix (.json, .xlsx, else a CSV folder).")
+    ],
+) -> None:
+    """Convert a network between the CSV-folder, XLSX and JSON formats, losslessly."""
+    network = load_network(source)
+    write_network(network, target)
+    console.print(f"Wrote {target}")
+
+
+@app.command()
+def template(
+    target: Annotated[Path, typer.Argument(help="The .xlsx file to write.")],
+) -> None:
+    """Write an empty network workbook with headers, a notes row and drop-down lists."""
+    if target.suffix.lower() != ".xlsx":
+        raise typer.BadParameter("the template is an .xlsx workbook", param_hint="TARGET")
+    write_template(target)
+    console.print(f"Wrote {target}")

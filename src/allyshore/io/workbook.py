@@ -1,0 +1,89 @@
+"""The Excel workbook form of a network: one sheet per table, a notes row, data validation.
+
+Row 1 holds the column names, row 2 a note per column (starting with ``#``, so
+readers skip it), data from row 3. Enumerated columns get a drop-down list.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from allyshore.io.readers import NOTE_PREFIX
+from allyshore.model.network import Network
+from allyshore.model.schema import TABLES
+
+_HEADER = Font(bold=True, color="FFFFFF")
+_HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
+_REQUIRED_FILL = PatternFill("solid", fgColor="9C2A00")
+_NOTE = Font(italic=True, color="555555")
+_ROWS_VALIDATED = 5000
+
+
+def write_workbook(network: Network | None, path: Path) -> None:
+    """Write ``network`` (or, for ``None``, an empty template) as an XLSX workbook."""
+    book = Workbook()
+    book.remove(book.worksheets[0])
+    for table in TABLES.values():
+        sheet = book.create_sheet(table.name)
+        frame = network.tables[table.name] if network is not None else None
+        names = list(table.column_names)
+        if frame is not None:
+            names += [c for c in frame.columns if c not in names]
+        for col, name in enumerate(names, start=1):
+            spec = table.column(name) if name in table.column_names else None
+            cell = sheet.cell(row=1, column=col, value=name)
+            cell.font = _HEADER
+            cell.fill = _REQUIRED_FILL if spec is not None and spec.required else _HEADER_FILL
+            doc = spec.doc if spec is not None else "user column"
+            note = f"{NOTE_PREFIX} {'required. ' if spec is not None and spec.required else ''}{doc}"
+            cell.comment = Comment(doc, "allyshore")
+            note_cell = sheet.cell(row=2, column=col, value=note)
+            note_cell.font = _NOTE
+            note_cell.alignment = Alignment(wrap_text=True, vertical="top")
+            sheet.column_dimensions[get_column_letter(col)].width = max(12, min(40, len(name) + 6))
+            if spec is not None and spec.choices:
+                letter = get_column_letter(col)
+                validation = DataValidation(
+                    type="list",
+                    formula1='"' + ",".join(spec.choices) + '"',
+                    allow_blank=True,
+                    showErrorMessage=True,
+                    errorTitle=name,
+                    error=f"{name} must be one of: {', '.join(spec.choices)}",
+                )
+                validation.add(f"{letter}3:{letter}{_ROWS_VALIDATED}")
+                sheet.add_data_validation(validation)
+            elif spec is not None and spec.type == "float":
+                letter = get_column_letter(col)
+                validation = DataValidation(
+                    type="decimal",
+                    operator="greaterThanOrEqual",
+                    formula1="0" if (spec.non_negative or spec.positive) else "-1e308",
+                    allow_blank=True,
+                    showErrorMessage=True,
+                    errorTitle=name,
+                    error=f"{name} must be a number ({spec.doc})",
+                )
+                validation.add(f"{letter}3:{letter}{_ROWS_VALIDATED}")
+                sheet.add_data_validation(validation)
+        sheet.freeze_panes = "A3"
+        if frame is not None:
+            for row in frame.select(names).iter_rows():
+                sheet.append(list(row))
+    book.save(path)
+
+
+def write_template(path: str | Path) -> Path:
+    """Write an empty network workbook with headers, notes and drop-down lists."""
+    from allyshore.io.writers import atomic_path
+
+    target = Path(path)
+    with atomic_path(target) as tmp:
+        write_workbook(None, tmp)
+    return target

@@ -1,0 +1,325 @@
+"""Semantic checks of a typed network: ids, references, BOM cycles, shares, HS codes, reachability.
+
+:func:`check_network` returns every problem found (errors and warnings), each
+located by table, row (as the user sees it) and column, with a hint.
+"""
+
+from __future__ import annotations
+
+import re
+
+import networkx as nx
+import numpy as np
+import polars as pl
+
+from allyshore.errors import Problem
+from allyshore.model.network import Network
+
+HS_PATTERN = re.compile(r"^\d{6,10}$")
+_SHARE_TOLERANCE = 1e-6
+
+KEYS: dict[str, tuple[str, ...]] = {
+    "sites": ("site_id",),
+    "items": ("item_id",),
+    "bom": ("parent_id", "child_id"),
+    "supply": ("site_id", "item_id"),
+    "flows": ("from_site", "to_site", "item_id"),
+    "demand": ("site_id", "item_id"),
+}
+
+REFERENCES: tuple[tuple[str, str, str], ...] = (
+    ("bom", "parent_id", "items"),
+    ("bom", "child_id", "items"),
+    ("supply", "site_id", "sites"),
+    ("supply", "item_id", "items"),
+    ("flows", "from_site", "sites"),
+    ("flows", "to_site", "sites"),
+    ("flows", "item_id", "items"),
+    ("demand", "site_id", "sites"),
+    ("demand", "item_id", "items"),
+)
+
+
+def _problem(
+    network: Network, table: str, index: int, column: str | None, message: str, hint: str, severity: str = "error"
+) -> Problem:
+    return Problem(
+        table,
+        message,
+        row=network.row_of(table, index),
+        column=column,
+        hint=hint,
+        source=network.source_of(table),
+        severity=severity,
+    )
+
+
+def _duplicates(network: Network) -> list[Problem]:
+    out: list[Problem] = []
+    for table, key in KEYS.items():
+        frame = network.tables[table].select(key).with_row_index("i")
+        dup = frame.filter(pl.len().over(key) > 1).filter(pl.col("i") != pl.col("i").min().over(key))
+        for row in dup.iter_rows(named=True):
+            first = frame.filter(pl.all_horizontal([pl.col(k) == row[k] for k in key])).get_column("i")[0]
+            value = "/".join(str(row[k]) for k in key)
+            out.append(
+                _problem(
+                    network,
+                    table,
+                    row["i"],
+                    key[-1],
+                    f"duplicate {'+'.join(key)} '{value}'",
+                    f"already given on row {network.row_of(table, first)}; merge the two rows",
+                )
+            )
+    return out
+
+
+def _references(network: Network) -> list[Problem]:
+    out: list[Problem] = []
+    for table, column, target in REFERENCES:
+        known = network.tables[target].get_column(KEYS[target][0]).drop_nulls()
+        frame = network.tables[table].select(column).with_row_index("i")
+        bad = frame.filter(pl.col(column).is_not_null() & ~pl.col(column).is_in(known.implode()))
+        for i, value in bad.iter_rows():
+            out.append(
+                _problem(
+                    network,
+                    table,
+                    i,
+                    column,
+                    f"unknown {target[:-1]} '{value}'",
+                    f"add '{value}' to {target} or correct the id",
+                )
+            )
+    return out
+
+
+def _bom_cycles(network: Network) -> list[Problem]:
+    bom = network.bom.drop_nulls(["parent_id", "child_id"])
+    graph = nx.DiGraph()
+    graph.add_edges_from(bom.select("parent_id", "child_id").iter_rows())
+    out: list[Problem] = []
+    for component in nx.strongly_connected_components(graph):
+        if len(component) == 1:
+            node = next(iter(component))
+            if not graph.has_edge(node, node):
+                continue
+            cycle = [node, node]
+        else:
+            sub = graph.subgraph(component)
+            edges = nx.find_cycle(sub)
+            cycle = [u for u, _ in edges] + [edges[0][0]]
+        first = (
+            bom.with_row_index("i")
+            .filter((pl.col("parent_id") == cycle[0]) & (pl.col("child_id") == cycle[1]))
+            .get_column("i")
+        )
+        index = int(first[0]) if first.len() else 0
+        out.append(
+            _problem(
+                network,
+                "bom",
+                index,
+                "child_id",
+                "BOM cycle: " + " -> ".join(cycle),
+                "an item cannot contain itself; remove one BOM row of the cycle",
+            )
+        )
+    return out
+
+
+def _hs_codes(network: Network) -> list[Problem]:
+    frame = network.items.select("hs_code").with_row_index("i").drop_nulls("hs_code")
+    out: list[Problem] = []
+    for i, code in frame.iter_rows():
+        digits = re.sub(r"[.\s]", "", code)
+        if not HS_PATTERN.match(digits):
+            out.append(
+                _problem(
+                    network,
+                    "items",
+                    i,
+                    "hs_code",
+                    f"malformed HS code '{code}'",
+                    "write 6 to 10 digits, dots allowed, e.g. 9018.90 or 8708.99.81",
+                )
+            )
+    return out
+
+
+def _shares(network: Network) -> list[Problem]:
+    flows = network.flows.with_row_index("i").filter(pl.col("status") != "candidate")
+    sums = (
+        flows.group_by("to_site", "item_id")
+        .agg(pl.col("share").sum().alias("total"), pl.col("i").min().alias("first"))
+        .filter(pl.col("total") > 1 + _SHARE_TOLERANCE)
+    )
+    out: list[Problem] = []
+    for row in sums.sort("first").iter_rows(named=True):
+        out.append(
+            _problem(
+                network,
+                "flows",
+                row["first"],
+                "share",
+                f"shares of active flows of '{row['item_id']}' into '{row['to_site']}' sum to {row['total']:.4g} (> 1)",
+                "shares are fractions of the receiving site's need; make them sum to 1",
+            )
+        )
+    return out
+
+
+def _flow_sources(network: Network) -> list[Problem]:
+    """A flow must leave a node: the shipping site makes or stocks the item."""
+    nodes = network.supply.select(pl.col("site_id").alias("from_site"), "item_id")
+    frame = network.flows.with_row_index("i").drop_nulls(["from_site", "item_id"])
+    missing = frame.join(nodes, on=["from_site", "item_id"], how="anti").sort("i")
+    known_sites = set(network.sites.get_column("site_id").to_list())
+    known_items = set(network.items.get_column("item_id").to_list())
+    out: list[Problem] = []
+    for row in missing.iter_rows(named=True):
+        if row["from_site"] not in known_sites or row["item_id"] not in known_items:
+            continue  # already reported as an unknown id
+        out.append(
+            _problem(
+                network,
+                "flows",
+                row["i"],
+                "from_site",
+                f"site '{row['from_site']}' ships '{row['item_id']}' but has no supply row for it",
+                f"add a supply row (site_id={row['from_site']}, item_id={row['item_id']})",
+            )
+        )
+    return out
+
+
+def _demand_places(network: Network) -> list[Problem]:
+    """Demand sits on a node that sells the item, or on a customer site receiving it."""
+    demand = network.demand.with_row_index("i").drop_nulls(["site_id", "item_id"])
+    nodes = network.supply.select("site_id", "item_id")
+    inbound = network.flows.select(pl.col("to_site").alias("site_id"), "item_id").unique()
+    orphan = demand.join(nodes, on=["site_id", "item_id"], how="anti").join(
+        inbound, on=["site_id", "item_id"], how="anti"
+    )
+    known_sites = set(network.sites.get_column("site_id").to_list())
+    out: list[Problem] = []
+    for row in orphan.sort("i").iter_rows(named=True):
+        if row["site_id"] not in known_sites:
+            continue
+        out.append(
+            _problem(
+                network,
+                "demand",
+                row["i"],
+                "item_id",
+                f"'{row['item_id']}' is demanded at '{row['site_id']}', which neither makes nor receives it",
+                "add a supply row for it at that site or a flow of it into that site",
+            )
+        )
+    return out
+
+
+def _graph_checks(network: Network) -> list[Problem]:
+    """Flow cycles and demand that no source can reach, on the compiled node graph."""
+    from allyshore.model.graph import compile_network, longest_path_from
+
+    graph = compile_network(network)
+    out: list[Problem] = []
+    try:
+        longest_path_from(graph.consumption_matrix(), graph.n_nodes)
+    except ValueError:
+        digraph = nx.DiGraph()
+        mask = graph.edge_active
+        digraph.add_edges_from(zip(graph.edge_consumer[mask].tolist(), graph.edge_supplier[mask].tolist(), strict=True))
+        cycle = nx.find_cycle(digraph)
+        labels = [graph.node_label(u) for u, _ in cycle] + [graph.node_label(cycle[0][0])]
+        return [
+            Problem(
+                "flows",
+                "flow cycle: " + " <- ".join(labels),
+                source=network.source_of("flows"),
+                hint="goods cannot flow in a circle; remove one of these flows or mark it candidate",
+            )
+        ]
+    # Unfed requirements: a make node's child with no active inbound source.
+    bom = network.bom
+    node_frame = pl.DataFrame(
+        {
+            "node": list(range(graph.n_nodes)),
+            "site_id": [graph.site_ids[s] for s in graph.node_site.tolist()],
+            "item_id": [graph.item_ids[i] for i in graph.node_item.tolist()],
+            "active": graph.node_active.tolist(),
+        }
+    )
+    fed = pl.DataFrame(
+        {
+            "node": graph.edge_consumer[graph.edge_active].tolist(),
+            "child": [graph.item_ids[i] for i in graph.edge_item[graph.edge_active].tolist()],
+        },
+        schema={"node": pl.Int64, "child": pl.String},
+    ).unique()
+    needs = (
+        node_frame.filter(pl.col("active") & (pl.Series(graph.node_kind.tolist()) == 0))
+        .join(bom, left_on="item_id", right_on="parent_id")
+        .select("node", "site_id", "item_id", pl.col("child_id").alias("child"))
+    )
+    unfed = needs.join(fed, on=["node", "child"], how="anti")
+    # Which nodes can reach a source: a node is starved when some requirement is unfed.
+    starved = set(unfed.get_column("node").to_list())
+    consumers_with_inputs = set(graph.edge_consumer[graph.edge_active].tolist())
+    for node in range(graph.n_nodes):
+        if graph.node_kind[node] == 3 and node not in consumers_with_inputs:
+            starved.add(node)
+    if starved:
+        # propagate up: a consumer of a starved node is starved
+        matrix = graph.consumption_matrix()
+        mark = np.zeros(graph.n_nodes, dtype=bool)
+        mark[list(starved)] = True
+        while True:
+            upstream = (matrix @ mark.astype(np.float64)) > 0
+            grown = mark | upstream
+            if grown.sum() == mark.sum():
+                break
+            mark = grown
+        demand_nodes = graph.demand_node
+        for i, node in enumerate(demand_nodes.tolist()):
+            if node >= 0 and mark[node]:
+                site, item = graph.site_ids[graph.node_site[node]], graph.item_ids[graph.node_item[node]]
+                gaps = unfed.filter(pl.col("node") == node)
+                detail = ""
+                if gaps.height:
+                    detail = f"; no active source of {', '.join(gaps.get_column('child').to_list())} at {site}"
+                out.append(
+                    _problem(
+                        network,
+                        "demand",
+                        i,
+                        "item_id",
+                        f"'{item}' demanded at '{site}' cannot be reached from any source{detail}",
+                        "add an active flow (or a supply row at the site) for every BOM child down to a raw source",
+                    )
+                )
+    for row in unfed.sort("node").iter_rows(named=True):
+        out.append(
+            Problem(
+                "bom",
+                f"no active source of '{row['child']}' for '{row['item_id']}' made at '{row['site_id']}'",
+                column="child_id",
+                source=network.source_of("flows"),
+                severity="warning",
+                hint=f"add an active flow of {row['child']} into {row['site_id']}",
+            )
+        )
+    return out
+
+
+def check_network(network: Network, deep: bool = True) -> list[Problem]:
+    """Every semantic problem of a typed network; ``deep`` adds the graph checks (cycles, reachability)."""
+    problems = _duplicates(network) + _references(network) + _hs_codes(network) + _shares(network)
+    problems += _bom_cycles(network)
+    if not any(p.severity == "error" for p in problems):
+        problems += _flow_sources(network) + _demand_places(network)
+    if deep and not any(p.severity == "error" for p in problems):
+        problems += _graph_checks(network)
+    return problems

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from allyshore import Network, ValidationError, load_network, write_network
+from allyshore.cli import main
+from allyshore.io import validate_path
+
+
+def run_cli(*args: str) -> int:
+    with pytest.raises(SystemExit) as exit_info:
+        main(list(args))
+    code = exit_info.value.code
+    return int(code) if code is not None else 0
+
+
+def test_loads_and_normalises_countries(tiny_document: dict[str, Any]) -> None:
+    tiny_document["sites"][0]["country"] = "Mexico"
+    tiny_document["sites"][1]["country"] = "CHN"
+    network = Network.from_dict(tiny_document)
+    assert network.sites["country"].to_list() == ["MX", "CN", "US", "US"]
+    assert network.supply["status"].to_list() == ["active", "active", "candidate"]
+
+
+def test_every_problem_is_reported_with_location(tiny_path: Path, tiny_document: dict[str, Any]) -> None:
+    doc = tiny_document
+    doc["flows"].append({"from_site": "NOPE", "to_site": "PL", "item_id": "K"})
+    doc["bom"].append({"parent_id": "G", "child_id": "K2", "quantity": -1})
+    doc["sites"][1]["country"] = "Atlantis"
+    doc["items"][0]["hs_code"] = "90.1"
+    tiny_path.write_text(json.dumps(doc))
+    problems = [p for p in validate_path(tiny_path) if p.severity == "error"]
+    text = "\n".join(str(p) for p in problems)
+    assert "unknown site 'NOPE'" in text and "flows" in text
+    assert "unknown item 'K2'" in text
+    assert "-1 must be greater than 0" in text
+    assert "unknown country 'Atlantis'" in text
+    assert "malformed HS code '90.1'" in text
+    nope = next(p for p in problems if "NOPE" in p.message)
+    assert (nope.row, nope.column) == (4, "from_site")
+
+
+def test_bom_cycle_is_printed(tiny_document: dict[str, Any]) -> None:
+    tiny_document["bom"].append({"parent_id": "K", "child_id": "G", "quantity": 1})
+    with pytest.raises(ValidationError) as info:
+        Network.from_dict(tiny_document)
+    assert any("BOM cycle: " in p.message and "G" in p.message and "K" in p.message for p in info.value.problems)
+
+
+def test_shares_above_one_are_an_error(tiny_document: dict[str, Any]) -> None:
+    tiny_document["flows"][1]["status"] = "active"
+    tiny_document["flows"][1]["share"] = 0.5
+    with pytest.raises(ValidationError, match=r"sum to 1\.5"):
+        Network.from_dict(tiny_document)
+
+
+def test_unreachable_demand_is_an_error(tiny_document: dict[str, Any]) -> None:
+    tiny_document["flows"][0]["status"] = "candidate"
+    with pytest.raises(ValidationError, match="cannot be reached from any source"):
+        Network.from_dict(tiny_document)
+
+
+@pytest.mark.parametrize("target", ["net.json", "net.xlsx", "netcsv"])
+def test_round_trip_formats(tmp_path: Path, tiny_path: Path, target: str) -> None:
+    network = load_network(tiny_path)
+    out = write_network(network, tmp_path / target)
+    again = load_network(out)
+    for name, frame in network.tables.items():
+        assert again.tables[name].equals(frame), name
+
+
+def test_cli_validate_exit_codes(
+    tiny_path: Path, tiny_document: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli("validate", str(tiny_path)) == 0
+    tiny_document["flows"].append({"from_site": "NOPE", "to_site": "PL", "item_id": "K"})
+    tiny_path.write_text(json.dumps(tiny_document))
+    assert run_cli("validate", str(tiny_path)) == 1
+    captured = capsys.readouterr()
+    assert "NOPE" in captured.err and "Traceback" not in captured.err
+    assert run_cli("validate") == 2
+
+
+def test_cli_missing_file_is_one_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli("convert", str(tmp_path / "none.json"), str(tmp_path / "x.json")) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Error: ") and "no such file" in err
