@@ -11,11 +11,38 @@
 ['MX']
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 from allyshore.errors import AllyshoreError, InputError, NotFoundError, Problem, ValidationError
 from allyshore.io import load_network, write_network
 from allyshore.model import Network
 
 __version__ = "0.1.0"
+
+# Public functions of the capability modules, imported on first use so that
+# `import allyshore` stays fast: name -> module that defines it.
+_LAZY: dict[str, str] = {
+    "load_sample": "allyshore.samples",
+    "sample_names": "allyshore.samples",
+    "generate_network": "allyshore.generate",
+    "exposure": "allyshore.exposure_map",
+    "assess_countries": "allyshore.trust",
+    "load_policy": "allyshore.trust",
+    "write_report": "allyshore.report",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'allyshore' has no attribute '{name}'")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AllyshoreError",
@@ -27,4 +54,5 @@ __all__ = [
     "__version__",
     "load_network",
     "write_network",
+    *_LAZY,
 ]

@@ -27,8 +27,12 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    # Each module adds its commands to `app` on import.
-    from allyshore.cli import network as _network  # noqa: F401
+    """Import every command module of this package; each adds its commands to ``app``."""
+    import importlib
+    import pkgutil
+
+    for module in sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")):
+        importlib.import_module(f"{__name__}.{module}")
 
 
 def report_error(error: AllyshoreError) -> None:
