@@ -164,11 +164,11 @@ def _read_xlsx(path: Path, problems: list[Problem]) -> dict[str, RawTable]:
                         continue
                     header = [(c or "").strip() for c in cells]
                     continue
-                if not any(c is not None and c.strip() for c in cells):
+                filled = [c.strip() for c in cells if c is not None and c.strip()]
+                if not filled:
                     continue
-                first = next((c for c in cells if c is not None and c.strip()), "")
-                if first.startswith(NOTE_PREFIX):
-                    continue
+                if not records and not rows and all(c.startswith(NOTE_PREFIX) for c in filled):
+                    continue  # the notes row under the header (see allyshore.io.workbook)
                 records.append(cells)
                 rows.append(number)
             header = header or []

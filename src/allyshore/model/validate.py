@@ -226,6 +226,8 @@ def _graph_checks(network: Network) -> list[Problem]:
 
     graph = compile_network(network)
     out: list[Problem] = []
+    if graph.n_nodes == 0:
+        return out
     try:
         longest_path_from(graph.consumption_matrix(), graph.n_nodes)
     except ValueError:
@@ -260,7 +262,7 @@ def _graph_checks(network: Network) -> list[Problem]:
         schema={"node": pl.Int64, "child": pl.String},
     ).unique()
     needs = (
-        node_frame.filter(pl.col("active") & (pl.Series(graph.node_kind.tolist()) == 0))
+        node_frame.filter(pl.col("active") & (pl.Series(graph.node_kind.tolist(), dtype=pl.Int64) == 0))
         .join(bom, left_on="item_id", right_on="parent_id")
         .select("node", "site_id", "item_id", pl.col("child_id").alias("child"))
     )

@@ -1,0 +1,146 @@
+"""Lossless conversion between the three network formats (property tests) and the Excel template."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from allyshore import Network, load_network, write_network
+from allyshore.io import validate_path
+from allyshore.io.workbook import write_template
+from allyshore.model.schema import MODES, SITE_KINDS, TABLES
+
+COUNTRIES = ["MX", "US", "CA", "CN", "DE", "JP", "VN", "KR", "TW", "IN"]
+text = (
+    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=12)
+    .map(str.strip)
+    .filter(lambda s: bool(s) and not s.startswith("#"))
+)
+
+
+# Excel keeps 15 significant digits (openpyxl writes 16): user numbers with up to 15 significant digits round-trip exactly.
+def decimal_floats(low: float, high: float) -> st.SearchStrategy[float]:
+    return st.floats(low, high, allow_nan=False, allow_infinity=False).map(lambda x: float(f"{x:.15g}"))
+
+
+money = st.one_of(st.none(), decimal_floats(0, 1e7))
+
+
+@st.composite
+def networks(draw: Any) -> dict[str, Any]:
+    n_sites = draw(st.integers(1, 5))
+    n_items = draw(st.integers(1, 5))
+    sites = [
+        {
+            "site_id": f"S{i}",
+            "name": draw(st.one_of(st.none(), text)),
+            "country": draw(st.sampled_from(COUNTRIES)),
+            "kind": draw(st.sampled_from(SITE_KINDS)),
+            "lat": draw(st.one_of(st.none(), decimal_floats(-90, 90))),
+            "capacity_per_week": draw(money),
+            "certifications": draw(st.one_of(st.none(), st.just("ISO 13485;IATF 16949"), text)),
+        }
+        for i in range(n_sites)
+    ]
+    items = [
+        {
+            "item_id": f"I{j}",
+            "name": draw(st.one_of(st.none(), text)),
+            "hs_code": draw(st.sampled_from([None, "9018.90", "850760"])),
+            "unit_cost": draw(money),
+        }
+        for j in range(n_items)
+    ]
+    bom = [
+        {"parent_id": f"I{p}", "child_id": f"I{c}", "quantity": draw(decimal_floats(0.001, 1000))}
+        for p in range(n_items)
+        for c in range(p)
+        if draw(st.booleans())
+    ]
+    pairs = sorted(
+        draw(st.sets(st.tuples(st.integers(0, n_sites - 1), st.integers(0, n_items - 1)), min_size=1, max_size=8))
+    )
+    supply = [
+        {
+            "site_id": f"S{s}",
+            "item_id": f"I{i}",
+            "unit_price": draw(money),
+            "inventory": draw(money),
+            "status": draw(st.sampled_from(["active", "candidate"])),
+        }
+        for s, i in pairs
+    ]
+    flows = []
+    for s, i in pairs:
+        for target in range(s + 1, n_sites):
+            if draw(st.booleans()):
+                flows.append(
+                    {
+                        "from_site": f"S{s}",
+                        "to_site": f"S{target}",
+                        "item_id": f"I{i}",
+                        "mode": draw(st.sampled_from([None, *MODES])),
+                        "transit_days": draw(money),
+                        "crossing": draw(st.one_of(st.none(), text)),
+                        "status": "candidate",
+                    }
+                )
+    return {"sites": sites, "items": items, "bom": bom, "supply": supply, "flows": flows, "demand": []}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(document=networks(), target=st.sampled_from(["n.json", "n.xlsx", "ncsv"]))
+def test_round_trip_is_lossless(document: dict[str, Any], target: str) -> None:
+    network = Network.from_dict(document)
+    with tempfile.TemporaryDirectory() as tmp:
+        first = write_network(network, Path(tmp) / target)
+        again = load_network(first)
+        for name in TABLES:
+            assert again.tables[name].equals(network.tables[name]), (name, again.tables[name], network.tables[name])
+        # and on through the other two formats
+        for other in ("m.json", "m.xlsx", "mcsv"):
+            third = load_network(write_network(again, Path(tmp) / other))
+            for name in TABLES:
+                assert third.tables[name].equals(network.tables[name]), (other, name)
+
+
+def test_extra_columns_survive(tmp_path: Path, tiny_document: dict[str, Any]) -> None:
+    tiny_document["supply"][0]["supplier_certifies_origin"] = "yes"
+    network = Network.from_dict(tiny_document)
+    for target in ("x.json", "x.xlsx", "xcsv"):
+        again = load_network(write_network(network, tmp_path / target))
+        assert again.supply["supplier_certifies_origin"].to_list() == ["yes", None, None]
+
+
+def test_template_has_every_table_and_validation(tmp_path: Path) -> None:
+    path = write_template(tmp_path / "template.xlsx")
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == list(TABLES)
+    flows = book["flows"]
+    header = [c.value for c in flows[1]]
+    assert header == list(TABLES["flows"].column_names)
+    assert all(str(c.value).startswith("#") for c in flows[2])
+    formulas = {dv.formula1 for dv in flows.data_validations.dataValidation}
+    assert '"ocean,truck,rail,air,parcel"' in formulas
+    assert '"active,candidate"' in formulas
+    # an empty template is a valid, empty network once filled rows are absent
+    assert [p for p in validate_path(path) if p.severity == "error"] == []
+
+
+def test_filled_template_reads_back(tmp_path: Path, tiny_document: dict[str, Any]) -> None:
+    path = write_template(tmp_path / "t.xlsx")
+    book = openpyxl.load_workbook(path)
+    for name, records in tiny_document.items():
+        sheet = book[name]
+        header = [c.value for c in sheet[1]]
+        for record in records:
+            sheet.append([record.get(h) for h in header])
+    book.save(path)
+    network = load_network(path)
+    assert network.summary() == {k: len(v) for k, v in tiny_document.items()}
+    assert network.row_of("flows", 0) == 3  # header row 1, notes row 2
