@@ -89,3 +89,57 @@ def test_cli_missing_file_is_one_clear_error(tmp_path: Path, capsys: pytest.Capt
     assert run_cli("convert", str(tmp_path / "none.json"), str(tmp_path / "x.json")) == 1
     err = capsys.readouterr().err
     assert err.startswith("Error: ") and "no such file" in err
+
+
+def test_duplicate_ids_name_the_first_row(tiny_document: dict[str, Any]) -> None:
+    tiny_document["sites"].append({"site_id": "S1", "country": "JP", "kind": "supplier"})
+    with pytest.raises(ValidationError) as info:
+        Network.from_dict(tiny_document)
+    dup = next(p for p in info.value.problems if "duplicate" in p.message)
+    assert dup.row == 5
+    assert "row 2" in (dup.hint or "")
+
+
+def test_flow_cycle_is_an_error(tiny_document: dict[str, Any]) -> None:
+    # a warehouse that ships K back to the supplier that ships K to it
+    tiny_document["sites"].append({"site_id": "W", "country": "US", "kind": "warehouse"})
+    tiny_document["supply"].append({"site_id": "W", "item_id": "K"})
+    tiny_document["flows"] += [
+        {"from_site": "S1", "to_site": "W", "item_id": "K"},
+        {"from_site": "W", "to_site": "S1", "item_id": "K"},
+    ]
+    with pytest.raises(ValidationError, match="flow cycle"):
+        Network.from_dict(tiny_document)
+
+
+def test_wrong_types_are_located_in_csv(tmp_path: Path, tiny_document: dict[str, Any]) -> None:
+    network = Network.from_dict(tiny_document)
+    folder = write_network(network, tmp_path / "net")
+    text = (folder / "supply.csv").read_text().splitlines()
+    text[2] = text[2].replace("18.0", "eighteen")
+    (folder / "supply.csv").write_text("\n".join(text) + "\n")
+    problems = validate_path(folder)
+    bad = next(p for p in problems if "eighteen" in p.message)
+    assert (bad.source, bad.row, bad.column) == ("supply.csv", 3, "unit_price")
+    assert "is not a number" in bad.message
+
+
+def test_json_errors_do_not_half_load(tmp_path: Path) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text('{"sites": [ {"site_id": "A",, } ]}')
+    assert run_cli("validate", str(path)) == 1
+
+
+def test_writing_is_atomic(tmp_path: Path, tiny_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    network = load_network(tiny_path)
+    target = tmp_path / "out.json"
+    target.write_text("previous")
+
+    def boom(*_: object, **__: object) -> str:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("allyshore.io.writers.json.dumps", boom)
+    with pytest.raises(RuntimeError):
+        write_network(network, target)
+    assert target.read_text() == "previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["net.json", "out.json"]
