@@ -1,0 +1,73 @@
+"""Number formats of the report (Jinja2 filters and plain functions).
+
+>>> percent(0.4567), percent(0.0004), percent(None)
+('45.7%', '<0.1%', '–')
+>>> usd(1234.5), usd(0.456), usd(2_500_000)
+('$1,234.50', '$0.46', '$2.50M')
+>>> number(1234567), number(3.25)
+('1,234,567', '3.25')
+>>> tier_label("non_aligned")
+'Non-aligned'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+DASH = "–"
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and (math.isnan(value) or math.isinf(value)))
+
+
+def percent(value: float | None, digits: int = 1) -> str:
+    """A fraction as a percentage; tiny non-zero shares show as ``<0.1%``."""
+    if _missing(value):
+        return DASH
+    assert value is not None
+    scaled = value * 100
+    floor = 10.0**-digits
+    if 0 < abs(scaled) < floor:
+        return f"<{floor:.{digits}f}%"
+    return f"{scaled:.{digits}f}%"
+
+
+def usd(value: float | None) -> str:
+    """US dollars: cents below a million, then millions or billions."""
+    if _missing(value):
+        return DASH
+    assert value is not None
+    sign = "-" if value < 0 else ""
+    magnitude = abs(value)
+    if magnitude >= 1e9:
+        return f"{sign}${magnitude / 1e9:,.2f}B"
+    if magnitude >= 1e6:
+        return f"{sign}${magnitude / 1e6:,.2f}M"
+    return f"{sign}${magnitude:,.2f}"
+
+
+def number(value: float | None, digits: int = 2) -> str:
+    """A count or quantity with thousands separators; integers without decimals."""
+    if _missing(value):
+        return DASH
+    assert value is not None
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.{digits}f}".rstrip("0").rstrip(".")
+
+
+def tier_label(tier: str) -> str:
+    """A trust tier as people read it: ``usmca`` -> ``USMCA``, ``non_aligned`` -> ``Non-aligned``."""
+    special = {"usmca": "USMCA"}
+    return special.get(tier, tier.replace("_", "-").capitalize())
+
+
+FILTERS: dict[str, Callable[..., str]] = {
+    "percent": percent,
+    "usd": usd,
+    "number": number,
+    "tier_label": tier_label,
+}

@@ -1,0 +1,50 @@
+"""The data-quality section: validation warnings of the network and the findings of the analyses.
+
+Each finding is located (file or table, row, column) and carries a hint, as
+:class:`allyshore.errors.Problem` does everywhere in allyshore.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allyshore.errors import Problem
+from allyshore.report.sections import Figure, ReportContext, Section
+
+_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def network_problems(context: ReportContext) -> list[Problem]:
+    """Validation problems of the network (a loaded network has no errors; warnings remain)."""
+    from allyshore.model.validate import check_network
+
+    problems: list[Problem] = context.analysis("validation", lambda: check_network(context.network))
+    return problems
+
+
+def analysis_findings(context: ReportContext) -> list[Problem]:
+    """Findings the exposure map reports about the data it rolled up (missing prices, clipped margins, ...)."""
+    findings = getattr(context.exposure, "findings", ())
+    return [f for f in findings if isinstance(f, Problem)]
+
+
+def build(context: ReportContext) -> Section:
+    rows: list[dict[str, Any]] = []
+    for origin, problems in (("validation", network_problems(context)), ("exposure", analysis_findings(context))):
+        for problem in problems:
+            rows.append({"origin": origin, "problem": problem})
+    rows.sort(key=lambda r: (_ORDER.get(r["problem"].severity, 3), r["origin"]))
+    warnings = sum(1 for r in rows if r["problem"].severity in ("error", "warning"))
+    figures = (
+        Figure("Findings", str(len(rows)), tone="warn" if warnings else "good"),
+        Figure("From validation", str(sum(1 for r in rows if r["origin"] == "validation"))),
+        Figure("From the exposure roll-up", str(sum(1 for r in rows if r["origin"] == "exposure"))),
+    )
+    return Section(
+        id="quality",
+        title="Data quality",
+        lead="What the checks found in the network data: each finding names the table, row and column "
+        "and how to fix it. Figures above rest on the data as given.",
+        html=context.render("quality.html.j2", rows=rows),
+        figures=figures,
+    )

@@ -1,0 +1,135 @@
+"""The HTML report: the section registry, atomic writing, and the demo report in headless Chromium."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from markupsafe import Markup
+
+from allyshore import Network
+from allyshore.errors import InputError, NotFoundError
+from allyshore.report import MARKER, ReportContext, Section, build_report, render_report, write_report
+from allyshore.report.sections import BUILDERS, Figure, build_sections, resolve_builder
+
+CALLS: list[str] = []
+
+
+def build_first(context: ReportContext) -> Section:
+    CALLS.append("first")
+    return Section(
+        id="first",
+        title="First <section>",
+        html=Markup("<p id='first-body'>one</p>"),
+        figures=(Figure("Widgets", "42", headline=True),),
+    )
+
+
+def build_nothing(context: ReportContext) -> None:
+    CALLS.append("nothing")
+    return None
+
+
+def build_unavailable(context: ReportContext) -> Section:
+    raise NotFoundError("no origin data for item 'G'")
+
+
+def build_broken(context: ReportContext) -> Section:
+    raise RuntimeError("a bug in a section")
+
+
+def build_plain(context: ReportContext) -> Section:
+    return Section(id="plain", title="Plain", html="<script>alert(1)</script>")  # type: ignore[arg-type]
+
+
+HERE = __name__
+
+
+@pytest.fixture
+def tiny(tiny_document: dict[str, object]) -> Network:
+    return Network.from_dict(tiny_document, name="tiny")
+
+
+def test_registry_names_importable_builders() -> None:
+    assert BUILDERS, "the registry is empty"
+    assert len(set(BUILDERS)) == len(BUILDERS)
+    for dotted in BUILDERS:
+        assert callable(resolve_builder(dotted)), dotted
+
+
+def test_resolve_builder_rejects_bad_names() -> None:
+    with pytest.raises(InputError, match=r"package\.module:function"):
+        resolve_builder("allyshore.report.quality")
+    with pytest.raises(InputError, match="has no function 'nope'"):
+        resolve_builder("allyshore.report.quality:nope")
+
+
+def test_sections_follow_registry_order_and_skip_none(tiny: Network) -> None:
+    CALLS.clear()
+    steps: list[int] = []
+    context = ReportContext(network=tiny)
+    sections = build_sections(
+        context,
+        [f"{HERE}:build_nothing", f"{HERE}:build_first", f"{HERE}:build_unavailable"],
+        advance=lambda: steps.append(1),
+    )
+    assert CALLS == ["nothing", "first"]
+    assert len(steps) == 3
+    assert [s.id for s in sections] == ["first", "test_report-unavailable"]
+    assert "no origin data for item" in str(sections[1].html)
+
+
+def test_a_bug_in_a_builder_propagates(tiny: Network) -> None:
+    with pytest.raises(RuntimeError, match="a bug"):
+        build_sections(ReportContext(network=tiny), [f"{HERE}:build_broken"])
+
+
+def test_duplicate_section_ids_are_refused(tiny: Network) -> None:
+    with pytest.raises(ValueError, match="share the id 'first'"):
+        build_sections(ReportContext(network=tiny), [f"{HERE}:build_first", f"{HERE}:build_first"])
+
+
+def test_context_caches_analyses(tiny: Network) -> None:
+    context = ReportContext(network=tiny)
+    runs: list[int] = []
+    assert context.analysis("x", lambda: runs.append(1) or 7) == 7
+    assert context.analysis("x", lambda: runs.append(1) or 8) == 7
+    assert runs == [1]
+
+
+def test_page_escapes_titles_and_plain_html(tiny: Network) -> None:
+    report = build_report(tiny, builders=[f"{HERE}:build_first", f"{HERE}:build_plain"])
+    html = render_report(report)
+    assert "First &lt;section&gt;" in html
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<p id='first-body'>one</p>" in html
+    assert 'href="#section-first"' in html
+    assert "Widgets" in html  # the headline figure
+
+
+def test_write_report_is_atomic(tiny: Network, tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    index = write_report(tiny, out, builders=[f"{HERE}:build_first"])
+    assert index == out / "index.html"
+    first = index.read_text()
+    assert (out / MARKER).exists()
+    # A failing build leaves the earlier report untouched and no temporary folder behind.
+    with pytest.raises(RuntimeError):
+        write_report(tiny, out, builders=[f"{HERE}:build_first", f"{HERE}:build_broken"])
+    assert index.read_text() == first
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
+    # A successful build replaces it whole.
+    write_report(tiny, out, builders=[f"{HERE}:build_plain"])
+    assert "Plain" in index.read_text()
+    assert "first-body" not in index.read_text()
+
+
+def test_write_report_refuses_a_folder_of_other_files(tiny: Network, tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(InputError, match="not empty and holds no earlier report"):
+        write_report(tiny, tmp_path, builders=[f"{HERE}:build_first"])
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert write_report(tiny, empty, builders=[f"{HERE}:build_first"]).exists()
