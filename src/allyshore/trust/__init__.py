@@ -1,0 +1,51 @@
+"""Country trust: tiers by ordered rules over official lists, and a transparent 0-100 score.
+
+>>> from allyshore.trust import TIERS, assess_countries
+>>> TIERS
+('domestic', 'usmca', 'ally', 'aligned', 'non_aligned', 'adversary')
+>>> assess_countries().tier_of("Canada")
+'usmca'
+"""
+
+from __future__ import annotations
+
+from allyshore.trust.assess import (
+    RULES,
+    TIER_COLORS,
+    TIERS,
+    Component,
+    CountryTrust,
+    InputValue,
+    ListMatch,
+    TrustTable,
+    assess_countries,
+)
+from allyshore.trust.policy import (
+    COMPONENTS,
+    CountryList,
+    TrustPolicy,
+    default_policy_text,
+    load_policy,
+    policy_from_dict,
+)
+from allyshore.trust.reference import CountryTable, country_table
+
+__all__ = [
+    "COMPONENTS",
+    "RULES",
+    "TIERS",
+    "TIER_COLORS",
+    "Component",
+    "CountryList",
+    "CountryTable",
+    "CountryTrust",
+    "InputValue",
+    "ListMatch",
+    "TrustPolicy",
+    "TrustTable",
+    "assess_countries",
+    "country_table",
+    "default_policy_text",
+    "load_policy",
+    "policy_from_dict",
+]

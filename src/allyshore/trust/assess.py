@@ -1,0 +1,665 @@
+"""Country trust tiers and the 0-100 trust score under a policy.
+
+Tiers, most to least trusted, by ordered rules (first match wins):
+
+1. ``domestic``: the policy's home country (and territories whose parent is home);
+2. ``adversary``: on an adversary list (overrides every later rule);
+3. ``usmca``: on a USMCA-partner list;
+4. ``ally``: on an FTA or treaty-ally list;
+5. ``aligned``: trust score at or above the policy's threshold;
+6. ``non_aligned``: everything else.
+
+The score is ``100 * sum_k w_k x_ck / sum_{k available} w_k`` with each component
+``x`` in [0, 1] (1 = most trusted); see docs/trust.md.
+
+>>> table = assess_countries()
+>>> table.tier_of("MX"), table.tier_of("Germany"), table.tier_of("CN"), table.tier_of("HK")
+('usmca', 'ally', 'adversary', 'adversary')
+>>> table.tier_of("US")
+'domestic'
+>>> table.explain("US").components[0].x  # UN alignment of the home country with itself
+1.0
+>>> table.tier_of("ZZ")
+'non_aligned'
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from allyshore.countries import country_name, resolve_country
+from allyshore.errors import NotFoundError, PolicyError
+from allyshore.trust.policy import COMPONENTS, TrustPolicy, load_policy
+from allyshore.trust.reference import CountryTable, country_table
+
+#: The tiers, most to least trusted.
+TIERS: tuple[str, ...] = ("domestic", "usmca", "ally", "aligned", "non_aligned", "adversary")
+
+#: A colour per tier for reports and maps (colour-blind-safe blues/greens to orange/red).
+TIER_COLORS: dict[str, str] = {
+    "domestic": "#1f4e79",
+    "usmca": "#2c7fb8",
+    "ally": "#41ab5d",
+    "aligned": "#a1d99b",
+    "non_aligned": "#fdae61",
+    "adversary": "#d7301f",
+}
+
+RULES: dict[int, str] = {
+    1: "home country",
+    2: "on an adversary list",
+    3: "on a USMCA-partner list",
+    4: "on an ally list (FTA or treaty)",
+    5: "score at or above the aligned threshold",
+    6: "no rule above matched",
+}
+
+COMPONENT_LABELS = {
+    "un_alignment": "UN General Assembly alignment with the home country",
+    "freedom_house": "Freedom House total score",
+    "democracy_distance": "Closeness to the home country's Freedom House score",
+    "treaty": "Treaty ally of the home country",
+    "fta": "Free-trade-agreement partner of the home country",
+}
+
+
+@dataclass(frozen=True)
+class InputValue:
+    """One input behind a score component, with its source and year."""
+
+    name: str
+    value: Any
+    source: str
+    year: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "value": self.value, "source": self.source, "year": self.year}
+
+
+@dataclass(frozen=True)
+class Component:
+    """One component of the score: its inputs, normalised value x in [0, 1], weight and w·x."""
+
+    key: str
+    weight: float
+    x: float | None
+    inputs: tuple[InputValue, ...] = ()
+    note: str | None = None
+
+    @property
+    def label(self) -> str:
+        return COMPONENT_LABELS[self.key]
+
+    @property
+    def available(self) -> bool:
+        return self.x is not None
+
+    @property
+    def weighted(self) -> float | None:
+        return None if self.x is None else self.weight * self.x
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "component": self.key,
+            "label": self.label,
+            "weight": self.weight,
+            "x": self.x,
+            "weighted": self.weighted,
+            "inputs": [i.to_dict() for i in self.inputs],
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class ListMatch:
+    """The list that decided a tier, with its source and as-of date."""
+
+    list_id: str
+    title: str
+    source: str
+    as_of: str
+    via_parent: str | None = None
+    member_note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "list": self.list_id,
+            "title": self.title,
+            "source": self.source,
+            "as_of": self.as_of,
+            "via_parent": self.via_parent,
+            "member_note": self.member_note,
+        }
+
+
+@dataclass(frozen=True)
+class CountryTrust:
+    """The tier and score of one country, with everything needed to rebuild them by hand."""
+
+    alpha2: str
+    name: str
+    region: str | None
+    tier: str
+    rule: int
+    matched_list: ListMatch | None
+    lists: tuple[str, ...]
+    score: float | None
+    incomplete: bool
+    weight_share: float
+    components: tuple[Component, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def reason(self) -> str:
+        text = f"rule {self.rule}: {RULES[self.rule]}"
+        if self.matched_list is not None:
+            text += f" ({self.matched_list.list_id}, as of {self.matched_list.as_of})"
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "alpha2": self.alpha2,
+            "name": self.name,
+            "region": self.region,
+            "tier": self.tier,
+            "rule": self.rule,
+            "reason": self.reason,
+            "matched_list": None if self.matched_list is None else self.matched_list.to_dict(),
+            "lists": list(self.lists),
+            "score": self.score,
+            "incomplete": self.incomplete,
+            "weight_share": self.weight_share,
+            "components": [c.to_dict() for c in self.components],
+            "notes": list(self.notes),
+        }
+
+    def text(self) -> str:
+        """A plain-text explanation: tier and rule, then every input, x, w·x and the total."""
+        lines = [f"{self.name} ({self.alpha2}): tier {self.tier}, {self.reason}"]
+        if self.matched_list is not None:
+            lines.append(f"  list: {self.matched_list.title}; {self.matched_list.source}")
+        used = [c for c in self.components if c.weight > 0]
+        denominator = sum(c.weight for c in used if c.available)
+        for c in self.components:
+            if c.weight == 0 and not c.available:
+                continue
+            x = "n/a" if c.x is None else f"{c.x:.4f}"
+            wx = "n/a" if c.weighted is None else f"{c.weighted:.4f}"
+            lines.append(f"  {c.key}: w={c.weight:g} x={x} w*x={wx}")
+            sources: list[str] = []
+            for i in c.inputs:
+                lines.append(f"    {i.name} = {i.value} ({i.year})")
+                if i.source not in sources:
+                    sources.append(i.source)
+            lines += [f"    source: {s}" for s in sources]
+            if c.note:
+                lines.append(f"    note: {c.note}")
+        if self.score is None:
+            lines.append(f"  score: none (only {self.weight_share:.0%} of the weight has data)")
+        else:
+            total = sum(c.weighted or 0.0 for c in used)
+            lines.append(
+                f"  score = 100 * {total:.4f} / {denominator:g} = {self.score:.1f}"
+                + (f" (incomplete: {self.weight_share:.0%} of the weight has data)" if self.incomplete else "")
+            )
+        lines += [f"  note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+@dataclass(frozen=True)
+class TrustTable:
+    """Tiers and scores of every country under one policy (frozen).
+
+    ``selection`` is the countries asked for (all by default); lookups work for every country.
+    """
+
+    policy: TrustPolicy
+    countries: tuple[CountryTrust, ...]
+    selection: tuple[str, ...]
+    un_sessions: tuple[int, int] | None
+    _index: dict[str, CountryTrust] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_index", {c.alpha2: c for c in self.countries})
+
+    def __len__(self) -> int:
+        return len(self.selection)
+
+    def __iter__(self) -> Any:
+        return iter(self.selected)
+
+    @property
+    def selected(self) -> tuple[CountryTrust, ...]:
+        return tuple(self._index[code] for code in self.selection)
+
+    def explain(self, country: str) -> CountryTrust:
+        """Everything behind one country's tier and score; ``str()`` of it reads as a worked sum.
+
+        Unknown codes get a ``non_aligned`` entry with a note.
+        """
+        code = resolve_country(country)
+        if code is not None and code in self._index:
+            return self._index[code]
+        return CountryTrust(
+            alpha2=str(country),
+            name=str(country),
+            region=None,
+            tier="non_aligned",
+            rule=6,
+            matched_list=None,
+            lists=(),
+            score=None,
+            incomplete=True,
+            weight_share=0.0,
+            components=(),
+            notes=(f"'{country}' is not a known country code or name: treated as non_aligned",),
+        )
+
+    def tier_of(self, country: str) -> str:
+        """Tier of a country (alpha-2, alpha-3 or English name); unknown codes are ``non_aligned``."""
+        return self.explain(country).tier
+
+    def score_of(self, country: str) -> float | None:
+        """Trust score 0-100, or None where too little data exists (or the code is unknown)."""
+        return self.explain(country).score
+
+    @property
+    def tiers(self) -> dict[str, str]:
+        """alpha-2 -> tier for every country in the reference table."""
+        return {c.alpha2: c.tier for c in self.countries}
+
+    def to_frame(self) -> pl.DataFrame:
+        rows = []
+        for c in self.selected:
+            comp = {k.key: k for k in c.components}
+            rows.append(
+                {
+                    "alpha2": c.alpha2,
+                    "name": c.name,
+                    "region": c.region,
+                    "tier": c.tier,
+                    "rule": c.rule,
+                    "list": None if c.matched_list is None else c.matched_list.list_id,
+                    "list_as_of": None if c.matched_list is None else c.matched_list.as_of,
+                    "score": c.score,
+                    "incomplete": c.incomplete,
+                    "weight_share": c.weight_share,
+                    **{f"x_{key}": comp[key].x for key in COMPONENTS},
+                    "lists": ";".join(c.lists),
+                    "notes": " | ".join(c.notes),
+                }
+            )
+        schema: dict[str, Any] = {
+            "alpha2": pl.String,
+            "name": pl.String,
+            "region": pl.String,
+            "tier": pl.String,
+            "rule": pl.Int64,
+            "list": pl.String,
+            "list_as_of": pl.String,
+            "score": pl.Float64,
+            "incomplete": pl.Boolean,
+            "weight_share": pl.Float64,
+            **{f"x_{key}": pl.Float64 for key in COMPONENTS},
+            "lists": pl.String,
+            "notes": pl.String,
+        }
+        return pl.DataFrame(rows, schema=schema)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "policy": {
+                "name": self.policy.name,
+                "home": self.policy.home,
+                "as_of": None if self.policy.policy.as_of is None else str(self.policy.policy.as_of),
+                "aligned_threshold": self.policy.tiers.aligned_threshold,
+                "weights": self.policy.score.weights.model_dump(),
+                "un_sessions": None if self.un_sessions is None else list(self.un_sessions),
+            },
+            "tiers": list(TIERS),
+            "countries": [c.to_dict() for c in self.selected],
+        }
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{h}</th>" for h in ("country", "tier", "score", "rule / list"))
+        body = []
+        for c in self.selected:
+            colour = TIER_COLORS[c.tier]
+            score = "" if c.score is None else f"{c.score:.1f}" + ("*" if c.incomplete else "")
+            body.append(
+                f"<tr><td>{html.escape(c.name)} ({c.alpha2})</td>"
+                f'<td><span style="display:inline-block;width:.8em;height:.8em;background:{colour}"></span> '
+                f"{c.tier}</td><td style='text-align:right'>{score}</td><td>{html.escape(c.reason)}</td></tr>"
+            )
+        caption = html.escape(f"Trust under '{self.policy.name}' (home {self.policy.home}); * = incomplete inputs")
+        return (
+            f"<table><caption>{caption}</caption><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# The calculation
+# ---------------------------------------------------------------------------------------------
+
+
+def _un_distances(
+    policy: TrustPolicy, table: CountryTable, codes: list[str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, int] | None, list[str]]:
+    """Mean |theta_c - theta_home| over the window of sessions: (d, sessions counted, uses parent, window, notes)."""
+    n = len(codes)
+    points = table.ideal_points
+    available_sessions = sorted(set(points["session"].to_list()))
+    last = policy.score.un_session or available_sessions[-1]
+    k = policy.score.un_sessions
+    window = list(range(last - k + 1, last + 1))
+    missing = [s for s in window if s not in available_sessions]
+    if missing:
+        raise PolicyError(
+            f"score.un_session / score.un_sessions: sessions {missing[0]}..{missing[-1]} are not in the shipped "
+            f"data (sessions {available_sessions[0]}..{available_sessions[-1]})"
+        )
+    position = {code: i for i, code in enumerate(codes)}
+    matrix = np.full((n, k), np.nan)
+    sub = points.filter(pl.col("session").is_between(window[0], window[-1]) & pl.col("alpha2").is_in(codes))
+    rows = np.array([position[c] for c in sub["alpha2"].to_list()], dtype=np.int64)
+    cols = sub["session"].to_numpy() - window[0]
+    matrix[rows, cols] = sub["ideal_point"].to_numpy()
+    # Territories do not vote: their parent votes for them.
+    has_own = ~np.isnan(matrix).all(axis=1)
+    via_parent = np.zeros(n, dtype=bool)
+    for code, parent in policy.territories.items():
+        i, j = position.get(code), position.get(parent)
+        if i is not None and j is not None and not has_own[i]:
+            matrix[i] = matrix[j]
+            via_parent[i] = True
+    notes = []
+    home = policy.home
+    if home not in position or np.isnan(matrix[position[home]]).all():
+        notes.append(f"the home country {home} has no UN ideal point in sessions {window[0]}-{window[-1]}")
+        return np.full(n, np.nan), np.zeros(n, dtype=np.int64), via_parent, (window[0], window[-1]), notes
+    diff = np.abs(matrix - matrix[position[home]])
+    counted = (~np.isnan(diff)).sum(axis=1)
+    total = np.nan_to_num(diff, nan=0.0).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        distance = np.where(counted > 0, total / np.maximum(counted, 1), np.nan)
+    return distance, counted, via_parent, (window[0], window[-1]), notes
+
+
+def _compute(policy: TrustPolicy, table: CountryTable) -> tuple[tuple[CountryTrust, ...], tuple[int, int] | None]:
+    frame = table.frame
+    codes: list[str] = frame["alpha2"].to_list()
+    names: list[str] = frame["name"].to_list()
+    regions: list[str | None] = frame["region"].to_list()
+    position = {code: i for i, code in enumerate(codes)}
+    home = policy.home
+    weights = policy.score.weights
+    w = np.array([getattr(weights, k) for k in COMPONENTS], dtype=float)
+
+    distance, counted, un_via_parent, window, un_notes = _un_distances(policy, table, codes)
+    finite = distance[~np.isnan(distance)]
+    d_max = float(finite.max()) if finite.size else float("nan")
+    x_un = 1.0 - distance / d_max if d_max > 0 else np.where(np.isnan(distance), np.nan, 1.0)
+
+    fh = frame["fh_total"].cast(pl.Float64).fill_null(float("nan")).to_numpy().copy()
+    x_fh = fh / 100.0
+    fh_home = fh[position[home]] if home in position else float("nan")
+    x_dd = 1.0 - np.abs(fh - fh_home) / 100.0
+
+    def on_lists(list_ids: list[str]) -> np.ndarray:
+        members = {m for i in list_ids for m in policy.lists[i].members}
+        return np.array([policy.territories.get(c, c) in members for c in codes], dtype=float)
+
+    x_treaty = on_lists(policy.score.treaty_lists)
+    x_fta = on_lists(policy.score.fta_lists)
+
+    x = np.column_stack([x_un, x_fh, x_dd, x_treaty, x_fta])
+    available = ~np.isnan(x)
+    used = w > 0
+    total_weight = w[used].sum()
+    available_weight = (available & used) @ w
+    share = available_weight / total_weight
+    with np.errstate(invalid="ignore", divide="ignore"):
+        raw = 100.0 * (np.nan_to_num(x) * w).sum(axis=1) / available_weight
+    enough = (share + 1e-12 >= policy.score.min_weight_share) & (available_weight > 0)
+    score = np.where(enough, np.round(raw, 6), np.nan)
+    incomplete = share < 1.0 - 1e-12
+
+    sources = _Sources(table, window)
+    results = []
+    for i, code in enumerate(codes):
+        results.append(
+            _decide(
+                policy,
+                code,
+                names[i],
+                regions[i],
+                None if np.isnan(score[i]) else float(score[i]),
+                bool(incomplete[i]),
+                float(share[i]),
+                (
+                    sources.un(
+                        policy, code, x[i, 0], distance[i], d_max, int(counted[i]), bool(un_via_parent[i]), w[0]
+                    ),
+                    sources.fh(code, x[i, 1], fh[i], w[1]),
+                    sources.democracy_distance(home, x[i, 2], fh[i], fh_home, w[2]),
+                    sources.lists("treaty", policy, code, policy.score.treaty_lists, x[i, 3], w[3]),
+                    sources.lists("fta", policy, code, policy.score.fta_lists, x[i, 4], w[4]),
+                ),
+                tuple(un_notes),
+            )
+        )
+    return tuple(results), window
+
+
+def _decide(
+    policy: TrustPolicy,
+    code: str,
+    name: str,
+    region: str | None,
+    score: float | None,
+    incomplete: bool,
+    share: float,
+    components: tuple[Component, ...],
+    notes: tuple[str, ...],
+) -> CountryTrust:
+    parent = policy.parent_of(code)
+    effective = parent or code
+    lists = policy.lists_of(code)
+
+    def first(list_ids: list[str]) -> ListMatch | None:
+        for list_id in list_ids:
+            entry = policy.lists[list_id]
+            if effective in entry.members:
+                return ListMatch(
+                    list_id=list_id,
+                    title=entry.title,
+                    source=entry.source,
+                    as_of=entry.as_of.isoformat(),
+                    via_parent=parent,
+                    member_note=entry.member_notes.get(effective),
+                )
+        return None
+
+    extra: list[str] = list(notes)
+    if parent:
+        extra.append(f"territory of {parent} ({country_name(parent)}): takes its parent's list memberships")
+    match: ListMatch | None = None
+    if effective == policy.home:
+        tier, rule = "domestic", 1
+    elif (match := first(policy.tiers.adversary_lists)) is not None:
+        tier, rule = "adversary", 2
+        cap = policy.score.adversary_cap
+        if cap is not None and score is not None and score > cap:
+            extra.append(f"score {score:.1f} capped at {cap:g} for adversaries (policy score.adversary_cap)")
+            score = float(cap)
+    elif (match := first(policy.tiers.usmca_lists)) is not None:
+        tier, rule = "usmca", 3
+    elif (match := first(policy.tiers.ally_lists)) is not None:
+        tier, rule = "ally", 4
+    elif score is not None and score >= policy.tiers.aligned_threshold:
+        tier, rule = "aligned", 5
+    else:
+        tier, rule = "non_aligned", 6
+        if score is None:
+            extra.append("no score (too little data), so the aligned rule could not apply")
+    if match is not None and match.member_note:
+        extra.append(match.member_note)
+    return CountryTrust(
+        alpha2=code,
+        name=name,
+        region=region,
+        tier=tier,
+        rule=rule,
+        matched_list=match,
+        lists=lists,
+        score=score,
+        incomplete=incomplete,
+        weight_share=share,
+        components=components,
+        notes=tuple(extra),
+    )
+
+
+def _opt(value: float) -> float | None:
+    return None if np.isnan(value) else round(float(value), 6)
+
+
+class _Sources:
+    """Builds the component records (inputs with source and year) for explanations."""
+
+    def __init__(self, table: CountryTable, window: tuple[int, int] | None) -> None:
+        self.table = table
+        unga = table.unga_source
+        self.unga_source = f"Bailey, Strezhnev & Voeten UNGA ideal points ({unga['edition']}), doi:{unga['doi']}"
+        self.window = window
+        fh = table.source_of("fh_total")
+        self.fh_source = f"Freedom House, Freedom in the World {fh['edition']}"
+        self.fh_year = f"edition {fh['edition']} (covers {fh['year']})"
+        points = table.ideal_points
+        self._points = {
+            (a, s): v
+            for a, s, v in zip(
+                points["alpha2"].to_list(), points["session"].to_list(), points["ideal_point"].to_list(), strict=True
+            )
+        }
+
+    def _years(self) -> str:
+        if self.window is None:
+            return ""
+        a, b = self.window
+        return f"sessions {a}-{b} ({1945 + a}-{1945 + b})" if a != b else f"session {a} ({1945 + a})"
+
+    def un(
+        self,
+        policy: TrustPolicy,
+        code: str,
+        x: float,
+        distance: float,
+        d_max: float,
+        counted: int,
+        via_parent: bool,
+        weight: float,
+    ) -> Component:
+        inputs: list[InputValue] = []
+        note = None
+        if self.window is not None:
+            last = self.window[1]
+            source_code = policy.parent_of(code) if via_parent else code
+            own = self._points.get((source_code or code, last))
+            home = self._points.get((policy.home, last))
+            inputs.append(
+                InputValue(f"ideal point {source_code}, session {last}", own, self.unga_source, str(1945 + last))
+            )
+            inputs.append(
+                InputValue(
+                    f"ideal point {policy.home} (home), session {last}", home, self.unga_source, str(1945 + last)
+                )
+            )
+            inputs.append(InputValue("mean distance d to home", _opt(distance), self.unga_source, self._years()))
+            inputs.append(
+                InputValue("largest d over all countries (d_max)", _opt(d_max), self.unga_source, self._years())
+            )
+            inputs.append(InputValue("sessions with votes in the window", counted, self.unga_source, self._years()))
+        if via_parent:
+            note = f"a territory: its parent {policy.parent_of(code)} votes for it in the General Assembly"
+        elif np.isnan(x):
+            note = "no General Assembly votes in the window (not a UN member, or no vote cast)"
+        return Component("un_alignment", weight, _opt(x), tuple(inputs), note)
+
+    def fh(self, code: str, x: float, total: float, weight: float) -> Component:
+        inputs = (InputValue("Freedom House total (0-100)", _opt(total), self.fh_source, self.fh_year),)
+        note = None if not np.isnan(x) else "not rated by Freedom House"
+        return Component("freedom_house", weight, _opt(x), inputs, note)
+
+    def democracy_distance(self, home: str, x: float, total: float, home_total: float, weight: float) -> Component:
+        inputs = (
+            InputValue("Freedom House total (0-100)", _opt(total), self.fh_source, self.fh_year),
+            InputValue(f"Freedom House total of {home} (home)", _opt(home_total), self.fh_source, self.fh_year),
+        )
+        return Component("democracy_distance", weight, _opt(x), inputs)
+
+    def lists(
+        self, key: str, policy: TrustPolicy, code: str, list_ids: list[str], x: float, weight: float
+    ) -> Component:
+        effective = policy.territories.get(code, code)
+        inputs = tuple(
+            InputValue(
+                f"on list {list_id}",
+                effective in policy.lists[list_id].members,
+                policy.lists[list_id].source,
+                f"as of {policy.lists[list_id].as_of.isoformat()}",
+            )
+            for list_id in list_ids
+        )
+        return Component(key, weight, float(x), inputs)
+
+
+@lru_cache(maxsize=1)
+def _default_assessment() -> tuple[tuple[CountryTrust, ...], tuple[int, int] | None, TrustPolicy]:
+    policy = load_policy()
+    countries, window = _compute(policy, country_table())
+    return countries, window, policy
+
+
+def assess_countries(policy: TrustPolicy | None = None, countries: Iterable[str] | None = None) -> TrustTable:
+    """Tier and score every country under ``policy`` (the default US policy when None).
+
+    ``countries`` selects which rows the table shows (codes or English names);
+    lookups (:meth:`TrustTable.tier_of`) work for every country either way.
+
+    Raises
+    ------
+    NotFoundError
+        A selected country is not known.
+    PolicyError
+        The policy asks for UN sessions the shipped data do not hold.
+    """
+    if policy is None:
+        computed, window, policy = _default_assessment()
+    else:
+        computed, window = _compute(policy, country_table())
+    if countries is None:
+        selection = tuple(c.alpha2 for c in computed)
+    else:
+        known = {c.alpha2 for c in computed}
+        picked = []
+        for text in countries:
+            code = resolve_country(text)
+            if code is None or code not in known:
+                raise NotFoundError(
+                    f"unknown country '{text}' (give an ISO alpha-2 or alpha-3 code or an English name)"
+                )
+            if code not in picked:
+                picked.append(code)
+        selection = tuple(picked)
+    return TrustTable(policy=policy, countries=computed, selection=selection, un_sessions=window)
