@@ -1,0 +1,91 @@
+"""``allyshore exposure``: where the value of each finished good originates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from allyshore.cli import app
+from allyshore.cli._common import JSON_HELP, console, emit_json, load
+
+
+def _shares(shares: dict[str, float] | object, limit: int = 6) -> str:
+    items = list(shares.items()) if isinstance(shares, dict) else []
+    text = ", ".join(f"{k} {v:.1%}" for k, v in items[:limit])
+    return text + (f", +{len(items) - limit} more" if len(items) > limit else "")
+
+
+@app.command()
+def exposure(
+    network_path: Annotated[Path, typer.Argument(metavar="NETWORK", help="Network file or folder, or a sample name.")],
+    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+    csv_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--csv", metavar="DIR", help="Write goods, by_country, by_tier, by_crossing and choke_points CSVs to DIR."
+        ),
+    ] = None,
+    policy: Annotated[
+        Path | None, typer.Option("--policy", help="Trust policy TOML file (default: the shipped US policy).")
+    ] = None,
+    choke_points: Annotated[
+        int, typer.Option("--choke-points", min=0, help="How many choke-point sites to list.")
+    ] = 25,
+) -> None:
+    """Map each finished good's value by country, trust tier and border crossing; list choke points."""
+    from allyshore.exposure_map import exposure as run_exposure
+
+    result = run_exposure(load(network_path), policy, max_choke_points=choke_points)
+    if as_json:
+        emit_json(result.to_dict())
+        return
+    if csv_dir is not None:
+        csv_dir.mkdir(parents=True, exist_ok=True)
+        for name, frame in result.frames().items():
+            frame.write_csv(csv_dir / f"{name}.csv")
+        console.print(f"Wrote {', '.join(f'{n}.csv' for n in result.frames())} to {csv_dir}")
+        return
+    goods = Table(title=f"Exposure of {result.network}: value per unit of each finished good")
+    for column in ("good", "units/week", "unit value USD", "by country", "by tier", "by crossing", "HHI", "depth"):
+        goods.add_column(column, overflow="fold")
+    for g in result.goods:
+        goods.add_row(
+            g.item_id,
+            f"{g.units_per_week:,.0f}",
+            f"{g.unit_value:,.2f}",
+            _shares(dict(g.by_country)),
+            _shares(dict(g.by_tier)),
+            _shares(dict(g.by_crossing)),
+            f"{g.hhi:.3f}",
+            str(g.tier_depth),
+        )
+    console.print(goods)
+    risky = Table(title="Single-source and untrusted-only items")
+    for column in ("good", "single-source items", "only adversary / non-aligned sources"):
+        risky.add_column(column, overflow="fold")
+    for g in result.goods:
+        risky.add_row(g.item_id, ", ".join(g.single_source_items), ", ".join(g.untrusted_only_items))
+    console.print(risky)
+    chokes = Table(title="Choke points")
+    for column in ("site", "country", "tier", "goods fed", "sole origin of", "value/week USD", "share of value"):
+        chokes.add_column(column, overflow="fold")
+    for c in result.choke_points:
+        chokes.add_row(
+            c.site_id,
+            c.country,
+            c.tier,
+            str(c.goods),
+            f"{c.sole_origin_items} item(s)",
+            f"{c.value_per_week:,.2f}",
+            f"{c.share_of_value:.1%}",
+        )
+    console.print(chokes)
+    if result.findings:
+        console.print(f"{len(result.findings)} data-quality finding(s):")
+        for problem in result.findings[:20]:
+            console.print(f"  - {problem}", markup=False)
+        if len(result.findings) > 20:
+            console.print("  (use --json or --csv for the full list)")

@@ -1,0 +1,753 @@
+"""Multi-tier exposure map: where the value of each finished good originates.
+
+For every finished good (an item with demand) the bill of materials and the
+sourcing shares are rolled down through every tier to the raw sources, on the
+compiled node graph (:func:`allyshore.model.graph.compile_network`), level by
+level with sparse matrices; no per-object recursion.
+
+Decomposition
+-------------
+Let ``A[n, s]`` be the units of node ``s`` consumed per unit of node ``n`` (BOM
+quantity times sourcing share, active edges only) and ``p_n`` the price of a
+unit at node ``n`` (the supply row's ``unit_price``, else the item's
+``unit_cost``). The value added at node ``n`` is::
+
+    VA_n = max(p_n - sum_s A[n, s] * p_s, 0)
+
+A negative margin is clipped to 0 and reported as a data-quality finding, as is
+a missing price. A node without a price adds no value of its own and passes its
+inputs' cost on (``p_n := sum_s A[n, s] p_s``); so does a stocking point
+(warehouse) or a customer's receiving node without its own ``unit_price``.
+
+With ``m_g`` the units of every node needed per unit of good ``g`` (the
+multipliers ``M = sum_k (A^T)^k E``, demand nodes weighted by their units per
+week), the contribution of node ``n`` is ``m_gn * VA_n`` and
+
+* ``unit_value`` = ``sum_n m_gn VA_n`` (USD per unit; equals the good's price
+  when no margin was clipped, because the sum telescopes);
+* ``by_country[c]`` = contributions of nodes whose site is in ``c`` / unit value
+  (ISO alpha-2 keys, fractions summing to 1); ``by_tier`` likewise by the trust
+  tier of the country (:func:`allyshore.trust.assess_countries`);
+* ``by_crossing[X]`` = ``1 - v_X / v``, where ``v_X`` is the unit value rolled up
+  with every edge travelling through border crossing ``X`` removed: the share of
+  the good's value whose path crosses ``X`` at least once;
+* ``hhi`` = ``sum_c by_country[c]^2`` (Herfindahl-Hirschman index, 0..1);
+* ``single_source_items``: items whose every unit in the good comes from one
+  origin node (a node that makes or mines the item, looking through stocking
+  points); ``untrusted_only_items``: items whose every origin sits in an
+  ``adversary`` or ``non_aligned`` country;
+* ``tier_depth``: :attr:`NodeGraph.depth` of the good's demand node (number of
+  nodes on the longest active chain down to a raw source, receiving node and
+  stocking points included);
+* per-week figures multiply by the good's demand in units per week.
+
+Choke points are the sites (customer receiving nodes excluded) ranked by the
+share of all weekly demanded value they add, with the number of finished goods
+they feed and the number of (good, item) pairs for which they are the only
+origin.
+
+Example
+-------
+>>> import allyshore
+>>> network = allyshore.Network.from_dict({
+...     "sites": [{"site_id": "P", "country": "MX", "kind": "plant"},
+...               {"site_id": "S", "country": "CA", "kind": "supplier"}],
+...     "items": [{"item_id": "G"}, {"item_id": "K"}],
+...     "bom": [{"parent_id": "G", "child_id": "K", "quantity": 2}],
+...     "supply": [{"site_id": "P", "item_id": "G", "unit_price": 10},
+...                {"site_id": "S", "item_id": "K", "unit_price": 3}],
+...     "flows": [{"from_site": "S", "to_site": "P", "item_id": "K", "crossing": "Detroit"}],
+...     "demand": [{"site_id": "P", "item_id": "G", "units_per_week": 5}],
+... })
+>>> good = exposure(network).goods[0]
+>>> good.unit_value, good.by_country, good.by_crossing
+(10.0, {'CA': 0.6, 'MX': 0.4}, {'Detroit': 0.6})
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import polars as pl
+import scipy.sparse as sp
+
+from allyshore.errors import Problem
+from allyshore.model.graph import KIND_CODES, BoolArray, FloatArray, IntArray, NodeGraph, compile_network, multipliers
+from allyshore.model.network import Network
+
+if TYPE_CHECKING:
+    from allyshore.trust import TrustPolicy
+
+UNTRUSTED_TIERS: tuple[str, ...] = ("adversary", "non_aligned")
+_REL_TOL = 1e-9
+
+__all__ = [
+    "ChokePoint",
+    "ExposureResult",
+    "GoodExposure",
+    "exposure",
+    "node_value_added",
+    "roll_up",
+]
+
+
+# --------------------------------------------------------------------------- results
+
+
+def _rounded_map(values: Mapping[str, float]) -> dict[str, float]:
+    return {k: float(v) for k, v in values.items()}
+
+
+@dataclass(frozen=True)
+class GoodExposure:
+    """Exposure of one finished good (per unit unless the name says per week)."""
+
+    item_id: str
+    name: str | None
+    units_per_week: float
+    unit_value: float  # USD per unit
+    by_country: Mapping[str, float]  # ISO alpha-2 -> share of unit value
+    by_tier: Mapping[str, float]  # trust tier -> share
+    by_crossing: Mapping[str, float]  # border crossing -> share of value crossing it
+    hhi: float  # Herfindahl index of by_country, 0..1 (nan when the good has no value)
+    single_source_items: tuple[str, ...]
+    untrusted_only_items: tuple[str, ...]
+    tier_depth: int
+    value_by_country: Mapping[str, float]  # USD per unit
+
+    @property
+    def value_per_week(self) -> float:
+        return self.unit_value * self.units_per_week
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "item_id": self.item_id,
+            "name": self.name,
+            "unit_value": self.unit_value,
+            "by_country": _rounded_map(self.by_country),
+            "by_tier": _rounded_map(self.by_tier),
+            "by_crossing": _rounded_map(self.by_crossing),
+            "hhi": self.hhi,
+            "single_source_items": list(self.single_source_items),
+            "untrusted_only_items": list(self.untrusted_only_items),
+            "tier_depth": self.tier_depth,
+            "units_per_week": self.units_per_week,
+            "value_per_week": self.value_per_week,
+            "value_by_country": _rounded_map(self.value_by_country),
+        }
+
+
+@dataclass(frozen=True)
+class ChokePoint:
+    """A site that feeds finished goods, with the value it adds to weekly demand."""
+
+    site_id: str
+    name: str | None
+    country: str
+    tier: str
+    goods: int  # finished goods fed
+    good_ids: tuple[str, ...]
+    sole_origin_items: int  # (good, item) pairs for which this site is the only origin
+    value_per_week: float  # USD added at the site per week of demand
+    share_of_value: float  # of all demanded value per week
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "site_id": self.site_id,
+            "name": self.name,
+            "country": self.country,
+            "tier": self.tier,
+            "goods": self.goods,
+            "good_ids": list(self.good_ids),
+            "sole_origin_items": self.sole_origin_items,
+            "value_per_week": self.value_per_week,
+            "share_of_value": self.share_of_value,
+        }
+
+
+@dataclass(frozen=True)
+class ExposureResult:
+    """Exposure of every finished good of a network, its choke points and data-quality findings."""
+
+    network: str
+    goods: tuple[GoodExposure, ...]
+    choke_points: tuple[ChokePoint, ...]
+    findings: tuple[Problem, ...] = field(default=())
+    tiers: Mapping[str, str] = field(default_factory=dict)  # country -> tier used
+
+    def good(self, item_id: str) -> GoodExposure:
+        for good in self.goods:
+            if good.item_id == item_id:
+                return good
+        raise KeyError(item_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "network": self.network,
+            "goods": [g.to_dict() for g in self.goods],
+            "choke_points": [c.to_dict() for c in self.choke_points],
+            "findings": [p.to_dict() for p in self.findings],
+        }
+
+    def to_frame(self) -> pl.DataFrame:
+        """One row per finished good."""
+        return self.frames()["goods"]
+
+    def frames(self) -> dict[str, pl.DataFrame]:
+        """The result as tables: goods, by_country, by_tier, by_crossing, choke_points, findings."""
+        goods = pl.DataFrame(
+            {
+                "item_id": [g.item_id for g in self.goods],
+                "name": [g.name for g in self.goods],
+                "units_per_week": [g.units_per_week for g in self.goods],
+                "unit_value": [g.unit_value for g in self.goods],
+                "value_per_week": [g.value_per_week for g in self.goods],
+                "hhi": [g.hhi for g in self.goods],
+                "tier_depth": [g.tier_depth for g in self.goods],
+                "single_source_items": [";".join(g.single_source_items) for g in self.goods],
+                "untrusted_only_items": [";".join(g.untrusted_only_items) for g in self.goods],
+            },
+            schema={
+                "item_id": pl.String,
+                "name": pl.String,
+                "units_per_week": pl.Float64,
+                "unit_value": pl.Float64,
+                "value_per_week": pl.Float64,
+                "hhi": pl.Float64,
+                "tier_depth": pl.Int64,
+                "single_source_items": pl.String,
+                "untrusted_only_items": pl.String,
+            },
+        )
+
+        def long(attr: str, key: str, usd: bool) -> pl.DataFrame:
+            rows: dict[str, list[Any]] = {"item_id": [], key: [], "share": []}
+            if usd:
+                rows["value_per_unit"] = []
+            for g in self.goods:
+                for k, share in getattr(g, attr).items():
+                    rows["item_id"].append(g.item_id)
+                    rows[key].append(k)
+                    rows["share"].append(share)
+                    if usd:
+                        rows["value_per_unit"].append(share * g.unit_value)
+            schema: dict[str, Any] = {"item_id": pl.String, key: pl.String, "share": pl.Float64}
+            if usd:
+                schema["value_per_unit"] = pl.Float64
+            return pl.DataFrame(rows, schema=schema)
+
+        chokes = pl.DataFrame(
+            [{**c.to_dict(), "good_ids": ";".join(c.good_ids)} for c in self.choke_points],
+            schema={
+                "site_id": pl.String,
+                "name": pl.String,
+                "country": pl.String,
+                "tier": pl.String,
+                "goods": pl.Int64,
+                "good_ids": pl.String,
+                "sole_origin_items": pl.Int64,
+                "value_per_week": pl.Float64,
+                "share_of_value": pl.Float64,
+            },
+        )
+        findings = pl.DataFrame(
+            [p.to_dict() for p in self.findings],
+            schema={
+                "severity": pl.String,
+                "table": pl.String,
+                "source": pl.String,
+                "row": pl.Int64,
+                "column": pl.String,
+                "message": pl.String,
+                "hint": pl.String,
+            },
+        )
+        return {
+            "goods": goods,
+            "by_country": long("by_country", "country", True),
+            "by_tier": long("by_tier", "tier", True),
+            "by_crossing": long("by_crossing", "crossing", False),
+            "choke_points": chokes,
+            "findings": findings,
+        }
+
+    def _repr_html_(self) -> str:
+        esc = html.escape
+        parts = [f"<h4>Exposure of {esc(self.network)}: {len(self.goods)} finished good(s)</h4>"]
+        parts.append(
+            "<table><thead><tr><th>good</th><th>unit value (USD)</th><th>by country</th><th>by tier</th>"
+            "<th>by crossing</th><th>HHI</th><th>single-source items</th><th>tier depth</th></tr></thead><tbody>"
+        )
+
+        def fmt(shares: Mapping[str, float]) -> str:
+            return ", ".join(f"{esc(k)} {v:.1%}" for k, v in shares.items())
+
+        for g in self.goods:
+            parts.append(
+                f"<tr><td>{esc(g.item_id)}</td><td>{g.unit_value:,.2f}</td><td>{fmt(g.by_country)}</td>"
+                f"<td>{fmt(g.by_tier)}</td><td>{fmt(g.by_crossing)}</td><td>{g.hhi:.3f}</td>"
+                f"<td>{esc(', '.join(g.single_source_items))}</td><td>{g.tier_depth}</td></tr>"
+            )
+        parts.append("</tbody></table>")
+        if self.choke_points:
+            parts.append(
+                "<table><thead><tr><th>site</th><th>country</th><th>tier</th><th>goods fed</th>"
+                "<th>value per week (USD)</th><th>share of value</th></tr></thead><tbody>"
+            )
+            for c in self.choke_points:
+                parts.append(
+                    f"<tr><td>{esc(c.site_id)}</td><td>{esc(c.country)}</td><td>{esc(c.tier)}</td>"
+                    f"<td>{c.goods}</td><td>{c.value_per_week:,.2f}</td><td>{c.share_of_value:.1%}</td></tr>"
+                )
+            parts.append("</tbody></table>")
+        if self.findings:
+            parts.append(f"<p>{len(self.findings)} data-quality finding(s):</p><ul>")
+            parts += [f"<li>{esc(str(p))}</li>" for p in self.findings[:50]]
+            parts.append("</ul>")
+        return "".join(parts)
+
+
+# --------------------------------------------------------------------------- kernels
+
+
+@dataclass(frozen=True, eq=False)
+class Levels:
+    """Active edges in a topological order: grouped by the depth of their consumer, then by consumer.
+
+    Entries ``bounds[L]:bounds[L + 1]`` are the edges whose consumer sits at depth
+    ``L + 1`` (raw sources have depth 1 and no entries); ``group_start`` marks where
+    each consumer's entries begin and ``group_node`` names that consumer;
+    ``group_bounds`` delimits the groups of each level.
+    """
+
+    n_nodes: int
+    bounds: IntArray
+    group_bounds: IntArray
+    group_start: IntArray
+    group_node: IntArray
+    supplier: IntArray
+    weight: FloatArray  # A[consumer, supplier]
+    edge: IntArray  # edge number of each entry
+
+    @property
+    def n_levels(self) -> int:
+        return int(self.bounds.shape[0]) - 1
+
+    def consumer_of_entries(self) -> IntArray:
+        sizes = np.diff(np.append(self.group_start, self.supplier.shape[0]))
+        return np.repeat(self.group_node, sizes)
+
+
+def topological_levels(graph: NodeGraph) -> Levels:
+    """Group the active edges of ``graph`` by consumer depth (see :class:`Levels`)."""
+    edges = np.flatnonzero(graph.edge_active)
+    consumer = graph.edge_consumer[edges]
+    depth = graph.depth
+    order = np.lexsort((consumer, depth[consumer]))
+    edges, consumer = edges[order], consumer[order]
+    n_levels = int(depth.max()) if graph.n_nodes else 0
+    entry_depth = depth[consumer]
+    bounds = np.searchsorted(entry_depth, np.arange(1, n_levels + 2), side="left").astype(np.int64)
+    new_group = np.ones(consumer.shape[0], dtype=bool)
+    new_group[1:] = consumer[1:] != consumer[:-1]
+    group_start = np.flatnonzero(new_group).astype(np.int64)
+    group_bounds = np.searchsorted(group_start, bounds, side="left").astype(np.int64)
+    return Levels(
+        n_nodes=graph.n_nodes,
+        bounds=bounds,
+        group_bounds=group_bounds,
+        group_start=group_start,
+        group_node=consumer[group_start],
+        supplier=graph.edge_supplier[edges],
+        weight=graph.edge_qty[edges] * graph.edge_share[edges],
+        edge=edges,
+    )
+
+
+def roll_up(levels: Levels, own: FloatArray, keep: FloatArray | None = None) -> FloatArray:
+    """Solve ``u = own + A u`` bottom-up, level by level.
+
+    ``own`` is a node vector (or a nodes x k array); ``keep`` scales each entry of
+    ``levels`` (0 drops the edge). ``u[n]`` is then what one unit of node ``n``
+    embodies of ``own``, through every tier below it.
+    """
+    total = np.array(own, dtype=np.float64, copy=True)
+    weight = levels.weight if keep is None else levels.weight * keep
+    for level in range(levels.n_levels):
+        a, b = int(levels.bounds[level]), int(levels.bounds[level + 1])
+        if a == b:
+            continue
+        ga, gb = int(levels.group_bounds[level]), int(levels.group_bounds[level + 1])
+        term = total[levels.supplier[a:b]]
+        term = term * (weight[a:b] if term.ndim == 1 else weight[a:b, None])
+        total[levels.group_node[ga:gb]] += np.add.reduceat(term, levels.group_start[ga:gb] - a, axis=0)
+    return total
+
+
+def node_value_added(graph: NodeGraph, levels: Levels | None = None) -> tuple[FloatArray, FloatArray, BoolArray]:
+    """Value added per node (see the module docstring).
+
+    Returns ``(margin, price, priced)``: the unclipped margin ``p_n - sum_s A[n, s] p_s``
+    (0 for unpriced nodes), the effective price ``p`` and whether the node has a price
+    of its own. The value added is ``max(margin, 0)``.
+    """
+    levels = topological_levels(graph) if levels is None else levels
+    supply_price = graph.network.supply.get_column("unit_price").cast(pl.Float64).to_numpy()
+    rows = graph.node_supply_row
+    explicit = np.zeros(graph.n_nodes, dtype=bool)
+    has_row = rows >= 0
+    explicit[has_row] = ~np.isnan(supply_price[rows[has_row]])
+    kind = graph.node_kind
+    has_inputs = np.zeros(graph.n_nodes, dtype=bool)
+    has_inputs[levels.group_node] = True
+    passing = (kind == KIND_CODES.index("pass")) | (kind == KIND_CODES.index("sink"))
+    priced = np.where(passing & has_inputs, explicit, ~np.isnan(graph.node_price))
+    price = np.where(priced, graph.node_price, 0.0)
+    inputs = np.zeros(graph.n_nodes)
+    # Effective prices bottom-up: an unpriced node costs what its inputs cost.
+    for level in range(levels.n_levels):
+        a, b = int(levels.bounds[level]), int(levels.bounds[level + 1])
+        if a == b:
+            continue
+        ga, gb = int(levels.group_bounds[level]), int(levels.group_bounds[level + 1])
+        nodes = levels.group_node[ga:gb]
+        sums = np.add.reduceat(levels.weight[a:b] * price[levels.supplier[a:b]], levels.group_start[ga:gb] - a)
+        inputs[nodes] = sums
+        price[nodes] = np.where(priced[nodes], price[nodes], sums)
+    return price - inputs, price, priced
+
+
+# --------------------------------------------------------------------------- analysis
+
+
+def _tier_lookup(countries: list[str], policy: TrustPolicy | str | Path | None) -> dict[str, str]:
+    """Trust tier of each country under ``policy`` (a policy, a TOML path, or None for the default)."""
+    from allyshore.trust import TrustPolicy, assess_countries, load_policy
+
+    if policy is not None and not isinstance(policy, TrustPolicy):
+        policy = load_policy(policy)
+    assessment = assess_countries(policy)
+    return {code: assessment.tier_of(code) for code in countries}
+
+
+def _good_weights(graph: NodeGraph, demand_items: IntArray) -> tuple[IntArray, IntArray, sp.csr_matrix, FloatArray]:
+    """Finished goods (item numbers), root nodes, weights W (roots x goods) and units per week per good."""
+    node = graph.demand_node
+    units = graph.demand_units
+    valid = node >= 0
+    node, units, demand_items = node[valid], units[valid], demand_items[valid]
+    goods, good_of_row = np.unique(demand_items, return_inverse=True)
+    roots, root_of_row = np.unique(node, return_inverse=True)
+    total = np.bincount(good_of_row, weights=units, minlength=goods.shape[0]).astype(np.float64)
+    count = np.bincount(good_of_row, minlength=goods.shape[0])
+    safe_total = np.where(total > 0, total, 1.0)
+    weight = np.where(total[good_of_row] > 0, units / safe_total[good_of_row], 1.0 / count[good_of_row])
+    w = sp.csr_matrix((weight, (root_of_row, good_of_row)), shape=(roots.shape[0], goods.shape[0]))
+    return goods.astype(np.int64), roots.astype(np.int64), w, total
+
+
+def _finding(network: Network, graph: NodeGraph, node: int, message: str, hint: str) -> Problem:
+    row = int(graph.node_supply_row[node])
+    if row < 0:
+        return Problem("demand", message, hint=hint, source=network.source_of("demand"), severity="warning")
+    return Problem(
+        "supply",
+        message,
+        row=network.row_of("supply", row),
+        column="unit_price",
+        hint=hint,
+        source=network.source_of("supply"),
+        severity="warning",
+    )
+
+
+def exposure(
+    network: Network, policy: TrustPolicy | str | Path | None = None, *, max_choke_points: int | None = 25
+) -> ExposureResult:
+    """Exposure map of every finished good of ``network`` (see the module docstring).
+
+    Parameters
+    ----------
+    network
+        A validated network.
+    policy
+        Trust policy for the tiers: ``None`` (the default US policy), a
+        :class:`~allyshore.trust.TrustPolicy` or the path of a TOML policy file.
+    max_choke_points
+        How many ranked choke-point sites to keep (``None``: every site that feeds a good).
+
+    Returns
+    -------
+    ExposureResult
+        One :class:`GoodExposure` per demanded item (sorted by item id), the ranked
+        :class:`ChokePoint` sites and the data-quality findings (missing prices,
+        negative margins, goods without value).
+    """
+    graph = compile_network(network)
+    return exposure_of_graph(graph, policy, max_choke_points=max_choke_points)
+
+
+def exposure_of_graph(
+    graph: NodeGraph, policy: TrustPolicy | str | Path | None = None, *, max_choke_points: int | None = 25
+) -> ExposureResult:
+    """:func:`exposure` on an already compiled node graph."""
+    network = graph.network
+    levels = topological_levels(graph)
+    margin, price, priced = node_value_added(graph, levels)
+    value_added = np.maximum(margin, 0.0)
+
+    item_index = {item: i for i, item in enumerate(graph.item_ids)}
+    demand_items = (
+        network.demand.get_column("item_id").replace_strict(item_index, default=-1, return_dtype=pl.Int64).to_numpy()
+    )
+    goods, roots, weights, units_per_week = _good_weights(graph, demand_items)
+    n_goods = int(goods.shape[0])
+
+    # Units of every node per unit of each good: M (nodes x goods).
+    per_good = (multipliers(graph, roots) @ weights).tocsc() if roots.size else sp.csc_matrix((graph.n_nodes, 0))
+    per_good.sum_duplicates()
+    unit_value = np.asarray(per_good.T @ value_added, dtype=np.float64)
+
+    # Value by country: C[c, g] = sum over nodes n in c of VA_n * M[n, g].
+    country_codes, node_country = np.unique(graph.site_country, return_inverse=True)
+    node_country = node_country[graph.node_site]
+    countries = [str(c) for c in country_codes]
+    tiers = _tier_lookup(countries, policy)
+    to_country = sp.csr_matrix(
+        (value_added, (node_country, np.arange(graph.n_nodes))), shape=(len(countries), graph.n_nodes)
+    )
+    value_by_country = np.asarray((to_country @ per_good).toarray())
+
+    # Border crossings: one masked roll-up per crossing.
+    crossing_of_flow = graph.network.flows.get_column("crossing").str.strip_chars().to_numpy()
+    entry_flow = graph.edge_flow[levels.edge]
+    entry_crossing = np.full(entry_flow.shape[0], None, dtype=object)
+    through_flow = entry_flow >= 0
+    entry_crossing[through_flow] = crossing_of_flow[entry_flow[through_flow]]
+    crossing_names = sorted({str(c) for c in entry_crossing if c})
+    crossing_share = np.zeros((len(crossing_names), n_goods))
+    base = roll_up(levels, value_added)
+    base_good = weights.T @ base[roots]
+    for k, name in enumerate(crossing_names):
+        keep = (entry_crossing != name).astype(np.float64)
+        masked = weights.T @ roll_up(levels, value_added, keep)[roots]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            crossing_share[k] = np.where(base_good > 0, 1.0 - masked / base_good, 0.0)
+    crossing_share = np.clip(crossing_share, 0.0, 1.0)
+
+    # Origins: reached nodes that make or mine their item (stocking points are looked through).
+    entry_consumer = levels.consumer_of_entries()
+    restocks = graph.edge_item[levels.edge] == graph.node_item[entry_consumer]
+    passes_through = np.zeros(graph.n_nodes, dtype=bool)
+    passes_through[entry_consumer[restocks]] = True
+    is_sink = graph.node_kind == KIND_CODES.index("sink")
+    origin = ~passes_through & ~is_sink
+    reach = per_good.tocoo()
+    live = reach.data > 0
+    reach_node = reach.row[live].astype(np.int64)
+    reach_good = reach.col[live].astype(np.int64)
+    node_tier = np.asarray([tiers[c] for c in countries], dtype=object)[node_country]
+    untrusted = np.isin(node_tier, UNTRUSTED_TIERS)
+    at_origin = origin[reach_node]
+    origin_node = reach_node[at_origin]
+    per_item = (
+        pl.DataFrame(
+            {
+                "good": reach_good[at_origin],
+                "item": graph.node_item[origin_node],
+                "node": origin_node,
+                "untrusted": untrusted[origin_node],
+            }
+        )
+        .group_by("good", "item")
+        .agg(pl.len().alias("origins"), pl.col("untrusted").all().alias("untrusted"), pl.col("node").first())
+    )
+    single = per_item.filter(pl.col("origins") == 1)
+    untrusted_only = per_item.filter(pl.col("untrusted"))
+
+    def items_by_good(frame: pl.DataFrame) -> list[tuple[str, ...]]:
+        out: list[list[str]] = [[] for _ in range(n_goods)]
+        for good, item in zip(frame.get_column("good").to_list(), frame.get_column("item").to_list(), strict=True):
+            out[good].append(graph.item_ids[item])
+        return [tuple(sorted(x)) for x in out]
+
+    single_items = items_by_good(single)
+    untrusted_items = items_by_good(untrusted_only)
+
+    depth = graph.depth
+    root_depth = np.zeros(n_goods, dtype=np.int64)
+    root_of, good_of = weights.nonzero()
+    np.maximum.at(root_depth, good_of, depth[roots[root_of]])
+
+    item_names = dict(
+        zip(network.items.get_column("item_id").to_list(), network.items.get_column("name").to_list(), strict=True)
+    )
+    good_results: list[GoodExposure] = []
+    for g in range(n_goods):
+        value = float(unit_value[g])
+        column = value_by_country[:, g]
+        present = np.flatnonzero(column > 0)
+        by_value = {countries[c]: float(column[c]) for c in present}
+        if value > 0:
+            shares = {k: v / value for k, v in sorted(by_value.items(), key=lambda kv: (-kv[1], kv[0]))}
+        else:
+            shares = {}
+        tier_totals: dict[str, float] = {}
+        for code, share in shares.items():
+            tier_totals[tiers[code]] = tier_totals.get(tiers[code], 0.0) + share
+        by_tier = {t: tier_totals[t] for t in sorted(tier_totals, key=_tier_rank)}
+        by_crossing = {
+            crossing_names[k]: float(crossing_share[k, g])
+            for k in np.argsort(-crossing_share[:, g], kind="stable")
+            if crossing_share[k, g] > _REL_TOL
+        }
+        item_id = graph.item_ids[goods[g]]
+        good_results.append(
+            GoodExposure(
+                item_id=item_id,
+                name=item_names.get(item_id),
+                units_per_week=float(units_per_week[g]),
+                unit_value=value,
+                by_country=shares,
+                by_tier=by_tier,
+                by_crossing=by_crossing,
+                hhi=float(sum(v * v for v in shares.values())) if shares else float("nan"),
+                single_source_items=single_items[g],
+                untrusted_only_items=untrusted_items[g],
+                tier_depth=int(root_depth[g]),
+                value_by_country={k: v * value for k, v in shares.items()},
+            )
+        )
+    order = sorted(range(n_goods), key=lambda g: good_results[g].item_id)
+    good_results = [good_results[g] for g in order]
+
+    chokes = _choke_points(
+        graph, per_good, value_added, units_per_week, goods, single, is_sink, tiers, max_choke_points
+    )
+    findings = _findings(graph, per_good, margin, price, priced, passes_through | is_sink, good_results)
+    return ExposureResult(
+        network=network.name,
+        goods=tuple(good_results),
+        choke_points=chokes,
+        findings=findings,
+        tiers={c: tiers[c] for c in countries if c},
+    )
+
+
+def _tier_rank(tier: str) -> tuple[int, str]:
+    from allyshore.trust import TIERS
+
+    return (TIERS.index(tier) if tier in TIERS else len(TIERS), tier)
+
+
+def _choke_points(
+    graph: NodeGraph,
+    per_good: sp.csc_matrix,
+    value_added: FloatArray,
+    units_per_week: FloatArray,
+    goods: IntArray,
+    single: pl.DataFrame,
+    is_sink: BoolArray,
+    tiers: Mapping[str, str],
+    limit: int | None,
+) -> tuple[ChokePoint, ...]:
+    """Sites ranked by max(share of goods fed, share of weekly value added), then value."""
+    n_goods = int(goods.shape[0])
+    if n_goods == 0:
+        return ()
+    weekly_units = np.asarray(per_good @ units_per_week, dtype=np.float64)
+    node_value = value_added * weekly_units
+    n_sites = len(graph.site_ids)
+    feeding = ~is_sink
+    site_value = np.bincount(graph.node_site[feeding], weights=node_value[feeding], minlength=n_sites)
+    reach = per_good.tocoo()
+    live = (reach.data > 0) & feeding[reach.row]
+    pairs = np.unique(graph.node_site[reach.row[live]].astype(np.int64) * n_goods + reach.col[live])
+    pair_site, pair_good = pairs // n_goods, pairs % n_goods
+    site_goods = np.bincount(pair_site, minlength=n_sites)
+    sole = np.bincount(graph.node_site[single.get_column("node").to_numpy()], minlength=n_sites)
+    total_value = float(site_value.sum())
+    value_share = site_value / total_value if total_value > 0 else np.zeros(n_sites)
+    score = np.maximum(site_goods / n_goods, value_share)
+    candidates = np.flatnonzero(site_goods > 0)
+    ranked = sorted(candidates.tolist(), key=lambda s: (-score[s], -value_share[s], -site_goods[s], graph.site_ids[s]))
+    if limit is not None:
+        ranked = ranked[:limit]
+    names = graph.network.sites.get_column("name").to_list()
+    out = []
+    for s in ranked:
+        fed = sorted(graph.item_ids[goods[g]] for g in pair_good[pair_site == s])
+        country = str(graph.site_country[s])
+        out.append(
+            ChokePoint(
+                site_id=graph.site_ids[s],
+                name=names[s],
+                country=country,
+                tier=tiers.get(country, "unknown"),
+                goods=int(site_goods[s]),
+                good_ids=tuple(fed),
+                sole_origin_items=int(sole[s]),
+                value_per_week=float(site_value[s]),
+                share_of_value=float(value_share[s]),
+            )
+        )
+    return tuple(out)
+
+
+def _findings(
+    graph: NodeGraph,
+    per_good: sp.csc_matrix,
+    margin: FloatArray,
+    price: FloatArray,
+    priced: BoolArray,
+    passing: BoolArray,
+    goods: list[GoodExposure],
+) -> tuple[Problem, ...]:
+    """Data-quality findings on the nodes the finished goods reach."""
+    network = graph.network
+    reached = np.zeros(graph.n_nodes, dtype=bool)
+    reached[per_good.tocoo().row] = True
+    out: list[Problem] = []
+    for node in np.flatnonzero(reached & ~priced & ~passing).tolist():
+        label = graph.node_label(node)
+        item = graph.item_ids[graph.node_item[node]]
+        out.append(
+            _finding(
+                network,
+                graph,
+                node,
+                f"no price for {label}: its own value added is unknown and counted as 0",
+                f"give unit_price in supply or unit_cost for item '{item}' in items",
+            )
+        )
+    inputs = price - margin
+    negative = reached & (margin < -_REL_TOL * np.maximum(np.abs(inputs), 1.0))
+    for node in np.flatnonzero(negative).tolist():
+        out.append(
+            _finding(
+                network,
+                graph,
+                node,
+                f"price {price[node]:.2f} USD at {graph.node_label(node)} is below the cost of its inputs "
+                f"({inputs[node]:.2f} USD): value added clipped to 0",
+                "check the unit prices, BOM quantities and units of measure",
+            )
+        )
+    for good in goods:
+        if good.unit_value <= 0:
+            out.append(
+                Problem(
+                    "demand",
+                    f"finished good '{good.item_id}' has no value to decompose (no prices in its supply tree)",
+                    column="item_id",
+                    hint="give unit_price in supply or unit_cost in items",
+                    source=network.source_of("demand"),
+                    severity="warning",
+                )
+            )
+    return tuple(out)
