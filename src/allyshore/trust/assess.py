@@ -352,6 +352,28 @@ class TrustTable:
 # ---------------------------------------------------------------------------------------------
 
 
+def combine_components(x: np.ndarray, weights: np.ndarray, min_weight_share: float) -> tuple[np.ndarray, np.ndarray]:
+    """Trust scores from normalised components: ``100 * sum_k w_k x_k / sum_{k available} w_k``.
+
+    ``x`` is countries x components in [0, 1] with NaN where an input is missing;
+    ``weights`` are >= 0. Returns the scores (NaN where less than ``min_weight_share``
+    of the total weight has data) and that available share per country.
+
+    >>> x = np.array([[1.0, 0.5], [np.nan, 0.5], [np.nan, np.nan]])
+    >>> score, share = combine_components(x, np.array([0.5, 0.5]), 0.5)
+    >>> score.tolist(), share.tolist()
+    ([75.0, 50.0, nan], [1.0, 0.5, 0.0])
+    """
+    available = ~np.isnan(x)
+    used = weights > 0
+    available_weight = (available & used) @ weights
+    share = available_weight / weights[used].sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        raw = 100.0 * (np.nan_to_num(x) * weights).sum(axis=1) / available_weight
+    enough = (share + 1e-12 >= min_weight_share) & (available_weight > 0)
+    return np.where(enough, np.round(raw, 6), np.nan), share
+
+
 def _un_distances(
     policy: TrustPolicy, table: CountryTable, codes: list[str]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, int] | None, list[str]]:
@@ -423,15 +445,7 @@ def _compute(policy: TrustPolicy, table: CountryTable) -> tuple[tuple[CountryTru
     x_fta = on_lists(policy.score.fta_lists)
 
     x = np.column_stack([x_un, x_fh, x_dd, x_treaty, x_fta])
-    available = ~np.isnan(x)
-    used = w > 0
-    total_weight = w[used].sum()
-    available_weight = (available & used) @ w
-    share = available_weight / total_weight
-    with np.errstate(invalid="ignore", divide="ignore"):
-        raw = 100.0 * (np.nan_to_num(x) * w).sum(axis=1) / available_weight
-    enough = (share + 1e-12 >= policy.score.min_weight_share) & (available_weight > 0)
-    score = np.where(enough, np.round(raw, 6), np.nan)
+    score, share = combine_components(x, w, policy.score.min_weight_share)
     incomplete = share < 1.0 - 1e-12
 
     sources = _Sources(table, window)

@@ -152,6 +152,8 @@ class TrustPolicy(_Strict):
 
     @model_validator(mode="after")
     def _lists_exist(self) -> TrustPolicy:
+        if self.policy.home in self.territories:
+            raise ValueError(f"territories: the home country {self.policy.home} may not be declared a territory")
         references = {
             "tiers.adversary_lists": self.tiers.adversary_lists,
             "tiers.usmca_lists": self.tiers.usmca_lists,
@@ -218,7 +220,8 @@ def policy_from_dict(data: dict[str, Any], source: str = "policy") -> TrustPolic
                 message = "missing"
             elif error["type"] == "extra_forbidden":
                 message = "unknown key"
-            problems.append(f"{_location(tuple(error['loc']))}: {message}")
+            where = tuple(error["loc"])
+            problems.append(f"{_location(where)}: {message}" if where else message)
         raise PolicyError(f"{source}: {len(problems)} problem(s): " + "; ".join(problems)) from None
 
 
