@@ -70,6 +70,10 @@ T = TypeVar("T")
 
 #: Builders of the report's sections, in the order they appear ("module:function").
 BUILDERS: list[str] = [
+    "allyshore.report.overview:build",
+    "allyshore.report.worldmap:build",
+    "allyshore.report.exposure:build",
+    "allyshore.report.chokepoints:build",
     # Later capabilities register their section here, one line each, before data quality:
     "allyshore.report.quality:build",
 ]
@@ -153,7 +157,7 @@ class ReportContext:
         """The exposure map of :func:`allyshore.exposure` (shared by the overview, map and charts)."""
         import allyshore
 
-        return self.analysis("exposure", lambda: allyshore.exposure(self.network))
+        return self.analysis("exposure", lambda: allyshore.exposure(self.network, self.policy))
 
     def exposure_dict(self) -> dict[str, Any]:
         """``exposure.to_dict()``, computed once."""
