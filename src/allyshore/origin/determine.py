@@ -1,0 +1,481 @@
+"""Decide whether a good is originating: criteria A, C, B, D, E in that order (SOR/2020-155 s.3).
+
+>>> result = determine_origin({
+...     "good": {"description": "Good A", "hs": "9018.90"},
+...     "rule": {"alternatives": [{"tariff_shift": None, "rvc": {"net_cost": 50}}]},
+...     "materials": [
+...         {"id": "o", "hs": "3926.90", "value": 30, "originating": True},
+...         {"id": "n", "hs": "8536.50", "value": 40}],
+...     "other_costs": {"product_costs": 20, "period_costs": 10},
+...     "excluded_costs": 12})
+>>> result.originating, result.criterion, round(float(result.rvc.value), 1)
+(True, 'B', 54.5)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from allyshore.origin import automotive
+from allyshore.origin.case import Case, CaseIn, Material, RvcRequirement, TariffShift, parse_case
+from allyshore.origin.materials import ZERO, Contribution, combine, contribution
+from allyshore.origin.result import OriginResult, RvcOutcome, ShiftOutcome, fmt, money
+from allyshore.origin.rules import find_rule
+from allyshore.origin.rvc import averaged_net_cost, pct
+from allyshore.origin.sets import decide_set
+from allyshore.origin.tariff_shift import (
+    LEVEL_NAMES,
+    SEVEN_PERCENT,
+    TEN_PERCENT,
+    Failing,
+    de_minimis_excluded,
+    is_apparel,
+    is_textile,
+    passes,
+)
+
+SOR = "SOR/2020-155"
+HUNDRED = Fraction(100)
+PARTIES = frozenset({"US", "CA", "MX", "USA", "CAN", "MEX"})
+CRITERION_D = RvcRequirement(transaction_value=Fraction(60), net_cost=Fraction(50))  # s.3(4)(a)(ii), (b)(ii)
+
+
+@dataclass
+class _Context:
+    """Per-determination memo of self-produced materials' origin (no state survives the call)."""
+
+    origin: dict[int, OriginResult] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class _Totals:
+    tv: Fraction | None
+    total_cost: Fraction
+    net_cost: Fraction
+    vnm_nc: Fraction
+    vnm_tv: Fraction
+    plain_vnm: Fraction
+
+
+def determine_origin(case: Case | CaseIn | dict[str, Any] | str | Path) -> OriginResult:
+    """Decide whether one good is originating under USMCA (SOR/2020-155, the Uniform Regulations).
+
+    ``case`` is a case document (dict), a path to a JSON case file, a parsed
+    :class:`~allyshore.origin.case.CaseIn` or an engine :class:`~allyshore.origin.case.Case`.
+
+    Raises
+    ------
+    ValidationError
+        When the case is malformed; every problem is located by its JSON path.
+    """
+    return _determine(parse_case(case), _Context())
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _sub_case(material: Material, parent: Case) -> Case:
+    return Case(
+        hs=material.hs,
+        description=material.description or material.id,
+        materials=material.materials,
+        rule=material.rule,
+        as_of=parent.as_of,
+        costs=material.costs,
+    )
+
+
+def _self_produced_origin(material: Material, parent: Case, ctx: _Context) -> OriginResult | None:
+    key = id(material)
+    if key not in ctx.origin:
+        sub = _sub_case(material, parent)
+        if sub.rule is None and find_rule(sub.hs, sub.as_of) is None:
+            return None
+        ctx.origin[key] = _determine(sub, ctx)
+    return ctx.origin[key]
+
+
+def _is_originating(material: Material, parent: Case, ctx: _Context) -> bool:
+    if not material.self_produced:
+        return material.originating
+    result = _self_produced_origin(material, parent, ctx)
+    return material.originating if result is None else result.originating
+
+
+def _subject_to_rvc(material: Material, parent: Case, ctx: _Context) -> bool:
+    result = _self_produced_origin(material, parent, ctx)
+    if result is not None and result.originating:
+        return result.rvc is not None and result.criterion in ("B", "D")
+    rule = material.rule or find_rule(material.hs, parent.as_of)
+    return rule is not None and any(a.rvc is not None for a in rule.alternatives)
+
+
+def _nested_designations(material: Material) -> list[Material]:
+    out: list[Material] = []
+    for m in material.materials:
+        if m.self_produced:
+            if m.designated:
+                out.append(m)
+            out.extend(_nested_designations(m))
+    return out
+
+
+def _designation_allowed(material: Material, parent: Case, ctx: _Context) -> bool:
+    """s.8(6) proviso, read with Example 5 of s.8(28): an RVC-subject intermediate material may not be
+    designated when a self-produced material inside it, also subject to RVC, is designated."""
+    if not _subject_to_rvc(material, parent, ctx):
+        return True
+    return not any(_subject_to_rvc(inner, parent, ctx) for inner in _nested_designations(material))
+
+
+def _totals(case: Case, ctx: _Context) -> tuple[_Totals, list[Contribution]]:
+    parts = [
+        contribution(m, lambda x: _is_originating(x, case, ctx), lambda x: _designation_allowed(x, case, ctx))
+        for m in case.materials
+    ]
+    agg = combine(parts)
+    if case.costs.total_cost is not None:
+        total = case.costs.total_cost + (agg.total_cost - agg.book_value)
+        tc_plain = case.costs.total_cost
+    else:
+        total = agg.total_cost + case.costs.other
+        tc_plain = agg.book_value + case.costs.other
+    net_cost = total - case.costs.excluded - agg.excluded
+    tv = None if case.transaction_value is None else case.transaction_value - case.international_shipping
+    return _Totals(tv, tc_plain, net_cost, agg.vnm_net_cost, agg.vnm_transaction_value, agg.plain_vnm), parts
+
+
+# --------------------------------------------------------------------------- tariff shift
+
+
+def _failing(
+    materials: tuple[Material, ...], shift: TariffShift, good_hs: str, case: Case, ctx: _Context, apparel: bool
+) -> list[Failing]:
+    out: list[Failing] = []
+    for m in materials:
+        if m.indirect or m.packaging or m.accessory or (apparel and not m.in_component):
+            continue  # s.8(13), s.8(14)(a), s.8(24)(b), s.5(9)
+        if m.self_produced:
+            if _is_originating(m, case, ctx):
+                continue
+            if passes(m.hs, good_hs, shift):
+                continue  # s.3(8): the self-produced material itself is the material tested
+            inner = _failing(m.materials, shift, good_hs, case, ctx, apparel)
+            own = Failing(m.id, m.hs, m.value - m.deductions, m.weight, m.elastomeric)
+            if not m.materials or sum(f.value for f in inner) >= own.value:
+                out.append(own)
+            else:
+                out.extend(inner)
+            continue
+        if m.originating:
+            continue  # s.3(2): only non-originating materials are tested
+        if passes(m.hs, good_hs, shift):
+            continue
+        s = m.statement
+        if s is not None and s.non_originating_hs is not None:  # s.9(1), s.9(7)(a)(ii)
+            bad = [(hs, v) for hs, v in s.non_originating_hs if not passes(hs, good_hs, shift)]
+            out.extend(Failing(m.id, hs, v, None, m.elastomeric) for hs, v in bad)
+            continue
+        out.append(Failing(m.id, m.hs, m.value - m.deductions, m.weight, m.elastomeric))
+    return out
+
+
+def _shift_outcome(
+    shift: TariffShift, case: Case, totals: _Totals, ctx: _Context, expl: list[str], label: str
+) -> tuple[ShiftOutcome, list[Failing]]:
+    apparel = is_apparel(case.hs)
+    failing = _failing(case.materials, shift, case.hs, case, ctx, apparel)
+    ids = tuple(dict.fromkeys(f.id for f in failing))
+    what = _shift_text(shift)
+    if not failing:
+        expl.append(
+            f"{label}: every non-originating material undergoes {what} ({SOR} s.3(2); Schedule 1, General Interpretative Note (d))."
+        )
+        return ShiftOutcome(True, (), False, None), failing
+    expl.append(f"{label}: non-originating material(s) {', '.join(ids)} do not undergo {what} ({SOR} s.3(2)).")
+    if is_textile(case.hs):
+        return _textile_de_minimis(case, failing, ids, expl), failing
+    excluded = [(f.id, p) for f in failing if (p := de_minimis_excluded(f.hs, case.hs)) is not None]
+    value = sum((f.value for f in failing), ZERO)
+    shares = []
+    if totals.tv:
+        shares.append((value / totals.tv, "the adjusted transaction value"))
+    if totals.total_cost:
+        shares.append((value / totals.total_cost, "the total cost"))
+    if not shares:
+        return ShiftOutcome(False, ids, False, None), failing
+    share, basis = min(shares, key=lambda s: s[0])
+    if excluded:
+        mid, paragraph = excluded[0]
+        expl.append(f"De minimis does not apply to material {mid} ({SOR} {paragraph}).")
+        return ShiftOutcome(False, ids, False, share), failing
+    if share <= TEN_PERCENT:
+        expl.append(
+            f"De minimis: their value {money(value)} is {fmt(share * 100)}% of {basis}, not more than 10%, "
+            f"so the change in tariff classification is met ({SOR} s.5(1)); they still count in VNM (s.5(1)(b))."
+        )
+        return ShiftOutcome(True, ids, True, share), failing
+    expl.append(
+        f"De minimis: their value {money(value)} is {fmt(share * 100)}% of {basis}, more than 10% ({SOR} s.5(1))."
+    )
+    return ShiftOutcome(False, ids, False, share), failing
+
+
+def _textile_de_minimis(case: Case, failing: list[Failing], ids: tuple[str, ...], expl: list[str]) -> ShiftOutcome:
+    apparel = is_apparel(case.hs)
+    section = "s.5(7)" if apparel else "s.5(6)"
+    t = case.textile
+    base = None if t is None else (t.component_weight or t.good_weight) if apparel else t.good_weight
+    if base is None or any(f.weight is None for f in failing):
+        expl.append(
+            f"The value de minimis does not apply to goods of Chapters 50-63 ({SOR} s.5(3)(l)); the weight de minimis "
+            f"({section}) needs the weights of the good and of the failing materials, which the case does not give."
+        )
+        return ShiftOutcome(False, ids, False, None)
+    weight = sum((f.weight or ZERO for f in failing), ZERO)
+    elastomeric = sum((f.weight or ZERO for f in failing if f.elastomeric), ZERO)
+    e_base = base
+    if apparel and t is not None and t.elastomeric_basis == "good" and t.good_weight is not None:
+        e_base = t.good_weight
+    share, e_share = weight / base, elastomeric / e_base
+    whose = "the component that determines classification" if apparel else "the good"
+    ok = share <= TEN_PERCENT and e_share <= SEVEN_PERCENT
+    expl.append(
+        f"Textile de minimis by weight ({SOR} {section}): failing non-originating materials weigh {fmt(share * 100)}% "
+        f"of {whose} (limit 10%), elastomeric content {fmt(e_share * 100)}% (limit 7%): {'met' if ok else 'not met'}."
+    )
+    return ShiftOutcome(ok, ids, ok, share)
+
+
+def _shift_text(shift: TariffShift) -> str:
+    if shift.group:
+        text = f"a change from outside the group {shift.group}"
+    else:
+        text = f"a change from any other {LEVEL_NAMES[shift.level]}"
+    if shift.except_from:
+        text += f" except from {', '.join(shift.except_from)}"
+    if shift.also_from:
+        text += f" (or from {', '.join(shift.also_from)})"
+    return text
+
+
+# --------------------------------------------------------------------------- regional value content
+
+
+def _rvc_outcomes(req: RvcRequirement, case: Case, totals: _Totals) -> list[RvcOutcome]:
+    out = []
+    if req.transaction_value is not None and totals.tv:
+        tv = totals.tv
+        out.append(
+            RvcOutcome(
+                "transaction_value", (tv - totals.vnm_tv) / tv * HUNDRED, req.transaction_value, tv, totals.vnm_tv
+            )
+        )
+    if req.net_cost is not None:
+        if case.averaging is not None:
+            nc, vnm = averaged_net_cost(case.averaging)
+        else:
+            nc, vnm = totals.net_cost, totals.vnm_nc
+        if nc > 0:
+            out.append(RvcOutcome("net_cost", (nc - vnm) / nc * HUNDRED, req.net_cost, nc, vnm))
+    return out
+
+
+def _rvc_sentence(o: RvcOutcome) -> str:
+    if o.method == "transaction_value":
+        head = f"RVC by the transaction value method ({SOR} s.7(2)): (TV {money(o.base)} − VNM {money(o.vnm)}) ÷ TV {money(o.base)} × 100"
+    else:
+        head = f"RVC by the net cost method ({SOR} s.7(3)): (NC {money(o.base)} − VNM {money(o.vnm)}) ÷ NC {money(o.base)} × 100"
+    verdict = "met" if o.met else "not met"
+    text = f"{head} = {fmt(o.value)}%; the requirement is not less than {pct(o.threshold)}%: {verdict}."
+    if not o.met and Fraction(fmt(o.value)) >= o.threshold:
+        text += f" Unrounded the value is {fmt(o.value, 4)}%, below the threshold (values are compared unrounded)."
+    return text
+
+
+def _evaluate_rvc(
+    req: RvcRequirement, case: Case, totals: _Totals, expl: list[str], label: str
+) -> tuple[bool, RvcOutcome | None, bool]:
+    """Returns (met, reported outcome, bypassed by de minimis)."""
+    bases = [b for b in (totals.tv, totals.total_cost) if b]
+    if bases and any(totals.plain_vnm <= TEN_PERCENT * b for b in bases):
+        share = min(totals.plain_vnm / b for b in bases)
+        expl.append(
+            f"{label}: all non-originating materials are worth {fmt(share * 100)}% of the adjusted transaction value or "
+            f"total cost, not more than 10%, so the RVC requirement need not be met ({SOR} s.5(4))."
+        )
+        return True, None, True
+    outcomes = _rvc_outcomes(req, case, totals)
+    if not outcomes:
+        need = "a transaction value" if req.net_cost is None else "costs"
+        expl.append(f"{label}: the RVC cannot be calculated because the case gives no {need} ({SOR} s.7(6)).")
+        return False, None, False
+    for o in outcomes:
+        expl.append(f"{label}: {_rvc_sentence(o)}")
+    met = [o for o in outcomes if o.met]
+    if met:
+        return True, met[0], False
+    return False, max(outcomes, key=lambda o: (o.value - o.threshold, o.method == "transaction_value")), False
+
+
+# --------------------------------------------------------------------------- the decision
+
+
+def _determine(case: Case, ctx: _Context) -> OriginResult:
+    expl: list[str] = []
+    attest: list[str] = []
+    rule = case.rule if case.rule is not None else find_rule(case.hs, case.as_of)
+    auto = case.automotive
+    if rule is not None and auto is not None:
+        rule = automotive.adjust_rule(rule, auto, expl)
+    if rule is not None:
+        where = "given in the case" if rule.source == "case" else f"from the rules library ({rule.source})"
+        expl.append(f"Product-specific rule for HS {case.hs} {where} ({SOR} s.3(2), Schedule 1).")
+        if not rule.verified:
+            expl.append(
+                "Caution: the text of this rule is marked unverified in the rules library; confirm it against "
+                "HTSUS General Note 11 / USMCA Annex 4-B before relying on this determination."
+            )
+
+    def finish(
+        originating: bool,
+        criterion: str | None,
+        alternative: int | None,
+        rvc: RvcOutcome | None,
+        shift: ShiftOutcome | None,
+        failed: list[str],
+    ) -> OriginResult:
+        if originating and auto is not None:
+            checks = automotive.vehicle_requirements(case, auto, totals.net_cost if totals else None, expl)
+            failed_auto = [name for name, ok in checks if not ok]
+            if failed_auto:
+                originating, failed = False, failed + failed_auto
+        if originating:
+            expl.append(f"The good is originating (criterion {criterion}).")
+        else:
+            criterion, alternative = None, None
+            expl.append("The good is not originating" + (f": failed {', '.join(failed)}." if failed else "."))
+        return OriginResult(
+            originating,
+            criterion,
+            alternative,
+            rvc,
+            shift,
+            tuple(expl),
+            failed_requirements=tuple(failed),
+            attestations=tuple(attest),
+            hs=case.hs,
+            description=case.description,
+            rule_source=None if rule is None else rule.source,
+            rule_verified=None if rule is None else rule.verified,
+        )
+
+    totals: _Totals | None = None
+    if case.wholly_obtained:
+        expl.append(f"The good is wholly obtained or produced in the territory of the CUSMA countries ({SOR} s.3(1)).")
+        return finish(True, "A", None, None, None, [])
+    if case.set_components is not None:
+        ok, sentences = decide_set(case)
+        expl.extend(sentences)
+        all_orig = all(c.originating for c in case.set_components)
+        return finish(ok, "C" if all_orig else "B", None, None, None, [] if ok else ["set"])
+
+    totals, _ = _totals(case, ctx)
+    mats = [m for m in case.materials if not m.indirect]
+    if mats and all(_is_originating(m, case, ctx) for m in mats):
+        expl.append(
+            f"Every material used is originating, so the good is produced exclusively from originating materials ({SOR} s.3(3))."
+        )
+        rvc = None
+        if rule is not None and all(a.rvc is not None for a in rule.alternatives):
+            outs = _rvc_outcomes(rule.alternatives[0].rvc or CRITERION_D, case, totals)
+            rvc = next((o for o in outs if o.met), outs[0] if outs else None)
+        return finish(True, "C", None, rvc, None, [])
+    if rule is None:
+        expl.append(
+            f"No product-specific rule for HS {case.hs} is in the case or the rules library, so criteria B and D "
+            f"cannot be tested ({SOR} s.3(2), Schedule 1)."
+        )
+    best: tuple[int, RvcOutcome | None, ShiftOutcome | None, list[str]] | None = None
+    shift_failures: list[tuple[TariffShift, list[Failing]]] = []
+    for i, alt in enumerate(rule.alternatives if rule is not None else ()):
+        label = f"Alternative {i + 1}" if rule is not None and len(rule.alternatives) > 1 else "Rule"
+        failed: list[str] = []
+        shift_outcome = None
+        rvc_outcome = None
+        if alt.tariff_shift is not None:
+            shift_outcome, failing = _shift_outcome(alt.tariff_shift, case, totals, ctx, expl, label)
+            if not shift_outcome.passed:
+                failed.append("tariff_shift")
+                shift_failures.append((alt.tariff_shift, failing))
+        else:
+            expl.append(f"{label}: no change in tariff classification is required.")
+        if alt.rvc is not None and not failed:
+            met, rvc_outcome, _ = _evaluate_rvc(alt.rvc, case, totals, expl, label)
+            if not met:
+                failed.append("rvc")
+        elif alt.rvc is not None:
+            rvc_outcome = _best_rvc(alt.rvc, case, totals)
+        for req in alt.other_requirements:
+            attest.append(req)
+            expl.append(f"{label}: also requires “{req}”; the producer must attest to it (not checked).")
+        if not failed:
+            expl.append(f"{label} is met ({SOR} s.3(2), s.3(6)).")
+            return finish(True, "B", i, rvc_outcome, shift_outcome, [])
+        if best is None or (
+            shift_outcome is not None and shift_outcome.passed and (best[2] is None or not best[2].passed)
+        ):
+            best = (i, rvc_outcome, shift_outcome, failed)
+    # Criterion D, s.3(4): parts sharing the good's subheading, or unassembled goods (GRI 2(a)).
+    if not is_apparel(case.hs) and (
+        case.unassembled or any(_same_subheading_only(f, case.hs) for _, f in shift_failures)
+    ):
+        why = (
+            "the good was imported unassembled or disassembled and is classified as assembled under GRI 2(a) (s.3(4)(b))"
+            if case.unassembled
+            else "the non-originating materials that fail the change in tariff classification share the good's "
+            "subheading (or undivided heading) (s.3(4)(a))"
+        )
+        expl.append(
+            f"Criterion D: {why}; the good needs an RVC of not less than 60% (transaction value) or 50% (net cost) ({SOR} s.3(4))."
+        )
+        met, rvc_outcome, _ = _evaluate_rvc(CRITERION_D, case, totals, expl, "Criterion D")
+        if met:
+            return finish(True, "D", None, rvc_outcome, best[2] if best else None, [])
+    if case.imported_from and case.imported_from.upper() in PARTIES:
+        from allyshore.origin.schedule2 import in_schedule_2
+
+        if in_schedule_2(case.hs):
+            expl.append(
+                f"HS {case.hs} is listed in Schedule 2 and the good is imported from a CUSMA country ({SOR} s.3(7))."
+            )
+            return finish(True, "E", None, None, None, [])
+    if best is None:
+        return finish(False, None, None, None, None, ["rule"] if rule is None else [])
+    return finish(False, None, None, best[1], best[2], best[3])
+
+
+def _best_rvc(req: RvcRequirement, case: Case, totals: _Totals) -> RvcOutcome | None:
+    outs = _rvc_outcomes(req, case, totals)
+    if not outs:
+        return None
+    return next((o for o in outs if o.met), max(outs, key=lambda o: o.value - o.threshold))
+
+
+def _same_subheading_only(failing: list[Failing], good_hs: str) -> bool:
+    """s.3(4)(a), s.3(5): every failing material is in the good's subheading (or its undivided heading)."""
+    if not failing:
+        return False
+    for f in failing:
+        if good_hs[4:6] == "00":
+            if f.hs[:4] != good_hs[:4]:
+                return False
+        elif f.hs[:6] != good_hs[:6]:
+            return False
+    return True
+
+
+__all__ = ["determine_origin"]

@@ -1,0 +1,187 @@
+"""The product-specific rules of origin library: one JSON file per HS chapter, validated on first use.
+
+Each file ``chNN.json`` holds::
+
+    {"chapter": "84", "hs_edition": "HS 2017", "rules": [
+       {"hs": "8414.59", "scope": "", "valid_from": null, "valid_to": null,
+        "text": "<exact legal text>", "source": "<where the text comes from>", "verified": true,
+        "alternatives": [{"tariff_shift": {"level": "heading", "except_from": []}, "rvc": null}],
+        "other_requirements": []}]}
+
+``hs`` is a code (``"84.14"``, ``"8414.59"``) or a range (``"8701.30-8701.90"``); the most specific
+rule valid on the date asked for wins. A rule whose text could not be checked against its
+source carries ``"verified": false``; every determination that uses it says so.
+
+Adding rules: put a new ``chNN.json`` file (or new entries) in this folder, keep the exact
+legal text and its source beside the structured form, then run
+``allyshore origin rule HS`` to see it parsed; ``tests/test_origin_rules.py`` validates every file.
+
+>>> find_rule("0000.00") is None
+True
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import pydantic
+from pydantic import BaseModel, ConfigDict, Field
+
+from allyshore.errors import NotFoundError, Problem, ValidationError
+from allyshore.origin.case import Rule, RuleIn, _hs, rule_from_model
+
+
+class LibraryRuleIn(RuleIn):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    hs: str
+    scope: str = ""
+    valid_from: date | None = None
+    valid_to: date | None = None
+    text: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+    verified: bool = False
+    note: str = ""
+
+
+class ChapterFileIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    chapter: str
+    hs_edition: str
+    description: str = ""
+    rules: list[LibraryRuleIn]
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryEntry:
+    low: str
+    high: str
+    scope: str
+    valid_from: date | None
+    valid_to: date | None
+    rule: Rule
+    hs_edition: str
+    code: str
+
+
+def _range(code: str) -> tuple[str, str]:
+    if "-" in code:
+        low, high = (c.strip() for c in code.split("-", 1))
+        return _hs(low), _hs(high)
+    return _hs(code), _hs(code)
+
+
+@lru_cache(maxsize=1)
+def load_library() -> tuple[LibraryEntry, ...]:
+    """Read and validate every rules file once; a broken file raises a located ValidationError."""
+    entries: list[LibraryEntry] = []
+    problems: list[Problem] = []
+    folder = resources.files(__name__)
+    for item in sorted(folder.iterdir(), key=lambda p: p.name):
+        if not (item.name.startswith("ch") and item.name.endswith(".json")):
+            continue
+        try:
+            data = ChapterFileIn.model_validate(json.loads(item.read_text(encoding="utf-8")))
+        except (pydantic.ValidationError, json.JSONDecodeError) as exc:
+            if isinstance(exc, json.JSONDecodeError):
+                problems.append(Problem("rules", exc.msg, row=exc.lineno, source=item.name))
+            else:
+                for err in exc.errors(include_url=False):
+                    loc = ".".join(str(p) for p in err["loc"])
+                    problems.append(Problem("rules", err["msg"], column=loc, source=item.name))
+            continue
+        for i, r in enumerate(data.rules):
+            low, high = _range(r.hs)
+            if not low.startswith(data.chapter) and not high.startswith(data.chapter):
+                problems.append(
+                    Problem(
+                        "rules",
+                        f"rule {r.hs} is not in chapter {data.chapter}",
+                        column=f"rules.{i}.hs",
+                        source=item.name,
+                    )
+                )
+            rule = rule_from_model(r, r.hs, r.source)
+            rule = Rule(rule.alternatives, low, r.text, r.source, r.verified, r.scope)
+            entries.append(LibraryEntry(low, high, r.scope, r.valid_from, r.valid_to, rule, data.hs_edition, r.hs))
+    if problems:
+        raise ValidationError(problems, what="rules library")
+    return tuple(entries)
+
+
+def _matches(entry: LibraryEntry, hs: str) -> bool:
+    width = len(entry.low)
+    part = hs[:width]
+    return len(part) == width and entry.low <= part <= entry.high.ljust(width, "9")[:width]
+
+
+def find_rules(hs: str, as_of: date | None = None, scope: str | None = None) -> list[LibraryEntry]:
+    """Every library entry applying to ``hs`` on ``as_of`` (all dates when None), most specific first."""
+    code = _hs(hs)
+    out = [
+        e
+        for e in load_library()
+        if _matches(e, code)
+        and (
+            as_of is None
+            or ((e.valid_from is None or e.valid_from <= as_of) and (e.valid_to is None or as_of <= e.valid_to))
+        )
+        and (scope is None or e.scope == scope)
+    ]
+    out.sort(key=lambda e: (-len(e.low), e.low != e.high, e.scope != "", e.valid_from or date.min))
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _cached(hs: str, as_of: date | None, scope: str | None) -> Rule | None:
+    found = find_rules(hs, as_of, scope)
+    if not found:
+        return None
+    best = [e for e in found if len(e.low) == len(found[0].low) and e.scope == found[0].scope]
+    return best[-1].rule if as_of is None else best[0].rule
+
+
+def find_rule(hs: str, as_of: date | None = None, scope: str | None = None) -> Rule | None:
+    """The most specific rule for ``hs`` (None when the library has none)."""
+    return _cached(_hs(hs), as_of, scope)
+
+
+def lookup_rule(hs: str, as_of: date | None = None, scope: str | None = None) -> Rule:
+    """The product-specific rule of origin for ``hs``, valid on ``as_of`` (latest when None).
+
+    Raises
+    ------
+    NotFoundError
+        When the library has no rule for the code.
+    """
+    rule = find_rule(hs, as_of, scope)
+    if rule is None:
+        raise NotFoundError(
+            f"no product-specific rule for HS {hs} in the rules library; give the rule in the case "
+            "('rule') or add it to src/allyshore/origin/rules/ (see its README)"
+        )
+    return rule
+
+
+def library_as_dicts(hs: str) -> list[dict[str, Any]]:
+    """Every entry for ``hs`` (all dates and scopes) as JSON-ready dicts, for `allyshore origin rule`."""
+    from allyshore.origin.result import rule_to_dict
+
+    out = []
+    for e in find_rules(hs):
+        d = rule_to_dict(e.rule)
+        d.update(
+            {
+                "hs": e.code,
+                "scope": e.scope,
+                "valid_from": e.valid_from.isoformat() if e.valid_from else None,
+                "valid_to": e.valid_to.isoformat() if e.valid_to else None,
+                "hs_edition": e.hs_edition,
+            }
+        )
+        out.append(d)
+    return out
