@@ -30,7 +30,7 @@ _STYLES = getSampleStyleSheet()
 _BODY = ParagraphStyle("cert-body", parent=_STYLES["BodyText"], fontSize=9, leading=11.5)
 _LABEL = ParagraphStyle("cert-label", parent=_BODY, fontName="Helvetica-Bold")
 _SMALL = ParagraphStyle("cert-small", parent=_BODY, fontSize=7.5, leading=9, textColor=colors.HexColor("#444444"))
-_GRID = [
+_GRID: list[Any] = [
     ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#999999")),
     ("VALIGN", (0, 0), (-1, -1), "TOP"),
 ]
@@ -50,7 +50,8 @@ def _story(certification: Certification, pages: str) -> list[Any]:
         [[_para(name, _LABEL), _para(text)] for name, text in certification.elements()],
         colWidths=[52 * mm, 124 * mm],
     )
-    elements.setStyle(TableStyle([*_GRID, ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f0f0f0"))]))
+    elements_style: list[Any] = [*_GRID, ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f0f0f0"))]
+    elements.setStyle(TableStyle(elements_style))
     story += [elements, Spacer(1, 5 * mm)]
 
     rows: list[list[Any]] = [[_para(h, _LABEL) for h in ("Good", "HS", "Criterion", "Determination record")]]
@@ -71,7 +72,8 @@ def _story(certification: Certification, pages: str) -> list[Any]:
             ]
         )
     goods = Table(rows, colWidths=[62 * mm, 20 * mm, 18 * mm, 76 * mm], repeatRows=1)
-    goods.setStyle(TableStyle([*_GRID, ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f0f0f0"))]))
+    goods_style: list[Any] = [*_GRID, ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f0f0f0"))]
+    goods.setStyle(TableStyle(goods_style))
     story += [Paragraph("Goods covered", _STYLES["Heading3"]), goods, Spacer(1, 5 * mm)]
 
     signature = Table(

@@ -1,0 +1,189 @@
+"""The USMCA certification of origin: the nine minimum data elements of USMCA Annex 5-A, PDF and JSON.
+
+Source of the requirements tested here: USMCA Article 5.2 and Annex 5-A (Minimum Data
+Elements): certifier role, certifier details (name, title, address, telephone, e-mail),
+exporter, producer ("Various" / "Available upon request by the importing authorities"
+allowed), importer (if known), description and 6-digit HS classification, origin
+criterion, blanket period of at most 12 months, signature and date with the
+certification statement.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import zlib
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from allyshore.errors import ValidationError
+from allyshore.origin.certification import CERTIFICATION_STATEMENT, ON_REQUEST, certify
+from allyshore.report.certificate import certificate_pdf, write_certification
+from allyshore.store import open_store
+
+ORIGINATING: dict[str, Any] = {
+    "originating": True,
+    "criterion": "B",
+    "good": {"hs": "9018.90.60", "description": "Volumetric infusion pump"},
+    "rule": {"source": "HTSUS General Note 11, 9018.90", "verified": True},
+    "explanation": ["SOR s.3(2)"],
+}
+PARTIES: dict[str, Any] = {
+    "certifier_role": "exporter",
+    "certifier": {
+        "name": "Bombas del Norte SA de CV",
+        "title": "Trade compliance manager",
+        "address": "Av. Industrial 100, Apodaca, Nuevo Leon",
+        "country": "Mexico",
+        "phone": "+52 81 5555 0100",
+        "email": "origen@example.mx",
+    },
+    "producer": "available upon request",
+    "importer": {"name": "Care Devices Inc.", "address": "1 Main St, Laredo, TX", "country": "US"},
+    "signature": {"name": "Ana Ruiz", "date": "2026-11-23"},
+}
+
+
+def pdf_text(data: bytes) -> str:
+    """The text a PDF draws, as one line (content streams decoded, wrapped lines joined by spaces)."""
+    text = data.decode("latin-1")
+    for match in re.finditer(rb"stream\r?\n(.*?)endstream", data, re.S):
+        raw = match.group(1).strip()
+        if raw.endswith(b"~>"):  # reportlab writes /ASCII85Decode /FlateDecode content streams
+            raw = base64.a85decode(raw[:-2])
+        try:
+            text += zlib.decompress(raw).decode("latin-1")
+        except zlib.error:
+            continue
+    shown = re.findall(r"\((.*?)(?<!\\)\) Tj", text)  # the strings drawn by Tj, line by line
+    return " ".join(shown).replace("\\(", "(").replace("\\)", ")")
+
+
+def test_nine_elements_in_annex_order() -> None:
+    cert = certify([ORIGINATING], PARTIES, blanket_from="2027-01-01", blanket_to="2027-12-31")
+    labels = [label for label, _ in cert.elements()]
+    assert labels == [
+        "1. Certifier",
+        "2. Certifier details",
+        "3. Exporter",
+        "4. Producer",
+        "5. Importer",
+        "6. Description and HS tariff classification",
+        "7. Origin criterion",
+        "8. Blanket period",
+        "9. Authorized signature and date",
+    ]
+    values = dict(cert.elements())
+    assert "exporter" in values["1. Certifier"]
+    assert "Trade compliance manager" in values["2. Certifier details"]
+    assert "+52 81 5555 0100" in values["2. Certifier details"]
+    assert "Mexico" in values["2. Certifier details"]
+    assert values["3. Exporter"] == values["2. Certifier details"]  # the certifier is the exporter
+    assert values["4. Producer"] == ON_REQUEST
+    assert "Care Devices Inc." in values["5. Importer"]
+    assert "HS 9018.90" in values["6. Description and HS tariff classification"]  # 6 digits, not 10
+    assert "9018.90.60" not in values["6. Description and HS tariff classification"]
+    assert values["7. Origin criterion"].endswith(": B")
+    assert values["8. Blanket period"] == "2027-01-01 to 2027-12-31"
+    assert "Ana Ruiz" in values["9. Authorized signature and date"]
+    assert "2026-11-23" in values["9. Authorized signature and date"]
+    document = cert.to_dict()
+    assert document["statement"] == CERTIFICATION_STATEMENT
+    assert document["goods"][0]["hs_classification"] == "9018.90"
+    assert document["certifier"]["country"] == "MX"
+    assert document["blanket_period"] == {"from": "2027-01-01", "to": "2027-12-31"}
+    json.dumps(document)
+    assert cert.to_frame().height == 9
+    assert "Blanket period" in cert._repr_html_()
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "ok"),
+    [
+        ("2027-01-01", "2027-12-31", True),  # exactly 12 months
+        ("2027-03-15", "2028-03-14", True),
+        ("2027-01-01", "2028-01-01", False),  # 12 months and a day
+        ("2027-02-01", "2027-01-31", False),  # ends before it starts
+    ],
+)
+def test_blanket_period_at_most_twelve_months(start: str, end: str, ok: bool) -> None:
+    if ok:
+        cert = certify([ORIGINATING], PARTIES, blanket_from=start, blanket_to=end)
+        assert cert.blanket_to == date.fromisoformat(end)
+    else:
+        with pytest.raises(ValidationError, match="blanket period"):
+            certify([ORIGINATING], PARTIES, blanket_from=start, blanket_to=end)
+
+
+def test_single_shipment_without_blanket_period() -> None:
+    cert = certify([ORIGINATING], {**PARTIES, "invoice": "F-1234"})
+    assert dict(cert.elements())["8. Blanket period"] == "Single shipment, invoice F-1234"
+    assert cert.to_dict()["blanket_period"] is None
+
+
+def test_refuses_non_originating_goods_and_reports_every_problem() -> None:
+    bad_parties = {
+        **PARTIES,
+        "certifier": {**PARTIES["certifier"], "phone": "", "country": "CN"},
+        "importer": {"name": "X", "address": "Y", "country": "DE"},
+    }
+    with pytest.raises(ValidationError) as caught:
+        certify([{**ORIGINATING, "originating": False, "criterion": None}], bad_parties)
+    text = str(caught.value)
+    assert "not originating" in text
+    assert "phone is required" in text
+    assert "territory of a Party" in text and "DE" in text and "CN" in text
+    assert len(caught.value.problems) == 4
+
+
+def test_exporter_required_unless_the_producer_certifies() -> None:
+    importer_certifies = {**PARTIES, "certifier_role": "importer", "producer": "various"}
+    with pytest.raises(ValidationError, match="exporter's details are required"):
+        certify([ORIGINATING], importer_certifies)
+    producer_certifies = {**PARTIES, "certifier_role": "producer", "producer": None, "exporter": "unknown"}
+    cert = certify([ORIGINATING], producer_certifies)
+    assert dict(cert.elements())["3. Exporter"] == "Unknown"
+    assert cert.producer == cert.certifier
+
+
+def test_parties_file_errors_are_located() -> None:
+    with pytest.raises(ValidationError) as caught:
+        certify([ORIGINATING], {**PARTIES, "certifier_role": "broker", "signature": {"name": "A"}})
+    columns = {p.column for p in caught.value.problems}
+    assert "certifier_role" in columns and "signature.date" in columns
+
+
+def test_pdf_holds_every_element_the_statement_and_the_page_count(tmp_path: Path) -> None:
+    cert = certify(
+        [ORIGINATING, {**ORIGINATING, "criterion": "A", "good": {"hs": "4015.19", "description": "Gloves"}}],
+        PARTIES,
+        blanket_from="2027-01-01",
+        blanket_to="2027-12-31",
+    )
+    data = certificate_pdf(cert)
+    assert data.startswith(b"%PDF-")
+    assert certificate_pdf(cert) == data  # reproducible bytes
+    text = pdf_text(data)
+    for label, _ in cert.elements():
+        assert label in text, label
+    assert "Volumetric infusion pump" in text and "4015.19" in text
+    assert "true and accurate" in text and "verification visit" in text
+    assert "consists of 1 page(s)" in text and "page 1 of 1" in text
+    pdf_path, json_path = write_certification(cert, tmp_path / "out" / "cert")
+    assert pdf_path.read_bytes() == data
+    assert json.loads(json_path.read_text())["goods"][1]["origin_criterion"] == "A"
+
+
+def test_certify_from_a_saved_record_cites_it() -> None:
+    with open_store("sqlite://") as store:
+        record = store.save_determination(
+            inputs={"good": ORIGINATING["good"]}, result=ORIGINATING, subject="pump", hs="901890", rule_version="GN 11"
+        )
+        cert = certify([store.get_determination(record.id)], PARTIES)
+    assert cert.goods[0].record_id == record.id
+    assert cert.goods[0].content_hash == record.content_hash
+    assert record.content_hash in pdf_text(certificate_pdf(cert)).replace(" ", "")  # long words wrap
