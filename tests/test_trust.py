@@ -487,3 +487,28 @@ def test_build_script_reproduces_shipped_tables(shared_data: Path, tmp_path: Pat
     assert ("freedom_house", "Crimea") in unmapped
     assert not any(source == "freedom_house" and name == "Kosovo" for source, name in unmapped)
     assert math.isfinite(meta["rows"])
+
+
+# -- docs ------------------------------------------------------------------------------------
+
+
+def test_documented_policies_are_valid() -> None:
+    """The Canadian and Mexican examples in docs/trust.md load and tier their neighbours as documented."""
+    import re
+
+    text = (ROOT / "docs" / "trust.md").read_text(encoding="utf-8")
+    blocks = [b for b in re.findall(r"```toml\n(.*?)```", text, flags=re.S) if "[policy]" in b]
+    assert len(blocks) == 2
+    homes = {}
+    for block in blocks:
+        policy = policy_from_dict(tomllib.loads(block), "docs/trust.md")
+        table = assess_countries(policy)
+        homes[policy.home] = table
+        assert table.tier_of(policy.home) == "domestic"
+        assert table.tier_of("US") == "usmca"
+        assert table.tier_of("CN") == "adversary"
+    assert homes["CA"].tier_of("MX") == "usmca" and homes["CA"].tier_of("DE") == "ally"
+    assert homes["MX"].tier_of("CA") == "usmca" and homes["MX"].tier_of("JP") == "ally"
+    assert homes["MX"].tier_of("PR") == "usmca"  # a US territory under the Mexican policy
+    for list_id in load_policy().lists:
+        assert f"`{list_id}`" in text

@@ -49,7 +49,7 @@ def trust(
         ("score", "right"),
         ("x UN", "right"),
         ("FH", "right"),
-        ("rule / list (as of)", "left"),
+        ("why (list, as of)", "left"),
     ):
         grid.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for entry in table:
@@ -63,7 +63,7 @@ def trust(
             score,
             "-" if un is None else f"{un:.2f}",
             "-" if fh is None else f"{fh:g}",
-            entry.reason,
+            entry.why,
         )
     console.print(grid)
     if countries:

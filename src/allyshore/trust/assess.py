@@ -163,6 +163,18 @@ class CountryTrust:
             text += f" ({self.matched_list.list_id}, as of {self.matched_list.as_of})"
         return text
 
+    @property
+    def why(self) -> str:
+        """A short reason for tables: ``home``, ``usmca (2020-07-01)``, ``score >= 60``, ..."""
+        if self.rule == 1:
+            return "home"
+        if self.matched_list is not None:
+            via = f" via {self.matched_list.via_parent}" if self.matched_list.via_parent else ""
+            return f"{self.matched_list.list_id} ({self.matched_list.as_of}){via}"
+        if self.rule == 5:
+            return "score >= threshold"
+        return "no score" if self.score is None else "score < threshold"
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "alpha2": self.alpha2,
