@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from allyshore.cli import main
 from allyshore.errors import ValidationError
 from allyshore.origin.certification import CERTIFICATION_STATEMENT, ON_REQUEST, certify
 from allyshore.report.certificate import certificate_pdf, write_certification
@@ -187,3 +188,67 @@ def test_certify_from_a_saved_record_cites_it() -> None:
     assert cert.goods[0].record_id == record.id
     assert cert.goods[0].content_hash == record.content_hash
     assert record.content_hash in pdf_text(certificate_pdf(cert)).replace(" ", "")  # long words wrap
+
+
+def run_cli(*args: str) -> int:
+    with pytest.raises(SystemExit) as exited:
+        main(list(args))
+    return int(exited.value.code or 0)
+
+
+CASE: dict[str, Any] = {
+    "good": {"description": "Good A", "hs": "9018.90"},
+    "rule": {"alternatives": [{"tariff_shift": None, "rvc": {"net_cost": 50}}]},
+    "materials": [
+        {"id": "o", "hs": "3926.90", "value": 30, "originating": True},
+        {"id": "n", "hs": "8536.50", "value": 40},
+    ],
+    "other_costs": {"product_costs": 20, "period_costs": 10},
+    "excluded_costs": 12,
+}
+
+
+def test_cli_certify_saves_lists_and_certifies_a_record(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = f"sqlite:///{tmp_path / 'records.db'}"
+    monkeypatch.setenv("ALLYSHORE_DATABASE_URL", database)
+    (tmp_path / "case.json").write_text(json.dumps(CASE))
+    (tmp_path / "parties.json").write_text(json.dumps(PARTIES))
+    out = tmp_path / "first"
+    code = run_cli(
+        "origin", "certify", "--parties", str(tmp_path / "parties.json"), "--case", str(tmp_path / "case.json"),
+        "--save", "--from", "2027-01-01", "--to", "2027-12-31", "--out", str(out), "--json",
+    )  # fmt: skip
+    assert code == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["goods"][0]["origin_criterion"] == "B"  # RVC_NC = (88 - 40) / 88 = 54.5% >= 50% (SOR s.7(3))
+    assert document["goods"][0]["record_id"] == 1
+    assert (tmp_path / "first.pdf").read_bytes().startswith(b"%PDF")
+    assert run_cli("origin", "history", "--json") == 0
+    records = json.loads(capsys.readouterr().out)["records"]
+    assert [r["id"] for r in records] == [1] and records[0]["originating"] is True
+    assert records[0]["rvc"] == pytest.approx(54.5454545)
+    code = run_cli(
+        "origin", "certify", "--parties", str(tmp_path / "parties.json"), "--record", "1",
+        "--out", str(tmp_path / "second"), "--database-url", database,
+    )  # fmt: skip
+    assert code == 0
+    assert "Wrote" in capsys.readouterr().out
+    assert json.loads((tmp_path / "second.json").read_text())["goods"][0]["content_hash"] == records[0]["content_hash"]
+
+
+def test_cli_certify_errors_once_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    failing = {**CASE, "rule": {"alternatives": [{"tariff_shift": None, "rvc": {"net_cost": 60}}]}}
+    (tmp_path / "case.json").write_text(json.dumps(failing))
+    (tmp_path / "parties.json").write_text(json.dumps(PARTIES))
+    code = run_cli(
+        "origin", "certify", "--parties", str(tmp_path / "parties.json"), "--case", str(tmp_path / "case.json"),
+        "--out", str(tmp_path / "cert"),
+    )  # fmt: skip
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Error: ") and "not originating" in err
+    assert not (tmp_path / "cert.pdf").exists() and not (tmp_path / "cert.json").exists()
+    assert run_cli("origin", "certify", "--parties", str(tmp_path / "parties.json")) == 1
+    assert "--record" in capsys.readouterr().err

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -157,3 +158,52 @@ def _atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise
+
+
+def issue_certification(
+    *,
+    parties: Path,
+    record_ids: Sequence[int] = (),
+    cases: Sequence[Path] = (),
+    blanket_from: str | None = None,
+    blanket_to: str | None = None,
+    out: Path = Path("certification-of-origin"),
+    save: bool = False,
+    database_url: str | None = None,
+) -> tuple[Certification, tuple[Path, Path]]:
+    """Certify saved records and/or case files and write ``OUT.pdf`` and ``OUT.json``.
+
+    Records are read from the store; case files are determined now (and saved
+    when ``save``). Nothing is written unless the certification is valid.
+    """
+    from allyshore.errors import InputError, Problem, ValidationError
+    from allyshore.origin import determine_origin
+    from allyshore.origin.certification import certify
+
+    if not record_ids and not cases:
+        raise InputError("give at least one saved determination (--record ID) or case file (--case CASE.json)")
+    try:
+        parties_document = json.loads(parties.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{parties}: no such parties file") from None
+    except json.JSONDecodeError as exc:
+        raise ValidationError(
+            [Problem("parties", f"not valid JSON: {exc.msg}", row=exc.lineno, source=str(parties))],
+            what="certification parties",
+        ) from None
+    determinations: list[Any] = []
+    if record_ids or save:
+        from allyshore.store import open_store
+
+        with open_store(database_url) as store:
+            determinations += [store.get_determination(i) for i in record_ids]
+            for path in cases:
+                result = determine_origin(path)
+                inputs = json.loads(path.read_text(encoding="utf-8"))
+                determinations.append(store.save_origin_result(inputs, result) if save else result)
+    else:
+        determinations += [determine_origin(path) for path in cases]
+    certification = certify(
+        determinations, parties_document, blanket_from=blanket_from, blanket_to=blanket_to, source=str(parties)
+    )
+    return certification, write_certification(certification, out)

@@ -162,6 +162,29 @@ class Store:
             session.flush()
             return DeterminationRecord.from_row(row)
 
+    def save_origin_result(
+        self, inputs: Mapping[str, Any], result: Any, *, kind: str = "case", subject: str | None = None
+    ) -> DeterminationRecord:
+        """Save an :class:`~allyshore.origin.OriginResult` with the case (or network extract) it decided.
+
+        The rule version recorded is the rule's source as the engine reports it,
+        flagged when the rules library marks that rule unverified.
+        """
+        data = result.to_dict()
+        good = data.get("good") or {}
+        rule = data.get("rule") or {}
+        version = str(rule.get("source") or "rule given in the case")
+        if rule.get("verified") is False:
+            version += " [unverified]"
+        return self.save_determination(
+            inputs=inputs,
+            result=data,
+            subject=subject or str(good.get("description") or f"HS {good.get('hs', '')}"),
+            hs=str(good.get("hs") or ""),
+            rule_version=version,
+            kind=kind,
+        )
+
     def get_determination(self, record_id: int) -> DeterminationRecord:
         """The record with this id; :class:`NotFoundError` when there is none."""
         with self._sessions() as session:

@@ -1,0 +1,100 @@
+"""Origin records and certification: ``allyshore origin history | certify`` (and ``network``, ``advise``).
+
+The store is ``./allyshore.db`` unless ``--database-url`` or ``ALLYSHORE_DATABASE_URL`` names another
+database (any SQLAlchemy URL, e.g. ``postgresql+psycopg://user@host/allyshore``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from allyshore.cli._common import JSON_HELP, console, emit_json
+from allyshore.cli.origin import origin_app
+
+DATABASE_HELP = "Store: any SQLAlchemy URL or a SQLite file (default: ./allyshore.db, or $ALLYSHORE_DATABASE_URL)."
+DatabaseOption = Annotated[
+    str | None, typer.Option("--database-url", envvar="ALLYSHORE_DATABASE_URL", help=DATABASE_HELP, show_envvar=False)
+]
+
+
+@origin_app.command("history")
+def history(
+    hs: Annotated[str | None, typer.Option("--hs", help="Only goods whose HS code starts with this.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many records, newest first.")] = 50,
+    database_url: DatabaseOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+) -> None:
+    """List saved origin determinations (immutable records, newest first)."""
+    from allyshore.store import open_store
+
+    with open_store(database_url) as store:
+        records = store.list_determinations(hs=hs, limit=limit)
+    if as_json:
+        emit_json(records.to_dict())
+        return
+    if not len(records):
+        console.print(f"No saved determinations in {store.url}.", markup=False)
+        return
+    table = Table(title=f"Origin determinations in {store.url}")
+    for column in ("id", "saved (UTC)", "good", "HS", "verdict", "crit.", "RVC %", "rule", "hash"):
+        table.add_column(column, overflow="fold")
+    for r in records:
+        s = r.summary()
+        table.add_row(
+            str(r.id),
+            s["created_at"],
+            r.subject,
+            r.hs,
+            "originating" if r.originating else "NOT originating",
+            r.criterion or "",
+            "" if s["rvc"] is None else f"{s['rvc']:.1f}",
+            r.rule_version,
+            r.content_hash[:12],
+        )
+    console.print(table)
+
+
+@origin_app.command("certify")
+def certify(
+    parties: Annotated[
+        Path,
+        typer.Option(
+            "--parties", help="JSON file: certifier role and details, exporter, producer, importer, signature."
+        ),
+    ],
+    record: Annotated[list[int] | None, typer.Option("--record", help="Saved determination id (repeatable).")] = None,
+    case: Annotated[
+        list[Path] | None, typer.Option("--case", help="Origin case file to determine (repeatable).")
+    ] = None,
+    blanket_from: Annotated[str | None, typer.Option("--from", help="Blanket period start, YYYY-MM-DD.")] = None,
+    blanket_to: Annotated[str | None, typer.Option("--to", help="Blanket period end (at most 12 months).")] = None,
+    out: Annotated[Path, typer.Option("--out", help="Output stem: writes OUT.pdf and OUT.json.")] = Path(
+        "certification-of-origin"
+    ),
+    save: Annotated[bool, typer.Option("--save", help="Save the determinations of --case files as records.")] = False,
+    database_url: DatabaseOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+) -> None:
+    """Issue the USMCA certification of origin (Annex 5-A data elements) as PDF and JSON."""
+    from allyshore.report.certificate import issue_certification
+
+    certification, (pdf_path, json_path) = issue_certification(
+        parties=parties,
+        record_ids=record or [],
+        cases=case or [],
+        blanket_from=blanket_from,
+        blanket_to=blanket_to,
+        out=out,
+        save=save,
+        database_url=database_url,
+    )
+    if as_json:
+        emit_json(certification.to_dict())
+        return
+    for label, text in certification.elements():
+        console.print(f"{label}: {text}".replace("\n", "; "), markup=False)
+    console.print(f"Wrote {pdf_path} and {json_path}", markup=False)
