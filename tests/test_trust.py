@@ -11,6 +11,7 @@ inputs the table itself reports.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import math
 import tomllib
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import polars as pl
 import pytest
 import tomli_w
 from hypothesis import given, settings
@@ -512,3 +514,39 @@ def test_documented_policies_are_valid() -> None:
     assert homes["MX"].tier_of("PR") == "usmca"  # a US territory under the Mexican policy
     for list_id in load_policy().lists:
         assert f"`{list_id}`" in text
+
+
+def _table_with(code: str, **values: Any) -> Any:
+    """The shipped reference table with some of one country's columns replaced (a synthetic edition)."""
+    table = country_table()
+    frame = table.frame
+    for column, value in values.items():
+        replaced = pl.when(pl.col("alpha2") == code).then(pl.lit(value)).otherwise(pl.col(column))
+        frame = frame.with_columns(replaced.alias(column))
+    return dataclasses.replace(table, frame=frame)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 100), st.integers(0, 100))
+def test_score_is_monotone_in_freedom_house_end_to_end(low: int, high: int) -> None:
+    low, high = min(low, high), max(low, high)
+    a = assess_countries(countries=_table_with("IN", fh_total=low)).score_of("IN")
+    b = assess_countries(countries=_table_with("IN", fh_total=high)).score_of("IN")
+    assert a is not None and b is not None and b >= a
+    if high > low:
+        assert b > a
+
+
+def test_score_rises_as_the_un_position_nears_home() -> None:
+    """India's ideal point moved to the US's in every session: x_UN becomes 1 and the score rises."""
+    table = country_table()
+    us = table.ideal_points.filter(table.ideal_points["alpha2"] == "US")
+    moved = table.ideal_points.join(us.select("session", pl.col("ideal_point").alias("us")), on="session", how="left")
+    moved = moved.with_columns(
+        pl.when(pl.col("alpha2") == "IN").then(pl.col("us")).otherwise(pl.col("ideal_point")).alias("ideal_point")
+    ).drop("us")
+    closer = assess_countries(countries=dataclasses.replace(table, ideal_points=moved))
+    before = assess_countries()
+    assert closer.explain("IN").components[0].x == 1.0
+    assert (closer.score_of("IN") or 0) > (before.score_of("IN") or 0)
+    assert closer.tier_of("IN") == "aligned"

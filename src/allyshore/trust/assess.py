@@ -657,11 +657,15 @@ def _default_assessment() -> tuple[tuple[CountryTrust, ...], tuple[int, int] | N
     return countries, window, policy
 
 
-def assess_countries(policy: TrustPolicy | None = None, countries: Iterable[str] | None = None) -> TrustTable:
+def assess_countries(
+    policy: TrustPolicy | None = None, countries: Iterable[str] | CountryTable | None = None
+) -> TrustTable:
     """Tier and score every country under ``policy`` (the default US policy when None).
 
     ``countries`` selects which rows the table shows (codes or English names);
-    lookups (:meth:`TrustTable.tier_of`) work for every country either way.
+    lookups (:meth:`TrustTable.tier_of`) work for every country either way. It may
+    instead be a :class:`~allyshore.trust.CountryTable` to assess other reference
+    data than the shipped table (same columns), e.g. a newer edition.
 
     Raises
     ------
@@ -670,16 +674,19 @@ def assess_countries(policy: TrustPolicy | None = None, countries: Iterable[str]
     PolicyError
         The policy asks for UN sessions the shipped data do not hold.
     """
-    if policy is None:
+    reference = countries if isinstance(countries, CountryTable) else None
+    wanted: Iterable[str] | None = None if isinstance(countries, CountryTable) else countries
+    if policy is None and reference is None:
         computed, window, policy = _default_assessment()
     else:
-        computed, window = _compute(policy, country_table())
-    if countries is None:
+        policy = load_policy() if policy is None else policy
+        computed, window = _compute(policy, reference or country_table())
+    if wanted is None:
         selection = tuple(c.alpha2 for c in computed)
     else:
         known = {c.alpha2 for c in computed}
         picked = []
-        for text in countries:
+        for text in wanted:
             code = resolve_country(text)
             if code is None or code not in known:
                 raise NotFoundError(
