@@ -92,6 +92,27 @@ def ring_points(indices: list[int], arcs: list[np.ndarray]) -> np.ndarray:
     return np.concatenate(parts)
 
 
+def split_at_antimeridian(ring: np.ndarray) -> list[np.ndarray]:
+    """Cut a lon/lat ring that jumps between -180 and +180 into pieces that stay on one side.
+
+    Natural Earth closes such rings (Russia's Chukotka, Fiji) along the
+    antimeridian; a planar map would draw each jump as a line across the world.
+    """
+    jumps = np.flatnonzero(np.abs(np.diff(ring[:, 0])) > 180) + 1
+    if jumps.size == 0:
+        return [ring]
+    pieces = np.split(ring, jumps)
+    # the first and last pieces are on the same side: join them
+    if len(pieces) > 2:
+        pieces = [np.concatenate([pieces[-1], pieces[0]]), *pieces[1:-1]]
+    return [piece for piece in pieces if len(piece) >= 3]
+
+
+def project_ring(ring: np.ndarray) -> np.ndarray:
+    x, y = project(ring[:, 0], ring[:, 1])
+    return simplify(np.column_stack([x, y]), TOLERANCE)
+
+
 def ring_area(points: np.ndarray) -> float:
     x, y = points[:, 0], points[:, 1]
     return float(0.5 * abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
@@ -163,8 +184,18 @@ def main() -> None:
         code = alpha2(geometry)
         if code in LEFT_OUT:
             continue
-        rings = [ring_points(ring, arcs) for polygon in polygons for ring in polygon]
-        outer = [ring_points(polygon[0], arcs) for polygon in polygons]
+        rings = []
+        outer = []
+        for polygon in polygons:
+            for k, ring in enumerate(polygon):
+                lonlat = ring_points(ring, arcs_lonlat)
+                if np.any(np.abs(np.diff(lonlat[:, 0])) > 180):
+                    pieces = [project_ring(piece) for piece in split_at_antimeridian(lonlat)]
+                else:
+                    pieces = [ring_points(ring, arcs)]
+                rings.extend(pieces)
+                if k == 0:
+                    outer.extend(pieces)
         largest = max(outer, key=ring_area)
         kept = []
         for ring in rings:

@@ -133,3 +133,63 @@ def test_write_report_refuses_a_folder_of_other_files(tiny: Network, tmp_path: P
     empty = tmp_path / "empty"
     empty.mkdir()
     assert write_report(tiny, empty, builders=[f"{HERE}:build_first"]).exists()
+
+
+# --- the world map data -------------------------------------------------------------------------------------------
+
+
+def test_world_map_has_every_major_country_with_provenance() -> None:
+    import json
+
+    from allyshore.report import asset_text
+    from allyshore.report.worldmap import world
+
+    data = world()
+    for code in ("US", "MX", "CA", "CN", "DE", "JP", "KR", "TW", "VN", "IN", "MY", "SG", "HK", "RU", "BR", "XK"):
+        assert data["countries"][code]["path"].startswith("M"), code
+    assert "AQ" not in data["countries"]
+    meta = json.loads(asset_text("world.meta.json"))
+    assert "Natural Earth" in meta["source"] and "world-atlas" in meta["source"]
+    assert "ISC" in meta["licence"] and "public domain" in meta["licence"]
+    assert "Permission to use, copy, modify" in asset_text("world-atlas.LICENSE")
+
+
+def test_no_country_ring_spans_the_antimeridian() -> None:
+    """A ring that jumps from -180 to +180 would draw a line across the whole map (Russia, Fiji)."""
+    import numpy as np
+
+    from allyshore.report.worldmap import country_rings, world
+
+    for code in world()["countries"]:
+        for ring in country_rings(code):
+            assert np.ptp(ring[:, 0]) < 600, code
+
+
+def test_points_fall_in_the_right_country() -> None:
+    import numpy as np
+
+    from allyshore.report.projection import project
+    from allyshore.report.worldmap import inside
+
+    # Mexico City, Chicago, Toronto, Shenzhen (lon, lat)
+    x, y = project([-99.13, -87.63, -79.38, 114.06], [19.43, 41.88, 43.65, 22.54])
+    points = np.column_stack([x, y])
+    assert inside("MX", points).tolist() == [True, False, False, False]
+    assert inside("US", points).tolist() == [False, True, False, False]
+    assert inside("CA", points).tolist() == [False, False, True, False]
+    assert inside("CN", points).tolist() == [False, False, False, True]
+
+
+def test_a_truck_flow_crosses_the_border_near_the_border() -> None:
+    from allyshore.report.projection import project
+    from allyshore.report.worldmap import Arc, inside
+
+    (mx_x, us_x), (mx_y, us_y) = project([-100.31, -87.63], [25.69, 41.88])  # Monterrey -> Chicago
+    arc = Arc.between((float(mx_x), float(mx_y)), (float(us_x), float(us_y)))
+    exit_x, exit_y = arc.exit_point("MX")
+    import numpy as np
+
+    _, border_north = project([-100.0], [29.8])  # the Rio Grande near Laredo-Del Rio lies below about 29.8 N
+    _, monterrey = project([-100.0], [25.69])
+    assert monterrey[0] > exit_y > border_north[0] - 3  # y grows southward
+    assert not inside("MX", np.array([[exit_x, exit_y]]))[0]

@@ -51,3 +51,14 @@ def project(
     x = WIDTH / 2 + 0.8487 * _RADIUS * length * np.radians(lon_array)
     y = HEIGHT / 2 - 1.3523 * _RADIUS * distance
     return x, y
+
+
+def parallel_width(y: float) -> float:
+    """Canvas length of the whole parallel (360 degrees of longitude) through canvas height ``y``.
+
+    >>> round(parallel_width(HEIGHT / 2), 1), round(parallel_width(0.0), 1)
+    (1000.0, 532.2)
+    """
+    distance = abs(HEIGHT / 2 - y) / (1.3523 * _RADIUS)
+    length = float(np.interp(min(distance, 1.0), _PARALLEL_DISTANCE, _PARALLEL_LENGTH))
+    return WIDTH * length

@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 
 from allyshore.countries import country_name
 from allyshore.report.formatting import percent, tier_label
-from allyshore.report.projection import project
+from allyshore.report.projection import WIDTH, parallel_width, project
 from allyshore.report.sections import Figure, ReportContext, Section
 
 KIND_SHAPES = {"supplier": "circle", "plant": "square", "warehouse": "diamond", "customer": "triangle"}
@@ -80,7 +80,7 @@ def inside(code: str, points: NDArray[np.float64]) -> NDArray[np.bool_]:
 
 @dataclass(frozen=True)
 class Arc:
-    """A flow's arc on the canvas: a quadratic curve from ``start`` to ``end`` bending by ``control``."""
+    """A flow's arc on the canvas: a quadratic curve from ``start`` to ``end`` bending toward ``control``."""
 
     start: tuple[float, float]
     control: tuple[float, float]
@@ -90,7 +90,10 @@ class Arc:
     def between(cls, start: tuple[float, float], end: tuple[float, float], bend: float = 0.18) -> Arc:
         mx, my = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
         dx, dy = end[0] - start[0], end[1] - start[1]
-        return cls(start, (mx - dy * bend, my + dx * bend), end)
+        px, py = -dy, dx
+        if py > 0:  # bow toward the pole, as great circles of the northern hemisphere do
+            px, py = -px, -py
+        return cls(start, (mx + px * bend, my + py * bend), end)
 
     def points(self, count: int = 48) -> NDArray[np.float64]:
         t = np.linspace(0.0, 1.0, count)[:, None]
@@ -114,6 +117,20 @@ class Arc:
                 return float(x), float(y)
         x, y = points[len(points) // 2]
         return float(x), float(y)
+
+
+def flow_arcs(start: tuple[float, float], end: tuple[float, float]) -> list[Arc]:
+    """The arcs drawing a flow: one, or two when the shorter way runs across the map's edge (the Pacific).
+
+    The first arc starts at ``start`` (and leaves the map at an edge when the flow wraps).
+    """
+    dx = end[0] - start[0]
+    if abs(dx) <= WIDTH / 2:
+        return [Arc.between(start, end)]
+    sign = -1.0 if dx > 0 else 1.0
+    shifted_end = (end[0] + sign * parallel_width(end[1]), end[1])
+    shifted_start = (start[0] - sign * parallel_width(start[1]), start[1])
+    return [Arc.between(start, shifted_end), Arc.between(shifted_start, end)]
 
 
 def site_positions(sites: pl.DataFrame) -> tuple[dict[str, tuple[float, float]], list[str]]:
@@ -222,7 +239,7 @@ def build(context: ReportContext) -> Section:
     for (source, target), rows in grouped.items():
         if source == target:
             continue
-        arc = Arc.between(positions[source], positions[target])
+        pieces = flow_arcs(positions[source], positions[target])
         active = any((r["status"] or "active") == "active" for r in rows)
         tier = context.tier_of(site_country[source])
         items = sorted({str(r["item_id"]) for r in rows})
@@ -235,9 +252,10 @@ def build(context: ReportContext) -> Section:
             tip += f"\nCrossing: {', '.join(crossings)}"
         if not active:
             tip += "\nCandidate flow (not used today)"
-        arcs.append({"path": arc.path(), "color": colors.get(tier, "#888888"), "active": active, "tip": tip})
+        path = "".join(piece.path() for piece in pieces)
+        arcs.append({"path": path, "color": colors.get(tier, "#888888"), "active": active, "tip": tip})
         for name in crossings:
-            crossing_points[name].append(arc.exit_point(site_country[source]))
+            crossing_points[name].append(pieces[0].exit_point(site_country[source]))
             crossing_rows[name].extend(r for r in rows if r["crossing"] == name)
     arcs.sort(key=lambda a: bool(a["active"]))  # candidates underneath
 
