@@ -26,7 +26,7 @@ The score is ``100 * sum_k w_k x_ck / sum_{k available} w_k`` with each componen
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -227,6 +227,9 @@ class CountryTrust:
     def __str__(self) -> str:
         return self.text()
 
+    def _repr_html_(self) -> str:
+        return f"<pre>{html.escape(self.text())}</pre>"
+
 
 @dataclass(frozen=True)
 class TrustTable:
@@ -247,7 +250,7 @@ class TrustTable:
     def __len__(self) -> int:
         return len(self.selection)
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[CountryTrust]:
         return iter(self.selected)
 
     @property
