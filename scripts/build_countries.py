@@ -95,7 +95,8 @@ def _sha256(path: Path) -> str:
 
 
 def _resolve_name(name: str) -> str | None:
-    sys.path.insert(0, str(ROOT / "src"))
+    if str(ROOT / "src") not in sys.path:
+        sys.path.insert(0, str(ROOT / "src"))
     from allyshore.countries import resolve_country
 
     return FH_NAMES.get(name) or resolve_country(name)

@@ -404,7 +404,8 @@ def test_result_shapes() -> None:
 def test_cli_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
     assert run_cli("trust", "MX", "Germany", "--json") == 0
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"policy", "tiers", "countries"}
+    assert set(data) == {"policy", "tiers", "countries", "disagreements"}
+    assert data["disagreements"]["listed_below_threshold"] == ["MX"]  # only the selected countries
     assert data["policy"]["home"] == "US"
     first = data["countries"][0]
     assert first["alpha2"] == "MX" and first["tier"] == "usmca"

@@ -293,6 +293,24 @@ class TrustTable:
         """alpha-2 -> tier for every country in the reference table."""
         return {c.alpha2: c.tier for c in self.countries}
 
+    def disagreements(self) -> dict[str, tuple[str, ...]]:
+        """Where lists and scores disagree (brief 3.5), for reports to show both.
+
+        ``listed_below_threshold``: USMCA partners and allies whose score is below the
+        aligned threshold (e.g. an FTA partner with poor democracy scores);
+        ``aligned_without_list``: countries aligned by score alone (no FTA or treaty).
+
+        >>> found = assess_countries().disagreements()
+        >>> "NI" in found["listed_below_threshold"], "CH" in found["aligned_without_list"]
+        (True, True)
+        """
+        threshold = self.policy.tiers.aligned_threshold
+        below = tuple(
+            c.alpha2 for c in self.selected if c.rule in (3, 4) and c.score is not None and c.score < threshold
+        )
+        aligned = tuple(c.alpha2 for c in self.selected if c.rule == 5)
+        return {"listed_below_threshold": below, "aligned_without_list": aligned}
+
     def to_frame(self) -> pl.DataFrame:
         rows = []
         for c in self.selected:
@@ -343,6 +361,7 @@ class TrustTable:
             },
             "tiers": list(TIERS),
             "countries": [c.to_dict() for c in self.selected],
+            "disagreements": {k: list(v) for k, v in self.disagreements().items()},
         }
 
     def _repr_html_(self) -> str:
