@@ -551,3 +551,13 @@ def test_score_rises_as_the_un_position_nears_home() -> None:
     assert closer.explain("IN").components[0].x == 1.0
     assert (closer.score_of("IN") or 0) > (before.score_of("IN") or 0)
     assert closer.tier_of("IN") == "aligned"
+
+
+def test_mnna_counts_only_when_switched_on() -> None:
+    default = assess_countries()
+    assert default.tier_of("EG") != "ally" and default.tier_of("TW") == "aligned"
+    ally_lists = [*load_policy().tiers.ally_lists, "us_mnna"]
+    switched = assess_countries(with_changes(tiers__ally_lists=ally_lists))
+    for code in ("EG", "TW", "KE", "QA", "PK"):
+        entry = switched.explain(code)
+        assert entry.tier == "ally" and entry.matched_list is not None and entry.matched_list.list_id == "us_mnna"
