@@ -131,6 +131,11 @@ class MaterialIn(_Model):
     weight: Number | None = Field(None, ge=0, description="Weight, for the textile de minimis (s.5(6)-(7)).")
     elastomeric: bool = False
     in_component: bool = Field(True, description="s.5(9): part of the component that determines classification.")
+    textile_note: Literal["sewing_thread", "narrow_elastic", "pocket_bag", "coated_fabric"] | None = Field(
+        None,
+        description="Chapters 61-63: a material that Schedule 1 Chapter 61 Notes 2-4, Chapter 62 Notes 3-5 or "
+        "Chapter 63 Note 2 require to be formed and finished in the region ('originating': true when it is).",
+    )
     self_produced: bool = False
     designated_intermediate: bool = False
     materials: list[MaterialIn] = Field(default_factory=list)
@@ -315,6 +320,7 @@ class Material:
     weight: Fraction | None = None
     elastomeric: bool = False
     in_component: bool = True
+    textile_note: str | None = None
     self_produced: bool = False
     designated: bool = False
     materials: tuple[Material, ...] = ()
@@ -444,11 +450,12 @@ def _material(m: MaterialIn, path: str, problems: list[Problem]) -> Material:
     statement = None
     if m.supplier_statement is not None:
         s = m.supplier_statement
-        if s.net_cost is None and s.vnm is None and s.non_vnm_value is None:
+        if s.net_cost is None and s.vnm is None and s.non_vnm_value is None and s.non_originating_materials is None:
             problems.append(
                 Problem(
                     "case",
-                    "a supplier statement states 'net_cost' and 'vnm' (s.9(2)(a)), 'vnm' (s.9(3)) or 'non_vnm_value' (s.9(2)(b))",
+                    "a supplier statement states 'net_cost' and 'vnm' (s.9(2)(a)), 'vnm' (s.9(3)), 'non_vnm_value' (s.9(2)(b)) "
+                    "or 'non_originating_materials' (s.9(7)(a)(ii))",
                     column=f"{path}.supplier_statement",
                 )
             )
@@ -497,6 +504,7 @@ def _material(m: MaterialIn, path: str, problems: list[Problem]) -> Material:
         weight=None if m.weight is None else _num(m.weight),
         elastomeric=m.elastomeric,
         in_component=m.in_component,
+        textile_note=m.textile_note,
         self_produced=m.self_produced,
         designated=m.designated_intermediate,
         materials=subs,

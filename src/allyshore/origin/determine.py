@@ -24,7 +24,7 @@ from allyshore.origin.case import Case, CaseIn, Material, RvcRequirement, Tariff
 from allyshore.origin.materials import ZERO, Contribution, combine, contribution
 from allyshore.origin.result import OriginResult, RvcOutcome, ShiftOutcome, fmt, money
 from allyshore.origin.rules import find_rule
-from allyshore.origin.rvc import averaged_net_cost, pct
+from allyshore.origin.rvc import averaged_net_cost, averaging_period, pct
 from allyshore.origin.sets import decide_set
 from allyshore.origin.tariff_shift import (
     LEVEL_NAMES,
@@ -48,6 +48,7 @@ class _Context:
     """Per-determination memo of self-produced materials' origin (no state survives the call)."""
 
     origin: dict[int, OriginResult] = field(default_factory=dict)
+    notes: dict[str, None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +129,15 @@ def _designation_allowed(material: Material, parent: Case, ctx: _Context) -> boo
     designated when a self-produced material inside it, also subject to RVC, is designated."""
     if not _subject_to_rvc(material, parent, ctx):
         return True
-    return not any(_subject_to_rvc(inner, parent, ctx) for inner in _nested_designations(material))
+    inner = [m for m in _nested_designations(material) if _subject_to_rvc(m, parent, ctx)]
+    if not inner:
+        return True
+    ctx.notes[
+        f"Material {material.id} cannot be designated as an intermediate material because {inner[0].id}, which it "
+        f"incorporates and which is also subject to an RVC requirement, is designated ({SOR} s.8(6), s.8(28) "
+        f"Example 5); it counts as an undesignated self-produced material ({SOR} s.7(5)(a))."
+    ] = None
+    return False
 
 
 def _totals(case: Case, ctx: _Context) -> tuple[_Totals, list[Contribution]]:
@@ -156,7 +165,7 @@ def _failing(
 ) -> list[Failing]:
     out: list[Failing] = []
     for m in materials:
-        if m.indirect or m.packaging or m.accessory or (apparel and not m.in_component):
+        if m.indirect or m.packaging or m.accessory or (apparel and (not m.in_component or m.textile_note)):
             continue  # s.8(13), s.8(14)(a), s.8(24)(b), s.5(9)
         if m.self_produced:
             if _is_originating(m, case, ctx):
@@ -384,6 +393,24 @@ def _determine(case: Case, ctx: _Context) -> OriginResult:
         return finish(ok, "C" if all_orig else "B", None, None, None, [] if ok else ["set"])
 
     totals, _ = _totals(case, ctx)
+    expl.extend(ctx.notes)
+    ctx.notes.clear()
+    if case.averaging is not None:
+        label, nc, vnm, count = averaging_period(case.averaging)
+        expl.append(
+            f"The producer averages over {label}: net cost {money(nc)} and VNM {money(vnm)} summed over {count} "
+            f"month(s) of records are used for the net cost method ({SOR} s.7(15)-(19))."
+        )
+    if is_apparel(case.hs):
+        notes = [m for m in case.materials if m.textile_note and not m.originating]
+        if notes:
+            for m in notes:
+                expl.append(
+                    f"Material {m.id} ({(m.textile_note or '').replace('_', ' ')}) is not formed and finished in the "
+                    f"territory of the CUSMA countries, as the Schedule 1 notes to Chapters 61-63 require; de minimis "
+                    f"does not cover it ({SOR} s.5(10))."
+                )
+            return finish(False, None, None, None, None, ["textile_notes"])
     mats = [m for m in case.materials if not m.indirect]
     if mats and all(_is_originating(m, case, ctx) for m in mats):
         expl.append(

@@ -65,3 +65,23 @@ def averaging_period(avg: Averaging) -> tuple[str, Fraction, Fraction, int]:
 def averaged_net_cost(avg: Averaging) -> tuple[Fraction, Fraction]:
     _, nc, vnm, _ = averaging_period(avg)
     return nc, vnm
+
+
+def allocate_cost(
+    amount: Fraction | int, bases: dict[str, Fraction | int], excluded: Fraction | int = 0
+) -> dict[str, Fraction]:
+    """Allocate a cost pool to goods in proportion to a base (SOR/2020-155 Schedule 5).
+
+    The base is direct labour hours or costs, units, machine-hours, sales or floor space
+    (Appendix A, cost ratio), direct labour plus direct material costs (Appendix B) or those
+    plus direct overhead (Appendix C). Excluded costs in the pool are removed with the same
+    ratio (s.7(11)(b)). Ratios are exact; the Schedule's examples round them to 2-3 decimals.
+
+    >>> allocate_cost(30, {"A": 23, "B": 12})["A"]
+    Fraction(138, 7)
+    """
+    total = sum((Fraction(v) for v in bases.values()), Fraction(0))
+    if total <= 0:
+        raise ValueError("the allocation base must be positive")
+    pool = Fraction(amount) - Fraction(excluded)
+    return {good: pool * Fraction(base) / total for good, base in bases.items()}
