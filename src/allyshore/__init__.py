@@ -32,6 +32,7 @@ _LAZY: dict[str, str] = {
     "assess_countries": "allyshore.trust",
     "load_policy": "allyshore.trust",
     "write_report": "allyshore.report",
+    "stress_test": "allyshore.resilience",
     "determine_origin": "allyshore.origin",
     "lookup_rule": "allyshore.origin",
 }

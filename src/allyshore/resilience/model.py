@@ -1,0 +1,428 @@
+"""The TTR and TTS linear programs of Simchi-Levi et al., built once per network as sparse matrices.
+
+Notation of ../shared/domain/resilience.md §3 (a node is one (site, item) pair of
+:func:`allyshore.model.graph.compile_network`): ``u_j`` production of node j over
+the horizon, ``y_e`` shipment on active edge e (supplier -> consumer), ``l_j``
+lost units at a node facing demand, ``t`` the horizon.
+
+Rows shared by both models:
+
+* (1) material, one per consumer j and input item k:  ``r_kj u_j - sum_{e into (j,k)} y_e <= 0``;
+  parents of one material are perfect substitutes (shares are not constraints);
+* (2)+(4) balance, one per node that ships or faces demand:
+  ``sum_{e out of j} y_e - u_j - l_j <= s_j - d_j t`` (TTR) or
+  ``sum_{e out of j} y_e - u_j + d_j t <= s_j`` (TTS). For a pure seller it is
+  row (4) of the brief, for a pure shipper row (2); a node that both sells and
+  ships must cover both from one stock and one output;
+* shared site capacity (brief §4 extension): ``sum_{j at site} u_j <= C_site t``;
+* (5) node capacity ``u_j <= c_j t``: a column bound in TTR, a row in TTS.
+
+A scenario only changes bounds: (3) ``u_j = 0`` for disrupted nodes, ``y_e = 0``
+for edges through a cut crossing, and the horizon ``t`` (TTR). Both programs are
+kept alive in :class:`allyshore._lp.LinearProgram` and re-solved warm.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from allyshore._lp import LinearProgram, Solution
+from allyshore.errors import Infeasible
+from allyshore.model.graph import KIND_CODES, NodeGraph
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+#: Cap on the TTS horizon used while solving (weeks); reaching it triggers the exact unboundedness test.
+TTS_CAP_WEEKS = 1.0e6
+_TOL = 1e-7
+
+_SINK = KIND_CODES.index("sink")
+_MAKE = KIND_CODES.index("make")
+
+
+@dataclass(frozen=True)
+class Loss:
+    """Optimal value of the TTR model for one scenario and horizon."""
+
+    weeks: float
+    lost_units: float
+    lost_profit: float
+    lost_by_node: FloatArray  # lost units per demand node (aligned with ResilienceModel.demand_nodes)
+
+
+@dataclass(frozen=True)
+class Binding:
+    """What limits survival: ``kind`` is inventory | capacity | single_source."""
+
+    kind: str
+    node: str  # "site/item" label, or the site id for a shared site capacity
+    site: str
+    detail: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "node": self.node, "site": self.site, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class Survival:
+    """Optimal value of the TTS model for one scenario (``math.inf`` when it survives indefinitely)."""
+
+    tts_weeks: float
+    binding: tuple[Binding, ...]
+
+
+class ResilienceModel:
+    """Both stress-test programs of one network, built once and re-solved per scenario.
+
+    Parameters
+    ----------
+    graph
+        The compiled network (:func:`allyshore.model.graph.compile_network`).
+    profit_per_unit
+        Profit lost per unit of unmet demand, one per demand row of the network
+        (``f_j``); ``nan`` entries count as 0 in lost profit.
+
+    Examples
+    --------
+    >>> import allyshore
+    >>> from allyshore.model.graph import compile_network
+    >>> net = allyshore.Network.from_dict({
+    ...     "sites": [{"site_id": "A", "country": "US", "kind": "supplier"}],
+    ...     "items": [{"item_id": "X", "profit_per_unit": 2.0}],
+    ...     "supply": [{"site_id": "A", "item_id": "X", "inventory": 30}],
+    ...     "demand": [{"site_id": "A", "item_id": "X", "units_per_week": 10}]})
+    >>> model = ResilienceModel(compile_network(net), np.array([2.0]))
+    >>> model.survive(np.array([0])).tts_weeks       # 30 units cover 3 weeks of 10
+    3.0
+    >>> model.lose(np.array([0]), weeks=5.0).lost_profit   # 20 units short, 2 USD each
+    40.0
+    """
+
+    def __init__(self, graph: NodeGraph, profit_per_unit: FloatArray) -> None:
+        self.graph = graph
+        n = graph.n_nodes
+        self.n_nodes = n
+        active = graph.node_active.copy()
+        self.node_active = active
+        kind = graph.node_kind
+        self.inventory = np.where(active, np.nan_to_num(graph.node_inventory, nan=0.0), 0.0)
+        self.capacity = np.where(np.isnan(graph.node_capacity), np.inf, graph.node_capacity)
+
+        # Demand per node (demand keys are unique per node; rows without a node are ignored).
+        valid = graph.demand_node >= 0
+        demand = np.zeros(n)
+        profit = np.zeros(n)
+        np.add.at(demand, graph.demand_node[valid], graph.demand_units[valid])
+        np.add.at(profit, graph.demand_node[valid], np.nan_to_num(profit_per_unit[valid], nan=0.0))
+        self.demand = demand
+        self.demand_nodes = np.flatnonzero(demand > 0).astype(np.int64)
+        self.profit = profit  # f_j by node
+        nd = self.demand_nodes.size
+
+        # Active edges only: flows say which links exist.
+        edges = np.flatnonzero(graph.edge_active & active[graph.edge_consumer] & active[graph.edge_supplier])
+        e_cons = graph.edge_consumer[edges]
+        e_sup = graph.edge_supplier[edges]
+        e_item = graph.edge_item[edges]
+
+        # Requirement groups (j, k): make nodes need every BOM child; pass-through nodes and sinks their own item.
+        n_items = len(graph.item_ids)
+        item_index = {item: i for i, item in enumerate(graph.item_ids)}
+        bom = graph.network.bom
+        parent = bom.get_column("parent_id").replace_strict(item_index, default=-1, return_dtype=pl.Int64).to_numpy()
+        child = bom.get_column("child_id").replace_strict(item_index, default=-1, return_dtype=pl.Int64).to_numpy()
+        qty = bom.get_column("quantity").cast(pl.Float64).to_numpy()
+        make_nodes = np.flatnonzero(active & (kind == _MAKE))
+        bom_frame = pl.DataFrame({"item": parent.astype(np.int64), "child": child.astype(np.int64), "qty": qty})
+        make_req = (
+            pl.DataFrame({"node": make_nodes, "item": graph.node_item[make_nodes]})
+            .join(bom_frame, on="item", how="inner")
+            .select("node", "child", "qty")
+        )
+        pass_nodes = np.flatnonzero(active & ((kind == KIND_CODES.index("pass")) | (kind == _SINK)))
+        pass_req = pl.DataFrame(
+            {"node": pass_nodes, "child": graph.node_item[pass_nodes], "qty": np.ones(pass_nodes.size)}
+        )
+        req = (
+            pl.concat([make_req, pass_req], how="vertical")
+            .unique(["node", "child"], keep="first")
+            .sort("node", "child")
+        )
+        req_node = req.get_column("node").to_numpy().astype(np.int64)
+        req_item = req.get_column("child").to_numpy().astype(np.int64)
+        req_qty = req.get_column("qty").to_numpy().astype(np.float64)
+        req_key = req_node * n_items + req_item
+        edge_key = e_cons * n_items + e_item
+        pos = np.searchsorted(req_key, edge_key)
+        pos = np.minimum(pos, max(req_key.size - 1, 0))
+        keep = (req_key.size > 0) & (req_key[pos] == edge_key) if req_key.size else np.zeros(edges.size, bool)
+        edges, e_cons, e_sup, e_item, e_group = edges[keep], e_cons[keep], e_sup[keep], e_item[keep], pos[keep]
+        self.edges = edges  # graph edge number of each y column
+        self.edge_supplier = e_sup
+        self.edge_consumer = e_cons
+        self.edge_group = e_group
+        self.req_node = req_node
+        self.req_item = req_item
+        ne = edges.size
+        ng = req_node.size
+        self.n_edges = ne
+        # Materials with no live parent at all force u_j = 0 (usually a data gap).
+        live = np.zeros(ng, dtype=bool)
+        live[e_group] = True
+        self.orphan_groups = np.flatnonzero(~live)
+
+        # Balance rows: nodes that ship or face demand.
+        ships = np.zeros(n, dtype=bool)
+        ships[e_sup] = True
+        balance_nodes = np.flatnonzero(active & (ships | (demand > 0)))
+        balance_row = np.full(n, -1, dtype=np.int64)
+        balance_row[balance_nodes] = np.arange(balance_nodes.size)
+        self.balance_nodes = balance_nodes
+        nb = balance_nodes.size
+
+        # Shared site capacity rows: sites with a capacity and at least one active non-sink node.
+        site_cap = graph.network.sites.get_column("capacity_per_week").cast(pl.Float64).fill_null(np.inf).to_numpy()
+        site_cap = np.where(np.isnan(site_cap), np.inf, site_cap)
+        producing = np.flatnonzero(active & (kind != _SINK))
+        capped = producing[np.isfinite(site_cap[graph.node_site[producing]])]
+        cap_sites, site_row_of_node = np.unique(graph.node_site[capped], return_inverse=True)
+        self.cap_sites = cap_sites.astype(np.int64)
+        self.site_capacity = site_cap[cap_sites] if cap_sites.size else np.zeros(0)
+        ns = cap_sites.size
+
+        # Column layout: u (n) | y (ne) | l (nd) for TTR; u | y | t for TTS.
+        u0, y0 = 0, n
+        self.l0 = n + ne
+        self.t_col = n + ne
+
+        material = sp.coo_matrix(
+            (
+                np.concatenate([req_qty, -np.ones(ne)]),
+                (np.concatenate([np.arange(ng), e_group]), np.concatenate([u0 + req_node, y0 + np.arange(ne)])),
+            ),
+            shape=(ng, n + ne),
+        )
+        balance = sp.coo_matrix(
+            (
+                np.concatenate([np.ones(ne), -np.ones(nb)]),
+                (
+                    np.concatenate([balance_row[e_sup], np.arange(nb)]),
+                    np.concatenate([y0 + np.arange(ne), u0 + balance_nodes]),
+                ),
+            ),
+            shape=(nb, n + ne),
+        )
+        sites = sp.coo_matrix((np.ones(capped.size), (site_row_of_node, u0 + capped)), shape=(ns, n + ne))
+        core = sp.vstack([material, balance, sites]).tocsc()
+        self.material_rows = np.arange(ng)
+        self.balance_rows = ng + np.arange(nb)
+        self.site_rows = ng + nb + np.arange(ns)
+        self._balance_demand = demand[balance_nodes]
+
+        # TTR: add l columns (-1 in the balance row of their node).
+        dn = self.demand_nodes
+        l_block = sp.coo_matrix(
+            (-np.ones(nd), (ng + balance_row[dn], np.arange(nd))), shape=(core.shape[0], nd)
+        ).tocsc()
+        weights = profit[dn].copy()
+        # Tie-break: among profit-optimal plans, lose the fewest units (and count units where profit is unknown).
+        scale = float(weights.max()) if nd and weights.max() > 0 else 1.0
+        weights = weights + 1e-6 * scale
+        self.ttr = LinearProgram(
+            np.concatenate([np.zeros(n + ne), weights]),
+            sp.hstack([core, l_block]).tocsc(),
+            row_lower=np.full(core.shape[0], -np.inf),
+            row_upper=np.zeros(core.shape[0]),
+            col_upper=np.zeros(n + ne + nd),
+        )
+
+        # TTS: add t column (d_j in balance rows, -C in site rows) and node capacity rows u_j - c_j t <= 0.
+        finite = np.flatnonzero(active & np.isfinite(self.capacity) & (kind != _SINK))
+        self.capacity_nodes = finite
+        t_entries = np.concatenate([self._balance_demand, -self.site_capacity])
+        t_rows = np.concatenate([self.balance_rows, self.site_rows])
+        t_block = sp.coo_matrix((t_entries, (t_rows, np.zeros(t_rows.size, dtype=np.int64))), shape=(core.shape[0], 1))
+        cap_rows = sp.coo_matrix(
+            (
+                np.concatenate([np.ones(finite.size), -self.capacity[finite]]),
+                (np.tile(np.arange(finite.size), 2), np.concatenate([finite, np.full(finite.size, n + ne)])),
+            ),
+            shape=(finite.size, n + ne + 1),
+        )
+        tts_matrix = sp.csc_matrix(sp.vstack([sp.hstack([core, t_block]), cap_rows]))
+        self.capacity_rows = core.shape[0] + np.arange(finite.size)
+        tts_upper = np.zeros(tts_matrix.shape[0])
+        tts_upper[self.balance_rows] = self.inventory[balance_nodes]
+        col_upper = np.concatenate([np.where(active, np.inf, 0.0), np.full(ne, np.inf), [TTS_CAP_WEEKS]])
+        self.tts = LinearProgram(
+            np.concatenate([np.zeros(n + ne), [1.0]]),
+            tts_matrix,
+            row_lower=np.full(tts_matrix.shape[0], -np.inf),
+            row_upper=tts_upper,
+            col_upper=col_upper,
+            sense="max",
+        )
+        self._ttr_state: tuple[bytes, bytes, float, bytes] | None = None
+        self._tts_state: tuple[bytes, bytes] | None = None
+
+    # -- scenario bounds ----------------------------------------------------------------------------
+    def _down_mask(self, down_nodes: IntArray) -> BoolArray:
+        mask = ~self.node_active.copy()
+        mask[np.asarray(down_nodes, dtype=np.int64)] = True
+        return mask
+
+    def _cut_mask(self, cut_edges: IntArray | None) -> BoolArray:
+        """Mask over y columns from graph edge numbers to cut."""
+        if cut_edges is None or len(cut_edges) == 0:
+            return np.zeros(self.n_edges, dtype=bool)
+        return np.isin(self.edges, np.asarray(cut_edges, dtype=np.int64))
+
+    def _stock(self, down: BoolArray, inventory_destroyed: bool) -> FloatArray:
+        stock = self.inventory[self.balance_nodes]
+        if inventory_destroyed:
+            stock = np.where(down[self.balance_nodes], 0.0, stock)
+        return stock
+
+    def lose(
+        self,
+        down_nodes: IntArray,
+        weeks: float,
+        cut_edges: IntArray | None = None,
+        *,
+        inventory_destroyed: bool = False,
+    ) -> Loss:
+        """Minimum lost units and profit while ``down_nodes`` produce nothing for ``weeks`` (the TTR model)."""
+        t = float(weeks)
+        if not math.isfinite(t) or t < 0:
+            raise ValueError("the recovery time must be a finite number of weeks >= 0")
+        down = self._down_mask(down_nodes)
+        cut = self._cut_mask(cut_edges)
+        key = (down.tobytes(), cut.tobytes(), t, bytes([inventory_destroyed]))
+        if key != self._ttr_state:
+            n, ne = self.n_nodes, self.n_edges
+            cap_t = np.where(np.isinf(self.capacity), np.inf, self.capacity * t)
+            u_upper = np.where(down, 0.0, cap_t)
+            y_upper = np.where(cut, 0.0, np.inf)
+            l_upper = self.demand[self.demand_nodes] * t
+            upper = np.concatenate([u_upper, y_upper, l_upper])
+            self.ttr.set_col_bounds(np.arange(upper.size), 0.0, upper)
+            rows = np.concatenate([self.balance_rows, self.site_rows])
+            rhs = np.concatenate(
+                [self._stock(down, inventory_destroyed) - self._balance_demand * t, self.site_capacity * t]
+            )
+            self.ttr.set_row_bounds(rows, -np.inf, rhs)
+            self._ttr_state = key
+            del n, ne
+        solution = self.ttr.solve()
+        lost = np.maximum(solution.x[self.l0 :], 0.0)
+        lost[lost < _TOL * max(1.0, float(self.demand.max(initial=0.0)) * t)] = 0.0
+        profit = float(lost @ self.profit[self.demand_nodes])
+        return Loss(weeks=t, lost_units=float(lost.sum()), lost_profit=profit, lost_by_node=lost)
+
+    def survive(
+        self,
+        down_nodes: IntArray,
+        cut_edges: IntArray | None = None,
+        *,
+        inventory_destroyed: bool = False,
+        explain: bool = True,
+    ) -> Survival:
+        """Longest time demand is met in full while ``down_nodes`` produce nothing (the TTS model).
+
+        Returns ``math.inf`` when the network sustains demand from production alone
+        (checked exactly: the homogeneous system with no inventory and ``t = 1`` is feasible).
+        """
+        down = self._down_mask(down_nodes)
+        cut = self._cut_mask(cut_edges)
+        stock = self._stock(down, inventory_destroyed)
+        key = (down.tobytes(), cut.tobytes() + bytes([inventory_destroyed]))
+        if key != self._tts_state:
+            n = self.n_nodes
+            upper = np.concatenate([np.where(down, 0.0, np.inf), np.where(cut, 0.0, np.inf)])
+            self.tts.set_col_bounds(np.arange(n + self.n_edges), 0.0, upper)
+            self.tts.set_row_bounds(self.balance_rows, -np.inf, stock)
+            self._tts_state = key
+        solution = self.tts.solve()
+        t = float(solution.x[self.t_col])
+        if t >= TTS_CAP_WEEKS * (1 - 1e-9):
+            if self._sustainable(stock):
+                return Survival(math.inf, ())
+            self.tts.set_col_bounds([self.t_col], 0.0, np.inf)
+            try:
+                solution = self.tts.solve()
+            finally:
+                self.tts.set_col_bounds([self.t_col], 0.0, TTS_CAP_WEEKS)
+            t = float(solution.x[self.t_col])
+        binding = self._binding(solution, down, cut) if explain else ()
+        return Survival(t if t > _TOL else 0.0, binding)
+
+    def _sustainable(self, stock: FloatArray) -> bool:
+        """True when demand can be met from production alone: no inventory, t fixed at 1, still feasible."""
+        lp = self.tts
+        lp.set_row_bounds(self.balance_rows, -np.inf, 0.0)
+        lp.set_col_bounds([self.t_col], 1.0, 1.0)
+        try:
+            lp.solve()
+            return True
+        except Infeasible:
+            return False
+        finally:
+            lp.set_row_bounds(self.balance_rows, -np.inf, stock)
+            lp.set_col_bounds([self.t_col], 0.0, TTS_CAP_WEEKS)
+
+    def _binding(self, solution: Solution, down: BoolArray, cut: BoolArray) -> tuple[Binding, ...]:
+        """Read what binds at the TTS optimum from the row duals (brief §7)."""
+        graph = self.graph
+        dual = np.abs(solution.row_dual)
+        scale = max(float(dual.max(initial=0.0)), 1e-12)
+        hot = dual > 1e-9 * scale
+        out: list[Binding] = []
+        # Single source: a material whose every live parent is down or cut, and whose row binds.
+        edge_dead = down[self.edge_supplier] | cut
+        groups_dead = np.ones(self.req_node.size, dtype=bool)
+        np.logical_and.at(groups_dead, self.edge_group, edge_dead)
+        has_edge = np.zeros(self.req_node.size, dtype=bool)
+        has_edge[self.edge_group] = True
+        for g in np.flatnonzero(groups_dead & has_edge & hot[self.material_rows]):
+            node = int(self.req_node[g])
+            out.append(
+                Binding(
+                    "single_source",
+                    graph.node_label(node),
+                    graph.site_ids[graph.node_site[node]],
+                    f"no live source of {graph.item_ids[self.req_item[g]]} for {graph.node_label(node)}",
+                )
+            )
+        for b in np.flatnonzero(hot[self.balance_rows]):
+            node = int(self.balance_nodes[b])
+            if self.inventory[node] > 0:
+                out.append(
+                    Binding(
+                        "inventory",
+                        graph.node_label(node),
+                        graph.site_ids[graph.node_site[node]],
+                        f"{self.inventory[node]:g} units on hand run out",
+                    )
+                )
+        for r in np.flatnonzero(hot[self.capacity_rows]):
+            node = int(self.capacity_nodes[r])
+            out.append(
+                Binding(
+                    "capacity",
+                    graph.node_label(node),
+                    graph.site_ids[graph.node_site[node]],
+                    f"capacity {self.capacity[node]:g}/week is fully used",
+                )
+            )
+        for r in np.flatnonzero(hot[self.site_rows]):
+            site = graph.site_ids[int(self.cap_sites[r])]
+            out.append(Binding("capacity", site, site, f"site capacity {self.site_capacity[r]:g}/week is fully used"))
+        return tuple(out)
