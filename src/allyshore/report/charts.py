@@ -40,8 +40,9 @@ class Bar:
     sublabel: str = ""
 
 
-def _text_width(text: str, size: float = FONT) -> float:
-    return 0.56 * size * len(text)
+def _text_width(text: str, size: float = FONT, bold: bool = False) -> float:
+    """A generous estimate of the rendered width of ``text`` in a sans-serif font."""
+    return (0.64 if bold else 0.58) * size * len(text)
 
 
 def _ink(color: str) -> str:
@@ -56,21 +57,24 @@ def _ink(color: str) -> str:
 
 def stacked_bars(
     bars: Sequence[Bar],
-    width: float = 760.0,
+    width: float = 1150.0,
     bar_height: float = 24.0,
     gap: float = 14.0,
     total: float | None = 1.0,
     value_format: str = "percent",
     chart_id: str = "",
     label: str = "Stacked bar chart",
+    note_width: float | None = None,
 ) -> Markup:
     """Horizontal stacked bars; ``total=1`` draws 100% bars of shares, ``None`` scales to the longest bar.
 
-    Segments wide enough carry their value as text; every segment has hover text.
+    Segments wide enough carry their value as text; every segment has hover text. Give
+    several charts the same ``note_width`` (room for the notes at the right) to align their axes.
     """
-    label_width = max([_text_width(b.label, FONT) for b in bars] + [40.0]) + 14
-    label_width = min(label_width, 260.0)
-    note_width = max([_text_width(b.note, 11) for b in bars] + [0.0]) + (12 if any(b.note for b in bars) else 0)
+    label_width = max([_text_width(b.label, FONT, bold=True) for b in bars] + [40.0]) + 14
+    label_width = min(label_width, 300.0)
+    if note_width is None:
+        note_width = max([_text_width(b.note, 11) for b in bars] + [0.0]) + (12 if any(b.note for b in bars) else 0)
     plot = width - label_width - note_width - 8
     scale_total = total if total is not None else max([sum(s.value for s in b.segments) for b in bars] + [1e-12])
     has_sub = any(b.sublabel for b in bars)
@@ -96,8 +100,8 @@ def stacked_bars(
         text_y = y + bar_height / 2 + 4
         shown = (
             bar.label
-            if _text_width(bar.label) <= label_width - 12
-            else bar.label[: int((label_width - 12) / (0.56 * FONT)) - 1] + "…"
+            if _text_width(bar.label, bold=True) <= label_width - 12
+            else bar.label[: int((label_width - 12) / (0.64 * FONT)) - 1] + "…"
         )
         parts.append(
             f'<text x="{label_width - 10:.1f}" y="{text_y:.1f}" font-size="{FONT}" font-weight="600" fill="#1f2933" '

@@ -19,6 +19,8 @@ from allyshore.report.sections import Figure, ReportContext, Section
 
 #: Choke points drawn in the chart (the table lists them all).
 CHART_ROWS = 10
+#: Axis lengths of the choke-point chart (quarters of each are round percentages).
+NICE_AXES = (0.04, 0.08, 0.2, 0.4, 0.6, 0.8, 1.0)
 
 
 def _sources(context: ReportContext) -> dict[str, list[str]]:
@@ -27,7 +29,7 @@ def _sources(context: ReportContext) -> dict[str, list[str]]:
     sites = context.network.sites.select("site_id", "country")
     joined = supply.select("site_id", "item_id").join(sites, on="site_id", how="left")
     out: dict[str, list[str]] = defaultdict(list)
-    for item, site, country in joined.iter_rows():
+    for site, item, country in joined.iter_rows():
         out[item].append(f"{site} ({country})")
     return out
 
@@ -100,10 +102,9 @@ def build(context: ReportContext) -> Section | None:
         for r in rows[:CHART_ROWS]
     ]
     top_share = max([float(r.get("share_of_value") or 0.0) for r in rows] + [0.0])
+    axis = next((n for n in NICE_AXES if n >= top_share * 1.02), 1.0)
     chart = (
-        stacked_bars(
-            bars, total=max(top_share * 1.1, 1e-9), chart_id="chart-chokepoints", label="Choke points by share of value"
-        )
+        stacked_bars(bars, total=axis, chart_id="chart-chokepoints", label="Choke points by share of value")
         if bars
         else None
     )

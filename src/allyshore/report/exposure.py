@@ -110,10 +110,16 @@ def build(context: ReportContext) -> Section | None:
     html = context.render(
         "exposure.html.j2",
         tier_chart=stacked_bars(
-            tier_bars(context, goods), chart_id="chart-tiers", label="Value by trust tier per finished good"
+            tier_bars(context, goods),
+            chart_id="chart-tiers",
+            note_width=120,
+            label="Value by trust tier per finished good",
         ),
         country_chart=stacked_bars(
-            country_bars(context, goods), chart_id="chart-countries", label="Value by country per finished good"
+            country_bars(context, goods),
+            chart_id="chart-countries",
+            note_width=120,
+            label="Value by country per finished good",
         ),
         tier_legend=legend([(tier_label(t), context.tier_colors.get(t, OTHER_COLOR)) for t in used]),
         rows=rows,

@@ -107,7 +107,14 @@ class Arc:
 
     def exit_point(self, country: str) -> tuple[float, float]:
         """Where the arc first leaves ``country`` (its midpoint when the shape cannot tell)."""
-        points = self.points()
+        return self._border_point(country, self.points())
+
+    def entry_point(self, country: str) -> tuple[float, float]:
+        """Where the arc last enters ``country`` (its midpoint when the shape cannot tell)."""
+        return self._border_point(country, self.points()[::-1])
+
+    @staticmethod
+    def _border_point(country: str, points: NDArray[np.float64]) -> tuple[float, float]:
         if country_rings(country):
             outside = ~inside(country, points)
             outside[0] = False
@@ -117,6 +124,27 @@ class Arc:
                 return float(x), float(y)
         x, y = points[len(points) // 2]
         return float(x), float(y)
+
+
+def place_crossing(candidates: list[tuple[tuple[float, float], ...]]) -> tuple[float, float]:
+    """One point for a border crossing named on several flows.
+
+    Each flow offers candidate points (where it leaves its origin country and
+    where it enters its destination: they differ when a third country lies
+    between, as for Canada to Mexico through the US). Starting from the median
+    of all candidates, each flow takes its candidate nearest the current centre,
+    and the centre moves to their mean; a lone flow keeps where it leaves its origin.
+    """
+    if len(candidates) == 1:
+        return candidates[0][0]
+    every = np.array([point for options in candidates for point in options])
+    centre = np.median(every, axis=0)
+    for _ in range(3):
+        chosen = [
+            min(options, key=lambda p: float(np.hypot(p[0] - centre[0], p[1] - centre[1]))) for options in candidates
+        ]
+        centre = np.mean(np.array(chosen), axis=0)
+    return float(centre[0]), float(centre[1])
 
 
 def flow_arcs(start: tuple[float, float], end: tuple[float, float]) -> list[Arc]:
@@ -191,8 +219,8 @@ class MapView:
 def _view_around(points: list[tuple[float, float]], title: str, view_id: str) -> MapView:
     xs, ys = [p[0] for p in points], [p[1] for p in points]
     x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
-    width = max(x1 - x0, 60.0) * 1.25
-    height = max(y1 - y0, 30.0) * 1.25
+    width = max(x1 - x0, 60.0) * 1.3
+    height = max(y1 - y0, 30.0) * 1.4
     ratio = 1000.0 / 426.0 * 1.1  # a little taller than the world view
     if width / height > ratio:
         height = width / ratio
@@ -234,7 +262,7 @@ def build(context: ReportContext) -> Section:
     for row in flows.iter_rows(named=True):
         grouped[(row["from_site"], row["to_site"])].append(row)
     arcs: list[dict[str, Any]] = []
-    crossing_points: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    crossing_points: dict[str, list[tuple[tuple[float, float], ...]]] = defaultdict(list)
     crossing_rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for (source, target), rows in grouped.items():
         if source == target:
@@ -255,14 +283,15 @@ def build(context: ReportContext) -> Section:
         path = "".join(piece.path() for piece in pieces)
         arcs.append({"path": path, "color": colors.get(tier, "#888888"), "active": active, "tip": tip})
         for name in crossings:
-            crossing_points[name].append(pieces[0].exit_point(site_country[source]))
+            crossing_points[name].append(
+                (pieces[0].exit_point(site_country[source]), pieces[-1].entry_point(site_country[target]))
+            )
             crossing_rows[name].extend(r for r in rows if r["crossing"] == name)
     arcs.sort(key=lambda a: bool(a["active"]))  # candidates underneath
 
     crossings_out = []
-    for name, points in sorted(crossing_points.items()):
-        x = float(np.mean([p[0] for p in points]))
-        y = float(np.mean([p[1] for p in points]))
+    for name, candidates in sorted(crossing_points.items()):
+        x, y = place_crossing(candidates)
         rows = crossing_rows[name]
         items = sorted({str(r["item_id"]) for r in rows})
         active_count = sum(1 for r in rows if (r["status"] or "active") == "active")
