@@ -1,0 +1,46 @@
+"""Commands that write the HTML report: ``report`` for any network, ``demo`` for the embedded sample."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from allyshore.cli import app
+from allyshore.cli._common import console, load, progress
+from allyshore.model.network import Network
+
+DEMO_SAMPLE = "infusion-pump"
+
+
+def _write(network: Network, out: Path, policy: Path | None, title: str | None) -> Path:
+    from allyshore.report import BUILDERS, ReportOptions, write_report
+
+    options = ReportOptions(title=title, policy=policy)
+    with progress(f"Writing the report of {network.name}", total=len(BUILDERS) + 1) as advance:
+        return write_report(network, out, options, advance=advance)
+
+
+@app.command()
+def report(
+    network: Annotated[Path, typer.Argument(help="Network (CSV folder, .xlsx or .json) or a sample name.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the report into (replaced whole).")],
+    policy: Annotated[Path | None, typer.Option(help="Trust policy (TOML) instead of the default.")] = None,
+    title: Annotated[str | None, typer.Option(help="Title of the report.")] = None,
+) -> None:
+    """Write the self-contained HTML report of a network (map, exposure, choke points, data quality)."""
+    index = _write(load(network), out, policy, title)
+    console.print(f"Wrote {index}")
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the demo report into.")] = Path("out"),
+    sample: Annotated[str, typer.Option(help="Embedded sample network to report on.")] = DEMO_SAMPLE,
+) -> None:
+    """Write the report of an embedded sample network and print where it is."""
+    import allyshore
+
+    index = _write(allyshore.load_sample(sample), out, None, None)
+    console.print(f"Demo report of the sample network '{sample}': {index.resolve()}", soft_wrap=True)
