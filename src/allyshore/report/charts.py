@@ -10,6 +10,7 @@ escaped. Sections of later capabilities should reuse these for a consistent look
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -164,3 +165,176 @@ PALETTE = (
     "#b07aa1", "#ff9da7", "#9c755f", "#86bcb6", "#8cd17d", "#d4a6c8",
 )  # fmt: skip
 OTHER_COLOR = "#bab0ac"
+
+
+@dataclass(frozen=True)
+class Point:
+    """A mark of a scatter chart."""
+
+    x: float
+    y: float
+    color: str
+    tip: str = ""
+    label: str = ""
+    radius: float = 5.0
+
+
+def _nice_max(value: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 times a power of ten at or above ``value``.
+
+    >>> _nice_max(7.3), _nice_max(0.42), _nice_max(0)
+    (10.0, 0.5, 1.0)
+    """
+    if value <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(value))
+    for step in (1.0, 2.0, 2.5, 5.0, 10.0):
+        if step * power >= value * (1 - 1e-12):
+            return float(step * power)
+    return float(10 * power)
+
+
+def scatter(
+    points: Sequence[Point],
+    x_label: str,
+    y_label: str,
+    width: float = 1150.0,
+    height: float = 420.0,
+    diagonal: bool = False,
+    chart_id: str = "",
+    label: str = "Scatter chart",
+) -> Markup:
+    """A scatter chart from zero on both axes; ``diagonal`` draws y = x (for example TTS against TTR).
+
+    >>> svg = scatter([Point(1, 2, "#333"), Point(3, 1, "#333", label="A")], "TTR (weeks)", "TTS (weeks)", diagonal=True)
+    >>> svg.count("<circle"), "TTS (weeks)" in svg
+    (2, True)
+    """
+    left, right, top, bottom = 64.0, 20.0, 14.0, 46.0
+    plot_w, plot_h = width - left - right, height - top - bottom
+    x_max = _nice_max(max([p.x for p in points] + [0.0]))
+    y_max = _nice_max(max([p.y for p in points] + [0.0]))
+    if diagonal:
+        x_max = y_max = max(x_max, y_max)
+
+    def sx(v: float) -> float:
+        return left + plot_w * v / x_max
+
+    def sy(v: float) -> float:
+        return top + plot_h * (1 - v / y_max)
+
+    ident = f' id="{escape(chart_id)}"' if chart_id else ""
+    parts = [
+        f'<svg class="chart"{ident} viewBox="0 0 {width:.0f} {height:.0f}" role="img" aria-label="{escape(label)}">'
+    ]
+    for k in range(6):
+        xv, yv = x_max * k / 5, y_max * k / 5
+        parts.append(f'<line x1="{sx(xv):.1f}" y1="{top}" x2="{sx(xv):.1f}" y2="{top + plot_h}" stroke="#eef1f5"/>')
+        parts.append(f'<line x1="{left}" y1="{sy(yv):.1f}" x2="{left + plot_w}" y2="{sy(yv):.1f}" stroke="#eef1f5"/>')
+        parts.append(
+            f'<text x="{sx(xv):.1f}" y="{top + plot_h + 16:.1f}" font-size="10.5" fill="#7b8794" '
+            f'text-anchor="middle">{xv:g}</text>'
+        )
+        parts.append(
+            f'<text x="{left - 8:.1f}" y="{sy(yv) + 4:.1f}" font-size="10.5" fill="#7b8794" text-anchor="end">{yv:g}</text>'
+        )
+    parts.append(
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#9aa5b1"/>'
+        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="#9aa5b1"/>'
+    )
+    if diagonal:
+        parts.append(
+            f'<line x1="{sx(0):.1f}" y1="{sy(0):.1f}" x2="{sx(x_max):.1f}" y2="{sy(y_max):.1f}" '
+            'stroke="#9aa5b1" stroke-dasharray="5 4"/>'
+        )
+    parts.append(
+        f'<text x="{left + plot_w / 2:.1f}" y="{height - 8:.1f}" font-size="12" fill="#34495e" '
+        f'text-anchor="middle">{escape(x_label)}</text>'
+        f'<text transform="translate(16 {top + plot_h / 2:.1f}) rotate(-90)" font-size="12" fill="#34495e" '
+        f'text-anchor="middle">{escape(y_label)}</text>'
+    )
+    for p in points:
+        tip = p.tip or f"{p.label}\n{x_label}: {p.x:g}\n{y_label}: {p.y:g}"
+        parts.append(
+            f'<circle class="point" cx="{sx(p.x):.1f}" cy="{sy(p.y):.1f}" r="{p.radius:.1f}" fill="{escape(p.color)}" '
+            f'fill-opacity="0.85" stroke="#ffffff" data-tip="{escape(tip)}"/>'
+        )
+        if p.label:
+            parts.append(
+                f'<text x="{sx(p.x) + p.radius + 3:.1f}" y="{sy(p.y) + 4:.1f}" font-size="11" fill="#1f2933" '
+                f'pointer-events="none">{escape(p.label)}</text>'
+            )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+@dataclass(frozen=True)
+class Swing:
+    """One row of a tornado chart: the outcome at the low and at the high value of a factor."""
+
+    label: str
+    low: float
+    high: float
+    tip: str = ""
+
+
+def tornado(
+    swings: Sequence[Swing],
+    base: float,
+    value_format: str = "usd",
+    width: float = 1150.0,
+    low_color: str = "#4e79a7",
+    high_color: str = "#e15759",
+    chart_id: str = "",
+    label: str = "Tornado chart",
+) -> Markup:
+    """A tornado chart: bars from ``base`` to each factor's low and high outcome, widest first.
+
+    >>> svg = tornado([Swing("Freight", 9.0, 12.0), Swing("Tariff", 8.0, 15.0)], base=10.0)
+    >>> svg.index("Tariff") < svg.index("Freight"), svg.count('class="swing"')
+    (True, 4)
+    """
+    from allyshore.report.formatting import number, usd
+
+    fmt = usd if value_format == "usd" else number
+    rows = sorted(swings, key=lambda s: -abs(s.high - s.low))
+    label_width = min(max([_text_width(s.label, FONT, bold=True) for s in rows] + [40.0]) + 14, 300.0)
+    plot = width - label_width - 90
+    lo = min([s.low for s in rows] + [s.high for s in rows] + [base])
+    hi = max([s.low for s in rows] + [s.high for s in rows] + [base])
+    span = (hi - lo) or 1.0
+    lo, hi = lo - span * 0.05, hi + span * 0.05
+
+    def sx(v: float) -> float:
+        return label_width + plot * (v - lo) / (hi - lo)
+
+    row_h = 30.0
+    height = len(rows) * row_h + 40
+    ident = f' id="{escape(chart_id)}"' if chart_id else ""
+    parts = [
+        f'<svg class="chart"{ident} viewBox="0 0 {width:.0f} {height:.0f}" role="img" aria-label="{escape(label)}">'
+    ]
+    for i, s in enumerate(rows):
+        y = 8 + i * row_h
+        parts.append(
+            f'<text x="{label_width - 10:.1f}" y="{y + 15:.1f}" font-size="{FONT}" font-weight="600" fill="#1f2933" '
+            f'text-anchor="end">{escape(s.label)}</text>'
+        )
+        for value, color, which in ((s.low, low_color, "low"), (s.high, high_color, "high")):
+            x0, x1 = sorted((sx(base), sx(value)))
+            tip = s.tip or f"{s.label}\n{which} value: {fmt(value)} (base {fmt(base)})"
+            parts.append(
+                f'<rect class="swing" x="{x0:.1f}" y="{y:.1f}" width="{max(x1 - x0, 0.5):.1f}" height="{row_h - 10:.1f}" '
+                f'fill="{escape(color)}" data-tip="{escape(tip)}"/>'
+            )
+        parts.append(
+            f'<text x="{sx(max(s.low, s.high, base)) + 6:.1f}" y="{y + 15:.1f}" font-size="11" fill="#5f6b7a">'
+            f"{escape(fmt(min(s.low, s.high)))} – {escape(fmt(max(s.low, s.high)))}</text>"
+        )
+    parts.append(
+        f'<line x1="{sx(base):.1f}" y1="2" x2="{sx(base):.1f}" y2="{height - 26:.1f}" stroke="#1f2933" stroke-width="1.2"/>'
+        f'<text x="{sx(base):.1f}" y="{height - 10:.1f}" font-size="11" fill="#1f2933" text-anchor="middle">'
+        f"base {escape(fmt(base))}</text>"
+    )
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -2,8 +2,8 @@
 
 >>> percent(0.4567), percent(0.0004), percent(None)
 ('45.7%', '<0.1%', '–')
->>> usd(1234.5), usd(0.456), usd(2_500_000)
-('$1,234.50', '$0.46', '$2.50M')
+>>> usd(1234.5), usd(0.456), usd(216_000), usd(2_500_000)
+('$1,234.50', '$0.46', '$216,000', '$2.50M')
 >>> number(1234567), number(3.25)
 ('1,234,567', '3.25')
 >>> tier_label("non_aligned")
@@ -36,7 +36,7 @@ def percent(value: float | None, digits: int = 1) -> str:
 
 
 def usd(value: float | None) -> str:
-    """US dollars: cents below a million, then millions or billions."""
+    """US dollars: cents below ten thousand, whole dollars below a million, then millions or billions."""
     if _missing(value):
         return DASH
     assert value is not None
@@ -46,6 +46,8 @@ def usd(value: float | None) -> str:
         return f"{sign}${magnitude / 1e9:,.2f}B"
     if magnitude >= 1e6:
         return f"{sign}${magnitude / 1e6:,.2f}M"
+    if magnitude >= 1e4:
+        return f"{sign}${magnitude:,.0f}"
     return f"{sign}${magnitude:,.2f}"
 
 

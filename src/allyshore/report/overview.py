@@ -13,6 +13,10 @@ from allyshore.report.sections import Figure, ReportContext, Section
 _KINDS = ("supplier", "plant", "warehouse", "customer")
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def _status_counts(frame: pl.DataFrame) -> tuple[int, int]:
     status = frame.get_column("status").fill_null("active")
     candidate = int((status == "candidate").sum())
@@ -27,7 +31,7 @@ def counts(context: ReportContext) -> list[tuple[str, str]]:
     supply_active, supply_candidate = _status_counts(network.supply)
     flows_active, flows_candidate = _status_counts(network.flows)
     return [
-        ("Sites", f"{network.sites.height} ({', '.join(f'{by_kind[k]} {k}s' for k in _KINDS if by_kind.get(k))})"),
+        ("Sites", f"{network.sites.height} ({', '.join(_plural(by_kind[k], k) for k in _KINDS if by_kind.get(k))})"),
         ("Countries", str(network.sites.get_column("country").n_unique())),
         ("Items", str(network.items.height)),
         ("Bill-of-materials lines", str(network.bom.height)),
