@@ -6,6 +6,7 @@ database (any SQLAlchemy URL, e.g. ``postgresql+psycopg://user@host/allyshore``)
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -98,3 +99,59 @@ def certify(
     for label, text in certification.elements():
         console.print(f"{label}: {text}".replace("\n", "; "), markup=False)
     console.print(f"Wrote {pdf_path} and {json_path}", markup=False)
+
+
+@origin_app.command("network")
+def network_origin(
+    network: Annotated[Path, typer.Argument(help="Network: CSV folder, .xlsx, .json, or a sample name.")],
+    good: Annotated[str | None, typer.Option("--good", help="Only this finished good (item id).")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Date the rules are read at, YYYY-MM-DD.")] = None,
+    save: Annotated[bool, typer.Option("--save", help="Save each determination as an immutable record.")] = False,
+    database_url: DatabaseOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+) -> None:
+    """Decide USMCA origin for every finished good of a network: verdict, RVC, margin, deciding materials."""
+    from allyshore.cli._common import load
+    from allyshore.origin.from_network import determine_network
+
+    loaded = load(network)
+    result = determine_network(loaded, good=good, as_of=_parse_date(as_of))
+    saved: dict[tuple[str, str], int] = {}
+    if save:
+        from allyshore.store import open_store
+
+        with open_store(database_url) as store:
+            saved = store.save_network_origin(result)
+    if as_json:
+        payload = result.to_dict()
+        for entry in payload["goods"]:
+            entry["record_id"] = saved.get((entry["item_id"], entry["site_id"]))
+        emit_json(payload)
+        return
+    table = Table(title=f"USMCA origin of the finished goods of {result.network}")
+    for column in ("good", "plant", "HS", "verdict", "crit.", "RVC %", "threshold", "margin", "deciding materials"):
+        table.add_column(column, overflow="fold")
+    for g in result.goods:
+        table.add_row(
+            g.item_id,
+            g.site_id,
+            g.hs,
+            g.status.replace("_", " ") + (f" ({g.reason})" if g.reason and not g.originating else ""),
+            g.criterion or "",
+            "" if g.rvc is None else f"{g.rvc:.1f}",
+            "" if g.threshold is None else f"{g.threshold:g}",
+            "" if g.margin is None else f"{g.margin:+.1f}",
+            ", ".join(g.deciding_materials),
+        )
+    console.print(table)
+    if saved:
+        console.print(f"Saved records {', '.join(str(i) for i in saved.values())}.", markup=False)
+
+
+def _parse_date(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a date (YYYY-MM-DD)") from None

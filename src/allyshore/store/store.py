@@ -185,6 +185,28 @@ class Store:
             kind=kind,
         )
 
+    def save_network_origin(self, result: Any) -> dict[tuple[str, str], int]:
+        """Save every decided good of a :class:`~allyshore.origin.from_network.NetworkOrigin`.
+
+        Each record keeps the case built from the network (origin case format v1),
+        so it can be re-run and audited without the network file. Returns
+        ``(item_id, site_id) -> record id``.
+        """
+        from allyshore.origin.from_network import case_document
+
+        saved: dict[tuple[str, str], int] = {}
+        for good in result.goods:
+            if good.result is None or good.case is None:
+                continue
+            record = self.save_origin_result(
+                case_document(good.case),
+                good.result,
+                kind="network",
+                subject=f"{result.network}: {good.item_id} @ {good.site_id}",
+            )
+            saved[(good.item_id, good.site_id)] = record.id
+        return saved
+
     def get_determination(self, record_id: int) -> DeterminationRecord:
         """The record with this id; :class:`NotFoundError` when there is none."""
         with self._sessions() as session:
