@@ -1,0 +1,50 @@
+"""Landed cost: what each source really costs, delivered, over five years.
+
+Every factor is a named term (:data:`FACTORS`, documented in :data:`FACTOR_DOCS`):
+price with FX, packaging, freight, insurance, layered and dated duties (MFN,
+Section 301, switchable IEEPA-type layers, USMCA preference, Mexican IGI on
+non-originating IMMEX inputs under LA 63-A), the US merchandise processing and
+harbor maintenance fees, broker and crossing fees, pipeline, cycle and safety
+stock carrying costs, and the Reshoring Initiative TCO Estimator's other hard
+costs, risks and strategic factors. The total is their exact sum.
+
+Defaults ship in ``allyshore/data/cost`` with a source and date on every row; an
+assumptions TOML file overrides any of them (:func:`load_assumptions`), and every
+result lists the assumptions it used.
+
+Public API: :func:`compare_sources`, :func:`network_cost`, :func:`sensitivity`,
+:func:`landed_cost` (the vectorised kernel), :func:`load_assumptions`.
+"""
+
+from __future__ import annotations
+
+from allyshore.cost.analysis import SWINGS, compare_sources, network_cost, sensitivity
+from allyshore.cost.assumptions import Assumption, AssumptionBook, default_assumptions, load_assumptions
+from allyshore.cost.kernel import FACTOR_DOCS, FACTORS, GROUPS, CostInputs, landed_cost, total_of
+from allyshore.cost.results import BreakEven, CostComparison, CostOption, ItemSourcing, NetworkCost, Sensitivity, Swing
+from allyshore.cost.tariffs import duty_rates
+
+__all__ = [
+    "FACTORS",
+    "FACTOR_DOCS",
+    "GROUPS",
+    "SWINGS",
+    "Assumption",
+    "AssumptionBook",
+    "BreakEven",
+    "CostComparison",
+    "CostInputs",
+    "CostOption",
+    "ItemSourcing",
+    "NetworkCost",
+    "Sensitivity",
+    "Swing",
+    "compare_sources",
+    "default_assumptions",
+    "duty_rates",
+    "landed_cost",
+    "load_assumptions",
+    "network_cost",
+    "sensitivity",
+    "total_of",
+]

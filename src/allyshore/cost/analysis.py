@@ -1,0 +1,640 @@
+"""Landed-cost analyses over a network: compare the sources of an item, cost the whole network, sensitivity.
+
+>>> import allyshore
+>>> net = allyshore.Network.from_dict({
+...     "sites": [{"site_id": "A", "country": "CN", "kind": "supplier"},
+...               {"site_id": "B", "country": "MX", "kind": "supplier"},
+...               {"site_id": "P", "country": "US", "kind": "plant"}],
+...     "items": [{"item_id": "X", "hs_code": "9403.60.80", "weight_kg": 2}],
+...     "supply": [{"site_id": "A", "item_id": "X", "unit_price": 10},
+...                {"site_id": "B", "item_id": "X", "unit_price": 11, "status": "candidate"}],
+...     "flows": [{"from_site": "A", "to_site": "P", "item_id": "X", "mode": "ocean", "transit_days": 30,
+...                "freight_per_unit": 0.5},
+...               {"from_site": "B", "to_site": "P", "item_id": "X", "mode": "truck", "transit_days": 4,
+...                "freight_per_unit": 0.4, "status": "candidate"}],
+...     "demand": [{"site_id": "P", "item_id": "X", "units_per_week": 100}],
+... })
+>>> result = compare_sources(net, "X", as_of="2025-06-01")
+>>> result.ranking
+('B', 'A')
+>>> round(result.option("A").per_unit["duty_section_301"], 2)   # List 3: 25% of the USD 10 price
+2.5
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from allyshore.cost.assumptions import Assumption, AssumptionBook, load_assumptions
+from allyshore.cost.kernel import FACTORS, CostInputs, FloatArray, landed_cost, price_path, total_of
+from allyshore.cost.options import OPTION_COLUMNS, OptionInputs, build_inputs
+from allyshore.cost.results import BreakEven, CostComparison, CostOption, ItemSourcing, NetworkCost, Sensitivity, Swing
+from allyshore.errors import InputError, NotFoundError
+from allyshore.model.graph import compile_network, multipliers
+from allyshore.model.network import Network
+
+Assumptions = AssumptionBook | str | Path | None
+
+#: Parameters every option uses, listed in each result with their source.
+GLOBAL_PARAMETERS = (
+    "carrying_rate",
+    "service_level",
+    "demand_cv",
+    "insurance_rate",
+    "hmf_rate",
+    "broker_fee_per_entry",
+    "truck_arrival_fee",
+    "mpf_exempt_usmca",
+    "prepaid_in_transit",
+    "travel_audit_rate",
+    "quality_rework_rate",
+    "ip_risk_rate",
+    "warranty_rate",
+    "opportunity_rate_per_week",
+    "strategic_rate",
+    "labour_share",
+    "local_currency_share",
+    "projection_years",
+    "discount_rate",
+)
+
+
+def _book(assumptions: Assumptions) -> AssumptionBook:
+    if isinstance(assumptions, AssumptionBook):
+        return assumptions
+    return load_assumptions(assumptions)
+
+
+def _date(as_of: dt.date | str | None) -> dt.date:
+    if as_of is None:
+        return dt.date.today()
+    if isinstance(as_of, dt.date):
+        return as_of
+    try:
+        return dt.date.fromisoformat(str(as_of))
+    except ValueError as exc:
+        raise InputError(f"--as-of '{as_of}' is not a date (YYYY-MM-DD)") from exc
+
+
+def annual_flow_units(network: Network) -> tuple[FloatArray, pl.DataFrame]:
+    """Units a year on every flow row (0 for candidates) and the full need of each (to_site, item)."""
+    graph = compile_network(network)
+    flows_n = network.flows.height
+    roots = graph.demand_node[graph.demand_node >= 0]
+    units = graph.demand_units[graph.demand_node >= 0]
+    if roots.size:
+        m = multipliers(graph, roots.astype(np.int64))
+        volume = np.asarray(m @ units).ravel()
+    else:
+        volume = np.zeros(graph.n_nodes)
+    is_flow = graph.edge_flow >= 0
+    consumer = graph.edge_consumer[is_flow]
+    flow = graph.edge_flow[is_flow]
+    full = volume[consumer] * graph.edge_qty[is_flow] * 52.0
+    share = np.where(graph.edge_active[is_flow], graph.edge_share[is_flow], 0.0)
+    per_flow: FloatArray = np.zeros(flows_n)
+    if flows_n:
+        per_flow = np.bincount(flow, weights=full * share, minlength=flows_n)[:flows_n].astype(np.float64)
+    to_site = np.asarray(graph.site_ids, dtype=object)[graph.node_site[consumer]]
+    item = np.asarray(graph.item_ids, dtype=object)[graph.edge_item[is_flow]]
+    need = (
+        pl.DataFrame(
+            {
+                "to_site": pl.Series(to_site.tolist(), dtype=pl.String),
+                "item_id": pl.Series(item.tolist(), dtype=pl.String),
+                "consumer": consumer,
+                "full": full,
+            }
+        )
+        .group_by("to_site", "item_id", "consumer")
+        .agg(pl.col("full").max())
+        .group_by("to_site", "item_id")
+        .agg(pl.col("full").sum().alias("need"))
+    )
+    return per_flow, need
+
+
+def _flow_options(flows: pl.DataFrame) -> pl.DataFrame:
+    return flows.with_row_index("flow_row").select(
+        pl.col("from_site").alias("source_site"),
+        "to_site",
+        "item_id",
+        pl.col("status").fill_null("active"),
+        "mode",
+        pl.col("transit_days").cast(pl.Float64),
+        pl.col("freight_per_unit").cast(pl.Float64),
+        "crossing",
+        pl.col("flow_row").cast(pl.Int64),
+    )
+
+
+def _global_assumptions(book: AssumptionBook, as_of: dt.date) -> tuple[Assumption, ...]:
+    from allyshore.cost.tariffs import mpf_limits
+
+    mpf = mpf_limits(book.mpf, as_of)
+    fee = tuple(
+        Assumption(f"mpf.{k}", mpf[k], str(mpf["source"]), str(mpf["date"]), unit=u)
+        for k, u in (("rate", "share of value"), ("minimum", "USD per entry"), ("maximum", "USD per entry"))
+    )
+    layers = tuple(
+        Assumption(f"layers.{k}", v, f"assumptions file {book.path}", origin="file") for k, v in book.layers.items()
+    )
+    return (
+        Assumption("as_of", as_of.isoformat(), "tariff tables and fees evaluated on this date", origin="argument"),
+        *(book.parameter_assumption(k) for k in GLOBAL_PARAMETERS),
+        *fee,
+        *layers,
+        *book.overrides,
+    )
+
+
+def _option_assumptions(
+    detail: dict[str, object], book: AssumptionBook, inputs: CostInputs, i: int
+) -> list[Assumption]:
+    out: list[Assumption] = []
+    lane = str(detail["lane_type"])
+    if detail["transit_source"] != "network" or detail["freight_source"] != "network":
+        out.append(
+            Assumption(
+                f"lanes.{lane}",
+                {"transit": detail["transit_source"], "freight": detail["freight_source"]},
+                str(detail["lane_source"] or "no lane default"),
+                str(detail["lane_date"] or ""),
+            )
+        )
+    if detail["freight_source"] == "missing":
+        out.append(Assumption("freight_per_unit", 0.0, "missing: no flow value and no lane default; counted as 0"))
+    if detail["crossing_source"]:
+        out.append(Assumption(f"crossings.{detail['crossing']}", detail["crossing"], str(detail["crossing_source"])))
+    tariffs = book.tariffs
+    for measure in list(detail["measures"] or []):  # type: ignore[call-overload]
+        row = tariffs.filter(pl.col("measure_id") == measure).row(0, named=True)
+        out.append(
+            Assumption(
+                f"tariff.{measure}",
+                row["rate_ad_valorem"],
+                str(row["source"]),
+                str(row["source_date"]),
+                unit="share of customs value",
+            )
+        )
+    origin = "network" if not detail["originating"] else "network or origin engine"
+    out.append(
+        Assumption("usmca_originating", bool(detail["originating"]), "supply.usmca_originating / origin", origin=origin)
+    )
+    if np.isnan(inputs.disruption_per_unit[i]):
+        tier = detail["tier"]
+        row_src = book.risk_tiers.filter(pl.col("tier") == tier)
+        src = str(row_src.get_column("source")[0]) if row_src.height else "no tier: 0"
+        out.append(Assumption(f"risk_tiers.{tier}", float(inputs.disruption_rate[i]), src, unit="share of price"))
+    else:
+        out.append(
+            Assumption("disruption_per_unit", float(inputs.disruption_per_unit[i]), "stress test", origin="stress test")
+        )
+    return out
+
+
+def _projection(book: AssumptionBook, countries: list[str], inputs: CostInputs, years: int) -> FloatArray:
+    """Total per unit of every option in years 0..years (discounted at the discount rate)."""
+    table = {r["country"]: r for r in book.countries.iter_rows(named=True)}
+    fallback = table.get("*", {"wage_inflation": 0, "other_inflation": 0, "fx_change_per_year": 0})
+
+    def series(column: str) -> FloatArray:
+        return np.asarray([float(table.get(c, fallback)[column] or 0.0) for c in countries], dtype=np.float64)
+
+    n = inputs.size
+    path = price_path(
+        years,
+        np.full(n, book.parameter("labour_share")),
+        series("wage_inflation"),
+        series("other_inflation"),
+        series("fx_change_per_year"),
+        np.full(n, book.parameter("local_currency_share")),
+    )
+    discount = (1.0 + book.parameter("discount_rate")) ** -np.arange(years + 1, dtype=np.float64)
+    out = np.empty((n, years + 1))
+    for year in range(years + 1):  # a handful of years, each one vectorised over options
+        factors = landed_cost(inputs.with_values(unit_price=inputs.unit_price * path[:, year]))
+        out[:, year] = total_of(factors) * discount[year]
+    return out
+
+
+def _projection_assumptions(book: AssumptionBook, countries: set[str]) -> list[Assumption]:
+    rows = {r["country"]: r for r in book.countries.iter_rows(named=True)}
+    out = []
+    for c in sorted(countries):
+        row = rows.get(c) or rows.get("*")
+        if row:
+            values = {k: float(row[k] or 0) for k in ("wage_inflation", "other_inflation", "fx_change_per_year")}
+            out.append(Assumption(f"countries.{c}", values, str(row["source"]), str(row["source_date"])))
+    return out
+
+
+def _options_for(network: Network, item: str, to_site: str | None) -> tuple[pl.DataFrame, str, float]:
+    if item not in set(network.items.get_column("item_id").to_list()):
+        raise NotFoundError(f"item '{item}' is not in the network (items: {', '.join(network.items['item_id'][:10])})")
+    flows = _flow_options(network.flows).filter(pl.col("item_id") == item)
+    _, need = annual_flow_units(network)
+    need = need.filter(pl.col("item_id") == item)
+    if to_site is None:
+        if flows.height == 0:
+            raise InputError(f"item '{item}' has no flows: give --to SITE, the site that receives it")
+        ranked = flows.join(need, on=["to_site", "item_id"], how="left").sort("need", descending=True, nulls_last=True)
+        to_site = str(ranked.get_column("to_site")[0])
+    elif to_site not in set(network.sites.get_column("site_id").to_list()):
+        raise NotFoundError(f"site '{to_site}' is not in the network")
+    flows = flows.filter(pl.col("to_site") == to_site)
+    covered = set(flows.get_column("source_site").to_list())
+    extra = network.supply.filter(
+        (pl.col("item_id") == item) & (pl.col("site_id") != to_site) & ~pl.col("site_id").is_in(list(covered))
+    ).select(
+        pl.col("site_id").alias("source_site"),
+        pl.lit(to_site).alias("to_site"),
+        "item_id",
+        pl.lit("candidate").alias("status"),
+        pl.lit(None, dtype=pl.String).alias("mode"),
+        pl.lit(None, dtype=pl.Float64).alias("transit_days"),
+        pl.lit(None, dtype=pl.Float64).alias("freight_per_unit"),
+        pl.lit(None, dtype=pl.String).alias("crossing"),
+        pl.lit(-1, dtype=pl.Int64).alias("flow_row"),
+    )
+    options = pl.concat([flows.select(OPTION_COLUMNS), extra.select(OPTION_COLUMNS)], how="vertical")
+    if options.height == 0:
+        raise InputError(f"item '{item}' has no source for site '{to_site}' (no flow and no other supply row)")
+    found = need.filter(pl.col("to_site") == to_site).get_column("need")
+    annual = float(found[0]) if found.len() and float(found[0]) > 0 else 52.0
+    return options, to_site, annual
+
+
+def compare_sources(
+    network: Network,
+    item: str,
+    to_site: str | None = None,
+    *,
+    as_of: dt.date | str | None = None,
+    assumptions: Assumptions = None,
+    originating: Mapping[tuple[str, str], bool] | None = None,
+    disruption_per_unit: Mapping[str, float] | None = None,
+    years: int | None = None,
+) -> CostComparison:
+    """Every active and candidate source of ``item`` into ``to_site``, ranked by total landed cost per unit.
+
+    Each option is priced for the receiving site's full annual need of the item (so
+    options compare like for like). ``originating`` gives USMCA origin per
+    (source site, item), as the origin engine determines it; ``disruption_per_unit``
+    gives the expected disruption cost per unit per source site, as the stress test
+    estimates it (else the country-risk default applies).
+
+    Raises
+    ------
+    NotFoundError
+        The item or the site is not in the network.
+    InputError
+        The item has no source for the site, or ``as_of`` is not a date.
+    """
+    book = _book(assumptions)
+    when = _date(as_of)
+    options, site, annual = _options_for(network, item, to_site)
+    n = options.height
+    disruption = None
+    if disruption_per_unit:
+        disruption = np.asarray(
+            [disruption_per_unit.get(s, np.nan) for s in options.get_column("source_site").to_list()], dtype=np.float64
+        )
+    built = build_inputs(network, options, np.full(n, annual), book, when, originating, disruption)
+    return _comparison(built, book, when, item, site, years)
+
+
+def _comparison(
+    built: OptionInputs, book: AssumptionBook, when: dt.date, item: str, site: str, years: int | None
+) -> CostComparison:
+    inputs, detail = built.inputs, built.detail
+    factors = landed_cost(inputs)
+    totals = total_of(factors)
+    horizon = int(book.parameter("projection_years")) if years is None else int(years)
+    countries = detail.get_column("country").fill_null("").to_list()
+    projection = _projection(book, countries, inputs, horizon)
+    order = np.lexsort((detail.get_column("source_site").to_numpy(), totals))
+    records = detail.to_dicts()
+    options = []
+    for rank, i in enumerate(order, start=1):
+        d = records[i]
+        options.append(
+            CostOption(
+                source_site=str(d["source_site"]),
+                to_site=str(d["to_site"]),
+                item_id=str(d["item_id"]),
+                country=str(d["country"] or ""),
+                lane=str(d["lane_type"]),
+                mode=str(d["mode_used"]),
+                status=str(d["status"]),
+                annual_units=float(inputs.annual_units[i]),
+                per_unit={k: float(factors[k][i]) for k in FACTORS},
+                total=float(totals[i]),
+                projection=tuple(float(v) for v in projection[i]),
+                assumptions=tuple(_option_assumptions(d, book, inputs, int(i))),
+                rank=rank,
+                flow_row=int(d["option"]) if d.get("option") is not None else -1,
+            )
+        )
+    shared = (*_global_assumptions(book, when), *_projection_assumptions(book, set(countries)))
+    return CostComparison(
+        item_id=item, to_site=site, as_of=when.isoformat(), options=tuple(options), assumptions=shared, years=horizon
+    )
+
+
+def network_cost(
+    network: Network,
+    *,
+    as_of: dt.date | str | None = None,
+    assumptions: Assumptions = None,
+    originating: Mapping[tuple[str, str], bool] | None = None,
+) -> NetworkCost:
+    """Landed cost of every active flow, the landed cost per finished good, and current vs best source per item.
+
+    Every flow row is costed in one vectorised pass: active flows at their annual
+    units, candidate flows at the full need of their receiving site (to find the
+    best all-candidate alternative of each item).
+    """
+    book = _book(assumptions)
+    when = _date(as_of)
+    per_flow, need = annual_flow_units(network)
+    options = _flow_options(network.flows)
+    active = (options.get_column("status") != "candidate").to_numpy()
+    need_of = options.join(need, on=["to_site", "item_id"], how="left").get_column("need").fill_null(0.0).to_numpy()
+    annual = np.where(active, per_flow, need_of)
+    built = build_inputs(network, options, np.maximum(annual, 1e-9), book, when, originating)
+    factors = landed_cost(built.inputs)
+    totals = total_of(factors)
+    frame = built.detail.select(
+        pl.col("option").alias("flow_row"), "source_site", "to_site", "item_id", "status", "country", "lane_type"
+    ).with_columns(
+        pl.Series("annual_units", annual),
+        pl.Series("total_per_unit", totals),
+        *(pl.Series(k, factors[k]) for k in FACTORS),
+    )
+    frame = frame.with_columns(
+        pl.when(pl.col("status") != "candidate")
+        .then(pl.col("total_per_unit") * pl.col("annual_units"))
+        .otherwise(0.0)
+        .alias("total_per_year")
+    )
+    flows_out = frame.filter(pl.col("status") != "candidate")
+    goods = _goods(network, totals - factors["price"])
+    sourcing = _sourcing(frame)
+    return NetworkCost(
+        as_of=when.isoformat(),
+        flows=flows_out,
+        goods=goods,
+        sourcing=sourcing,
+        assumptions=_global_assumptions(book, when),
+    )
+
+
+def _goods(network: Network, adders_per_flow: FloatArray) -> pl.DataFrame:
+    """Landed cost per unit of each demanded good: its base price plus every cost added on the flows of its chain."""
+    graph = compile_network(network)
+    ok = graph.demand_node >= 0
+    roots = graph.demand_node[ok].astype(np.int64)
+    if roots.size == 0:
+        return pl.DataFrame(schema={"site_id": pl.String, "item_id": pl.String})
+    m = multipliers(graph, roots)
+    is_flow = (graph.edge_flow >= 0) & graph.edge_active
+    weights = graph.edge_qty[is_flow] * graph.edge_share[is_flow] * adders_per_flow[graph.edge_flow[is_flow]]
+    per_node = np.bincount(graph.edge_consumer[is_flow], weights=weights, minlength=graph.n_nodes)
+    adders = np.asarray(m.T @ per_node).ravel()
+    price = graph.node_price.copy()
+    internal = graph.edge_active
+    supplier_price = np.nan_to_num(graph.node_price[graph.edge_supplier[internal]])
+    fed = np.bincount(
+        graph.edge_consumer[internal],
+        weights=graph.edge_qty[internal] * graph.edge_share[internal] * supplier_price,
+        minlength=graph.n_nodes,
+    )
+    sink = graph.node_supply_row < 0
+    price = np.where(sink | np.isnan(price), fed, price)
+    base = price[roots]
+    units = graph.demand_units[ok] * 52.0
+    demand = network.demand.filter(pl.Series(ok))
+    return demand.select("site_id", "item_id").with_columns(
+        pl.Series("units_per_year", units),
+        pl.Series("base_price", base),
+        pl.Series("chain_adders_per_unit", adders),
+        pl.Series("landed_per_unit", base + adders),
+        pl.Series("landed_per_year", (base + adders) * units),
+    )
+
+
+def _sourcing(frame: pl.DataFrame) -> tuple[ItemSourcing, ...]:
+    if frame.height == 0:
+        return ()
+    act = frame.filter(pl.col("status") != "candidate")
+    current = act.group_by("to_site", "item_id").agg(
+        (pl.col("total_per_unit") * pl.col("annual_units")).sum().alias("cost"),
+        pl.col("annual_units").sum().alias("units"),
+        pl.col("source_site").unique().sort().alias("sources"),
+    )
+    best = (
+        frame.sort("total_per_unit")
+        .group_by("to_site", "item_id", maintain_order=True)
+        .first()
+        .select("to_site", "item_id", pl.col("source_site").alias("best"), pl.col("total_per_unit").alias("best_cost"))
+    )
+    joined = current.join(best, on=["to_site", "item_id"], how="left").sort("item_id", "to_site")
+    out = []
+    for r in joined.iter_rows(named=True):  # one row per (item, site) group, not per flow
+        units = float(r["units"])
+        out.append(
+            ItemSourcing(
+                item_id=r["item_id"],
+                to_site=r["to_site"],
+                annual_units=units,
+                current_per_unit=float(r["cost"]) / units if units > 0 else 0.0,
+                current_sources=tuple(r["sources"]),
+                best_source=str(r["best"]),
+                best_per_unit=float(r["best_cost"]),
+            )
+        )
+    return tuple(out)
+
+
+#: Documented swing ranges of the tornado: (low, high, how applied, why).
+SWINGS: dict[str, tuple[float, float, str, str]] = {
+    "unit_price": (0.9, 1.1, "x", "quotes and transfer prices +/-10%"),
+    "freight": (0.5, 2.0, "x", "container spot rates: Drewry WCI Shanghai-LA USD 2,726 (Apr 2025) vs 10,621 (2021)"),
+    "tariff_rate": (0.5, 0.25, "+", "all duty rates halved / an extra 25-point layer (a Section 301 list rate)"),
+    "transit_days": (0.75, 1.5, "x", "lane transit -25% / +50% (port congestion, border peaks)"),
+    "carrying_rate": (0.15, 0.35, "=", "carrying rate 15%-35% a year around the 20-30% common range"),
+    "service_level": (0.9, 0.99, "=", "cycle service level 90%-99%"),
+    "demand_cv": (0.1, 0.5, "=", "weekly demand variability, coefficient of variation 0.1-0.5"),
+    "disruption": (0.0, 2.0, "x", "disruption expected cost: none / double the estimate"),
+    "fx_rate": (0.85, 1.15, "x", "a 15% move of the currency of a locally priced contract"),
+}
+
+
+def _swung(inputs: CostInputs, factor: str, value: float, how: str) -> CostInputs:
+    if factor == "unit_price":
+        return inputs.with_values(unit_price=inputs.unit_price * value)
+    if factor == "freight":
+        return inputs.with_values(freight=inputs.freight * value)
+    if factor == "tariff_rate":
+        if how == "+":
+            return inputs.with_values(rate_additional=inputs.rate_additional + value)
+        return inputs.with_values(
+            rate_mfn=inputs.rate_mfn * value,
+            rate_301=inputs.rate_301 * value,
+            rate_additional=inputs.rate_additional * value,
+            rate_igi=inputs.rate_igi * value,
+        )
+    if factor == "transit_days":
+        return inputs.with_values(transit_days=inputs.transit_days * value)
+    if factor == "disruption":
+        return inputs.with_values(
+            disruption_rate=inputs.disruption_rate * value, disruption_per_unit=inputs.disruption_per_unit * value
+        )
+    if factor == "fx_rate":
+        return inputs.with_values(fx_rate=inputs.fx_rate * value)
+    return inputs.with_values(**{factor: value})
+
+
+def sensitivity(
+    network: Network,
+    item: str,
+    to_site: str | None = None,
+    *,
+    as_of: dt.date | str | None = None,
+    assumptions: Assumptions = None,
+    originating: Mapping[tuple[str, str], bool] | None = None,
+) -> Sensitivity:
+    """Tornado data (each factor of :data:`SWINGS` at its low and high end) and break-even values.
+
+    Break-evens are computed against the leading option: the extra tariff rate on
+    it, the multiplier on its freight, and the wage inflation of its country (over
+    the projection horizon) at which each challenger costs the same.
+    """
+    book = _book(assumptions)
+    when = _date(as_of)
+    options, site, annual = _options_for(network, item, to_site)
+    built = build_inputs(network, options, np.full(options.height, annual), book, when, originating)
+    comparison = _comparison(built, book, when, item, site, None)
+    inputs = built.inputs
+    sites = built.detail.get_column("source_site").to_list()
+    swings = []
+    for factor, (low, high, how, why) in SWINGS.items():
+        lo_inputs = _swung(inputs, factor, low, "x" if how == "+" else how)
+        hi_inputs = _swung(inputs, factor, high, how)
+        lo = total_of(landed_cost(lo_inputs))
+        hi = total_of(landed_cost(hi_inputs))
+        labels = f"+{high:g}" if how == "+" else f"x{high:g}" if how == "x" else f"{high:g}"
+        swings.append(
+            Swing(
+                factor=factor,
+                low_label=f"x{low:g}" if how in ("x", "+") else f"{low:g}",
+                high_label=labels,
+                rationale=why,
+                low=dict(zip(sites, lo.tolist(), strict=True)),
+                high=dict(zip(sites, hi.tolist(), strict=True)),
+            )
+        )
+    leader = comparison.best.source_site
+    swings.sort(key=lambda s: -abs(s.high[leader] - s.low[leader]))
+    return Sensitivity(comparison=comparison, swings=tuple(swings), break_evens=_break_evens(built, book, comparison))
+
+
+def _break_evens(built: OptionInputs, book: AssumptionBook, comparison: CostComparison) -> tuple[BreakEven, ...]:
+    if len(comparison.options) < 2:
+        return ()
+    inputs = built.inputs
+    sites = built.detail.get_column("source_site").to_list()
+    lead = sites.index(comparison.best.source_site)
+    one = inputs.take(np.asarray([lead]))
+    base = float(total_of(landed_cost(one))[0])
+    out: list[BreakEven] = []
+    countries = built.detail.get_column("country").fill_null("").to_list()
+    horizon = comparison.years
+    proj = _projection(book, countries, inputs, horizon)[:, -1]
+    for other in comparison.options[1:]:
+        j = sites.index(other.source_site)
+        gap = other.total - base
+        # Tariff: an extra ad valorem layer on the leader's customs value (cost is linear in it).
+        extra = float(total_of(landed_cost(one.with_values(rate_additional=one.rate_additional + 1.0)))[0]) - base
+        tariff = gap / extra if extra > 0 else None
+        out.append(
+            BreakEven(
+                "tariff_rate",
+                comparison.best.source_site,
+                other.source_site,
+                0.0,
+                tariff,
+                "added ad valorem rate",
+                "extra duty rate on the leader at which the challenger costs the same",
+            )
+        )
+        # Freight: a multiplier on the leader's freight (cost is linear in it).
+        slope = float(total_of(landed_cost(one.with_values(freight=one.freight * 2.0)))[0]) - base
+        freight = 1.0 + gap / slope if slope > 0 else None
+        out.append(
+            BreakEven(
+                "freight",
+                comparison.best.source_site,
+                other.source_site,
+                1.0,
+                freight,
+                "x current freight",
+                "multiple of the leader's freight at which the challenger costs the same",
+            )
+        )
+        out.append(_wage_break_even(book, one, countries[lead], proj[j], comparison, other.source_site, horizon))
+    return tuple(out)
+
+
+def _wage_break_even(
+    book: AssumptionBook,
+    one: CostInputs,
+    country: str,
+    target: float,
+    comparison: CostComparison,
+    challenger: str,
+    horizon: int,
+) -> BreakEven:
+    rows = {r["country"]: r for r in book.countries.iter_rows(named=True)}
+    row = rows.get(country) or rows.get("*") or {}
+    current = float(row.get("wage_inflation") or 0.0)
+
+    def final_cost(w: float) -> float:
+        path = price_path(
+            horizon,
+            np.asarray([book.parameter("labour_share")]),
+            np.asarray([w]),
+            np.asarray([float(row.get("other_inflation") or 0.0)]),
+            np.asarray([float(row.get("fx_change_per_year") or 0.0)]),
+            np.asarray([book.parameter("local_currency_share")]),
+        )
+        discount = (1.0 + book.parameter("discount_rate")) ** -horizon
+        inputs = one.with_values(unit_price=one.unit_price * path[:, -1])
+        return float(total_of(landed_cost(inputs))[0]) * discount
+
+    low, high = -0.5, 2.0
+    value: float | None = None
+    if horizon > 0 and final_cost(low) <= target <= final_cost(high):
+        for _ in range(60):  # bisection on a monotone function of one scalar
+            mid = (low + high) / 2
+            if final_cost(mid) < target:
+                low = mid
+            else:
+                high = mid
+        value = (low + high) / 2
+    return BreakEven(
+        "wage_inflation",
+        comparison.best.source_site,
+        challenger,
+        current,
+        value,
+        "per year",
+        f"wage inflation in {country or 'the leader country'} at which the challenger costs the same in year {horizon}",
+    )

@@ -1,0 +1,332 @@
+"""Default tables and the user's assumptions file: every input of the cost model with its source.
+
+The shipped tables live in ``allyshore/data/cost/`` (one CSV each, ``source`` and
+``source_date`` on every row). An assumptions file (TOML) overrides any of them::
+
+    [parameters]            # any key of data/cost/parameters.csv
+    carrying_rate = 0.20
+    service_level = 0.98
+
+    [layers]                # switch tariff layers on or off
+    ieepa = true
+
+    [countries.MX]          # projection paths per country
+    wage_inflation = 0.08
+    fx_change_per_year = -0.02
+
+    [lanes.ocean_asia_us_west]
+    transit_days = 28
+    freight_rate_usd = 3100
+
+    [originating]           # USMCA-originating goods, "site/item" = true
+    "PL/G" = true
+
+    [[tariff]]              # extra tariff rows, same columns as tariff_measures.csv
+    measure_id = "igi-853650"
+    layer = "mfn"
+    importer = "MX"
+    hts_prefix = "853650"
+    rate_ad_valorem = 0.05
+    source = "TIGIE 2025, 8536.50.99"
+
+Every value carries its :class:`Assumption` record (key, value, source, date,
+and whether it came from the defaults or the user's file), which each result lists.
+
+>>> book = default_assumptions()
+>>> book.parameter("hmf_rate")
+0.00125
+>>> book.source_of("parameters.hmf_rate").startswith("Harbor maintenance fee")
+True
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from allyshore.errors import PolicyError
+
+TABLE_FILES = ("tariff_measures", "mpf", "parameters", "lanes", "crossings", "countries", "risk_tiers")
+LAYERS = ("mfn", "section_301", "ieepa", "section_232", "additional")
+TARIFF_COLUMNS: dict[str, Any] = {
+    "measure_id": pl.String,
+    "layer": pl.String,
+    "importer": pl.String,
+    "hts_prefix": pl.String,
+    "origin": pl.String,
+    "rate_ad_valorem": pl.Float64,
+    "rate_specific_usd": pl.Float64,
+    "effective_from": pl.Date,
+    "effective_to": pl.Date,
+    "enabled": pl.Boolean,
+    "usmca_exempt": pl.Boolean,
+    "source": pl.String,
+    "source_date": pl.String,
+    "note": pl.String,
+}
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """One input of the model: its key, value, unit, source, date and where it came from."""
+
+    key: str
+    value: Any
+    source: str
+    date: str = ""
+    origin: str = "default"  # default | file | argument | network | origin engine | stress test
+    unit: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "value": self.value,
+            "unit": self.unit,
+            "source": self.source,
+            "date": self.date,
+            "origin": self.origin,
+        }
+
+
+def read_table(name: str) -> pl.DataFrame:
+    """A shipped default table of ``data/cost`` as a DataFrame (all columns as text but typed tariffs)."""
+    return _read_table(name).clone()
+
+
+@cache
+def _read_table(name: str) -> pl.DataFrame:
+    text = (files("allyshore") / "data" / "cost" / f"{name}.csv").read_text(encoding="utf-8")
+    return _parse_csv(text, name)
+
+
+def _parse_csv(text: str, name: str) -> pl.DataFrame:
+    rows = list(csv.DictReader(io.StringIO(text)))
+    frame = pl.DataFrame(rows, schema=dict.fromkeys(rows[0] if rows else {"x": ""}, pl.String), orient="row")
+    if name == "tariff_measures":
+        return tariff_frame(rows)
+    return frame
+
+
+def tariff_frame(rows: list[dict[str, Any]], origin: str = "default") -> pl.DataFrame:
+    """Typed tariff-measure rows (missing optional columns filled with their defaults)."""
+    out: list[dict[str, Any]] = []
+    for position, row in enumerate(rows, start=1):
+        missing = [c for c in ("layer", "importer", "rate_ad_valorem", "source") if _blank(row.get(c))]
+        if missing:
+            raise PolicyError(f"tariff row {position}: missing {', '.join(missing)} (every row needs its source)")
+        layer = str(row["layer"])
+        if layer not in LAYERS:
+            raise PolicyError(f"tariff row {position}: layer '{layer}' is not one of {', '.join(LAYERS)}")
+        out.append(
+            {
+                "measure_id": str(row.get("measure_id") or f"{origin}-{position}"),
+                "layer": layer,
+                "importer": str(row["importer"]).upper(),
+                "hts_prefix": "".join(ch for ch in str(row.get("hts_prefix") or "") if ch.isdigit()),
+                "origin": str(row.get("origin") or "*").upper(),
+                "rate_ad_valorem": float(row["rate_ad_valorem"]),
+                "rate_specific_usd": float(row.get("rate_specific_usd") or 0.0),
+                "effective_from": _date(row.get("effective_from"), "1900-01-01", position),
+                "effective_to": _date(row.get("effective_to"), "9999-12-31", position),
+                "enabled": _bool(row.get("enabled"), True),
+                "usmca_exempt": _bool(row.get("usmca_exempt"), False),
+                "source": str(row["source"]),
+                "source_date": str(row.get("source_date") or ""),
+                "note": str(row.get("note") or ""),
+            }
+        )
+    return pl.DataFrame(out, schema=TARIFF_COLUMNS, orient="row")
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _bool(value: Any, default: bool) -> bool:
+    if _blank(value):
+        return default
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def _date(value: Any, default: str, position: int) -> Any:
+    import datetime as dt
+
+    if isinstance(value, dt.date):
+        return value
+    text = default if _blank(value) else str(value)
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise PolicyError(f"tariff row {position}: '{text}' is not a date (YYYY-MM-DD)") from exc
+
+
+@dataclass(frozen=True, eq=False)
+class AssumptionBook:
+    """The effective tables and parameters after the user's overrides, with provenance."""
+
+    parameters: Mapping[str, Assumption]
+    tariffs: pl.DataFrame
+    mpf: pl.DataFrame
+    lanes: pl.DataFrame
+    crossings: pl.DataFrame
+    countries: pl.DataFrame
+    risk_tiers: pl.DataFrame
+    layers: Mapping[str, bool] = field(default_factory=dict)  # layer switches given by the user
+    originating: Mapping[str, bool] = field(default_factory=dict)  # "site/item" -> USMCA-originating
+    overrides: tuple[Assumption, ...] = ()  # table overrides (lanes, countries) from the user's file
+    path: str | None = None
+
+    def parameter(self, key: str) -> float:
+        try:
+            return float(self.parameters[key].value)
+        except KeyError as exc:
+            raise PolicyError(f"unknown cost parameter '{key}'") from exc
+
+    def source_of(self, key: str) -> str:
+        table, _, name = key.partition(".")
+        if table == "parameters":
+            return self.parameters[name].source
+        raise KeyError(key)
+
+    def parameter_assumption(self, key: str) -> Assumption:
+        item = self.parameters[key]
+        return replace(item, key=f"parameters.{key}")
+
+    def with_parameters(self, **values: float) -> AssumptionBook:
+        """A copy with some parameters set by a caller (recorded with origin 'argument')."""
+        params = dict(self.parameters)
+        for key, value in values.items():
+            if key not in params:
+                raise PolicyError(f"unknown cost parameter '{key}'")
+            params[key] = replace(params[key], value=float(value), source="set by the caller", origin="argument")
+        return replace(self, parameters=params)
+
+    def with_layers(self, **switches: bool) -> AssumptionBook:
+        for name in switches:
+            if name not in LAYERS:
+                raise PolicyError(f"unknown tariff layer '{name}' (one of {', '.join(LAYERS)})")
+        return replace(self, layers={**self.layers, **switches})
+
+
+def default_assumptions() -> AssumptionBook:
+    """The shipped defaults, unchanged."""
+    return _defaults()
+
+
+@cache
+def _defaults() -> AssumptionBook:
+    params = {
+        row["key"]: Assumption(
+            key=row["key"],
+            value=float(row["value"]),
+            source=row["source"],
+            date=row["source_date"],
+            unit=row["unit"],
+        )
+        for row in _read_table("parameters").iter_rows(named=True)
+    }
+    return AssumptionBook(
+        parameters=params,
+        tariffs=_read_table("tariff_measures"),
+        mpf=_read_table("mpf"),
+        lanes=_read_table("lanes"),
+        crossings=_read_table("crossings"),
+        countries=_read_table("countries"),
+        risk_tiers=_read_table("risk_tiers"),
+    )
+
+
+def load_assumptions(path: str | Path | None = None, text: str | None = None) -> AssumptionBook:
+    """The defaults overridden by an assumptions TOML file (given by ``path`` or as ``text``).
+
+    Raises
+    ------
+    PolicyError
+        The file cannot be read, is not TOML, or names an unknown parameter, lane, layer or column.
+    """
+    book = default_assumptions()
+    if path is None and text is None:
+        return book
+    where = str(path) if path is not None else "assumptions"
+    try:
+        raw = Path(path).read_text(encoding="utf-8") if path is not None else str(text)
+        data = tomllib.loads(raw)
+    except OSError as exc:
+        raise PolicyError(f"cannot read the assumptions file {where}: {exc.strerror or exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"{where} is not valid TOML: {exc}") from exc
+    known = {"parameters", "layers", "countries", "lanes", "originating", "tariff"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise PolicyError(f"{where}: unknown section(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+    params = dict(book.parameters)
+    for key, value in dict(data.get("parameters", {})).items():
+        if key not in params:
+            raise PolicyError(f"{where}: [parameters] {key} is not a cost parameter (see data/cost/parameters.csv)")
+        params[key] = replace(params[key], value=float(value), source=f"assumptions file {where}", origin="file")
+    layers = {str(k): bool(v) for k, v in dict(data.get("layers", {})).items()}
+    for name in layers:
+        if name not in LAYERS:
+            raise PolicyError(f"{where}: [layers] {name} is not a tariff layer ({', '.join(LAYERS)})")
+    overrides: list[Assumption] = []
+    countries = _override_rows(
+        book.countries, "country", dict(data.get("countries", {})), where, "countries", overrides, new_rows=True
+    )
+    lanes = _override_rows(book.lanes, "lane_type", dict(data.get("lanes", {})), where, "lanes", overrides)
+    tariffs = book.tariffs
+    extra = list(data.get("tariff", []))
+    if extra:
+        tariffs = pl.concat([tariffs, tariff_frame([dict(r) for r in extra], origin="user")], how="vertical")
+        overrides.extend(
+            Assumption(f"tariff.{r.get('measure_id', i)}", r.get("rate_ad_valorem"), str(r["source"]), origin="file")
+            for i, r in enumerate(extra, start=1)
+        )
+    originating = {str(k): bool(v) for k, v in dict(data.get("originating", {})).items()}
+    return replace(
+        book,
+        parameters=params,
+        layers=layers,
+        countries=countries,
+        lanes=lanes,
+        tariffs=tariffs,
+        originating=originating,
+        overrides=tuple(overrides),
+        path=where,
+    )
+
+
+def _override_rows(
+    frame: pl.DataFrame,
+    key_column: str,
+    changes: Mapping[str, Any],
+    where: str,
+    section: str,
+    log: list[Assumption],
+    new_rows: bool = False,
+) -> pl.DataFrame:
+    if not changes:
+        return frame
+    rows = {r[key_column]: dict(r) for r in frame.iter_rows(named=True)}
+    for key, values in changes.items():
+        if key not in rows:
+            if not new_rows:
+                raise PolicyError(f"{where}: [{section}.{key}] is not a known {key_column} ({', '.join(rows)})")
+            rows[key] = {**rows.get("*", {}), key_column: key}
+        for column, value in dict(values).items():
+            if column not in frame.columns or column in (key_column, "source", "source_date"):
+                raise PolicyError(f"{where}: [{section}.{key}] {column} is not a column you can set")
+            rows[key][column] = str(value)
+            log.append(Assumption(f"{section}.{key}.{column}", value, f"assumptions file {where}", origin="file"))
+        rows[key]["source"] = f"assumptions file {where} (over: {rows[key].get('source', '')})"
+    return pl.DataFrame(list(rows.values()), schema=frame.schema, orient="row")
