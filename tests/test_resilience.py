@@ -417,3 +417,104 @@ def test_cli_errors_and_table(tiny_path: Path, capsys: pytest.CaptureFixture[str
     code, out, _ = run_cli(["stress", str(tiny_path), "--country", "CN"], capsys)
     assert code == 0
     assert "mitigate" in out
+
+
+# -- Monte Carlo -------------------------------------------------------------------------------------------
+
+
+def write_toml(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "assumptions.toml"
+    path.write_text(text)
+    return path
+
+
+def one_site() -> Network:
+    # Supplier S (US) sells 10 X/week at 3 USD profit, no stock: a t-week outage loses exactly 30 t USD.
+    return net(
+        sites=[("S", "US", "supplier", 2.0)],
+        items=[("X", 3.0)],
+        supply=[{"site_id": "S", "item_id": "X"}],
+        demand=[("S", "X", 10)],
+    )
+
+
+def test_monte_carlo_expected_loss_matches_hand_arithmetic(tmp_path: Path) -> None:
+    from allyshore.resilience import simulate
+
+    # Site events 0.2/year, always 2 weeks (sigma 0), no country events, no risk scaling:
+    # E[annual loss] = 0.2 * 30 * 2 = 12 USD (overlaps, which shorten the union, are rarer than 1 in 100).
+    path = write_toml(
+        tmp_path,
+        "[site]\nrate_per_year = 0.2\nduration_sigma = 0\nuse_site_ttr = true\n"
+        "[country]\nrate_per_year = 0\n[risk]\nscale_by_country_risk = false\n",
+    )
+    result = simulate(one_site(), runs=20000, seed=11, scheduler="synchronous", assumptions=path)
+    s = result.summary
+    assert abs(s["mean"] - 12.0) < 4 * s["mean_standard_error"]
+    assert s["probability_of_loss"] == pytest.approx(1 - math.exp(-0.2), abs=0.01)  # P(N >= 1), N ~ Poisson(0.2)
+    assert s["p95"] <= s["cvar95"] <= s["max"]
+    # Every loss is a multiple of 60 USD (one 2-week event) up to overlaps.
+    assert result.contributions[0].source == "S"
+    assert result.contributions[0].share == pytest.approx(1.0)
+    data = result.to_dict()
+    assert data["events"]["drawn"] >= data["events"]["after_merging"]
+    assert any("assumption" in line for line in data["assumptions"])
+
+
+def test_monte_carlo_zero_rates_and_bad_files(tmp_path: Path) -> None:
+    from allyshore.errors import PolicyError
+    from allyshore.resilience import simulate
+
+    zero = write_toml(tmp_path, "[site]\nrate_per_year = 0\n[country]\nrate_per_year = 0\n")
+    assert simulate(one_site(), runs=50, seed=1, scheduler="synchronous", assumptions=zero).summary["max"] == 0.0
+    with pytest.raises(PolicyError, match="rate_per_year"):
+        simulate(
+            one_site(),
+            runs=5,
+            scheduler="synchronous",
+            assumptions=write_toml(tmp_path, "[site]\nrate_per_year = -1\n"),
+        )
+    with pytest.raises(PolicyError, match="unknown section"):
+        simulate(one_site(), runs=5, scheduler="synchronous", assumptions=write_toml(tmp_path, "[weather]\nx = 1\n"))
+    with pytest.raises(InputError, match="NOPE"):
+        simulate(
+            one_site(),
+            runs=5,
+            scheduler="synchronous",
+            assumptions=write_toml(tmp_path, "[sites.NOPE]\nrate_per_year = 1\n"),
+        )
+
+
+def test_country_risk_multiplier_from_wgi() -> None:
+    from allyshore.resilience.assumptions import DEFAULT_ASSUMPTIONS, country_percentiles, risk_multiplier
+
+    # WGI 2020 update, PV percentile rank 2019: China 38.1 -> 2^((50 - 38.1) / 25).
+    assert country_percentiles()["CN"] == pytest.approx(38.1)
+    assert risk_multiplier("CN", DEFAULT_ASSUMPTIONS) == pytest.approx(2 ** ((50 - 38.1) / 25))
+    assert risk_multiplier("ZZ", DEFAULT_ASSUMPTIONS) == 1.0
+
+
+@pytest.mark.slow
+def test_monte_carlo_same_result_whatever_the_workers(tiny_document: dict[str, Any]) -> None:
+    from allyshore.resilience import simulate
+
+    network = Network.from_dict(tiny_document, name="tiny")
+    inline = simulate(network, runs=2500, seed=42, scheduler="synchronous")
+    two = simulate(network, runs=2500, seed=42, workers=2)  # a LocalCluster of 2 worker processes
+    one = simulate(network, runs=2500, seed=42, workers=1)
+    assert np.array_equal(inline.annual_losses, two.annual_losses)
+    assert np.array_equal(one.annual_losses, two.annual_losses)
+    assert inline.to_dict() == two.to_dict()
+    other = simulate(network, runs=2500, seed=43, scheduler="synchronous")
+    assert not np.array_equal(other.annual_losses, inline.annual_losses)
+
+
+def test_cli_simulate_json(tiny_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(
+        ["simulate", str(tiny_path), "--runs", "300", "--seed", "3", "--scheduler", "synchronous", "--json"], capsys
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert data["runs"] == 300
+    assert set(data["annual_lost_profit"]) >= {"mean", "p95", "cvar95"}
+    assert {c["source"] for c in data["contributions"]} == {"PL", "S1", "MX", "CN"}

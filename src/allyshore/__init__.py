@@ -33,6 +33,7 @@ _LAZY: dict[str, str] = {
     "load_policy": "allyshore.trust",
     "write_report": "allyshore.report",
     "stress_test": "allyshore.resilience",
+    "simulate": "allyshore.resilience",
     "determine_origin": "allyshore.origin",
     "lookup_rule": "allyshore.origin",
 }

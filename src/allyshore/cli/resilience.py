@@ -91,3 +91,52 @@ def stress(
         )
     for warning in result.warnings:
         err_console.print(f"Warning: {warning}", markup=False)
+
+
+@app.command()
+def simulate(
+    network_path: Annotated[Path, typer.Argument(metavar="NETWORK", help=NETWORK_HELP)],
+    runs: Annotated[int, typer.Option("--runs", min=1, help="Number of simulated years.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed: the same seed gives the same result.")] = 0,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Dask scheduler address (tcp://host:port); default a local cluster."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="Worker processes of the local cluster.")
+    ] = None,
+    assumptions: Annotated[
+        Path | None, typer.Option("--assumptions", help="TOML file overriding disruption frequencies and durations.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+) -> None:
+    """Monte Carlo of site and country disruptions: annual lost profit (mean, P95, CVaR95) and contributions."""
+    from allyshore.resilience.montecarlo import simulate as run
+
+    network = load(network_path)
+    with progress("Simulating", None, enabled=not as_json):
+        result = run(network, runs=runs, seed=seed, scheduler=scheduler, workers=workers, assumptions=assumptions)
+    if as_json:
+        emit_json(result.to_dict())
+        return
+    s = result.summary
+    console.print(
+        f"{result.runs:,} simulated years of {result.network} (seed {result.seed}): annual lost profit "
+        f"mean {s['mean']:,.0f} ± {s['mean_standard_error']:,.0f}, P95 {s['p95']:,.0f}, CVaR95 {s['cvar95']:,.0f}; "
+        f"P(any loss) {s['probability_of_loss']:.1%}"
+    )
+    table = Table(title="Contribution to expected annual lost profit")
+    for column in ("source", "kind", "country", "events/year", "expected loss", "share"):
+        table.add_column(column, justify="left" if column in ("source", "kind", "country") else "right")
+    for row in result.contributions[:25]:
+        table.add_row(
+            row.source,
+            row.kind,
+            row.country,
+            f"{row.events_per_year:.3f}",
+            f"{row.expected_loss:,.0f}",
+            f"{row.share:.1%}",
+        )
+    console.print(table)
+    for note in result.notes:
+        err_console.print(f"Note: {note}", markup=False)

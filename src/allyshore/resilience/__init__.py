@@ -9,6 +9,7 @@ and per country and prices each year with the TTR model.
 from __future__ import annotations
 
 from allyshore.resilience.model import Binding, Loss, ResilienceModel, Survival
+from allyshore.resilience.montecarlo import SimulationResult, simulate
 from allyshore.resilience.scenarios import Scenario
 from allyshore.resilience.stress import ScenarioResult, StressResult, stress_test
 
@@ -18,7 +19,9 @@ __all__ = [
     "ResilienceModel",
     "Scenario",
     "ScenarioResult",
+    "SimulationResult",
     "StressResult",
     "Survival",
+    "simulate",
     "stress_test",
 ]
