@@ -75,6 +75,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 import scipy.sparse as sp
+from numpy.typing import NDArray
 
 from allyshore.errors import Problem
 from allyshore.model.graph import KIND_CODES, BoolArray, FloatArray, IntArray, NodeGraph, compile_network, multipliers
@@ -85,6 +86,7 @@ if TYPE_CHECKING:
 
 UNTRUSTED_TIERS: tuple[str, ...] = ("adversary", "non_aligned")
 _REL_TOL = 1e-9
+_COUNT_BASE = float(2**20)
 
 __all__ = [
     "ChokePoint",
@@ -348,7 +350,11 @@ def topological_levels(graph: NodeGraph) -> Levels:
     edges = np.flatnonzero(graph.edge_active)
     consumer = graph.edge_consumer[edges]
     depth = graph.depth
-    order = np.lexsort((consumer, depth[consumer]))
+    if consumer.size and bool(np.all(consumer[1:] >= consumer[:-1])) and int(depth.max()) < 2**15:
+        # Edges already sorted by consumer (compile_network does): a stable radix sort on depth keeps that order.
+        order = np.argsort(depth[consumer].astype(np.int16), kind="stable")
+    else:
+        order = np.lexsort((consumer, depth[consumer]))
     edges, consumer = edges[order], consumer[order]
     n_levels = int(depth.max()) if graph.n_nodes else 0
     entry_depth = depth[consumer]
@@ -372,19 +378,26 @@ def topological_levels(graph: NodeGraph) -> Levels:
 def roll_up(levels: Levels, own: FloatArray, keep: FloatArray | None = None) -> FloatArray:
     """Solve ``u = own + A u`` bottom-up, level by level.
 
-    ``own`` is a node vector (or a nodes x k array); ``keep`` scales each entry of
-    ``levels`` (0 drops the edge). ``u[n]`` is then what one unit of node ``n``
-    embodies of ``own``, through every tier below it.
+    ``own`` is a node vector or a nodes x k array; ``keep`` scales each entry of
+    ``levels`` (0 drops the edge): a vector, or an entries x k array giving each
+    column of a 2-D ``own`` its own mask. ``u[n]`` is then what one unit of node
+    ``n`` embodies of ``own``, through every tier below it.
     """
     total = np.array(own, dtype=np.float64, copy=True)
-    weight = levels.weight if keep is None else levels.weight * keep
+    if keep is None:
+        weight = levels.weight if total.ndim == 1 else levels.weight[:, None]
+    else:
+        weight = levels.weight * keep if keep.ndim == 1 else levels.weight[:, None] * keep
+        if total.ndim == 1 and weight.ndim == 2:
+            raise ValueError("a 2-D keep needs a 2-D own")
+    if total.ndim == 2 and weight.ndim == 1:
+        weight = weight[:, None]
     for level in range(levels.n_levels):
         a, b = int(levels.bounds[level]), int(levels.bounds[level + 1])
         if a == b:
             continue
         ga, gb = int(levels.group_bounds[level]), int(levels.group_bounds[level + 1])
-        term = total[levels.supplier[a:b]]
-        term = term * (weight[a:b] if term.ndim == 1 else weight[a:b, None])
+        term = total[levels.supplier[a:b]] * weight[a:b]
         total[levels.group_node[ga:gb]] += np.add.reduceat(term, levels.group_start[ga:gb] - a, axis=0)
     return total
 
@@ -435,13 +448,16 @@ def _tier_lookup(countries: list[str], policy: TrustPolicy | str | Path | None) 
     return {code: assessment.tier_of(code) for code in countries}
 
 
-def _good_weights(graph: NodeGraph, demand_items: IntArray) -> tuple[IntArray, IntArray, sp.csr_matrix, FloatArray]:
-    """Finished goods (item numbers), root nodes, weights W (roots x goods) and units per week per good."""
+def _good_weights(graph: NodeGraph) -> tuple[IntArray, IntArray, sp.csr_matrix, FloatArray]:
+    """Finished goods (item numbers), root nodes, weights W (roots x goods) and units per week per good.
+
+    A good's demand nodes are weighted by their units per week (equally when all are 0).
+    """
     node = graph.demand_node
     units = graph.demand_units
     valid = node >= 0
-    node, units, demand_items = node[valid], units[valid], demand_items[valid]
-    goods, good_of_row = np.unique(demand_items, return_inverse=True)
+    node, units = node[valid], units[valid]
+    goods, good_of_row = np.unique(graph.node_item[node], return_inverse=True)
     roots, root_of_row = np.unique(node, return_inverse=True)
     total = np.bincount(good_of_row, weights=units, minlength=goods.shape[0]).astype(np.float64)
     count = np.bincount(good_of_row, minlength=goods.shape[0])
@@ -449,6 +465,39 @@ def _good_weights(graph: NodeGraph, demand_items: IntArray) -> tuple[IntArray, I
     weight = np.where(total[good_of_row] > 0, units / safe_total[good_of_row], 1.0 / count[good_of_row])
     w = sp.csr_matrix((weight, (root_of_row, good_of_row)), shape=(roots.shape[0], goods.shape[0]))
     return goods.astype(np.int64), roots.astype(np.int64), w, total
+
+
+def _ranks(names: tuple[str, ...]) -> IntArray:
+    """Alphabetical rank of each name, from 0 (ids are unique)."""
+    return pl.Series(names, dtype=pl.String).rank("ordinal").cast(pl.Int64).to_numpy() - 1
+
+
+def _pattern(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    out = matrix.copy()
+    out.data = np.ones_like(out.data)
+    return out
+
+
+def _entry_crossings(graph: NodeGraph, levels: Levels) -> tuple[list[str], IntArray]:
+    """Names of the crossings active entries travel through (sorted) and each entry's crossing number (-1: none)."""
+    stripped = graph.network.flows.get_column("crossing").str.strip_chars()
+    crossing = pl.select(pl.when(stripped.str.len_chars() > 0).then(stripped)).to_series()
+    categories = crossing.drop_nulls().unique().sort().to_list()
+    codes = crossing.cast(pl.Enum(categories)).to_physical().cast(pl.Int64).fill_null(-1).to_numpy()
+    entry_flow = graph.edge_flow[levels.edge]
+    entry_code = np.full(entry_flow.shape[0], -1, dtype=np.int64)
+    through = entry_flow >= 0
+    entry_code[through] = codes[entry_flow[through]]
+    used = np.flatnonzero(np.bincount(entry_code + 1, minlength=len(categories) + 1)[1:])
+    renumber = np.full(len(categories) + 1, -1, dtype=np.int64)  # the last slot maps "no crossing" (-1) to -1
+    renumber[used] = np.arange(used.shape[0])
+    return [categories[c] for c in used.tolist()], renumber[entry_code]
+
+
+def _names_by_row(row: IntArray, names: NDArray[np.object_], n_rows: int) -> list[tuple[str, ...]]:
+    """``names`` (already in order within each row, rows ascending) split into one tuple per row."""
+    bounds = np.searchsorted(row, np.arange(n_rows + 1))
+    return [tuple(names[bounds[r] : bounds[r + 1]].tolist()) for r in range(n_rows)]
 
 
 def _finding(network: Network, graph: NodeGraph, node: int, message: str, hint: str) -> Problem:
@@ -501,110 +550,100 @@ def exposure_of_graph(
     margin, price, priced = node_value_added(graph, levels)
     value_added = np.maximum(margin, 0.0)
 
-    item_index = {item: i for i, item in enumerate(graph.item_ids)}
-    demand_items = (
-        network.demand.get_column("item_id").replace_strict(item_index, default=-1, return_dtype=pl.Int64).to_numpy()
-    )
-    goods, roots, weights, units_per_week = _good_weights(graph, demand_items)
+    goods, roots, weights, units_per_week = _good_weights(graph)
     n_goods = int(goods.shape[0])
 
-    # Units of every node per unit of each good: M (nodes x goods).
-    per_good = (multipliers(graph, roots) @ weights).tocsc() if roots.size else sp.csc_matrix((graph.n_nodes, 0))
+    # Units of every node per unit of each good: M^T (goods x nodes, one row per good).
+    if roots.size:
+        per_good = sp.csr_matrix(sp.csr_matrix(weights.T) @ multipliers(graph, roots).T)
+    else:
+        per_good = sp.csr_matrix((0, graph.n_nodes))
     per_good.sum_duplicates()
-    unit_value = np.asarray(per_good.T @ value_added, dtype=np.float64)
+    per_good.eliminate_zeros()
+    reached = _pattern(per_good)  # 1 where a good uses a node
+    unit_value = np.asarray(per_good @ value_added, dtype=np.float64)
 
     # Value by country: C[c, g] = sum over nodes n in c of VA_n * M[n, g].
-    country_codes, node_country = np.unique(graph.site_country, return_inverse=True)
-    node_country = node_country[graph.node_site]
+    country_codes, site_country_code = np.unique(graph.site_country, return_inverse=True)
+    node_country = site_country_code[graph.node_site]
     countries = [str(c) for c in country_codes]
     tiers = _tier_lookup(countries, policy)
     to_country = sp.csr_matrix(
-        (value_added, (node_country, np.arange(graph.n_nodes))), shape=(len(countries), graph.n_nodes)
+        (value_added, (np.arange(graph.n_nodes), node_country)), shape=(graph.n_nodes, len(countries))
     )
-    value_by_country = np.asarray((to_country @ per_good).toarray())
+    value_by_country = np.asarray((per_good @ to_country).toarray())  # goods x countries
 
-    # Border crossings: one masked roll-up per crossing.
-    crossing_of_flow = graph.network.flows.get_column("crossing").str.strip_chars().to_numpy()
-    entry_flow = graph.edge_flow[levels.edge]
-    entry_crossing = np.full(entry_flow.shape[0], None, dtype=object)
-    through_flow = entry_flow >= 0
-    entry_crossing[through_flow] = crossing_of_flow[entry_flow[through_flow]]
-    crossing_names = sorted({str(c) for c in entry_crossing if c})
-    crossing_share = np.zeros((len(crossing_names), n_goods))
-    base = roll_up(levels, value_added)
-    base_good = weights.T @ base[roots]
-    for k, name in enumerate(crossing_names):
-        keep = (entry_crossing != name).astype(np.float64)
-        masked = weights.T @ roll_up(levels, value_added, keep)[roots]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            crossing_share[k] = np.where(base_good > 0, 1.0 - masked / base_good, 0.0)
-    crossing_share = np.clip(crossing_share, 0.0, 1.0)
+    # Border crossings: one masked roll-up per crossing (u_X = VA + A_X u_X, bottom-up).
+    crossing_names, entry_crossing = _entry_crossings(graph, levels)
+    # Column 0 keeps every edge; column k + 1 drops the edges through crossing k. All in one pass.
+    n_crossings = len(crossing_names)
+    dropped = np.arange(-1, n_crossings)
+    dropped[0] = -2  # no entry has crossing number -2 (-1 is "none")
+    keep = (entry_crossing[:, None] != dropped[None, :]).astype(np.float64)
+    rolled = roll_up(levels, np.repeat(value_added[:, None], n_crossings + 1, axis=1), keep)
+    per_root = np.asarray(sp.csr_matrix(weights.T) @ rolled[roots])  # goods x (1 + crossings)
+    base_good = per_root[:, :1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        crossing_share = np.where(base_good > 0, 1.0 - per_root[:, 1:] / base_good, 0.0)
+    crossing_share = np.clip(crossing_share, 0.0, 1.0)  # goods x crossings
 
-    # Origins: reached nodes that make or mine their item (stocking points are looked through).
+    # Origins: nodes that make or mine their item (stocking points are looked through).
     entry_consumer = levels.consumer_of_entries()
     restocks = graph.edge_item[levels.edge] == graph.node_item[entry_consumer]
     passes_through = np.zeros(graph.n_nodes, dtype=bool)
     passes_through[entry_consumer[restocks]] = True
     is_sink = graph.node_kind == KIND_CODES.index("sink")
-    origin = ~passes_through & ~is_sink
-    reach = per_good.tocoo()
-    live = reach.data > 0
-    reach_node = reach.row[live].astype(np.int64)
-    reach_good = reach.col[live].astype(np.int64)
-    node_tier = np.asarray([tiers[c] for c in countries], dtype=object)[node_country]
-    untrusted = np.isin(node_tier, UNTRUSTED_TIERS)
-    at_origin = origin[reach_node]
-    origin_node = reach_node[at_origin]
-    per_item = (
-        pl.DataFrame(
-            {
-                "good": reach_good[at_origin],
-                "item": graph.node_item[origin_node],
-                "node": origin_node,
-                "untrusted": untrusted[origin_node],
-            }
-        )
-        .group_by("good", "item")
-        .agg(pl.len().alias("origins"), pl.col("untrusted").all().alias("untrusted"), pl.col("node").first())
+    origin = np.flatnonzero(~passes_through & ~is_sink)
+    untrusted_country = np.isin(np.asarray([tiers[c] for c in countries], dtype=object), UNTRUSTED_TIERS)
+    untrusted = untrusted_country[node_country[origin]].astype(np.float64)
+    shape = (graph.n_nodes, len(graph.item_ids))
+    item_rank = _ranks(graph.item_ids)
+    items_sorted = np.empty(len(graph.item_ids), dtype=object)
+    items_sorted[item_rank] = graph.item_ids
+    origin_item = item_rank[graph.node_item[origin]]  # columns in alphabetical order of item id
+    # Per (good, item): number of origins + 2^20 * number of untrusted origins, and the sum of (origin + 1).
+    counts = sp.csr_matrix(reached @ sp.csr_matrix((1.0 + untrusted * _COUNT_BASE, (origin, origin_item)), shape=shape))
+    node_sums = sp.csr_matrix(
+        reached @ sp.csr_matrix(((origin + 1).astype(np.float64), (origin, origin_item)), shape=shape)
     )
-    single = per_item.filter(pl.col("origins") == 1)
-    untrusted_only = per_item.filter(pl.col("untrusted"))
+    counts.sort_indices()
+    node_sums.sort_indices()  # same pattern as counts (positive weights on the same origins)
+    count_row = np.repeat(np.arange(n_goods), np.diff(counts.indptr))
+    n_origins = np.mod(counts.data, _COUNT_BASE)
+    n_untrusted = np.floor_divide(counts.data, _COUNT_BASE)
+    is_single = n_origins == 1
+    single_good, single_item = count_row[is_single], counts.indices[is_single]
+    single_node = node_sums.data[is_single].astype(np.int64) - 1
+    only_untrusted = (n_untrusted == n_origins) & (n_origins > 0)
+    single_items = _names_by_row(single_good, items_sorted[single_item], n_goods)
+    untrusted_items = _names_by_row(count_row[only_untrusted], items_sorted[counts.indices[only_untrusted]], n_goods)
 
-    def items_by_good(frame: pl.DataFrame) -> list[tuple[str, ...]]:
-        out: list[list[str]] = [[] for _ in range(n_goods)]
-        for good, item in zip(frame.get_column("good").to_list(), frame.get_column("item").to_list(), strict=True):
-            out[good].append(graph.item_ids[item])
-        return [tuple(sorted(x)) for x in out]
-
-    single_items = items_by_good(single)
-    untrusted_items = items_by_good(untrusted_only)
-
-    depth = graph.depth
     root_depth = np.zeros(n_goods, dtype=np.int64)
     root_of, good_of = weights.nonzero()
-    np.maximum.at(root_depth, good_of, depth[roots[root_of]])
+    np.maximum.at(root_depth, good_of, graph.depth[roots[root_of]])
 
     item_names = dict(
         zip(network.items.get_column("item_id").to_list(), network.items.get_column("name").to_list(), strict=True)
     )
+    # Shares per good, largest first (ties alphabetical: countries and crossings are sorted already).
+    with np.errstate(invalid="ignore", divide="ignore"):
+        country_share = np.where(unit_value[:, None] > 0, value_by_country / unit_value[:, None], 0.0)
+    tier_names = sorted(set(tiers.values()), key=_tier_rank)
+    country_tier = np.asarray([tier_names.index(tiers[c]) for c in countries], dtype=np.int64)
+    tier_share = country_share @ (country_tier[:, None] == np.arange(len(tier_names))[None, :])
+    hhi = np.where(unit_value > 0, (country_share**2).sum(axis=1), np.nan)
+    country_order = np.argsort(-country_share, axis=1, kind="stable")
+    crossing_order = np.argsort(-crossing_share, axis=1, kind="stable")
     good_results: list[GoodExposure] = []
     for g in range(n_goods):
         value = float(unit_value[g])
-        column = value_by_country[:, g]
-        present = np.flatnonzero(column > 0)
-        by_value = {countries[c]: float(column[c]) for c in present}
-        if value > 0:
-            shares = {k: v / value for k, v in sorted(by_value.items(), key=lambda kv: (-kv[1], kv[0]))}
-        else:
-            shares = {}
-        tier_totals: dict[str, float] = {}
-        for code, share in shares.items():
-            tier_totals[tiers[code]] = tier_totals.get(tiers[code], 0.0) + share
-        by_tier = {t: tier_totals[t] for t in sorted(tier_totals, key=_tier_rank)}
+        row = country_share[g]
+        shares = {countries[c]: float(row[c]) for c in country_order[g].tolist() if row[c] > 0}
+        by_tier = {tier_names[t]: float(tier_share[g, t]) for t in range(len(tier_names)) if tier_share[g, t] > 0}
         by_crossing = {
-            crossing_names[k]: float(crossing_share[k, g])
-            for k in np.argsort(-crossing_share[:, g], kind="stable")
-            if crossing_share[k, g] > _REL_TOL
+            crossing_names[k]: float(crossing_share[g, k])
+            for k in crossing_order[g].tolist()
+            if crossing_share[g, k] > _REL_TOL
         }
         item_id = graph.item_ids[goods[g]]
         good_results.append(
@@ -616,7 +655,7 @@ def exposure_of_graph(
                 by_country=shares,
                 by_tier=by_tier,
                 by_crossing=by_crossing,
-                hhi=float(sum(v * v for v in shares.values())) if shares else float("nan"),
+                hhi=float(hhi[g]),
                 single_source_items=single_items[g],
                 untrusted_only_items=untrusted_items[g],
                 tier_depth=int(root_depth[g]),
@@ -627,9 +666,9 @@ def exposure_of_graph(
     good_results = [good_results[g] for g in order]
 
     chokes = _choke_points(
-        graph, per_good, value_added, units_per_week, goods, single, is_sink, tiers, max_choke_points
+        graph, per_good, reached, value_added, units_per_week, goods, single_node, is_sink, tiers, max_choke_points
     )
-    findings = _findings(graph, per_good, margin, price, priced, passes_through | is_sink, good_results)
+    findings = _findings(graph, reached, margin, price, priced, passes_through | is_sink, good_results)
     return ExposureResult(
         network=network.name,
         goods=tuple(good_results),
@@ -647,41 +686,46 @@ def _tier_rank(tier: str) -> tuple[int, str]:
 
 def _choke_points(
     graph: NodeGraph,
-    per_good: sp.csc_matrix,
+    per_good: sp.csr_matrix,
+    reached: sp.csr_matrix,
     value_added: FloatArray,
     units_per_week: FloatArray,
     goods: IntArray,
-    single: pl.DataFrame,
+    single_node: IntArray,
     is_sink: BoolArray,
     tiers: Mapping[str, str],
     limit: int | None,
 ) -> tuple[ChokePoint, ...]:
-    """Sites ranked by max(share of goods fed, share of weekly value added), then value."""
+    """Sites ranked by max(share of goods fed, share of weekly value added), then value, goods and id."""
     n_goods = int(goods.shape[0])
     if n_goods == 0:
         return ()
-    weekly_units = np.asarray(per_good @ units_per_week, dtype=np.float64)
-    node_value = value_added * weekly_units
     n_sites = len(graph.site_ids)
-    feeding = ~is_sink
-    site_value = np.bincount(graph.node_site[feeding], weights=node_value[feeding], minlength=n_sites)
-    reach = per_good.tocoo()
-    live = (reach.data > 0) & feeding[reach.row]
-    pairs = np.unique(graph.node_site[reach.row[live]].astype(np.int64) * n_goods + reach.col[live])
-    pair_site, pair_good = pairs // n_goods, pairs % n_goods
-    site_goods = np.bincount(pair_site, minlength=n_sites)
-    sole = np.bincount(graph.node_site[single.get_column("node").to_numpy()], minlength=n_sites)
+    weekly_units = np.asarray(per_good.T @ units_per_week, dtype=np.float64)
+    feeding = np.flatnonzero(~is_sink)
+    site_value = np.bincount(graph.node_site[feeding], weights=(value_added * weekly_units)[feeding], minlength=n_sites)
+    site_of = sp.csr_matrix(
+        (np.ones(feeding.shape[0]), (feeding, graph.node_site[feeding])), shape=(graph.n_nodes, n_sites)
+    )
+    good_sites = sp.csr_matrix(reached @ site_of)  # goods x sites
+    good_sites.eliminate_zeros()
+    site_goods = sp.csr_matrix(good_sites.T.tocsr())  # sites x goods
+    goods_fed = np.diff(site_goods.indptr)
+    sole = np.bincount(graph.node_site[single_node], minlength=n_sites)
     total_value = float(site_value.sum())
     value_share = site_value / total_value if total_value > 0 else np.zeros(n_sites)
-    score = np.maximum(site_goods / n_goods, value_share)
-    candidates = np.flatnonzero(site_goods > 0)
-    ranked = sorted(candidates.tolist(), key=lambda s: (-score[s], -value_share[s], -site_goods[s], graph.site_ids[s]))
+    score = np.maximum(goods_fed / n_goods, value_share)
+    site_rank = _ranks(graph.site_ids)
+    ranked = np.lexsort((site_rank, -goods_fed, -value_share, -score))
+    ranked = ranked[goods_fed[ranked] > 0]
     if limit is not None:
         ranked = ranked[:limit]
     names = graph.network.sites.get_column("name").to_list()
     out = []
-    for s in ranked:
-        fed = sorted(graph.item_ids[goods[g]] for g in pair_good[pair_site == s])
+    for s in ranked.tolist():
+        fed = sorted(
+            graph.item_ids[goods[g]] for g in site_goods.indices[site_goods.indptr[s] : site_goods.indptr[s + 1]]
+        )
         country = str(graph.site_country[s])
         out.append(
             ChokePoint(
@@ -689,7 +733,7 @@ def _choke_points(
                 name=names[s],
                 country=country,
                 tier=tiers.get(country, "unknown"),
-                goods=int(site_goods[s]),
+                goods=int(goods_fed[s]),
                 good_ids=tuple(fed),
                 sole_origin_items=int(sole[s]),
                 value_per_week=float(site_value[s]),
@@ -701,7 +745,7 @@ def _choke_points(
 
 def _findings(
     graph: NodeGraph,
-    per_good: sp.csc_matrix,
+    reached_by_good: sp.csr_matrix,
     margin: FloatArray,
     price: FloatArray,
     priced: BoolArray,
@@ -710,8 +754,7 @@ def _findings(
 ) -> tuple[Problem, ...]:
     """Data-quality findings on the nodes the finished goods reach."""
     network = graph.network
-    reached = np.zeros(graph.n_nodes, dtype=bool)
-    reached[per_good.tocoo().row] = True
+    reached = np.bincount(reached_by_good.indices, minlength=graph.n_nodes) > 0
     out: list[Problem] = []
     for node in np.flatnonzero(reached & ~priced & ~passing).tolist():
         label = graph.node_label(node)

@@ -107,7 +107,7 @@ def longest_path_from(matrix: sp.csr_matrix, n: int) -> IntArray:
     adjacency.data = np.ones_like(adjacency.data, dtype=np.int8)
     out_degree = np.diff(adjacency.indptr)
     transpose = adjacency.T.tocsr()
-    remaining = out_degree.copy()
+    remaining = out_degree.astype(np.int64)
     frontier = np.flatnonzero(remaining == 0)
     level = 1
     seen = 0
@@ -117,8 +117,9 @@ def longest_path_from(matrix: sp.csr_matrix, n: int) -> IntArray:
         parents = transpose[frontier].indices
         if parents.size == 0:
             break
-        np.subtract.at(remaining, parents, 1)
-        candidates = np.unique(parents)
+        hits = np.bincount(parents, minlength=n)
+        remaining -= hits
+        candidates = np.flatnonzero(hits)
         frontier = candidates[remaining[candidates] == 0]
         level += 1
     if seen < n:
@@ -342,16 +343,21 @@ def multipliers(graph: NodeGraph, roots: IntArray, edge_mask: BoolArray | None =
     """
     mask = graph.edge_active if edge_mask is None else (graph.edge_active & edge_mask)
     data = (graph.edge_qty * graph.edge_share)[mask]
-    at = sp.csr_matrix(
-        (data, (graph.edge_supplier[mask], graph.edge_consumer[mask])), shape=(graph.n_nodes, graph.n_nodes)
+    # Row form: X_k = E^T A^k (roots x nodes), CSR throughout; the levels are summed once at the end.
+    a = sp.csr_matrix(
+        (data, (graph.edge_consumer[mask], graph.edge_supplier[mask])), shape=(graph.n_nodes, graph.n_nodes)
     )
     n_roots = int(roots.shape[0])
-    level = sp.csc_matrix((np.ones(n_roots), (roots, np.arange(n_roots))), shape=(graph.n_nodes, n_roots))
-    total = level.copy()
+    level = sp.csr_matrix((np.ones(n_roots), (np.arange(n_roots), roots)), shape=(n_roots, graph.n_nodes))
+    parts = [level.tocoo()]
     for _ in range(graph.n_nodes + 1):
-        level = (at @ level).tocsc()
+        level = sp.csr_matrix(level @ a)
         level.eliminate_zeros()
         if level.nnz == 0:
-            return total.tocsc()
-        total = total + level
+            rows = np.concatenate([p.row for p in parts])
+            cols = np.concatenate([p.col for p in parts])
+            values = np.concatenate([p.data for p in parts])
+            total = sp.csr_matrix((values, (rows, cols)), shape=(n_roots, graph.n_nodes))
+            return sp.csc_matrix(total.T)
+        parts.append(level.tocoo())
     raise ValueError("the node graph has a cycle")
