@@ -518,3 +518,56 @@ def test_cli_simulate_json(tiny_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert data["runs"] == 300
     assert set(data["annual_lost_profit"]) >= {"mean", "p95", "cvar95"}
     assert {c["source"] for c in data["contributions"]} == {"PL", "S1", "MX", "CN"}
+
+
+# -- the report section ------------------------------------------------------------------------------------
+
+SECTION = "allyshore.resilience.report:build"
+
+
+def test_report_section_is_registered_and_builds(tiny_document: dict[str, Any]) -> None:
+    from allyshore.report.sections import BUILDERS, ReportContext, build_sections
+
+    assert SECTION in BUILDERS
+    context = ReportContext(network=Network.from_dict(tiny_document, name="tiny"))
+    (section,) = build_sections(context, [SECTION])
+    assert section.id == "resilience"
+    html = str(section.html)
+    assert html.count('class="point"') == 2  # one mark per site scenario: PL and S1
+    assert 'id="mitigation-table"' in html
+    assert "no live source of K" in html
+    figures = {f.label: f.value for f in section.figures}
+    assert figures["Sites with TTS < TTR"] == "2 of 2"
+    assert figures["Worst country shock"] == "MX"  # MX: PL down, 5,200 USD > CN: S1 down, 4,800 USD
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_report_section_renders_in_chromium(tiny_document: dict[str, Any], tmp_path: Path) -> None:
+    from allyshore.report import write_report
+    from test_report import ARTIFACTS, CHROMIUM_ARGS, find_chromium
+
+    chromium = find_chromium()
+    if chromium is None:
+        pytest.skip("no Chromium found (install Debian's package: apt-get install chromium, or run make test)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    index = write_report(Network.from_dict(tiny_document, name="tiny"), tmp_path / "report", builders=[SECTION])
+    errors: list[str] = []
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
+            page.on("console", lambda m: errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+            page.goto(index.as_uri(), wait_until="load")
+            assert page.locator("#chart-tts-ttr circle.point").count() == 2
+            assert page.locator("#chart-rei rect").count() >= 2
+            assert page.locator("#chart-country-shocks rect").count() >= 2
+            rows = page.locator("#mitigation-table tbody tr")
+            assert rows.count() == 2
+            assert "$5,200.00" in rows.first.inner_text()  # PL first: the worst lost profit
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "resilience.png"), full_page=True)
+        finally:
+            browser.close()
+    assert not errors, errors

@@ -77,6 +77,7 @@ BUILDERS: list[str] = [
     "allyshore.report.exposure:build",
     "allyshore.report.chokepoints:build",
     # Later capabilities register their section here, one line each, before data quality:
+    "allyshore.resilience.report:build",
     "allyshore.report.quality:build",
 ]
 

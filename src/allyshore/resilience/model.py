@@ -409,7 +409,7 @@ class ResilienceModel:
                         "inventory",
                         graph.node_label(node),
                         graph.site_ids[graph.node_site[node]],
-                        f"{self.inventory[node]:g} units on hand run out",
+                        f"{self.inventory[node]:g} units on hand at {graph.node_label(node)} run out",
                     )
                 )
         for r in np.flatnonzero(hot[self.capacity_rows]):
@@ -419,10 +419,14 @@ class ResilienceModel:
                     "capacity",
                     graph.node_label(node),
                     graph.site_ids[graph.node_site[node]],
-                    f"capacity {self.capacity[node]:g}/week is fully used",
+                    f"capacity of {graph.node_label(node)}, {self.capacity[node]:g}/week, is fully used",
                 )
             )
         for r in np.flatnonzero(hot[self.site_rows]):
             site = graph.site_ids[int(self.cap_sites[r])]
-            out.append(Binding("capacity", site, site, f"site capacity {self.site_capacity[r]:g}/week is fully used"))
+            out.append(
+                Binding(
+                    "capacity", site, site, f"capacity of site {site}, {self.site_capacity[r]:g}/week, is fully used"
+                )
+            )
         return tuple(out)

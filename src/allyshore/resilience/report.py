@@ -1,0 +1,180 @@
+"""The resilience section of the report: TTS against TTR per site, REI ranking, country shocks, mitigation list.
+
+Registered in :data:`allyshore.report.sections.BUILDERS` as
+``allyshore.resilience.report:build``. The stress test runs once per report
+(cached in the context as ``stress``) plus one scenario per country hosting a
+non-customer site.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from allyshore.countries import country_name
+from allyshore.report.charts import Bar, Point, Segment, scatter, stacked_bars
+from allyshore.report.formatting import tier_label, usd
+from allyshore.report.sections import Figure, ReportContext, Section
+from allyshore.resilience.stress import StressResult, stress_test
+
+#: Colours of the marks: survives its recovery (TTS >= TTR) or needs mitigation.
+SAFE_COLOR = "#59a14f"
+AT_RISK_COLOR = "#e15759"
+#: Scenarios drawn in the REI chart (the table lists every mitigation case).
+REI_ROWS = 15
+
+
+def _countries(result: StressResult, context: ReportContext) -> list[str]:
+    sites = context.network.sites
+    kinds = dict(zip(sites.get_column("site_id"), sites.get_column("kind"), strict=True))
+    countries = dict(zip(sites.get_column("site_id"), sites.get_column("country"), strict=True))
+    return sorted({str(countries[s]) for r in result.scenarios for s in r.scenario.sites if kinds[s] != "customer"})
+
+
+def build(context: ReportContext) -> Section | None:
+    network = context.network
+    if network.demand.height == 0:
+        return None
+    result: StressResult = context.analysis("stress", lambda: stress_test(network))
+    if not result.scenarios:
+        return None
+    codes = _countries(result, context)
+    by_country: StressResult | None = (
+        context.analysis("stress_countries", lambda: stress_test(network, country=codes)) if codes else None
+    )
+
+    finite_tts = [s.tts_weeks for s in result.scenarios if not math.isinf(s.tts_weeks)]
+    ceiling = max([*finite_tts, *(s.ttr_weeks for s in result.scenarios), 1.0]) * 1.1
+    points = []
+    for s in result.scenarios:
+        infinite = math.isinf(s.tts_weeks)
+        tts_text = "survives indefinitely" if infinite else f"{s.tts_weeks:,.2f} weeks"
+        points.append(
+            Point(
+                x=s.ttr_weeks,
+                y=ceiling if infinite else s.tts_weeks,
+                color=AT_RISK_COLOR if s.needs_mitigation else SAFE_COLOR,
+                label=s.scenario.label if s.needs_mitigation else "",
+                tip=f"{s.scenario.label}\nTTR {s.ttr_weeks:,.2f} weeks ({s.scenario.ttr_source})\nTTS {tts_text}\n"
+                f"lost profit {usd(s.lost_profit)}",
+            )
+        )
+    tts_chart = scatter(
+        points,
+        "Time to recover, TTR (weeks)",
+        "Time to survive, TTS (weeks)",
+        diagonal=True,
+        chart_id="chart-tts-ttr",
+        label="Time to survive against time to recover, per site",
+    )
+    ranked = sorted(result.scenarios, key=lambda s: (-s.rei, s.scenario.label))[:REI_ROWS]
+    rei_chart = stacked_bars(
+        [
+            Bar(
+                s.scenario.label,
+                (
+                    Segment(
+                        "REI",
+                        s.rei,
+                        AT_RISK_COLOR if s.needs_mitigation else "#4e79a7",
+                        tip=f"{s.scenario.label}: REI {s.rei:.2f}, lost profit {usd(s.lost_profit)}",
+                    ),
+                ),
+                note=f"{s.rei:.2f}",
+            )
+            for s in ranked
+        ],
+        total=1.0,
+        chart_id="chart-rei",
+        label="Risk Exposure Index by site",
+    )
+    country_rows: list[dict[str, Any]] = []
+    country_chart = None
+    if by_country is not None:
+        for s in sorted(by_country.scenarios, key=lambda s: -s.lost_profit):
+            code = s.scenario.label
+            country_rows.append(
+                {
+                    "code": code,
+                    "name": country_name(code),
+                    "tier": context.tier_of(code),
+                    "sites": len(s.scenario.sites),
+                    "ttr": s.ttr_weeks,
+                    "tts": None if math.isinf(s.tts_weeks) else s.tts_weeks,
+                    "lost_profit": s.lost_profit,
+                }
+            )
+        colors = context.tier_colors
+        country_chart = stacked_bars(
+            [
+                Bar(
+                    f"{r['name']} ({r['code']})",
+                    (
+                        Segment(
+                            tier_label(r["tier"]),
+                            r["lost_profit"],
+                            colors.get(r["tier"], "#888888"),
+                            tip=f"All {r['sites']} site(s) in {r['name']} down for {r['ttr']:,.1f} weeks: "
+                            f"{usd(r['lost_profit'])} lost",
+                        ),
+                    ),
+                    note=usd(r["lost_profit"]),
+                )
+                for r in country_rows
+            ],
+            total=None,
+            value_format="usd",
+            chart_id="chart-country-shocks",
+            label="Lost profit if every site of a country goes down",
+        )
+    mitigation = [
+        {
+            "label": s.scenario.label,
+            "ttr": s.ttr_weeks,
+            "ttr_source": s.scenario.ttr_source,
+            "tts": s.tts_weeks,
+            "lost_profit": s.lost_profit,
+            "rei": s.rei,
+            "binding": [b.to_dict() for b in s.binding],
+        }
+        for s in result.mitigation
+    ]
+    html = context.render(
+        "resilience.html.j2",
+        tts_chart=tts_chart,
+        rei_chart=rei_chart,
+        country_chart=country_chart,
+        country_rows=country_rows,
+        mitigation=mitigation,
+        result=result,
+        rei_rows=REI_ROWS,
+    )
+    worst = max(result.scenarios, key=lambda s: s.lost_profit)
+    figures = (
+        Figure(
+            "Sites with TTS < TTR",
+            f"{len(result.mitigation)} of {len(result.scenarios)}",
+            tone="bad" if result.mitigation else "good",
+            headline=True,
+        ),
+        Figure("Worst single-site outage", worst.scenario.label, note=f"{usd(worst.lost_profit)} lost profit"),
+        Figure(
+            "Worst country shock",
+            country_rows[0]["code"] if country_rows else "–",
+            note=usd(country_rows[0]["lost_profit"]) if country_rows else "",
+        ),
+    )
+    return Section(
+        id="resilience",
+        title="Resilience: time to survive and time to recover",
+        lead="For each site going down, how long demand is still met in full (TTS) against how long the site needs "
+        "to recover (TTR), and the profit lost meanwhile; sites above the diagonal survive their outage.",
+        html=html,
+        figures=figures,
+        sources=(
+            "Method: Simchi-Levi, Schmidt & Wei, HBR 2014 (TTR, REI); Simchi-Levi et al., Interfaces 45(5) 2015; "
+            "Simchi-Levi, HBR 2015 (TTS). Linear programs solved with HiGHS.",
+            *result.assumptions,
+            *result.warnings,
+        ),
+    )
