@@ -18,8 +18,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from fractions import Fraction
+from functools import lru_cache
+from importlib import resources
 
 from allyshore.origin.case import Alternative, AutomotiveIn, Case, CorePartIn, Rule, RvcRequirement, _num
 from allyshore.origin.result import fmt
@@ -83,9 +86,66 @@ def lvc_requirement(kind: str, as_of: date) -> tuple[Fraction, Fraction] | None:
     return None
 
 
-def adjust_rule(rule: Rule, auto: AutomotiveIn, expl: list[str]) -> Rule:
+@lru_cache(maxsize=1)
+def _tables() -> dict[str, tuple[str, ...]]:
+    data = json.loads(resources.files("allyshore.origin.rules").joinpath("automotive_tables.json").read_text("utf-8"))
+    return {name: tuple(c["hs"].replace(".", "") for c in codes) for name, codes in data["tables"].items()}
+
+
+def part_category(hs: str, vehicle: str | None) -> tuple[str, str] | None:
+    """The Part 6 category of a part by its HS code (Tables A.1, B, C for passenger vehicles and light trucks;
+    D and E for heavy trucks), with the table's name. ``ex`` entries are matched on their subheading.
+
+    >>> part_category("8413.30", "passenger_vehicle")
+    ('principal_part', 'Table B')
+    """
+    code = "".join(ch for ch in hs if ch.isdigit())
+    tables = _tables()
+    order = (
+        (("D", "heavy_truck_part_d"), ("E", "heavy_truck_part_e"))
+        if vehicle == "heavy_truck"
+        else (("A.1", "core_part"), ("B", "principal_part"), ("C", "complementary_part"))
+    )
+    for table, kind in order:
+        if any(
+            code.startswith(c[: len(code)]) if len(code) < len(c) else code.startswith(c) for c in tables.get(table, ())
+        ):
+            return kind, f"Table {table}"
+    return None
+
+
+def rule_scopes(auto: AutomotiveIn | None) -> tuple[str, ...] | None:
+    """Which scope of the s.13 rules applies, from the automotive block (None: the default preference)."""
+    if auto is None:
+        return None
+    oe_light = "original equipment, passenger vehicle or light truck"
+    oe_heavy = "original equipment, heavy truck"
+    after = ("other vehicles and aftermarket", "other goods", "")
+    if auto.kind == "passenger_vehicle":
+        return ("passenger vehicle", oe_light, "")
+    if auto.kind == "light_truck":
+        return ("light truck", oe_light, "")
+    if auto.kind == "heavy_truck":
+        return (oe_heavy, "")
+    if auto.kind == "other_vehicle" or not auto.original_equipment:
+        return after
+    if auto.kind.startswith("heavy_truck") or auto.vehicle == "heavy_truck":
+        return (oe_heavy, "", *after)
+    return (oe_light, "", *after)
+
+
+def adjust_rule(rule: Rule, auto: AutomotiveIn, expl: list[str], hs: str = "") -> Rule:
     """Replace the rule's RVC thresholds by the Part 6 thresholds for parts used as original equipment."""
-    kind = auto.kind
+    kind: str = auto.kind
+    if kind == "part":
+        found_kind = part_category(hs, auto.vehicle)
+        if found_kind is None:
+            expl.append(
+                f"HS {hs} is not listed in Tables A.1 to E of Part 6, so no part threshold applies ({SOR} s.14-15)."
+            )
+            return rule
+        kind = found_kind[0]
+        expl.append(f"HS {hs} is listed in {found_kind[1]} of Part 6 ({SOR} s.14-15).")
     if kind not in PART_THRESHOLDS:
         return rule
     if not auto.original_equipment and not kind.startswith("heavy_truck"):

@@ -223,7 +223,12 @@ class AutomotiveIn(_Model):
         "heavy_truck_part_d",
         "heavy_truck_part_e",
         "heavy_truck_powertrain",
+        "part",
     ]
+    vehicle: Literal["passenger_vehicle", "light_truck", "heavy_truck"] | None = Field(
+        None,
+        description="For kind 'part': the vehicle it is original equipment for; the category follows Tables A.1-E.",
+    )
     original_equipment: bool = True
     lvc: LvcIn | None = None
     steel_aluminum: SteelAluminumIn | None = None

@@ -336,12 +336,14 @@ def _evaluate_rvc(
 def _determine(case: Case, ctx: _Context) -> OriginResult:
     expl: list[str] = []
     attest: list[str] = []
-    rule = case.rule if case.rule is not None else find_rule(case.hs, case.as_of)
     auto = case.automotive
+    rule = case.rule if case.rule is not None else find_rule(case.hs, case.as_of, automotive.rule_scopes(auto))
     if rule is not None and auto is not None:
-        rule = automotive.adjust_rule(rule, auto, expl)
+        rule = automotive.adjust_rule(rule, auto, expl, case.hs)
     if rule is not None:
         where = "given in the case" if rule.source == "case" else f"from the rules library ({rule.source})"
+        if rule.scope:
+            where += f", for {rule.scope}"
         expl.append(f"Product-specific rule for HS {case.hs} {where} ({SOR} s.3(2), Schedule 1).")
         if not rule.verified:
             expl.append(

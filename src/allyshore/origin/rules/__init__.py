@@ -16,6 +16,9 @@ Adding rules: put a new ``chNN.json`` file (or new entries) in this folder, keep
 legal text and its source beside the structured form, then run
 ``allyshore origin rule HS`` to see it parsed; ``tests/test_origin_rules.py`` validates every file.
 
+>>> rule = lookup_rule("8703.23", as_of=date(2024, 1, 1))
+>>> rule.alternatives[0].rvc.net_cost, rule.scope
+(Fraction(75, 1), 'passenger vehicle')
 >>> find_rule("0000.00") is None
 True
 """
@@ -136,21 +139,36 @@ def find_rules(hs: str, as_of: date | None = None, scope: str | None = None) -> 
     return out
 
 
-@lru_cache(maxsize=4096)
-def _cached(hs: str, as_of: date | None, scope: str | None) -> Rule | None:
-    found = find_rules(hs, as_of, scope)
+DEFAULT_SCOPES = ("", "passenger vehicle", "light truck", "other vehicles and aftermarket", "other goods")
+
+
+@lru_cache(maxsize=8192)
+def _cached(hs: str, as_of: date | None, scopes: tuple[str, ...]) -> Rule | None:
+    found = find_rules(hs, as_of)
     if not found:
         return None
-    best = [e for e in found if len(e.low) == len(found[0].low) and e.scope == found[0].scope]
-    return best[-1].rule if as_of is None else best[0].rule
+    width = len(found[0].low)
+    found = [e for e in found if len(e.low) == width]
+    for pref in scopes:
+        exact = [e for e in found if e.scope == pref]
+        near = [e for e in found if e.scope.startswith(pref + ";")]
+        for group in (exact, near):
+            if group:
+                return group[-1].rule if as_of is None else group[0].rule
+    return found[-1].rule if as_of is None else found[0].rule
 
 
-def find_rule(hs: str, as_of: date | None = None, scope: str | None = None) -> Rule | None:
-    """The most specific rule for ``hs`` (None when the library has none)."""
-    return _cached(_hs(hs), as_of, scope)
+def find_rule(hs: str, as_of: date | None = None, scope: str | tuple[str, ...] | None = None) -> Rule | None:
+    """The most specific rule for ``hs`` on ``as_of`` (None when the library has none).
+
+    ``scope`` names the end use when one code has several rules (``"original equipment, heavy truck"``);
+    a tuple gives preferences in order. Without it, the general rule is preferred.
+    """
+    scopes = DEFAULT_SCOPES if scope is None else ((scope,) if isinstance(scope, str) else tuple(scope))
+    return _cached(_hs(hs), as_of, scopes)
 
 
-def lookup_rule(hs: str, as_of: date | None = None, scope: str | None = None) -> Rule:
+def lookup_rule(hs: str, as_of: date | None = None, scope: str | tuple[str, ...] | None = None) -> Rule:
     """The product-specific rule of origin for ``hs``, valid on ``as_of`` (latest when None).
 
     Raises
