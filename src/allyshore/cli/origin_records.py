@@ -155,3 +155,50 @@ def _parse_date(text: str | None) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         raise typer.BadParameter(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+@origin_app.command("advise")
+def advise(
+    network: Annotated[Path, typer.Argument(help="Network: CSV folder, .xlsx, .json, or a sample name.")],
+    good: Annotated[str, typer.Option("--good", help="The finished good (item id) to qualify.")],
+    site: Annotated[str | None, typer.Option("--site", help="The plant making it, when several do.")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Date the rules are read at, YYYY-MM-DD.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+) -> None:
+    """Find the least-cost re-sourcing to candidate sources that makes a good USMCA-originating (HiGHS MIP)."""
+    from allyshore.cli._common import load
+    from allyshore.origin.advise import advise_qualification
+
+    plan = advise_qualification(load(network), good, site=site, as_of=_parse_date(as_of))
+    if as_json:
+        emit_json(plan.to_dict())
+        return
+    console.print(f"{plan.item_id} @ {plan.site_id}: {plan.message}", markup=False)
+    if plan.changes:
+        table = Table(title="Re-sourcing plan")
+        for column in ("input", "from", "to", "country", "USD/unit before", "after", "added", "originating"):
+            table.add_column(column, overflow="fold")
+        for c in plan.changes:
+            table.add_row(
+                c.item_id,
+                ", ".join(c.from_sources),
+                c.to_site,
+                c.to_country,
+                f"{c.value_before:,.2f}",
+                f"{c.value_after:,.2f}",
+                f"{c.added_cost_per_unit:+,.2f}",
+                "yes" if c.originating_after else "no",
+            )
+        console.print(table)
+    if plan.rvc_after is not None:
+        before = "n/a" if plan.rvc_before is None else f"{plan.rvc_before:.1f}%"
+        method = (plan.method_after or "").replace("_", " ")
+        console.print(
+            f"RVC ({method}): {before} -> {plan.rvc_after:.1f}% (threshold {plan.threshold_after:g}%)", markup=False
+        )
+    if plan.changes:
+        console.print(
+            f"Added cost: {plan.added_cost_per_unit:+,.2f} USD per unit, {plan.added_cost_per_year:+,.0f} USD per year "
+            f"({plan.units_per_year:,.0f} units).",
+            markup=False,
+        )

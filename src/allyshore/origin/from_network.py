@@ -426,33 +426,31 @@ def _deciding(result: OriginResult, lines: Sequence[MaterialLine]) -> tuple[str,
     return tuple(dict.fromkeys(out))
 
 
-def determine_network(
+@dataclass(frozen=True)
+class NetworkAnalysis:
+    """The node-level state behind :func:`determine_network`, reused by the qualification advisor."""
+
+    data: _Inputs
+    originating: NDArray[np.bool_]  # per node
+    basis: dict[int, str]  # per node: why it is (not) originating
+    in_region: NDArray[np.bool_]
+    weekly: NDArray[np.float64]  # units per week per node for the network's demand
+    edges_sorted: NDArray[np.int64]  # active edges ordered by consumer
+    starts: NDArray[np.int64]  # edges_sorted[starts[n]:starts[n + 1]] are the active inputs of node n
+    roots: frozenset[int]
+    outcome: dict[int, GoodOrigin]
+
+
+def analyse_network(
     network: Network,
     good: str | None = None,
     as_of: date | None = None,
     rules: Mapping[str, Any] | None = None,
-) -> NetworkOrigin:
-    """Decide USMCA origin for every finished good of ``network`` (or just ``good``).
-
-    Sub-assemblies made in the region are decided first (bottom-up), so that a
-    qualifying one counts as an originating material of the goods above it.
-    Per good the result gives the verdict, the RVC with its method, threshold
-    and margin (percentage points), and the *deciding materials*: for an
-    originating good, the originating materials each of which, were it
-    non-originating, would alone take the RVC below the threshold; for a good
-    that fails, the materials failing the tariff shift and the largest
-    non-originating materials whose origin would close the RVC gap.
-
-    Raises
-    ------
-    NotFoundError
-        ``good`` is not a finished good made at a plant of the network.
-    ValidationError
-        An optional origin column holds an unreadable value.
-    """
+) -> NetworkAnalysis:
+    """Decide the finished goods (or ``good``) and every node below them, bottom-up (see :func:`determine_network`)."""
     data = _inputs(network, rules)
     graph = data.graph
-    item_ids, site_ids = graph.item_ids, graph.site_ids
+    item_ids = graph.item_ids
     demand = network.demand
     finished_items = set(demand.get_column("item_id").to_list())
     kinds = graph.node_kind
@@ -516,6 +514,39 @@ def determine_network(
             basis[node] = "made in the network but does not qualify" if in_region[node] else "made outside the region"
         if node in root_set:
             outcome[node] = good_origin
+    return NetworkAnalysis(
+        data, originating, basis, in_region, weekly, edges_sorted, starts, frozenset(root_set), outcome
+    )
+
+
+def determine_network(
+    network: Network,
+    good: str | None = None,
+    as_of: date | None = None,
+    rules: Mapping[str, Any] | None = None,
+) -> NetworkOrigin:
+    """Decide USMCA origin for every finished good of ``network`` (or just ``good``).
+
+    Sub-assemblies made in the region are decided first (bottom-up), so that a
+    qualifying one counts as an originating material of the goods above it.
+    Per good the result gives the verdict, the RVC with its method, threshold
+    and margin (percentage points), and the *deciding materials*: for an
+    originating good, the originating materials each of which, were it
+    non-originating, would alone take the RVC below the threshold; for a good
+    that fails, the materials failing the tariff shift and the largest
+    non-originating materials whose origin would close the RVC gap.
+
+    Raises
+    ------
+    NotFoundError
+        ``good`` is not a finished good made at a plant of the network.
+    ValidationError
+        An optional origin column holds an unreadable value.
+    """
+    analysis = analyse_network(network, good, as_of, rules)
+    graph = analysis.data.graph
+    item_ids, site_ids = graph.item_ids, graph.site_ids
+    root_set, outcome = analysis.roots, analysis.outcome
     goods = tuple(
         outcome[r] for r in sorted(root_set, key=lambda r: (item_ids[graph.node_item[r]], site_ids[graph.node_site[r]]))
     )

@@ -1,0 +1,216 @@
+"""The qualification advisor (issue 3, section 6): least-cost re-sourcing, as a MIP solved by HiGHS.
+
+Optimality is checked against brute-force enumeration of every re-sourcing (the advisor
+itself never enumerates), each combination decided by the origin engine on the network.
+RVC arithmetic: SOR/2020-155 s.7(2) (transaction value) and s.7(3) (net cost); de minimis:
+s.5(1).
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from allyshore.cli import main
+from allyshore.errors import NotFoundError
+from allyshore.model.network import Network
+from allyshore.origin.advise import advise_qualification
+from allyshore.origin.from_network import determine_network
+
+TV60: dict[str, Any] = {"alternatives": [{"tariff_shift": None, "rvc": {"transaction_value": 60}}]}
+
+
+def three_inputs(
+    prices: tuple[float, float, float] = (30, 25, 20),
+    candidates: tuple[tuple[str, float, bool], ...] = (("US", 33, True), ("MX", 31, True), ("CA", 21, True)),
+    tv: float = 100,
+) -> dict[str, Any]:
+    """G (TV 100) made in Mexico from K, L, M bought in China, each with one candidate source."""
+    items = ["K", "L", "M"]
+    document: dict[str, Any] = {
+        "sites": [
+            {"site_id": "P", "country": "MX", "kind": "plant"},
+            {"site_id": "S", "country": "CN", "kind": "supplier"},
+            {"site_id": "C", "country": "US", "kind": "customer"},
+        ],
+        "items": [{"item_id": "G", "hs_code": "9018.90", "origin_rule": json.dumps(TV60)}]
+        + [{"item_id": i, "hs_code": code} for i, code in zip(items, ("8536.50", "3926.90", "8544.42"), strict=True)],
+        "bom": [{"parent_id": "G", "child_id": i, "quantity": 1} for i in items],
+        "supply": [{"site_id": "P", "item_id": "G", "unit_price": tv}]
+        + [{"site_id": "S", "item_id": i, "unit_price": p} for i, p in zip(items, prices, strict=True)],
+        "flows": [{"from_site": "S", "to_site": "P", "item_id": i} for i in items]
+        + [{"from_site": "P", "to_site": "C", "item_id": "G"}],
+        "demand": [{"site_id": "C", "item_id": "G", "units_per_week": 20}],
+    }
+    for i, (country, price, certifies) in zip(items, candidates, strict=True):
+        document["sites"].append({"site_id": f"T{i}", "country": country, "kind": "supplier"})
+        document["supply"].append(
+            {
+                "site_id": f"T{i}",
+                "item_id": i,
+                "unit_price": price,
+                "status": "candidate",
+                "supplier_certifies_origin": certifies,
+            }
+        )
+        document["flows"].append({"from_site": f"T{i}", "to_site": "P", "item_id": i, "status": "candidate"})
+    return document
+
+
+def brute_force(document: dict[str, Any]) -> float | None:
+    """Least added cost over every subset of candidate switches, each decided by the engine; None if none qualifies."""
+    base = determine_network(Network.from_dict(document)).good("G")
+    current = {m.item_id: m.value for m in base.materials}
+    best: float | None = None
+    candidates = [s for s in document["supply"] if s.get("status") == "candidate"]
+    for size in range(len(candidates) + 1):
+        for subset in itertools.combinations(candidates, size):
+            trial = copy.deepcopy(document)
+            switched = {s["item_id"]: s for s in subset}
+            trial["supply"] = [
+                {**s, "status": "active"} if s.get("status") == "candidate" and s["item_id"] in switched else s
+                for s in trial["supply"]
+                if not (s["site_id"] == "S" and s["item_id"] in switched)
+            ]
+            trial["flows"] = [
+                {**f, "status": "active"} if f.get("status") == "candidate" and f["item_id"] in switched else f
+                for f in trial["flows"]
+                if not (f["from_site"] == "S" and f["item_id"] in switched)
+            ]
+            good = determine_network(Network.from_dict(trial)).good("G")
+            if good.originating:
+                cost = sum(float(s["unit_price"]) - current[i] for i, s in switched.items())
+                best = cost if best is None else min(best, cost)
+    return best
+
+
+def test_cheapest_combination_of_switches() -> None:
+    """VNM 75 of TV 100 (RVC 25%); 60% needs VNM <= 40. Switching K (+3) and M (+1) leaves VNM 25 at +4,
+    cheaper than K+L (+9) or L+M (+7); no single switch suffices (SOR s.7(2))."""
+    plan = advise_qualification(Network.from_dict(three_inputs()), "G")
+    assert plan.qualifies and not plan.already_originating
+    assert sorted((c.item_id, c.to_site, c.to_country) for c in plan.changes) == [("K", "TK", "US"), ("M", "TM", "CA")]
+    assert plan.added_cost_per_unit == pytest.approx(4.0)
+    assert plan.units_per_year == pytest.approx(20 * 52)
+    assert plan.added_cost_per_year == pytest.approx(4.0 * 1040)
+    assert plan.rvc_before == pytest.approx(25.0)
+    assert plan.rvc_after == pytest.approx(75.0) and plan.threshold_after == 60.0
+    assert plan.method_after == "transaction_value" and plan.criterion_after == "B"
+    assert plan.candidates_considered == 3
+    payload = json.loads(json.dumps(plan.to_dict()))
+    assert payload["determination_after"]["originating"] is True
+    assert plan.to_frame().height == 2 and "TK" in plan._repr_html_()
+    assert brute_force(three_inputs()) == pytest.approx(plan.added_cost_per_unit)
+
+
+def test_cheaper_candidate_is_taken_even_when_not_needed_for_origin() -> None:
+    """Least added cost: a cheaper certified source lowers cost and raises RVC at once."""
+    plan = advise_qualification(
+        Network.from_dict(three_inputs(candidates=(("US", 29, True), ("MX", 40, True), ("CA", 30, True)))), "G"
+    )
+    assert plan.qualifies
+    assert "K" in {c.item_id for c in plan.changes}
+    assert plan.added_cost_per_unit == pytest.approx(brute_force(
+        three_inputs(candidates=(("US", 29, True), ("MX", 40, True), ("CA", 30, True)))
+    ))  # fmt: skip
+
+
+def test_no_plan_when_candidates_cannot_qualify() -> None:
+    uncertified = three_inputs(candidates=(("US", 33, False), ("CN", 31, True), ("CA", 21, False)))
+    plan = advise_qualification(Network.from_dict(uncertified), "G")
+    assert not plan.qualifies and plan.changes == () and "no combination" in plan.message
+    assert brute_force(uncertified) is None
+
+
+def test_already_originating_and_no_candidates() -> None:
+    cheap = three_inputs(prices=(10, 10, 10))
+    plan = advise_qualification(Network.from_dict(cheap), "G")
+    assert plan.already_originating and plan.qualifies and plan.changes == () and plan.added_cost_per_unit == 0
+    document = three_inputs()
+    document["supply"] = [s for s in document["supply"] if s.get("status") != "candidate"]
+    document["flows"] = [f for f in document["flows"] if f.get("status") != "candidate"]
+    plan = advise_qualification(Network.from_dict(document), "G")
+    assert not plan.qualifies and "no candidate source" in plan.message
+    with pytest.raises(NotFoundError):
+        advise_qualification(Network.from_dict(document), "K")
+
+
+def test_tariff_shift_and_de_minimis() -> None:
+    """Rule 'change from any other heading': K (8537.90) shares the good's heading 85.37 and fails unless
+    originating or, by de minimis (SOR s.5(1)), worth at most 10% of the transaction value."""
+    document = three_inputs(prices=(30, 5, 5))
+    document["items"][0] = {
+        "item_id": "G",
+        "hs_code": "8537.10",
+        "origin_rule": json.dumps({"alternatives": [{"tariff_shift": {"level": "heading"}, "rvc": None}]}),
+    }
+    document["items"][1]["hs_code"] = "8537.90"
+    plan = advise_qualification(Network.from_dict(document), "G")
+    assert plan.qualifies and [c.item_id for c in plan.changes] == ["K"]
+    assert plan.added_cost_per_unit == pytest.approx(3.0)
+    assert plan.added_cost_per_unit == pytest.approx(brute_force(document))
+    document["supply"][1]["unit_price"] = 10  # K now 10% of TV 100: de minimis excuses it
+    plan = advise_qualification(Network.from_dict(document), "G")
+    assert plan.already_originating
+
+
+def test_net_cost_method_moves_with_the_plan() -> None:
+    """Net cost only (SOR s.7(3), s.7(6)): NC = materials + other costs - excluded costs, so re-sourcing
+    at a higher price also raises NC."""
+    document = three_inputs()
+    document["items"][0]["origin_rule"] = json.dumps(
+        {"alternatives": [{"tariff_shift": None, "rvc": {"net_cost": 50}}]}
+    )
+    document["supply"][0]["other_costs_per_unit"] = 20
+    document["supply"][0]["excluded_costs_per_unit"] = 4
+    plan = advise_qualification(Network.from_dict(document), "G")
+    assert plan.qualifies and plan.method_after == "net_cost"
+    assert plan.added_cost_per_unit == pytest.approx(brute_force(document))
+    # NC before: 75 + 20 - 4 = 91, VNM 75: 17.6%. Switching K alone (+3): NC 94, VNM 45: 52.1% >= 50%.
+    assert [c.item_id for c in plan.changes] == ["K"]
+    assert plan.rvc_before == pytest.approx(100 * 16 / 91)
+    assert plan.rvc_after == pytest.approx(100 * 49 / 94)
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    prices=st.tuples(*[st.integers(min_value=5, max_value=40)] * 3),
+    uplift=st.tuples(*[st.integers(min_value=-3, max_value=15)] * 3),
+    certified=st.tuples(*[st.booleans()] * 3),
+    tv=st.integers(min_value=60, max_value=160),
+)
+def test_matches_brute_force(
+    prices: tuple[int, int, int], uplift: tuple[int, int, int], certified: tuple[bool, bool, bool], tv: int
+) -> None:
+    candidates = tuple(("US", float(max(1, p + u)), c) for p, u, c in zip(prices, uplift, certified, strict=True))
+    document = three_inputs(prices=tuple(float(p) for p in prices), candidates=candidates, tv=tv)  # type: ignore[arg-type]
+    plan = advise_qualification(Network.from_dict(document), "G")
+    best = brute_force(document)
+    if plan.already_originating:
+        assert best is not None and best <= 0
+        return
+    assert plan.qualifies == (best is not None)
+    if best is not None:
+        assert plan.added_cost_per_unit == pytest.approx(best, abs=1e-6)
+
+
+def test_cli_advise(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "net.json"
+    path.write_text(json.dumps(three_inputs()))
+    with pytest.raises(SystemExit) as exited:
+        main(["origin", "advise", str(path), "--good", "G", "--json"])
+    assert exited.value.code == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["added_cost_per_unit"] == pytest.approx(4.0) and payload["qualifies"]
+    with pytest.raises(SystemExit) as exited:
+        main(["origin", "advise", str(path), "--good", "G"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    assert "Added cost" in out and "RVC" in out
