@@ -480,8 +480,7 @@ def _pattern(matrix: sp.csr_matrix) -> sp.csr_matrix:
 
 def _entry_crossings(graph: NodeGraph, levels: Levels) -> tuple[list[str], IntArray]:
     """Names of the crossings active entries travel through (sorted) and each entry's crossing number (-1: none)."""
-    stripped = graph.network.flows.get_column("crossing").str.strip_chars()
-    crossing = pl.select(pl.when(stripped.str.len_chars() > 0).then(stripped)).to_series()
+    crossing = graph.network.flows.get_column("crossing")  # stripped, blanks null (io.readers)
     categories = crossing.drop_nulls().unique().sort().to_list()
     codes = crossing.cast(pl.Enum(categories)).to_physical().cast(pl.Int64).fill_null(-1).to_numpy()
     entry_flow = graph.edge_flow[levels.edge]
@@ -555,7 +554,7 @@ def exposure_of_graph(
 
     # Units of every node per unit of each good: M^T (goods x nodes, one row per good).
     if roots.size:
-        per_good = sp.csr_matrix(sp.csr_matrix(weights.T) @ multipliers(graph, roots).T)
+        per_good = sp.csr_matrix(multipliers(graph, roots, weights=weights).T)
     else:
         per_good = sp.csr_matrix((0, graph.n_nodes))
     per_good.sum_duplicates()
@@ -575,16 +574,12 @@ def exposure_of_graph(
 
     # Border crossings: one masked roll-up per crossing (u_X = VA + A_X u_X, bottom-up).
     crossing_names, entry_crossing = _entry_crossings(graph, levels)
-    # Column 0 keeps every edge; column k + 1 drops the edges through crossing k. All in one pass.
-    n_crossings = len(crossing_names)
-    dropped = np.arange(-1, n_crossings)
-    dropped[0] = -2  # no entry has crossing number -2 (-1 is "none")
-    keep = (entry_crossing[:, None] != dropped[None, :]).astype(np.float64)
-    rolled = roll_up(levels, np.repeat(value_added[:, None], n_crossings + 1, axis=1), keep)
-    per_root = np.asarray(sp.csr_matrix(weights.T) @ rolled[roots])  # goods x (1 + crossings)
-    base_good = per_root[:, :1]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        crossing_share = np.where(base_good > 0, 1.0 - per_root[:, 1:] / base_good, 0.0)
+    base_good = np.asarray(weights.T @ roll_up(levels, value_added)[roots], dtype=np.float64)
+    crossing_share = np.zeros((n_goods, len(crossing_names)))
+    for k in range(len(crossing_names)):
+        masked = weights.T @ roll_up(levels, value_added, keep=np.where(entry_crossing == k, 0.0, 1.0))[roots]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            crossing_share[:, k] = np.where(base_good > 0, 1.0 - masked / base_good, 0.0)
     crossing_share = np.clip(crossing_share, 0.0, 1.0)  # goods x crossings
 
     # Origins: nodes that make or mine their item (stocking points are looked through).

@@ -335,11 +335,15 @@ def compile_network(network: Network) -> NodeGraph:
     )
 
 
-def multipliers(graph: NodeGraph, roots: IntArray, edge_mask: BoolArray | None = None) -> sp.csc_matrix:
+def multipliers(
+    graph: NodeGraph, roots: IntArray, edge_mask: BoolArray | None = None, weights: sp.csr_matrix | None = None
+) -> sp.csc_matrix:
     """Units of every node needed per unit of each root node (nodes x roots, sparse).
 
     ``M = sum_k (A^T)^k E``, summed level by level down the DAG; ``edge_mask``
-    drops edges (for example, the flows through one border crossing).
+    drops edges (for example, the flows through one border crossing). With
+    ``weights`` (roots x k), the columns are the weighted mixes ``M W`` instead
+    (nodes x k), computed without forming ``M``.
     """
     mask = graph.edge_active if edge_mask is None else (graph.edge_active & edge_mask)
     data = (graph.edge_qty * graph.edge_share)[mask]
@@ -349,6 +353,9 @@ def multipliers(graph: NodeGraph, roots: IntArray, edge_mask: BoolArray | None =
     )
     n_roots = int(roots.shape[0])
     level = sp.csr_matrix((np.ones(n_roots), (np.arange(n_roots), roots)), shape=(n_roots, graph.n_nodes))
+    if weights is not None:
+        level = sp.csr_matrix(weights.T.tocsr() @ level)
+        n_roots = level.shape[0]
     parts = [level.tocoo()]
     for _ in range(graph.n_nodes + 1):
         level = sp.csr_matrix(level @ a)
