@@ -133,6 +133,46 @@ def _flow_options(flows: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def origin_engine(network: Network, as_of: dt.date) -> tuple[dict[tuple[str, str], bool], Assumption]:
+    """USMCA origin of the network's finished goods by :func:`allyshore.origin.from_network.determine_network`.
+
+    Returns the (site, item) -> originating map of every good the engine decided
+    (undetermined goods are left out) and an assumption recording how origin was set.
+    A network the engine cannot read falls back to the ``usmca_originating`` column.
+    """
+    from allyshore.errors import AllyshoreError
+
+    try:
+        from allyshore.origin.from_network import determine_network
+    except ImportError:  # pragma: no cover - the origin engine ships with allyshore
+        return {}, Assumption("origin", "column", "supply.usmca_originating (origin engine not installed)")
+    try:
+        result = determine_network(network, as_of=as_of)
+    except AllyshoreError as error:
+        note = f"origin engine could not decide this network ({error}); supply.usmca_originating used"
+        return {}, Assumption("origin", "column", note, origin="network")
+    decided = {(g.site_id, g.item_id): g.originating for g in result.goods if g.status != "undetermined"}
+    summary = ", ".join(f"{s}/{i}: {'originating' if v else 'not originating'}" for (s, i), v in decided.items())
+    return decided, Assumption(
+        "origin",
+        summary or "no finished good decided",
+        "allyshore.origin determine_network (USMCA rules of origin); purchased inputs: supplier_certifies_origin",
+        as_of.isoformat(),
+        origin="origin engine",
+    )
+
+
+def _origin(
+    network: Network, as_of: dt.date, given: Mapping[tuple[str, str], bool] | None, use_engine: bool
+) -> tuple[Mapping[tuple[str, str], bool] | None, tuple[Assumption, ...]]:
+    if given is not None:
+        return given, (Assumption("origin", "given", "originating map passed by the caller", origin="argument"),)
+    if not use_engine:
+        return None, (Assumption("origin", "column", "supply.usmca_originating / supplier_certifies_origin"),)
+    decided, note = origin_engine(network, as_of)
+    return decided, (note,)
+
+
 def _global_assumptions(book: AssumptionBook, as_of: dt.date) -> tuple[Assumption, ...]:
     from allyshore.cost.tariffs import mpf_limits
 
@@ -281,6 +321,7 @@ def compare_sources(
     originating: Mapping[tuple[str, str], bool] | None = None,
     disruption_per_unit: Mapping[str, float] | None = None,
     years: int | None = None,
+    use_origin_engine: bool = True,
 ) -> CostComparison:
     """Every active and candidate source of ``item`` into ``to_site``, ranked by total landed cost per unit.
 
@@ -306,12 +347,19 @@ def compare_sources(
         disruption = np.asarray(
             [disruption_per_unit.get(s, np.nan) for s in options.get_column("source_site").to_list()], dtype=np.float64
         )
-    built = build_inputs(network, options, np.full(n, annual), book, when, originating, disruption)
-    return _comparison(built, book, when, item, site, years)
+    given, notes = _origin(network, when, originating, use_origin_engine)
+    built = build_inputs(network, options, np.full(n, annual), book, when, given, disruption)
+    return _comparison(built, book, when, item, site, years, notes)
 
 
 def _comparison(
-    built: OptionInputs, book: AssumptionBook, when: dt.date, item: str, site: str, years: int | None
+    built: OptionInputs,
+    book: AssumptionBook,
+    when: dt.date,
+    item: str,
+    site: str,
+    years: int | None,
+    notes: tuple[Assumption, ...] = (),
 ) -> CostComparison:
     inputs, detail = built.inputs, built.detail
     factors = landed_cost(inputs)
@@ -342,7 +390,7 @@ def _comparison(
                 flow_row=int(d["option"]) if d.get("option") is not None else -1,
             )
         )
-    shared = (*_global_assumptions(book, when), *_projection_assumptions(book, set(countries)))
+    shared = (*_global_assumptions(book, when), *notes, *_projection_assumptions(book, set(countries)))
     return CostComparison(
         item_id=item, to_site=site, as_of=when.isoformat(), options=tuple(options), assumptions=shared, years=horizon
     )
@@ -354,6 +402,7 @@ def network_cost(
     as_of: dt.date | str | None = None,
     assumptions: Assumptions = None,
     originating: Mapping[tuple[str, str], bool] | None = None,
+    use_origin_engine: bool = True,
 ) -> NetworkCost:
     """Landed cost of every active flow, the landed cost per finished good, and current vs best source per item.
 
@@ -368,7 +417,8 @@ def network_cost(
     active = (options.get_column("status") != "candidate").to_numpy()
     need_of = options.join(need, on=["to_site", "item_id"], how="left").get_column("need").fill_null(0.0).to_numpy()
     annual = np.where(active, per_flow, need_of)
-    built = build_inputs(network, options, np.maximum(annual, 1e-9), book, when, originating)
+    given, notes = _origin(network, when, originating, use_origin_engine)
+    built = build_inputs(network, options, np.maximum(annual, 1e-9), book, when, given)
     factors = landed_cost(built.inputs)
     totals = total_of(factors)
     frame = built.detail.select(
@@ -392,7 +442,7 @@ def network_cost(
         flows=flows_out,
         goods=goods,
         sourcing=sourcing,
-        assumptions=_global_assumptions(book, when),
+        assumptions=(*_global_assumptions(book, when), *notes),
     )
 
 
@@ -473,11 +523,13 @@ SWINGS: dict[str, tuple[float, float, str, str]] = {
     "service_level": (0.9, 0.99, "=", "cycle service level 90%-99%"),
     "demand_cv": (0.1, 0.5, "=", "weekly demand variability, coefficient of variation 0.1-0.5"),
     "disruption": (0.0, 2.0, "x", "disruption expected cost: none / double the estimate"),
-    "fx_rate": (0.85, 1.15, "x", "a 15% move of the currency of a locally priced contract"),
+    "fx_rate": (0.85, 1.15, "x", "a 15% move of the local currency, on the share of the price fixed in it"),
 }
 
 
-def _swung(inputs: CostInputs, factor: str, value: float, how: str) -> CostInputs:
+def _swung(
+    inputs: CostInputs, factor: str, value: float, how: str, local_share: FloatArray | None = None
+) -> CostInputs:
     if factor == "unit_price":
         return inputs.with_values(unit_price=inputs.unit_price * value)
     if factor == "freight":
@@ -497,8 +549,9 @@ def _swung(inputs: CostInputs, factor: str, value: float, how: str) -> CostInput
         return inputs.with_values(
             disruption_rate=inputs.disruption_rate * value, disruption_per_unit=inputs.disruption_per_unit * value
         )
-    if factor == "fx_rate":
-        return inputs.with_values(fx_rate=inputs.fx_rate * value)
+    if factor == "fx_rate":  # only the share of the price fixed in the local currency moves
+        share = local_share if local_share is not None else np.zeros(inputs.size)
+        return inputs.with_values(fx_rate=inputs.fx_rate * (1.0 + share * (value - 1.0)))
     return inputs.with_values(**{factor: value})
 
 
@@ -510,6 +563,7 @@ def sensitivity(
     as_of: dt.date | str | None = None,
     assumptions: Assumptions = None,
     originating: Mapping[tuple[str, str], bool] | None = None,
+    use_origin_engine: bool = True,
 ) -> Sensitivity:
     """Tornado data (each factor of :data:`SWINGS` at its low and high end) and break-even values.
 
@@ -520,14 +574,20 @@ def sensitivity(
     book = _book(assumptions)
     when = _date(as_of)
     options, site, annual = _options_for(network, item, to_site)
-    built = build_inputs(network, options, np.full(options.height, annual), book, when, originating)
-    comparison = _comparison(built, book, when, item, site, None)
+    given, notes = _origin(network, when, originating, use_origin_engine)
+    built = build_inputs(network, options, np.full(options.height, annual), book, when, given)
+    comparison = _comparison(built, book, when, item, site, None, notes)
     inputs = built.inputs
     sites = built.detail.get_column("source_site").to_list()
+    local = np.where(
+        built.detail.get_column("price_source").str.starts_with("supply price_local").to_numpy(),
+        1.0,
+        book.parameter("local_currency_share"),
+    )
     swings = []
     for factor, (low, high, how, why) in SWINGS.items():
-        lo_inputs = _swung(inputs, factor, low, "x" if how == "+" else how)
-        hi_inputs = _swung(inputs, factor, high, how)
+        lo_inputs = _swung(inputs, factor, low, "x" if how == "+" else how, local)
+        hi_inputs = _swung(inputs, factor, high, how, local)
         lo = total_of(landed_cost(lo_inputs))
         hi = total_of(landed_cost(hi_inputs))
         labels = f"+{high:g}" if how == "+" else f"x{high:g}" if how == "x" else f"{high:g}"

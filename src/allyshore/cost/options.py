@@ -9,7 +9,8 @@ Optional columns the network may carry (the format keeps extra columns):
 
 * ``supply``: ``price_local`` and ``fx_rate`` (USD per unit of ``currency``; price = price_local · fx_rate),
   ``currency``, ``packaging_per_unit``, ``origin_country`` (country of origin when it differs from the
-  site's), ``usmca_originating`` (true/false, when the origin engine is not used);
+  site's), ``usmca_originating`` (true/false) or the origin engine's ``supplier_certifies_origin``
+  (goods made at a plant of the network are decided by :mod:`allyshore.origin` when it can);
 * ``flows``: ``shipments_per_year``, ``packaging_per_unit``.
 
 Everything else comes from the assumption book (:mod:`allyshore.cost.assumptions`).
@@ -151,6 +152,7 @@ def build_inputs(
         _extra_float(supply, "packaging_per_unit").alias("packaging_supply"),
         _extra_text(supply, "origin_country").alias("origin_country"),
         _extra_text(supply, "usmca_originating").alias("originating_column"),
+        _extra_text(supply, "supplier_certifies_origin").alias("certified_column"),
     ).unique(subset=["source_site", "item_id"], keep="first")
     items = network.items.select(
         "item_id", pl.col("hs_code"), pl.col("weight_kg"), pl.col("unit_cost").alias("item_cost")
@@ -296,6 +298,7 @@ def build_inputs(
     exports_usmca = frame.get_column("exports_usmca").to_numpy().astype(bool)
     # LA 104-I: temporary imports are duty-free, except LA 63-A (goods exported to the US or Canada).
     igi_applies = to_mx & (exports_usmca | ~exports)
+    layered = crosses & (~to_mx | igi_applies)  # additional layers follow the importer's own rows
 
     orig = _originating(frame, book, originating)
     orig &= np.isin(origin_arr, USMCA)
@@ -351,10 +354,10 @@ def build_inputs(
         rate_mfn=np.where(crosses & ~to_mx, mfn_rate, 0.0),
         specific_mfn=np.where(crosses & ~to_mx, mfn_spec, 0.0),
         exempt_mfn=mfn_exempt,
-        rate_301=np.where(to_us, s301_rate, 0.0),
-        specific_301=np.where(to_us, s301_spec, 0.0),
-        rate_additional=np.where(to_us, add_rate, 0.0),
-        specific_additional=np.where(to_us, add_spec, 0.0),
+        rate_301=np.where(layered, s301_rate, 0.0),
+        specific_301=np.where(layered, s301_spec, 0.0),
+        rate_additional=np.where(layered, add_rate, 0.0),
+        specific_additional=np.where(layered, add_spec, 0.0),
         exempt_additional=np.zeros(n, dtype=bool),
         rate_igi=np.where(igi_applies, mfn_rate, 0.0),
         specific_igi=np.where(igi_applies, mfn_spec, 0.0),
@@ -428,7 +431,14 @@ def _originating(
     frame: pl.DataFrame, book: AssumptionBook, given: Mapping[tuple[str, str], bool] | None
 ) -> NDArray[np.bool_]:
     """USMCA-originating per option: the caller's (origin engine) answer, then the assumptions file, then the column."""
-    column = frame.get_column("originating_column").fill_null("").str.to_lowercase().is_in(["1", "true", "yes"])
+    yes = ["1", "1.0", "true", "yes", "y"]
+    column = frame.select(
+        pl.coalesce(pl.col("originating_column"), pl.col("certified_column"))
+        .fill_null("")
+        .str.strip_chars()
+        .str.to_lowercase()
+        .is_in(yes)
+    ).to_series()
     keys = (frame.get_column("source_site") + "/" + frame.get_column("item_id")).to_list()
     out = column.to_numpy().astype(bool).copy()
     for mapping in (book.originating, {f"{s}/{i}": v for (s, i), v in (given or {}).items()}):

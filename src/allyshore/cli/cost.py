@@ -1,0 +1,158 @@
+"""``allyshore cost``: total landed cost of sourcing options, of the network, and its sensitivity."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from allyshore.cli import app
+from allyshore.cli._common import JSON_HELP, console, emit_json, load
+
+cost_app = typer.Typer(
+    help="Total landed cost: price, freight, duties and fees, inventory and risk, per source and per network.",
+    no_args_is_help=True,
+)
+app.add_typer(cost_app, name="cost")
+
+NetworkArg = Annotated[Path, typer.Argument(help="Network file or folder, or a sample name.")]
+ItemOpt = Annotated[str, typer.Option("--item", help="Item id to source.")]
+ToOpt = Annotated[str | None, typer.Option("--to", help="Receiving site (default: the one with the largest need).")]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Evaluate tariff tables and fees on this date (YYYY-MM-DD; default today)."),
+]
+AssumptionsOpt = Annotated[
+    Path | None, typer.Option("--assumptions", help="A TOML assumptions file overriding any default.")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
+
+
+def _as_of(value: str | None) -> dt.date | None:
+    from allyshore.errors import InputError
+
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise InputError(f"--as-of '{value}' is not a date (YYYY-MM-DD)") from exc
+
+
+def _money(value: float) -> str:
+    return f"{value:,.2f}"
+
+
+@cost_app.command("compare")
+def compare(
+    network: NetworkArg,
+    item: ItemOpt,
+    to_site: ToOpt = None,
+    as_of: AsOfOpt = None,
+    assumptions: AssumptionsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Every active and candidate source of an item side by side, ranked by total landed cost."""
+    from allyshore.cost import FACTORS, compare_sources
+
+    result = compare_sources(load(network), item, to_site, as_of=_as_of(as_of), assumptions=assumptions)
+    if as_json:
+        emit_json(result.to_dict())
+        return
+    grid = Table(title=f"Landed cost of {result.item_id} into {result.to_site}, USD per unit (as of {result.as_of})")
+    grid.add_column("factor")
+    for option in result.options:
+        grid.add_column(f"#{option.rank} {option.source_site} ({option.country}, {option.lane})", justify="right")
+    for factor in FACTORS:
+        values = [o.per_unit[factor] for o in result.options]
+        if any(abs(v) > 0 for v in values):
+            grid.add_row(factor, *(_money(v) for v in values))
+    grid.add_row("total", *(_money(o.total) for o in result.options), style="bold")
+    grid.add_row("per year", *(f"{o.total * o.annual_units:,.0f}" for o in result.options))
+    grid.add_row(f"year {result.years}", *(_money(o.projection[-1]) for o in result.options))
+    console.print(grid)
+    console.print(f"{len(result.assumptions)} shared assumptions; --json lists every assumption with its source.")
+
+
+@cost_app.command("network")
+def network_command(
+    network: NetworkArg,
+    as_of: AsOfOpt = None,
+    assumptions: AssumptionsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Landed cost of every active flow, per finished good, and current vs best sourcing per item."""
+    from allyshore.cost import network_cost
+
+    result = network_cost(load(network), as_of=_as_of(as_of), assumptions=assumptions)
+    if as_json:
+        emit_json(result.to_dict())
+        return
+    goods = Table(title=f"Landed cost per finished good (USD, as of {result.as_of})")
+    for column in ("site", "item", "units/yr", "per unit", "chain adders", "per year"):
+        goods.add_column(column, justify="left" if column in ("site", "item") else "right")
+    for row in result.goods.iter_rows(named=True):
+        goods.add_row(
+            row["site_id"],
+            row["item_id"],
+            f"{row['units_per_year']:,.0f}",
+            _money(row["landed_per_unit"]),
+            _money(row["chain_adders_per_unit"]),
+            f"{row['landed_per_year']:,.0f}",
+        )
+    console.print(goods)
+    sourcing = Table(title=f"Current vs best source (active flows: USD {result.total_per_year:,.0f} a year)")
+    for column in ("item", "into", "current", "USD/unit", "best", "USD/unit", "saving/yr"):
+        sourcing.add_column(column, justify="right" if "USD" in column or "saving" in column else "left")
+    for s in result.sourcing:
+        sourcing.add_row(
+            s.item_id,
+            s.to_site,
+            ", ".join(s.current_sources),
+            _money(s.current_per_unit),
+            s.best_source,
+            _money(s.best_per_unit),
+            f"{s.saving_per_year:,.0f}",
+        )
+    console.print(sourcing)
+
+
+@cost_app.command("sensitivity")
+def sensitivity_command(
+    network: NetworkArg,
+    item: ItemOpt,
+    to_site: ToOpt = None,
+    as_of: AsOfOpt = None,
+    assumptions: AssumptionsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Tornado data (each factor over its documented range) and break-even values where the ranking flips."""
+    from allyshore.cost import sensitivity
+
+    result = sensitivity(load(network), item, to_site, as_of=_as_of(as_of), assumptions=assumptions)
+    if as_json:
+        emit_json(result.to_dict())
+        return
+    leader = result.comparison.best
+    tornado = Table(title=f"Tornado for {leader.source_site} ({_money(leader.total)} USD/unit)")
+    for column in ("factor", "range", "low", "high", "why"):
+        tornado.add_column(column, justify="right" if column in ("low", "high") else "left", overflow="fold")
+    for s in result.swings:
+        tornado.add_row(
+            s.factor,
+            f"{s.low_label} .. {s.high_label}",
+            _money(s.low[leader.source_site]),
+            _money(s.high[leader.source_site]),
+            s.rationale,
+        )
+    console.print(tornado)
+    flips = Table(title="Break-even values (the ranking flips)")
+    for column in ("factor", "leader", "challenger", "now", "break-even", "unit"):
+        flips.add_column(column)
+    for b in result.break_evens:
+        value: Any = "no flip" if b.break_even is None else f"{b.break_even:,.4f}"
+        flips.add_row(b.factor, b.leader, b.challenger, f"{b.base_value:,.4f}", value, b.unit)
+    console.print(flips)

@@ -1,0 +1,429 @@
+"""Landed cost: golden values computed by hand below, duty layering by date, fees, defaults, CLI contract."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import math
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import allyshore
+from allyshore.cli import main
+from allyshore.cost import (
+    FACTORS,
+    CostInputs,
+    compare_sources,
+    default_assumptions,
+    duty_rates,
+    landed_cost,
+    load_assumptions,
+    network_cost,
+    sensitivity,
+    total_of,
+)
+from allyshore.cost.assumptions import TABLE_FILES
+from allyshore.errors import InputError, NotFoundError, PolicyError
+
+Z95 = 1.6448536269514722  # Phi^-1(0.95)
+
+
+def one(**values: Any) -> dict[str, float]:
+    factors = landed_cost(CostInputs.single(**values))
+    return {k: float(v[0]) for k, v in factors.items()}
+
+
+# --- golden: the kernel, every term by hand --------------------------------------------------------------
+
+
+GOLDEN = {
+    "unit_price": 10.0,
+    "packaging": 0.2,
+    "freight": 0.5,
+    "insurance_rate": 0.005,
+    "rate_mfn": 0.027,
+    "rate_301": 0.25,
+    "mpf_applies": True,
+    "mpf_rate": 0.003464,
+    "mpf_min": 33.58,
+    "mpf_max": 651.50,
+    "hmf_applies": True,
+    "hmf_rate": 0.00125,
+    "broker_per_entry": 125.0,
+    "shipment_units": 500.0,
+    "annual_units": 6000.0,
+    "transit_days": 25.0,
+    "transit_sd_days": 3.0,
+    "supplier_lead_days": 14.0,
+    "prepaid": True,
+    "carrying_rate": 0.25,
+    "service_level": 0.95,
+    "demand_cv": 0.25,
+    "disruption_rate": 0.04,
+}
+
+
+def test_golden_ocean_import_from_china_every_term() -> None:
+    """Hand computation (landed-cost brief s.2-4; numbers as in data/cost for FY2026)."""
+    f = one(**GOLDEN)
+    assert f["price"] == pytest.approx(10.0)
+    assert f["insurance"] == pytest.approx(0.005 * (10.0 + 0.2 + 0.5))  # 0.0535
+    # US customs value excludes freight and insurance: 10 + 0.2 = 10.2
+    assert f["duty_mfn"] == pytest.approx(0.027 * 10.2)  # 0.2754
+    assert f["duty_section_301"] == pytest.approx(0.25 * 10.2)  # 2.55
+    # entry of 500 units: 0.003464 * 5,100 = 17.67 < minimum 33.58 -> 33.58 / 500
+    assert f["fee_mpf"] == pytest.approx(0.06716)
+    assert f["fee_hmf"] == pytest.approx(0.00125 * 10.2)  # 0.01275
+    assert f["broker_crossing"] == pytest.approx(125 / 500)  # 0.25
+    # v = 10 + 0.2 + 0.5 = 10.7; pipeline = 10.7 * 0.25 * 25 / 365
+    assert f["carry_pipeline"] == pytest.approx(0.1832191780821918)
+    # cycle = (500 / 2) * 10.7 * 0.25 / 6000 = 668.75 / 6000
+    assert f["carry_cycle"] == pytest.approx(0.11145833333333334)
+    # L = 39/7 = 5.5714 weeks, sL = 3/7, d = 6000/52 = 115.3846, sd = 0.25 d = 28.8462
+    # SS = 1.64485 * sqrt(5.5714 * 28.8462^2 + 115.3846^2 * (3/7)^2) = 1.64485 * sqrt(4635.989 + 2445.357)
+    #    = 138.4156 units; carry = 138.4156 * 10.7 * 0.25 / 6000
+    safety_units = Z95 * math.sqrt(4635.989010989011 + 2445.3568409612367)
+    assert safety_units == pytest.approx(138.41563826363588)
+    assert f["carry_safety"] == pytest.approx(0.06171030539253766)
+    assert f["disruption"] == pytest.approx(0.4)  # 4% of the 10.00 price
+    # 10 + .2 + .5 + .0535 + .2754 + 2.55 + .06716 + .01275 + .25 + .18322 + .11146 + .06171 + .4
+    assert float(total_of(landed_cost(CostInputs.single(**GOLDEN)))[0]) == pytest.approx(14.66519781680806)
+
+
+def test_mpf_minimum_maximum_and_between() -> None:
+    """19 CFR 24.23 / 90 FR 34665: 0.3464% per entry, clamped to USD 33.58 .. 651.50 (FY2026)."""
+    fee = {"mpf_applies": True, "mpf_rate": 0.003464, "mpf_min": 33.58, "mpf_max": 651.50}
+    # 1000 units x 1000 USD: 0.003464 * 1,000,000 = 3,464 > 651.50 -> 651.50 / 1000 = 0.6515
+    assert one(unit_price=1000.0, shipment_units=1000.0, **fee)["fee_mpf"] == pytest.approx(0.6515)
+    # 100 units x 100 USD: 0.003464 * 10,000 = 34.64, inside the band -> 0.3464 per unit
+    assert one(unit_price=100.0, shipment_units=100.0, **fee)["fee_mpf"] == pytest.approx(0.3464)
+    # 10 units x 10 USD: 0.3464 < 33.58 -> 33.58 / 10 = 3.358
+    assert one(unit_price=10.0, shipment_units=10.0, **fee)["fee_mpf"] == pytest.approx(3.358)
+    assert one(unit_price=10.0, shipment_units=10.0, **{**fee, "mpf_applies": False})["fee_mpf"] == 0.0
+
+
+def test_mpf_limits_by_fiscal_year() -> None:
+    from allyshore.cost.tariffs import mpf_limits
+
+    mpf = default_assumptions().mpf
+    assert mpf_limits(mpf, dt.date(2025, 9, 30))["minimum"] == 32.71  # FY2025
+    assert mpf_limits(mpf, dt.date(2025, 10, 1))["maximum"] == 651.50  # FY2026, 90 FR 34665
+
+
+def test_usmca_preference_removes_mfn_but_not_301() -> None:
+    base = {"unit_price": 100.0, "rate_mfn": 0.025, "exempt_mfn": True, "rate_301": 0.25}
+    assert one(**base)["duty_mfn"] == pytest.approx(2.5)
+    assert one(**base, originating=True)["duty_mfn"] == 0.0
+    assert one(**base, originating=True)["duty_section_301"] == pytest.approx(25.0)
+
+
+def test_mexican_customs_value_includes_freight_and_insurance() -> None:
+    """LA art. 65: IGI on price + packaging + freight + insurance = (10 + 1) * 1.005 = 11.055; 5% -> 0.55275."""
+    f = one(unit_price=10.0, freight=1.0, insurance_rate=0.005, value_includes_freight=True, rate_igi=0.05)
+    assert f["duty_mx_igi"] == pytest.approx(0.05 * 11.055)
+
+
+# --- duty layering by date --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("hts", "date", "rate"),
+    [
+        ("9403.60.80", "2018-09-23", 0.0),  # before List 3
+        ("9403.60.80", "2018-09-24", 0.10),  # List 3 at 10%
+        ("9403.60.80", "2019-05-09", 0.10),
+        ("9403.60.80", "2019-05-10", 0.25),  # List 3 raised to 25% (84 FR 20459)
+        ("8507.60.00", "2019-09-01", 0.15),  # List 4A at 15%
+        ("8507.60.00", "2020-02-14", 0.075),  # cut to 7.5% (85 FR 3741)
+        ("8507.60.00", "2024-09-27", 0.25),  # four-year review (89 FR 76581)
+        ("8536.50.90", "2018-07-05", 0.0),
+        ("8536.50.90", "2018-07-06", 0.25),  # List 1
+        ("8541.10.00", "2024-12-31", 0.0),
+        ("8541.10.00", "2025-01-01", 0.50),  # semiconductors
+    ],
+)
+def test_section_301_layering_by_date(hts: str, date: str, rate: float) -> None:
+    tariffs = default_assumptions().tariffs
+    found = duty_rates(tariffs, [hts], ["CN"], ["US"], dt.date.fromisoformat(date))
+    assert float(found.rate["section_301"][0]) == pytest.approx(rate)
+    # the same good from Mexico pays no Section 301
+    assert float(duty_rates(tariffs, [hts], ["MX"], ["US"], dt.date.fromisoformat(date)).rate["section_301"][0]) == 0
+
+
+def test_ieepa_layer_is_off_by_default_and_switchable_with_usmca_exemption() -> None:
+    tariffs = default_assumptions().tariffs
+    when = dt.date(2025, 4, 1)
+    assert float(duty_rates(tariffs, ["8536.50.90"], ["CN"], ["US"], when).rate["ieepa"][0]) == 0.0
+    on = duty_rates(tariffs, ["8536.50.90", "8536.50.90"], ["CN", "MX"], ["US", "US"], when, {"ieepa": True})
+    assert on.rate["ieepa"].tolist() == [0.10, 0.25]
+    assert on.usmca_exempt["ieepa"].tolist() == [False, True]  # exempt from 7 Mar 2025
+    early = duty_rates(tariffs, ["8536.50.90"], ["MX"], ["US"], dt.date(2025, 3, 5), {"ieepa": True})
+    assert not bool(early.usmca_exempt["ieepa"][0])
+
+
+def test_mfn_is_the_most_specific_line() -> None:
+    tariffs = default_assumptions().tariffs
+    found = duty_rates(
+        tariffs, ["6109.10.00", "8534.00.00", "0101.21"], ["VN", "CN", "CN"], ["US"] * 3, dt.date(2025, 1, 1)
+    )
+    assert found.rate["mfn"].tolist() == [0.165, 0.0, 0.0]
+    assert found.measure["mfn"].tolist()[2] == ""  # no row: no duty assumed, and none listed
+
+
+# --- defaults and assumptions -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", TABLE_FILES)
+def test_every_default_row_has_a_source_and_date(name: str) -> None:
+    text = (files("allyshore") / "data" / "cost" / f"{name}.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(text.splitlines()))
+    assert rows
+    for row in rows:
+        assert row["source"].strip(), row
+        assert row["source_date"].strip(), row
+        dt.date.fromisoformat(row["source_date"])
+
+
+def test_assumptions_file_overrides_and_is_listed(tiny_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "a.toml"
+    path.write_text(
+        "[parameters]\ncarrying_rate = 0.5\n[layers]\nieepa = true\n"
+        "[[tariff]]\nmeasure_id = 'igi-8536'\nlayer = 'mfn'\nimporter = 'MX'\nhts_prefix = '8536.50'\n"
+        "rate_ad_valorem = 0.05\nsource = 'test row'\n"
+    )
+    network = allyshore.load_network(tiny_path)
+    base = compare_sources(network, "K", as_of="2025-06-01")
+    over = compare_sources(network, "K", as_of="2025-06-01", assumptions=path)
+    carrying = next(a for a in over.assumptions if a.key == "parameters.carrying_rate")
+    assert carrying.value == 0.5 and carrying.origin == "file"
+    s1, s1_base = over.option("S1"), base.option("S1")
+    assert s1.per_unit["carry_pipeline"] == pytest.approx(2 * s1_base.per_unit["carry_pipeline"])
+    # LA 63-A: the Mexican plant PL exports G to the US, so the Chinese input K pays IGI on its CIF value
+    cif = (18.0 + 0.8) * 1.005
+    assert s1.per_unit["duty_mx_igi"] == pytest.approx(0.05 * cif)
+    assert any(a.key == "tariff.igi-8536" for a in s1.assumptions)
+
+
+def test_imported_input_of_an_immex_plant_exporting_outside_usmca_pays_no_igi(tiny_document: dict[str, Any]) -> None:
+    doc = tiny_document
+    doc["sites"][3]["country"] = "DE"  # the plant now exports to Germany: LA 104-I temporary import, no IGI
+    book = load_assumptions(
+        text="[[tariff]]\nlayer = 'mfn'\nimporter = 'MX'\nhts_prefix = '853650'\nrate_ad_valorem = 0.05\nsource = 't'\n"
+    )
+    result = compare_sources(allyshore.Network.from_dict(doc), "K", as_of="2025-06-01", assumptions=book)
+    assert result.option("S1").per_unit["duty_mx_igi"] == 0.0
+
+
+def test_bad_assumptions_are_user_errors(tmp_path: Path) -> None:
+    with pytest.raises(PolicyError, match="not a cost parameter"):
+        load_assumptions(text="[parameters]\nnope = 1\n")
+    with pytest.raises(PolicyError, match="not valid TOML"):
+        load_assumptions(text="[parameters\n")
+    with pytest.raises(PolicyError, match="needs its source"):
+        load_assumptions(text="[[tariff]]\nlayer = 'mfn'\nimporter = 'US'\nrate_ad_valorem = 0.1\n")
+    with pytest.raises(PolicyError, match="cannot read"):
+        load_assumptions(tmp_path / "missing.toml")
+
+
+# --- the network level -----------------------------------------------------------------------------------
+
+
+def golden_network() -> allyshore.Network:
+    return allyshore.Network.from_dict(
+        {
+            "sites": [
+                {"site_id": "A", "country": "CN", "kind": "supplier"},
+                {"site_id": "P", "country": "US", "kind": "plant", "lon": -118.2},
+            ],
+            "items": [{"item_id": "X", "hs_code": "8536.50.90"}],
+            "supply": [
+                {"site_id": "A", "item_id": "X", "unit_price": 10, "lead_time_days": 14, "packaging_per_unit": 0.2}
+            ],
+            "flows": [
+                {
+                    "from_site": "A",
+                    "to_site": "P",
+                    "item_id": "X",
+                    "mode": "ocean",
+                    "transit_days": 25,
+                    "freight_per_unit": 0.5,
+                    "shipments_per_year": 10.4,
+                }
+            ],
+            "demand": [{"site_id": "P", "item_id": "X", "units_per_week": 100}],
+        }
+    )
+
+
+def test_golden_network_option_with_shipped_defaults() -> None:
+    """D = 100 * 52 = 5,200 units; Q = 5,200 / 10.4 = 500; lane ocean_asia_us_west (sd 3 days); CN tier adversary 4%."""
+    result = compare_sources(golden_network(), "X", as_of="2025-06-01", use_origin_engine=False)
+    option = result.option("A")
+    u = option.per_unit
+    assert option.lane == "ocean_asia_us_west"
+    assert option.annual_units == pytest.approx(5200)
+    expected = {
+        "price": 10.0,
+        "packaging": 0.2,
+        "freight": 0.5,
+        "insurance": 0.0535,  # 0.5% of 10.7
+        "duty_mfn": 0.2754,  # 2.7% of 10.2
+        "duty_section_301": 2.55,  # List 1, 25% of 10.2
+        "fee_mpf": 32.71 / 500,  # 0.003464 * 5,100 = 17.67 < FY2025 minimum 32.71 (2025-06-01 is in FY2025)
+        "fee_hmf": 0.01275,  # 0.125% of 10.2
+        "broker_crossing": 0.25,  # 125 / 500
+        "carry_pipeline": 0.1832191780821918,  # 10.7 * .25 * 25 / 365
+        "carry_cycle": 0.12860576923076922,  # 250 * 10.7 * .25 / 5200
+        "carry_safety": 0.06171030539253765,  # 1.64485 * sqrt(5.5714 * 25^2 + 100^2 * (3/7)^2) * 2.675 / 5200
+        "disruption": 0.4,  # 4% of 10
+    }
+    for factor, value in expected.items():
+        assert u[factor] == pytest.approx(value), factor
+    assert option.total == pytest.approx(sum(expected.values()))
+    assert sum(u.values()) == pytest.approx(option.total)
+
+
+def test_compare_contract_on_the_tiny_network(tiny_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["cost", "compare", str(tiny_path), "--item", "K", "--json"])
+    assert done.value.code == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {o["source_site"] for o in data["options"]} == {"S1", "S2"}
+    assert sorted(data["ranking"]) == ["S1", "S2"]
+    totals = [o["per_unit"]["total"] for o in data["options"]]
+    assert totals == sorted(totals)
+    for option in data["options"]:
+        assert {"source_site", "country", "lane", "per_unit", "per_year", "assumptions"} <= set(option)
+        parts = sum(v for k, v in option["per_unit"].items() if k != "total")
+        assert abs(parts - option["per_unit"]["total"]) < 0.005
+        year = sum(v for k, v in option["per_year"].items() if k != "total")
+        assert abs(year - option["per_year"]["total"]) < 0.01 * len(FACTORS)
+        assert option["assumptions"] and all(a["source"] for a in option["assumptions"])
+    assert all(a["source"] for a in data["assumptions"])
+
+
+def test_cli_errors_and_tables(tiny_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["cost", "compare", str(tiny_path), "--item", "NOPE"])
+    assert done.value.code == 1
+    assert capsys.readouterr().err.startswith("Error: item 'NOPE' is not in the network")
+    with pytest.raises(SystemExit) as done:
+        main(["cost", "compare", str(tiny_path), "--item", "K", "--as-of", "yesterday"])
+    assert done.value.code == 1
+    assert "is not a date" in capsys.readouterr().err
+    for command in (["network", str(tiny_path)], ["sensitivity", str(tiny_path), "--item", "K"]):
+        with pytest.raises(SystemExit) as done:
+            main(["cost", *command])
+        assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert "Tornado" in out and "Current vs best" in out
+
+
+def test_network_cost_totals_and_current_vs_best(tiny_path: Path) -> None:
+    network = allyshore.load_network(tiny_path)
+    result = network_cost(network, as_of="2025-06-01")
+    flows = result.flows
+    assert set(flows.get_column("source_site").to_list()) == {"S1", "PL"}
+    k = flows.filter(flows["item_id"] == "K").row(0, named=True)
+    assert k["annual_units"] == pytest.approx(40 * 2 * 52)  # 40 G a week x 2 K each
+    good = result.goods.row(0, named=True)
+    # the landed cost of G is its price at the plant plus every cost added on the way, per unit of G
+    g = flows.filter(flows["item_id"] == "G").row(0, named=True)
+    adders = 2 * (k["total_per_unit"] - k["price"]) + (g["total_per_unit"] - g["price"])
+    assert good["landed_per_unit"] == pytest.approx(100.0 + adders)
+    assert result.total_per_year == pytest.approx(k["total_per_unit"] * 4160 + g["total_per_unit"] * 2080)
+    item_k = next(s for s in result.sourcing if s.item_id == "K")
+    assert item_k.current_sources == ("S1",) and item_k.best_source == "S1"
+    json.dumps(result.to_dict())
+    assert "<table>" in result._repr_html_()
+
+
+def test_origin_engine_feeds_usmca_preference(tiny_path: Path) -> None:
+    network = allyshore.load_network(tiny_path)
+    result = network_cost(network, as_of="2025-06-01", originating={("PL", "G"): False})
+    forced = network_cost(network, as_of="2025-06-01", originating={("PL", "G"): True})
+    g_not = result.flows.filter(result.flows["item_id"] == "G").row(0, named=True)
+    g_yes = forced.flows.filter(forced.flows["item_id"] == "G").row(0, named=True)
+    assert g_not["fee_mpf"] > 0 and g_yes["fee_mpf"] == 0  # MPF exemption of originating goods
+    engine = network_cost(network, as_of="2025-06-01")
+    note = next(a for a in engine.assumptions if a.key == "origin")
+    assert note.origin in ("origin engine", "network")
+
+
+def test_stress_test_disruption_replaces_the_country_default(tiny_path: Path) -> None:
+    network = allyshore.load_network(tiny_path)
+    result = compare_sources(network, "K", as_of="2025-06-01", disruption_per_unit={"S1": 3.0})
+    assert result.option("S1").per_unit["disruption"] == 3.0
+    # S2 is in the US: trust tier "domestic" under the default US policy, default 0.5% of its 24.00 price
+    assert result.option("S2").per_unit["disruption"] == pytest.approx(0.005 * 24)
+    assert any(a.origin == "stress test" for a in result.option("S1").assumptions)
+
+
+def test_projection_follows_wage_inflation(tiny_path: Path) -> None:
+    network = allyshore.load_network(tiny_path)
+    book = load_assumptions(text="[countries.CN]\nwage_inflation = 0.10\n[parameters]\nlabour_share = 1.0\n")
+    result = compare_sources(network, "K", as_of="2025-06-01", assumptions=book)
+    s1 = result.option("S1")
+    assert len(s1.projection) == 6
+    assert s1.projection[0] == pytest.approx(s1.total)
+    # price 18 grows 10% a year; year 5 price = 18 * 1.1^5 = 28.98918
+    bumped = compare_sources(network, "K", as_of="2025-06-01", assumptions=book.with_parameters(labour_share=0.0))
+    assert s1.projection[5] - bumped.option("S1").projection[5] > (18 * 1.1**5 - 18) * 1.0
+
+
+def test_sensitivity_break_evens_flip_the_ranking(tiny_path: Path) -> None:
+    network = allyshore.load_network(tiny_path)
+    result = sensitivity(network, "K", as_of="2025-06-01")
+    leader, challenger = result.comparison.options[0], result.comparison.options[1]
+    tariff = next(b for b in result.break_evens if b.factor == "tariff_rate")
+    assert tariff.break_even is not None and tariff.break_even > 0
+    # at the break-even extra rate on the leader, leader and challenger cost the same
+    book = default_assumptions()
+    extra = load_assumptions(
+        text="[[tariff]]\nlayer = 'additional'\nimporter = 'MX'\norigin = 'CN'\n"
+        f"rate_ad_valorem = {tariff.break_even}\nsource = 'test'\n"
+    )
+    flipped = compare_sources(network, "K", as_of="2025-06-01", assumptions=extra)
+    assert flipped.option(leader.source_site).total == pytest.approx(challenger.total, abs=1e-4)
+    assert book.parameter("carrying_rate") == 0.25
+    swings = {s.factor: s for s in result.swings}
+    assert set(swings) >= {"unit_price", "freight", "tariff_rate", "transit_days", "carrying_rate"}
+    assert swings["freight"].high[leader.source_site] > swings["freight"].low[leader.source_site]
+    assert challenger.total > leader.total
+    json.dumps(result.to_dict())
+
+
+def test_unknown_site_and_item_without_sources(tiny_path: Path) -> None:
+    network = allyshore.load_network(tiny_path)
+    with pytest.raises(NotFoundError):
+        compare_sources(network, "K", "NOWHERE")
+    with pytest.raises(InputError, match="not a date"):
+        compare_sources(network, "K", as_of="31/12/2025")
+
+
+def test_candidate_supply_without_a_flow_gets_an_inferred_lane(tiny_document: dict[str, Any]) -> None:
+    doc = tiny_document
+    doc["sites"].append({"site_id": "S3", "country": "VN", "kind": "supplier"})
+    doc["items"][1]["weight_kg"] = 0.5
+    doc["supply"].append({"site_id": "S3", "item_id": "K", "unit_price": 15, "status": "candidate"})
+    result = compare_sources(allyshore.Network.from_dict(doc), "K", as_of="2025-06-01")
+    s3 = result.option("S3")
+    assert s3.lane == "ocean_asia_us_west" and s3.status == "candidate"
+    # freight from the lane default: 2,726 USD per FEU x 0.5 kg / 20,000 kg payload
+    assert s3.per_unit["freight"] == pytest.approx(2726 * 0.5 / 20000)
+    assert any(a.key == "lanes.ocean_asia_us_west" for a in s3.assumptions)
+
+
+def test_results_render_html_and_frames(tiny_path: Path) -> None:
+    network = allyshore.load_network(tiny_path)
+    result = compare_sources(network, "K", as_of="2025-06-01")
+    frame = result.to_frame()
+    assert frame.height == 2 and set(FACTORS) <= set(frame.columns)
+    assert "S1" in result._repr_html_()
+    values = np.asarray([frame.get_column(f).to_numpy() for f in FACTORS]).sum(axis=0)
+    assert np.allclose(values, frame.get_column("total").to_numpy())
