@@ -29,17 +29,24 @@ from allyshore.errors import InputError, Problem, ValidationError
 Number = Decimal
 
 
+_ZERO = Fraction(0)
+_HS_DROP = str.maketrans("", "", " .-_/")
+
+
 def _num(value: Decimal | float | int | None) -> Fraction:
-    if value is None:
-        return Fraction(0)
+    if not value:
+        return _ZERO
     if isinstance(value, float):
         return Fraction(str(value))
+    if isinstance(value, Decimal):
+        n, d = value.as_integer_ratio()
+        return Fraction(n) if d == 1 else Fraction(n, d)
     return Fraction(value)
 
 
 def _hs(code: str) -> str:
     """Digits of an HS code (``"8708.99.aa"`` keeps its national suffix letters)."""
-    return "".join(ch for ch in code if ch.isalnum()).lower()
+    return code.translate(_HS_DROP).lower()
 
 
 # --------------------------------------------------------------------------- edge models
@@ -411,7 +418,12 @@ def rule_from_model(rule: RuleIn, hs: str = "", source: str = "case") -> Rule:
     )
 
 
+_NO_COSTS = Costs()
+
+
 def _costs(other: OtherCostsIn | None, excluded: Decimal | ExcludedCostsIn | None, total: Decimal | None) -> Costs:
+    if other is None and excluded is None and total is None:
+        return _NO_COSTS
     other_sum = (
         Fraction(0) if other is None else _num(other.product_costs) + _num(other.period_costs) + _num(other.other)
     )

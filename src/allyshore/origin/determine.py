@@ -100,8 +100,8 @@ def _self_produced_origin(material: Material, parent: Case, ctx: _Context) -> Or
 
 
 def _is_originating(material: Material, parent: Case, ctx: _Context) -> bool:
-    if not material.self_produced:
-        return material.originating
+    if not material.self_produced or not material.materials:
+        return material.originating  # bought, or self-produced without its inputs: as declared
     result = _self_produced_origin(material, parent, ctx)
     return material.originating if result is None else result.originating
 

@@ -37,6 +37,8 @@ def intermediate_value(material: Material) -> Fraction:
     """s.8(8): the value of an intermediate material is its total cost (no profit)."""
     if material.costs.total_cost is not None:
         return material.costs.total_cost
+    if not material.materials and not material.costs.other:
+        return material.value  # the case gives only the value
     return sum((m.value for m in material.materials), material.costs.other)
 
 
@@ -46,12 +48,14 @@ def contribution(
     designation_allowed: Callable[[Material], bool],
 ) -> Contribution:
     """The contribution of one material; ``is_originating`` decides self-produced materials."""
-    if material.self_produced:
+    if material.self_produced and (material.materials or material.designated):
         if material.designated and designation_allowed(material):
             value = intermediate_value(material)
             vnm = ZERO if is_originating(material) else value  # s.7(4)(b), s.8(7)(a)
             plain = ZERO if vnm == 0 else value
             return Contribution(value, ZERO, vnm, vnm, value, plain)
+        if not material.materials:
+            return _bought(material)
         # s.7(5)(a): flatten — its costs become the good's costs, its non-originating inputs the good's VNM.
         inner = combine(contribution(m, is_originating, designation_allowed) for m in material.materials)
         total = (
@@ -67,6 +71,10 @@ def contribution(
             total,
             inner.plain_vnm,
         )
+    return _bought(material)
+
+
+def _bought(material: Material) -> Contribution:
     value = material.value
     if material.originating and not material.treat_as_non_originating:
         return Contribution(value, ZERO, ZERO, ZERO, value, ZERO)  # s.7(4)(a), s.8(13)(a), s.4(1)

@@ -19,12 +19,9 @@ def fmt(value: Fraction, places: int = 1) -> str:
     '0.13'
     """
     scale = 10**places
-    scaled = value * scale
-    n = (scaled.numerator * 2 + scaled.denominator) // (2 * scaled.denominator)
-    if value < 0:
-        n = -((-scaled.numerator * 2 + scaled.denominator) // (2 * scaled.denominator))
-    sign = "-" if n < 0 else ""
-    n = abs(n)
+    num, den = value.numerator * scale, value.denominator
+    n = (2 * abs(num) + den) // (2 * den)  # half-up on the magnitude
+    sign = "-" if num < 0 and n else ""
     whole, frac = divmod(n, scale)
     return f"{sign}{whole}.{frac:0{places}d}" if places else f"{sign}{whole}"
 
