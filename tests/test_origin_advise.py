@@ -214,3 +214,21 @@ def test_cli_advise(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert exited.value.code == 0
     out = capsys.readouterr().out
     assert "Added cost" in out and "RVC" in out
+
+
+def test_report_section_shows_verdict_gauge_deciding_materials_and_plan() -> None:
+    from allyshore.report.sections import ReportContext, build_sections
+
+    context = ReportContext(Network.from_dict(three_inputs()))
+    (section,) = build_sections(context, ["allyshore.report.origin:build"])
+    html = str(section.html)
+    assert section.id == "origin" and section.title == "USMCA origin"
+    assert "not originating" in html and 'aria-label="RVC 25.0% against a threshold of 60%"' in html
+    assert "K from S (CN, non-originating, $30.00/unit)" in html
+    assert "TK (US)" in html and "TM (CA)" in html and "$4,160.00 per year" in html
+    assert section.figures[0].value == "0 of 1" and section.figures[1].value == "$4,160/yr"
+    assert any("SOR/2020-155" in s for s in section.sources)
+    empty = Network.from_dict(
+        {"sites": [{"site_id": "S", "country": "MX", "kind": "plant"}], "items": [{"item_id": "X"}]}
+    )
+    assert build_sections(ReportContext(empty), ["allyshore.report.origin:build"]) == []

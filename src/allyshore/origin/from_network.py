@@ -642,7 +642,7 @@ def _decide(
         deciding_materials=_deciding(result, lines),
         materials=tuple(lines),
         units_per_year=float(weekly[node] * WEEKS_PER_YEAR),
-        reason="; ".join(result.failed_requirements),
+        reason="" if result.originating else "failed: " + ", ".join(result.failed_requirements or ("the rule",)),
         result=result,
         case=case,
     )

@@ -78,6 +78,7 @@ BUILDERS: list[str] = [
     "allyshore.report.chokepoints:build",
     # Later capabilities register their section here, one line each, before data quality:
     "allyshore.resilience.report:build",
+    "allyshore.report.origin:build",
     "allyshore.report.quality:build",
 ]
 
