@@ -162,3 +162,36 @@ def test_schedule_2_tariff_item_and_party() -> None:
     result = determine_origin({"good": {"hs": "8528.52.00"}, "imported_from": "MX"})
     assert result.criterion == "E"
     assert not determine_origin({"good": {"hs": "8528.52.00"}, "imported_from": "CN"}).originating
+
+
+def test_transit_and_dilution() -> None:
+    """SOR/2020-155 s.10(1)-(2) and s.11(a)."""
+    base = {"good": {"hs": "2501.00"}, "wholly_obtained": True}
+    assert determine_origin({**base, "transit": {"left_region": True}}).originating  # stayed under customs control
+    lost = determine_origin({**base, "transit": {"left_region": True, "further_operations": True}})
+    assert not lost.originating and lost.failed_requirements == ("transit",)
+    assert not determine_origin({**base, "mere_dilution": True}).originating
+
+
+def test_foreign_trade_zone_excludes_criterion_b() -> None:
+    """19 U.S.C. 4531(c)(3): criterion B does not apply to a good made in a US foreign-trade zone."""
+    case = _base(importing_country="US", foreign_trade_zone=True)
+    assert not determine_origin(case).originating
+    case["importing_country"] = "CA"
+    assert determine_origin(case).originating
+
+
+def test_elastomeric_basis_by_importing_country() -> None:
+    """SOR/2020-155 s.5(7) (component) against 19 U.S.C. 4531(f)(4)(C)(ii) (the good)."""
+    case: dict[str, Any] = {
+        "good": {"description": "knit shirt", "hs": "6109.90"},
+        "rule": {"alternatives": [{"tariff_shift": {"level": "chapter", "except_from": ["54"]}, "rvc": None}]},
+        "textile": {"component_weight": 100, "good_weight": 150},
+        "materials": [
+            {"id": "poly", "hs": "5402.33", "value": 9, "originating": True, "weight": 92},
+            {"id": "spandex", "hs": "5402.44", "value": 1, "originating": False, "weight": 8, "elastomeric": True},
+        ],
+    }
+    assert not determine_origin(case).originating  # 8% of the component > 7%
+    case["importing_country"] = "US"
+    assert determine_origin(case).originating  # 8 / 150 = 5.3% of the good

@@ -168,8 +168,10 @@ class SetIn(_Model):
 class TextileIn(_Model):
     good_weight: Number | None = Field(None, gt=0)
     component_weight: Number | None = Field(None, gt=0, description="Chapters 61-63: weight of the component.")
-    elastomeric_basis: Literal["component", "good"] = Field(
-        "component", description="s.5(7) measures elastomeric content on the component; 19 USC 4531(f) on the good."
+    elastomeric_basis: Literal["component", "good"] | None = Field(
+        None,
+        description="s.5(7) measures elastomeric content on the component; 19 USC 4531(f)(4)(C)(ii) on the good. "
+        "Default: the good when importing into the US, else the component.",
     )
 
 
@@ -243,6 +245,14 @@ class AutomotiveIn(_Model):
     super_core: bool = False
 
 
+class TransitIn(_Model):
+    left_region: bool = Field(False, description="The good was transported outside the CUSMA countries (s.10).")
+    under_customs_control: bool = True
+    further_operations: bool = Field(
+        False, description="Production or operations beyond unloading, reloading, storing, labelling, preservation."
+    )
+
+
 class CaseIn(_Model):
     good: GoodIn
     rule: RuleIn | None = None
@@ -256,6 +266,14 @@ class CaseIn(_Model):
     wholly_obtained: bool = Field(False, description="s.3(1): wholly obtained or produced in the region.")
     unassembled: bool = Field(False, description="s.3(4)(b): imported unassembled, classified as assembled (GRI 2(a)).")
     imported_from: str | None = Field(None, description="s.3(7): party the good is imported from (Schedule 2 goods).")
+    importing_country: Literal["US", "CA", "MX"] | None = Field(
+        None, description="Where the good is imported; some provisions differ by country."
+    )
+    foreign_trade_zone: bool = Field(
+        False, description="19 USC 4531(c)(3): made in a US foreign-trade zone and entered for consumption."
+    )
+    transit: TransitIn | None = None
+    mere_dilution: bool = Field(False, description="s.11(a): only diluted with water or another substance.")
     set: SetIn | None = None
     textile: TextileIn | None = None
     averaging: AveragingIn | None = None
@@ -361,7 +379,7 @@ class Averaging:
 class Textile:
     good_weight: Fraction | None = None
     component_weight: Fraction | None = None
-    elastomeric_basis: str = "component"
+    elastomeric_basis: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,6 +402,10 @@ class Case:
     textile: Textile | None = None
     averaging: Averaging | None = None
     automotive: AutomotiveIn | None = None
+    importing_country: str | None = None
+    foreign_trade_zone: bool = False
+    transit: TransitIn | None = None
+    mere_dilution: bool = False
 
 
 # --------------------------------------------------------------------------- conversion
@@ -604,6 +626,10 @@ def case_from_model(model: CaseIn, source: str | None = None) -> Case:
         textile=textile,
         averaging=averaging,
         automotive=model.automotive,
+        importing_country=model.importing_country,
+        foreign_trade_zone=model.foreign_trade_zone,
+        transit=model.transit,
+        mere_dilution=model.mere_dilution,
     )
 
 

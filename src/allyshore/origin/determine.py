@@ -247,8 +247,12 @@ def _textile_de_minimis(case: Case, failing: list[Failing], ids: tuple[str, ...]
     weight = sum((f.weight or ZERO for f in failing), ZERO)
     elastomeric = sum((f.weight or ZERO for f in failing if f.elastomeric), ZERO)
     e_base = base
-    if apparel and t is not None and t.elastomeric_basis == "good" and t.good_weight is not None:
+    basis = t.elastomeric_basis if t is not None else None
+    if basis is None:
+        basis = "good" if case.importing_country == "US" else "component"
+    if apparel and basis == "good" and t is not None and t.good_weight is not None:
         e_base = t.good_weight
+        expl.append("Elastomeric content is measured against the whole good (19 U.S.C. 4531(f)(4)(C)(ii)).")
     share, e_share = weight / base, elastomeric / e_base
     whose = "the component that determines classification" if apparel else "the good"
     ok = share <= TEN_PERCENT and e_share <= SEVEN_PERCENT
@@ -385,6 +389,18 @@ def _determine(case: Case, ctx: _Context) -> OriginResult:
         )
 
     totals: _Totals | None = None
+    if case.mere_dilution:
+        expl.append(
+            f"A good is not originating merely by reason of dilution with water or another substance ({SOR} s.11(a))."
+        )
+        return finish(False, None, None, None, None, ["dilution"])
+    t = case.transit
+    if t is not None and t.left_region and (not t.under_customs_control or t.further_operations):
+        expl.append(
+            f"The good left the territory of the CUSMA countries and was not kept under customs control or underwent "
+            f"operations beyond those permitted, so it is entirely non-originating ({SOR} s.10(1)-(2))."
+        )
+        return finish(False, None, None, None, None, ["transit"])
     if case.wholly_obtained:
         expl.append(f"The good is wholly obtained or produced in the territory of the CUSMA countries ({SOR} s.3(1)).")
         return finish(True, "A", None, None, None, [])
@@ -430,7 +446,13 @@ def _determine(case: Case, ctx: _Context) -> OriginResult:
         )
     best: tuple[int, RvcOutcome | None, ShiftOutcome | None, list[str]] | None = None
     shift_failures: list[tuple[TariffShift, list[Failing]]] = []
-    for i, alt in enumerate(rule.alternatives if rule is not None else ()):
+    ftz = case.foreign_trade_zone and case.importing_country == "US"
+    if ftz:
+        expl.append(
+            "Criterion B does not apply to a good produced in a US foreign-trade zone and entered for consumption "
+            "(19 U.S.C. 4531(c)(3))."
+        )
+    for i, alt in enumerate(rule.alternatives if rule is not None and not ftz else ()):
         label = f"Alternative {i + 1}" if rule is not None and len(rule.alternatives) > 1 else "Rule"
         failed: list[str] = []
         shift_outcome = None
