@@ -323,8 +323,8 @@ def _evaluate_rvc(
         return True, None, True
     outcomes = _rvc_outcomes(req, case, totals)
     if not outcomes:
-        need = "a transaction value" if req.net_cost is None else "costs"
-        expl.append(f"{label}: the RVC cannot be calculated because the case gives no {need} ({SOR} s.7(6)).")
+        need = "no transaction value" if req.net_cost is None else "no costs"
+        expl.append(f"{label}: the RVC cannot be calculated because the case gives {need} ({SOR} s.7(2), s.7(6)).")
         return False, None, False
     for o in outcomes:
         expl.append(f"{label}: {_rvc_sentence(o)}")
