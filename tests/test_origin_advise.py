@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from allyshore.cli import main
-from allyshore.errors import NotFoundError
+from allyshore.errors import InputError, NotFoundError
 from allyshore.model.network import Network
 from allyshore.origin.advise import advise_qualification
 from allyshore.origin.from_network import determine_network
@@ -140,6 +140,10 @@ def test_already_originating_and_no_candidates() -> None:
     assert not plan.qualifies and "no candidate source" in plan.message
     with pytest.raises(NotFoundError):
         advise_qualification(Network.from_dict(document), "K")
+    abroad = three_inputs()
+    abroad["sites"][0]["country"] = "DE"
+    with pytest.raises(InputError, match="outside the territories"):
+        advise_qualification(Network.from_dict(abroad), "G")
 
 
 def test_tariff_shift_and_de_minimis() -> None:

@@ -58,7 +58,7 @@ import numpy as np
 import polars as pl
 import scipy.sparse as sp
 
-from allyshore.errors import Infeasible, NotFoundError
+from allyshore.errors import Infeasible, InputError, NotFoundError
 from allyshore.model.network import Network
 from allyshore.origin.case import Rule
 from allyshore.origin.determine import determine_origin
@@ -231,6 +231,8 @@ def advise_qualification(
     rule = data.rules.get(good) or find_rule(data.hs[item_index], as_of)
     if before.status == "undetermined" or rule is None:
         raise NotFoundError(f"cannot advise on {good!r}: {before.reason or 'no rule'}")
+    if before.case is None:  # made outside the region: no sourcing of inputs can make it originating
+        raise InputError(f"cannot qualify {good!r} by re-sourcing: {before.reason}")
     units_per_year = before.units_per_year
     if before.originating:
         return QualificationPlan(

@@ -561,6 +561,8 @@ def determine_network(
         "(SOR s.1(1), s.7(13)-(14)).",
         "Rules: the item's origin_rule when given, else the product-specific rule of its hs_code in the rules library"
         + (f", valid on {as_of.isoformat()}." if as_of else ", latest version."),
+        "A sub-assembly made in the network is valued at its unit_price and, when it qualifies, counts as "
+        "originating in full (as a designated intermediate material, SOR s.8(6)-(8)).",
         "Units per year: 52 weeks of the network's demand reaching the plant.",
     )
     return NetworkOrigin(network.name, goods, as_of, assumptions)
