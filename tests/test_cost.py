@@ -427,3 +427,74 @@ def test_results_render_html_and_frames(tiny_path: Path) -> None:
     assert "S1" in result._repr_html_()
     values = np.asarray([frame.get_column(f).to_numpy() for f in FACTORS]).sum(axis=0)
     assert np.allclose(values, frame.get_column("total").to_numpy())
+
+
+def test_stress_test_result_feeds_the_disruption_factor(tiny_path: Path) -> None:
+    from allyshore.cost import disruption_from_stress_test
+    from allyshore.resilience import simulate
+
+    network = allyshore.load_network(tiny_path)
+    simulation = simulate(network, runs=200, seed=3, scheduler="synchronous")
+    per_unit = disruption_from_stress_test(network, simulation)
+    assert set(per_unit) <= {"S1", "PL"} and "S1" in per_unit  # S2 ships nothing today
+    site = {c.source: c.expected_loss for c in simulation.contributions if c.kind == "site"}
+    country = {c.source: c.expected_loss for c in simulation.contributions if c.kind == "country"}
+    # S1 is the only shipping site in CN: all of CN's loss is its own; 4,160 K a year
+    expected = (site.get("S1", 0.0) + country.get("CN", 0.0)) / 4160
+    assert per_unit["S1"] == pytest.approx(expected)
+    result = compare_sources(network, "K", as_of="2025-06-01", disruption_per_unit=simulation)
+    assert result.option("S1").per_unit["disruption"] == pytest.approx(expected)
+
+
+def test_report_section_renders_bars_tornado_projection_and_break_evens(tiny_document: dict[str, Any]) -> None:
+    from allyshore.report.sections import BUILDERS, ReportContext, build_sections
+
+    assert "allyshore.cost.report:build" in BUILDERS
+    network = allyshore.Network.from_dict(tiny_document)
+    (section,) = build_sections(ReportContext(network), ["allyshore.cost.report:build"])
+    assert section.id == "cost"
+    html = str(section.safe_html)
+    assert 'id="cost-bars"' in html and 'id="cost-tornado"' in html
+    assert "<polyline" in html and "Break-even values" in html
+    assert "#1 S1" in html and "#2 S2" in html
+    assert section.sources and all(":" in s for s in section.sources)
+
+
+def test_report_section_is_skipped_without_flows() -> None:
+    from allyshore.cost.report import build
+    from allyshore.report.sections import ReportContext
+
+    network = allyshore.Network.from_dict(
+        {"sites": [{"site_id": "S", "country": "MX", "kind": "supplier"}], "items": [{"item_id": "X"}]}
+    )
+    assert build(ReportContext(network)) is None
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_cost_section_renders_in_chromium(tmp_path: Path, tiny_document: dict[str, Any]) -> None:
+    from allyshore.report import write_report
+    from test_report import CHROMIUM_ARGS, find_chromium
+
+    chromium = find_chromium()
+    if chromium is None:
+        pytest.skip("no Chromium found (install Debian's package: apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    index = write_report(
+        allyshore.Network.from_dict(tiny_document), tmp_path / "report", builders=["allyshore.cost.report:build"]
+    )
+    errors: list[str] = []
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(index.as_uri(), wait_until="load")
+            assert page.locator("#cost-bars rect").count() >= 2
+            assert page.locator("#cost-tornado rect.swing").count() >= 10
+            assert page.locator("#cost-sourcing-table tbody tr").count() == 2
+            box = page.locator("#cost-bars").bounding_box()
+            assert box is not None and box["width"] > 600
+        finally:
+            browser.close()
+    assert errors == []

@@ -29,6 +29,15 @@ AssumptionsOpt = Annotated[
     Path | None, typer.Option("--assumptions", help="A TOML assumptions file overriding any default.")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
+StressOpt = Annotated[
+    int,
+    typer.Option(
+        "--stress-test",
+        help="Price disruption from a stress-test Monte Carlo of this many simulated years "
+        "(0: the country-risk default by trust tier).",
+        min=0,
+    ),
+]
 
 
 def _as_of(value: str | None) -> dt.date | None:
@@ -53,12 +62,21 @@ def compare(
     to_site: ToOpt = None,
     as_of: AsOfOpt = None,
     assumptions: AssumptionsOpt = None,
+    stress_test: StressOpt = 0,
     as_json: JsonOpt = False,
 ) -> None:
     """Every active and candidate source of an item side by side, ranked by total landed cost."""
     from allyshore.cost import FACTORS, compare_sources
 
-    result = compare_sources(load(network), item, to_site, as_of=_as_of(as_of), assumptions=assumptions)
+    net = load(network)
+    simulation = None
+    if stress_test:
+        from allyshore.resilience import simulate
+
+        simulation = simulate(net, runs=stress_test, scheduler="synchronous")
+    result = compare_sources(
+        net, item, to_site, as_of=_as_of(as_of), assumptions=assumptions, disruption_per_unit=simulation
+    )
     if as_json:
         emit_json(result.to_dict())
         return

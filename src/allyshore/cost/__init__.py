@@ -18,7 +18,7 @@ Public API: :func:`compare_sources`, :func:`network_cost`, :func:`sensitivity`,
 
 from __future__ import annotations
 
-from allyshore.cost.analysis import SWINGS, compare_sources, network_cost, sensitivity
+from allyshore.cost.analysis import SWINGS, compare_sources, disruption_from_stress_test, network_cost, sensitivity
 from allyshore.cost.assumptions import Assumption, AssumptionBook, default_assumptions, load_assumptions
 from allyshore.cost.kernel import FACTOR_DOCS, FACTORS, GROUPS, CostInputs, landed_cost, total_of
 from allyshore.cost.results import BreakEven, CostComparison, CostOption, ItemSourcing, NetworkCost, Sensitivity, Swing
@@ -41,6 +41,7 @@ __all__ = [
     "Swing",
     "compare_sources",
     "default_assumptions",
+    "disruption_from_stress_test",
     "duty_rates",
     "landed_cost",
     "load_assumptions",

@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -133,6 +134,32 @@ def _flow_options(flows: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def disruption_from_stress_test(network: Network, simulation: Any) -> dict[str, float]:
+    """Expected disruption cost per unit shipped, per source site, from a stress-test Monte Carlo.
+
+    ``simulation`` is a :class:`allyshore.resilience.montecarlo.SimulationResult`: its expected
+    annual lost profit attributed to a site, plus the site's share (by units shipped) of
+    what is attributed to its country, divided by the units the site ships a year on
+    active flows. Sites that ship nothing today get no figure (the country-risk default applies).
+    """
+    per_flow, _ = annual_flow_units(network)
+    flows = network.flows.select("from_site").with_columns(pl.Series("units", per_flow))
+    shipped = flows.group_by("from_site").agg(pl.col("units").sum())
+    sites = network.sites.select("site_id", "country")
+    frame = sites.join(shipped.rename({"from_site": "site_id"}), on="site_id", how="left").with_columns(
+        pl.col("units").fill_null(0.0)
+    )
+    frame = frame.with_columns(pl.col("units").sum().over("country").alias("country_units"))
+    site_loss = {c.source: c.expected_loss for c in simulation.contributions if c.kind == "site"}
+    country_loss = {c.source: c.expected_loss for c in simulation.contributions if c.kind == "country"}
+    out: dict[str, float] = {}
+    for row in frame.filter(pl.col("units") > 0).iter_rows(named=True):  # one row per shipping site
+        share = row["units"] / row["country_units"] if row["country_units"] > 0 else 0.0
+        loss = site_loss.get(row["site_id"], 0.0) + share * country_loss.get(row["country"], 0.0)
+        out[row["site_id"]] = loss / row["units"]
+    return out
+
+
 def origin_engine(network: Network, as_of: dt.date) -> tuple[dict[tuple[str, str], bool], Assumption]:
     """USMCA origin of the network's finished goods by :func:`allyshore.origin.from_network.determine_network`.
 
@@ -230,11 +257,20 @@ def _option_assumptions(
     if np.isnan(inputs.disruption_per_unit[i]):
         tier = detail["tier"]
         row_src = book.risk_tiers.filter(pl.col("tier") == tier)
-        src = str(row_src.get_column("source")[0]) if row_src.height else "no tier: 0"
-        out.append(Assumption(f"risk_tiers.{tier}", float(inputs.disruption_rate[i]), src, unit="share of price"))
+        src = str(row_src.get_column("source")[0]) if row_src.height else "no trust tier for the country: 0"
+        date = str(row_src.get_column("source_date")[0]) if row_src.height else ""
+        rate = float(inputs.disruption_rate[i])
+        out.append(Assumption(f"risk_tiers.{tier}", rate, src, date, unit="share of price"))
     else:
         out.append(
-            Assumption("disruption_per_unit", float(inputs.disruption_per_unit[i]), "stress test", origin="stress test")
+            Assumption(
+                "disruption_per_unit",
+                float(inputs.disruption_per_unit[i]),
+                "allyshore.resilience stress test: expected annual lost profit attributed to the site "
+                "(and its share of its country's), per unit shipped",
+                origin="stress test",
+                unit="USD per unit",
+            )
         )
     return out
 
@@ -319,7 +355,7 @@ def compare_sources(
     as_of: dt.date | str | None = None,
     assumptions: Assumptions = None,
     originating: Mapping[tuple[str, str], bool] | None = None,
-    disruption_per_unit: Mapping[str, float] | None = None,
+    disruption_per_unit: Mapping[str, float] | Any | None = None,
     years: int | None = None,
     use_origin_engine: bool = True,
 ) -> CostComparison:
@@ -327,9 +363,12 @@ def compare_sources(
 
     Each option is priced for the receiving site's full annual need of the item (so
     options compare like for like). ``originating`` gives USMCA origin per
-    (source site, item), as the origin engine determines it; ``disruption_per_unit``
-    gives the expected disruption cost per unit per source site, as the stress test
-    estimates it (else the country-risk default applies).
+    (source site, item) (default: the origin engine :mod:`allyshore.origin` decides the
+    goods made in the network, purchased inputs follow ``supplier_certifies_origin``
+    or ``usmca_originating``); ``disruption_per_unit`` gives the expected disruption
+    cost per unit per source site, or is a stress-test result of
+    :func:`allyshore.simulate` (see :func:`disruption_from_stress_test`); sources
+    without a figure take the country-risk default of their trust tier.
 
     Raises
     ------
@@ -343,6 +382,8 @@ def compare_sources(
     options, site, annual = _options_for(network, item, to_site)
     n = options.height
     disruption = None
+    if disruption_per_unit is not None and hasattr(disruption_per_unit, "contributions"):
+        disruption_per_unit = disruption_from_stress_test(network, disruption_per_unit)
     if disruption_per_unit:
         disruption = np.asarray(
             [disruption_per_unit.get(s, np.nan) for s in options.get_column("source_site").to_list()], dtype=np.float64

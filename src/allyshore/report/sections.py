@@ -79,6 +79,7 @@ BUILDERS: list[str] = [
     # Later capabilities register their section here, one line each, before data quality:
     "allyshore.resilience.report:build",
     "allyshore.report.origin:build",
+    "allyshore.cost.report:build",
     "allyshore.report.quality:build",
 ]
 
@@ -227,7 +228,8 @@ def resolve_builder(dotted: str) -> Callable[[ReportContext], Section | None]:
 
 def failed_section(dotted: str, error: AllyshoreError) -> Section:
     """The section shown in place of one whose analysis could not run on this network."""
-    name = dotted.partition(":")[0].rsplit(".", 1)[-1]
+    parts = [p for p in dotted.partition(":")[0].split(".") if p not in ("allyshore", "report")]
+    name = parts[-1] if parts else "section"
     html = Markup('<p class="notice notice-bad">This section could not be computed for this network: {}</p>').format(
         str(error)
     )

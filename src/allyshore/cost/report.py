@@ -1,0 +1,212 @@
+"""The landed-cost section of the report: breakdown bars per option, tornado, 5-year projection, break-evens.
+
+Registered in :data:`allyshore.report.sections.BUILDERS` as ``allyshore.cost.report:build``.
+The section compares the sources of the items that have more than one (active or
+candidate) source into a site, the largest annual spend first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+from markupsafe import Markup, escape
+
+from allyshore.cost.analysis import network_cost, sensitivity
+from allyshore.cost.results import NetworkCost, Sensitivity
+from allyshore.report.charts import PALETTE, Bar, Segment, legend, stacked_bars, tornado
+from allyshore.report.charts import Swing as ChartSwing
+from allyshore.report.formatting import usd
+from allyshore.report.sections import Figure, ReportContext, Section
+
+#: Items compared in the report (largest annual spend first).
+MAX_ITEMS = 4
+
+#: Factor groups drawn as segments of the breakdown bars.
+BAR_GROUPS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("price and packaging", ("price", "packaging"), PALETTE[0]),
+    ("freight and insurance", ("freight", "insurance"), PALETTE[1]),
+    ("duties", ("duty_mfn", "duty_section_301", "duty_additional", "duty_mx_igi"), PALETTE[3]),
+    ("fees, broker, crossing", ("fee_mpf", "fee_hmf", "broker_crossing"), PALETTE[5]),
+    ("inventory carrying", ("carry_pipeline", "carry_cycle", "carry_safety"), PALETTE[2]),
+    (
+        "other hard costs, risks, strategic",
+        ("travel_audit", "quality_rework", "ip_risk", "warranty", "disruption", "opportunity", "strategic"),
+        PALETTE[6],
+    ),
+)
+
+
+@dataclass(frozen=True)
+class ItemView:
+    item_id: str
+    to_site: str
+    bars: Markup
+    tornado: Markup
+    projection: Markup
+    break_evens: list[dict[str, Any]]
+    leader: str
+
+
+def comparable_items(result: NetworkCost, limit: int = MAX_ITEMS) -> list[tuple[str, str]]:
+    """(item, site) pairs with more than one source, largest current annual spend first."""
+    flows = result.flows
+    network_options = result.sourcing
+    multi = [s for s in network_options if s.best_source not in s.current_sources or len(s.current_sources) > 1]
+    spend = {
+        (r["item_id"], r["to_site"]): r["total_per_year"]
+        for r in flows.group_by("item_id", "to_site").agg(pl.col("total_per_year").sum()).iter_rows(named=True)
+    }
+    pairs = [(s.item_id, s.to_site) for s in network_options]
+    chosen = [(s.item_id, s.to_site) for s in multi]
+    chosen += [p for p in pairs if p not in chosen]
+    return sorted(chosen, key=lambda p: -spend.get(p, 0.0))[: max(limit * 3, limit)]
+
+
+def _bars(result: Sensitivity) -> Markup:
+    bars = []
+    for option in result.comparison.options:
+        segments = []
+        for label, factors, color in BAR_GROUPS:
+            value = sum(option.per_unit[f] for f in factors)
+            if value > 0:
+                parts = ", ".join(f"{f} {usd(option.per_unit[f])}" for f in factors if option.per_unit[f] > 0)
+                segments.append(
+                    Segment(label, value, color, tip=f"{option.source_site}: {label} {usd(value)} ({parts})")
+                )
+        bars.append(
+            Bar(
+                f"#{option.rank} {option.source_site}",
+                tuple(segments),
+                note=f"{usd(option.total)} / unit",
+                sublabel=f"{option.country} · {option.lane} · {option.status}",
+            )
+        )
+    return stacked_bars(
+        bars, total=None, value_format="usd", label="Landed cost per unit by factor group", chart_id="cost-bars"
+    )
+
+
+def _tornado(result: Sensitivity) -> Markup:
+    leader = result.comparison.best
+    swings = [
+        ChartSwing(
+            s.factor.replace("_", " "),
+            s.low[leader.source_site],
+            s.high[leader.source_site],
+            tip=f"{s.factor}: {s.low_label} .. {s.high_label} ({s.rationale})",
+        )
+        for s in result.swings
+    ]
+    return tornado(swings, base=leader.total, label=f"Tornado of {leader.source_site}", chart_id="cost-tornado")
+
+
+def _projection(result: Sensitivity, width: float = 760.0, height: float = 240.0) -> Markup:
+    """A small line chart of the total per unit of each option, year 0..N (inline SVG)."""
+    options = result.comparison.options
+    years = len(options[0].projection) - 1
+    values = [v for o in options for v in o.projection]
+    lo, hi = min(values), max(values)
+    span = (hi - lo) or max(hi, 1.0)
+    lo, hi = lo - 0.1 * span, hi + 0.1 * span
+    left, right, top, bottom = 70.0, 150.0, 14.0, 30.0
+
+    def sx(year: float) -> float:
+        return left + (width - left - right) * (year / max(years, 1))
+
+    def sy(value: float) -> float:
+        return top + (height - top - bottom) * (1 - (value - lo) / (hi - lo))
+
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {width:.0f} {height:.0f}" role="img" '
+        f'aria-label="{escape("Projected landed cost per unit by year")}">'
+    ]
+    for year in range(years + 1):
+        parts.append(
+            f'<text x="{sx(year):.1f}" y="{height - 8:.1f}" font-size="11" text-anchor="middle" fill="#5f6b7a">'
+            f"year {year}</text>"
+        )
+    for tick in (lo + 0.1 * span, (lo + hi) / 2, hi - 0.1 * span):
+        parts.append(
+            f'<text x="{left - 8:.1f}" y="{sy(tick) + 4:.1f}" font-size="11" text-anchor="end" fill="#5f6b7a">'
+            f"{escape(usd(tick))}</text>"
+            f'<line x1="{left:.1f}" x2="{width - right:.1f}" y1="{sy(tick):.1f}" y2="{sy(tick):.1f}" '
+            f'stroke="#e3e8ee"/>'
+        )
+    for i, option in enumerate(options):
+        color = PALETTE[i % len(PALETTE)]
+        points = " ".join(f"{sx(y):.1f},{sy(v):.1f}" for y, v in enumerate(option.projection))
+        tip = "; ".join(f"year {y}: {usd(v)}" for y, v in enumerate(option.projection))
+        parts.append(
+            f'<polyline points="{points}" fill="none" stroke="{color}" stroke-width="2.2" '
+            f'data-tip="{escape(option.source_site + ": " + tip)}"/>'
+            f'<text x="{sx(years) + 6:.1f}" y="{sy(option.projection[-1]) + 4:.1f}" font-size="11" fill="{color}">'
+            f"{escape(option.source_site)} {escape(usd(option.projection[-1]))}</text>"
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _break_evens(result: Sensitivity) -> list[dict[str, Any]]:
+    rows = []
+    for b in result.break_evens:
+        if b.break_even is None:
+            text = "no flip in range"
+        elif b.factor == "tariff_rate":
+            text = f"+{b.break_even * 100:.1f} points"
+        elif b.factor == "freight":
+            text = f"x{b.break_even:.2f}"
+        else:
+            text = f"{b.break_even * 100:.1f}% a year"
+        now = f"{b.base_value * 100:.1f}% a year" if b.factor == "wage_inflation" else f"{b.base_value:g}"
+        rows.append({"factor": b.factor, "challenger": b.challenger, "now": now, "flip": text, "meaning": b.meaning})
+    return rows
+
+
+def build(context: ReportContext) -> Section | None:
+    network = context.network
+    if network.flows.height == 0 or network.demand.height == 0:
+        return None
+    overall: NetworkCost = context.analysis("cost_network", lambda: network_cost(network))
+    views: list[ItemView] = []
+    for item, site in comparable_items(overall):
+        if len(views) >= MAX_ITEMS:
+            break
+        result = sensitivity(network, item, site)
+        if len(result.comparison.options) < 2:
+            continue
+        views.append(
+            ItemView(
+                item_id=item,
+                to_site=site,
+                bars=_bars(result),
+                tornado=_tornado(result),
+                projection=_projection(result),
+                break_evens=_break_evens(result),
+                leader=result.comparison.best.source_site,
+            )
+        )
+    saving = sum(max(s.saving_per_year, 0.0) for s in overall.sourcing)
+    html = context.render(
+        "cost.html.j2",
+        overall=overall,
+        views=views,
+        legend=legend([(label, color) for label, _, color in BAR_GROUPS]),
+        saving=saving,
+    )
+    sources = tuple(sorted({f"{a.key}: {a.source}" for a in overall.assumptions if a.source}))[:40]
+    return Section(
+        id="cost",
+        title="Landed cost",
+        html=html,
+        lead="What each source really costs, delivered: price, freight, duties and fees, inventory and risk, "
+        "with the sensitivity of the ranking and a five-year projection.",
+        figures=(
+            Figure("Landed cost of active flows", usd(overall.total_per_year) + " a year", headline=True),
+            Figure(
+                "Saving from the best candidate sources", usd(saving) + " a year", tone="good" if saving else "neutral"
+            ),
+        ),
+        sources=sources,
+    )
