@@ -14,6 +14,7 @@ values (SOR/2020-155 examples round only the reported percentage).
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -524,7 +525,7 @@ def _material(m: MaterialIn, path: str, problems: list[Problem]) -> Material:
         + _num(adj.customs_brokerage)
         + _num(adj.waste_spoilage)
     )
-    if deductions > value:
+    if deductions and deductions > value:
         problems.append(Problem("case", "s.8(2) deductions exceed the material's value", column=f"{path}.adjustments"))
     return Material(
         id=m.id,
@@ -582,8 +583,8 @@ def case_from_model(model: CaseIn, source: str | None = None) -> Case:
     materials = tuple(_material(m, f"materials[{i}]", problems) for i, m in enumerate(model.materials))
     if len(_hs(model.good.hs)) < 6:
         problems.append(Problem("case", "the good's HS code needs at least 6 digits", column="good.hs"))
-    ids = [m.id for m in model.materials]
-    for dup in sorted({i for i in ids if ids.count(i) > 1}):
+    counts = Counter(m.id for m in model.materials)
+    for dup in sorted(i for i, n in counts.items() if n > 1):
         problems.append(Problem("case", f"material id '{dup}' appears more than once", column="materials"))
     if problems:
         raise ValidationError(

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from fractions import Fraction
+from math import gcd
 
 from allyshore.origin.case import Material
 
@@ -78,7 +79,7 @@ def _bought(material: Material) -> Contribution:
     value = material.value
     if material.originating and not material.treat_as_non_originating:
         return Contribution(value, ZERO, ZERO, ZERO, value, ZERO)  # s.7(4)(a), s.8(13)(a), s.4(1)
-    own = value - material.deductions  # s.8(2)
+    own = value - material.deductions if material.deductions else value  # s.8(2)
     plain = ZERO if material.originating else own
     s = material.statement
     if s is None or material.originating:
@@ -93,13 +94,29 @@ def _bought(material: Material) -> Contribution:
     return Contribution(nc_total, ZERO, nc_vnm, tv_vnm, value, plain)
 
 
+def exact_sum(values: Iterable[Fraction]) -> Fraction:
+    """Sum of fractions in integer arithmetic over a common denominator (one normalisation at the end)."""
+    return _sums([[v] for v in values], 1)[0]
+
+
+def _sums(rows: list[list[Fraction]] | list[tuple[Fraction, ...]], width: int) -> list[Fraction]:
+    common = 1
+    for row in rows:
+        for v in row:
+            d = v.denominator
+            if d != 1 and common % d:
+                common = common * d // gcd(common, d)
+    totals = [0] * width
+    for row in rows:
+        for i, v in enumerate(row):
+            n = v.numerator
+            if n:
+                totals[i] += n * (common // v.denominator)
+    return [Fraction(t, common) if t else ZERO for t in totals]
+
+
 def combine(parts: Iterable[Contribution]) -> Contribution:
-    tc = ex = vn = vt = bv = pv = ZERO
-    for p in parts:
-        tc += p.total_cost
-        ex += p.excluded
-        vn += p.vnm_net_cost
-        vt += p.vnm_transaction_value
-        bv += p.book_value
-        pv += p.plain_vnm
-    return Contribution(tc, ex, vn, vt, bv, pv)
+    rows = [
+        (p.total_cost, p.excluded, p.vnm_net_cost, p.vnm_transaction_value, p.book_value, p.plain_vnm) for p in parts
+    ]
+    return Contribution(*_sums(rows, 6))
