@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from math import gcd
@@ -99,7 +99,7 @@ def exact_sum(values: Iterable[Fraction]) -> Fraction:
     return _sums([[v] for v in values], 1)[0]
 
 
-def _sums(rows: list[list[Fraction]] | list[tuple[Fraction, ...]], width: int) -> list[Fraction]:
+def _sums(rows: Sequence[Sequence[Fraction]], width: int) -> list[Fraction]:
     common = 1
     for row in rows:
         for v in row:
