@@ -65,7 +65,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from fractions import Fraction
 from typing import Any
@@ -77,7 +77,7 @@ from numpy.typing import NDArray
 from allyshore.errors import AllyshoreError, NotFoundError, Problem, ValidationError
 from allyshore.model.graph import KIND_CODES, NodeGraph, compile_network, multipliers
 from allyshore.model.network import Network
-from allyshore.origin.case import Case, Costs, Material, Rule, RuleIn, rule_from_model
+from allyshore.origin.case import Case, Costs, Material, Rule, RuleIn, _hs, rule_from_model
 from allyshore.origin.determine import determine_origin
 from allyshore.origin.result import OriginResult, fmt
 from allyshore.origin.rules import find_rule
@@ -179,14 +179,18 @@ def item_rules(network: Network, rules: Mapping[str, Any] | None = None) -> dict
     given += [(item, rule, None) for item, rule in (rules or {}).items()]
     out: dict[str, Rule] = {}
     problems: list[Problem] = []
+    hs_of = dict(zip(items.get_column("item_id").to_list(), items.get_column("hs_code").to_list(), strict=True))
+    parsed: dict[str, Rule] = {}  # one parse per distinct rule text
     for item, value, index in given:
         where = (
             {"row": network.row_of("items", index), "source": network.source_of("items")} if index is not None else {}
         )
         try:
-            data = json.loads(value) if isinstance(value, str) else value
-            hs = items.filter(pl.col("item_id") == item).get_column("hs_code").to_list()
-            out[item] = rule_from_model(RuleIn.model_validate(data), (hs[0] or "") if hs else "", "network")
+            key = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+            if key not in parsed:
+                data = json.loads(value) if isinstance(value, str) else value
+                parsed[key] = rule_from_model(RuleIn.model_validate(data), "", "network")
+            out[item] = replace(parsed[key], hs=_hs(hs_of.get(item) or ""))
         except (json.JSONDecodeError, pydantic.ValidationError, TypeError) as exc:
             detail = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc).splitlines()[-1].strip()
             problems.append(
@@ -388,11 +392,8 @@ def _inputs(network: Network, rules: Mapping[str, Any] | None = None) -> _Inputs
     items = network.items
     return _Inputs(
         graph=graph,
-        hs=["".join(ch for ch in (h or "") if ch.isalnum()).lower() for h in items.get_column("hs_code").to_list()],
-        names=[
-            n or i
-            for i, n in zip(items.get_column("item_id").to_list(), items.get_column("name").to_list(), strict=True)
-        ],
+        hs=items.get_column("hs_code").fill_null("").str.replace_all(r"[^0-9A-Za-z]", "").str.to_lowercase().to_list(),
+        names=items.select(pl.coalesce("name", "item_id")).to_series().to_list(),
         edge_value=edge_value,
         certifies=per_node(columns["supplier_certifies_origin"], False),
         other=per_node(columns["other_costs_per_unit"], np.nan),
@@ -506,6 +507,15 @@ def analyse_network(
                     else f"sourced from {country[node] or 'an unknown country'}, outside the USMCA region"
                 )
             continue
+        if node not in root_set:
+            # A sub-assembly counts as originating only if it can qualify: made in the region, with a rule.
+            item = int(graph.node_item[node])
+            if not in_region[node]:
+                basis.setdefault(node, f"made in {country[node] or 'an unknown country'}, outside the USMCA region")
+                continue
+            if len(data.hs[item]) < 6 or (item_ids[item] not in data.rules and find_rule(data.hs[item], as_of) is None):
+                basis.setdefault(node, "made in the region, but no rule of origin is known for it")
+                continue
         good_origin = _decide(node, edges, data, originating, basis, in_region, weekly, as_of)
         if good_origin.status == "originating":
             originating[node], basis[node] = True, "made in the region and qualifies itself (criterion "
