@@ -39,6 +39,10 @@ _LAZY: dict[str, str] = {
     "simulate": "allyshore.resilience",
     "determine_origin": "allyshore.origin",
     "lookup_rule": "allyshore.origin",
+    "determine_network": "allyshore.origin.from_network",
+    "advise_qualification": "allyshore.origin.advise",
+    "certify": "allyshore.origin.certification",
+    "open_store": "allyshore.store",
 }
 
 
