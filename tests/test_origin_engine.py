@@ -195,3 +195,34 @@ def test_elastomeric_basis_by_importing_country() -> None:
     assert not determine_origin(case).originating  # 8% of the component > 7%
     case["importing_country"] = "US"
     assert determine_origin(case).originating  # 8 / 150 = 5.3% of the good
+
+
+def test_textile_weights_given_in_aggregate() -> None:
+    """SOR/2020-155 s.5(6): the case may give the failing weight directly instead of per material."""
+    case = {
+        "good": {"description": "cotton fabric", "hs": "5209.11"},
+        "rule": {"alternatives": [{"tariff_shift": {"level": "heading"}, "rvc": None}]},
+        "textile": {"weight": 100, "non_originating_weight": 10, "elastomeric_weight": 0},
+        "materials": [{"id": "yarn", "hs": "5209.19", "value": 1, "originating": False}],
+        "other_costs": 10,
+    }
+    assert determine_origin(case).originating
+    case["textile"]["non_originating_weight"] = 10.5
+    assert not determine_origin(case).originating
+
+
+def test_lvc_points_given_directly() -> None:
+    """SOR/2020-155 s.18(1)(d): 25 points + 10 technology (capped) + 5 assembly = 40%."""
+    from allyshore.origin.automotive import _lvc
+    from allyshore.origin.case import AutomotiveIn
+
+    auto = AutomotiveIn.model_validate(
+        {"date": "2024-01-01", "kind": "passenger_vehicle",
+         "lvc": {"material_and_labour_points": 25, "technology_wages": 20, "production_wages": 100, "high_wage_assembly_plant": True}}
+    )  # fmt: skip
+    expl: list[str] = []
+    assert _lvc(auto, None, expl)
+    auto2 = auto.model_copy(
+        update={"lvc": auto.lvc.model_copy(update={"material_and_labour_points": Fraction(249, 10)})}
+    )  # type: ignore[union-attr]
+    assert not _lvc(auto2, None, expl)

@@ -273,7 +273,10 @@ def _lvc(auto: AutomotiveIn, net_cost: Fraction | None, expl: list[str]) -> bool
         )
         return False
     hwlc = _num(lvc.high_wage_labour_costs)
-    if lvc.method == "net_cost":
+    if lvc.material_and_labour_points is not None:
+        points = _num(lvc.material_and_labour_points)
+        formula = "the high-wage material and labour points given"
+    elif lvc.method == "net_cost":
         nc = _num(lvc.net_cost) if lvc.net_cost is not None else net_cost
         if not nc:
             expl.append(f"The LVC by net cost needs the vehicle's net cost ({SOR} s.18(6)(a)).")

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from allyshore.errors import InputError, Problem, ValidationError
 
@@ -54,7 +54,7 @@ def _hs(code: str) -> str:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
 
 
 class GoodIn(_Model):
@@ -147,7 +147,7 @@ class MaterialIn(_Model):
     self_produced: bool = False
     designated_intermediate: bool = False
     materials: list[MaterialIn] = Field(default_factory=list)
-    other_costs: OtherCostsIn | None = None
+    other_costs: Number | OtherCostsIn | None = None
     excluded_costs: Number | ExcludedCostsIn | None = None
     total_cost: Number | None = Field(None, ge=0)
     rule: RuleIn | None = None
@@ -167,8 +167,17 @@ class SetIn(_Model):
 
 
 class TextileIn(_Model):
-    good_weight: Number | None = Field(None, gt=0)
+    good_weight: Number | None = Field(
+        None, gt=0, validation_alias=AliasChoices("good_weight", "weight", "total_weight")
+    )
     component_weight: Number | None = Field(None, gt=0, description="Chapters 61-63: weight of the component.")
+    failing_weight: Number | None = Field(
+        None,
+        ge=0,
+        validation_alias=AliasChoices("failing_weight", "non_originating_weight"),
+        description="Weight of the non-originating materials that fail the shift, when the materials carry no weights.",
+    )
+    elastomeric_weight: Number | None = Field(None, ge=0, description="Of which elastomeric, with failing_weight.")
     elastomeric_basis: Literal["component", "good"] | None = Field(
         None,
         description="s.5(7) measures elastomeric content on the component; 19 USC 4531(f)(4)(C)(ii) on the good. "
@@ -202,6 +211,9 @@ class LvcIn(_Model):
     technology_wages: Number = Field(Decimal(0), ge=0)
     production_wages: Number | None = Field(None, gt=0)
     high_wage_assembly_plant: bool = False
+    material_and_labour_points: Number | None = Field(
+        None, ge=0, description="Precomputed high-wage material and labour percentage points (instead of the formula)."
+    )
 
 
 class SteelAluminumIn(_Model):
@@ -221,7 +233,7 @@ class CorePartIn(_Model):
 
 
 class AutomotiveIn(_Model):
-    as_of: date
+    as_of: date = Field(validation_alias=AliasChoices("as_of", "date", "effective_date"))
     kind: Literal[
         "passenger_vehicle",
         "light_truck",
@@ -261,7 +273,7 @@ class CaseIn(_Model):
     transaction_value: Number | None = Field(None, gt=0)
     international_shipping: Number = Field(Decimal(0), ge=0)
     materials: list[MaterialIn] = Field(default_factory=list)
-    other_costs: OtherCostsIn | None = None
+    other_costs: Number | OtherCostsIn | None = None
     excluded_costs: Number | ExcludedCostsIn | None = None
     total_cost: Number | None = Field(None, gt=0)
     wholly_obtained: bool = Field(False, description="s.3(1): wholly obtained or produced in the region.")
@@ -380,6 +392,8 @@ class Averaging:
 class Textile:
     good_weight: Fraction | None = None
     component_weight: Fraction | None = None
+    failing_weight: Fraction | None = None
+    elastomeric_weight: Fraction | None = None
     elastomeric_basis: str | None = None
 
 
@@ -444,12 +458,17 @@ def rule_from_model(rule: RuleIn, hs: str = "", source: str = "case") -> Rule:
 _NO_COSTS = Costs()
 
 
-def _costs(other: OtherCostsIn | None, excluded: Decimal | ExcludedCostsIn | None, total: Decimal | None) -> Costs:
+def _costs(
+    other: Decimal | OtherCostsIn | None, excluded: Decimal | ExcludedCostsIn | None, total: Decimal | None
+) -> Costs:
     if other is None and excluded is None and total is None:
         return _NO_COSTS
-    other_sum = (
-        Fraction(0) if other is None else _num(other.product_costs) + _num(other.period_costs) + _num(other.other)
-    )
+    if other is None:
+        other_sum = _ZERO
+    elif isinstance(other, OtherCostsIn):
+        other_sum = _num(other.product_costs) + _num(other.period_costs) + _num(other.other)
+    else:
+        other_sum = _num(other)
     if excluded is None:
         excluded_sum = Fraction(0)
     elif isinstance(excluded, ExcludedCostsIn):
@@ -606,6 +625,8 @@ def case_from_model(model: CaseIn, source: str | None = None) -> Case:
         textile = Textile(
             good_weight=None if t.good_weight is None else _num(t.good_weight),
             component_weight=None if t.component_weight is None else _num(t.component_weight),
+            failing_weight=None if t.failing_weight is None else _num(t.failing_weight),
+            elastomeric_weight=None if t.elastomeric_weight is None else _num(t.elastomeric_weight),
             elastomeric_basis=t.elastomeric_basis,
         )
     return Case(

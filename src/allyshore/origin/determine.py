@@ -238,14 +238,18 @@ def _textile_de_minimis(case: Case, failing: list[Failing], ids: tuple[str, ...]
     section = "s.5(7)" if apparel else "s.5(6)"
     t = case.textile
     base = None if t is None else (t.component_weight or t.good_weight) if apparel else t.good_weight
-    if base is None or any(f.weight is None for f in failing):
+    given = t is not None and t.failing_weight is not None and any(f.weight is None for f in failing)
+    if base is None or (any(f.weight is None for f in failing) and not given):
         expl.append(
             f"The value de minimis does not apply to goods of Chapters 50-63 ({SOR} s.5(3)(l)); the weight de minimis "
             f"({section}) needs the weights of the good and of the failing materials, which the case does not give."
         )
         return ShiftOutcome(False, ids, False, None)
-    weight = sum((f.weight or ZERO for f in failing), ZERO)
-    elastomeric = sum((f.weight or ZERO for f in failing if f.elastomeric), ZERO)
+    if given and t is not None and t.failing_weight is not None:
+        weight, elastomeric = t.failing_weight, t.elastomeric_weight or ZERO
+    else:
+        weight = sum((f.weight or ZERO for f in failing), ZERO)
+        elastomeric = sum((f.weight or ZERO for f in failing if f.elastomeric), ZERO)
     e_base = base
     basis = t.elastomeric_basis if t is not None else None
     if basis is None:
