@@ -183,6 +183,7 @@ def test_net_cost_method_moves_with_the_plan() -> None:
     assert plan.rvc_after == pytest.approx(100 * 49 / 94)
 
 
+@pytest.mark.slow
 @settings(max_examples=12, deadline=None)
 @given(
     prices=st.tuples(*[st.integers(min_value=5, max_value=40)] * 3),
