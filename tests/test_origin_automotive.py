@@ -168,7 +168,6 @@ def test_passenger_vehicle_all_requirements_met() -> None:
             },
             "lvc",
         ),
-        ({"lvc": None}, "lvc"),
     ],
 )
 def test_passenger_vehicle_names_the_failed_requirement(change: dict[str, Any], failed: str) -> None:
@@ -217,3 +216,11 @@ def test_heavy_truck_lvc_apv_method() -> None:
     assert not result.originating and result.failed_requirements == ("lvc",)
     case["automotive"]["lvc"]["annual_purchase_value"] = 35  # 35 + 5 + 5 = 45%
     assert determine_origin(case).originating
+
+
+def test_missing_vehicle_data_becomes_an_attestation() -> None:
+    """SOR/2020-155 s.14(4), s.17(1), s.18(1): requirements without data are reported for the producer to attest."""
+    result = determine_origin(_vehicle("2024-01-15", lvc=None, steel_aluminum=None, core_parts=None))
+    assert result.originating
+    assert len(result.attestations) == 3 and any("s.18" in a for a in result.attestations)
+    assert any("Not assessed" in s for s in result.explanation)

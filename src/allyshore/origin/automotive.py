@@ -180,16 +180,33 @@ def adjust_rule(rule: Rule, auto: AutomotiveIn, expl: list[str], hs: str = "") -
 
 
 def vehicle_requirements(
-    case: Case, auto: AutomotiveIn, net_cost: Fraction | None, expl: list[str]
+    case: Case, auto: AutomotiveIn, net_cost: Fraction | None, expl: list[str], attest: list[str] | None = None
 ) -> list[tuple[str, bool]]:
-    """The vehicle requirements beyond the product-specific rule: core parts, steel and aluminum, LVC."""
+    """The vehicle requirements beyond the product-specific rule: core parts, steel and aluminum, LVC.
+
+    A requirement whose data the case does not give is not failed: it is listed in ``attest`` as a
+    certification the producer must hold (s.14(4), s.17(1), s.18(1)-(2)), and the explanation says so.
+    """
     if auto.kind not in VEHICLES:
         return []
     checks: list[tuple[str, bool]] = []
+    pending = attest if attest is not None else []
     if auto.kind in ("passenger_vehicle", "light_truck"):
-        checks.append(("core_parts", _core_parts(auto, expl)))
-    checks.append(("steel_aluminum", _steel_aluminum(auto, expl)))
-    checks.append(("lvc", _lvc(auto, net_cost, expl)))
+        if auto.core_parts is None:
+            _core_parts(auto, expl)
+            pending.append("core parts of Table A.2 column 1 are originating (SOR/2020-155 s.14(4))")
+        else:
+            checks.append(("core_parts", _core_parts(auto, expl)))
+    if auto.steel_aluminum is None:
+        _steel_aluminum(auto, expl)
+        pending.append("at least 70% of Table S steel and aluminum purchases are originating (SOR/2020-155 s.17(1))")
+    else:
+        checks.append(("steel_aluminum", _steel_aluminum(auto, expl)))
+    if auto.lvc is None and lvc_requirement(auto.kind, auto.as_of) is not None:
+        _lvc(auto, net_cost, expl)
+        pending.append("the labour value content requirement is met (SOR/2020-155 s.18)")
+    else:
+        checks.append(("lvc", _lvc(auto, net_cost, expl)))
     return checks
 
 
@@ -198,7 +215,8 @@ def _core_parts(auto: AutomotiveIn, expl: list[str]) -> bool:
     if parts is None:
         expl.append(
             f"The case lists no Table A.2 core parts; a passenger vehicle or light truck is originating only if its "
-            f"core parts are ({SOR} s.14(4)). Give 'automotive.core_parts' to show it."
+            f"core parts are ({SOR} s.14(4)). Not assessed: give 'automotive.core_parts'; until then the producer "
+            f"must attest to it."
         )
         return False
     nc_t, tv_t = core_threshold(auto.as_of)
@@ -235,7 +253,8 @@ def _steel_aluminum(auto: AutomotiveIn, expl: list[str]) -> bool:
     if sa is None:
         expl.append(
             f"The case gives no steel and aluminum purchases; the vehicle is originating only if at least 70% of the "
-            f"producer's regional purchases of Table S steel and aluminum are originating ({SOR} s.17(1))."
+            f"producer's regional purchases of Table S steel and aluminum are originating ({SOR} s.17(1)). Not assessed: "
+            f"give 'automotive.steel_aluminum'; until then the producer must attest to it."
         )
         return False
     total = _num(sa.steel_total) + _num(sa.aluminum_total)
@@ -269,7 +288,8 @@ def _lvc(auto: AutomotiveIn, net_cost: Fraction | None, expl: list[str]) -> bool
     if lvc is None:
         expl.append(
             f"The case gives no labour value content; the vehicle needs an LVC of {pct(need)}% with at least "
-            f"{pct(need_points)} points of high-wage material and labour ({SOR} s.18)."
+            f"{pct(need_points)} points of high-wage material and labour ({SOR} s.18). Not assessed: give "
+            f"'automotive.lvc'; until then the producer must certify it."
         )
         return False
     hwlc = _num(lvc.high_wage_labour_costs)

@@ -368,7 +368,7 @@ def _determine(case: Case, ctx: _Context) -> OriginResult:
         failed: list[str],
     ) -> OriginResult:
         if originating and auto is not None:
-            checks = automotive.vehicle_requirements(case, auto, totals.net_cost if totals else None, expl)
+            checks = automotive.vehicle_requirements(case, auto, totals.net_cost if totals else None, expl, attest)
             failed_auto = [name for name, ok in checks if not ok]
             if failed_auto:
                 originating, failed = False, failed + failed_auto
