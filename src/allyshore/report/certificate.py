@@ -86,6 +86,7 @@ def _story(certification: Certification, pages: str) -> list[Any]:
         ],
         colWidths=[30 * mm, 100 * mm],
         rowHeights=[14 * mm, None, None, None],
+        hAlign="LEFT",
     )
     signature.setStyle(
         TableStyle([("LINEBELOW", (1, 0), (1, 0), 0.8, colors.black), ("VALIGN", (0, 0), (-1, -1), "BOTTOM")])
