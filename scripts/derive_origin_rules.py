@@ -78,6 +78,7 @@ def _shift(clause: str) -> dict[str, Any] | str | None:
 
 def _rvc(clause: str) -> tuple[list[tuple[float, date | None, date | None]], bool] | None:
     """RVC thresholds of a clause: [(percent, valid_from, valid_to)], and whether TV is also offered."""
+    clause = clause.replace(" per cent", "%")
     c = clause.lower()
     if "provided there is" not in c:
         return None
@@ -190,12 +191,19 @@ def derive(text: str) -> tuple[list[dict[str, Any]], list[str]]:
     end = next(i for i in range(start, len(lines)) if lines[i].strip() == "14")
     rules: list[dict[str, Any]] = []
     skipped: list[str] = []
+    last_scope, family = "", ""
     for code, block in _blocks(lines[start + 1 : end]):
         head, scopes = _split(block, NUM)
-        scope_parts = scopes if scopes else [head]
+        if code[:7] != family:
+            last_scope, family = "", code[:7]
+        # Text before the first numbered part continues the scope of the previous part of the same
+        # subheading (s.13 interleaves tariff items 8708.99.aa and .bb with subheading 8708.99).
+        has_head = any(x.strip() and not MARKER.match(x) for x in head)
+        scope_parts = ([head] if has_head or not scopes else []) + scopes
         for part in scope_parts:
             text_ = " ".join(x for x in part if not MARKER.match(x)).strip()
-            scope = _scope(text_)
+            scope = _scope(text_) or last_scope
+            last_scope = scope
             clauses = _clauses(part)
             # The first clause may carry the scope head ("For a good of ... , (a) ..."): drop that head.
             groups: dict[str, list[str]] = {}
@@ -224,12 +232,16 @@ def derive(text: str) -> tuple[list[dict[str, Any]], list[str]]:
                         pct = w[0][0]
                         r: dict[str, float] = {"net_cost": pct}
                         if tv:
-                            tvm = re.search(r"(\d+(?:\.\d+)?)% under the transaction value method", clause.lower())
+                            tvm = re.search(
+                                r"(\d+(?:\.\d+)?)% under the transaction value method",
+                                clause.replace(" per cent", "%").lower(),
+                            )
                             assert tvm is not None
                             r["transaction_value"] = float(tvm.group(1))
                         alternatives.append({"tariff_shift": shift, "rvc": r})
                 if bad or not alternatives or all(a["tariff_shift"] is None and a["rvc"] is None for a in alternatives):
-                    skipped.append(f"{code} {scope} {product}".strip())
+                    if "change" in " ".join(items).lower():
+                        skipped.append(f"{code} {scope} {product}".strip())
                     continue
                 scope_text = "; ".join(x for x in (scope, product) if x)
                 legal = re.sub(r"\s+", " ", text_)
