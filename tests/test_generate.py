@@ -1,0 +1,145 @@
+"""Tests of the network generator (allyshore.generate) and the derived trade weights."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from allyshore.errors import InputError
+from allyshore.generate import HS_BY_TIER, expected_edges, generate_network, items_for_edges, trade_weights
+from allyshore.io.readers import parse_document
+from allyshore.model.graph import compile_network
+from allyshore.model.validate import check_network
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), tiers=st.integers(2, 5), items=st.integers(20, 300))
+def test_generated_networks_pass_full_validation(seed: int, tiers: int, items: int) -> None:
+    network = generate_network(items=items, tiers=tiers, seed=seed, validate=False)
+    problems = check_network(network)
+    assert [p for p in problems if p.severity == "error"] == []
+    assert [p for p in problems if p.severity == "warning"] == []
+    # The text path (as from a JSON file) accepts it too.
+    parse_document(network.to_dict())
+    # Depth: one node per tier plus the customer sink.
+    graph = compile_network(network)
+    assert int(graph.depth.max()) == tiers + 1
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_active_shares_sum_to_one_per_receiving_site_and_item(seed: int) -> None:
+    flows = generate_network(items=150, tiers=4, seed=seed).flows
+    active = flows.filter(pl.col("status") == "active")
+    sums = active.group_by("to_site", "item_id").agg(pl.col("share").sum()).get_column("share").to_numpy()
+    np.testing.assert_allclose(sums, 1.0, atol=1e-9)
+    assert active.get_column("share").min() > 0  # type: ignore[operator]
+    assert (
+        flows.filter(pl.col("status") == "candidate").get_column("share").null_count()
+        == flows.filter(pl.col("status") == "candidate").height
+    )
+
+
+def test_same_seed_same_network_other_seed_other_network() -> None:
+    a, b, c = (generate_network(items=200, tiers=4, seed=s) for s in (3, 3, 4))
+    for table in a.tables:
+        assert a.tables[table].equals(b.tables[table]), table
+    assert not a.flows.equals(c.flows)
+
+
+def test_bom_is_layered_dag_and_every_lower_item_is_used() -> None:
+    network = generate_network(items=400, tiers=4, seed=11)
+    tier = {i: ("G", "C", "R").index(i[0]) for i in network.items.get_column("item_id").to_list()}
+    parents = network.bom.get_column("parent_id").to_list()
+    children = network.bom.get_column("child_id").to_list()
+    # A child's id prefix tier is never above its parent's (parts: C, raw materials: R).
+    assert all(tier[c] >= tier[p] for p, c in zip(parents, children, strict=True))
+    used = set(children)
+    lower = {i for i in tier if tier[i] > 0}
+    assert lower <= used
+    assert network.bom.select("parent_id", "child_id").is_duplicated().sum() == 0
+
+
+def test_candidates_in_north_america_and_crossings_on_border_lanes() -> None:
+    network = generate_network(items=400, tiers=4, seed=5)
+    country = dict(zip(network.sites["site_id"].to_list(), network.sites["country"].to_list(), strict=True))
+    candidates = network.supply.filter(pl.col("status") == "candidate")
+    assert candidates.height > 0
+    assert {country[s] for s in candidates["site_id"].to_list()} <= {"US", "MX", "CA"}
+    flows = network.flows.with_columns(
+        pl.col("from_site").replace_strict(country).alias("a"), pl.col("to_site").replace_strict(country).alias("b")
+    )
+    mx_us = flows.filter(
+        ((pl.col("a") == "MX") & (pl.col("b") == "US")) | ((pl.col("a") == "US") & (pl.col("b") == "MX"))
+    )
+    assert mx_us.height > 0
+    assert set(mx_us["crossing"].to_list()) <= {"Laredo", "Otay Mesa", "El Paso", "Hidalgo", "Calexico East"}
+    domestic = flows.filter(pl.col("a") == pl.col("b"))
+    assert domestic["crossing"].null_count() == domestic.height
+    ocean = flows.filter(pl.col("mode") == "ocean")
+    assert ocean["transit_days"].min() >= 9  # type: ignore[operator]
+    cn_us = flows.filter((pl.col("a") == "CN") & (pl.col("b") == "US") & (pl.col("mode") == "ocean"))
+    if cn_us.height:
+        assert 20 <= cn_us["transit_days"].median() <= 35  # type: ignore[operator]
+
+
+def test_demand_only_on_finished_goods_at_customers() -> None:
+    network = generate_network(items=200, tiers=3, seed=2)
+    kinds = dict(zip(network.sites["site_id"].to_list(), network.sites["kind"].to_list(), strict=True))
+    assert {kinds[s] for s in network.demand["site_id"].to_list()} == {"customer"}
+    assert all(i.startswith("G") for i in network.demand["item_id"].to_list())
+
+
+@pytest.mark.parametrize("target", [2_000, 10_000, 50_000])
+def test_edge_target_is_met_approximately(target: int) -> None:
+    network = generate_network(edges=target, tiers=4, seed=1, validate=False)
+    edges = network.bom.height + network.flows.height
+    assert 0.75 * target <= edges <= 1.25 * target
+
+
+def test_items_for_edges_inverts_expected_edges() -> None:
+    for tiers in (3, 4, 5):
+        items = items_for_edges(100_000, tiers)
+        assert abs(expected_edges(items, tiers) - 100_000) < 200
+
+
+def test_bad_sizes_are_input_errors() -> None:
+    with pytest.raises(InputError, match="tiers"):
+        generate_network(items=100, tiers=1)
+    with pytest.raises(InputError, match="items must be at least"):
+        generate_network(items=3, tiers=4)
+
+
+def test_hs_codes_of_the_generator_are_real(shared_data: Path) -> None:
+    """Every HS code the generator draws is a real HS 2022 subheading (datasets/harmonized-system)."""
+    with (shared_data / "hs" / "harmonized-system.csv").open(encoding="utf-8") as handle:
+        real = {r["hscode"] for r in csv.DictReader(handle) if r["level"] == "6"}
+    for codes in HS_BY_TIER:
+        for code in codes:
+            assert code.replace(".", "") in real, code
+
+
+def test_trade_weights_match_their_source(shared_data: Path) -> None:
+    """The shipped weights are what scripts/build_trade_weights.py derives from WIOD 2011."""
+    import importlib.util
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("build_trade_weights", root / "scripts" / "build_trade_weights.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    frame, meta = module.build(shared_data)
+    codes, weights = trade_weights()
+    assert codes == tuple(frame["country"].to_list())
+    np.testing.assert_allclose(weights, frame["weight"].to_numpy(), atol=2e-6)
+    shipped = json.loads((root / "src" / "allyshore" / "data" / "trade_weights.meta.json").read_text())
+    assert shipped["rest_of_world_share"] == pytest.approx(meta["rest_of_world_share"])
+    # China, Germany and the US lead world intermediate exports in 2011.
+    assert set(codes[:3]) == {"CN", "DE", "US"}
