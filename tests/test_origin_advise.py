@@ -237,3 +237,11 @@ def test_report_section_shows_verdict_gauge_deciding_materials_and_plan() -> Non
         {"sites": [{"site_id": "S", "country": "MX", "kind": "plant"}], "items": [{"item_id": "X"}]}
     )
     assert build_sections(ReportContext(empty), ["allyshore.report.origin:build"]) == []
+
+
+def test_reuses_a_network_decision() -> None:
+    network = Network.from_dict(three_inputs())
+    origin = determine_network(network)
+    assert origin.analysis is not None
+    again = advise_qualification(network, "G", origin=origin)
+    assert again.added_cost_per_unit == pytest.approx(advise_qualification(network, "G").added_cost_per_unit)

@@ -65,6 +65,7 @@ from allyshore.origin.determine import determine_origin
 from allyshore.origin.from_network import (
     GoodOrigin,
     MaterialLine,
+    NetworkOrigin,
     analyse_network,
     network_case,
 )
@@ -210,17 +211,25 @@ def advise_qualification(
     as_of: date | None = None,
     rules: Mapping[str, Any] | None = None,
     time_limit_seconds: float = 30.0,
+    origin: NetworkOrigin | None = None,
 ) -> QualificationPlan:
     """Find which inputs of ``good``, re-sourced to which candidate sources, qualify it at the least added cost.
+
+    ``origin``, the result of :func:`~allyshore.origin.from_network.determine_network` on the same
+    network, saves deciding the network again (the report advises on many goods).
 
     Raises
     ------
     NotFoundError
         ``good`` is not a finished good made at a plant (at ``site``, when given), or has no rule.
     """
-    analysis = analyse_network(network, good=good, as_of=as_of, rules=rules)
+    if origin is not None and origin.analysis is not None and any(g.item_id == good for g in origin.goods):
+        analysis = origin.analysis  # decided already (for every good): reuse instead of recompiling
+        as_of = origin.as_of
+    else:
+        analysis = analyse_network(network, good=good, as_of=as_of, rules=rules)
     data, graph = analysis.data, analysis.data.graph
-    roots = sorted(analysis.roots)
+    roots = sorted(r for r in analysis.roots if analysis.data.graph.item_ids[analysis.data.graph.node_item[r]] == good)
     if site is not None:
         roots = [r for r in roots if graph.site_ids[graph.node_site[r]] == site]
         if not roots:
@@ -267,8 +276,12 @@ def advise_qualification(
             continue
         lane = float(freight[graph.edge_flow[e]]) if graph.edge_flow[e] >= 0 else 0.0
         value = float(graph.edge_qty[e] * (price + lane))
-        origin = bool(analysis.in_region[supplier] and data.certifies[supplier]) or bool(analysis.originating[supplier])
-        options.append(_Option(item, supplier, e, value, 0.0 if origin else value, data.hs[item], origin))
+        candidate_origin = bool(analysis.in_region[supplier] and data.certifies[supplier]) or bool(
+            analysis.originating[supplier]
+        )
+        options.append(
+            _Option(item, supplier, e, value, 0.0 if candidate_origin else value, data.hs[item], candidate_origin)
+        )
         considered += 1
     if considered == 0:
         return QualificationPlan(

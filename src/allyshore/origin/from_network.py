@@ -291,6 +291,7 @@ class NetworkOrigin:
     goods: tuple[GoodOrigin, ...]
     as_of: date | None
     assumptions: tuple[str, ...]
+    analysis: NetworkAnalysis | None = field(default=None, repr=False, compare=False)
 
     def __iter__(self) -> Iterator[GoodOrigin]:
         return iter(self.goods)
@@ -575,7 +576,7 @@ def determine_network(
         "originating in full (as a designated intermediate material, SOR s.8(6)-(8)).",
         "Units per year: 52 weeks of the network's demand reaching the plant.",
     )
-    return NetworkOrigin(network.name, goods, as_of, assumptions)
+    return NetworkOrigin(network.name, goods, as_of, assumptions, analysis)
 
 
 def _decide(

@@ -80,7 +80,9 @@ def build(context: ReportContext) -> Section | None:
     failing = [g for g in result.goods if g.status == "not_originating" and g.country in ("MX", "US", "CA")]
     for g in failing[:MAX_PLANS]:
         try:
-            plans[(g.item_id, g.site_id)] = advise_qualification(context.network, g.item_id, site=g.site_id)
+            plans[(g.item_id, g.site_id)] = advise_qualification(
+                context.network, g.item_id, site=g.site_id, origin=result
+            )
         except AllyshoreError as error:
             plans[(g.item_id, g.site_id)] = error
     counts = {s: sum(g.status == s for g in result.goods) for s in ("originating", "not_originating", "undetermined")}
