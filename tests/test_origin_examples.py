@@ -710,6 +710,28 @@ def test_s7_22_examples_9_and_10_foreign_exchange(fx: int, total_cost: int) -> N
 CHAINRING_RULE = {"alternatives": [{"tariff_shift": {"level": "heading"}, "rvc": None}]}
 
 
+def test_s8_28_example_1_value_paid_to_the_middleman() -> None:
+    """SOR/2020-155 s.8(28) Example 1: the chainring is valued under Schedule 6 at the price Producer A paid the
+    middleman (here 12), not the middleman's price from the manufacturer (9); the case carries that value."""
+    result = decide(
+        {
+            "good": {"description": "bicycle", "hs": "8712.00"},
+            "rule": NC_ONLY_50,
+            "materials": [
+                {
+                    "id": "chainring",
+                    "hs": "8714.96",
+                    "value": 12,
+                    "originating": False,
+                    "description": "Schedule 6 value",
+                }
+            ],
+            "other_costs": {"product_costs": 28},
+        }
+    )
+    assert result.rvc is not None and result.rvc.vnm == 12 and result.rvc.value == 70
+
+
 def test_s8_28_example_2_value_of_intermediate_material() -> None:
     """SOR/2020-155 s.8(28) Example 2: the designated, originating chainring counts at its total cost of $10.60
     as originating; the bicycle's total cost is $28.20 and its VNM only $5.50."""

@@ -30,7 +30,9 @@ def determine(
 ) -> None:
     """Decide whether one good is USMCA-originating, and explain why, section by section."""
     from allyshore.origin import determine_origin
+    from allyshore.origin.rules import load_library
 
+    load_library()  # a broken rules file is reported before anything else
     result = determine_origin(case)
     if as_json:
         emit_json(result.to_dict())
