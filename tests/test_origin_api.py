@@ -92,6 +92,11 @@ def test_bad_case_reports_every_problem_located(tmp_path: Path) -> None:
     with pytest.raises(ValidationError) as info:
         determine_origin(bad)
     assert len(info.value.problems) == 3
+    bad["materials"].append({"id": "k", "description": "no value, no hs"})
+    with pytest.raises(ValidationError) as info:
+        determine_origin(bad)
+    columns = {p.column for p in info.value.problems}
+    assert {"materials", "materials[2].value", "materials[2].hs"} <= columns  # reported in the same run
 
 
 def test_lazy_public_names() -> None:

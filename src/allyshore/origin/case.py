@@ -594,7 +594,35 @@ def case_model(data: dict[str, Any], source: str | None = None) -> CaseIn:
             Problem("case", err["msg"], column=_path(tuple(err["loc"])), source=source)
             for err in exc.errors(include_url=False)
         ]
+        problems += _raw_problems(data, source, {p.column for p in problems})
         raise ValidationError(problems, what="origin case") from None
+
+
+def _raw_problems(data: dict[str, Any], source: str | None, known: set[str | None]) -> list[Problem]:
+    """Problems the models cannot see, found on the raw document so that one run reports them all."""
+    out: list[Problem] = []
+    materials = data.get("materials")
+    if not isinstance(materials, list):
+        return out
+    ids = Counter(m.get("id") for m in materials if isinstance(m, dict))
+    for dup in sorted(str(i) for i, n in ids.items() if n > 1 and i is not None):
+        out.append(Problem("case", f"material id '{dup}' appears more than once", column="materials", source=source))
+    for i, m in enumerate(materials):
+        if not isinstance(m, dict):
+            continue
+        path = f"materials[{i}]"
+        if "value" not in m and not m.get("self_produced") and f"{path}.value" not in known:
+            out.append(
+                Problem(
+                    "case",
+                    "a material needs a 'value' unless it is self-produced",
+                    column=f"{path}.value",
+                    source=source,
+                )
+            )
+        if not m.get("hs") and not m.get("indirect") and f"{path}.hs" not in known:
+            out.append(Problem("case", "a material needs its HS code 'hs'", column=f"{path}.hs", source=source))
+    return out
 
 
 def case_from_model(model: CaseIn, source: str | None = None) -> Case:
