@@ -208,6 +208,14 @@ class LinearProgram:
         if flags.any():
             self.is_mip = True
 
+    def basis(self) -> Any:
+        """The current simplex basis (an opaque copy), to restart later solves from it."""
+        return self._highs.getBasis()
+
+    def set_basis(self, basis: Any) -> None:
+        """Start the next solve from ``basis`` (one returned by :meth:`basis` on this program)."""
+        self._highs.setBasis(basis)
+
     def bounds(self) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
         """Current (col_lower, col_upper, row_lower, row_upper)."""
         lp = self._highs.getLp()

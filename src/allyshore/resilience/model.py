@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -43,6 +44,8 @@ BoolArray = NDArray[np.bool_]
 #: Cap on the TTS horizon used while solving (weeks); reaching it triggers the exact unboundedness test.
 TTS_CAP_WEEKS = 1.0e6
 _TOL = 1e-7
+#: HiGHS options for the many small re-solves: skip the initial-condition check of each warm start.
+_OPTIONS = {"simplex_initial_condition_check": False}
 
 _SINK = KIND_CODES.index("sink")
 _MAKE = KIND_CODES.index("make")
@@ -242,6 +245,7 @@ class ResilienceModel:
             row_lower=np.full(core.shape[0], -np.inf),
             row_upper=np.zeros(core.shape[0]),
             col_upper=np.zeros(n + ne + nd),
+            options=_OPTIONS,
         )
 
         # TTS: add t column (d_j in balance rows, -C in site rows) and node capacity rows u_j - c_j t <= 0.
@@ -269,27 +273,63 @@ class ResilienceModel:
             row_upper=tts_upper,
             col_upper=col_upper,
             sense="max",
+            options=_OPTIONS,
         )
-        self._ttr_state: tuple[bytes, bytes, float, bytes] | None = None
-        self._tts_state: tuple[bytes, bytes] | None = None
+        # Both programs sit at their baseline (nothing disrupted; TTR at horizon ``_ttr_weeks``) between
+        # scenarios; a scenario changes only its own bounds, starts from the baseline basis and is undone.
+        self._ttr_weeks: float | None = None
+        self._ttr_basis: Any = None
+        self._ttr_baseline = 0.0
+        self._ttr_loss: Loss | None = None
+        self._ttr_x = np.zeros(0)
+        self._tts_basis: Any = None
+        self._tts_solution: Solution | None = None
 
     # -- scenario bounds ----------------------------------------------------------------------------
-    def _down_mask(self, down_nodes: IntArray) -> BoolArray:
-        mask = ~self.node_active.copy()
-        mask[np.asarray(down_nodes, dtype=np.int64)] = True
-        return mask
+    def _down_nodes(self, down_nodes: IntArray) -> IntArray:
+        nodes = np.unique(np.asarray(down_nodes, dtype=np.int64))
+        return nodes[self.node_active[nodes]]
 
-    def _cut_mask(self, cut_edges: IntArray | None) -> BoolArray:
-        """Mask over y columns from graph edge numbers to cut."""
+    def _cut_columns(self, cut_edges: IntArray | None) -> IntArray:
+        """y columns (offset into the program) of the graph edges to cut."""
         if cut_edges is None or len(cut_edges) == 0:
-            return np.zeros(self.n_edges, dtype=bool)
-        return np.isin(self.edges, np.asarray(cut_edges, dtype=np.int64))
+            return np.zeros(0, dtype=np.int64)
+        return self.n_nodes + np.flatnonzero(np.isin(self.edges, np.asarray(cut_edges, dtype=np.int64)))
 
-    def _stock(self, down: BoolArray, inventory_destroyed: bool) -> FloatArray:
-        stock = self.inventory[self.balance_nodes]
-        if inventory_destroyed:
-            stock = np.where(down[self.balance_nodes], 0.0, stock)
-        return stock
+    def _destroyed_rows(self, nodes: IntArray, inventory_destroyed: bool) -> tuple[IntArray, IntArray]:
+        """(index into balance rows, node) for disrupted nodes whose stock is lost."""
+        if not inventory_destroyed or nodes.size == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        where = np.flatnonzero(np.isin(self.balance_nodes, nodes))
+        return where, self.balance_nodes[where]
+
+    def _set_horizon(self, t: float) -> None:
+        """Put the TTR program at its baseline for horizon ``t`` and solve it once (its basis seeds scenarios)."""
+        cap_t = np.where(np.isinf(self.capacity), np.inf, self.capacity * t)
+        u_upper = np.where(self.node_active, cap_t, 0.0)
+        upper = np.concatenate([u_upper, np.full(self.n_edges, np.inf), self.demand[self.demand_nodes] * t])
+        self.ttr.set_col_bounds(np.arange(upper.size), 0.0, upper)
+        rows = np.concatenate([self.balance_rows, self.site_rows])
+        rhs = np.concatenate([self.inventory[self.balance_nodes] - self._balance_demand * t, self.site_capacity * t])
+        self.ttr.set_row_bounds(rows, -np.inf, rhs)
+        self._ttr_weeks = t
+        solution = self.ttr.solve()
+        self._ttr_loss = self._loss_from(solution, t)
+        self._ttr_baseline = self._ttr_loss.lost_profit
+        self._ttr_x = solution.x
+        self._ttr_basis = self.ttr.basis()
+
+    def _loss_from(self, solution: Solution, t: float) -> Loss:
+        lost = np.maximum(solution.x[self.l0 :], 0.0)
+        lost[lost < _TOL * max(1.0, float(self.demand.max(initial=0.0)) * t)] = 0.0
+        profit = float(lost @ self.profit[self.demand_nodes])
+        return Loss(weeks=t, lost_units=float(lost.sum()), lost_profit=profit, lost_by_node=lost)
+
+    def baseline_loss(self, weeks: float) -> float:
+        """Lost profit of the undisrupted network over ``weeks`` (non-zero when it cannot meet demand)."""
+        if self._ttr_weeks != float(weeks):
+            self._set_horizon(float(weeks))
+        return self._ttr_baseline
 
     def lose(
         self,
@@ -303,29 +343,26 @@ class ResilienceModel:
         t = float(weeks)
         if not math.isfinite(t) or t < 0:
             raise ValueError("the recovery time must be a finite number of weeks >= 0")
-        down = self._down_mask(down_nodes)
-        cut = self._cut_mask(cut_edges)
-        key = (down.tobytes(), cut.tobytes(), t, bytes([inventory_destroyed]))
-        if key != self._ttr_state:
-            n, ne = self.n_nodes, self.n_edges
-            cap_t = np.where(np.isinf(self.capacity), np.inf, self.capacity * t)
-            u_upper = np.where(down, 0.0, cap_t)
-            y_upper = np.where(cut, 0.0, np.inf)
-            l_upper = self.demand[self.demand_nodes] * t
-            upper = np.concatenate([u_upper, y_upper, l_upper])
-            self.ttr.set_col_bounds(np.arange(upper.size), 0.0, upper)
-            rows = np.concatenate([self.balance_rows, self.site_rows])
-            rhs = np.concatenate(
-                [self._stock(down, inventory_destroyed) - self._balance_demand * t, self.site_capacity * t]
-            )
-            self.ttr.set_row_bounds(rows, -np.inf, rhs)
-            self._ttr_state = key
-            del n, ne
-        solution = self.ttr.solve()
-        lost = np.maximum(solution.x[self.l0 :], 0.0)
-        lost[lost < _TOL * max(1.0, float(self.demand.max(initial=0.0)) * t)] = 0.0
-        profit = float(lost @ self.profit[self.demand_nodes])
-        return Loss(weeks=t, lost_units=float(lost.sum()), lost_profit=profit, lost_by_node=lost)
+        if self._ttr_weeks != t:
+            self._set_horizon(t)
+        nodes = self._down_nodes(down_nodes)
+        cut = self._cut_columns(cut_edges)
+        rows, row_nodes = self._destroyed_rows(nodes, inventory_destroyed)
+        if self._ttr_loss is not None and self._unused(self._ttr_x, nodes, cut, row_nodes):
+            return self._ttr_loss  # the baseline optimum stays feasible, hence optimal
+        lp = self.ttr
+        lp.set_col_bounds(nodes, 0.0, 0.0)
+        lp.set_col_bounds(cut, 0.0, 0.0)
+        lp.set_row_bounds(self.balance_rows[rows], -np.inf, -self.demand[row_nodes] * t)
+        try:
+            lp.set_basis(self._ttr_basis)
+            solution = lp.solve()
+        finally:
+            cap = self.capacity[nodes]
+            lp.set_col_bounds(nodes, 0.0, np.where(np.isinf(cap), np.inf, cap * t))
+            lp.set_col_bounds(cut, 0.0, np.inf)
+            lp.set_row_bounds(self.balance_rows[rows], -np.inf, self.inventory[row_nodes] - self.demand[row_nodes] * t)
+        return self._loss_from(solution, t)
 
     def survive(
         self,
@@ -340,29 +377,48 @@ class ResilienceModel:
         Returns ``math.inf`` when the network sustains demand from production alone
         (checked exactly: the homogeneous system with no inventory and ``t = 1`` is feasible).
         """
-        down = self._down_mask(down_nodes)
-        cut = self._cut_mask(cut_edges)
-        stock = self._stock(down, inventory_destroyed)
-        key = (down.tobytes(), cut.tobytes() + bytes([inventory_destroyed]))
-        if key != self._tts_state:
-            n = self.n_nodes
-            upper = np.concatenate([np.where(down, 0.0, np.inf), np.where(cut, 0.0, np.inf)])
-            self.tts.set_col_bounds(np.arange(n + self.n_edges), 0.0, upper)
-            self.tts.set_row_bounds(self.balance_rows, -np.inf, stock)
-            self._tts_state = key
-        solution = self.tts.solve()
-        t = float(solution.x[self.t_col])
-        if t >= TTS_CAP_WEEKS * (1 - 1e-9):
-            if self._sustainable(stock):
-                return Survival(math.inf, ())
-            self.tts.set_col_bounds([self.t_col], 0.0, np.inf)
-            try:
-                solution = self.tts.solve()
-            finally:
-                self.tts.set_col_bounds([self.t_col], 0.0, TTS_CAP_WEEKS)
+        lp = self.tts
+        if self._tts_solution is None:
+            self._tts_solution = lp.solve()
+            self._tts_basis = lp.basis()
+        nodes = self._down_nodes(down_nodes)
+        cut = self._cut_columns(cut_edges)
+        rows, row_nodes = self._destroyed_rows(nodes, inventory_destroyed)
+        base = self._tts_solution
+        base_t = float(base.x[self.t_col])
+        if base_t < TTS_CAP_WEEKS * (1 - 1e-9) and self._unused(base.x, nodes, cut, row_nodes):
+            # The baseline optimum does not use what the scenario removes: it stays optimal.
+            return Survival(base_t if base_t > _TOL else 0.0, self._binding(base, nodes, cut) if explain else ())
+        stock = self.inventory[self.balance_nodes].copy()
+        stock[rows] = 0.0
+        lp.set_col_bounds(nodes, 0.0, 0.0)
+        lp.set_col_bounds(cut, 0.0, 0.0)
+        lp.set_row_bounds(self.balance_rows[rows], -np.inf, 0.0)
+        try:
+            lp.set_basis(self._tts_basis)
+            solution = lp.solve()
             t = float(solution.x[self.t_col])
-        binding = self._binding(solution, down, cut) if explain else ()
+            if t >= TTS_CAP_WEEKS * (1 - 1e-9):
+                if self._sustainable(stock):
+                    return Survival(math.inf, ())
+                lp.set_col_bounds([self.t_col], 0.0, np.inf)
+                try:
+                    solution = lp.solve()
+                finally:
+                    lp.set_col_bounds([self.t_col], 0.0, TTS_CAP_WEEKS)
+                t = float(solution.x[self.t_col])
+            binding = self._binding(solution, nodes, cut) if explain else ()
+        finally:
+            lp.set_col_bounds(nodes, 0.0, np.inf)
+            lp.set_col_bounds(cut, 0.0, np.inf)
+            lp.set_row_bounds(self.balance_rows[rows], -np.inf, self.inventory[row_nodes])
         return Survival(t if t > _TOL else 0.0, binding)
+
+    def _unused(self, x: FloatArray, nodes: IntArray, cut: IntArray, row_nodes: IntArray) -> bool:
+        """True when a solution produces nothing at ``nodes``, ships nothing on ``cut`` and loses no stock."""
+        if row_nodes.size and (self.inventory[row_nodes] > 0).any():
+            return False
+        return bool((x[nodes] <= _TOL).all() and (x[cut] <= _TOL).all())
 
     def _sustainable(self, stock: FloatArray) -> bool:
         """True when demand can be met from production alone: no inventory, t fixed at 1, still feasible."""
@@ -378,7 +434,7 @@ class ResilienceModel:
             lp.set_row_bounds(self.balance_rows, -np.inf, stock)
             lp.set_col_bounds([self.t_col], 0.0, TTS_CAP_WEEKS)
 
-    def _binding(self, solution: Solution, down: BoolArray, cut: BoolArray) -> tuple[Binding, ...]:
+    def _binding(self, solution: Solution, nodes: IntArray, cut_columns: IntArray) -> tuple[Binding, ...]:
         """Read what binds at the TTS optimum from the row duals (brief §7)."""
         graph = self.graph
         dual = np.abs(solution.row_dual)
@@ -386,6 +442,10 @@ class ResilienceModel:
         hot = dual > 1e-9 * scale
         out: list[Binding] = []
         # Single source: a material whose every live parent is down or cut, and whose row binds.
+        down = ~self.node_active.copy()
+        down[nodes] = True
+        cut = np.zeros(self.n_edges, dtype=bool)
+        cut[cut_columns - self.n_nodes] = True
         edge_dead = down[self.edge_supplier] | cut
         groups_dead = np.ones(self.req_node.size, dtype=bool)
         np.logical_and.at(groups_dead, self.edge_group, edge_dead)

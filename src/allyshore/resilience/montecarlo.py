@@ -17,11 +17,8 @@ an upper bound since ``L_S`` is convex); a set seen rarely is solved exactly.
 
 from __future__ import annotations
 
-import logging
 import math
-import os
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +33,7 @@ from allyshore.model.graph import KIND_CODES, compile_network
 from allyshore.model.network import Network
 from allyshore.resilience.assumptions import DisruptionAssumptions, Hazard, load_assumptions, risk_multiplier
 from allyshore.resilience.model import ResilienceModel
+from allyshore.resilience.parallel import executor
 from allyshore.resilience.scenarios import profit_per_demand_row
 
 FloatArray = NDArray[np.float64]
@@ -292,51 +290,6 @@ def _chunks(items: Sequence[WorkItem]) -> list[list[WorkItem]]:
 
 # -- execution ---------------------------------------------------------------------------------------------
 
-Mapper = Callable[[Callable[..., Any], list[Any], Any], list[Any]]
-
-
-@contextmanager
-def _executor(scheduler: str | None, workers: int | None) -> Iterator[Mapper]:
-    """``map(function, chunks, shared)`` on Dask (a LocalCluster unless a scheduler address is given).
-
-    ``scheduler="synchronous"`` runs in this process without Dask (for small runs and debugging).
-    """
-    if scheduler == "synchronous":
-        yield lambda function, chunks, shared: [function(shared, chunk) for chunk in chunks]
-        return
-    import importlib
-
-    distributed: Any = importlib.import_module("distributed")
-    Client, LocalCluster = distributed.Client, distributed.LocalCluster
-    cluster: Any = None
-    client: Any
-    if scheduler is None:
-        cluster = LocalCluster(
-            n_workers=workers or max(1, min(2, os.cpu_count() or 1)),
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        )
-        client = Client(cluster)
-    else:
-        try:
-            client = Client(scheduler, timeout=20)
-        except OSError as error:
-            raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from error
-
-    def run(function: Callable[..., Any], chunks: list[Any], shared: Any) -> list[Any]:
-        shared_future = client.scatter(shared, broadcast=True)
-        futures = client.map(function, [shared_future] * len(chunks), chunks, pure=False)
-        return list(client.gather(futures))
-
-    try:
-        yield run
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-
 
 def _draw_task(shared: tuple[int, FloatArray, FloatArray, FloatArray, list[SiteSet]], runs: range) -> list[Event]:
     seed, rates, mus, sigmas, sites = shared
@@ -395,8 +348,8 @@ def simulate(
     hazard_sites = [h.sites for h in hazards]
     batches = [range(a, min(a + RUNS_PER_TASK, runs)) for a in range(0, runs, RUNS_PER_TASK)]
 
-    with _executor(scheduler, workers) as run_map:
-        drawn = run_map(_draw_task, batches, (seed, rates, mus, sigmas, hazard_sites))
+    with executor(scheduler, workers) as run_map:
+        drawn = run_map(_draw_task, batches, (seed, rates, mus, sigmas, hazard_sites), None)
         events: list[Event] = [e for batch in drawn for e in batch]
 
         # Which sets get a tabulated curve: every hazard's own set, and any set that recurs.
@@ -417,7 +370,7 @@ def simulate(
         items: list[WorkItem] = [(s, "curve", (longest[s],)) for s in sorted(longest)]
         items += [(s, "exact", tuple(sorted(set(exact[s])))) for s in sorted(exact)]
         chunks = _chunks(items)
-        solved = run_map(solve_chunk, chunks, network)
+        solved = run_map(solve_chunk, chunks, network, None)
     results = {
         item[0]: res for chunk, out in zip(chunks, solved, strict=True) for item, res in zip(chunk, out, strict=True)
     }

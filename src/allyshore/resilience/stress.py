@@ -22,6 +22,7 @@ from allyshore.errors import InputError
 from allyshore.model.graph import NodeGraph, compile_network
 from allyshore.model.network import Network
 from allyshore.resilience.model import Binding, ResilienceModel
+from allyshore.resilience.parallel import SYNCHRONOUS, executor
 from allyshore.resilience.scenarios import (
     Scenario,
     country_scenario,
@@ -32,6 +33,11 @@ from allyshore.resilience.scenarios import (
     sites_scenario,
     with_recovery_times,
 )
+
+#: Scenarios per Dask task (fixed, so results do not depend on the number of workers).
+SCENARIOS_PER_TASK = 100
+#: Sweeps whose scenarios x nodes exceed this run on Dask by default.
+PARALLEL_ABOVE = 2_000_000
 
 ASSUMPTIONS = (
     "Negligible lead times, rerouting and changeover costs: live alternates ramp to full capacity at once.",
@@ -188,6 +194,31 @@ class StressResult:
         )
 
 
+Outcome = tuple[float, float, float, float, tuple[Binding, ...]]
+
+
+def _evaluate_chunk(shared: tuple[Network, bool], scenarios: Sequence[Scenario]) -> list[Outcome]:
+    """(TTS, lost units, lost profit, baseline lost profit, binding) of each scenario, on a fresh model."""
+    network, inventory_destroyed = shared
+    graph = compile_network(network)
+    model = ResilienceModel(graph, profit_per_demand_row(graph))
+    out: list[Outcome] = []
+    for scenario in scenarios:
+        nodes, cut = scenario.node_array, scenario.edge_array
+        survival = model.survive(nodes, cut, inventory_destroyed=inventory_destroyed)
+        loss = model.lose(nodes, scenario.ttr_weeks, cut, inventory_destroyed=inventory_destroyed)
+        out.append(
+            (
+                survival.tts_weeks,
+                loss.lost_units,
+                loss.lost_profit,
+                model.baseline_loss(scenario.ttr_weeks),
+                survival.binding,
+            )
+        )
+    return out
+
+
 def build_scenarios(
     graph: NodeGraph,
     *,
@@ -225,6 +256,8 @@ def stress_test(
     ttr_weeks: float | None = None,
     inventory_destroyed: bool = False,
     progress: Callable[[int], None] | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
 ) -> StressResult:
     """Time to survive and lost profit of every scenario (Simchi-Levi's TTR/TTS stress test).
 
@@ -243,7 +276,11 @@ def stress_test(
     inventory_destroyed
         Disrupted nodes lose their inventory too (by default they still ship it).
     progress
-        Called with 1 after each scenario.
+        Called with the number of scenarios done as each chunk of them finishes.
+    scheduler, workers
+        Where the scenarios run: small sweeps in this process; larger ones (scenarios x nodes above
+        :data:`PARALLEL_ABOVE`) on a Dask LocalCluster of ``workers`` processes, or on the scheduler at this
+        address (``tcp://host:8786``); ``"synchronous"`` forces this process.
 
     Examples
     --------
@@ -283,22 +320,29 @@ def stress_test(
     if basis == "units":
         warnings.append("no demanded good has a profit per unit: REI is computed on lost units")
     baseline_tts = model.survive(model.demand_nodes[:0], explain=False).tts_weeks
-    baseline_cache: dict[float, float] = {}
 
+    # Evaluate in order of recovery time (the TTR program changes horizon as rarely as possible), in chunks
+    # fixed by the scenario list alone, each on a fresh model: the same numbers on one process or many.
+    order = sorted(range(len(scenarios)), key=lambda i: (scenarios[i].ttr_weeks, i))
+    chunks = [
+        [scenarios[i] for i in order[a : a + SCENARIOS_PER_TASK]] for a in range(0, len(order), SCENARIOS_PER_TASK)
+    ]
+    if scheduler is None and len(scenarios) * graph.n_nodes < PARALLEL_ABOVE:
+        scheduler = SYNCHRONOUS
+    sizes = [len(c) for c in chunks]
+    with executor(scheduler, workers) as run_map:
+        outcomes = run_map(
+            _evaluate_chunk,
+            chunks,
+            (network, inventory_destroyed),
+            (lambda i: progress(sizes[i])) if progress is not None else None,
+        )
+    flat = [o for chunk in outcomes for o in chunk]
+    by_index = {i: flat[k] for k, i in enumerate(order)}
     results: list[tuple[Scenario, float, float, float, float, tuple[Binding, ...]]] = []
-    for scenario in scenarios:
-        nodes, cut = scenario.node_array, scenario.edge_array
-        survival = model.survive(nodes, cut, inventory_destroyed=inventory_destroyed)
-        loss = model.lose(nodes, scenario.ttr_weeks, cut, inventory_destroyed=inventory_destroyed)
-        t = scenario.ttr_weeks
-        if t not in baseline_cache:
-            baseline_cache[t] = (
-                0.0 if math.isinf(baseline_tts) or baseline_tts >= t else model.lose(nodes[:0], t).lost_profit
-            )
-        binding = survival.binding if survival.tts_weeks < t else ()
-        results.append((scenario, survival.tts_weeks, loss.lost_units, loss.lost_profit, baseline_cache[t], binding))
-        if progress is not None:
-            progress(1)
+    for i, scenario in enumerate(scenarios):
+        tts, units, lost, base, binding = by_index[i]
+        results.append((scenario, tts, units, lost, base, binding if tts < scenario.ttr_weeks else ()))
     measure = [r[3] if basis == "profit" else r[2] for r in results]
     worst = max(measure, default=0.0)
     out = tuple(
