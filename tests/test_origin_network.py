@@ -225,3 +225,17 @@ def test_cli_network_json_and_save(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "A@Q" in out
     assert run_cli("origin", "network", str(path), "--good", "nope") == 1
     assert capsys.readouterr().err.startswith("Error: ")
+
+
+def test_plant_without_price_is_decided_by_net_cost() -> None:
+    """No price paid, no transaction value: net cost only (SOR s.7(6)); the item's standard cost is not a price.
+    NC = 123 + 30 - 5 = 148 (materials 43 + 30 + 50, other costs 30, excluded 5), VNM 43: (148 - 43) / 148 = 70.9%."""
+    document = two_tier()
+    document["supply"][0].pop("unit_price")
+    document["items"][0]["unit_cost"] = 150
+    document["items"][0]["origin_rule"] = json.dumps(
+        {"alternatives": [{"tariff_shift": None, "rvc": {"transaction_value": 60, "net_cost": 50}}]}
+    )
+    good = determine_network(Network.from_dict(document)).good("G")
+    assert good.method == "net_cost"
+    assert good.rvc == pytest.approx(100 * (148 - 43) / 148)

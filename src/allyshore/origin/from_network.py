@@ -372,6 +372,7 @@ class _Inputs:
     excluded: NDArray[np.float64]
     total: NDArray[np.float64]
     shipping: NDArray[np.float64]
+    selling_price: NDArray[np.float64]  # the supply row's own unit_price (nan when blank): the transaction value
     rules: dict[str, Rule]
 
 
@@ -401,6 +402,9 @@ def _inputs(network: Network, rules: Mapping[str, Any] | None = None) -> _Inputs
         excluded=per_node(columns["excluded_costs_per_unit"], np.nan),
         total=per_node(columns["total_cost_per_unit"], np.nan),
         shipping=per_node(columns["international_shipping_per_unit"], np.nan),
+        selling_price=per_node(
+            network.supply.get_column("unit_price").fill_null(np.nan).to_numpy().astype(np.float64), np.nan
+        ),
         rules=item_rules(network, rules),
     )
 
@@ -567,7 +571,9 @@ def determine_network(
         "A material is originating when its source is in MX, US or CA and supplier_certifies_origin is true, or when "
         "it is made at a plant of the network in the region and qualifies itself; otherwise it is treated as "
         "non-originating (SOR s.7(21)).",
-        "Transaction value: the plant's unit_price less international_shipping_per_unit; total cost: materials + "
+        "A source without unit_price is valued at the item's unit_cost. "
+        "Transaction value: the plant's unit_price less international_shipping_per_unit (none when the plant has "
+        "no unit_price: net cost only); total cost: materials + "
         "other_costs_per_unit (or total_cost_per_unit); net cost: total cost less excluded_costs_per_unit "
         "(SOR s.1(1), s.7(13)-(14)).",
         "Rules: the item's origin_rule when given, else the product-specific rule of its hs_code in the rules library"
@@ -664,7 +670,7 @@ def _decide(
 def network_case(node: int, lines: Sequence[MaterialLine], data: _Inputs, as_of: date | None) -> Case:
     """The origin case of the good made at ``node``, with the given material lines."""
     graph = data.graph
-    price = graph.node_price[node]
+    price = data.selling_price[node]  # not the item's standard cost: a transaction value is a price paid
     shipping = data.shipping[node]
     other, excluded, total = data.other[node], data.excluded[node], data.total[node]
     return Case(
