@@ -239,7 +239,8 @@ def _option_assumptions(
     if detail["crossing_source"]:
         out.append(Assumption(f"crossings.{detail['crossing']}", detail["crossing"], str(detail["crossing_source"])))
     tariffs = book.tariffs
-    for measure in list(detail["measures"] or []):  # type: ignore[call-overload]
+    measures = [str(detail[k]) for k in detail if k.startswith("measure_") and detail[k]]
+    for measure in measures:
         row = tariffs.filter(pl.col("measure_id") == measure).row(0, named=True)
         out.append(
             Assumption(
@@ -621,7 +622,7 @@ def sensitivity(
     inputs = built.inputs
     sites = built.detail.get_column("source_site").to_list()
     local = np.where(
-        built.detail.get_column("price_source").str.starts_with("supply price_local").to_numpy(),
+        built.detail.get_column("price_source").cast(pl.String).str.starts_with("supply price_local").to_numpy(),
         1.0,
         book.parameter("local_currency_share"),
     )

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -77,42 +78,69 @@ class OptionInputs:
     detail: pl.DataFrame  # one row per option, in the same order
 
 
-def _extra_float(frame: pl.DataFrame, column: str) -> pl.Expr:
-    if column in frame.columns:
-        return pl.col(column).cast(pl.Float64, strict=False)
-    return pl.lit(None, dtype=pl.Float64)
+def _codes(values: pl.Series, vocabulary: list[str]) -> NDArray[np.int64]:
+    """Integer code of each value in ``vocabulary`` (unique strings); -1 when absent or null."""
+    if not vocabulary:
+        return np.full(values.len(), -1, dtype=np.int64)
+    physical = values.cast(pl.String).cast(pl.Enum(vocabulary), strict=False).to_physical()
+    return physical.cast(pl.Int64).fill_null(-1).to_numpy().astype(np.int64)
 
 
-def _extra_text(frame: pl.DataFrame, column: str) -> pl.Expr:
-    if column in frame.columns:
-        return pl.col(column).cast(pl.String)
-    return pl.lit(None, dtype=pl.String)
+def _floats(frame: pl.DataFrame, column: str) -> FloatArray:
+    if column not in frame.columns:
+        return np.full(frame.height, np.nan)
+    values = frame.get_column(column).cast(pl.Float64, strict=False).fill_null(np.nan)
+    return values.to_numpy().astype(np.float64)
 
 
-def _haversine_miles(lat1: pl.Expr, lon1: pl.Expr, lat2: pl.Expr, lon2: pl.Expr) -> pl.Expr:
+def _texts(frame: pl.DataFrame, column: str) -> pl.Series:
+    if column not in frame.columns:
+        return pl.Series(column, [None] * frame.height, dtype=pl.String)
+    return frame.get_column(column).cast(pl.String)
+
+
+def _pick(values: NDArray[Any], index: NDArray[np.int64], fill: Any) -> NDArray[Any]:
+    """``values[index]`` with ``fill`` where ``index`` is -1 (one gather: -1 reads the appended fill)."""
+    dtype = values.dtype if values.size else np.asarray(fill).dtype
+    extended = np.append(values.astype(dtype, copy=False), np.asarray(fill, dtype=dtype))
+    picked: NDArray[Any] = extended[index]
+    return picked
+
+
+def _haversine_miles(lat1: FloatArray, lon1: FloatArray, lat2: FloatArray, lon2: FloatArray) -> FloatArray:
     rad = np.pi / 180.0
-    a = ((lat2 - lat1) * rad / 2).sin() ** 2 + (lat1 * rad).cos() * (lat2 * rad).cos() * (
-        (lon2 - lon1) * rad / 2
-    ).sin() ** 2
-    return 2 * 3958.8 * a.sqrt().arcsin()
+    a = (
+        np.sin((lat2 - lat1) * rad / 2) ** 2
+        + np.cos(lat1 * rad) * np.cos(lat2 * rad) * np.sin((lon2 - lon1) * rad / 2) ** 2
+    )
+    miles: FloatArray = 2 * 3958.8 * np.arcsin(np.sqrt(a))
+    return miles
 
 
-def exports_by_site(network: Network) -> pl.DataFrame:
-    """Per site: does it ship to another country (``exports``), and to the US or Canada (``exports_usmca``)?"""
-    sites = network.sites.select("site_id", "country")
-    flows = network.flows.select("from_site", "to_site")
-    joined = flows.join(sites.rename({"site_id": "from_site", "country": "c_from"}), on="from_site").join(
-        sites.rename({"site_id": "to_site", "country": "c_to"}), on="to_site"
-    )
-    return (
-        joined.filter(pl.col("c_from") != pl.col("c_to"))
-        .group_by("from_site")
-        .agg(
-            pl.lit(True).alias("exports"),
-            pl.col("c_to").is_in(["US", "CA"]).any().alias("exports_usmca"),
-        )
-        .rename({"from_site": "to_site"})
-    )
+LANE_TYPES = (
+    "ocean_asia_us_west",
+    "ocean_asia_us_east",
+    "ocean_other",
+    "truck_mx_us",
+    "truck_domestic",
+    "rail_mx_us",
+    "air",
+)
+MODES = ("ocean", "truck", "rail", "air", "parcel")
+INPUT_SOURCES = ("network", "distance", "lane default", "missing")
+PRICE_SOURCES = ("supply price_local x fx_rate", "supply unit_price", "item unit_cost", "missing")
+
+
+def _currency(supply: pl.DataFrame, row: NDArray[np.int64]) -> pl.Series | list[str | None]:
+    if "currency" not in supply.columns:
+        return pl.repeat(None, row.shape[0], dtype=pl.String, eager=True)
+    values = np.asarray([*supply.get_column("currency").cast(pl.String).to_list(), None], dtype=object)
+    return list(values[row])
+
+
+def _yes(values: pl.Series) -> NDArray[np.bool_]:
+    yes = ["1", "1.0", "true", "yes", "y"]
+    return values.fill_null("").str.strip_chars().str.to_lowercase().is_in(yes).to_numpy().astype(bool)
 
 
 def build_inputs(
@@ -125,228 +153,209 @@ def build_inputs(
     disruption_per_unit: FloatArray | None = None,
     tiers: Mapping[str, str] | None = None,
 ) -> OptionInputs:
-    """Kernel inputs for ``options`` (columns :data:`OPTION_COLUMNS`), vectorised over rows."""
+    """Kernel inputs for ``options`` (columns :data:`OPTION_COLUMNS`), vectorised over rows.
+
+    Sites, items and supply rows are looked up by integer codes (numpy indexing), tariffs
+    once per distinct (HTS line, origin, importer), lanes and crossings from their small tables.
+    """
     n = options.height
-    sites = network.sites
-    supply = network.supply
-    src = sites.select(
-        pl.col("site_id").alias("source_site"),
-        pl.col("country").alias("country"),
-        pl.col("lat").alias("lat_from"),
-        pl.col("lon").alias("lon_from"),
+    sites, items, supply, flows = network.sites, network.items, network.supply, network.flows
+    site_ids = sites.get_column("site_id").to_list()
+    item_ids = items.get_column("item_id").to_list()
+    n_items = max(len(item_ids), 1)
+    flow_row = options.get_column("flow_row").fill_null(-1).to_numpy().astype(np.int64)
+    f_from = _codes(flows.get_column("from_site"), site_ids)
+    f_to = _codes(flows.get_column("to_site"), site_ids)
+    f_item = _codes(flows.get_column("item_id"), item_ids)
+    on_flow = flow_row >= 0
+    src, dst, item = (_pick(codes, flow_row, -1) for codes in (f_from, f_to, f_item))
+    if not on_flow.all():  # options without a flow row (candidate supply): code them directly
+        rest = pl.Series(~on_flow)
+        src[~on_flow] = _codes(options.get_column("source_site").filter(rest), site_ids)
+        dst[~on_flow] = _codes(options.get_column("to_site").filter(rest), site_ids)
+        item[~on_flow] = _codes(options.get_column("item_id").filter(rest), item_ids)
+
+    # Countries as small integer codes.
+    site_country_text = sites.get_column("country").fill_null("")
+    origin_column = _texts(supply, "origin_country").str.to_uppercase()
+    vocabulary = sorted(set(site_country_text.to_list()) | set(origin_column.drop_nulls().to_list()) | {""})
+    site_country = _codes(site_country_text, vocabulary)
+    countries = np.asarray(vocabulary, dtype=object)
+    country = _pick(site_country, src, vocabulary.index(""))
+    importer = _pick(site_country, dst, vocabulary.index(""))
+    crosses = country != importer
+    code_of = {c: i for i, c in enumerate(vocabulary)}
+    is_us = importer == code_of.get("US", -2)
+    to_us = crosses & is_us
+    to_mx = crosses & (importer == code_of.get("MX", -2))
+    asia = np.isin(np.arange(len(vocabulary)), [code_of[c] for c in ASIA if c in code_of])
+    usmca = np.isin(np.arange(len(vocabulary)), [code_of[c] for c in USMCA if c in code_of])
+    lat, lon = _floats(sites, "lat"), _floats(sites, "lon")
+
+    # Supply rows by (site, item) key; the first row of a duplicated key wins.
+    supply_key = _codes(supply.get_column("site_id"), site_ids) * n_items + _codes(
+        supply.get_column("item_id"), item_ids
     )
-    dst = sites.select(
-        pl.col("site_id").alias("to_site"),
-        pl.col("country").alias("importer"),
-        pl.col("lat").alias("lat_to"),
-        pl.col("lon").alias("lon_to"),
-    )
-    sup = supply.select(
-        pl.col("site_id").alias("source_site"),
-        "item_id",
-        pl.col("unit_price").alias("supply_price"),
-        pl.col("lead_time_days").alias("supplier_lead_days"),
-        _extra_float(supply, "price_local").alias("price_local"),
-        _extra_float(supply, "fx_rate").alias("fx_rate"),
-        _extra_text(supply, "currency").alias("currency"),
-        _extra_float(supply, "packaging_per_unit").alias("packaging_supply"),
-        _extra_text(supply, "origin_country").alias("origin_country"),
-        _extra_text(supply, "usmca_originating").alias("originating_column"),
-        _extra_text(supply, "supplier_certifies_origin").alias("certified_column"),
-    ).unique(subset=["source_site", "item_id"], keep="first")
-    items = network.items.select(
-        "item_id", pl.col("hs_code"), pl.col("weight_kg"), pl.col("unit_cost").alias("item_cost")
-    )
-    flows = network.flows
-    flow_extra = flows.with_row_index("flow_row").select(
-        pl.col("flow_row").cast(pl.Int64),
-        _extra_float(flows, "shipments_per_year").alias("flow_shipments"),
-        _extra_float(flows, "packaging_per_unit").alias("packaging_flow"),
-    )
-    frame = (
-        options.with_row_index("option")
-        .join(src, on="source_site", how="left")
-        .join(dst, on="to_site", how="left")
-        .join(sup, on=["source_site", "item_id"], how="left")
-        .join(items, on="item_id", how="left")
-        .join(flow_extra, on="flow_row", how="left")
-        .join(exports_by_site(network), on="to_site", how="left")
-        .sort("option")
-    )
-    country = pl.col("country").fill_null("")
-    importer = pl.col("importer").fill_null("")
-    frame = frame.with_columns(
-        (country != importer).alias("crosses"),
-        pl.coalesce(pl.col("origin_country"), country).str.to_uppercase().alias("origin"),
-        pl.col("exports").fill_null(False),
-        pl.col("exports_usmca").fill_null(False),
-        pl.coalesce(
-            pl.col("mode"),
-            pl.when(country == importer)
-            .then(pl.lit("truck"))
-            .when(country.is_in(USMCA) & importer.is_in(USMCA))
-            .then(pl.lit("truck"))
-            .otherwise(pl.lit("ocean")),
-        ).alias("mode_used"),
-    )
-    frame = frame.with_columns(
-        pl.when(pl.col("mode_used") == "ocean")
-        .then(
-            pl.when(country.is_in(list(ASIA)))
-            .then(
-                pl.when(pl.col("lon_to").fill_null(-118.0) >= -85.0)
-                .then(pl.lit("ocean_asia_us_east"))
-                .otherwise(pl.lit("ocean_asia_us_west"))
-            )
-            .otherwise(pl.lit("ocean_other"))
-        )
-        .when(pl.col("mode_used") == "truck")
-        .then(pl.when(pl.col("crosses")).then(pl.lit("truck_mx_us")).otherwise(pl.lit("truck_domestic")))
-        .when(pl.col("mode_used") == "rail")
-        .then(pl.lit("rail_mx_us"))
-        .otherwise(pl.lit("air"))
-        .alias("lane_type")
-    )
-    lanes = book.lanes.select(
-        "lane_type",
-        pl.col("transit_days").cast(pl.Float64, strict=False).alias("lane_transit"),
-        pl.col("transit_sd_days").cast(pl.Float64, strict=False).alias("lane_transit_sd"),
-        pl.col("freight_basis").alias("lane_basis"),
-        pl.col("freight_rate_usd").cast(pl.Float64, strict=False).alias("lane_rate"),
-        pl.col("payload_kg").cast(pl.Float64, strict=False).alias("lane_payload"),
-        pl.col("shipments_per_year").cast(pl.Float64, strict=False).alias("lane_shipments"),
-        pl.col("border_hours").cast(pl.Float64, strict=False).alias("lane_border_hours"),
-        pl.col("source").alias("lane_source"),
-        pl.col("source_date").alias("lane_date"),
-    )
-    crossings = book.crossings.select(
-        pl.col("crossing"),
-        pl.col("border_hours").cast(pl.Float64, strict=False).alias("crossing_hours"),
-        pl.col("source").alias("crossing_source"),
-    )
-    frame = frame.join(lanes, on="lane_type", how="left").join(crossings, on="crossing", how="left").sort("option")
-    p = book.parameter
-    miles = _haversine_miles(pl.col("lat_from"), pl.col("lon_from"), pl.col("lat_to"), pl.col("lon_to")) * p(
-        "road_circuity"
-    )
-    border_hours = pl.when(pl.col("crosses")).then(
-        pl.coalesce(pl.col("crossing_hours"), pl.col("lane_border_hours"), pl.lit(0.0))
-    )
-    truck_days = p("truck_sourcing_days") + miles / p("truck_miles_per_day") + border_hours.otherwise(0.0) / 24.0
-    frame = frame.with_columns(
-        miles.alias("road_miles"),
-        pl.when(pl.col("transit_days").is_not_null())
-        .then(pl.col("transit_days"))
-        .when((pl.col("mode_used") == "truck") & miles.is_not_null())
-        .then(truck_days)
-        .otherwise(pl.col("lane_transit"))
-        .alias("transit_used"),
-        pl.when(pl.col("transit_days").is_not_null())
-        .then(pl.lit("network"))
-        .when((pl.col("mode_used") == "truck") & miles.is_not_null())
-        .then(pl.lit("distance"))
-        .when(pl.col("lane_transit").is_not_null())
-        .then(pl.lit("lane default"))
-        .otherwise(pl.lit("missing"))
-        .alias("transit_source"),
-    )
-    weight = pl.col("weight_kg")
-    lane_freight = (
-        pl.when(pl.col("lane_basis") == "per_container")
-        .then(pl.col("lane_rate") * weight / pl.col("lane_payload"))
-        .when(pl.col("lane_basis") == "per_mile")
-        .then(pl.col("lane_rate") * pl.col("road_miles") * weight / pl.col("lane_payload"))
-        .otherwise(None)
-    )
-    frame = frame.with_columns(
-        pl.coalesce(pl.col("freight_per_unit"), lane_freight).alias("freight_used"),
-        pl.when(pl.col("freight_per_unit").is_not_null())
-        .then(pl.lit("network"))
-        .when(lane_freight.is_not_null())
-        .then(pl.lit("lane default"))
-        .otherwise(pl.lit("missing"))
-        .alias("freight_source"),
-    )
-    price_usd = pl.coalesce(pl.col("price_local") * pl.col("fx_rate"), pl.col("supply_price"), pl.col("item_cost"))
-    frame = frame.with_columns(
-        price_usd.alias("price_usd"),
-        pl.when(pl.col("price_local").is_not_null() & pl.col("fx_rate").is_not_null())
-        .then(pl.lit("supply price_local x fx_rate"))
-        .when(pl.col("supply_price").is_not_null())
-        .then(pl.lit("supply unit_price"))
-        .when(pl.col("item_cost").is_not_null())
-        .then(pl.lit("item unit_cost"))
-        .otherwise(pl.lit("missing"))
-        .alias("price_source"),
+    keys, first = np.unique(supply_key, return_index=True)
+    lookup = pl.DataFrame({"key": keys, "row": first.astype(np.int64)})
+    option_key = np.where((src >= 0) & (item >= 0), src * n_items + item, -1)
+    row = (
+        pl.DataFrame({"key": option_key})
+        .join(lookup, on="key", how="left", maintain_order="left")
+        .get_column("row")
+        .fill_null(-1)
+        .to_numpy()
+        .astype(np.int64)
     )
 
-    # Tariffs on the importer's side, by the good's origin.
+    supply_price = _pick(_floats(supply, "unit_price"), row, np.nan)
+    lead_days = _pick(_floats(supply, "lead_time_days"), row, np.nan)
+    price_local = _pick(_floats(supply, "price_local"), row, np.nan)
+    fx_rate = _pick(_floats(supply, "fx_rate"), row, np.nan)
+    packaging_supply = _pick(_floats(supply, "packaging_per_unit"), row, np.nan)
+    origin_override = _pick(_codes(origin_column, vocabulary), row, -1)
+    origin = np.where(origin_override >= 0, origin_override, country)
+    certified = supply.select(
+        pl.coalesce(_texts(supply, "usmca_originating"), _texts(supply, "supplier_certifies_origin"))
+    ).to_series()
+    given_origin = _pick(_yes(certified), row, False)
+
+    item_cost = _pick(_floats(items, "unit_cost"), item, np.nan)
+    weight = _pick(_floats(items, "weight_kg"), item, np.nan)
+    hts_text = items.get_column("hs_code").cast(pl.String).fill_null("").str.replace_all(r"[^0-9]", "")
+    hts_vocabulary = sorted(set(hts_text.to_list()))
+    hts = _pick(_codes(hts_text, hts_vocabulary), item, 0 if hts_vocabulary else -1)
+
+    shipments_flow = _pick(_floats(flows, "shipments_per_year"), flow_row, np.nan)
+    packaging_flow = _pick(_floats(flows, "packaging_per_unit"), flow_row, np.nan)
+
+    # Which receiving sites export, and to the US or Canada (LA 63-A), from every flow of the network.
+    ok = (f_from >= 0) & (f_to >= 0)
+    cross_flow = ok & (_pick(site_country, f_from, -1) != _pick(site_country, f_to, -1))
+    exports_site = np.zeros(len(site_ids) + 1, dtype=bool)
+    exports_site[f_from[cross_flow]] = True
+    usca = [code_of[c] for c in ("US", "CA") if c in code_of]
+    to_usca = cross_flow & np.isin(_pick(site_country, f_to, -1), usca)
+    exports_usmca_site = np.zeros(len(site_ids) + 1, dtype=bool)
+    exports_usmca_site[f_from[to_usca]] = True
+    exports = _pick(exports_site, dst, False)
+    exports_usmca = _pick(exports_usmca_site, dst, False)
+
+    # Mode and lane type.
+    mode_given = _codes(options.get_column("mode"), list(MODES))
+    inferred = np.where(~crosses | (usmca[country] & usmca[importer]), MODES.index("truck"), MODES.index("ocean"))
+    mode = np.where(mode_given >= 0, mode_given, inferred)
+    lon_to = _pick(lon, dst, np.nan)
+    east = np.nan_to_num(lon_to, nan=-118.0) >= -85.0
+    ocean = mode == MODES.index("ocean")
+    truck = mode == MODES.index("truck")
+    lane = np.select(
+        [  # the Asia lanes reach North America; ocean to anywhere else has no shipped default
+            ocean & asia[country] & usmca[importer] & ~east,
+            ocean & asia[country] & usmca[importer] & east,
+            ocean,
+            truck & crosses,
+            truck,
+        ],
+        [0, 1, 2, 3, 4],
+        default=np.where(mode == MODES.index("rail"), 5, 6),
+    )
+    lane_rows = {r["lane_type"]: r for r in book.lanes.iter_rows(named=True)}
+
+    def lane_value(column: str) -> FloatArray:
+        values = []
+        for name in LANE_TYPES:
+            raw = lane_rows.get(name, {}).get(column)
+            values.append(float(raw) if raw not in (None, "") else np.nan)
+        picked: FloatArray = np.asarray(values, dtype=np.float64)[lane]
+        return picked
+
+    lane_basis = np.asarray([str(lane_rows.get(t, {}).get("freight_basis") or "") for t in LANE_TYPES])[lane]
+    crossing_rows = book.crossings
+    crossing = _codes(options.get_column("crossing"), crossing_rows.get_column("crossing").to_list())
+    crossing_hours = _pick(_floats(crossing_rows, "border_hours"), crossing, np.nan)
+
+    p = book.parameter
+    miles = _haversine_miles(_pick(lat, src, np.nan), _pick(lon, src, np.nan), _pick(lat, dst, np.nan), lon_to)
+    miles = miles * p("road_circuity")
+    border_hours = np.where(
+        crosses, np.where(np.isnan(crossing_hours), lane_value("border_hours"), crossing_hours), 0.0
+    )
+    border_hours = np.nan_to_num(border_hours)
+    truck_days = p("truck_sourcing_days") + miles / p("truck_miles_per_day") + border_hours / 24.0
+    transit_given = options.get_column("transit_days").cast(pl.Float64).fill_null(np.nan).to_numpy()
+    by_distance = (mode == MODES.index("truck")) & ~np.isnan(miles)
+    lane_transit = lane_value("transit_days")
+    transit = np.where(~np.isnan(transit_given), transit_given, np.where(by_distance, truck_days, lane_transit))
+    transit_source = np.where(
+        ~np.isnan(transit_given), 0, np.where(by_distance, 1, np.where(~np.isnan(lane_transit), 2, 3))
+    )
+    payload = lane_value("payload_kg")
+    rate = lane_value("freight_rate_usd")
+    lane_freight = np.where(
+        lane_basis == "per_container",
+        rate * weight / payload,
+        np.where(lane_basis == "per_mile", rate * miles * weight / payload, np.nan),
+    )
+    freight_given = options.get_column("freight_per_unit").cast(pl.Float64).fill_null(np.nan).to_numpy()
+    freight = np.where(~np.isnan(freight_given), freight_given, lane_freight)
+    freight_source = np.where(~np.isnan(freight_given), 0, np.where(~np.isnan(lane_freight), 2, 3))
+    local = ~np.isnan(price_local) & ~np.isnan(fx_rate)
+    price = np.where(local, price_local * fx_rate, np.where(~np.isnan(supply_price), supply_price, item_cost))
+    price_source = np.where(local, 0, np.where(~np.isnan(supply_price), 1, np.where(~np.isnan(item_cost), 2, 3)))
+
+    # Tariffs once per distinct (HTS line, origin, importer).
+    n_countries = len(vocabulary)
+    tariff_key = (np.maximum(hts, 0) * n_countries + origin) * n_countries + importer
+    unique_keys, inverse = np.unique(tariff_key, return_inverse=True)
+    u_hts = unique_keys // (n_countries * n_countries)
+    u_origin = (unique_keys // n_countries) % n_countries
+    u_importer = unique_keys % n_countries
+    hts_names = np.asarray(hts_vocabulary or [""], dtype=object)
     rates = duty_rates(
         book.tariffs,
-        frame.get_column("hs_code"),
-        frame.get_column("origin"),
-        frame.get_column("importer").fill_null(""),
+        [str(h) for h in hts_names[u_hts]],
+        [str(c) for c in countries[u_origin]],
+        [str(c) for c in countries[u_importer]],
         as_of,
         book.layers,
     )
-    crosses = frame.get_column("crosses").to_numpy().astype(bool)
-    importer_arr = frame.get_column("importer").fill_null("").to_numpy().astype(str)
-    origin_arr = frame.get_column("origin").fill_null("").to_numpy().astype(str)
-    to_us = crosses & (importer_arr == "US")
-    to_mx = crosses & (importer_arr == "MX")
-    exports = frame.get_column("exports").to_numpy().astype(bool)
-    exports_usmca = frame.get_column("exports_usmca").to_numpy().astype(bool)
+
     # LA 104-I: temporary imports are duty-free, except LA 63-A (goods exported to the US or Canada).
     igi_applies = to_mx & (exports_usmca | ~exports)
     layered = crosses & (~to_mx | igi_applies)  # additional layers follow the importer's own rows
-
-    orig = _originating(frame, book, originating)
-    orig &= np.isin(origin_arr, USMCA)
+    orig = _originating(options, given_origin, book, originating) & usmca[origin]
 
     def layer(name: str) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
-        return rates.rate[name], rates.specific[name], rates.usmca_exempt[name]
+        return rates.rate[name][inverse], rates.specific[name][inverse], rates.usmca_exempt[name][inverse]
 
     mfn_rate, mfn_spec, mfn_exempt = layer("mfn")
     s301_rate, s301_spec, _ = layer("section_301")
     add_rate = np.zeros(n)
     add_spec = np.zeros(n)
     for name in ("ieepa", "section_232", "additional"):
-        r, s, e = layer(name)
+        r, s_, e = layer(name)
         keep = ~(orig & e)
         add_rate += np.where(keep, r, 0.0)
-        add_spec += np.where(keep, s, 0.0)
-    zero = np.zeros(n)
+        add_spec += np.where(keep, s_, 0.0)
     mpf = mpf_limits(book.mpf, as_of)
-    shipments = (
-        frame.select(pl.coalesce(pl.col("flow_shipments"), pl.col("lane_shipments"), pl.lit(12.0)))
-        .to_series()
-        .to_numpy()
-    )
+    shipments = np.where(np.isnan(shipments_flow), lane_value("shipments_per_year"), shipments_flow)
+    shipments = np.nan_to_num(shipments, nan=12.0)
     annual = np.asarray(annual_units, dtype=np.float64)
     q = np.maximum(annual / np.maximum(shipments, 1e-9), 1.0)
-    mode = frame.get_column("mode_used").to_numpy().astype(str)
-    tier_of = tiers if tiers is not None else country_tiers(sorted(set(frame.get_column("country").fill_null(""))))
+    tier_of = tiers if tiers is not None else country_tiers([c for c in vocabulary if c])
     risk = {r["tier"]: float(r["disruption_rate"]) for r in book.risk_tiers.iter_rows(named=True)}
-    country_arr = frame.get_column("country").fill_null("").to_numpy().astype(str)
-    disruption_rate = np.asarray([risk.get(tier_of.get(c, ""), 0.0) for c in np.unique(country_arr)])
-    disruption_rate = disruption_rate[np.searchsorted(np.unique(country_arr), country_arr)] if n else zero
-    packaging = (
-        frame.select(pl.coalesce(pl.col("packaging_flow"), pl.col("packaging_supply"), pl.lit(0.0)))
-        .to_series()
-        .to_numpy()
-    )
+    disruption_rate = np.asarray([risk.get(tier_of.get(c, ""), 0.0) for c in vocabulary], dtype=np.float64)[country]
+    packaging = np.nan_to_num(np.where(np.isnan(packaging_flow), packaging_supply, packaging_flow))
 
-    def col(name: str, fill: float = 0.0) -> FloatArray:
-        return frame.get_column(name).cast(pl.Float64).fill_null(fill).fill_nan(fill).to_numpy().astype(np.float64)
-
-    def full(value: float) -> FloatArray:
-        return np.full(n, value, dtype=np.float64)
+    def full(value: float) -> FloatArray:  # a read-only broadcast view: no n-sized allocation
+        return np.broadcast_to(np.float64(value), (n,))
 
     inputs = CostInputs(
-        unit_price=col("price_usd"),
+        unit_price=np.nan_to_num(price),
         fx_rate=full(1.0),
-        packaging=packaging.astype(np.float64),
-        freight=col("freight_used"),
+        packaging=packaging,
+        freight=np.nan_to_num(freight),
         insurance_rate=full(p("insurance_rate")),
         dutiable=crosses,
         value_includes_freight=to_mx & (p("mx_value_includes_freight") > 0),
@@ -366,15 +375,15 @@ def build_inputs(
         mpf_rate=full(float(mpf["rate"])),
         mpf_min=full(float(mpf["minimum"])),
         mpf_max=full(float(mpf["maximum"])),
-        hmf_applies=to_us & (mode == "ocean"),
+        hmf_applies=to_us & (mode == MODES.index("ocean")),
         hmf_rate=full(p("hmf_rate")),
         broker_per_entry=np.where(crosses, p("broker_fee_per_entry"), 0.0),
-        crossing_per_shipment=np.where(to_us & (mode == "truck"), p("truck_arrival_fee"), 0.0),
+        crossing_per_shipment=np.where(to_us & (mode == MODES.index("truck")), p("truck_arrival_fee"), 0.0),
         shipment_units=q,
         annual_units=annual,
-        transit_days=col("transit_used"),
-        transit_sd_days=col("lane_transit_sd"),
-        supplier_lead_days=col("supplier_lead_days"),
+        transit_days=np.nan_to_num(transit),
+        transit_sd_days=np.nan_to_num(lane_value("transit_sd_days")),
+        supplier_lead_days=np.nan_to_num(lead_days),
         prepaid=np.full(n, p("prepaid_in_transit") > 0),
         carrying_rate=full(p("carrying_rate")),
         service_level=full(p("service_level")),
@@ -383,69 +392,71 @@ def build_inputs(
         quality_rework_rate=full(p("quality_rework_rate")),
         ip_risk_rate=full(p("ip_risk_rate")),
         warranty_rate=full(p("warranty_rate")),
-        disruption_rate=disruption_rate.astype(np.float64),
+        disruption_rate=disruption_rate,
         disruption_per_unit=(
             np.full(n, np.nan) if disruption_per_unit is None else np.asarray(disruption_per_unit, dtype=np.float64)
         ),
         opportunity_rate_per_week=full(p("opportunity_rate_per_week")),
         strategic_rate=full(p("strategic_rate")),
     )
-    detail = frame.select(
-        "option",
-        "source_site",
-        "to_site",
-        "item_id",
-        "status",
-        "country",
-        "importer",
-        "origin",
-        "hs_code",
-        "lane_type",
-        "mode_used",
-        "crossing",
-        "transit_source",
-        "freight_source",
-        "price_source",
-        "currency",
-        "lane_source",
-        "lane_date",
-        "crossing_source",
-    ).with_columns(
+    lane_source = {t: str(lane_rows.get(t, {}).get("source") or "") for t in LANE_TYPES}
+    lane_date = {t: str(lane_rows.get(t, {}).get("source_date") or "") for t in LANE_TYPES}
+    crossing_source = dict(enumerate(crossing_rows.get_column("source").to_list()))
+
+    def decode(name: str, codes: NDArray[np.int64], labels: Mapping[int, str]) -> pl.Series:
+        """Labels of integer codes as an Enum column (no per-row strings; -1 -> null)."""
+        categories = sorted(set(labels.values()))
+        return pl.Series(name, codes, dtype=pl.Int64).replace_strict(
+            dict(labels), default=None, return_dtype=pl.Enum(categories)
+        )
+
+    lane_names = dict(enumerate(LANE_TYPES))
+    detail = options.select("source_site", "to_site", "item_id", "status", "crossing").with_columns(
+        pl.Series("option", np.arange(n), dtype=pl.Int64),
+        decode("country", country, dict(enumerate(vocabulary))),
+        decode("importer", importer, dict(enumerate(vocabulary))),
+        decode("origin", origin, dict(enumerate(vocabulary))),
+        decode("hs_code", np.where(hts >= 0, hts, -1), dict(enumerate(hts_vocabulary))),
+        decode("lane_type", lane, lane_names),
+        decode("mode_used", mode, dict(enumerate(MODES))),
+        decode("transit_source", transit_source, dict(enumerate(INPUT_SOURCES))),
+        decode("freight_source", freight_source, dict(enumerate(INPUT_SOURCES))),
+        decode("price_source", price_source, dict(enumerate(PRICE_SOURCES))),
+        decode("lane_source", lane, {i: lane_source[t] for i, t in lane_names.items()}),
+        decode("lane_date", lane, {i: lane_date[t] for i, t in lane_names.items()}),
+        decode("crossing_source", crossing, crossing_source),
+        decode("tier", country, {i: tier_of.get(c, "") for i, c in enumerate(vocabulary)}),
+        pl.Series("currency", _currency(supply, row), dtype=pl.String),
         pl.Series("originating", orig),
         pl.Series("igi_applies", igi_applies),
-        pl.Series("tier", [tier_of.get(c, "") for c in country_arr], dtype=pl.String),
         pl.Series("shipment_units", q),
-        pl.Series("measures", _measure_lists(rates.measure, n), dtype=pl.List(pl.String)),
+        *(
+            decode(f"measure_{name}", inverse, dict(enumerate(str(m) for m in rates.measure[name])))
+            for name in rates.measure
+        ),
+        pl.lit(mpf["fiscal_year"]).alias("mpf_year"),
     )
-    return OptionInputs(inputs=inputs, detail=detail.with_columns(pl.lit(mpf["fiscal_year"]).alias("mpf_year")))
-
-
-def _measure_lists(measures: Mapping[str, NDArray[np.object_]], n: int) -> list[list[str]]:
-    if n == 0:
-        return []
-    stacked = np.stack([measures[k] for k in measures], axis=1)
-    return [[m for m in row if m] for row in stacked.tolist()]
+    return OptionInputs(inputs=inputs, detail=detail)
 
 
 def _originating(
-    frame: pl.DataFrame, book: AssumptionBook, given: Mapping[tuple[str, str], bool] | None
+    options: pl.DataFrame,
+    column: NDArray[np.bool_],
+    book: AssumptionBook,
+    given: Mapping[tuple[str, str], bool] | None,
 ) -> NDArray[np.bool_]:
-    """USMCA-originating per option: the caller's (origin engine) answer, then the assumptions file, then the column."""
-    yes = ["1", "1.0", "true", "yes", "y"]
-    column = frame.select(
-        pl.coalesce(pl.col("originating_column"), pl.col("certified_column"))
-        .fill_null("")
-        .str.strip_chars()
-        .str.to_lowercase()
-        .is_in(yes)
-    ).to_series()
-    keys = (frame.get_column("source_site") + "/" + frame.get_column("item_id")).to_list()
-    out = column.to_numpy().astype(bool).copy()
-    for mapping in (book.originating, {f"{s}/{i}": v for (s, i), v in (given or {}).items()}):
+    """USMCA-originating per option: the column, then the assumptions file, then the caller's (origin engine) map."""
+    out = column.copy()
+    mappings = [book.originating, {f"{s}/{i}": v for (s, i), v in (given or {}).items()}]
+    if not any(mappings):
+        return out
+    keys = options.select((pl.col("source_site") + "/" + pl.col("item_id")).alias("key")).to_series()
+    for mapping in mappings:
         if mapping:
-            hits = np.asarray([mapping.get(k) for k in keys], dtype=object)
-            known = hits != None  # noqa: E711 - elementwise on an object array
-            out[known] = hits[known].astype(bool)
+            hits = keys.replace_strict({k: int(v) for k, v in mapping.items()}, default=-1, return_dtype=pl.Int8)
+            values = hits.to_numpy()
+            known = values >= 0
+            out[known] = values[known] == 1
     return out
 
 
