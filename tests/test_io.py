@@ -81,7 +81,9 @@ def test_cli_validate_exit_codes(
     tiny_path.write_text(json.dumps(tiny_document))
     assert run_cli("validate", str(tiny_path)) == 1
     captured = capsys.readouterr()
-    assert "NOPE" in captured.err and "Traceback" not in captured.err
+    assert "NOPE" in captured.err
+    assert "[flows]" in captured.err
+    assert "Traceback" not in captured.err
     assert run_cli("validate") == 2
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from allyshore.cli import app
@@ -28,19 +29,27 @@ def validate(
     if not problems:
         console.print(f"{path}: valid network.")
         return 0
-    table = Table(title=f"{path}: {len(errors)} error(s), {len(problems) - len(errors)} warning(s)", show_lines=False)
+    out = err_console if errors else console
+    summary = f"{path}: {len(errors)} error(s), {len(problems) - len(errors)} warning(s)"
+    if not out.is_terminal:
+        # Plain lines when piped: one problem per line, easy to grep.
+        print(summary, file=out.file)
+        for p in problems:
+            print(f"{'ERROR' if p.severity == 'error' else 'warning'}: {p}", file=out.file)
+        return 1 if errors else 0
+    table = Table(title=escape(summary), show_lines=False)
     for column in ("", "where", "row", "column", "problem", "hint"):
         table.add_column(column, overflow="fold")
     for p in problems:
         table.add_row(
             "ERROR" if p.severity == "error" else "warn",
-            p.source or p.table,
+            escape(p.source or p.table),
             "" if p.row is None else str(p.row),
-            p.column or "",
-            p.message,
-            p.hint or "",
+            escape(p.column or ""),
+            escape(p.message),
+            escape(p.hint or ""),
         )
-    (err_console if errors else console).print(table)
+    out.print(table)
     return 1 if errors else 0
 
 
