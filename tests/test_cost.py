@@ -498,3 +498,21 @@ def test_cost_section_renders_in_chromium(tmp_path: Path, tiny_document: dict[st
         finally:
             browser.close()
     assert errors == []
+
+
+def test_missing_tariff_rows_are_listed_not_hidden(tiny_path: Path) -> None:
+    result = compare_sources(allyshore.load_network(tiny_path), "K", as_of="2025-06-01")
+    notes = [a for a in result.option("S1").assumptions if a.key == "tariff.mfn"]
+    assert notes and "no Mexican IGI (LA 63-A) row for HTS 853650 from CN into MX" in notes[0].source
+
+
+def test_lithium_ion_batteries_from_china_stack_mfn_and_301() -> None:
+    """8507.60.00: MFN 3.4% (CBP NY N314994) + Section 301: 7.5% (List 4A) in 2023, 25% from 27 Sep 2024."""
+    tariffs = default_assumptions().tariffs
+    for date, s301 in (("2023-06-01", 0.075), ("2026-01-15", 0.25)):
+        found = duty_rates(tariffs, ["8507.60.00"], ["CN"], ["US"], dt.date.fromisoformat(date))
+        assert float(found.rate["mfn"][0]) == pytest.approx(0.034)
+        assert float(found.rate["section_301"][0]) == pytest.approx(s301)
+    # per unit on a USD 100 battery (FOB): 3.4 + 25.0 = 28.40 of duty
+    f = one(unit_price=100.0, rate_mfn=0.034, rate_301=0.25)
+    assert f["duty_mfn"] + f["duty_section_301"] == pytest.approx(28.4)

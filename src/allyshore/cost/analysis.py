@@ -240,6 +240,17 @@ def _option_assumptions(
         out.append(Assumption(f"crossings.{detail['crossing']}", detail["crossing"], str(detail["crossing_source"])))
     tariffs = book.tariffs
     measures = [str(detail[k]) for k in detail if k.startswith("measure_") and detail[k]]
+    if detail["importer"] != detail["country"] and not detail.get("measure_mfn"):
+        duty = "Mexican IGI (LA 63-A)" if detail["igi_applies"] else "MFN duty"
+        out.append(
+            Assumption(
+                "tariff.mfn",
+                0.0,
+                f"no {duty} row for HTS {detail['hs_code'] or '(none)'} from {detail['origin']} into "
+                f"{detail['importer']} in the tariff tables: counted as 0; add a [[tariff]] row",
+                unit="share of customs value",
+            )
+        )
     for measure in measures:
         row = tariffs.filter(pl.col("measure_id") == measure).row(0, named=True)
         out.append(
