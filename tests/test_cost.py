@@ -516,3 +516,32 @@ def test_lithium_ion_batteries_from_china_stack_mfn_and_301() -> None:
     # per unit on a USD 100 battery (FOB): 3.4 + 25.0 = 28.40 of duty
     f = one(unit_price=100.0, rate_mfn=0.034, rate_301=0.25)
     assert f["duty_mfn"] + f["duty_section_301"] == pytest.approx(28.4)
+
+
+def test_defaults_template_round_trips(tiny_path: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["cost", "defaults"])
+    assert done.value.code == 0
+    template = tmp_path / "defaults.toml"
+    template.write_text(capsys.readouterr().out)
+    network = allyshore.load_network(tiny_path)
+    plain = compare_sources(network, "K", as_of="2025-06-01")
+    same = compare_sources(network, "K", as_of="2025-06-01", assumptions=template)
+    assert [o.total for o in same.options] == pytest.approx([o.total for o in plain.options])
+    assert any(a.origin == "file" for a in same.assumptions)
+
+
+def test_lane_override_changes_defaulted_transit(tiny_document: dict[str, Any]) -> None:
+    doc = tiny_document
+    doc["sites"].append({"site_id": "S3", "country": "VN", "kind": "supplier"})
+    doc["supply"].append({"site_id": "S3", "item_id": "K", "unit_price": 15, "status": "candidate"})
+    network = allyshore.Network.from_dict(doc)
+    base = compare_sources(network, "K", as_of="2025-06-01").option("S3")
+    slow = compare_sources(
+        network,
+        "K",
+        as_of="2025-06-01",
+        assumptions=load_assumptions(text="[lanes.ocean_asia_us_west]\ntransit_days = 50\n"),
+    ).option("S3")
+    # pipeline carry is linear in transit days: 50 / 25 = 2x
+    assert slow.per_unit["carry_pipeline"] == pytest.approx(2 * base.per_unit["carry_pipeline"])

@@ -174,3 +174,11 @@ def sensitivity_command(
         value: Any = "no flip" if b.break_even is None else f"{b.break_even:,.4f}"
         flips.add_row(b.factor, b.leader, b.challenger, f"{b.base_value:,.4f}", value, b.unit)
     console.print(flips)
+
+
+@cost_app.command("defaults")
+def defaults_command() -> None:
+    """Print every default (parameters, lanes, country paths) with its source, as an assumptions file to edit."""
+    from allyshore.cost.assumptions import defaults_toml
+
+    print(defaults_toml(), end="")

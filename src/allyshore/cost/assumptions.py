@@ -247,6 +247,42 @@ def _defaults() -> AssumptionBook:
     )
 
 
+def defaults_toml(book: AssumptionBook | None = None) -> str:
+    """An assumptions file holding every default parameter, lane and country path, each with its source:
+    a template to copy and edit.
+
+    >>> text = defaults_toml()
+    >>> load_assumptions(text=text).parameter("carrying_rate")
+    0.25
+    """
+    book = book or default_assumptions()
+    lines = ["# allyshore landed-cost assumptions: every default with its source; edit and pass --assumptions", ""]
+    lines.append("[parameters]")
+    for key, item in book.parameters.items():
+        lines.append(f"# {item.source} ({item.date}){' [' + item.unit + ']' if item.unit else ''}")
+        lines.append(f"{key} = {item.value!r}")
+    lines += ["", "[layers]  # switch tariff layers on or off (defaults per row of tariff_measures.csv)"]
+    lines += [f"# {name} = true" for name in LAYERS if name != "mfn"]
+    for row in book.lanes.iter_rows(named=True):
+        lines += ["", f"[lanes.{row['lane_type']}]", f"# {row['source']} ({row['source_date']})"]
+        for column in ("transit_days", "transit_sd_days", "freight_rate_usd", "payload_kg", "shipments_per_year"):
+            if row[column] not in (None, ""):
+                lines.append(f"{column} = {float(row[column])!r}")
+    for row in book.countries.iter_rows(named=True):
+        if row["country"] == "*":
+            continue
+        lines += ["", f"[countries.{row['country']}]", f"# {row['source']} ({row['source_date']})"]
+        for column in ("wage_inflation", "other_inflation", "fx_change_per_year"):
+            lines.append(f"{column} = {float(row[column])!r}")
+    lines += [
+        "",
+        '# [originating]          USMCA-originating goods, "site/item" = true',
+        "# [[tariff]]             extra rows: layer, importer, hts_prefix, origin, rate_ad_valorem, effective_from,",
+        "#                        effective_to, usmca_exempt, source (see data/cost/tariff_measures.csv)",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def load_assumptions(path: str | Path | None = None, text: str | None = None) -> AssumptionBook:
     """The defaults overridden by an assumptions TOML file (given by ``path`` or as ``text``).
 

@@ -358,7 +358,8 @@ def build_inputs(
         freight=np.nan_to_num(freight),
         insurance_rate=full(p("insurance_rate")),
         dutiable=crosses,
-        value_includes_freight=to_mx & (p("mx_value_includes_freight") > 0),
+        value_includes_freight=(to_mx & (p("mx_value_includes_freight") > 0))
+        | (to_us & (p("us_duty_basis_excludes_freight") <= 0)),
         originating=orig,
         rate_mfn=np.where(crosses & ~to_mx, mfn_rate, 0.0),
         specific_mfn=np.where(crosses & ~to_mx, mfn_spec, 0.0),
