@@ -15,14 +15,17 @@ import random
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 import pytest
+import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from allyshore import Network
 from allyshore.cli import main
-from allyshore.exposure_map import ExposureResult, exposure
+from allyshore.exposure_map import ExposureResult, exposure, node_value_added, roll_up, topological_levels
+from allyshore.model.graph import compile_network, multipliers
 
 
 def run_cli(*args: str) -> int:
@@ -405,3 +408,22 @@ def test_one_country_network_is_all_there(seed: int, country: str) -> None:
             assert good.by_country == pytest.approx({country: 1.0})
             assert good.hhi == pytest.approx(1.0)
             assert len(good.by_tier) == 1
+
+
+@PROPERTY
+@given(st.integers(0, 10**9))
+def test_kernels_agree(seed: int) -> None:
+    """The bottom-up roll-up (u = VA + A u) and the top-down multipliers give the same unit values, and
+    multipliers with ``weights`` equals multipliers times the weights."""
+    graph = compile_network(Network.from_dict(random_document(seed)))
+    levels = topological_levels(graph)
+    margin, _, _ = node_value_added(graph, levels)
+    value_added = np.maximum(margin, 0.0)
+    roots = np.unique(graph.demand_node)
+    rng = np.random.default_rng(seed)
+    weights = sp.csr_matrix(rng.uniform(0.0, 1.0, (roots.size, 2)))
+    plain = multipliers(graph, roots)
+    np.testing.assert_allclose(
+        multipliers(graph, roots, weights=weights).toarray(), (plain @ weights).toarray(), rtol=1e-12, atol=1e-12
+    )
+    np.testing.assert_allclose(roll_up(levels, value_added)[roots], plain.T @ value_added, rtol=1e-12, atol=1e-9)

@@ -41,10 +41,20 @@ week), the contribution of node ``n`` is ``m_gn * VA_n`` and
   stocking points included);
 * per-week figures multiply by the good's demand in units per week.
 
-Choke points are the sites (customer receiving nodes excluded) ranked by the
-share of all weekly demanded value they add, with the number of finished goods
-they feed and the number of (good, item) pairs for which they are the only
-origin.
+Choke points are the sites (customer receiving nodes excluded) that feed at
+least one finished good, ranked by ``max(goods fed / goods, share of all weekly
+demanded value added at the site)``, then by value share, goods fed and id; each
+also counts the (good, item) pairs for which the site is the only origin.
+
+Computation
+-----------
+``M`` comes from :func:`allyshore.model.graph.multipliers` seeded with the
+goods' demand mixes (one sparse product per level of the DAG). The crossings
+use the adjoint, bottom-up form ``u = VA + A_X u`` (:func:`roll_up`, one pass
+over the edges grouped by depth, :func:`topological_levels`), one pass per
+crossing: ``v_X`` of a good is its demand mix of ``u`` at the demand nodes.
+Origin counts per (good, item) are one sparse product of the pattern of ``M``
+with an origin-by-item indicator.
 
 Example
 -------
@@ -92,9 +102,12 @@ __all__ = [
     "ChokePoint",
     "ExposureResult",
     "GoodExposure",
+    "Levels",
     "exposure",
+    "exposure_of_graph",
     "node_value_added",
     "roll_up",
+    "topological_levels",
 ]
 
 
@@ -617,9 +630,7 @@ def exposure_of_graph(
     root_of, good_of = weights.nonzero()
     np.maximum.at(root_depth, good_of, graph.depth[roots[root_of]])
 
-    item_names = dict(
-        zip(network.items.get_column("item_id").to_list(), network.items.get_column("name").to_list(), strict=True)
-    )
+    good_names = network.items.get_column("name").gather(goods).to_list()  # items rows are in item_ids order
     # Shares per good, largest first (ties alphabetical: countries and crossings are sorted already).
     with np.errstate(invalid="ignore", divide="ignore"):
         country_share = np.where(unit_value[:, None] > 0, value_by_country / unit_value[:, None], 0.0)
@@ -644,7 +655,7 @@ def exposure_of_graph(
         good_results.append(
             GoodExposure(
                 item_id=item_id,
-                name=item_names.get(item_id),
+                name=good_names[g],
                 units_per_week=float(units_per_week[g]),
                 unit_value=value,
                 by_country=shares,
