@@ -545,3 +545,35 @@ def test_lane_override_changes_defaulted_transit(tiny_document: dict[str, Any]) 
     ).option("S3")
     # pipeline carry is linear in transit days: 50 / 25 = 2x
     assert slow.per_unit["carry_pipeline"] == pytest.approx(2 * base.per_unit["carry_pipeline"])
+
+
+def test_freight_per_kg_and_per_container_bases(tiny_document: dict[str, Any]) -> None:
+    doc = tiny_document
+    doc["items"][1]["weight_kg"] = 0.4
+    flow = doc["flows"][0]
+    del flow["freight_per_unit"]
+    flow["freight_per_kg"] = 1.5  # 1.5 USD/kg x 0.4 kg = 0.60 per unit
+    per_kg = compare_sources(allyshore.Network.from_dict(doc), "K", as_of="2025-06-01").option("S1")
+    assert per_kg.per_unit["freight"] == pytest.approx(0.6)
+    del flow["freight_per_kg"]
+    flow["freight_per_container"] = 3000.0
+    flow["units_per_container"] = 6000.0  # 3,000 / 6,000 = 0.50 per unit
+    per_box = compare_sources(allyshore.Network.from_dict(doc), "K", as_of="2025-06-01").option("S1")
+    assert per_box.per_unit["freight"] == pytest.approx(0.5)
+
+
+def test_users_add_their_own_tariff_table(tmp_path: Path, tiny_path: Path) -> None:
+    (tmp_path / "mine.csv").write_text(
+        "measure_id,layer,importer,hts_prefix,origin,rate_ad_valorem,effective_from,source,source_date\n"
+        "igi-8536-2025,mfn,MX,853650,*,0.15,2025-01-01,TIGIE example row,2025-01-01\n"
+    )
+    (tmp_path / "a.toml").write_text('tariff_files = ["mine.csv"]\n')
+    result = compare_sources(
+        allyshore.load_network(tiny_path), "K", as_of="2025-06-01", assumptions=tmp_path / "a.toml"
+    )
+    s1 = result.option("S1")
+    assert s1.per_unit["duty_mx_igi"] == pytest.approx(0.15 * (18.0 + 0.8) * 1.005)
+    before = compare_sources(
+        allyshore.load_network(tiny_path), "K", as_of="2024-06-01", assumptions=tmp_path / "a.toml"
+    )
+    assert before.option("S1").per_unit["duty_mx_igi"] == 0.0  # the row starts in 2025

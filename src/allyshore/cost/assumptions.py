@@ -21,6 +21,8 @@ The shipped tables live in ``allyshore/data/cost/`` (one CSV each, ``source`` an
     [originating]           # USMCA-originating goods, "site/item" = true
     "PL/G" = true
 
+    tariff_files = ["my_tariffs.csv"]   # your own tables (same columns), relative to this file
+
     [[tariff]]              # extra tariff rows, same columns as tariff_measures.csv
     measure_id = "igi-853650"
     layer = "mfn"
@@ -302,7 +304,7 @@ def load_assumptions(path: str | Path | None = None, text: str | None = None) ->
         raise PolicyError(f"cannot read the assumptions file {where}: {exc.strerror or exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(f"{where} is not valid TOML: {exc}") from exc
-    known = {"parameters", "layers", "countries", "lanes", "originating", "tariff"}
+    known = {"parameters", "layers", "countries", "lanes", "originating", "tariff", "tariff_files"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise PolicyError(f"{where}: unknown section(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
@@ -322,6 +324,13 @@ def load_assumptions(path: str | Path | None = None, text: str | None = None) ->
     lanes = _override_rows(book.lanes, "lane_type", dict(data.get("lanes", {})), where, "lanes", overrides)
     tariffs = book.tariffs
     extra = list(data.get("tariff", []))
+    base_dir = Path(path).parent if path is not None else Path.cwd()
+    for name in list(data.get("tariff_files", [])):  # the user's own tariff tables, same columns as the shipped one
+        table = base_dir / str(name)
+        try:
+            extra.extend(csv.DictReader(table.read_text(encoding="utf-8").splitlines()))
+        except OSError as exc:
+            raise PolicyError(f"{where}: cannot read tariff table {table}: {exc.strerror or exc}") from exc
     if extra:
         tariffs = pl.concat([tariffs, tariff_frame([dict(r) for r in extra], origin="user")], how="vertical")
         overrides.extend(

@@ -11,7 +11,9 @@ Optional columns the network may carry (the format keeps extra columns):
   ``currency``, ``packaging_per_unit``, ``origin_country`` (country of origin when it differs from the
   site's), ``usmca_originating`` (true/false) or the origin engine's ``supplier_certifies_origin``
   (goods made at a plant of the network are decided by :mod:`allyshore.origin` when it can);
-* ``flows``: ``shipments_per_year``, ``packaging_per_unit``.
+* ``flows``: ``shipments_per_year``, ``packaging_per_unit``, and freight on another basis when
+  ``freight_per_unit`` is blank: ``freight_per_kg`` (times the item's ``weight_kg``) or
+  ``freight_per_container`` with ``units_per_container``.
 
 Everything else comes from the assumption book (:mod:`allyshore.cost.assumptions`).
 """
@@ -298,6 +300,13 @@ def build_inputs(
         np.where(lane_basis == "per_mile", rate * miles * weight / payload, np.nan),
     )
     freight_given = options.get_column("freight_per_unit").cast(pl.Float64).fill_null(np.nan).to_numpy()
+    # Other freight bases a flow may give: per kg (x the item's weight) or per container / units per container.
+    per_kg = _pick(_floats(flows, "freight_per_kg"), flow_row, np.nan) * weight
+    per_container = _pick(_floats(flows, "freight_per_container"), flow_row, np.nan) / _pick(
+        _floats(flows, "units_per_container"), flow_row, np.nan
+    )
+    freight_given = np.where(np.isnan(freight_given), per_kg, freight_given)
+    freight_given = np.where(np.isnan(freight_given), per_container, freight_given)
     freight = np.where(~np.isnan(freight_given), freight_given, lane_freight)
     freight_source = np.where(~np.isnan(freight_given), 0, np.where(~np.isnan(lane_freight), 2, 3))
     local = ~np.isnan(price_local) & ~np.isnan(fx_rate)
