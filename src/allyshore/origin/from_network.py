@@ -412,23 +412,30 @@ def _inputs(network: Network, rules: Mapping[str, Any] | None = None) -> _Inputs
 def _deciding(result: OriginResult, lines: Sequence[MaterialLine]) -> tuple[str, ...]:
     """The materials that decide the verdict (see :func:`determine_network`)."""
     out: list[str] = []
-    if result.tariff_shift is not None and not result.tariff_shift.passed:
+    if not result.originating and result.tariff_shift is not None and not result.tariff_shift.passed:
         out += list(result.tariff_shift.failing_materials)
     rvc = result.rvc
     if rvc is None or rvc.base <= 0:
         return tuple(dict.fromkeys(out))
     points = {m.id: Fraction(money(m.value)) / rvc.base * 100 for m in lines}
     margin = rvc.value - rvc.threshold
-    if result.originating:
-        # each originating material that, turned non-originating, would alone sink the good
-        out += sorted((m.id for m in lines if m.originating and points[m.id] > margin), key=lambda i: -points[i])
-    elif margin < 0:
-        gap = -margin
-        for m in sorted((m for m in lines if not m.originating), key=lambda m: -points[m.id]):
-            out.append(m.id)
-            gap -= points[m.id]
-            if gap <= 0:
-                break
+    # Largest first, the fewest materials whose change of origin flips the verdict: originating ones
+    # that would sink an originating good, non-originating ones whose origin would close the gap.
+    if result.originating and margin >= 0:
+        pool, room = [m for m in lines if m.originating], margin
+    elif not result.originating and margin < 0:
+        pool, room = [m for m in lines if not m.originating], -margin
+    else:
+        return tuple(dict.fromkeys(out))
+    covered = Fraction(0)
+    for m in sorted(pool, key=lambda m: -points[m.id]):
+        out.append(m.id)
+        covered += points[m.id]
+        if covered > room or (not result.originating and covered >= room):
+            break
+    else:
+        if result.originating:  # even all of them together would not sink it
+            return ()
     return tuple(dict.fromkeys(out))
 
 
@@ -546,10 +553,10 @@ def determine_network(
     qualifying one counts as an originating material of the goods above it.
     Per good the result gives the verdict, the RVC with its method, threshold
     and margin (percentage points), and the *deciding materials*: for an
-    originating good, the originating materials each of which, were it
-    non-originating, would alone take the RVC below the threshold; for a good
-    that fails, the materials failing the tariff shift and the largest
-    non-originating materials whose origin would close the RVC gap.
+    originating good, the fewest originating materials (largest first) whose
+    loss of origin would take the RVC below the threshold; for a good that
+    fails, the materials failing the tariff shift and the fewest non-originating
+    materials (largest first) whose origin would close the RVC gap.
 
     Raises
     ------
