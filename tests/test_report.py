@@ -135,6 +135,165 @@ def test_write_report_refuses_a_folder_of_other_files(tiny: Network, tmp_path: P
     assert write_report(tiny, empty, builders=[f"{HERE}:build_first"]).exists()
 
 
+def test_report_command_uses_the_given_policy(tiny_path: Path, tmp_path: Path) -> None:
+    """With Mexico as home country, the Mexican plant's country is domestic on the map and in the overview."""
+    import re
+
+    from allyshore.cli import main
+    from allyshore.trust import TIER_COLORS, default_policy_text
+
+    policy = tmp_path / "mx.toml"
+    policy.write_text(default_policy_text().replace('home = "US"', 'home = "MX"'))
+    assert 'home = "MX"' in policy.read_text()
+    for name, options in (("us", []), ("mx", ["--policy", str(policy)])):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["report", str(tiny_path), "-o", str(tmp_path / name), *options])
+        assert exit_info.value.code == 0
+    us = (tmp_path / "us" / "index.html").read_text()
+    mx = (tmp_path / "mx" / "index.html").read_text()
+    mexico = re.compile(r'data-country="MX" data-tip="Mexico \(MX\)\nTrust tier: (\w+)')
+    assert mexico.search(us).group(1) == "USMCA"  # type: ignore[union-attr]
+    assert mexico.search(mx).group(1) == "Domestic"  # type: ignore[union-attr]
+    assert f'fill="{TIER_COLORS["domestic"]}"' in mx
+    assert "home country MX" in mx and "home country US" in us
+
+
+# --- the demo report in headless Chromium -------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def find_chromium() -> str | None:
+    """Debian's Chromium (``make test`` installs it where missing); never a downloaded browser."""
+    import shutil
+
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    for path in ("/usr/bin/chromium", "/usr/lib/chromium/chromium"):
+        if Path(path).exists():
+            return path
+    return None
+
+
+def test_demo_command_prints_where_the_report_is(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from allyshore.cli import main
+
+    out = tmp_path / "demo"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["demo", "--out", str(out)])
+    assert exit_info.value.code == 0
+    printed = capsys.readouterr().out
+    assert str((out / "index.html").resolve()) in printed
+    assert (out / "index.html").stat().st_size > 50_000
+
+
+def test_report_command_reports_user_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from allyshore.cli import main
+
+    (tmp_path / "keep.txt").write_text("mine")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["report", "infusion-pump", "-o", str(tmp_path)])
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Error: ")
+    assert "Traceback" not in err
+
+
+def check_in_chromium(network: Network, out_dir: Path, screenshot: Path | None = None) -> None:
+    """Write the report of ``network``, open it in headless Chromium and check what a reader sees."""
+    from playwright import sync_api
+
+    import allyshore
+    from allyshore.report.formatting import percent
+
+    chromium = find_chromium()
+    assert chromium is not None
+    index = write_report(network, out_dir)
+    result = allyshore.exposure(network).to_dict()
+    good = max(result["goods"], key=lambda g: g["by_tier"].get("adversary", 0.0))
+    adversary = percent(good["by_tier"].get("adversary", 0.0))
+
+    errors: list[str] = []
+    requests: list[str] = []
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
+            page.on("console", lambda m: errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+            page.on("requestfailed", lambda r: errors.append(f"request failed: {r.url}"))
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto(index.as_uri(), wait_until="load")
+
+            # Key figures: the most exposed good and its adversary share, the site count.
+            row = page.locator(f'#exposure-table tr[data-item="{good["item_id"]}"]')
+            assert row.count() == 1
+            assert row.locator("td.adversary-share").inner_text().strip() == adversary
+            assert page.locator(f'#goods-table tr[data-item="{good["item_id"]}"]').count() == 1
+            sites_figure = page.locator('.headline .figure[data-label="Sites"]')
+            assert sites_figure.locator(".figure-value").inner_text().strip() == str(network.sites.height)
+
+            # The map and the charts rendered as SVG with real geometry.
+            assert page.locator("#map-world path[data-country]").count() > 150
+            assert page.locator("#map-world .sites > *").count() == network.sites.height
+            assert page.locator("#map-world path.flow").count() > 0
+            assert page.locator("#chart-tiers rect.segment").count() >= len(result["goods"])
+            assert page.locator("#chart-countries rect.segment").count() >= len(result["goods"])
+            box = page.locator("#map-world").bounding_box()
+            assert box is not None and box["width"] > 800 and box["height"] > 300
+            mexico = page.locator('#map-world path[data-country="MX"]').bounding_box()
+            assert mexico is not None and mexico["width"] > 40  # a real shape, drawn to scale
+
+            # Hover text on a site marker (the inline script).
+            marker = page.locator("#map-world .sites > *").last
+            site = marker.get_attribute("data-site")
+            marker.dispatch_event("mouseover")
+            tooltip = page.locator("#tooltip")
+            assert tooltip.is_visible()
+            assert f"({site})" in tooltip.inner_text()
+            marker.dispatch_event("mouseout")
+            assert not tooltip.is_visible()
+
+            # Sorting by a numeric column: the largest adversary share comes first on the second click.
+            header = page.locator("#exposure-table th", has_text="Adversary").first
+            header.click()
+            header.click()
+            first = page.locator("#exposure-table tbody tr").first.locator("td.adversary-share").inner_text()
+            assert first.strip() == adversary
+
+            if screenshot is not None:
+                screenshot.parent.mkdir(parents=True, exist_ok=True)
+                page.mouse.move(0, 0)
+                page.screenshot(path=str(screenshot), full_page=True)
+        finally:
+            browser.close()
+    assert not errors, errors
+    offline = [url for url in requests if not url.startswith(("file:", "data:", "about:"))]
+    assert not offline, f"the report requests the network: {offline}"
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_demo_report_renders_in_chromium(tmp_path: Path) -> None:
+    if find_chromium() is None:
+        pytest.skip("no Chromium found (install Debian's package: apt-get install chromium, or run make test)")
+    import allyshore
+    from allyshore.cli.report import DEMO_SAMPLE
+
+    check_in_chromium(allyshore.load_sample(DEMO_SAMPLE), tmp_path / "report", ARTIFACTS / "report.png")
+
+
 # --- the world map data -------------------------------------------------------------------------------------------
 
 

@@ -15,8 +15,9 @@ DEMO_SAMPLE = "infusion-pump"
 
 
 def _write(network: Network, out: Path, policy: Path | None, title: str | None) -> Path:
-    from allyshore.report import BUILDERS, ReportOptions, write_report
+    from allyshore.report import BUILDERS, ReportOptions, check_target, write_report
 
+    check_target(out)  # before the progress bar starts, so that a refusal prints cleanly
     options = ReportOptions(title=title, policy=policy)
     with progress(f"Writing the report of {network.name}", total=len(BUILDERS) + 1) as advance:
         return write_report(network, out, options, advance=advance)

@@ -37,6 +37,7 @@ __all__ = [
     "ReportOptions",
     "Section",
     "build_report",
+    "check_target",
     "render_report",
     "write_report",
 ]
@@ -91,7 +92,8 @@ def render_report(report: Report) -> str:
     )
 
 
-def _check_target(out_dir: Path) -> None:
+def check_target(out_dir: Path) -> None:
+    """Raise :class:`InputError` unless ``out_dir`` may receive a report (new, empty, or an earlier report)."""
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"{out_dir}: exists and is not a folder; the report is written into a folder")
     if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MARKER).exists():
@@ -119,7 +121,7 @@ def write_report(
     from allyshore.io.writers import atomic_path
 
     out_dir = Path(out_dir)
-    _check_target(out_dir)
+    check_target(out_dir)
     report = build_report(network, options, builders, advance=advance)
     html = render_report(report)
     with atomic_path(out_dir, directory=True) as tmp:

@@ -319,6 +319,7 @@ def build(context: ReportContext) -> Section:
                 "color": colors.get(tier, "#888888"),
                 "tip": tip,
                 "kind": kind,
+                "site_id": site,
             }
         )
     markers.sort(key=lambda m: -float(m["scale"]))
