@@ -189,7 +189,7 @@ def item_rules(network: Network, rules: Mapping[str, Any] | None = None) -> dict
             key = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
             if key not in parsed:
                 data = json.loads(value) if isinstance(value, str) else value
-                parsed[key] = rule_from_model(RuleIn.model_validate(data), "", "origin_rule given in the network")
+                parsed[key] = rule_from_model(RuleIn.model_validate(data), "", "case")
             out[item] = replace(parsed[key], hs=_hs(hs_of.get(item) or ""))
         except (json.JSONDecodeError, pydantic.ValidationError, TypeError) as exc:
             detail = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc).splitlines()[-1].strip()

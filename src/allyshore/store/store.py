@@ -173,7 +173,8 @@ class Store:
         data = result.to_dict()
         good = data.get("good") or {}
         rule = data.get("rule") or {}
-        version = str(rule.get("source") or "rule given in the case")
+        source = rule.get("source")
+        version = "rule given in the case" if source in (None, "", "case") else str(source)
         if rule.get("verified") is False:
             version += " [unverified]"
         return self.save_determination(
