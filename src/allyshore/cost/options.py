@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -472,10 +473,14 @@ def _originating(
 
 def country_tiers(countries: list[str]) -> dict[str, str]:
     """Trust tier per country under the default trust policy (for the country-risk disruption default)."""
-    codes = [c for c in countries if c]
+    return dict(_tiers(tuple(sorted(c for c in countries if c))))
+
+
+@cache
+def _tiers(codes: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     if not codes:
-        return {}
+        return ()
     from allyshore.trust import assess_countries
 
-    table = assess_countries(None, codes)
-    return {entry.alpha2: str(entry.tier) for entry in table}
+    table = assess_countries(None, list(codes))
+    return tuple((entry.alpha2, str(entry.tier)) for entry in table)
