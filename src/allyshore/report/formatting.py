@@ -2,8 +2,8 @@
 
 >>> percent(0.4567), percent(0.0004), percent(None)
 ('45.7%', '<0.1%', '–')
->>> usd(1234.5), usd(0.456), usd(216_000), usd(2_500_000)
-('$1,234.50', '$0.46', '$216,000', '$2.50M')
+>>> usd(1234.4), usd(0.456), usd(216_000), usd(2_500_000)
+('$1,234.40', '$0.46', '$216,000', '$2.50M')
 >>> number(1234567), number(3.25)
 ('1,234,567', '3.25')
 >>> tier_label("non_aligned")
@@ -51,6 +51,18 @@ def usd(value: float | None) -> str:
     return f"{sign}${magnitude:,.2f}"
 
 
+def usd_whole(value: float | None) -> str:
+    """US dollars for totals (value per week or year): whole dollars from $100, as :func:`usd` below.
+
+    >>> usd_whole(5365.0), usd_whole(99.5), usd_whole(3_200_000)
+    ('$5,365', '$99.50', '$3.20M')
+    """
+    if _missing(value) or abs(value or 0.0) < 100 or abs(value or 0.0) >= 1e6:
+        return usd(value)
+    assert value is not None
+    return f"{'-' if value < 0 else ''}${abs(value):,.0f}"
+
+
 def number(value: float | None, digits: int = 2) -> str:
     """A count or quantity with thousands separators; integers without decimals."""
     if _missing(value):
@@ -70,6 +82,7 @@ def tier_label(tier: str) -> str:
 FILTERS: dict[str, Callable[..., str]] = {
     "percent": percent,
     "usd": usd,
+    "usd_whole": usd_whole,
     "number": number,
     "tier_label": tier_label,
 }

@@ -13,6 +13,21 @@ from allyshore.report.sections import Figure, ReportContext, Section
 
 _ORDER = {"error": 0, "warning": 1, "info": 2}
 
+#: Optional columns the analyses read, with what a blank means for them.
+COMPLETENESS: tuple[tuple[str, str, str], ...] = (
+    ("sites", "lat", "map: the site is drawn at its country's label point"),
+    ("sites", "lon", "map: the site is drawn at its country's label point"),
+    ("sites", "ttr_weeks", "stress test: no time to recover unless the supply row gives one"),
+    ("items", "hs_code", "USMCA origin and duties: the item cannot be classified"),
+    ("items", "weight_kg", "landed cost: freight by weight falls back to defaults"),
+    ("supply", "unit_price", "exposure and landed cost: the item's unit_cost is used, else no value"),
+    ("supply", "capacity_per_week", "stress test: blank means unlimited capacity"),
+    ("supply", "inventory", "stress test: blank means no stock on hand"),
+    ("flows", "mode", "landed cost: the lane's mode is guessed from geography"),
+    ("flows", "transit_days", "landed cost and inventory in transit: lane defaults are used"),
+    ("flows", "share", "exposure: blank means an equal split among active flows"),
+)
+
 
 def network_problems(context: ReportContext) -> list[Problem]:
     """Validation problems of the network (a loaded network has no errors; warnings remain)."""
@@ -26,6 +41,21 @@ def analysis_findings(context: ReportContext) -> list[Problem]:
     """Findings the exposure map reports about the data it rolled up (missing prices, clipped margins, ...)."""
     findings = getattr(context.exposure, "findings", ())
     return [f for f in findings if isinstance(f, Problem)]
+
+
+def completeness(context: ReportContext) -> list[dict[str, Any]]:
+    """How many rows fill each optional column the analyses read."""
+    out = []
+    for table, column, meaning in COMPLETENESS:
+        frame = context.network.tables[table]
+        if column not in frame.columns or frame.height == 0:
+            continue
+        filled = frame.height - frame.get_column(column).null_count()
+        out.append(
+            {"table": table, "column": column, "filled": filled, "rows": frame.height,
+             "share": filled / frame.height, "meaning": meaning}
+        )  # fmt: skip
+    return out
 
 
 def build(context: ReportContext) -> Section:
@@ -45,6 +75,6 @@ def build(context: ReportContext) -> Section:
         title="Data quality",
         lead="What the checks found in the network data: each finding names the table, row and column "
         "and how to fix it. Figures above rest on the data as given.",
-        html=context.render("quality.html.j2", rows=rows),
+        html=context.render("quality.html.j2", rows=rows, completeness=completeness(context)),
         figures=figures,
     )

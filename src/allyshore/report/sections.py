@@ -32,7 +32,7 @@ How to add a section
    ``src/allyshore/report/templates/`` with autoescaping on) and the SVG chart
    helpers of :mod:`allyshore.report.charts` (``stacked_bars``, ``scatter``,
    ``tornado``, ``legend``; number formats in :mod:`allyshore.report.formatting`,
-   also Jinja filters ``percent``, ``usd``, ``number``, ``tier_label``); never concatenate user text into
+   also Jinja filters ``percent``, ``usd``, ``usd_whole``, ``number``, ``tier_label``); never concatenate user text into
    HTML unescaped (use :func:`markupsafe.escape`). Charts are inline SVG, the
    report must work offline: no external URLs, no CDN.
 2. Register it with one line in :data:`BUILDERS` below, at the place the section
