@@ -577,3 +577,13 @@ def test_users_add_their_own_tariff_table(tmp_path: Path, tiny_path: Path) -> No
         allyshore.load_network(tiny_path), "K", as_of="2024-06-01", assumptions=tmp_path / "a.toml"
     )
     assert before.option("S1").per_unit["duty_mx_igi"] == 0.0  # the row starts in 2025
+
+
+def test_option_labels_are_the_source_sites_and_unique() -> None:
+    """The format allows one flow per (from, to, item); labels only add the lane if a site repeats."""
+    import polars as pl
+
+    from allyshore.cost.analysis import option_labels
+
+    detail = pl.DataFrame({"source_site": ["A", "A", "B"], "lane_type": ["air", "ocean_other", "truck_mx_us"]})
+    assert option_labels(detail) == ["A (air)", "A (ocean_other)", "B"]

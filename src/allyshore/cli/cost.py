@@ -83,7 +83,7 @@ def compare(
     grid = Table(title=f"Landed cost of {result.item_id} into {result.to_site}, USD per unit (as of {result.as_of})")
     grid.add_column("factor")
     for option in result.options:
-        grid.add_column(f"#{option.rank} {option.source_site} ({option.country}, {option.lane})", justify="right")
+        grid.add_column(f"#{option.rank} {option.label} ({option.country}, {option.lane})", justify="right")
     for factor in FACTORS:
         values = [o.per_unit[factor] for o in result.options]
         if any(abs(v) > 0 for v in values):
@@ -155,15 +155,15 @@ def sensitivity_command(
         emit_json(result.to_dict())
         return
     leader = result.comparison.best
-    tornado = Table(title=f"Tornado for {leader.source_site} ({_money(leader.total)} USD/unit)")
+    tornado = Table(title=f"Tornado for {leader.label} ({_money(leader.total)} USD/unit)")
     for column in ("factor", "range", "low", "high", "why"):
         tornado.add_column(column, justify="right" if column in ("low", "high") else "left", overflow="fold")
     for s in result.swings:
         tornado.add_row(
             s.factor,
             f"{s.low_label} .. {s.high_label}",
-            _money(s.low[leader.source_site]),
-            _money(s.high[leader.source_site]),
+            _money(s.low[leader.label]),
+            _money(s.high[leader.label]),
             s.rationale,
         )
     console.print(tornado)

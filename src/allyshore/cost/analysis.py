@@ -405,6 +405,19 @@ def compare_sources(
     return _comparison(built, book, when, item, site, years, notes)
 
 
+def option_labels(detail: pl.DataFrame) -> list[str]:
+    """A unique label per option: the source site, with the lane (and a number) when a site has several."""
+    sites = detail.get_column("source_site").to_list()
+    lanes = detail.get_column("lane_type").cast(pl.String).to_list()
+    labels = [s if sites.count(s) == 1 else f"{s} ({lane})" for s, lane in zip(sites, lanes, strict=True)]
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        seen[label] = seen.get(label, 0) + 1
+        out.append(label if labels.count(label) == 1 else f"{label} #{seen[label]}")
+    return out
+
+
 def _comparison(
     built: OptionInputs,
     book: AssumptionBook,
@@ -420,7 +433,8 @@ def _comparison(
     horizon = int(book.parameter("projection_years")) if years is None else int(years)
     countries = detail.get_column("country").fill_null("").to_list()
     projection = _projection(book, countries, inputs, horizon)
-    order = np.lexsort((detail.get_column("source_site").to_numpy(), totals))
+    labels = option_labels(detail)
+    order = np.lexsort((np.asarray(labels, dtype=object), totals))
     records = detail.to_dicts()
     options = []
     for rank, i in enumerate(order, start=1):
@@ -441,6 +455,7 @@ def _comparison(
                 assumptions=tuple(_option_assumptions(d, book, inputs, int(i))),
                 rank=rank,
                 flow_row=int(d["option"]) if d.get("option") is not None else -1,
+                label=labels[i],
             )
         )
     shared = (*_global_assumptions(book, when), *notes, *_projection_assumptions(book, set(countries)))
@@ -631,7 +646,7 @@ def sensitivity(
     built = build_inputs(network, options, np.full(options.height, annual), book, when, given)
     comparison = _comparison(built, book, when, item, site, None, notes)
     inputs = built.inputs
-    sites = built.detail.get_column("source_site").to_list()
+    sites = option_labels(built.detail)
     local = np.where(
         built.detail.get_column("price_source").cast(pl.String).str.starts_with("supply price_local").to_numpy(),
         1.0,
@@ -654,7 +669,7 @@ def sensitivity(
                 high=dict(zip(sites, hi.tolist(), strict=True)),
             )
         )
-    leader = comparison.best.source_site
+    leader = comparison.best.label
     swings.sort(key=lambda s: -abs(s.high[leader] - s.low[leader]))
     return Sensitivity(comparison=comparison, swings=tuple(swings), break_evens=_break_evens(built, book, comparison))
 
@@ -663,8 +678,8 @@ def _break_evens(built: OptionInputs, book: AssumptionBook, comparison: CostComp
     if len(comparison.options) < 2:
         return ()
     inputs = built.inputs
-    sites = built.detail.get_column("source_site").to_list()
-    lead = sites.index(comparison.best.source_site)
+    sites = option_labels(built.detail)
+    lead = sites.index(comparison.best.label)
     one = inputs.take(np.asarray([lead]))
     base = float(total_of(landed_cost(one))[0])
     out: list[BreakEven] = []
@@ -672,7 +687,7 @@ def _break_evens(built: OptionInputs, book: AssumptionBook, comparison: CostComp
     horizon = comparison.years
     proj = _projection(book, countries, inputs, horizon)[:, -1]
     for other in comparison.options[1:]:
-        j = sites.index(other.source_site)
+        j = sites.index(other.label)
         gap = other.total - base
         # Tariff: an extra ad valorem layer on the leader's customs value (cost is linear in it).
         extra = float(total_of(landed_cost(one.with_values(rate_additional=one.rate_additional + 1.0)))[0]) - base
@@ -680,8 +695,8 @@ def _break_evens(built: OptionInputs, book: AssumptionBook, comparison: CostComp
         out.append(
             BreakEven(
                 "tariff_rate",
-                comparison.best.source_site,
-                other.source_site,
+                comparison.best.label,
+                other.label,
                 0.0,
                 tariff,
                 "added ad valorem rate",
@@ -694,15 +709,15 @@ def _break_evens(built: OptionInputs, book: AssumptionBook, comparison: CostComp
         out.append(
             BreakEven(
                 "freight",
-                comparison.best.source_site,
-                other.source_site,
+                comparison.best.label,
+                other.label,
                 1.0,
                 freight,
                 "x current freight",
                 "multiple of the leader's freight at which the challenger costs the same",
             )
         )
-        out.append(_wage_break_even(book, one, countries[lead], proj[j], comparison, other.source_site, horizon))
+        out.append(_wage_break_even(book, one, countries[lead], proj[j], comparison, other.label, horizon))
     return tuple(out)
 
 
@@ -744,7 +759,7 @@ def _wage_break_even(
         value = (low + high) / 2
     return BreakEven(
         "wage_inflation",
-        comparison.best.source_site,
+        comparison.best.label,
         challenger,
         current,
         value,

@@ -77,7 +77,7 @@ def _bars(result: Sensitivity) -> Markup:
                 )
         bars.append(
             Bar(
-                f"#{option.rank} {option.source_site}",
+                f"#{option.rank} {option.label}",
                 tuple(segments),
                 note=f"{usd(option.total)} / unit",
                 sublabel=f"{option.country} · {option.lane} · {option.status}",
@@ -93,13 +93,13 @@ def _tornado(result: Sensitivity) -> Markup:
     swings = [
         ChartSwing(
             s.factor.replace("_", " "),
-            s.low[leader.source_site],
-            s.high[leader.source_site],
+            s.low[leader.label],
+            s.high[leader.label],
             tip=f"{s.factor}: {s.low_label} .. {s.high_label} ({s.rationale})",
         )
         for s in result.swings
     ]
-    return tornado(swings, base=leader.total, label=f"Tornado of {leader.source_site}", chart_id="cost-tornado")
+    return tornado(swings, base=leader.total, label=f"Tornado of {leader.label}", chart_id="cost-tornado")
 
 
 def _projection(result: Sensitivity, width: float = 760.0, height: float = 240.0) -> Markup:
@@ -140,9 +140,9 @@ def _projection(result: Sensitivity, width: float = 760.0, height: float = 240.0
         tip = "; ".join(f"year {y}: {usd(v)}" for y, v in enumerate(option.projection))
         parts.append(
             f'<polyline points="{points}" fill="none" stroke="{color}" stroke-width="2.2" '
-            f'data-tip="{escape(option.source_site + ": " + tip)}"/>'
+            f'data-tip="{escape(option.label + ": " + tip)}"/>'
             f'<text x="{sx(years) + 6:.1f}" y="{sy(option.projection[-1]) + 4:.1f}" font-size="11" fill="{color}">'
-            f"{escape(option.source_site)} {escape(usd(option.projection[-1]))}</text>"
+            f"{escape(option.label)} {escape(usd(option.projection[-1]))}</text>"
         )
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -184,7 +184,7 @@ def build(context: ReportContext) -> Section | None:
                 tornado=_tornado(result),
                 projection=_projection(result),
                 break_evens=_break_evens(result),
-                leader=result.comparison.best.source_site,
+                leader=result.comparison.best.label,
             )
         )
     saving = sum(max(s.saving_per_year, 0.0) for s in overall.sourcing)

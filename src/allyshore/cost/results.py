@@ -37,6 +37,11 @@ class CostOption:
     assumptions: tuple[Assumption, ...]
     rank: int = 0
     flow_row: int = -1
+    label: str = ""  # unique among the options of a comparison: the source site, with the lane when repeated
+
+    def __post_init__(self) -> None:
+        if not self.label:
+            object.__setattr__(self, "label", self.source_site)
 
     @property
     def per_year(self) -> dict[str, float]:
@@ -48,6 +53,7 @@ class CostOption:
         per_year.update({k: round(v, 2) for k, v in self.per_year.items()})
         return {
             "rank": self.rank,
+            "label": self.label,
             "source_site": self.source_site,
             "to_site": self.to_site,
             "item_id": self.item_id,
@@ -242,7 +248,7 @@ class Swing:
     low_label: str
     high_label: str
     rationale: str
-    low: Mapping[str, float]  # source_site -> total per unit
+    low: Mapping[str, float]  # option label (the source site) -> total per unit
     high: Mapping[str, float]
 
     def to_dict(self) -> dict[str, Any]:
@@ -292,7 +298,7 @@ class Sensitivity:
         return {
             "item_id": self.comparison.item_id,
             "to_site": self.comparison.to_site,
-            "base": {o.source_site: _round(o.total) for o in self.comparison.options},
+            "base": {o.label: _round(o.total) for o in self.comparison.options},
             "ranking": list(self.comparison.ranking),
             "tornado": [s.to_dict() for s in self.swings],
             "break_evens": [b.to_dict() for b in self.break_evens],
@@ -308,7 +314,7 @@ class Sensitivity:
         return pl.DataFrame(rows)
 
     def _repr_html_(self) -> str:
-        leader = self.comparison.best.source_site
+        leader = self.comparison.best.label
         rows = [
             [s.factor, f"{s.low_label} .. {s.high_label}", f"{s.low[leader]:,.2f}", f"{s.high[leader]:,.2f}"]
             for s in self.swings
