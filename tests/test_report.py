@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from markupsafe import Markup
@@ -133,6 +135,20 @@ def test_write_report_refuses_a_folder_of_other_files(tiny: Network, tmp_path: P
     empty = tmp_path / "empty"
     empty.mkdir()
     assert write_report(tiny, empty, builders=[f"{HERE}:build_first"]).exists()
+
+
+def test_quality_section_lists_exposure_findings_and_blank_columns(tiny_document: dict[str, Any]) -> None:
+    del tiny_document["supply"][1]["unit_price"]
+    del tiny_document["items"][1]["unit_cost"]
+    network = Network.from_dict(tiny_document, name="no-price")
+    (section,) = build_sections(ReportContext(network=network), ["allyshore.report.quality:build"])
+    html = str(section.html)
+    assert "no price for S1/K" in html
+    assert "row 2, column &#39;unit_price&#39;" in html
+    assert section.figures[0].value == "1" and section.figures[0].tone == "warn"
+    # completeness: 2 of 3 supply rows carry a price; no site has coordinates
+    assert re.search(r'unit_price</td>\s*<td class="num" data-sort="[0-9.]+">2 of 3</td>', html)
+    assert re.search(r'lat</td>\s*<td class="num" data-sort="0.0">0 of 4</td>', html)
 
 
 def test_report_command_uses_the_given_policy(tiny_path: Path, tmp_path: Path) -> None:
