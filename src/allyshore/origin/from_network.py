@@ -439,13 +439,31 @@ def _deciding(result: OriginResult, lines: Sequence[MaterialLine]) -> tuple[str,
     return tuple(dict.fromkeys(out))
 
 
+class _Basis(dict[int, str]):
+    """Why each node is (not) originating: explicit for plants and pass-throughs, derived for sources."""
+
+    def __init__(self, country: NDArray[np.str_], certified: NDArray[np.bool_], in_region: NDArray[np.bool_]) -> None:
+        super().__init__()
+        self.country, self.certified, self.in_region = country, certified, in_region
+
+    def of(self, node: int) -> str:
+        if node in self:
+            return self[node]
+        where = str(self.country[node]) or "an unknown country"
+        if self.certified[node]:
+            return f"certified originating by its supplier in {where}"
+        if self.in_region[node]:
+            return f"no certification of origin from the supplier in {where}"
+        return f"sourced from {where}, outside the USMCA region"
+
+
 @dataclass(frozen=True)
 class NetworkAnalysis:
     """The node-level state behind :func:`determine_network`, reused by the qualification advisor."""
 
     data: _Inputs
     originating: NDArray[np.bool_]  # per node
-    basis: dict[int, str]  # per node: why it is (not) originating
+    basis: _Basis  # per node: why it is (not) originating
     in_region: NDArray[np.bool_]
     weekly: NDArray[np.float64]  # units per week per node for the network's demand
     edges_sorted: NDArray[np.int64]  # active edges ordered by consumer
@@ -495,29 +513,23 @@ def analyse_network(
     country = graph.node_country
     in_region = np.isin(country, list(USMCA_PARTIES))
     originating = np.zeros(graph.n_nodes, dtype=bool)
-    basis: dict[int, str] = {}
+    basis = _Basis(country, data.certifies & in_region, in_region)
     outcome: dict[int, GoodOrigin] = {}
     root_set = set(roots.tolist())
 
-    for node in np.flatnonzero(needed)[np.argsort(graph.depth[needed], kind="stable")].tolist():
+    # Sources: originating when certified in the region (vectorised); why, in words, on demand (_Basis).
+    certified = data.certifies & in_region
+    originating[:] = certified
+    is_root = np.zeros(graph.n_nodes, dtype=bool)
+    is_root[roots] = True
+    to_decide = needed & ((kinds == _MAKE) | (kinds == _PASS)) & ~(certified & ~is_root)
+    for node in np.flatnonzero(to_decide)[np.argsort(graph.depth[to_decide], kind="stable")].tolist():
         kind = kinds[node]
         edges = edges_sorted[starts[node] : starts[node + 1]]
-        if data.certifies[node] and in_region[node]:
-            originating[node], basis[node] = True, f"certified originating by its supplier in {country[node]}"
-            if node not in root_set:
-                continue
-        if kind == _PASS:
+        if kind == _PASS and not is_root[node]:
             upstream = graph.edge_supplier[edges]
             originating[node] = bool(upstream.size) and bool(originating[upstream].all())
             basis[node] = "passed through from originating sources" if originating[node] else "passed through"
-            continue
-        if kind != _MAKE:
-            if node not in basis:
-                basis[node] = (
-                    f"no certification of origin from the supplier in {country[node]}"
-                    if in_region[node]
-                    else f"sourced from {country[node] or 'an unknown country'}, outside the USMCA region"
-                )
             continue
         if node not in root_set:
             # A sub-assembly counts as originating only if it can qualify: made in the region, with a rule.
@@ -530,8 +542,8 @@ def analyse_network(
                 continue
         good_origin = _decide(node, edges, data, originating, basis, in_region, weekly, as_of)
         if good_origin.status == "originating":
-            originating[node], basis[node] = True, "made in the region and qualifies itself (criterion "
-            basis[node] += f"{good_origin.criterion})"
+            originating[node] = True
+            basis[node] = f"made in the region and qualifies itself (criterion {good_origin.criterion})"
         elif node not in basis:
             basis[node] = "made in the network but does not qualify" if in_region[node] else "made outside the region"
         if node in root_set:
@@ -597,7 +609,7 @@ def _decide(
     edges: NDArray[np.int64],
     data: _Inputs,
     originating: NDArray[np.bool_],
-    basis: Mapping[int, str],
+    basis: _Basis,
     in_region: NDArray[np.bool_],
     weekly: NDArray[np.float64],
     as_of: date | None,
@@ -620,7 +632,7 @@ def _decide(
                 hs=data.hs[child],
                 value=float(data.edge_value[e]),
                 originating=bool(originating[supplier]),
-                basis=basis.get(supplier, ""),
+                basis=basis.of(supplier),
             )
         )
 
