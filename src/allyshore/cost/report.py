@@ -72,15 +72,14 @@ def _bars(result: Sensitivity) -> Markup:
             value = sum(option.per_unit[f] for f in factors)
             if value > 0:
                 parts = ", ".join(f"{f} {usd(option.per_unit[f])}" for f in factors if option.per_unit[f] > 0)
-                segments.append(
-                    Segment(label, value, color, tip=f"{option.source_site}: {label} {usd(value)} ({parts})")
-                )
+                tip = f"{option.label} ({option.country}, {option.lane}): {label} {usd(value)} ({parts})"
+                segments.append(Segment(label, value, color, tip=tip))
         bars.append(
             Bar(
                 f"#{option.rank} {option.label}",
                 tuple(segments),
                 note=f"{usd(option.total)} / unit",
-                sublabel=f"{option.country} · {option.lane} · {option.status}",
+                sublabel=f"{option.country} · {option.status}",
             )
         )
     return stacked_bars(
@@ -102,7 +101,7 @@ def _tornado(result: Sensitivity) -> Markup:
     return tornado(swings, base=leader.total, label=f"Tornado of {leader.label}", chart_id="cost-tornado")
 
 
-def _projection(result: Sensitivity, width: float = 760.0, height: float = 240.0) -> Markup:
+def _projection(result: Sensitivity, width: float = 1150.0, height: float = 260.0) -> Markup:
     """A small line chart of the total per unit of each option, year 0..N (inline SVG)."""
     options = result.comparison.options
     years = len(options[0].projection) - 1
@@ -110,7 +109,7 @@ def _projection(result: Sensitivity, width: float = 760.0, height: float = 240.0
     lo, hi = min(values), max(values)
     span = (hi - lo) or max(hi, 1.0)
     lo, hi = lo - 0.1 * span, hi + 0.1 * span
-    left, right, top, bottom = 70.0, 150.0, 14.0, 30.0
+    left, right, top, bottom = 90.0, 190.0, 14.0, 30.0
 
     def sx(year: float) -> float:
         return left + (width - left - right) * (year / max(years, 1))
