@@ -40,7 +40,13 @@ CROSSINGS = {
 }
 
 
-def nearest_crossing(country: str, lat: float, lon: float) -> str:
+#: Where freight practice, not distance, decides: Monterrey and Saltillo trucks cross at Laredo (landed-cost brief s.6).
+CROSSING_BY_REGION = {"Nuevo Leon": "Laredo", "Coahuila": "Laredo"}
+
+
+def nearest_crossing(country: str, lat: float, lon: float, region: str | None = None) -> str:
+    if region in CROSSING_BY_REGION:
+        return CROSSING_BY_REGION[region]
     options = [(n, la, lo) for n, (c, la, lo) in CROSSINGS.items() if c == country]
     km = great_circle_km(
         np.full(len(options), lat),
@@ -94,19 +100,19 @@ def build(spec: dict[str, Any]) -> dict[str, Any]:
     flows = []
     seen = set()
     makers = [(r[0], r[1]) for r in supply if r[1] in children and r[8] == "active"]
+    stocked = {(r[0], r[1]) for r in supply}  # a site making the child itself uses its own (no inbound flows)
     lanes = []
     for site, item in makers:
         for child, _q in children[item]:
             for src in sources[child]:
                 key = (src[0], site, child)
-                if key in seen or src[0] == site:
+                if key in seen or (site, child) in stocked:
                     continue
                 seen.add(key)
                 lanes.append((src[0], site, child, src[3] if src[8] == "active" else None, src[8]))
     for site, item, _units, _profit in spec["demand"]:
         for src in sources[item]:
-            if src[8] == "active":
-                lanes.append((src[0], site, item, src[3], "active"))
+            lanes.append((src[0], site, item, src[3] if src[8] == "active" else None, src[8]))
     fa = np.array([sites[a][5] for a, *_ in lanes])
     fo = np.array([sites[a][6] for a, *_ in lanes])
     ta = np.array([sites[b][5] for _, b, *_ in lanes])
@@ -125,9 +131,12 @@ def build(spec: dict[str, Any]) -> dict[str, Any]:
         flow["transit_days"] = float(defaults["transit_days"][k])
         flow["freight_per_unit"] = float(defaults["freight_per_unit"][k])
         pair = {fc[k], tc[k]}
-        if pair in ({"MX", "US"}, {"CA", "US"}):
-            foreign = a if sites[a][2] != "US" else b
-            flow["crossing"] = nearest_crossing(sites[foreign][2], sites[foreign][5], sites[foreign][6])
+        if pair in ({"MX", "US"}, {"CA", "US"}, {"MX", "CA"}):
+            # the Mexican site's crossing (Mexico-Canada trucks cross into the US from Mexico), else the Canadian one
+            foreign = next(x for x in (a, b) if sites[x][2] == "MX") if "MX" in pair else (a if fc[k] == "CA" else b)
+            flow["crossing"] = nearest_crossing(
+                sites[foreign][2], sites[foreign][5], sites[foreign][6], sites[foreign][4]
+            )
         flow["status"] = status
         flow.update(overrides.get((a, b, item), {}))
         flows.append(flow)

@@ -27,7 +27,7 @@ def _path(name: str) -> Path:
 
 
 def test_the_three_briefed_samples_exist() -> None:
-    assert "infusion-pump" in SAMPLES
+    assert set(SAMPLES) == {"infusion-pump", "ev-battery-pack", "nitrile-gloves"}
     assert allyshore.load_sample is load_sample and allyshore.sample_names is sample_names
 
 

@@ -11,14 +11,15 @@ lanes should carry their own ``transit_days`` and ``freight_per_unit``.
   about 17 days at sea to Los Angeles at 14 kn). Freight USD 0.14 per kg: Drewry World Container
   Index Shanghai-Los Angeles USD 2,726 per FEU on 3 Apr 2025 over a 20 t payload (as in
   ``allyshore/data/cost/lanes.csv``).
-* **Truck** (same country, North America, Europe): 1 day to source a truck plus 500 miles (800 km)
+* **Truck** (same country, within North America, within Europe, between neighbours of mainland East and
+  South-East Asia less than 3,000 km apart; anything else crosses the sea): 1 day to source a truck plus 500 miles (800 km)
   a day (mexicomlogistics FTL guide, landed-cost brief s.5), plus one day at a land border.
   Monterrey -> Laredo, TX (230 km) gives 3 days with the border. Freight USD 3 per mile for a 20 t
   truckload (USD 3-4/mile outbound Laredo, 2020, overdriveonline.com via ``lanes.csv``).
 * **Air** (light, valuable parts between continents, when asked): 4 days door to door plus a day per
   8,000 km; USD 4.5 per kg, the order of the TAC/Baltic air freight index Shanghai-North America in
   2024 [verify per lane].
-* **Crossing**: lanes between Mexico and the US cross at Laredo, Otay Mesa, El Paso, Hidalgo or
+* **Crossing**: lanes between Mexico and the US (or Canada, through the US) cross at Laredo, Otay Mesa, El Paso, Hidalgo or
   Calexico East in proportion to their truck crossings (BTS National Transportation Statistics
   table 1-49, 2002: 1.44M, 0.73M, 0.71M, 0.39M, 0.28M; landed-cost brief s.6); lanes between Canada
   and the US at Detroit, Buffalo or Port Huron (BTS Border Crossing Entry Data, incoming trucks 2019,
@@ -58,6 +59,9 @@ EUROPE = (
     "AT", "BE", "BG", "CH", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GB", "GR", "HR", "HU", "IE", "IT",
     "LT", "LU", "LV", "MT", "NL", "NO", "PL", "PT", "RO", "SE", "SI", "SK", "TR",
 )  # fmt: skip
+
+#: Mainland East and South-East Asia: neighbours within 3,000 km trade by road (Malaysia-Thailand, China-Vietnam).
+MAINLAND_ASIA = ("CN", "VN", "LA", "KH", "TH", "MY", "SG", "MM")
 
 #: Mexico-US truck crossings and their shares of truck crossings (BTS NTS table 1-49, 2002).
 MX_US_CROSSINGS: tuple[tuple[str, float], ...] = (
@@ -107,7 +111,8 @@ def lane_defaults(
     same = from_country == to_country
     in_na = np.isin(from_country, NORTH_AMERICA) & np.isin(to_country, NORTH_AMERICA)
     in_eu = np.isin(from_country, EUROPE) & np.isin(to_country, EUROPE)
-    by_road = same | in_na | in_eu | (km < 1500)
+    in_sea = np.isin(from_country, MAINLAND_ASIA) & np.isin(to_country, MAINLAND_ASIA) & (km < 3000)
+    by_road = same | in_na | in_eu | in_sea
     fly = (~by_road) & (np.zeros(n, dtype=bool) if air is None else air)
     border = by_road & ~same
     truck_days = np.ceil(1.0 + km / TRUCK_KM_PER_DAY) + border
@@ -120,7 +125,10 @@ def lane_defaults(
     )
     freight = np.maximum(np.round(per_kg * weight_kg, 4), MIN_FREIGHT_USD)
     u = np.zeros(n) if draw is None else draw
-    mx_us = ((from_country == "MX") & (to_country == "US")) | ((from_country == "US") & (to_country == "MX"))
+    # Mexico-Canada trucks cross into the US from Mexico first: the crossing recorded is the Mexican one.
+    mx_us = (np.isin(from_country, ("US", "CA")) & (to_country == "MX")) | (
+        (from_country == "MX") & np.isin(to_country, ("US", "CA"))
+    )
     ca_us = ((from_country == "CA") & (to_country == "US")) | ((from_country == "US") & (to_country == "CA"))
     crossing = np.where(mx_us, _pick(MX_US_CROSSINGS, u), np.where(ca_us, _pick(CA_US_CROSSINGS, u), ""))
     return {"mode": mode, "transit_days": transit, "freight_per_unit": freight, "crossing": crossing, "km": km}

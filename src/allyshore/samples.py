@@ -65,8 +65,8 @@ class SampleInfo:
 def sample_info() -> tuple[SampleInfo, ...]:
     """Every sample with its description, row counts and depth (longest chain of nodes to a customer).
 
-    >>> [info.name for info in sample_info()][:1]
-    ['infusion-pump']
+    >>> [(info.name, info.tiers) for info in sample_info()][:1]
+    [('ev-battery-pack', 5)]
     """
     from allyshore.model.graph import compile_network
 
