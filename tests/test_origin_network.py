@@ -239,3 +239,15 @@ def test_plant_without_price_is_decided_by_net_cost() -> None:
     good = determine_network(Network.from_dict(document)).good("G")
     assert good.method == "net_cost"
     assert good.rvc == pytest.approx(100 * (148 - 43) / 148)
+
+
+def test_deciding_materials_may_take_several() -> None:
+    """A at 30 (15 points of TV 200) and H at 30 (15 points): neither alone takes 78.5% under 60%
+    (margin 18.5 points), both together do."""
+    document = two_tier()
+    document["supply"][1]["unit_price"] = 30
+    good = determine_network(Network.from_dict(document)).good("G")
+    assert good.rvc == pytest.approx(78.5)
+    assert set(good.deciding_materials) == {"A@Q", "H@U"}
+    document["supply"][0]["unit_price"] = 1000  # margin far above all originating materials: none decides it
+    assert determine_network(Network.from_dict(document)).good("G").deciding_materials == ()
