@@ -368,3 +368,16 @@ def test_a_truck_flow_crosses_the_border_near_the_border() -> None:
     _, monterrey = project([-100.0], [25.69])
     assert monterrey[0] > exit_y > border_north[0] - 3  # y grows southward
     assert not inside("MX", np.array([[exit_x, exit_y]]))[0]
+
+
+def test_map_draws_country_arcs_for_large_networks(tiny: Network, monkeypatch: pytest.MonkeyPatch) -> None:
+    from allyshore.report import worldmap
+
+    (section,) = build_sections(ReportContext(network=tiny), ["allyshore.report.worldmap:build"])
+    assert "Supplier 1 → Plant" in str(section.html)
+    monkeypatch.setattr(worldmap, "MAX_SITE_ARCS", 2)
+    (section,) = build_sections(ReportContext(network=tiny), ["allyshore.report.worldmap:build"])
+    html = str(section.html)
+    assert "links 3 pairs of sites" in html
+    assert "China → Mexico: 1 flows" in html and "Supplier 1 → Plant" not in html
+    assert html.count('class="flow"') == 3 * html.count('<svg class="map"')  # three country pairs in every view

@@ -13,6 +13,8 @@ from allyshore.report.charts import OTHER_COLOR, Bar, Segment, legend, stacked_b
 from allyshore.report.formatting import percent, tier_label, usd
 from allyshore.report.sections import Figure, ReportContext, Section
 
+#: Finished goods drawn in the charts (the largest by weekly value; the table lists them all).
+MAX_CHART_GOODS = 25
 #: Countries drawn separately in a good's country bar; the rest are pooled as "other".
 TOP_COUNTRIES = 8
 #: Tiers whose value share the report calls "untrusted" (as the exposure map's untrusted-only items do).
@@ -106,17 +108,18 @@ def build(context: ReportContext) -> Section | None:
                 "crossings": crossings,
             }
         )
+    charted = goods[:MAX_CHART_GOODS]
     used = [t for t in context.tiers if any(g["by_tier"].get(t, 0.0) > 0 for g in goods)]
     html = context.render(
         "exposure.html.j2",
         tier_chart=stacked_bars(
-            tier_bars(context, goods),
+            tier_bars(context, charted),
             chart_id="chart-tiers",
             note_width=120,
             label="Value by trust tier per finished good",
         ),
         country_chart=stacked_bars(
-            country_bars(context, goods),
+            country_bars(context, charted),
             chart_id="chart-countries",
             note_width=120,
             label="Value by country per finished good",
@@ -124,6 +127,8 @@ def build(context: ReportContext) -> Section | None:
         tier_legend=legend([(tier_label(t), context.tier_colors.get(t, OTHER_COLOR)) for t in used]),
         rows=rows,
         top_countries=TOP_COUNTRIES,
+        charted=len(charted),
+        total_goods=len(goods),
     )
     figures = (
         Figure(

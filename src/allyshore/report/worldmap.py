@@ -33,6 +33,8 @@ from allyshore.report.sections import Figure, ReportContext, Section
 KIND_SHAPES = {"supplier": "circle", "plant": "square", "warehouse": "diamond", "customer": "triangle"}
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _NORTH_AMERICA = ("US", "MX", "CA")
+#: Above this many linked site pairs the map draws one arc per pair of countries instead.
+MAX_SITE_ARCS = 400
 
 
 @lru_cache(maxsize=1)
@@ -185,6 +187,25 @@ def site_positions(sites: pl.DataFrame) -> tuple[dict[str, tuple[float, float]],
     return positions, approximate
 
 
+def label_places(crossings: list[dict[str, Any]], unit: float) -> dict[str, tuple[float, float]]:
+    """Where to write each crossing's name (right of its marker), moved down until no two names overlap.
+
+    >>> places = label_places([{"name": "Laredo", "x": 10.0, "y": 10.0}, {"name": "Pharr", "x": 11.0, "y": 10.5}], 1.0)
+    >>> places["Laredo"], places["Pharr"]
+    ((16.0, 13.5), (17.0, 27.0))
+    """
+    placed: list[tuple[float, float, float, float]] = []
+    out: dict[str, tuple[float, float]] = {}
+    for c in sorted(crossings, key=lambda c: (c["y"], c["x"])):
+        x, y = c["x"] + 6 * unit, c["y"] + 3.5 * unit
+        width, height = 0.62 * 11 * unit * len(c["name"]), 13 * unit
+        while any(x < px + pw and px < x + width and y - height < py and py - ph < y for px, py, pw, ph in placed):
+            y += height
+        placed.append((x, y, width, height))
+        out[c["name"]] = (x, y)
+    return out
+
+
 def _marker(shape: str, x: float, y: float, r: float) -> tuple[str, dict[str, str]]:
     if shape == "square":
         return "rect", {
@@ -260,32 +281,49 @@ def build(context: ReportContext) -> Section:
     flows = network.flows.filter(pl.col("from_site").is_in(list(positions)) & pl.col("to_site").is_in(list(positions)))
     grouped: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for row in flows.iter_rows(named=True):
-        grouped[(row["from_site"], row["to_site"])].append(row)
+        if row["from_site"] != row["to_site"]:
+            grouped[(row["from_site"], row["to_site"])].append(row)
+    # (start, end, shipping country, receiving country, title, rows) of every arc to draw
+    links: list[tuple[tuple[float, float], tuple[float, float], str, str, str, list[dict[str, Any]]]] = []
+    by_country = len(grouped) > MAX_SITE_ARCS
+    if by_country:
+        labels = data["countries"]
+        pairs: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        for (source, target), rows in grouped.items():
+            a, b = site_country[source], site_country[target]
+            if a != b and a in labels and b in labels:
+                pairs[(a, b)].extend(rows)
+        for (a, b), rows in pairs.items():
+            title = f"{country_name(a)} → {country_name(b)}: {len(rows)} flows"
+            links.append((tuple(labels[a]["label"]), tuple(labels[b]["label"]), a, b, title, rows))
+    else:
+        for (source, target), rows in grouped.items():
+            title = f"{site_name[source]} → {site_name[target]}"
+            links.append(
+                (positions[source], positions[target], site_country[source], site_country[target], title, rows)
+            )
     arcs: list[dict[str, Any]] = []
     crossing_points: dict[str, list[tuple[tuple[float, float], ...]]] = defaultdict(list)
     crossing_rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for (source, target), rows in grouped.items():
-        if source == target:
-            continue
-        pieces = flow_arcs(positions[source], positions[target])
+    for start, end, from_country, to_country, title, rows in links:
+        pieces = flow_arcs(start, end)
         active = any((r["status"] or "active") == "active" for r in rows)
-        tier = context.tier_of(site_country[source])
+        tier = context.tier_of(from_country)
         items = sorted({str(r["item_id"]) for r in rows})
         modes = sorted({str(r["mode"]) for r in rows if r["mode"]})
         crossings = sorted({str(r["crossing"]) for r in rows if r["crossing"]})
-        tip = f"{site_name[source]} → {site_name[target]}\n{', '.join(items[:6])}{' …' if len(items) > 6 else ''}"
+        tip = f"{title}\n{', '.join(items[:6])}{' …' if len(items) > 6 else ''}"
         if modes:
             tip += f"\nMode: {', '.join(modes)}"
         if crossings:
-            tip += f"\nCrossing: {', '.join(crossings)}"
+            tip += f"\nCrossing: {', '.join(crossings[:6])}{' …' if len(crossings) > 6 else ''}"
         if not active:
             tip += "\nCandidate flow (not used today)"
         path = "".join(piece.path() for piece in pieces)
-        arcs.append({"path": path, "color": colors.get(tier, "#888888"), "active": active, "tip": tip})
+        width = 1.0 + 0.5 * math.log2(len(rows)) if by_country else None
+        arcs.append({"path": path, "color": colors.get(tier, "#888888"), "active": active, "tip": tip, "width": width})
         for name in crossings:
-            crossing_points[name].append(
-                (pieces[0].exit_point(site_country[source]), pieces[-1].entry_point(site_country[target]))
-            )
+            crossing_points[name].append((pieces[0].exit_point(from_country), pieces[-1].entry_point(to_country)))
             crossing_rows[name].extend(r for r in rows if r["crossing"] == name)
     arcs.sort(key=lambda a: bool(a["active"]))  # candidates underneath
 
@@ -336,7 +374,7 @@ def build(context: ReportContext) -> Section:
         for m in markers:
             element, attrs = _marker(str(m["shape"]), float(m["x"]), float(m["y"]), 4.2 * u * float(m["scale"]))
             view_markers.append({**m, "element": element, "attrs": attrs})
-        rendered.append({"view": view, "unit": u, "markers": view_markers})
+        rendered.append({"view": view, "unit": u, "markers": view_markers, "labels": label_places(crossings_out, u)})
 
     used_tiers = [t for t in context.tiers if any(context.tier_of(c) == t for c in site_countries)]
     figures = (
@@ -356,6 +394,8 @@ def build(context: ReportContext) -> Section:
         used_tiers=used_tiers,
         colors=colors,
         approximate=[f"{site_name[s]} ({s})" for s in approximate],
+        by_country=by_country,
+        site_pairs=len(grouped),
         kinds=sorted({str(m["kind"]) for m in markers}),
         shapes=KIND_SHAPES,
     )
