@@ -40,6 +40,13 @@ def stress(
     inventory_destroyed: Annotated[
         bool, typer.Option("--inventory-destroyed", help="Disrupted sites lose their inventory too.")
     ] = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Dask scheduler (tcp://host:port) or 'synchronous'; default: automatic."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="Worker processes of a local cluster.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ) -> None:
     """Stress test: time to survive vs time to recover, lost profit and REI per scenario."""
@@ -63,6 +70,8 @@ def stress(
             ttr_weeks=ttr_weeks,
             inventory_destroyed=inventory_destroyed,
             progress=advance,
+            scheduler=scheduler,
+            workers=workers,
         )
     if as_json:
         emit_json(result.to_dict())

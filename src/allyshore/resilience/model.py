@@ -10,16 +10,24 @@ Rows shared by both models:
 * (1) material, one per consumer j and input item k:  ``r_kj u_j - sum_{e into (j,k)} y_e <= 0``;
   parents of one material are perfect substitutes (shares are not constraints);
 * (2)+(4) balance, one per node that ships or faces demand:
-  ``sum_{e out of j} y_e - u_j - l_j <= s_j - d_j t`` (TTR) or
-  ``sum_{e out of j} y_e - u_j + d_j t <= s_j`` (TTS). For a pure seller it is
+  ``sum_{e out of j} y_e - u_j - l_j <= s_j - d_j t``. For a pure seller it is
   row (4) of the brief, for a pure shipper row (2); a node that both sells and
   ships must cover both from one stock and one output;
 * shared site capacity (brief §4 extension): ``sum_{j at site} u_j <= C_site t``;
-* (5) node capacity ``u_j <= c_j t``: a column bound in TTR, a row in TTS.
+* (5) node capacity ``u_j <= c_j t``: a column bound.
+
+The TTS model (§5, max t) is solved in an equivalent *rate* form: dividing every
+row by t > 0 and writing ``tau = 1/t`` for rates ``u/t``, ``y/t`` gives
+``min tau`` subject to the material rows on rates, ``sum y - u - s_j tau <= -d_j``,
+rates within capacities and site capacities. TTS = 1/tau*: unbounded exactly
+when tau* = 0 (production alone sustains demand), 0 when the program is
+infeasible (some demand can get no supply at any rate). In this form a
+disruption only moves the rates near it, so warm re-solves take few pivots.
 
 A scenario only changes bounds: (3) ``u_j = 0`` for disrupted nodes, ``y_e = 0``
 for edges through a cut crossing, and the horizon ``t`` (TTR). Both programs are
-kept alive in :class:`allyshore._lp.LinearProgram` and re-solved warm.
+kept alive in :class:`allyshore._lp.LinearProgram` and re-solved warm from the
+basis of the undisrupted network.
 """
 
 from __future__ import annotations
@@ -41,11 +49,10 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
-#: Cap on the TTS horizon used while solving (weeks); reaching it triggers the exact unboundedness test.
-TTS_CAP_WEEKS = 1.0e6
 _TOL = 1e-7
-#: HiGHS options for the many small re-solves: skip the initial-condition check of each warm start.
-_OPTIONS = {"simplex_initial_condition_check": False}
+#: HiGHS options for the many small re-solves: no initial-condition check of each warm start, and Devex
+#: pricing (exact steepest-edge weights would be recomputed after every change of basis).
+_OPTIONS = {"simplex_initial_condition_check": False, "simplex_dual_edge_weight_strategy": 1}
 
 _SINK = KIND_CODES.index("sink")
 _MAKE = KIND_CODES.index("make")
@@ -248,31 +255,25 @@ class ResilienceModel:
             options=_OPTIONS,
         )
 
-        # TTS: add t column (d_j in balance rows, -C in site rows) and node capacity rows u_j - c_j t <= 0.
-        finite = np.flatnonzero(active & np.isfinite(self.capacity) & (kind != _SINK))
-        self.capacity_nodes = finite
-        t_entries = np.concatenate([self._balance_demand, -self.site_capacity])
-        t_rows = np.concatenate([self.balance_rows, self.site_rows])
-        t_block = sp.coo_matrix((t_entries, (t_rows, np.zeros(t_rows.size, dtype=np.int64))), shape=(core.shape[0], 1))
-        cap_rows = sp.coo_matrix(
+        # TTS in rate form: tau column (-s_j in balance rows), rows <= -d_j (balance), <= C (sites).
+        has_stock = np.flatnonzero(self.inventory[balance_nodes] > 0)
+        tau_block = sp.coo_matrix(
             (
-                np.concatenate([np.ones(finite.size), -self.capacity[finite]]),
-                (np.tile(np.arange(finite.size), 2), np.concatenate([finite, np.full(finite.size, n + ne)])),
+                -self.inventory[balance_nodes][has_stock],
+                (self.balance_rows[has_stock], np.zeros(has_stock.size, dtype=np.int64)),
             ),
-            shape=(finite.size, n + ne + 1),
+            shape=(core.shape[0], 1),
         )
-        tts_matrix = sp.csc_matrix(sp.vstack([sp.hstack([core, t_block]), cap_rows]))
-        self.capacity_rows = core.shape[0] + np.arange(finite.size)
-        tts_upper = np.zeros(tts_matrix.shape[0])
-        tts_upper[self.balance_rows] = self.inventory[balance_nodes]
-        col_upper = np.concatenate([np.where(active, np.inf, 0.0), np.full(ne, np.inf), [TTS_CAP_WEEKS]])
+        rate_upper = np.zeros(core.shape[0])
+        rate_upper[self.balance_rows] = -self._balance_demand
+        rate_upper[self.site_rows] = self.site_capacity
+        self._rate_upper = rate_upper
         self.tts = LinearProgram(
             np.concatenate([np.zeros(n + ne), [1.0]]),
-            tts_matrix,
-            row_lower=np.full(tts_matrix.shape[0], -np.inf),
-            row_upper=tts_upper,
-            col_upper=col_upper,
-            sense="max",
+            sp.csc_matrix(sp.hstack([core, tau_block])),
+            row_lower=np.full(core.shape[0], -np.inf),
+            row_upper=rate_upper,
+            col_upper=np.concatenate([np.where(active, self.capacity, 0.0), np.full(ne + 1, np.inf)]),
             options=_OPTIONS,
         )
         # Both programs sit at their baseline (nothing disrupted; TTR at horizon ``_ttr_weeks``) between
@@ -284,6 +285,7 @@ class ResilienceModel:
         self._ttr_x = np.zeros(0)
         self._tts_basis: Any = None
         self._tts_solution: Solution | None = None
+        self._tts_feasible = True
 
     # -- scenario bounds ----------------------------------------------------------------------------
     def _down_nodes(self, down_nodes: IntArray) -> IntArray:
@@ -374,45 +376,50 @@ class ResilienceModel:
     ) -> Survival:
         """Longest time demand is met in full while ``down_nodes`` produce nothing (the TTS model).
 
-        Returns ``math.inf`` when the network sustains demand from production alone
-        (checked exactly: the homogeneous system with no inventory and ``t = 1`` is feasible).
+        Returns ``math.inf`` when the network sustains demand from production alone.
         """
         lp = self.tts
         if self._tts_solution is None:
-            self._tts_solution = lp.solve()
-            self._tts_basis = lp.basis()
+            try:
+                self._tts_solution = lp.solve()
+                self._tts_basis = lp.basis()
+            except Infeasible:
+                self._tts_feasible = False
         nodes = self._down_nodes(down_nodes)
         cut = self._cut_columns(cut_edges)
         rows, row_nodes = self._destroyed_rows(nodes, inventory_destroyed)
         base = self._tts_solution
-        base_t = float(base.x[self.t_col])
-        if base_t < TTS_CAP_WEEKS * (1 - 1e-9) and self._unused(base.x, nodes, cut, row_nodes):
+        if base is None:
+            # Even undisrupted, some demand gets no supply at any rate: TTS 0 in every scenario.
+            return Survival(0.0, self._binding(None, nodes, cut) if explain else ())
+        if self._unused(base.x, nodes, cut, row_nodes):
             # The baseline optimum does not use what the scenario removes: it stays optimal.
-            return Survival(base_t if base_t > _TOL else 0.0, self._binding(base, nodes, cut) if explain else ())
-        stock = self.inventory[self.balance_nodes].copy()
-        stock[rows] = 0.0
+            return Survival(self._weeks(base), self._binding(base, nodes, cut) if explain else ())
         lp.set_col_bounds(nodes, 0.0, 0.0)
         lp.set_col_bounds(cut, 0.0, 0.0)
-        lp.set_row_bounds(self.balance_rows[rows], -np.inf, 0.0)
+        destroyed = self.balance_rows[rows][self.inventory[row_nodes] > 0]
+        for row in destroyed:
+            lp.set_coefficient(int(row), self.t_col, 0.0)
+        solution: Solution | None
         try:
             lp.set_basis(self._tts_basis)
             solution = lp.solve()
-            t = float(solution.x[self.t_col])
-            if t >= TTS_CAP_WEEKS * (1 - 1e-9):
-                if self._sustainable(stock):
-                    return Survival(math.inf, ())
-                lp.set_col_bounds([self.t_col], 0.0, np.inf)
-                try:
-                    solution = lp.solve()
-                finally:
-                    lp.set_col_bounds([self.t_col], 0.0, TTS_CAP_WEEKS)
-                t = float(solution.x[self.t_col])
-            binding = self._binding(solution, nodes, cut) if explain else ()
+        except Infeasible:
+            solution = None
         finally:
-            lp.set_col_bounds(nodes, 0.0, np.inf)
+            lp.set_col_bounds(nodes, 0.0, np.where(self.node_active[nodes], self.capacity[nodes], 0.0))
             lp.set_col_bounds(cut, 0.0, np.inf)
-            lp.set_row_bounds(self.balance_rows[rows], -np.inf, self.inventory[row_nodes])
-        return Survival(t if t > _TOL else 0.0, binding)
+            for row in destroyed:
+                node = int(self.balance_nodes[int(row) - int(self.balance_rows[0])])
+                lp.set_coefficient(int(row), self.t_col, -float(self.inventory[node]))
+        if solution is None:
+            return Survival(0.0, self._binding(None, nodes, cut) if explain else ())
+        return Survival(self._weeks(solution), self._binding(solution, nodes, cut) if explain else ())
+
+    def _weeks(self, solution: Solution) -> float:
+        """TTS in weeks from the rate form's optimum tau* (1/tau*, infinite at 0)."""
+        tau = float(solution.x[self.t_col])
+        return math.inf if tau <= 1e-12 else 1.0 / tau
 
     def _unused(self, x: FloatArray, nodes: IntArray, cut: IntArray, row_nodes: IntArray) -> bool:
         """True when a solution produces nothing at ``nodes``, ships nothing on ``cut`` and loses no stock."""
@@ -420,28 +427,19 @@ class ResilienceModel:
             return False
         return bool((x[nodes] <= _TOL).all() and (x[cut] <= _TOL).all())
 
-    def _sustainable(self, stock: FloatArray) -> bool:
-        """True when demand can be met from production alone: no inventory, t fixed at 1, still feasible."""
-        lp = self.tts
-        lp.set_row_bounds(self.balance_rows, -np.inf, 0.0)
-        lp.set_col_bounds([self.t_col], 1.0, 1.0)
-        try:
-            lp.solve()
-            return True
-        except Infeasible:
-            return False
-        finally:
-            lp.set_row_bounds(self.balance_rows, -np.inf, stock)
-            lp.set_col_bounds([self.t_col], 0.0, TTS_CAP_WEEKS)
-
-    def _binding(self, solution: Solution, nodes: IntArray, cut_columns: IntArray) -> tuple[Binding, ...]:
-        """Read what binds at the TTS optimum from the row duals (brief §7)."""
+    def _binding(self, solution: Solution | None, nodes: IntArray, cut_columns: IntArray) -> tuple[Binding, ...]:
+        """Read what binds at the TTS optimum from the duals (brief §7); without one, the dead materials."""
         graph = self.graph
-        dual = np.abs(solution.row_dual)
-        scale = max(float(dual.max(initial=0.0)), 1e-12)
-        hot = dual > 1e-9 * scale
+        if solution is None:
+            hot = np.ones(self.tts.n_rows, dtype=bool)
+            col_hot = np.zeros(self.tts.n_cols, dtype=bool)
+        else:
+            dual = np.abs(solution.row_dual)
+            col_dual = np.abs(solution.col_dual)
+            scale = max(float(dual.max(initial=0.0)), float(col_dual.max(initial=0.0)), 1e-12)
+            hot = dual > 1e-9 * scale
+            col_hot = col_dual > 1e-9 * scale
         out: list[Binding] = []
-        # Single source: a material whose every live parent is down or cut, and whose row binds.
         down = ~self.node_active.copy()
         down[nodes] = True
         cut = np.zeros(self.n_edges, dtype=bool)
@@ -461,6 +459,8 @@ class ResilienceModel:
                     f"no live source of {graph.item_ids[self.req_item[g]]} for {graph.node_label(node)}",
                 )
             )
+        if solution is None:
+            return tuple(out)
         for b in np.flatnonzero(hot[self.balance_rows]):
             node = int(self.balance_nodes[b])
             if self.inventory[node] > 0:
@@ -472,14 +472,15 @@ class ResilienceModel:
                         f"{self.inventory[node]:g} units on hand at {graph.node_label(node)} run out",
                     )
                 )
-        for r in np.flatnonzero(hot[self.capacity_rows]):
-            node = int(self.capacity_nodes[r])
+        at_capacity = np.isfinite(self.capacity) & ~down & (solution.x[: self.n_nodes] >= self.capacity * (1 - 1e-9))
+        for full in np.flatnonzero(col_hot[: self.n_nodes] & at_capacity):
+            label = graph.node_label(int(full))
             out.append(
                 Binding(
                     "capacity",
-                    graph.node_label(node),
-                    graph.site_ids[graph.node_site[node]],
-                    f"capacity of {graph.node_label(node)}, {self.capacity[node]:g}/week, is fully used",
+                    label,
+                    graph.site_ids[graph.node_site[full]],
+                    f"capacity of {label}, {self.capacity[full]:g}/week, is fully used",
                 )
             )
         for r in np.flatnonzero(hot[self.site_rows]):

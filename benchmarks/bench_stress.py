@@ -1,0 +1,230 @@
+"""Benchmark: all-site TTS and TTR sweeps and the Monte Carlo, against a PuLP/CBC model rebuilt per scenario.
+
+For generated networks of about 100, 1,000 and 10,000 nodes
+(:func:`allyshore.generate.generate_network`), it times :func:`allyshore.stress_test` over every
+non-customer site (one TTS and, where TTS < TTR, one TTR program per site) and a straightforward
+baseline: a PuLP model of the same two programs built from the node graph with Python loops and
+solved with PuLP's default CBC solver, rebuilt for every scenario. Both run in the same process, one
+after the other; the baseline's answers are compared with ours. Where the baseline would take too
+long (the 10,000-node network) it runs on a sample of scenarios and its sweep time is extrapolated
+(said so in the table). Then a Monte Carlo of 10,000 years on the 1,000-node network.
+
+Run: ``.venv/bin/python benchmarks/bench_stress.py [--quick]``; writes its section of docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _table import machine, versions, write_section
+from allyshore.generate import generate_network
+from allyshore.model.graph import KIND_CODES, NodeGraph, compile_network
+from allyshore.model.network import Network
+from allyshore.resilience import simulate, stress_test
+from allyshore.resilience.scenarios import (
+    Scenario,
+    profit_per_demand_row,
+    site_scenarios,
+    with_recovery_times,
+)
+
+CAP = 1.0e6
+
+
+def network_of(nodes: int, seed: int = 1) -> Network:
+    """A generated 4-tier network with about ``nodes`` nodes (about two nodes per item)."""
+    return generate_network(items=max(round(nodes / 1.97), 10), tiers=4, seed=seed, validate=False)
+
+
+# -- the baseline: a straightforward PuLP model rebuilt for every scenario ----------------------------------
+
+
+def pulp_scenario(graph: NodeGraph, profit: np.ndarray, scenario: Scenario) -> tuple[float, float]:
+    """(TTS, lost profit at the scenario's TTR) from two PuLP models built from scratch and solved by CBC."""
+    import pulp
+
+    network = graph.network
+    down = set(scenario.nodes)
+    active = graph.node_active
+    sink = KIND_CODES.index("sink")
+    site_cap = network.sites.get_column("capacity_per_week").to_list()
+    bom: dict[int, list[tuple[int, float]]] = {}
+    item_index = {item: i for i, item in enumerate(graph.item_ids)}
+    for parent, child, qty in network.bom.select("parent_id", "child_id", "quantity").iter_rows():
+        bom.setdefault(item_index[parent], []).append((item_index[child], qty))
+    demand: dict[int, float] = {}
+    f: dict[int, float] = {}
+    for row, node in enumerate(graph.demand_node):
+        if node >= 0 and graph.demand_units[row] > 0:
+            demand[int(node)] = demand.get(int(node), 0.0) + float(graph.demand_units[row])
+            f[int(node)] = float(0.0 if math.isnan(profit[row]) else profit[row])
+    edges = [
+        e
+        for e in range(graph.n_edges)
+        if graph.edge_active[e] and active[graph.edge_consumer[e]] and active[graph.edge_supplier[e]]
+    ]
+
+    def build(tts: bool, t_value: float) -> tuple[Any, Any, dict[int, Any]]:
+        prob = pulp.LpProblem("stress", pulp.LpMaximize if tts else pulp.LpMinimize)
+        u = {j: pulp.LpVariable(f"u{j}", lowBound=0) for j in range(graph.n_nodes) if active[j]}
+        y = {e: pulp.LpVariable(f"y{e}", lowBound=0) for e in edges}
+        t = pulp.LpVariable("t", lowBound=0, upBound=CAP) if tts else t_value
+        lost = {} if tts else {j: pulp.LpVariable(f"l{j}", lowBound=0, upBound=d * t_value) for j, d in demand.items()}
+        prob += t if tts else pulp.lpSum((f[j] + 1e-6) * lost[j] for j in lost)
+        inbound: dict[tuple[int, int], list[int]] = {}
+        outbound: dict[int, list[int]] = {}
+        for e in edges:
+            inbound.setdefault((int(graph.edge_consumer[e]), int(graph.edge_item[e])), []).append(e)
+            outbound.setdefault(int(graph.edge_supplier[e]), []).append(e)
+        for j in u:
+            kind = KIND_CODES[graph.node_kind[j]]
+            needs = bom.get(int(graph.node_item[j]), []) if kind == "make" else []
+            if kind in ("pass", "sink"):
+                needs = [(int(graph.node_item[j]), 1.0)]
+            for k, r in needs:  # (1) scarcest input bounds output
+                prob += r * u[j] - pulp.lpSum(y[e] for e in inbound.get((j, k), [])) <= 0
+            if j in down:  # (3)
+                prob += u[j] == 0
+            c = graph.node_capacity[j]
+            if np.isfinite(c) and graph.node_kind[j] != sink:  # (5)
+                prob += u[j] <= c * t
+            if outbound.get(j) or j in demand:  # (2) + (4)
+                stock = float(graph.node_inventory[j])
+                need = demand.get(j, 0.0) * t
+                prob += (
+                    pulp.lpSum(y[e] for e in outbound.get(j, [])) - u[j] + need - (0 if tts else lost.get(j, 0))
+                    <= stock
+                )
+        for site, cap in enumerate(site_cap):  # shared site capacity
+            if cap is not None:
+                members = [j for j in u if graph.node_site[j] == site and graph.node_kind[j] != sink]
+                if members:
+                    prob += pulp.lpSum(u[j] for j in members) <= cap * t
+        return prob, t, lost
+
+    solver = pulp.PULP_CBC_CMD(msg=False)
+    prob, t_var, _ = build(True, 0.0)
+    prob.solve(solver)
+    tts = float(t_var.value())
+    tts = math.inf if tts >= CAP * (1 - 1e-9) else tts
+    if tts >= scenario.ttr_weeks:
+        return tts, 0.0
+    prob, _, lost = build(False, scenario.ttr_weeks)
+    prob.solve(solver)
+    lost_profit = sum(f[j] * max(float(v.value() or 0.0), 0.0) for j, v in lost.items())
+    return tts, lost_profit
+
+
+def pulp_sweep(network: Network, limit: int | None) -> tuple[float, int, list[tuple[float, float]]]:
+    """(seconds, scenarios solved, answers) of the baseline over the first ``limit`` site scenarios."""
+    graph = compile_network(network)
+    scenarios = with_recovery_times(graph, site_scenarios(graph), None)
+    chosen = scenarios if limit is None else scenarios[:limit]
+    profit = profit_per_demand_row(graph)
+    start = time.perf_counter()
+    answers = [pulp_scenario(graph, profit, s) for s in chosen]
+    return time.perf_counter() - start, len(chosen), answers
+
+
+def agreement(ours: list[tuple[float, float]], theirs: list[tuple[float, float]]) -> float:
+    """Largest relative difference in TTS or lost profit between the two sweeps."""
+    worst = 0.0
+    for (a_tts, a_loss), (b_tts, b_loss) in zip(ours, theirs, strict=False):
+        if math.isinf(a_tts) != math.isinf(b_tts):
+            return math.inf
+        if not math.isinf(a_tts):
+            worst = max(worst, abs(a_tts - b_tts) / max(1.0, abs(b_tts)))
+        worst = max(worst, abs(a_loss - b_loss) / max(1.0, abs(b_loss)))
+    return worst
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="only the 100- and 1,000-node networks, fewer runs")
+    args = parser.parse_args()
+    sizes = (100, 1000) if args.quick else (100, 1000, 10000)
+    rows = []
+    for nodes in sizes:
+        network = network_of(nodes)
+        graph = compile_network(network)
+        start = time.perf_counter()
+        result = stress_test(network)
+        ours = time.perf_counter() - start
+        answers = [(s.tts_weeks, s.lost_profit) for s in result.scenarios]
+        limit = None if nodes <= 1000 else 3
+        base_seconds, solved, base_answers = pulp_sweep(network, limit)
+        n = len(result.scenarios)
+        base_total = base_seconds * n / max(solved, 1)
+        rows.append(
+            {
+                "nodes": graph.n_nodes,
+                "edges": graph.n_edges,
+                "scenarios": n,
+                "mitigate": len(result.mitigation),
+                "ours": ours,
+                "baseline": base_total,
+                "extrapolated": solved < n,
+                "solved": solved,
+                "diff": agreement(answers[:solved], base_answers),
+            }
+        )
+        print(rows[-1], flush=True)
+    runs = 2000 if args.quick else 10000
+    network = network_of(1000)
+    start = time.perf_counter()
+    mc = simulate(network, runs=runs, seed=2026)
+    mc_seconds = time.perf_counter() - start
+    summary = mc.summary
+    print(mc_seconds, summary, flush=True)
+
+    load = os.getloadavg()
+    lines = [
+        "## Resilience stress test (`benchmarks/bench_stress.py`)",
+        "",
+        f"Machine: {machine()}; {versions('highspy', 'pulp', 'numpy', 'scipy', 'dask', 'distributed')}. "
+        f"Load average at the end of the run: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (the machine is shared).",
+        "",
+        "All-site sweep: every non-customer site of a generated 4-tier network "
+        "(`generate_network(items≈nodes/2, tiers=4, seed=1)`) down alone for its TTR; one TTS program per site and "
+        "one TTR program where TTS < TTR. allyshore: one HiGHS model per network, bounds changed per scenario, "
+        "warm-started from the baseline basis (sweeps above 2 M scenario×nodes run on a 2-process Dask LocalCluster, "
+        "start-up included). Baseline: the same programs written in PuLP from the node graph with Python loops and "
+        "rebuilt per scenario, solved by PuLP's default CBC, in the same run. One run each (wall-clock seconds).",
+        "",
+        "| nodes | edges | site scenarios | TTS < TTR | allyshore (s) | PuLP + CBC (s) | speed-up | max rel. difference |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        base = f"{r['baseline']:,.1f}" + (f" (extrapolated from {r['solved']} scenarios)" if r["extrapolated"] else "")
+        lines.append(
+            f"| {r['nodes']:,} | {r['edges']:,} | {r['scenarios']:,} | {r['mitigate']:,} | {r['ours']:,.2f} | {base} | "
+            f"{r['baseline'] / r['ours']:,.1f}x | {r['diff']:.1e} |"
+        )
+    lines += [
+        "",
+        f"Monte Carlo (`simulate`, default assumptions, seed 2026): {runs:,} simulated years on the "
+        f"{compile_network(network).n_nodes:,}-node network in **{mc_seconds:,.1f} s** (2-process Dask LocalCluster, "
+        f"start-up included): {mc.events:,} events drawn, {mc.merged_events:,} after merging overlaps, "
+        f"{mc.sets_solved:,} site sets solved with {mc.lp_solves:,} LP solves. Mean annual lost profit "
+        f"${summary['mean']:,.0f} (± {summary['mean_standard_error']:,.0f}), P95 ${summary['p95']:,.0f}, "
+        f"CVaR95 ${summary['cvar95']:,.0f}.",
+        "",
+        "Targets (issue 5): the 1,000-node sweep at least 10x faster than the baseline; the 10,000-node sweep under "
+        "60 s; 10,000 Monte Carlo runs on a 1,000-node network under 60 s.",
+    ]
+    write_section("stress", "\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
