@@ -571,3 +571,16 @@ def test_report_section_renders_in_chromium(tiny_document: dict[str, Any], tmp_p
         finally:
             browser.close()
     assert not errors, errors
+
+
+@pytest.mark.slow
+def test_stress_sweep_on_dask_matches_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    import allyshore.resilience.stress as stress
+
+    monkeypatch.setattr(stress, "SCENARIOS_PER_TASK", 2)  # several chunks for the two workers
+    network = multi_tier()
+    inline = stress_test(network, scheduler="synchronous")
+    done: list[int] = []
+    cluster = stress_test(network, workers=2, progress=done.append)  # a LocalCluster of 2 processes
+    assert cluster.to_dict() == inline.to_dict()
+    assert sum(done) == len(inline.scenarios) == 3
