@@ -7,8 +7,9 @@ import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -18,6 +19,10 @@ console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
 JSON_HELP = "Print the result as JSON on standard output."
+DATABASE_HELP = "Store: any SQLAlchemy URL or a SQLite file (default: ./allyshore.db, or $ALLYSHORE_DATABASE_URL)."
+DatabaseOption = Annotated[
+    str | None, typer.Option("--database-url", envvar="ALLYSHORE_DATABASE_URL", help=DATABASE_HELP, show_envvar=False)
+]
 
 
 def _clean(value: Any) -> Any:

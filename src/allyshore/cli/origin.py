@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from allyshore.cli import app
-from allyshore.cli._common import JSON_HELP, console, emit_json
+from allyshore.cli._common import JSON_HELP, DatabaseOption, console, emit_json
 
 origin_app = typer.Typer(
     name="origin",
@@ -27,6 +27,8 @@ app.add_typer(origin_app, name="origin")
 def determine(
     case: Annotated[Path, typer.Argument(help="Origin case file (JSON, case format v1).")],
     as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+    save: Annotated[bool, typer.Option("--save", help="Save the determination as an immutable record.")] = False,
+    database_url: DatabaseOption = None,
 ) -> None:
     """Decide whether one good is USMCA-originating, and explain why, section by section."""
     from allyshore.origin import determine_origin
@@ -34,6 +36,15 @@ def determine(
 
     load_library()  # a broken rules file is reported before anything else
     result = determine_origin(case)
+    if save:
+        import json
+
+        from allyshore.store import open_store
+
+        with open_store(database_url) as store:
+            record = store.save_origin_result(json.loads(case.read_text(encoding="utf-8")), result)
+        if not as_json:
+            console.print(f"Saved as record {record.id} in {store.url}.", markup=False)
     if as_json:
         emit_json(result.to_dict())
         return

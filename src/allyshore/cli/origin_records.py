@@ -13,13 +13,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from allyshore.cli._common import JSON_HELP, console, emit_json
+from allyshore.cli._common import JSON_HELP, DatabaseOption, console, emit_json
 from allyshore.cli.origin import origin_app
-
-DATABASE_HELP = "Store: any SQLAlchemy URL or a SQLite file (default: ./allyshore.db, or $ALLYSHORE_DATABASE_URL)."
-DatabaseOption = Annotated[
-    str | None, typer.Option("--database-url", envvar="ALLYSHORE_DATABASE_URL", help=DATABASE_HELP, show_envvar=False)
-]
 
 
 @origin_app.command("history")
