@@ -143,3 +143,35 @@ def test_trade_weights_match_their_source(shared_data: Path) -> None:
     assert shipped["rest_of_world_share"] == pytest.approx(meta["rest_of_world_share"])
     # China, Germany and the US lead world intermediate exports in 2011.
     assert set(codes[:3]) == {"CN", "DE", "US"}
+
+
+def test_validation_runs_by_default_on_small_networks_and_can_be_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    from allyshore.errors import Problem, ValidationError
+    from allyshore.model import validate
+
+    calls: list[int] = []
+
+    def failing(network: object, deep: bool = True) -> list[Problem]:
+        calls.append(1)
+        return [Problem("bom", "planted error")]
+
+    monkeypatch.setattr(validate, "check_network", failing)
+    with pytest.raises(ValidationError, match="planted error"):
+        generate_network(items=60, tiers=3, seed=1)
+    generate_network(items=60, tiers=3, seed=1, validate=False)
+    assert len(calls) == 1
+
+
+def test_lane_rules_follow_geography() -> None:
+    """Monterrey -> Laredo by truck across the border; Shanghai -> Long Beach by sea in 20-30 days (landed-cost
+    brief s.5); Mexico -> Canada records the Mexican crossing; Shenzhen -> Taiwan goes by sea, not by road."""
+    from allyshore.geography import lane_defaults
+
+    lat1, lon1 = np.array([25.67, 31.23, 25.67, 22.54]), np.array([-100.31, 121.47, -100.31, 114.06])
+    lat2, lon2 = np.array([27.51, 33.77, 43.59, 24.15]), np.array([-99.51, -118.19, -79.64, 120.67])
+    lanes = lane_defaults(
+        lat1, lon1, lat2, lon2, np.array(["MX", "CN", "MX", "CN"]), np.array(["US", "US", "CA", "TW"]), np.ones(4)
+    )
+    assert lanes["mode"].tolist() == ["truck", "ocean", "truck", "ocean"]
+    assert 20 <= lanes["transit_days"][1] <= 30
+    assert lanes["crossing"].tolist() == ["Laredo", "", "Laredo", ""]

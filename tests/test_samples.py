@@ -135,6 +135,10 @@ def test_generate_command_writes_the_format_of_the_suffix(tmp_path: Path) -> Non
         result = runner.invoke(app, ["generate", "--items", "80", "--tiers", "3", "--seed", "5", str(target)])
         assert result.exit_code == 0, result.output
         assert validate_path(target) == []
+    result = runner.invoke(app, ["generate", "--edges", "3000", "--seed", "2", str(tmp_path / "e.json")])
+    assert result.exit_code == 0, result.output
+    network = load_network(tmp_path / "e.json")
+    assert 2000 <= network.bom.height + network.flows.height <= 4000
     a = load_network(tmp_path / "g.json")
     b = load_network(tmp_path / "gcsv")
     assert a.flows.equals(b.flows)

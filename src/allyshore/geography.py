@@ -83,11 +83,16 @@ def great_circle_km(lat1: FloatArray, lon1: FloatArray, lat2: FloatArray, lon2: 
     return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))), dtype=np.float64)
 
 
-def _pick(names: tuple[tuple[str, float], ...], u: FloatArray) -> StrArray:
+#: Names behind the integer codes that :func:`lane_defaults` returns (``mode_code``, ``crossing_code``).
+MODE_NAMES = ("truck", "ocean", "air")
+CROSSING_NAMES = ("", *(n for n, _ in MX_US_CROSSINGS), *(n for n, _ in CA_US_CROSSINGS))
+
+
+def _pick(names: tuple[tuple[str, float], ...], u: FloatArray) -> NDArray[np.int64]:
+    """Index (into ``names``) of the crossing each uniform draw ``u`` falls on, by the crossings' weights."""
     weights = np.array([w for _, w in names])
     bounds = np.cumsum(weights) / weights.sum()
-    index = np.minimum(np.searchsorted(bounds, u, side="right"), len(names) - 1)
-    return np.array([n for n, _ in names])[index]
+    return np.minimum(np.searchsorted(bounds, u, side="right"), len(names) - 1).astype(np.int64)
 
 
 def lane_defaults(
@@ -95,40 +100,67 @@ def lane_defaults(
     from_lon: FloatArray,
     to_lat: FloatArray,
     to_lon: FloatArray,
-    from_country: StrArray,
-    to_country: StrArray,
+    from_country: NDArray[np.generic],
+    to_country: NDArray[np.generic],
     weight_kg: FloatArray,
     air: NDArray[np.bool_] | None = None,
     draw: FloatArray | None = None,
+    countries: tuple[str, ...] | None = None,
 ) -> dict[str, NDArray[np.generic]]:
     """Mode, transit days, freight per unit and border crossing of each lane (arrays of equal length).
 
     ``air`` marks lanes to fly when they cross an ocean; ``draw`` (uniform 0..1 per lane) picks the
-    border crossing by its share (the first crossing, the busiest, when not given).
+    border crossing by its share (the first crossing, the busiest, when not given). Countries are ISO
+    alpha-2 codes, or integer positions in ``countries`` (faster for millions of lanes). Besides the
+    ``mode`` and ``crossing`` names (``""`` for none), ``mode_code`` and ``crossing_code`` index
+    :data:`MODE_NAMES` and :data:`CROSSING_NAMES`.
     """
     n = from_lat.shape[0]
     km = great_circle_km(from_lat, from_lon, to_lat, to_lon)
-    same = from_country == to_country
-    in_na = np.isin(from_country, NORTH_AMERICA) & np.isin(to_country, NORTH_AMERICA)
-    in_eu = np.isin(from_country, EUROPE) & np.isin(to_country, EUROPE)
-    in_sea = np.isin(from_country, MAINLAND_ASIA) & np.isin(to_country, MAINLAND_ASIA) & (km < 3000)
-    by_road = same | in_na | in_eu | in_sea
+    if countries is None:
+        table, inverse = np.unique(np.concatenate([from_country, to_country]).astype(str), return_inverse=True)
+        names = tuple(table.tolist())
+        src, dst = inverse[:n], inverse[n:]
+    else:
+        names, src, dst = countries, np.asarray(from_country), np.asarray(to_country)
+    code = np.asarray(names, dtype=str) if names else np.zeros(0, dtype=str)
+
+    def member(group: tuple[str, ...]) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+        flags = np.isin(code, group)
+        return flags[src], flags[dst]
+
+    same = src == dst
+    na_from, na_to = member(NORTH_AMERICA)
+    eu_from, eu_to = member(EUROPE)
+    asia_from, asia_to = member(MAINLAND_ASIA)
+    by_road = same | (na_from & na_to) | (eu_from & eu_to) | (asia_from & asia_to & (km < 3000))
     fly = (~by_road) & (np.zeros(n, dtype=bool) if air is None else air)
     border = by_road & ~same
     truck_days = np.ceil(1.0 + km / TRUCK_KM_PER_DAY) + border
     ocean_days = np.ceil(OCEAN_HANDLING_DAYS + OCEAN_ROUTE_FACTOR * km / OCEAN_KM_PER_DAY)
     air_days = np.ceil(4.0 + km / 8000.0)
-    mode = np.where(by_road, "truck", np.where(fly, "air", "ocean"))
+    mode_code = np.where(by_road, 0, np.where(fly, 2, 1)).astype(np.int64)
     transit = np.where(by_road, truck_days, np.where(fly, air_days, ocean_days)).astype(np.float64)
     per_kg = np.where(
         by_road, TRUCK_USD_PER_KG_KM * np.maximum(km, 50.0), np.where(fly, AIR_USD_PER_KG, OCEAN_USD_PER_KG)
     )
     freight = np.maximum(np.round(per_kg * weight_kg, 4), MIN_FREIGHT_USD)
     u = np.zeros(n) if draw is None else draw
+    mx_from, mx_to = member(("MX",))
+    us_from, us_to = member(("US",))
+    ca_from, ca_to = member(("CA",))
     # Mexico-Canada trucks cross into the US from Mexico first: the crossing recorded is the Mexican one.
-    mx_us = (np.isin(from_country, ("US", "CA")) & (to_country == "MX")) | (
-        (from_country == "MX") & np.isin(to_country, ("US", "CA"))
-    )
-    ca_us = ((from_country == "CA") & (to_country == "US")) | ((from_country == "US") & (to_country == "CA"))
-    crossing = np.where(mx_us, _pick(MX_US_CROSSINGS, u), np.where(ca_us, _pick(CA_US_CROSSINGS, u), ""))
-    return {"mode": mode, "transit_days": transit, "freight_per_unit": freight, "crossing": crossing, "km": km}
+    mx_us = ((us_from | ca_from) & mx_to) | (mx_from & (us_to | ca_to))
+    ca_us = (ca_from & us_to) | (us_from & ca_to)
+    crossing_code = np.where(
+        mx_us, 1 + _pick(MX_US_CROSSINGS, u), np.where(ca_us, 1 + len(MX_US_CROSSINGS) + _pick(CA_US_CROSSINGS, u), 0)
+    ).astype(np.int64)
+    return {
+        "mode": np.asarray(MODE_NAMES)[mode_code],
+        "mode_code": mode_code,
+        "transit_days": transit,
+        "freight_per_unit": freight,
+        "crossing": np.asarray(CROSSING_NAMES)[crossing_code],
+        "crossing_code": crossing_code,
+        "km": km,
+    }

@@ -43,12 +43,15 @@ def generate(
     items: Annotated[int, typer.Option(help="Items over all tiers.")] = 200,
     tiers: Annotated[int, typer.Option(help="BOM tiers, finished goods to raw materials (2-8).")] = 4,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same network.")] = 0,
+    edges: Annotated[
+        int | None, typer.Option(help="Target BOM + flow rows instead of --items (about; e.g. 1000000).")
+    ] = None,
 ) -> None:
     """Write a random but realistic multi-tier network (valid, countries by real trade weights)."""
     from allyshore.generate import generate_network
     from allyshore.io import write_network
 
-    network = generate_network(items=items, tiers=tiers, seed=seed)
+    network = generate_network(items=None if edges else items, tiers=tiers, seed=seed, edges=edges)
     write_network(network, out)
     counts = ", ".join(f"{k} {v}" for k, v in network.summary().items())
     console.print(f"Wrote {out} ({counts})")
