@@ -145,3 +145,21 @@ def test_writing_is_atomic(tmp_path: Path, tiny_path: Path, monkeypatch: pytest.
         write_network(network, target)
     assert target.read_text() == "previous"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["net.json", "out.json"]
+
+
+def test_warehouse_stocks_a_made_good(tiny_document: dict[str, Any]) -> None:
+    """A warehouse holding the finished good passes it through; it does not make it from its BOM."""
+    from allyshore.model.graph import KIND_CODES, compile_network, multipliers
+
+    doc = tiny_document
+    doc["sites"].append({"site_id": "W", "country": "US", "kind": "warehouse"})
+    doc["supply"].append({"site_id": "W", "item_id": "G", "inventory": 100})
+    doc["flows"][2] = {"from_site": "PL", "to_site": "W", "item_id": "G", "crossing": "Laredo"}
+    doc["flows"].append({"from_site": "W", "to_site": "C", "item_id": "G"})
+    graph = compile_network(Network.from_dict(doc))
+    warehouse = next(n for n in range(graph.n_nodes) if graph.node_label(n) == "W/G")
+    assert KIND_CODES[graph.node_kind[warehouse]] == "pass"
+    units = multipliers(graph, graph.demand_node).toarray()[:, 0]
+    by_label = {graph.node_label(n): units[n] for n in range(graph.n_nodes)}
+    # one G at C is one G through W, one G made at PL, two K from S1
+    assert by_label == {"PL/G": 1.0, "S1/K": 2.0, "S2/K": 0.0, "W/G": 1.0, "C/G": 1.0}

@@ -8,7 +8,9 @@ What a node consumes per unit it makes follows the network format:
   received at its site: from the site's own node for the child when there is one,
   else from the active flows of the child into the site, split by ``share``;
 * a node whose item has no BOM but receives flows of that item passes them
-  through one for one (warehouses, distributors), as does a sink;
+  through one for one (warehouses, distributors), as does a sink. So does a node
+  at a warehouse or customer site, and a node that receives its own item by flow
+  but none of that item's BOM children: it stocks a made good, it does not make it;
 * any other node is a raw source.
 
 Every later analysis (exposure, landed cost, stress test, optimisation) reads
@@ -231,14 +233,37 @@ def compile_network(network: Network) -> NodeGraph:
     parents_with_bom = bom.select(pl.col("parent_id").alias("item_id")).unique()
     inbound = flows.select("to_site", "item_id").unique().rename({"to_site": "site_id"})
 
-    # Requirements: (consumer node, site, child item, qty, via_flows_only)
-    made = node_frame.filter(pl.col("node") < n_supply)
+    # Which supply nodes make their item from its BOM, and which only stock it. A node stocks
+    # (passes through) when its site is a warehouse or customer, or when the item itself
+    # arrives at the site by flow while none of its BOM children does.
+    supplied = node_frame.filter(pl.col("node") < n_supply)
+    stocking_sites = sites.filter(pl.col("kind").is_in(["warehouse", "customer"])).select("site_id")
+    with_bom = supplied.join(parents_with_bom, on="item_id", how="semi")
+    receipts = pl.concat([inbound, node_frame.select("site_id", "item_id")], how="vertical").unique()
+    children_received = (
+        with_bom.join(bom, left_on="item_id", right_on="parent_id", how="inner")
+        .join(receipts.rename({"item_id": "child_id"}), on=["site_id", "child_id"], how="semi")
+        .select("node")
+        .unique()
+    )
+    stocking = pl.concat(
+        [
+            with_bom.join(stocking_sites, on="site_id", how="semi"),
+            with_bom.join(inbound, on=["site_id", "item_id"], how="semi").join(
+                children_received, on="node", how="anti"
+            ),
+        ],
+        how="vertical",
+    ).unique(subset="node")
+    made = with_bom.join(stocking, on="node", how="anti")
     make_req = made.join(bom, left_on="item_id", right_on="parent_id", how="inner").select(
         "node", "site_id", pl.col("child_id").alias("child"), pl.col("quantity").alias("qty")
     )
     pass_nodes = pl.concat(
         [
-            made.join(parents_with_bom, on="item_id", how="anti").join(inbound, on=["site_id", "item_id"], how="semi"),
+            pl.concat([supplied.join(parents_with_bom, on="item_id", how="anti"), stocking], how="vertical").join(
+                inbound, on=["site_id", "item_id"], how="semi"
+            ),
             node_frame.filter(pl.col("node") >= n_supply),
         ],
         how="vertical",
