@@ -18,9 +18,7 @@ A, C = "active", "candidate"
 
 INFUSION_PUMP: dict[str, Any] = {
     "name": "infusion-pump",
-    "description": "ILLUSTRATIVE large-volume infusion pump and IV administration sets (HS 9018.90 / 9018.39): "
-    "fictional Tijuana assembler, tiered suppliers in Asia, Europe and North America, Mexican, US and Canadian "
-    "candidate sources.",
+    "description": "ILLUSTRATIVE large-volume infusion pump and IV sets (HS 9018.90 / 9018.39), assembled in Tijuana",
     "sites": [
         (
             "PL-TIJ",
@@ -380,9 +378,7 @@ INFUSION_PUMP: dict[str, Any] = {
 
 EV_BATTERY_PACK: dict[str, Any] = {
     "name": "ev-battery-pack",
-    "description": "ILLUSTRATIVE 74 kWh NMC traction battery pack (HS 8507.60) assembled with its modules in Ramos "
-    "Arizpe, Coahuila, for vehicle plants in the US, Canada and Mexico: cells from Korea, China and Poland, cathode "
-    "and anode materials, copper busbars, aluminium and steel enclosure parts; US, Canadian and Mexican candidates.",
+    "description": "ILLUSTRATIVE 74 kWh EV battery pack (HS 8507.60) and modules, assembled in Ramos Arizpe, Coahuila",
     "sites": [
         (
             "PL-RA",
@@ -661,9 +657,7 @@ EV_BATTERY_PACK: dict[str, Any] = {
 
 NITRILE_GLOVES: dict[str, Any] = {
     "name": "nitrile-gloves",
-    "description": "ILLUSTRATIVE nitrile examination and industrial gloves (HS 4015.12 / 4015.19), boxes of 100, dipped "
-    "in Malaysia, Thailand, China and Ohio from NBR latex (HS 4002.51), curing chemicals and paperboard; sold through "
-    "distribution centres in the US, Canada and Mexico; Mexican, US and Canadian candidate lines.",
+    "description": "ILLUSTRATIVE nitrile examination and industrial gloves (HS 4015.12 / 4015.19), boxes of 100",
     "sites": [
         (
             "PL-IPH",

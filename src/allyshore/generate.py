@@ -32,8 +32,9 @@ row (every node of the parent times every source of the child, plus candidate fl
 Validation. By default networks of up to 200,000 BOM + flow rows are checked with
 :func:`allyshore.model.validate.check_network` (a :class:`~allyshore.errors.ValidationError` on any error);
 larger ones skip the check, being valid by construction (the tests check it over many seeds at small sizes).
-``validate=True`` forces the check, ``validate=False`` (benchmarks) skips it. Timings on one core: 10k rows
-0.1 s, 100k rows 0.2 s, 1M rows about 3 s (without the check).
+``validate=True`` forces the check, ``validate=False`` (benchmarks) skips it. ``benchmarks/bench_generate.py``
+times both: on a shared 2-core machine 1M rows generate in about 1 s (up to 3 s in a cold process) and take
+about 5 s more to check.
 
 >>> net = generate_network(items=60, tiers=3, seed=7)
 >>> net.summary()["items"], sorted(set(net.sites["kind"].to_list()))
@@ -244,7 +245,7 @@ def generate_network(
         Check the result with :func:`allyshore.model.validate.check_network` (on the typed tables, not the
         slower text path of files). Default: check networks of up to 200,000 BOM + flow rows (under half a
         second) and skip larger ones, which are valid by construction (the tests check it over many seeds);
-        benchmarks pass ``False`` to time generation alone (1M rows: about 3 s to generate, 6 s more to check).
+        benchmarks pass ``False`` to time generation alone (1M rows: about 1-3 s to generate, 5 s more to check).
     name : str, optional
         Name of the network (default ``generated-<items>x<tiers>-s<seed>``).
 
