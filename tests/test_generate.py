@@ -76,6 +76,9 @@ def test_candidates_in_north_america_and_crossings_on_border_lanes() -> None:
     flows = network.flows.with_columns(
         pl.col("from_site").replace_strict(country).alias("a"), pl.col("to_site").replace_strict(country).alias("b")
     )
+    # Every candidate source quotes to someone: a candidate flow leaves each candidate node.
+    quoted = flows.filter(pl.col("status") == "candidate").select(pl.col("from_site").alias("site_id"), "item_id")
+    assert candidates.join(quoted, on=["site_id", "item_id"], how="anti").height == 0
     mx_us = flows.filter(
         ((pl.col("a") == "MX") & (pl.col("b") == "US")) | ((pl.col("a") == "US") & (pl.col("b") == "MX"))
     )

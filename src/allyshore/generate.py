@@ -455,11 +455,16 @@ def generate_network(
     demand_frame = pl.DataFrame({"to": d_site, "item": d_item})
     to_customers = demand_frame.join(nodes.rename({"site": "from"}), on="item", how="inner", maintain_order="left")
     to_customers = to_customers.with_columns(status=pl.lit("active"))
+    # Candidate plants of finished goods quote to the same customers.
+    candidate_to_customers = demand_frame.join(
+        cands.rename({"site": "from"}), on="item", how="inner", maintain_order="left"
+    ).with_columns(share=pl.lit(None, dtype=pl.Float64), status=pl.lit("candidate"))
     flows = pl.concat(
         [
             active_flows.select("from", "to", "item", "share", "status"),
             candidate_flows.select("from", "to", "item", "share", "status"),
             to_customers.select("from", "to", "item", "share", "status"),
+            candidate_to_customers.select("from", "to", "item", "share", "status"),
         ]
     )
     f_from = flows.get_column("from").to_numpy()
