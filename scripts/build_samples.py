@@ -40,8 +40,15 @@ CROSSINGS = {
 }
 
 
-#: Where freight practice, not distance, decides: Monterrey and Saltillo trucks cross at Laredo (landed-cost brief s.6).
-CROSSING_BY_REGION = {"Nuevo Leon": "Laredo", "Coahuila": "Laredo"}
+#: Where freight practice, not distance, decides: north-east and Bajio freight crosses at Laredo, the top truck port
+#: (landed-cost brief s.6).
+CROSSING_BY_REGION = {
+    "Nuevo Leon": "Laredo",
+    "Coahuila": "Laredo",
+    "San Luis Potosi": "Laredo",
+    "Queretaro": "Laredo",
+    "Guanajuato": "Laredo",
+}
 
 
 def nearest_crossing(country: str, lat: float, lon: float, region: str | None = None) -> str:
