@@ -29,6 +29,7 @@ import numpy as np
 import polars as pl
 
 from allyshore.exposure_map import ExposureResult, exposure_of_graph, node_value_added
+from allyshore.generate import generate_network
 from allyshore.model.graph import NodeGraph, compile_network
 from allyshore.model.network import Network, empty_table
 from allyshore.model.schema import TABLES
@@ -336,6 +337,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--no-write", action="store_true", help="print the table only")
     parser.add_argument(
+        "--generator",
+        choices=("allyshore", "synthetic"),
+        default="allyshore",
+        help="allyshore.generate.generate_network (validation off above 100k rows) or this script's layered network",
+    )
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
         "--slow-after", type=float, default=60.0, help="run the explosion baseline once when one run takes longer (s)"
     )
     args = parser.parse_args(argv)
@@ -344,8 +352,10 @@ def main(argv: list[str] | None = None) -> None:
     load_at_start = os.getloadavg()[0]
     rows = []
     for size in args.sizes:
-        goods = SIZES.get(size, max(1, size // 800))
-        network = synthetic_network(goods)
+        if args.generator == "allyshore":
+            network = generate_network(edges=size, seed=args.seed, validate=size <= 100_000)
+        else:
+            network = synthetic_network(SIZES.get(size, max(1, size // 800)), seed=args.seed)
         n_rows = network.bom.height + network.flows.height
         exposure_of_graph(compile_network(network))  # warm-up: imports and the trust table (cached per process)
         compile_times, kernel_times = [], []
@@ -394,7 +404,7 @@ def main(argv: list[str] | None = None) -> None:
         lines.append("| " + " | ".join(cells) + " |")
     text = "\n".join(
         [
-            "## Exposure roll-up (`benchmarks/bench_rollup.py`)",
+            f"## Exposure roll-up (`benchmarks/bench_rollup.py --generator {args.generator}`)",
             "",
             f"Machine: {machine()}; load average at start {load_at_start:.1f} (shared machine). "
             f"Versions: {versions('allyshore', 'numpy', 'scipy', 'polars', 'networkx')}.",
@@ -410,16 +420,21 @@ def main(argv: list[str] | None = None) -> None:
             "- `networkx memoised`: the same recursion caching each node's value by country and its value avoiding "
             "each crossing (a stronger baseline than the brief asks for).",
             "",
-            "Networks: `synthetic_network` in the script (5 tiers, goods x 3^t items in tier t, 4 BOM children per "
-            "item, 2 sites per item, flows from every source of a child; illustrative country mix; prices built "
-            "bottom-up with 5-50% markups and 0.5% deliberately underpriced nodes, which the roll-up reports).",
+            (
+                f"Networks: `allyshore.generate.generate_network(edges=N, seed={args.seed})` (validation off above "
+                "100k rows)."
+                if args.generator == "allyshore"
+                else "Networks: `synthetic_network` in the script (5 tiers, goods x 3^t items in tier t, 4 BOM "
+                "children per item, 2 sites per item, flows from every source of a child; illustrative country mix; "
+                "prices built bottom-up with 5-50% markups and 0.5% deliberately underpriced nodes)."
+            ),
             "",
             *lines,
         ]
     )
     print(text)
     if not args.no_write:
-        write_section("rollup", text)
+        write_section("rollup" if args.generator == "allyshore" else "rollup-synthetic", text)
 
 
 if __name__ == "__main__":

@@ -427,3 +427,18 @@ def test_kernels_agree(seed: int) -> None:
         multipliers(graph, roots, weights=weights).toarray(), (plain @ weights).toarray(), rtol=1e-12, atol=1e-12
     )
     np.testing.assert_allclose(roll_up(levels, value_added)[roots], plain.T @ value_added, rtol=1e-12, atol=1e-9)
+
+
+def test_every_sample_network_decomposes_fully() -> None:
+    """On each shipped sample, every good's value is fully decomposed and the kernel agrees with itself."""
+    from allyshore import load_sample, sample_names
+
+    for name in sample_names():
+        result = exposure(load_sample(name))
+        assert result.goods, name
+        for good in result.goods:
+            assert good.unit_value > 0, (name, good.item_id)
+            assert sum(good.by_country.values()) == pytest.approx(1.0)
+            assert sum(good.by_tier.values()) == pytest.approx(1.0)
+            assert good.tier_depth >= 2
+        assert result.choke_points

@@ -14,7 +14,7 @@ from allyshore.cli._common import JSON_HELP, console, emit_json, load
 
 def _shares(shares: dict[str, float] | object, limit: int = 6) -> str:
     items = list(shares.items()) if isinstance(shares, dict) else []
-    text = ", ".join(f"{k} {v:.1%}" for k, v in items[:limit])
+    text = ", ".join(f"{k} {v:.1%}" if v >= 0.0005 else f"{k} <0.1%" for k, v in items[:limit])
     return text + (f", +{len(items) - limit} more" if len(items) > limit else "")
 
 
