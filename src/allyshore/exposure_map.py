@@ -638,30 +638,38 @@ def exposure_of_graph(
     country_tier = np.asarray([tier_names.index(tiers[c]) for c in countries], dtype=np.int64)
     tier_share = country_share @ (country_tier[:, None] == np.arange(len(tier_names))[None, :])
     hhi = np.where(unit_value > 0, (country_share**2).sum(axis=1), np.nan)
+    # Sorted largest first, so each good's positive shares are a prefix of its order (plain lists: no numpy scalars).
     country_order = np.argsort(-country_share, axis=1, kind="stable")
+    n_countries_used = (country_share > 0).sum(axis=1).tolist()
+    country_names = np.asarray(countries, dtype=object)[country_order].tolist()
+    country_sorted = np.take_along_axis(country_share, country_order, axis=1).tolist()
     crossing_order = np.argsort(-crossing_share, axis=1, kind="stable")
+    n_crossings_used = (crossing_share > _REL_TOL).sum(axis=1).tolist()
+    crossing_sorted_names = np.asarray(crossing_names, dtype=object)[crossing_order].tolist()
+    crossing_sorted = np.take_along_axis(crossing_share, crossing_order, axis=1).tolist()
+    tier_rows = tier_share.tolist()
+    unit_values = unit_value.tolist()
+    units_list = units_per_week.tolist()
+    hhi_list = hhi.tolist()
     good_results: list[GoodExposure] = []
     for g in range(n_goods):
-        value = float(unit_value[g])
-        row = country_share[g]
-        shares = {countries[c]: float(row[c]) for c in country_order[g].tolist() if row[c] > 0}
-        by_tier = {tier_names[t]: float(tier_share[g, t]) for t in range(len(tier_names)) if tier_share[g, t] > 0}
-        by_crossing = {
-            crossing_names[k]: float(crossing_share[g, k])
-            for k in crossing_order[g].tolist()
-            if crossing_share[g, k] > _REL_TOL
-        }
+        value = unit_values[g]
+        used = n_countries_used[g]
+        shares = dict(zip(country_names[g][:used], country_sorted[g][:used], strict=True))
+        by_tier = {name: share for name, share in zip(tier_names, tier_rows[g], strict=True) if share > 0}
+        used = n_crossings_used[g]
+        by_crossing = dict(zip(crossing_sorted_names[g][:used], crossing_sorted[g][:used], strict=True))
         item_id = graph.item_ids[goods[g]]
         good_results.append(
             GoodExposure(
                 item_id=item_id,
                 name=good_names[g],
-                units_per_week=float(units_per_week[g]),
+                units_per_week=units_list[g],
                 unit_value=value,
                 by_country=shares,
                 by_tier=by_tier,
                 by_crossing=by_crossing,
-                hhi=float(hhi[g]),
+                hhi=hhi_list[g],
                 single_source_items=single_items[g],
                 untrusted_only_items=untrusted_items[g],
                 tier_depth=int(root_depth[g]),
