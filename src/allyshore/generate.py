@@ -385,9 +385,12 @@ def generate_network(
     node_site = pool_start[tier_of_node] + (first + rank * step) % pool
     raw_share = rng.gamma(2.0, 1.0, node_item.size)
     share = raw_share / np.bincount(node_item, weights=raw_share)[node_item]
-    share = np.round(share, 3)
+    share = np.maximum(np.round(share, 3), 0.001)  # no active source below 0.1%
+    # The rounding residual goes to each item's largest share, so every share stays positive.
+    order = np.lexsort((-share, node_item))
+    largest = order[np.r_[True, node_item[order][1:] != node_item[order][:-1]]]
     residual = 1.0 - np.bincount(node_item, weights=share, minlength=n_items)
-    share[rank == 0] = np.round(share[rank == 0] + residual[node_item[rank == 0]], 3)
+    share[largest] = np.round(share[largest] + residual[node_item[largest]], 3)
     # Candidates: items below tier 0 (and some goods), one North American site each.
     has_candidate = rng.random(n_items) < candidate_share
     cand_item = np.flatnonzero(has_candidate)
