@@ -289,7 +289,10 @@ def test_tts_plugged_into_ttr_loses_nothing(build: Any) -> None:
             continue
         assert model.lose(down, tts).lost_units == pytest.approx(0.0, abs=1e-6)
         for longer in (tts + 1e-3, tts * 1.5 + 0.1):
-            assert model.lose(down, longer).lost_profit > 0.0
+            loss = model.lose(down, longer)
+            assert loss.lost_profit > 0.0
+            # Re-solving from the last basis (the Monte Carlo's mode) gives the same optimum.
+            assert model.lose(down, longer, direct=True).lost_profit == pytest.approx(loss.lost_profit, rel=1e-7)
 
 
 # -- properties --------------------------------------------------------------------------------------------

@@ -340,11 +340,19 @@ class ResilienceModel:
         cut_edges: IntArray | None = None,
         *,
         inventory_destroyed: bool = False,
+        direct: bool = False,
     ) -> Loss:
-        """Minimum lost units and profit while ``down_nodes`` produce nothing for ``weeks`` (the TTR model)."""
+        """Minimum lost units and profit while ``down_nodes`` produce nothing for ``weeks`` (the TTR model).
+
+        By default the scenario starts from the undisrupted network's basis at this horizon (best when
+        many scenarios share a horizon); ``direct=True`` sets this scenario's bounds and re-solves from
+        the last basis (best when the horizon changes at every call, as for sampled durations).
+        """
         t = float(weeks)
         if not math.isfinite(t) or t < 0:
             raise ValueError("the recovery time must be a finite number of weeks >= 0")
+        if direct:
+            return self._lose_direct(down_nodes, t, cut_edges, inventory_destroyed)
         if self._ttr_weeks != t:
             self._set_horizon(t)
         nodes = self._down_nodes(down_nodes)
@@ -365,6 +373,25 @@ class ResilienceModel:
             lp.set_col_bounds(cut, 0.0, np.inf)
             lp.set_row_bounds(self.balance_rows[rows], -np.inf, self.inventory[row_nodes] - self.demand[row_nodes] * t)
         return self._loss_from(solution, t)
+
+    def _lose_direct(self, down_nodes: IntArray, t: float, cut_edges: IntArray | None, destroyed: bool) -> Loss:
+        nodes = self._down_nodes(down_nodes)
+        cut = self._cut_columns(cut_edges)
+        rows, _ = self._destroyed_rows(nodes, destroyed)
+        cap_t = np.where(np.isinf(self.capacity), np.inf, self.capacity * t)
+        u_upper = np.where(self.node_active, cap_t, 0.0)
+        u_upper[nodes] = 0.0
+        y_upper = np.full(self.n_edges, np.inf)
+        y_upper[cut - self.n_nodes] = 0.0
+        upper = np.concatenate([u_upper, y_upper, self.demand[self.demand_nodes] * t])
+        self.ttr.set_col_bounds(np.arange(upper.size), 0.0, upper)
+        stock = self.inventory[self.balance_nodes].copy()
+        stock[rows] = 0.0
+        rhs = np.concatenate([stock - self._balance_demand * t, self.site_capacity * t])
+        self.ttr.set_row_bounds(np.concatenate([self.balance_rows, self.site_rows]), -np.inf, rhs)
+        self._ttr_weeks = None  # the program no longer sits at a baseline
+        self._ttr_loss = None
+        return self._loss_from(self.ttr.solve(), t)
 
     def survive(
         self,

@@ -256,7 +256,7 @@ def solve_chunk(network: Network, items: Sequence[WorkItem]) -> list[tuple[float
         down = np.concatenate([nodes_by_site[s] for s in sites]) if sites else np.zeros(0, dtype=np.int64)
         if how == "exact":
             times = np.asarray(durations, dtype=np.float64)
-            losses = np.array([model.lose(down, t).lost_profit for t in times])
+            losses = np.array([model.lose(down, t, direct=True).lost_profit for t in times])
             out.append((math.nan, times, losses))
             continue
         tts = model.survive(down, explain=False).tts_weeks
@@ -266,7 +266,7 @@ def solve_chunk(network: Network, items: Sequence[WorkItem]) -> list[tuple[float
             continue
         grid = tts + (longest - tts) * np.linspace(0.0, 1.0, GRID_POINTS + 1)
         losses = np.zeros(grid.size)
-        losses[1:] = [model.lose(down, t).lost_profit for t in grid[1:]]
+        losses[1:] = [model.lose(down, t, direct=True).lost_profit for t in grid[1:]]
         out.append((tts, np.concatenate([[0.0], grid]), np.concatenate([[0.0], losses])))
     return out
 
