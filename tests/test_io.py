@@ -163,3 +163,19 @@ def test_warehouse_stocks_a_made_good(tiny_document: dict[str, Any]) -> None:
     by_label = {graph.node_label(n): units[n] for n in range(graph.n_nodes)}
     # one G at C is one G through W, one G made at PL, two K from S1
     assert by_label == {"PL/G": 1.0, "S1/K": 2.0, "S2/K": 0.0, "W/G": 1.0, "C/G": 1.0}
+
+
+def test_one_reachable_source_is_enough(tiny_document: dict[str, Any]) -> None:
+    """K reaches PL from S1 even though the other active source, a stockist with no supply of its own, is starved."""
+    doc = tiny_document
+    doc["sites"].append({"site_id": "W", "country": "US", "kind": "warehouse"})
+    doc["supply"].append({"site_id": "W", "item_id": "K"})
+    doc["supply"].append({"site_id": "S2", "item_id": "G", "status": "candidate"})
+    doc["flows"][0]["share"] = 0.5
+    doc["flows"].append({"from_site": "W", "to_site": "PL", "item_id": "K", "share": 0.5})
+    doc["flows"].append({"from_site": "S2", "to_site": "W", "item_id": "K", "status": "candidate"})
+    network = Network.from_dict(doc)  # no error: demand is reachable through S1
+    assert network.flows.height == 5
+    doc["flows"][0]["status"] = "candidate"
+    with pytest.raises(ValidationError, match="cannot be reached"):
+        Network.from_dict(doc)

@@ -11,6 +11,8 @@ import re
 import networkx as nx
 import numpy as np
 import polars as pl
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 
 from allyshore.errors import Problem
 from allyshore.model.network import Network
@@ -97,8 +99,20 @@ def _references(network: Network) -> list[Problem]:
 
 def _bom_cycles(network: Network) -> list[Problem]:
     bom = network.bom.drop_nulls(["parent_id", "child_id"])
+    if bom.height == 0:
+        return []
+    # Strongly connected components on integer ids (scipy), then networkx only on cyclic ones.
+    names = pl.concat([bom.get_column("parent_id"), bom.get_column("child_id")]).unique(maintain_order=True)
+    ids = {name: i for i, name in enumerate(names.to_list())}
+    parent = bom.get_column("parent_id").replace_strict(ids, return_dtype=pl.Int64).to_numpy()
+    child = bom.get_column("child_id").replace_strict(ids, return_dtype=pl.Int64).to_numpy()
+    n = len(ids)
+    matrix = sp.csr_matrix((np.ones(parent.size), (parent, child)), shape=(n, n))
+    _, labels = connected_components(matrix, directed=True, connection="strong")
+    sizes = np.bincount(labels)
+    cyclic = (sizes[labels[parent]] > 1) | (parent == child)
     graph = nx.DiGraph()
-    graph.add_edges_from(bom.select("parent_id", "child_id").iter_rows())
+    graph.add_edges_from(bom.filter(pl.Series(cyclic)).select("parent_id", "child_id").iter_rows())
     out: list[Problem] = []
     for component in nx.strongly_connected_components(graph):
         if len(component) == 1:
@@ -131,20 +145,20 @@ def _bom_cycles(network: Network) -> list[Problem]:
 
 def _hs_codes(network: Network) -> list[Problem]:
     frame = network.items.select("hs_code").with_row_index("i").drop_nulls("hs_code")
+    digits = pl.col("hs_code").str.replace_all(r"[.\s]", "")
+    bad = frame.filter(~digits.str.contains(HS_PATTERN.pattern))
     out: list[Problem] = []
-    for i, code in frame.iter_rows():
-        digits = re.sub(r"[.\s]", "", code)
-        if not HS_PATTERN.match(digits):
-            out.append(
-                _problem(
-                    network,
-                    "items",
-                    i,
-                    "hs_code",
-                    f"malformed HS code '{code}'",
-                    "write 6 to 10 digits, dots allowed, e.g. 9018.90 or 8708.99.81",
-                )
+    for i, code in bad.iter_rows():
+        out.append(
+            _problem(
+                network,
+                "items",
+                i,
+                "hs_code",
+                f"malformed HS code '{code}'",
+                "write 6 to 10 digits, dots allowed, e.g. 9018.90 or 8708.99.81",
             )
+        )
     return out
 
 
@@ -222,7 +236,7 @@ def _demand_places(network: Network) -> list[Problem]:
 
 def _graph_checks(network: Network) -> list[Problem]:
     """Flow cycles and demand that no source can reach, on the compiled node graph."""
-    from allyshore.model.graph import compile_network, longest_path_from
+    from allyshore.model.graph import KIND_CODES, compile_network, longest_path_from
 
     graph = compile_network(network)
     out: list[Problem] = []
@@ -244,64 +258,75 @@ def _graph_checks(network: Network) -> list[Problem]:
                 hint="goods cannot flow in a circle; remove one of these flows or mark it candidate",
             )
         ]
-    # Unfed requirements: a make node's child with no active inbound source.
-    bom = network.bom
+    # Requirements: each BOM child of an active make node; the item itself for pass-through and sink nodes.
+    nodes = np.arange(graph.n_nodes, dtype=np.int64)
     node_frame = pl.DataFrame(
         {
-            "node": list(range(graph.n_nodes)),
-            "site_id": [graph.site_ids[s] for s in graph.node_site.tolist()],
-            "item_id": [graph.item_ids[i] for i in graph.node_item.tolist()],
-            "active": graph.node_active.tolist(),
-        }
-    )
-    fed = pl.DataFrame(
-        {
-            "node": graph.edge_consumer[graph.edge_active].tolist(),
-            "child": [graph.item_ids[i] for i in graph.edge_item[graph.edge_active].tolist()],
+            "node": nodes,
+            "site_id": np.asarray(graph.site_ids, dtype=object)[graph.node_site],
+            "item_id": np.asarray(graph.item_ids, dtype=object)[graph.node_item],
+            "kind": graph.node_kind,
+            "active": graph.node_active,
         },
-        schema={"node": pl.Int64, "child": pl.String},
-    ).unique()
+        schema={"node": pl.Int64, "site_id": pl.String, "item_id": pl.String, "kind": pl.Int64, "active": pl.Boolean},
+    ).filter(pl.col("active"))
+    make, passing = KIND_CODES.index("make"), (KIND_CODES.index("pass"), KIND_CODES.index("sink"))
     needs = (
-        node_frame.filter(pl.col("active") & (pl.Series(graph.node_kind.tolist(), dtype=pl.Int64) == 0))
-        .join(bom, left_on="item_id", right_on="parent_id")
+        node_frame.filter(pl.col("kind") == make)
+        .join(network.bom, left_on="item_id", right_on="parent_id")
         .select("node", "site_id", "item_id", pl.col("child_id").alias("child"))
     )
-    unfed = needs.join(fed, on=["node", "child"], how="anti")
-    # Which nodes can reach a source: a node is starved when some requirement is unfed.
-    starved = set(unfed.get_column("node").to_list())
-    consumers_with_inputs = set(graph.edge_consumer[graph.edge_active].tolist())
-    for node in range(graph.n_nodes):
-        if graph.node_kind[node] == 3 and node not in consumers_with_inputs:
-            starved.add(node)
-    if starved:
-        # propagate up: a consumer of a starved node is starved
-        matrix = graph.consumption_matrix()
-        mark = np.zeros(graph.n_nodes, dtype=bool)
-        mark[list(starved)] = True
-        while True:
-            upstream = (matrix @ mark.astype(np.float64)) > 0
-            grown = mark | upstream
-            if grown.sum() == mark.sum():
-                break
-            mark = grown
-        demand_nodes = graph.demand_node
-        for i, node in enumerate(demand_nodes.tolist()):
-            if node >= 0 and mark[node]:
-                site, item = graph.site_ids[graph.node_site[node]], graph.item_ids[graph.node_item[node]]
-                gaps = unfed.filter(pl.col("node") == node)
-                detail = ""
-                if gaps.height:
-                    detail = f"; no active source of {', '.join(gaps.get_column('child').to_list())} at {site}"
-                out.append(
-                    _problem(
-                        network,
-                        "demand",
-                        i,
-                        "item_id",
-                        f"'{item}' demanded at '{site}' cannot be reached from any source{detail}",
-                        "add an active flow (or a supply row at the site) for every BOM child down to a raw source",
-                    )
-                )
+    requirements = pl.concat(
+        [
+            needs,
+            node_frame.filter(pl.col("kind").is_in(passing)).select(
+                "node", "site_id", "item_id", pl.col("item_id").alias("child")
+            ),
+        ],
+        how="vertical",
+    ).with_row_index("req")
+    active = graph.edge_active
+    edges = pl.DataFrame(
+        {
+            "node": graph.edge_consumer[active],
+            "child": np.asarray(graph.item_ids, dtype=object)[graph.edge_item[active]],
+            "supplier": graph.edge_supplier[active],
+        },
+        schema={"node": pl.Int64, "child": pl.String, "supplier": pl.Int64},
+    ).join(requirements.select("req", "node", "child"), on=["node", "child"], how="inner")
+    unfed = needs.join(edges.select("node", "child").unique(), on=["node", "child"], how="anti")
+    # A node is supplied when every requirement has at least one supplied active source
+    # (raw sources are supplied); iterate to the fixpoint, at most the depth of the graph.
+    req_node = requirements.get_column("node").to_numpy()
+    n_req = requirements.height
+    edge_req = edges.get_column("req").to_numpy().astype(np.int64)
+    edge_supplier = edges.get_column("supplier").to_numpy()
+    needed = np.bincount(req_node, minlength=graph.n_nodes)
+    supplied = needed == 0
+    for _ in range(graph.n_nodes + 1):
+        req_ok = np.bincount(edge_req, weights=supplied[edge_supplier], minlength=n_req) > 0
+        now = np.bincount(req_node, weights=req_ok, minlength=graph.n_nodes) >= needed
+        if np.array_equal(now, supplied):
+            break
+        supplied = now
+    for i, node in enumerate(graph.demand_node.tolist()):
+        if node < 0 or supplied[node]:
+            continue
+        site, item = graph.site_ids[graph.node_site[node]], graph.item_ids[graph.node_item[node]]
+        gaps = unfed.filter(pl.col("node") == node)
+        detail = (
+            f"; no active source of {', '.join(gaps.get_column('child').to_list())} at {site}" if gaps.height else ""
+        )
+        out.append(
+            _problem(
+                network,
+                "demand",
+                i,
+                "item_id",
+                f"'{item}' demanded at '{site}' cannot be reached from any source{detail}",
+                "add an active flow (or a supply row at the site) for every BOM child down to a raw source",
+            )
+        )
     for row in unfed.sort("node").iter_rows(named=True):
         out.append(
             Problem(
