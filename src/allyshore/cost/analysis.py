@@ -25,18 +25,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import polars as pl
+from numpy.typing import NDArray
 
 from allyshore.cost.assumptions import Assumption, AssumptionBook, load_assumptions
 from allyshore.cost.kernel import FACTORS, CostInputs, FloatArray, landed_cost, price_path, total_of
 from allyshore.cost.options import OPTION_COLUMNS, OptionInputs, build_inputs
-from allyshore.cost.results import BreakEven, CostComparison, CostOption, ItemSourcing, NetworkCost, Sensitivity, Swing
+from allyshore.cost.results import BreakEven, CostComparison, CostOption, NetworkCost, Sensitivity, Swing
 from allyshore.errors import InputError, NotFoundError
-from allyshore.model.graph import compile_network, multipliers
+from allyshore.model.graph import NodeGraph, compile_network, multipliers
 from allyshore.model.network import Network
 
 Assumptions = AssumptionBook | str | Path | None
@@ -82,17 +84,30 @@ def _date(as_of: dt.date | str | None) -> dt.date:
         raise InputError(f"--as-of '{as_of}' is not a date (YYYY-MM-DD)") from exc
 
 
-def annual_flow_units(network: Network) -> tuple[FloatArray, pl.DataFrame]:
-    """Units a year on every flow row (0 for candidates) and the full need of each (to_site, item)."""
+@dataclass(frozen=True, eq=False)
+class _Volumes:
+    graph: NodeGraph
+    roots: NDArray[np.int64]  # demand nodes of the demand rows that have one
+    multipliers: Any  # nodes x roots (scipy.sparse), or None without demand
+    volume: FloatArray  # units a week of every node
+
+
+def _volumes(network: Network) -> _Volumes:
     graph = compile_network(network)
-    flows_n = network.flows.height
-    roots = graph.demand_node[graph.demand_node >= 0]
-    units = graph.demand_units[graph.demand_node >= 0]
+    ok = graph.demand_node >= 0
+    roots = graph.demand_node[ok].astype(np.int64)
     if roots.size:
-        m = multipliers(graph, roots.astype(np.int64))
-        volume = np.asarray(m @ units).ravel()
-    else:
-        volume = np.zeros(graph.n_nodes)
+        m = multipliers(graph, roots)
+        volume = np.asarray(m @ graph.demand_units[ok]).ravel()
+        return _Volumes(graph, roots, m, volume)
+    return _Volumes(graph, roots, None, np.zeros(graph.n_nodes))
+
+
+def annual_flow_units(network: Network, volumes: _Volumes | None = None) -> tuple[FloatArray, pl.DataFrame]:
+    """Units a year on every flow row (0 for candidates) and the full need of each (to_site, item)."""
+    v = volumes or _volumes(network)
+    graph, volume = v.graph, v.volume
+    flows_n = network.flows.height
     is_flow = graph.edge_flow >= 0
     consumer = graph.edge_consumer[is_flow]
     flow = graph.edge_flow[is_flow]
@@ -480,7 +495,8 @@ def network_cost(
     """
     book = _book(assumptions)
     when = _date(as_of)
-    per_flow, need = annual_flow_units(network)
+    volumes = _volumes(network)
+    per_flow, need = annual_flow_units(network, volumes)
     options = _flow_options(network.flows)
     active = (options.get_column("status") != "candidate").to_numpy()
     need_of = options.join(need, on=["to_site", "item_id"], how="left").get_column("need").fill_null(0.0).to_numpy()
@@ -503,25 +519,23 @@ def network_cost(
         .alias("total_per_year")
     )
     flows_out = frame.filter(pl.col("status") != "candidate")
-    goods = _goods(network, totals - factors["price"])
+    goods = _goods(network, totals - factors["price"], volumes)
     sourcing = _sourcing(frame)
     return NetworkCost(
         as_of=when.isoformat(),
         flows=flows_out,
         goods=goods,
-        sourcing=sourcing,
+        sourcing_table=sourcing,
         assumptions=(*_global_assumptions(book, when), *notes),
     )
 
 
-def _goods(network: Network, adders_per_flow: FloatArray) -> pl.DataFrame:
+def _goods(network: Network, adders_per_flow: FloatArray, volumes: _Volumes) -> pl.DataFrame:
     """Landed cost per unit of each demanded good: its base price plus every cost added on the flows of its chain."""
-    graph = compile_network(network)
+    graph, roots, m = volumes.graph, volumes.roots, volumes.multipliers
     ok = graph.demand_node >= 0
-    roots = graph.demand_node[ok].astype(np.int64)
     if roots.size == 0:
         return pl.DataFrame(schema={"site_id": pl.String, "item_id": pl.String})
-    m = multipliers(graph, roots)
     is_flow = (graph.edge_flow >= 0) & graph.edge_active
     weights = graph.edge_qty[is_flow] * graph.edge_share[is_flow] * adders_per_flow[graph.edge_flow[is_flow]]
     per_node = np.bincount(graph.edge_consumer[is_flow], weights=weights, minlength=graph.n_nodes)
@@ -548,37 +562,47 @@ def _goods(network: Network, adders_per_flow: FloatArray) -> pl.DataFrame:
     )
 
 
-def _sourcing(frame: pl.DataFrame) -> tuple[ItemSourcing, ...]:
+def _sourcing(frame: pl.DataFrame) -> pl.DataFrame:
+    """Per (item, receiving site) with active flows: current landed cost per unit vs the cheapest of all its flows."""
+    schema: dict[str, Any] = {
+        "item_id": pl.String,
+        "to_site": pl.String,
+        "annual_units": pl.Float64,
+        "current_per_unit": pl.Float64,
+        "current_sources": pl.List(pl.String),
+        "best_source": pl.String,
+        "best_per_unit": pl.Float64,
+    }
     if frame.height == 0:
-        return ()
+        return pl.DataFrame(schema=schema)
     act = frame.filter(pl.col("status") != "candidate")
     current = act.group_by("to_site", "item_id").agg(
         (pl.col("total_per_unit") * pl.col("annual_units")).sum().alias("cost"),
-        pl.col("annual_units").sum().alias("units"),
-        pl.col("source_site").unique().sort().alias("sources"),
+        pl.col("annual_units").sum().alias("annual_units"),
+        pl.col("source_site").unique().sort().alias("current_sources"),
     )
     best = (
-        frame.sort("total_per_unit")
+        frame.sort("total_per_unit", "source_site")
         .group_by("to_site", "item_id", maintain_order=True)
         .first()
-        .select("to_site", "item_id", pl.col("source_site").alias("best"), pl.col("total_per_unit").alias("best_cost"))
-    )
-    joined = current.join(best, on=["to_site", "item_id"], how="left").sort("item_id", "to_site")
-    out = []
-    for r in joined.iter_rows(named=True):  # one row per (item, site) group, not per flow
-        units = float(r["units"])
-        out.append(
-            ItemSourcing(
-                item_id=r["item_id"],
-                to_site=r["to_site"],
-                annual_units=units,
-                current_per_unit=float(r["cost"]) / units if units > 0 else 0.0,
-                current_sources=tuple(r["sources"]),
-                best_source=str(r["best"]),
-                best_per_unit=float(r["best_cost"]),
-            )
+        .select(
+            "to_site",
+            "item_id",
+            pl.col("source_site").alias("best_source"),
+            pl.col("total_per_unit").alias("best_per_unit"),
         )
-    return tuple(out)
+    )
+    return (
+        current.join(best, on=["to_site", "item_id"], how="left")
+        .with_columns(
+            pl.when(pl.col("annual_units") > 0)
+            .then(pl.col("cost") / pl.col("annual_units"))
+            .otherwise(0.0)
+            .alias("current_per_unit")
+        )
+        .select(list(schema))
+        .sort("item_id", "to_site")
+    )
 
 
 #: Documented swing ranges of the tornado: (low, high, how applied, why).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import polars as pl
@@ -202,8 +203,24 @@ class NetworkCost:
     as_of: str
     flows: pl.DataFrame  # one row per active flow: identity, annual units, total and factors per unit, per year
     goods: pl.DataFrame  # one row per demand: site, item, units per year, landed cost per unit and per year
-    sourcing: tuple[ItemSourcing, ...]
+    sourcing_table: pl.DataFrame  # one row per (item, receiving site): current vs best per unit
     assumptions: tuple[Assumption, ...]
+
+    @cached_property
+    def sourcing(self) -> tuple[ItemSourcing, ...]:
+        """Current vs best source per (item, receiving site), as objects (built on first use)."""
+        return tuple(
+            ItemSourcing(
+                item_id=r["item_id"],
+                to_site=r["to_site"],
+                annual_units=float(r["annual_units"]),
+                current_per_unit=float(r["current_per_unit"]),
+                current_sources=tuple(r["current_sources"]),
+                best_source=str(r["best_source"]),
+                best_per_unit=float(r["best_per_unit"]),
+            )
+            for r in self.sourcing_table.iter_rows(named=True)
+        )
 
     @property
     def total_per_year(self) -> float:
@@ -216,7 +233,13 @@ class NetworkCost:
             "factors": list(FACTORS),
             "flows": self.flows.to_dicts(),
             "goods": self.goods.to_dicts(),
-            "sourcing": [s.to_dict() for s in self.sourcing],
+            "sourcing": self.sourcing_table.with_columns(
+                pl.col("current_per_unit").round(DIGITS),
+                pl.col("best_per_unit").round(DIGITS),
+                ((pl.col("current_per_unit") - pl.col("best_per_unit")) * pl.col("annual_units"))
+                .round(2)
+                .alias("saving_per_year"),
+            ).to_dicts(),
             "assumptions": [a.to_dict() for a in self.assumptions],
         }
 
