@@ -186,8 +186,10 @@ def main() -> None:
         options = _flow_options(network.flows)
         units = np.maximum(annual, 1.0)
 
-        def costing(network: Network = network, options: pl.DataFrame = options, units: Any = units) -> None:
-            built = build_inputs(network, options, units, book, when, None, None, tiers)  # noqa: B023
+        def costing(
+            network: Network = network, options: pl.DataFrame = options, units: Any = units, tiers: Any = tiers
+        ) -> None:
+            built = build_inputs(network, options, units, book, when, None, None, tiers, brief=True)
             total_of(landed_cost(built.inputs))
 
         repeats = 3 if size <= 100_000 else 2

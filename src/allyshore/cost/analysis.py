@@ -502,7 +502,7 @@ def network_cost(
     need_of = options.join(need, on=["to_site", "item_id"], how="left").get_column("need").fill_null(0.0).to_numpy()
     annual = np.where(active, per_flow, need_of)
     given, notes = _origin(network, when, originating, use_origin_engine)
-    built = build_inputs(network, options, np.maximum(annual, 1e-9), book, when, given)
+    built = build_inputs(network, options, np.maximum(annual, 1e-9), book, when, given, brief=True)
     factors = landed_cost(built.inputs)
     totals = total_of(factors)
     frame = built.detail.select(

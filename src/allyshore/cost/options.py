@@ -155,8 +155,12 @@ def build_inputs(
     originating: Mapping[tuple[str, str], bool] | None = None,
     disruption_per_unit: FloatArray | None = None,
     tiers: Mapping[str, str] | None = None,
+    brief: bool = False,
 ) -> OptionInputs:
     """Kernel inputs for ``options`` (columns :data:`OPTION_COLUMNS`), vectorised over rows.
+
+    ``brief`` keeps only the identity, country and lane of each option in ``detail`` (what a
+    network-wide costing needs); the full detail adds where every input came from.
 
     Sites, items and supply rows are looked up by integer codes (numpy indexing), tariffs
     once per distinct (HTS line, origin, importer), lanes and crossings from their small tables.
@@ -422,6 +426,13 @@ def build_inputs(
         )
 
     lane_names = dict(enumerate(LANE_TYPES))
+    if brief:
+        detail = options.select("source_site", "to_site", "item_id", "status").with_columns(
+            pl.Series("option", np.arange(n), dtype=pl.Int64),
+            decode("country", country, dict(enumerate(vocabulary))),
+            decode("lane_type", lane, lane_names),
+        )
+        return OptionInputs(inputs=inputs, detail=detail)
     detail = options.select("source_site", "to_site", "item_id", "status", "crossing").with_columns(
         pl.Series("option", np.arange(n), dtype=pl.Int64),
         decode("country", country, dict(enumerate(vocabulary))),
