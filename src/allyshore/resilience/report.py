@@ -22,6 +22,8 @@ SAFE_COLOR = "#59a14f"
 AT_RISK_COLOR = "#e15759"
 #: Scenarios drawn in the REI chart (the table lists every mitigation case).
 REI_ROWS = 15
+#: Mitigation cases named on the scatter chart (worst lost profit first).
+LABELLED = 6
 
 
 def _countries(result: StressResult, context: ReportContext) -> list[str]:
@@ -43,8 +45,10 @@ def build(context: ReportContext) -> Section | None:
         context.analysis("stress_countries", lambda: stress_test(network, country=codes)) if codes else None
     )
 
-    finite_tts = [s.tts_weeks for s in result.scenarios if not math.isinf(s.tts_weeks)]
-    ceiling = max([*finite_tts, *(s.ttr_weeks for s in result.scenarios), 1.0]) * 1.1
+    # The chart shows TTS up to 1.5 x the longest TTR: anything above (infinite included) survives with room
+    # to spare and sits on the top edge; the hover text gives its value. Only the worst cases are labelled.
+    ceiling = max([s.ttr_weeks for s in result.scenarios] + [1.0]) * 1.5
+    labelled = {s.scenario.label for s in result.mitigation[:LABELLED]}
     points = []
     for s in result.scenarios:
         infinite = math.isinf(s.tts_weeks)
@@ -52,9 +56,9 @@ def build(context: ReportContext) -> Section | None:
         points.append(
             Point(
                 x=s.ttr_weeks,
-                y=ceiling if infinite else s.tts_weeks,
+                y=min(s.tts_weeks, ceiling),
                 color=AT_RISK_COLOR if s.needs_mitigation else SAFE_COLOR,
-                label=s.scenario.label if s.needs_mitigation else "",
+                label=s.scenario.label if s.scenario.label in labelled else "",
                 tip=f"{s.scenario.label}\nTTR {s.ttr_weeks:,.2f} weeks ({s.scenario.ttr_source})\nTTS {tts_text}\n"
                 f"lost profit {usd(s.lost_profit)}",
             )
