@@ -64,6 +64,25 @@ def nearest_crossing(country: str, lat: float, lon: float, region: str | None = 
     return options[int(np.argmin(km))][0]
 
 
+def _check_tiers(tiers: list[list[str]], children: dict[str, list[tuple[str, float]]]) -> None:
+    """Demand is rolled down the BOM tier by tier: every item with components must be in a tier after its parents.
+
+    An item left out would pass no requirement to its components, whose capacities and inventories would come out 0.
+    """
+    position = {item: k for k, tier in enumerate(tiers) for item in tier}
+    missing = sorted(set(children) - set(position))
+    if missing:
+        raise ValueError(f"items with components missing from the tiers: {', '.join(missing)}")
+    late = sorted(
+        f"{child} (under {parent})"
+        for parent, parts in children.items()
+        for child, _q in parts
+        if child in position and position[child] <= position[parent]
+    )
+    if late:
+        raise ValueError(f"components not in a tier below their parent: {', '.join(late)}")
+
+
 def build(spec: dict[str, Any]) -> dict[str, Any]:
     sites = {s[0]: s for s in spec["sites"]}
     items = {i[0]: i for i in spec["items"]}
@@ -81,6 +100,7 @@ def build(spec: dict[str, Any]) -> dict[str, Any]:
     for _site, item, units, _profit in spec["demand"]:
         need[item] += units
     order = spec["tiers"]
+    _check_tiers(order, children)
     for tier in order:
         for item in tier:
             for child, q in children.get(item, []):

@@ -284,6 +284,7 @@ INFUSION_PUMP: dict[str, Any] = {
             "ROLLER",
             "LUER",
             "POUCH",
+            "SEGMENT",
         ],
         ["PCB", "XFMR", "STEPPER", "FRAME"],
     ],
