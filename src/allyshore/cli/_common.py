@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,8 +17,11 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 
 from allyshore.model.network import Network
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+# Piped or redirected output (a log, a file) gets wide tables instead of Rich's 80-column default;
+# a terminal, or COLUMNS set by the user, keeps its own width.
+_PIPED_WIDTH = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160
+console = Console(highlight=False, width=_PIPED_WIDTH)
+err_console = Console(stderr=True, highlight=False, width=_PIPED_WIDTH)
 
 JSON_HELP = "Print the result as JSON on standard output."
 DATABASE_HELP = "Store: any SQLAlchemy URL or a SQLite file (default: ./allyshore.db, or $ALLYSHORE_DATABASE_URL)."
