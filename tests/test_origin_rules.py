@@ -133,3 +133,16 @@ def test_derivation_script_is_reproducible(tmp_path: Path) -> None:
     )
     assert p.returncode == 0, p.stderr
     assert (ROOT / "src/allyshore/origin/rules/ch87.json").read_text() == before
+
+
+@pytest.mark.parametrize(("hs", "chapter"), [("9018.39", "90"), ("8507.60", "85")])
+def test_sample_rules_not_yet_confirmed_are_marked_unverified(hs: str, chapter: str) -> None:
+    """The IV-set (9018.39) and lithium-ion battery (8507.60) rules: present, with text and the unverified source."""
+    rule = lookup_rule(hs)
+    assert not rule.verified
+    assert rule.source.startswith("USMCA Annex 4-B as published in HTSUS General Note 11; text NOT confirmed")
+    assert f"subheading {hs}" in rule.text and len(rule.alternatives) == 2
+    assert rule.alternatives[1].rvc is not None and rule.alternatives[1].rvc.transaction_value == Fraction(60)
+    data = json.loads((ROOT / "src" / "allyshore" / "origin" / "rules" / f"ch{chapter}.json").read_text("utf-8"))
+    entry = next(r for r in data["rules"] if r["hs"] == hs)
+    assert f"Confirm against HTSUS General Note 11, Chapter {chapter}" in entry["note"]
