@@ -31,6 +31,9 @@ Statuses become errors of :mod:`allyshore.errors`: an infeasible model raises
 
 from __future__ import annotations
 
+import ctypes
+import os
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, cast
@@ -48,6 +51,35 @@ IntArray = NDArray[np.int64]
 __all__ = ["LinearProgram", "Solution"]
 
 _INF = highspy.kHighsInf
+
+
+_banner_silenced = False
+
+
+def _new_highs() -> Any:
+    """A new HiGHS instance, without the banner HiGHS prints on standard output.
+
+    HiGHS (1.16 and later) writes its version banner once per process when the first instance is
+    constructed, before any option can be set; that line would corrupt the JSON a command prints
+    on standard output. The first construction therefore runs with file descriptor 1 pointed at
+    the null device, with the C streams flushed before it is restored.
+    """
+    global _banner_silenced
+    if _banner_silenced:
+        return highspy.Highs()  # type: ignore[no-untyped-call]
+    sys.stdout.flush()
+    saved = os.dup(1)
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        highs = highspy.Highs()  # type: ignore[no-untyped-call]
+        ctypes.CDLL(None).fflush(None)
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
+    _banner_silenced = True
+    return highs
 
 
 @dataclass(frozen=True)
@@ -151,7 +183,7 @@ class LinearProgram:
                 lp.integrality_ = [
                     highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous for flag in mask
                 ]
-        self._highs: Any = highspy.Highs()  # type: ignore[no-untyped-call]
+        self._highs: Any = _new_highs()
         self._highs.setOptionValue("output_flag", False)
         for key, value in (options or {}).items():
             self._highs.setOptionValue(key, value)
