@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from allyshore.report.formatting import percent
+from allyshore.report.formatting import percent, usd, usd_tick
 
 FONT = 12.0
 
@@ -77,7 +77,10 @@ def stacked_bars(
     if note_width is None:
         note_width = max([_text_width(b.note, 11) for b in bars] + [0.0]) + (12 if any(b.note for b in bars) else 0)
     plot = width - label_width - note_width - 8
-    scale_total = total if total is not None else max([sum(s.value for s in b.segments) for b in bars] + [1e-12])
+    if total is not None:
+        scale_total, ticks = total, [total * t for t in (0, 0.25, 0.5, 0.75, 1.0)]
+    else:
+        scale_total, ticks = _nice_axis(max([sum(s.value for s in b.segments) for b in bars] + [0.0]))
     has_sub = any(b.sublabel for b in bars)
     row = bar_height + gap + (10 if has_sub else 0)
     height = len(bars) * row + 24
@@ -86,12 +89,17 @@ def stacked_bars(
     parts.append(
         f'<svg class="chart"{ident} viewBox="0 0 {width:.0f} {height:.0f}" role="img" aria-label="{escape(label)}">'
     )
-    for tick in (0, 0.25, 0.5, 0.75, 1.0):
-        x = label_width + plot * tick
+    for tick in ticks:
+        x = label_width + plot * tick / scale_total
         parts.append(
             f'<line x1="{x:.1f}" y1="4" x2="{x:.1f}" y2="{height - 18:.1f}" stroke="#e5e9ef" stroke-width="1"/>'
         )
-        tick_text = percent(tick * scale_total, 0) if value_format == "percent" else f"{tick * scale_total:,.2f}"
+        if value_format == "percent":
+            tick_text = percent(tick, 0)
+        elif value_format == "usd":
+            tick_text = usd_tick(tick)
+        else:
+            tick_text = f"{tick:,.6g}"
         parts.append(
             f'<text x="{x:.1f}" y="{height - 4:.1f}" font-size="10.5" fill="#7b8794" text-anchor="middle">'
             f"{escape(tick_text)}</text>"
@@ -121,7 +129,13 @@ def stacked_bars(
             if segment.value <= 0:
                 continue
             w = plot * segment.value / scale_total
-            value_text = percent(segment.value) if value_format == "percent" else f"{segment.value:,.2f}"
+            value_text = (
+                percent(segment.value)
+                if value_format == "percent"
+                else usd(segment.value)
+                if value_format == "usd"
+                else f"{segment.value:,.2f}"
+            )
             tip = segment.tip or f"{bar.label}\n{segment.label}: {value_text}"
             parts.append(
                 f'<rect class="segment" x="{x:.2f}" y="{y:.1f}" width="{w:.2f}" height="{bar_height:.1f}" '
@@ -192,6 +206,28 @@ def _nice_max(value: float) -> float:
         if step * power >= value * (1 - 1e-12):
             return float(step * power)
     return float(10 * power)
+
+
+def _nice_axis(largest: float, intervals: int = 4) -> tuple[float, list[float]]:
+    """An axis end and round ticks covering ``largest`` in about ``intervals`` steps of 1, 2, 2.5 or 5 x 10^k.
+
+    >>> _nice_axis(4.38)
+    (5.0, [0.0, 1.0, 2.0, 3.0, 4.0, 5.0])
+    >>> _nice_axis(1_238_150.0)[1]
+    [0.0, 250000.0, 500000.0, 750000.0, 1000000.0, 1250000.0]
+    """
+    if largest <= 0:
+        return 1.0, [0.0, 0.25, 0.5, 0.75, 1.0]
+    power = 10 ** math.floor(math.log10(largest / intervals))
+    candidates = [m * power * 10**k for k in (-1, 0, 1) for m in (1.0, 2.0, 2.5, 5.0)]
+    # the round step whose axis is filled best with three to six intervals
+    step = max(
+        (c for c in candidates if 3 <= math.ceil(largest / c - 1e-9) <= 6),
+        key=lambda c: largest / (c * math.ceil(largest / c - 1e-9)),
+    )
+    count = math.ceil(largest / step - 1e-9)
+    ticks = [float(f"{step * i:.12g}") for i in range(count + 1)]
+    return ticks[-1], ticks
 
 
 def scatter(

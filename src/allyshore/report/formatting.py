@@ -36,12 +36,16 @@ def percent(value: float | None, digits: int = 1) -> str:
 
 
 def usd(value: float | None) -> str:
-    """US dollars: cents below ten thousand, whole dollars below a million, then millions or billions."""
+    """US dollars: cents below ten thousand, whole dollars below a million, then millions or billions.
+
+    >>> usd(-0.0004), usd(-2.5), usd(12_345.6), usd(2_500_000)
+    ('$0.00', '-$2.50', '$12,346', '$2.50M')
+    """
     if _missing(value):
         return DASH
     assert value is not None
-    sign = "-" if value < 0 else ""
     magnitude = abs(value)
+    sign = "-" if value < 0 and round(magnitude, 2) > 0 else ""  # no "-$0.00"
     if magnitude >= 1e9:
         return f"{sign}${magnitude / 1e9:,.2f}B"
     if magnitude >= 1e6:
@@ -49,6 +53,18 @@ def usd(value: float | None) -> str:
     if magnitude >= 1e4:
         return f"{sign}${magnitude:,.0f}"
     return f"{sign}${magnitude:,.2f}"
+
+
+def usd_tick(value: float) -> str:
+    """US dollars on a chart axis: as short as the round tick values allow.
+
+    >>> usd_tick(0), usd_tick(2.5), usd_tick(50), usd_tick(250_000), usd_tick(1_250_000)
+    ('$0', '$2.5', '$50', '$250k', '$1.25M')
+    """
+    for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k"), (1.0, "")):
+        if abs(value) >= scale or scale == 1.0:
+            return f"{'-' if value < 0 else ''}${abs(value) / scale:,.2f}".rstrip("0").rstrip(".") + suffix
+    raise AssertionError("unreachable")
 
 
 def usd_whole(value: float | None) -> str:
