@@ -193,21 +193,6 @@ class Point:
     radius: float = 5.0
 
 
-def _nice_max(value: float) -> float:
-    """The smallest of 1, 2, 2.5, 5 times a power of ten at or above ``value``.
-
-    >>> _nice_max(7.3), _nice_max(0.42), _nice_max(0)
-    (10.0, 0.5, 1.0)
-    """
-    if value <= 0:
-        return 1.0
-    power = 10 ** math.floor(math.log10(value))
-    for step in (1.0, 2.0, 2.5, 5.0, 10.0):
-        if step * power >= value * (1 - 1e-12):
-            return float(step * power)
-    return float(10 * power)
-
-
 def _nice_axis(largest: float, intervals: int = 4) -> tuple[float, list[float]]:
     """An axis end and round ticks covering ``largest`` in about ``intervals`` steps of 1, 2, 2.5 or 5 x 10^k.
 
@@ -248,10 +233,12 @@ def scatter(
     """
     left, right, top, bottom = 64.0, 20.0, 14.0, 46.0
     plot_w, plot_h = width - left - right, height - top - bottom
-    x_max = _nice_max(max([p.x for p in points] + [0.0]))
-    y_max = _nice_max(max([p.y for p in points] + [0.0]))
+    largest_x = max([p.x for p in points] + [0.0])
+    largest_y = max([p.y for p in points] + [0.0])
     if diagonal:
-        x_max = y_max = max(x_max, y_max)
+        largest_x = largest_y = max(largest_x, largest_y)
+    x_max, x_ticks = _nice_axis(largest_x)
+    y_max, y_ticks = _nice_axis(largest_y)
 
     def sx(v: float) -> float:
         return left + plot_w * v / x_max
@@ -263,14 +250,14 @@ def scatter(
     parts = [
         f'<svg class="chart"{ident} viewBox="0 0 {width:.0f} {height:.0f}" role="img" aria-label="{escape(label)}">'
     ]
-    for k in range(6):
-        xv, yv = x_max * k / 5, y_max * k / 5
+    for xv in x_ticks:
         parts.append(f'<line x1="{sx(xv):.1f}" y1="{top}" x2="{sx(xv):.1f}" y2="{top + plot_h}" stroke="#eef1f5"/>')
-        parts.append(f'<line x1="{left}" y1="{sy(yv):.1f}" x2="{left + plot_w}" y2="{sy(yv):.1f}" stroke="#eef1f5"/>')
         parts.append(
             f'<text x="{sx(xv):.1f}" y="{top + plot_h + 16:.1f}" font-size="10.5" fill="#7b8794" '
             f'text-anchor="middle">{xv:g}</text>'
         )
+    for yv in y_ticks:
+        parts.append(f'<line x1="{left}" y1="{sy(yv):.1f}" x2="{left + plot_w}" y2="{sy(yv):.1f}" stroke="#eef1f5"/>')
         parts.append(
             f'<text x="{left - 8:.1f}" y="{sy(yv) + 4:.1f}" font-size="10.5" fill="#7b8794" text-anchor="end">{yv:g}</text>'
         )
@@ -289,19 +276,46 @@ def scatter(
         f'<text transform="translate(16 {top + plot_h / 2:.1f}) rotate(-90)" font-size="12" fill="#34495e" '
         f'text-anchor="middle">{escape(y_label)}</text>'
     )
-    for p in points:
+    # boxes labels must not cover: every mark, then each label placed (x0, y0, x1, y1)
+    taken = [(sx(p.x) - p.radius, sy(p.y) - p.radius, sx(p.x) + p.radius, sy(p.y) + p.radius) for p in points]
+    for index, p in enumerate(points):
         tip = p.tip or f"{p.label}\n{x_label}: {p.x:g}\n{y_label}: {p.y:g}"
         parts.append(
             f'<circle class="point" cx="{sx(p.x):.1f}" cy="{sy(p.y):.1f}" r="{p.radius:.1f}" fill="{escape(p.color)}" '
             f'fill-opacity="0.85" stroke="#ffffff" data-tip="{escape(tip)}"/>'
         )
         if p.label:
+            others = taken[:index] + taken[index + 1 :]
+            x, anchor, box = _label_place(p, sx(p.x), sy(p.y), width - right, others)
+            taken.append(box)
             parts.append(
-                f'<text x="{sx(p.x) + p.radius + 3:.1f}" y="{sy(p.y) + 4:.1f}" font-size="11" fill="#1f2933" '
+                f'<text x="{x:.1f}" y="{box[3] - 3:.1f}" font-size="11" fill="#1f2933" text-anchor="{anchor}" '
                 f'pointer-events="none">{escape(p.label)}</text>'
             )
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def _label_place(
+    point: Point, cx: float, cy: float, x_limit: float, taken: Sequence[tuple[float, float, float, float]]
+) -> tuple[float, str, tuple[float, float, float, float]]:
+    """Where a point's label goes: beside the mark (right first, left near the right edge), moved up
+    or down a line at a time until it covers no label or other mark in ``taken``."""
+    text_w, line, pad = _text_width(point.label, 11), 13.0, point.radius + 3
+    sides = [("start", cx + pad), ("end", cx - pad - text_w)]
+    if cx + pad + text_w > x_limit:
+        sides.reverse()
+    first: tuple[float, str, tuple[float, float, float, float]] | None = None
+    for shift in (0, -1, 1, -2, 2, -3, 3):
+        for anchor, x0 in sides:
+            y0 = cy - 7 + shift * line
+            box = (x0, y0, x0 + text_w, y0 + line)
+            choice = (x0 if anchor == "start" else x0 + text_w, anchor, box)
+            first = first or choice
+            if not any(b[0] < box[2] and box[0] < b[2] and b[1] < box[3] and box[1] < b[3] for b in taken):
+                return choice
+    assert first is not None
+    return first
 
 
 @dataclass(frozen=True)
