@@ -319,3 +319,16 @@ def test_gn11_parser_outside_that_group() -> None:
     assert alternatives == [
         {"tariff_shift": {"level": "heading", "except_from": ["8448"], "group": "8444-8447"}, "rvc": None}
     ]
+
+
+def test_coverage_table_in_rules_readme_matches_the_library() -> None:
+    """The chapter / rules / verified table of src/allyshore/origin/rules/README.md is the library's count."""
+    counts: dict[str, list[int]] = {}
+    for e in load_library():
+        chapter = e.code.replace(".", "")[:2]
+        row = counts.setdefault(chapter, [0, 0])
+        row[0] += 1
+        row[1] += int(e.rule.verified)
+    readme = (ROOT / "src" / "allyshore" / "origin" / "rules" / "README.md").read_text("utf-8")
+    for chapter, (rules, verified) in counts.items():
+        assert f"\n| {chapter} | {rules} | {verified} |" in readme, chapter
