@@ -28,6 +28,13 @@ A scenario only changes bounds: (3) ``u_j = 0`` for disrupted nodes, ``y_e = 0``
 for edges through a cut crossing, and the horizon ``t`` (TTR). Both programs are
 kept alive in :class:`allyshore._lp.LinearProgram` and re-solved warm from the
 basis of the undisrupted network.
+
+On larger networks (``restrict``, by default from :data:`RESTRICT_FROM_NODES`
+nodes) a scenario is first solved on the nodes downstream of the disruption, the
+rest of the network held at the undisrupted optimum: a slice of the same sparse
+matrices in a short-lived HiGHS instance of its own, accepted only with a duality
+certificate for the whole program, grown where the certificate fails, and solved
+on the full program as a last resort (:mod:`allyshore.resilience.restrict`).
 """
 
 from __future__ import annotations
@@ -44,15 +51,23 @@ from numpy.typing import NDArray
 from allyshore._lp import LinearProgram, Solution
 from allyshore.errors import Infeasible
 from allyshore.model.graph import KIND_CODES, NodeGraph
+from allyshore.resilience.restrict import Restriction, downstream
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
 _TOL = 1e-7
+#: Smallest objective scale of a restricted solve's certificate (allyshore.resilience.restrict).
+_FLOOR = 1e-12
 #: HiGHS options for the many small re-solves: no initial-condition check of each warm start, and Devex
 #: pricing (exact steepest-edge weights would be recomputed after every change of basis).
 _OPTIONS = {"simplex_initial_condition_check": False, "simplex_dual_edge_weight_strategy": 1}
+
+#: Networks from this many nodes solve scenarios restricted by default (``restrict=None``): below it a warm
+#: re-solve of the whole program costs no more than setting up a restricted one (measured on generated networks:
+#: about even at 1,000 nodes, the restricted solves 2x faster at 3,000 and 6x at 10,000).
+RESTRICT_FROM_NODES = 2_000
 
 _SINK = KIND_CODES.index("sink")
 _MAKE = KIND_CODES.index("make")
@@ -99,6 +114,11 @@ class ResilienceModel:
     profit_per_unit
         Profit lost per unit of unmet demand, one per demand row of the network
         (``f_j``); ``nan`` entries count as 0 in lost profit.
+    restrict
+        Solve each scenario first on the part of the network it can affect, certified optimal for the whole
+        program by duality (:mod:`allyshore.resilience.restrict`), and on the whole program only when the
+        certificate fails. ``None`` (default): from :data:`RESTRICT_FROM_NODES` nodes. The answers are the
+        same either way (up to the solver's tolerances); :attr:`solves` counts which path each solve took.
 
     Examples
     --------
@@ -116,7 +136,7 @@ class ResilienceModel:
     40.0
     """
 
-    def __init__(self, graph: NodeGraph, profit_per_unit: FloatArray) -> None:
+    def __init__(self, graph: NodeGraph, profit_per_unit: FloatArray, *, restrict: bool | None = None) -> None:
         self.graph = graph
         n = graph.n_nodes
         self.n_nodes = n
@@ -246,9 +266,11 @@ class ResilienceModel:
         # Tie-break: among profit-optimal plans, lose the fewest units (and count units where profit is unknown).
         scale = float(weights.max()) if nd and weights.max() > 0 else 1.0
         weights = weights + 1e-6 * scale
+        ttr_cost = np.concatenate([np.zeros(n + ne), weights])
+        ttr_matrix = sp.hstack([core, l_block]).tocsc()
         self.ttr = LinearProgram(
-            np.concatenate([np.zeros(n + ne), weights]),
-            sp.hstack([core, l_block]).tocsc(),
+            ttr_cost,
+            ttr_matrix,
             row_lower=np.full(core.shape[0], -np.inf),
             row_upper=np.zeros(core.shape[0]),
             col_upper=np.zeros(n + ne + nd),
@@ -268,14 +290,32 @@ class ResilienceModel:
         rate_upper[self.balance_rows] = -self._balance_demand
         rate_upper[self.site_rows] = self.site_capacity
         self._rate_upper = rate_upper
+        tts_cost = np.concatenate([np.zeros(n + ne), [1.0]])
+        tts_matrix = sp.csc_matrix(sp.hstack([core, tau_block]))
+        self._tts_bounds = (
+            np.zeros(n + ne + 1),
+            np.concatenate([np.where(active, self.capacity, 0.0), np.full(ne + 1, np.inf)]),
+            np.full(core.shape[0], -np.inf),
+            rate_upper,
+        )
         self.tts = LinearProgram(
-            np.concatenate([np.zeros(n + ne), [1.0]]),
-            sp.csc_matrix(sp.hstack([core, tau_block])),
-            row_lower=np.full(core.shape[0], -np.inf),
-            row_upper=rate_upper,
-            col_upper=np.concatenate([np.where(active, self.capacity, 0.0), np.full(ne + 1, np.inf)]),
+            tts_cost,
+            tts_matrix,
+            row_lower=self._tts_bounds[2],
+            row_upper=self._tts_bounds[3],
+            col_upper=self._tts_bounds[1],
             options=_OPTIONS,
         )
+
+        # Scenario solves restricted to the nodes a disruption can affect (allyshore.resilience.restrict):
+        # slices of the same matrices, each column owned by a node (u_j, shipments into j, l_j) or global (tau).
+        self.restrict = n >= RESTRICT_FROM_NODES if restrict is None else restrict
+        self._downstream = sp.csr_matrix((np.ones(ne), (e_sup, e_cons)), shape=(n, n))
+        owner = np.concatenate([np.arange(n), e_cons])
+        self._tts_restriction = Restriction(tts_matrix, tts_cost, np.concatenate([owner, [-1]]))
+        self._ttr_restriction = Restriction(ttr_matrix, ttr_cost, np.concatenate([owner, dn]))
+        #: How many scenario programs were solved restricted (certified) and on the full model.
+        self.solves = {"restricted": 0, "full": 0}
         # Both programs sit at their baseline (nothing disrupted; TTR at horizon ``_ttr_weeks``) between
         # scenarios; a scenario changes only its own bounds, starts from the baseline basis and is undone.
         self._ttr_weeks: float | None = None
@@ -283,6 +323,7 @@ class ResilienceModel:
         self._ttr_baseline = 0.0
         self._ttr_loss: Loss | None = None
         self._ttr_x = np.zeros(0)
+        self._ttr_base: tuple[Solution, FloatArray, FloatArray, FloatArray] | None = None
         self._tts_basis: Any = None
         self._tts_solution: Solution | None = None
         self._tts_feasible = True
@@ -320,6 +361,11 @@ class ResilienceModel:
         self._ttr_baseline = self._ttr_loss.lost_profit
         self._ttr_x = solution.x
         self._ttr_basis = self.ttr.basis()
+        row_upper = np.zeros(self.ttr.n_rows)
+        row_upper[rows] = rhs
+        restriction = self._ttr_restriction
+        reduced = restriction.cost - restriction.csr.T @ solution.row_dual
+        self._ttr_base = (solution, reduced, upper, row_upper)
 
     def _loss_from(self, solution: Solution, t: float) -> Loss:
         lost = np.maximum(solution.x[self.l0 :], 0.0)
@@ -360,6 +406,24 @@ class ResilienceModel:
         rows, row_nodes = self._destroyed_rows(nodes, inventory_destroyed)
         if self._ttr_loss is not None and self._unused(self._ttr_x, nodes, cut, row_nodes):
             return self._ttr_loss  # the baseline optimum stays feasible, hence optimal
+        if self.restrict and self._ttr_base is not None:
+            base, reduced, col_upper, row_upper = self._ttr_base
+            col_upper = col_upper.copy()
+            col_upper[nodes] = 0.0
+            col_upper[cut] = 0.0
+            row_upper = row_upper.copy()
+            row_upper[self.balance_rows[rows]] = -self.demand[row_nodes] * t
+            restricted = self._ttr_restriction.solve(
+                self._region(nodes, cut),
+                (np.zeros(col_upper.size), col_upper, np.full(row_upper.size, -np.inf), row_upper),
+                base,
+                reduced,
+                floor=_FLOOR,
+            )
+            if restricted is not None:
+                self.solves["restricted"] += 1
+                return self._loss_from(restricted.solution, t)
+        self.solves["full"] += 1
         lp = self.ttr
         lp.set_col_bounds(nodes, 0.0, 0.0)
         lp.set_col_bounds(cut, 0.0, 0.0)
@@ -391,6 +455,7 @@ class ResilienceModel:
         self.ttr.set_row_bounds(np.concatenate([self.balance_rows, self.site_rows]), -np.inf, rhs)
         self._ttr_weeks = None  # the program no longer sits at a baseline
         self._ttr_loss = None
+        self._ttr_base = None
         return self._loss_from(self.ttr.solve(), t)
 
     def survive(
@@ -422,6 +487,36 @@ class ResilienceModel:
         if self._unused(base.x, nodes, cut, row_nodes):
             # The baseline optimum does not use what the scenario removes: it stays optimal.
             return Survival(self._weeks(base), self._binding(base, nodes, cut) if explain else ())
+        if self.restrict and float(base.x[self.t_col]) <= 1e-12:
+            # Undisrupted, production alone sustains demand (tau* = 0): y0 = 0 is an optimal dual, and rows
+            # left out of a restricted program (untouched stock rows) hold for every tau >= 0.
+            col_lower, col_upper, row_lower, row_upper = self._tts_bounds
+            col_upper = col_upper.copy()
+            col_upper[nodes] = 0.0
+            col_upper[cut] = 0.0
+            stocked = rows[self.inventory[row_nodes] > 0]
+            zero_rows = self.balance_rows[stocked]
+            undisrupted = Solution(
+                objective=0.0,
+                x=base.x,
+                row_activity=base.row_activity,
+                row_dual=np.zeros(lp.n_rows),
+                col_dual=self._tts_restriction.cost,
+                iterations=0,
+            )
+            restricted = self._tts_restriction.solve(
+                self._region(nodes, cut),
+                (col_lower, col_upper, row_lower, row_upper),
+                undisrupted,
+                self._tts_restriction.cost,
+                zero_entries=(zero_rows, self.t_col) if zero_rows.size else None,
+                floor=_FLOOR,
+            )
+            if restricted is not None:
+                self.solves["restricted"] += 1
+                found = restricted.solution
+                return Survival(self._weeks(found), self._binding(found, nodes, cut) if explain else ())
+        self.solves["full"] += 1
         lp.set_col_bounds(nodes, 0.0, 0.0)
         lp.set_col_bounds(cut, 0.0, 0.0)
         destroyed = self.balance_rows[rows][self.inventory[row_nodes] > 0]
@@ -442,6 +537,11 @@ class ResilienceModel:
         if solution is None:
             return Survival(0.0, self._binding(None, nodes, cut) if explain else ())
         return Survival(self._weeks(solution), self._binding(solution, nodes, cut) if explain else ())
+
+    def _region(self, nodes: IntArray, cut: IntArray) -> BoolArray:
+        """Where a scenario starts to be solved: the disrupted nodes, the consumers of cut edges, and downstream."""
+        seeds = np.concatenate([nodes, self.edge_consumer[cut - self.n_nodes]])
+        return downstream(self._downstream, seeds)
 
     def _weeks(self, solution: Solution) -> float:
         """TTS in weeks from the rate form's optimum tau* (1/tau*, infinite at 0)."""
