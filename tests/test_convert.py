@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from allyshore import Network, load_network, write_network
 from allyshore.io import validate_path
 from allyshore.io.workbook import write_template
-from allyshore.model.schema import MODES, SITE_KINDS, TABLES
+from allyshore.model.schema import LANDED_COST, MODES, SITE_KINDS, TABLES, USMCA_ORIGIN, analysis_columns
 
 COUNTRIES = ["MX", "US", "CA", "CN", "DE", "JP", "VN", "KR", "TW", "IN"]
 text = (
@@ -72,6 +72,12 @@ def networks(draw: Any) -> dict[str, Any]:
             "unit_price": draw(money),
             "inventory": draw(money),
             "status": draw(st.sampled_from(["active", "candidate"])),
+            # optional columns read by the origin and landed-cost analyses
+            "supplier_certifies_origin": draw(st.sampled_from([None, True, False, "yes", "No", "1", "x"])),
+            "other_costs_per_unit": draw(money),
+            "fx_rate": draw(st.one_of(st.none(), decimal_floats(0.001, 100))),
+            "currency": draw(st.one_of(st.none(), st.just("MXN"), text)),
+            "origin_country": draw(st.sampled_from([None, "MX", "Mexico", "CHN", "de"])),
         }
         for s, i in pairs
     ]
@@ -88,6 +94,8 @@ def networks(draw: Any) -> dict[str, Any]:
                         "transit_days": draw(money),
                         "crossing": draw(st.one_of(st.none(), text)),
                         "status": "candidate",
+                        "freight_per_kg": draw(money),
+                        "units_per_container": draw(st.one_of(st.none(), decimal_floats(1, 1e6))),
                     }
                 )
     return {"sites": sites, "items": items, "bom": bom, "supply": supply, "flows": flows, "demand": []}
@@ -110,11 +118,48 @@ def test_round_trip_is_lossless(document: dict[str, Any], target: str) -> None:
 
 
 def test_extra_columns_survive(tmp_path: Path, tiny_document: dict[str, Any]) -> None:
-    tiny_document["supply"][0]["supplier_certifies_origin"] = "yes"
+    tiny_document["supply"][0]["buyer"] = "Ana"  # a column of the user's own, kept as text
+    tiny_document["supply"][0]["supplier_certifies_origin"] = "yes"  # an optional column of the schema, typed
+    tiny_document["flows"][0]["freight_per_kg"] = "1.5"
     network = Network.from_dict(tiny_document)
     for target in ("x.json", "x.xlsx", "xcsv"):
         again = load_network(write_network(network, tmp_path / target))
-        assert again.supply["supplier_certifies_origin"].to_list() == ["yes", None, None]
+        assert again.supply["buyer"].to_list() == ["Ana", None, None]
+        assert again.supply["supplier_certifies_origin"].to_list() == [True, None, None]
+        assert again.flows["freight_per_kg"].to_list() == [1.5, None, None]
+        for name in TABLES:
+            assert again.tables[name].equals(network.tables[name]), (target, name)
+
+
+def test_unused_optional_columns_are_not_written(tmp_path: Path, tiny_document: dict[str, Any]) -> None:
+    network = Network.from_dict(tiny_document)
+    assert "usmca_originating" in network.supply.columns  # every schema column is present, blank
+    folder = write_network(network, tmp_path / "csv")
+    header = (folder / "supply.csv").read_text().splitlines()[0].split(",")
+    assert header == [c.name for c in TABLES["supply"].columns if not c.used_by]
+    sheet = openpyxl.load_workbook(write_network(network, tmp_path / "n.xlsx"))["supply"]
+    assert [c.value for c in sheet[1]] == header
+
+
+def test_template_offers_the_optional_columns_with_notes(tmp_path: Path) -> None:
+    book = openpyxl.load_workbook(write_template(tmp_path / "template.xlsx"))
+    for table in TABLES.values():
+        sheet = book[table.name]
+        header = [c.value for c in sheet[1]]
+        notes = dict(zip(header, (c.value for c in sheet[2]), strict=True))
+        optional = [c.name for c in table.columns if c.used_by]
+        assert header == [c.name for c in table.columns if not c.used_by] + optional  # after the core columns
+        for name in optional:
+            assert str(notes[name]).startswith("# optional, read by "), (table.name, name, notes[name])
+    supply = dict(zip([c.value for c in book["supply"][1]], (c.value for c in book["supply"][2]), strict=True))
+    assert supply["other_costs_per_unit"].startswith(f"# optional, read by {USMCA_ORIGIN}. ")
+    assert supply["supplier_certifies_origin"].startswith(f"# optional, read by {USMCA_ORIGIN} and {LANDED_COST}. ")
+    flows = dict(zip([c.value for c in book["flows"][1]], (c.value for c in book["flows"][2]), strict=True))
+    assert flows["freight_per_container"].startswith(f"# optional, read by {LANDED_COST}. ")
+    assert str(book["items"].cell(row=2, column=1).value).startswith("# required. ")
+    # every optional column of the schema is offered somewhere
+    offered = {(t, c.value) for t in TABLES for c in book[t][1]}
+    assert {(t, c.name) for t in TABLES for c in analysis_columns(table=t)} <= offered
 
 
 def test_template_has_every_table_and_validation(tmp_path: Path) -> None:

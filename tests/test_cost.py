@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import json
 import math
+import re
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import numpy as np
 import pytest
 
 import allyshore
+import allyshore.cost.options as cost_options
 from allyshore.cli import main
 from allyshore.cost import (
     FACTORS,
@@ -29,6 +31,7 @@ from allyshore.cost import (
 )
 from allyshore.cost.assumptions import TABLE_FILES
 from allyshore.errors import InputError, NotFoundError, PolicyError
+from allyshore.model.schema import LANDED_COST, TABLES, analysis_columns
 
 Z95 = 1.6448536269514722  # Phi^-1(0.95)
 
@@ -587,3 +590,13 @@ def test_option_labels_are_the_source_sites_and_unique() -> None:
 
     detail = pl.DataFrame({"source_site": ["A", "A", "B"], "lane_type": ["air", "ocean_other", "truck_mx_us"]})
     assert option_labels(detail) == ["A (air)", "A (ocean_other)", "B"]
+
+
+def test_every_network_column_read_is_in_the_schema() -> None:
+    """The optional columns the costing reads are the schema's, marked as read by it (none forgotten)."""
+    source = Path(cost_options.__file__).read_text(encoding="utf-8")
+    read = set(re.findall(r"_(?:floats|texts)\((supply|flows|items|sites), \"([a-z_]+)\"\)", source))
+    for table, name in read:
+        assert name in TABLES[table].column_names, (table, name)
+    optional = {(t, c.name) for t in TABLES for c in analysis_columns(LANDED_COST, t)}
+    assert {(t, n) for t, n in read if TABLES[t].column(n).used_by} == optional

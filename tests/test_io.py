@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 
 from allyshore import Network, ValidationError, load_network, write_network
@@ -124,6 +125,60 @@ def test_wrong_types_are_located_in_csv(tmp_path: Path, tiny_document: dict[str,
     bad = next(p for p in problems if "eighteen" in p.message)
     assert (bad.source, bad.row, bad.column) == ("supply.csv", 3, "unit_price")
     assert "is not a number" in bad.message
+
+
+def test_bad_values_in_optional_columns_are_located(tmp_path: Path, tiny_document: dict[str, Any]) -> None:
+    tiny_document["supply"][0]["other_costs_per_unit"] = 20  # so the CSV has the column
+    tiny_document["supply"][1]["supplier_certifies_origin"] = "yes"
+    network = Network.from_dict(tiny_document)
+    folder = write_network(network, tmp_path / "net")
+    lines = (folder / "supply.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    row = lines[1].split(",")
+    row[header.index("other_costs_per_unit")] = "thirty"
+    lines[1] = ",".join(row)
+    row = lines[2].split(",")
+    row[header.index("supplier_certifies_origin")] = "perhaps"
+    lines[2] = ",".join(row)
+    (folder / "supply.csv").write_text("\n".join(lines) + "\n")
+    problems = {(p.source, p.row, p.column): p for p in validate_path(folder) if p.severity == "error"}
+    assert set(problems) == {
+        ("supply.csv", 2, "other_costs_per_unit"),
+        ("supply.csv", 3, "supplier_certifies_origin"),
+    }
+    cost = problems["supply.csv", 2, "other_costs_per_unit"]
+    assert cost.message == "'thirty' is not a number" and "plain number" in (cost.hint or "")
+    assert "yes or no" in (problems["supply.csv", 3, "supplier_certifies_origin"].hint or "")
+    assert run_cli("validate", str(folder)) == 1
+    # the same in a workbook (sheet, row as Excel shows it) and in a JSON document
+    tiny_document["flows"][1]["units_per_container"] = 0  # must be > 0
+    tiny_document["supply"][2]["origin_country"] = "Atlantis"
+    path = tmp_path / "net.json"
+    path.write_text(json.dumps(tiny_document))
+    located = {(p.source, p.row, p.column) for p in validate_path(path) if p.severity == "error"}
+    assert located == {("net.json [flows]", 2, "units_per_container"), ("net.json [supply]", 3, "origin_country")}
+    del tiny_document["flows"][1]["units_per_container"], tiny_document["supply"][2]["origin_country"]
+    book = tmp_path / "net.xlsx"
+    write_network(Network.from_dict(tiny_document), book)
+    workbook = openpyxl.load_workbook(book)
+    sheet = workbook["supply"]
+    column = [c.value for c in sheet[1]].index("other_costs_per_unit") + 1
+    sheet.cell(row=4, column=column, value="n/a")
+    workbook.save(book)
+    bad = [p for p in validate_path(book) if p.severity == "error"]
+    assert [(p.source, p.row, p.column) for p in bad] == [("net.xlsx sheet 'supply'", 4, "other_costs_per_unit")]
+
+
+def test_optional_columns_are_typed(tiny_document: dict[str, Any]) -> None:
+    tiny_document["supply"][0].update(supplier_certifies_origin="Y", other_costs_per_unit="12.5", origin_country="MEX")
+    tiny_document["supply"][1]["usmca_originating"] = False
+    network = Network.from_dict(tiny_document)
+    supply = network.supply
+    assert supply["supplier_certifies_origin"].to_list() == [True, None, None]
+    assert supply["usmca_originating"].to_list() == [None, False, None]
+    assert supply["other_costs_per_unit"].to_list() == [12.5, None, None]
+    assert supply["origin_country"].to_list() == ["MX", None, None]
+    assert network.flows["freight_per_container"].null_count() == network.flows.height  # absent: blank
 
 
 def test_json_errors_do_not_half_load(tmp_path: Path) -> None:

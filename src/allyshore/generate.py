@@ -195,7 +195,7 @@ def _series(name: str, values: Any, dtype: Any) -> pl.Series:
     return series.fill_nan(None).cast(dtype)
 
 
-def _typed(table: str, data: dict[str, Any], extra: dict[str, Any] | None = None) -> pl.DataFrame:
+def _typed(table: str, data: dict[str, Any]) -> pl.DataFrame:
     """A table with every schema column, in schema order, typed (null where ``data`` has none)."""
     height = len(next(iter(data.values())))
     columns = []
@@ -204,11 +204,8 @@ def _typed(table: str, data: dict[str, Any], extra: dict[str, Any] | None = None
         if column.name in data:
             columns.append(_series(column.name, data[column.name], dtype))
         else:
-            columns.append(pl.Series(column.name, [None] * height, dtype=dtype))
-    frame = pl.DataFrame(columns)
-    if extra:
-        frame = frame.with_columns(_series(k, v, pl.String) for k, v in extra.items())
-    return frame
+            columns.append(pl.repeat(None, height, dtype=dtype, eager=True).alias(column.name))
+    return pl.DataFrame(columns)
 
 
 def generate_network(
@@ -435,8 +432,8 @@ def generate_network(
             "ttr_weeks": np.clip(np.round(rng.gamma(2.0, ttr_scale / 2)), 1, 26),
             "lead_time_days": np.round(rng.uniform(5, 45, s_item.size)),
             "status": pl.Series(["active", "candidate"]).gather(status_code),
+            "supplier_certifies_origin": pl.Series([None, True, False], dtype=pl.Boolean).gather(certifies),
         },
-        {"supplier_certifies_origin": pl.Series([None, "true", "false"], dtype=pl.String).gather(certifies)},
     )
 
     # ------------------------------------------------------------------ flows

@@ -5,7 +5,9 @@ a row of ``flows`` (active or candidate), or a candidate ``supply`` row with no
 flow to the receiving site (then the lane is inferred from the two countries and
 priced with the default lane tables).
 
-Optional columns the network may carry (the format keeps extra columns):
+Optional columns the network may carry, declared in :mod:`allyshore.model.schema` with
+``used_by`` :data:`~allyshore.model.schema.LANDED_COST` (so reading types and checks them, and a
+network that leaves them out has them blank; ``analysis_columns(LANDED_COST)`` lists them):
 
 * ``supply``: ``price_local`` and ``fx_rate`` (USD per unit of ``currency``; price = price_local · fx_rate),
   ``currency``, ``packaging_per_unit``, ``origin_country`` (country of origin when it differs from the
@@ -134,10 +136,8 @@ INPUT_SOURCES = ("network", "distance", "lane default", "missing")
 PRICE_SOURCES = ("supply price_local x fx_rate", "supply unit_price", "item unit_cost", "missing")
 
 
-def _currency(supply: pl.DataFrame, row: NDArray[np.int64]) -> pl.Series | list[str | None]:
-    if "currency" not in supply.columns:
-        return pl.repeat(None, row.shape[0], dtype=pl.String, eager=True)
-    values = np.asarray([*supply.get_column("currency").cast(pl.String).to_list(), None], dtype=object)
+def _currency(supply: pl.DataFrame, row: NDArray[np.int64]) -> list[str | None]:
+    values = np.asarray([*_texts(supply, "currency").to_list(), None], dtype=object)
     return list(values[row])
 
 

@@ -20,7 +20,7 @@ import polars as pl
 from allyshore.countries import resolve_country
 from allyshore.errors import InputError, Problem, ValidationError
 from allyshore.model.network import Network, empty_table, table_dtype
-from allyshore.model.schema import TABLES, Column, Table
+from allyshore.model.schema import FALSE_WORDS, TABLES, TRUE_WORDS, Column, Table
 
 NOTE_PREFIX = "#"
 
@@ -213,8 +213,7 @@ def _coerce_column(raw: RawTable, column: Column, problems: list[Problem]) -> pl
                     hint=f"add a '{column.name}' column ({column.doc})",
                 )
             )
-        fill = column.default if column.default is not None else None
-        return pl.Series(column.name, [fill] * n, dtype=table_dtype(column))
+        return pl.repeat(column.default, n, dtype=table_dtype(column), eager=True).alias(column.name)
     text = raw.frame.get_column(column.name)
     rows = raw.rows
 
@@ -252,6 +251,11 @@ def _coerce_column(raw: RawTable, column: Column, problems: list[Problem]) -> pl
         values = text.cast(pl.Int64, strict=False)
         report(text.is_not_null() & values.is_null(), "'{value}' is not a whole number", column.doc)
         return values.alias(column.name)
+    if column.type == "bool":
+        words = {**dict.fromkeys(TRUE_WORDS, True), **dict.fromkeys(FALSE_WORDS, False)}
+        values = text.str.to_lowercase().replace_strict(words, default=None, return_dtype=pl.Boolean)
+        report(text.is_not_null() & values.is_null(), "'{value}' is not yes or no", "write yes or no (true/false, 1/0)")
+        return values.alias(column.name)
     values = text
     if column.choices:
         lowered = text.str.to_lowercase()
@@ -267,6 +271,7 @@ def _coerce_column(raw: RawTable, column: Column, problems: list[Problem]) -> pl
 
 
 def _coerce_countries(raw: RawTable, series: pl.Series, problems: list[Problem]) -> pl.Series:
+    """ISO alpha-2 codes of a country column; each unknown country reported where it is."""
     uniques = [u for u in series.unique().to_list() if u is not None]
     mapping = {u: resolve_country(u) for u in uniques}
     resolved = series.replace_strict(mapping, default=None, return_dtype=pl.String) if uniques else series
@@ -277,12 +282,12 @@ def _coerce_countries(raw: RawTable, series: pl.Series, problems: list[Problem])
                 raw.name,
                 f"unknown country '{series[index]}'",
                 row=raw.rows[index],
-                column="country",
+                column=series.name,
                 source=raw.source,
                 hint="use an ISO 3166 code (MX, MEX) or the English name (Mexico)",
             )
         )
-    return resolved.alias("country")
+    return resolved.alias(series.name)
 
 
 def _coerce_table(table: Table, raw: RawTable | None, problems: list[Problem]) -> pl.DataFrame:
@@ -290,8 +295,9 @@ def _coerce_table(table: Table, raw: RawTable | None, problems: list[Problem]) -
         return empty_table(table)
     columns = [_coerce_column(raw, c, problems) for c in table.columns]
     frame = pl.DataFrame(columns) if columns else empty_table(table)
-    if table.name == "sites":
-        frame = frame.with_columns(_coerce_countries(raw, frame.get_column("country"), problems))
+    for column in table.columns:
+        if column.country and column.name in raw.frame.columns:
+            frame = frame.with_columns(_coerce_countries(raw, frame.get_column(column.name), problems))
     extra = [c for c in raw.frame.columns if c not in table.column_names]
     if extra:
         frame = frame.hstack(raw.frame.select(extra))

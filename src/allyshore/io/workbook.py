@@ -2,6 +2,9 @@
 
 Row 1 holds the column names, row 2 a note per column (starting with ``#``, so
 readers skip it), data from row 3. Enumerated columns get a drop-down list.
+The core columns come first, then the optional columns an analysis reads (a note
+says which: "optional, read by USMCA origin. ..."); the template offers them all,
+a written network those it fills.
 """
 
 from __future__ import annotations
@@ -15,12 +18,14 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from allyshore.io.readers import NOTE_PREFIX
+from allyshore.io.writers import columns_to_write
 from allyshore.model.network import Network
 from allyshore.model.schema import TABLES
 
 _HEADER = Font(bold=True, color="FFFFFF")
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 _REQUIRED_FILL = PatternFill("solid", fgColor="9C2A00")
+_OPTIONAL_FILL = PatternFill("solid", fgColor="5B7F9F")  # optional columns read by one analysis
 _NOTE = Font(italic=True, color="555555")
 _ROWS_VALIDATED = 5000
 
@@ -35,14 +40,19 @@ def write_workbook(network: Network | None, path: Path) -> None:
         names = list(table.column_names)
         if frame is not None:
             names += [c for c in frame.columns if c not in names]
+            written = set(columns_to_write(table.name, frame))
+            names = [c for c in names if c in written]
         for col, name in enumerate(names, start=1):
             spec = table.column(name) if name in table.column_names else None
             cell = sheet.cell(row=1, column=col, value=name)
             cell.font = _HEADER
-            cell.fill = _REQUIRED_FILL if spec is not None and spec.required else _HEADER_FILL
+            if spec is not None and spec.required:
+                cell.fill = _REQUIRED_FILL
+            else:
+                cell.fill = _OPTIONAL_FILL if spec is not None and spec.used_by else _HEADER_FILL
             doc = spec.doc if spec is not None else "user column"
-            note = f"{NOTE_PREFIX} {'required. ' if spec is not None and spec.required else ''}{doc}"
-            cell.comment = Comment(doc, "allyshore")
+            note = f"{NOTE_PREFIX} {spec.note if spec is not None else doc}"
+            cell.comment = Comment(spec.note if spec is not None else doc, "allyshore")
             note_cell = sheet.cell(row=2, column=col, value=note)
             note_cell.font = _NOTE
             note_cell.alignment = Alignment(wrap_text=True, vertical="top")

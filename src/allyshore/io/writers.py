@@ -1,7 +1,9 @@
 """Write a network as a folder of CSV files, an XLSX workbook or one JSON document.
 
 Every writer writes to a temporary path and renames it into place, so a failure
-never leaves a half-written file behind.
+never leaves a half-written file behind. An optional column that an analysis reads
+(``Column.used_by``) is written only when some row fills it: reading fills it back
+as blank, so nothing is lost and a network that does not use it keeps its shape.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+import polars as pl
 
 from allyshore.errors import InputError
 from allyshore.model.network import Network
@@ -47,6 +51,17 @@ def atomic_path(target: Path, directory: bool = False) -> Iterator[Path]:
         raise
 
 
+def columns_to_write(table: str, frame: pl.DataFrame) -> list[str]:
+    """The columns of ``frame`` to write: all but the analysis-only columns left blank in every row."""
+    spec = TABLES[table]
+    blank = {
+        c.name
+        for c in spec.columns
+        if c.used_by and c.name in frame.columns and frame.get_column(c.name).null_count() == frame.height
+    }
+    return [c for c in frame.columns if c not in blank]
+
+
 def _write_json(network: Network, path: Path) -> None:
     document: dict[str, object] = {"format_version": FORMAT_VERSION, "name": network.name}
     if network.description:
@@ -61,7 +76,8 @@ def _write_csv(network: Network, path: Path) -> None:
         raise InputError(f"{path}: exists and is not a folder; a CSV network is a folder of CSV files")
     with atomic_path(path, directory=True) as tmp:
         for name in TABLES:
-            network.tables[name].write_csv(tmp / f"{name}.csv", float_precision=None)
+            frame = network.tables[name]
+            frame.select(columns_to_write(name, frame)).write_csv(tmp / f"{name}.csv", float_precision=None)
 
 
 def _write_xlsx(network: Network, path: Path) -> None:

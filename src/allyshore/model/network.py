@@ -1,8 +1,9 @@
 """The supply network: six typed, immutable tables.
 
 A :class:`Network` holds one polars DataFrame per table of the network format
-(see :mod:`allyshore.model.schema`). Every schema column is present (null where
-the user gave nothing); extra optional columns the user added are kept as text.
+(see :mod:`allyshore.model.schema`). Every schema column is present, the optional
+columns the analyses read included (null where the user gave nothing); other
+columns the user added are kept as text.
 Countries are stored as ISO 3166-1 alpha-2 codes.
 """
 
@@ -16,7 +17,7 @@ import polars as pl
 
 from allyshore.model.schema import TABLES, Column, Table
 
-_DTYPES: dict[str, Any] = {"str": pl.String, "float": pl.Float64, "int": pl.Int64}
+_DTYPES: dict[str, Any] = {"str": pl.String, "float": pl.Float64, "int": pl.Int64, "bool": pl.Boolean}
 
 
 def table_dtype(column: Column) -> Any:

@@ -3,6 +3,16 @@
 This one description drives reading (CSV, XLSX, JSON), type checking, the
 Excel template, the JSON Schema and the documentation, so they cannot drift.
 Field names are a public contract; optional columns may be added, never renamed.
+
+Each table lists its core columns first, then the optional columns a particular
+analysis reads (``Column.used_by`` names it: :data:`USMCA_ORIGIN`,
+:data:`LANDED_COST`). They are typed and checked like any other column; a
+network that leaves them out simply has them blank.
+
+>>> [c.name for c in analysis_columns(LANDED_COST) if c.type == "bool"]
+['supplier_certifies_origin', 'usmca_originating']
+>>> parse_bool("Yes"), parse_bool("0"), parse_bool("perhaps")
+(True, False, None)
 """
 
 from __future__ import annotations
@@ -10,11 +20,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-ColumnType = Literal["str", "float", "int"]
+ColumnType = Literal["str", "float", "int", "bool"]
 
 SITE_KINDS = ("supplier", "plant", "warehouse", "customer")
 STATUSES = ("active", "candidate")
 MODES = ("ocean", "truck", "rail", "air", "parcel")
+
+#: The analyses that read optional columns (values of ``Column.used_by``).
+USMCA_ORIGIN = "USMCA origin"
+LANDED_COST = "landed cost"
+
+#: How a yes/no cell may be written (any case); a blank cell is no value.
+TRUE_WORDS = ("true", "yes", "y", "1", "1.0", "x")
+FALSE_WORDS = ("false", "no", "n", "0", "0.0")
+
+
+def parse_bool(text: str | None) -> bool | None:
+    """A yes/no cell as a bool (see :data:`TRUE_WORDS`, :data:`FALSE_WORDS`); None when blank or unreadable."""
+    if text is None:
+        return None
+    word = text.strip().lower()
+    return True if word in TRUE_WORDS else False if word in FALSE_WORDS else None
 
 
 @dataclass(frozen=True)
@@ -28,6 +54,17 @@ class Column:
     positive: bool = False
     non_negative: bool = False
     maximum: float | None = None
+    used_by: tuple[str, ...] = ()  # the analyses that read this optional column; () for a core column
+    country: bool = False  # a country, stored as its ISO alpha-2 code
+
+    @property
+    def note(self) -> str:
+        """What the column is, for notes and tables: required / optional and who reads it, then the doc."""
+        if self.required:
+            return f"required. {self.doc}"
+        if self.used_by:
+            return f"optional, read by {' and '.join(self.used_by)}. {self.doc}"
+        return self.doc
 
 
 @dataclass(frozen=True)
@@ -53,7 +90,9 @@ SITES = Table(
     (
         Column("site_id", "str", True, "Unique id of the site."),
         Column("name", "str", doc="Display name."),
-        Column("country", "str", True, "Country: ISO alpha-2, alpha-3 or English name (MX, MEX, Mexico)."),
+        Column(
+            "country", "str", True, "Country: ISO alpha-2, alpha-3 or English name (MX, MEX, Mexico).", country=True
+        ),
         Column("kind", "str", True, "supplier | plant | warehouse | customer", choices=SITE_KINDS),
         Column("region", "str", doc="State or province."),
         Column("lat", "float", doc="Latitude, decimal degrees."),
@@ -80,6 +119,13 @@ ITEMS = Table(
         Column("unit_cost", "float", doc="Standard cost per unit, USD.", non_negative=True),
         Column("weight_kg", "float", doc="Weight per unit, kg.", non_negative=True),
         Column("profit_per_unit", "float", doc="Profit per unit sold, USD (finished goods)."),
+        Column(
+            "origin_rule",
+            "str",
+            doc='Rule of origin as JSON in the origin case format, e.g. {"alternatives": [{"tariff_shift": '
+            '{"level": "heading"}, "rvc": {"transaction_value": 60}}]}; blank = the rule of the hs_code.',
+            used_by=(USMCA_ORIGIN,),
+        ),
     ),
 )
 
@@ -111,6 +157,80 @@ SUPPLY = Table(
             choices=STATUSES,
             default="active",
         ),
+        Column(
+            "supplier_certifies_origin",
+            "bool",
+            doc="yes/no (true/false, 1/0): this source certifies the item USMCA-originating (Art. 5.2).",
+            used_by=(USMCA_ORIGIN, LANDED_COST),
+        ),
+        Column(
+            "other_costs_per_unit",
+            "float",
+            doc="Plant rows, USD per unit: direct labour, overhead, period and other costs (total cost but materials).",
+            non_negative=True,
+            used_by=(USMCA_ORIGIN,),
+        ),
+        Column(
+            "excluded_costs_per_unit",
+            "float",
+            doc="Plant rows, USD per unit: excluded costs inside those costs (sales promotion, royalties, "
+            "shipping and packing, non-allowable interest).",
+            non_negative=True,
+            used_by=(USMCA_ORIGIN,),
+        ),
+        Column(
+            "total_cost_per_unit",
+            "float",
+            doc="Plant rows, USD per unit: total cost when known (overrides materials + other costs).",
+            non_negative=True,
+            used_by=(USMCA_ORIGIN,),
+        ),
+        Column(
+            "international_shipping_per_unit",
+            "float",
+            doc="Plant rows, USD per unit: shipping after the point of direct shipment, "
+            "taken out of the transaction value.",
+            non_negative=True,
+            used_by=(USMCA_ORIGIN,),
+        ),
+        Column(
+            "price_local",
+            "float",
+            doc="Price per unit in the local currency; with fx_rate it replaces unit_price.",
+            non_negative=True,
+            used_by=(LANDED_COST,),
+        ),
+        Column(
+            "currency", "str", doc="Currency of price_local, e.g. MXN (shown in the costing).", used_by=(LANDED_COST,)
+        ),
+        Column(
+            "fx_rate",
+            "float",
+            doc="USD per unit of the currency (price = price_local x fx_rate).",
+            positive=True,
+            used_by=(LANDED_COST,),
+        ),
+        Column(
+            "packaging_per_unit",
+            "float",
+            doc="Packaging per unit, USD (a flow's packaging_per_unit overrides it).",
+            non_negative=True,
+            used_by=(LANDED_COST,),
+        ),
+        Column(
+            "origin_country",
+            "str",
+            doc="Country of origin of the goods when it differs from the site's (MX, MEX or Mexico).",
+            used_by=(LANDED_COST,),
+            country=True,
+        ),
+        Column(
+            "usmca_originating",
+            "bool",
+            doc="yes/no: the goods are USMCA-originating (else supplier_certifies_origin; "
+            "goods made in the network are decided by the origin analysis).",
+            used_by=(LANDED_COST,),
+        ),
     ),
 )
 
@@ -133,6 +253,41 @@ FLOWS = Table(
         Column("freight_per_unit", "float", doc="Freight per unit, USD.", non_negative=True),
         Column("crossing", "str", doc="Border crossing, e.g. Laredo."),
         Column("status", "str", doc="active (default) | candidate", choices=STATUSES, default="active"),
+        Column(
+            "shipments_per_year",
+            "float",
+            doc="Shipments per year on the lane; blank = the lane default.",
+            positive=True,
+            used_by=(LANDED_COST,),
+        ),
+        Column(
+            "packaging_per_unit",
+            "float",
+            doc="Packaging per unit on this lane, USD (overrides the supply row's).",
+            non_negative=True,
+            used_by=(LANDED_COST,),
+        ),
+        Column(
+            "freight_per_kg",
+            "float",
+            doc="Freight per kg, USD, times the item's weight_kg; used when freight_per_unit is blank.",
+            non_negative=True,
+            used_by=(LANDED_COST,),
+        ),
+        Column(
+            "freight_per_container",
+            "float",
+            doc="Freight per container, USD, divided by units_per_container; used when freight_per_unit is blank.",
+            non_negative=True,
+            used_by=(LANDED_COST,),
+        ),
+        Column(
+            "units_per_container",
+            "float",
+            doc="Units per container, for freight_per_container.",
+            positive=True,
+            used_by=(LANDED_COST,),
+        ),
     ),
 )
 
@@ -152,17 +307,25 @@ TABLE_NAMES: tuple[str, ...] = tuple(TABLES)
 FORMAT_VERSION = 1
 
 
+def analysis_columns(analysis: str | None = None, table: str | None = None) -> tuple[Column, ...]:
+    """The optional columns read by ``analysis`` (every analysis when None), of ``table`` or of every table."""
+    tables = [TABLES[table]] if table is not None else list(TABLES.values())
+    return tuple(c for t in tables for c in t.columns if c.used_by and (analysis is None or analysis in c.used_by))
+
+
 def json_schema() -> dict[str, object]:
     """The JSON Schema of a network document (one object, one list per table)."""
-    type_map = {"str": "string", "float": "number", "int": "integer"}
+    type_map = {"str": "string", "float": "number", "int": "integer", "bool": "boolean"}
     props: dict[str, object] = {}
     for table in TABLES.values():
         cols: dict[str, object] = {}
         for c in table.columns:
-            spec: dict[str, object] = {"description": c.doc}
+            spec: dict[str, object] = {"description": c.note}
             base = type_map[c.type]
             if c.choices:
                 spec["enum"] = [*c.choices, None]
+            elif c.type == "bool":  # true/false, or a yes/no word as text
+                spec["type"] = [base, "string", "null"]
             else:
                 spec["type"] = [base, "null"]
             cols[c.name] = spec

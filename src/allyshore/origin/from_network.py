@@ -26,8 +26,9 @@ item has a BOM) becomes an origin case, built from the network itself:
   or the ``rules`` argument when given, else the product-specific rule of the good's
   ``hs_code`` in the rules library (:func:`allyshore.origin.lookup_rule`), on ``as_of``.
 
-Optional network columns read here: ``origin_rule`` on ``items`` (above), and on ``supply`` rows,
-per unit of the row's item, in USD:
+Optional network columns read here (declared in :mod:`allyshore.model.schema` with
+``used_by`` :data:`~allyshore.model.schema.USMCA_ORIGIN`, so reading types and checks them):
+``origin_rule`` on ``items`` (above), and on ``supply`` rows, per unit of the row's item, in USD:
 
 ======================================  ==========================================================
 ``supplier_certifies_origin``           true/false (yes/no, 1/0): the source certifies the item as
@@ -77,6 +78,7 @@ from numpy.typing import NDArray
 from allyshore.errors import AllyshoreError, NotFoundError, Problem, ValidationError
 from allyshore.model.graph import KIND_CODES, NodeGraph, compile_network, multipliers
 from allyshore.model.network import Network
+from allyshore.model.schema import FALSE_WORDS, TRUE_WORDS, USMCA_ORIGIN, analysis_columns
 from allyshore.origin.case import Case, Costs, Material, Rule, RuleIn, _hs, rule_from_model
 from allyshore.origin.determine import determine_origin
 from allyshore.origin.result import OriginResult, fmt
@@ -89,16 +91,10 @@ WEEKS_PER_YEAR = 52
 
 _MAKE, _PASS, _RAW = KIND_CODES.index("make"), KIND_CODES.index("pass"), KIND_CODES.index("raw")
 
-#: Optional supply columns (name -> kind) read by the origin analysis.
-ORIGIN_COLUMNS: dict[str, str] = {
-    "supplier_certifies_origin": "bool",
-    "other_costs_per_unit": "float",
-    "excluded_costs_per_unit": "float",
-    "total_cost_per_unit": "float",
-    "international_shipping_per_unit": "float",
-}
-_TRUE = {"true", "yes", "y", "1", "1.0", "x"}
-_FALSE = {"false", "no", "n", "0", "0.0", ""}
+#: Optional supply columns (name -> type) read by the origin analysis, as the schema declares them.
+ORIGIN_COLUMNS: dict[str, str] = {c.name: c.type for c in analysis_columns(USMCA_ORIGIN, "supply")}
+_TRUE = set(TRUE_WORDS)
+_FALSE = {*FALSE_WORDS, ""}
 
 
 def money(value: float) -> Fraction:
@@ -114,7 +110,10 @@ def money(value: float) -> Fraction:
 
 
 def origin_columns(network: Network) -> dict[str, NDArray[Any]]:
-    """The optional origin columns of ``supply`` as arrays (nan / False when absent), validated.
+    """The optional origin columns of ``supply`` as arrays (nan / False when blank or absent), validated.
+
+    A loaded network has them typed and checked already (:mod:`allyshore.io.readers`);
+    a network built by hand may carry them as text, read here the same way.
 
     Raises
     ------
@@ -128,15 +127,20 @@ def origin_columns(network: Network) -> dict[str, NDArray[Any]]:
         if name not in supply.columns:
             out[name] = np.zeros(supply.height, dtype=bool) if kind == "bool" else np.full(supply.height, np.nan)
             continue
-        texts = supply.get_column(name).cast(pl.String).str.strip_chars().str.to_lowercase().fill_null("")
+        column = supply.get_column(name)
+        if kind == "bool" and column.dtype == pl.Boolean:  # typed on reading
+            out[name] = column.fill_null(False).to_numpy().astype(bool)
+            continue
+        texts = column.cast(pl.String).str.strip_chars().str.to_lowercase().fill_null("")
         if kind == "bool":
             values = texts.to_list()
             out[name] = np.array([v in _TRUE for v in values], dtype=bool)
             bad = [i for i, v in enumerate(values) if v not in _TRUE and v not in _FALSE]
             hint = "use true or false (yes/no, 1/0)"
         else:
-            numbers = texts.replace("", None).cast(pl.Float64, strict=False)
-            bad = (numbers.is_null() & (texts != "")).arg_true().to_list()
+            typed = column.dtype.is_numeric()  # typed on reading: no text to parse
+            numbers = column.cast(pl.Float64) if typed else texts.replace("", None).cast(pl.Float64, strict=False)
+            bad = [] if typed else (numbers.is_null() & (texts != "")).arg_true().to_list()
             bad += (numbers < 0).fill_null(False).arg_true().to_list()
             out[name] = numbers.fill_null(np.nan).to_numpy().astype(np.float64)
             hint = "a non-negative amount in USD per unit"
