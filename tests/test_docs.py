@@ -13,6 +13,7 @@ import typer
 
 import allyshore
 from allyshore.cli import _register, app, main
+from allyshore.model.schema import TABLES, analysis_columns
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -96,3 +97,13 @@ def test_example_parties_certify_a_saved_determination(capsys: pytest.CaptureFix
     assert out.with_suffix(".pdf").read_bytes().startswith(b"%PDF")
     text = json.dumps(document)
     assert "Bombas del Norte" in text and "9018.90" in text and "2027-12-31" in text
+
+
+def test_readme_lists_every_optional_column() -> None:
+    rows = [line for line in README.splitlines() if line.startswith("| `")]
+    for table in TABLES:
+        for column in analysis_columns(table=table):
+            assert any(row.startswith(f"| `{table}` |") and f"`{column.name}`" in row.split("|")[2] for row in rows), (
+                table,
+                column.name,
+            )
