@@ -24,7 +24,15 @@ from hypothesis import strategies as st
 
 from allyshore import Network
 from allyshore.cli import main
-from allyshore.exposure_map import ExposureResult, exposure, node_value_added, roll_up, topological_levels
+from allyshore.exposure_map import (
+    ExposureResult,
+    exposure,
+    exposure_of_graph,
+    node_value_added,
+    roll_up,
+    roll_up_without,
+    topological_levels,
+)
 from allyshore.model.graph import compile_network, multipliers
 
 
@@ -427,6 +435,29 @@ def test_kernels_agree(seed: int) -> None:
         multipliers(graph, roots, weights=weights).toarray(), (plain @ weights).toarray(), rtol=1e-12, atol=1e-12
     )
     np.testing.assert_allclose(roll_up(levels, value_added)[roots], plain.T @ value_added, rtol=1e-12, atol=1e-9)
+
+
+@PROPERTY
+@given(st.integers(0, 10**9))
+def test_roll_up_without_is_the_masked_roll_up(seed: int) -> None:
+    """Recomputing only the nodes above the dropped entries gives exactly the full masked roll-up."""
+    graph = compile_network(Network.from_dict(random_document(seed)))
+    levels = topological_levels(graph)
+    value_added = np.maximum(node_value_added(graph, levels)[0], 0.0)
+    full = roll_up(levels, value_added)
+    drop = np.random.default_rng(seed).random(levels.supplier.shape[0]) < 0.3
+    expected = roll_up(levels, value_added, keep=np.where(drop, 0.0, 1.0))
+    assert np.array_equal(roll_up_without(levels, value_added, full, drop), expected)
+    assert np.array_equal(roll_up_without(levels, value_added, full, np.zeros_like(drop)), full)
+
+
+@PROPERTY
+@given(st.integers(0, 10**9), st.integers(1, 4))
+def test_choke_point_limit_keeps_the_ranking(seed: int, limit: int) -> None:
+    """A limited choke-point list is the head of the full ranking."""
+    graph = compile_network(Network.from_dict(random_document(seed)))
+    every = exposure_of_graph(graph, max_choke_points=None).choke_points
+    assert exposure_of_graph(graph, max_choke_points=limit).choke_points == every[:limit]
 
 
 def test_every_sample_network_decomposes_fully() -> None:

@@ -51,10 +51,12 @@ Computation
 ``M`` comes from :func:`allyshore.model.graph.multipliers` seeded with the
 goods' demand mixes (one sparse product per level of the DAG). The crossings
 use the adjoint, bottom-up form ``u = VA + A_X u`` (:func:`roll_up`, one pass
-over the edges grouped by depth, :func:`topological_levels`), one pass per
-crossing: ``v_X`` of a good is its demand mix of ``u`` at the demand nodes.
-Origin counts per (good, item) are one sparse product of the pattern of ``M``
-with an origin-by-item indicator.
+over the edges grouped by depth, :func:`topological_levels`) once, then per
+crossing only the nodes with an edge through it somewhere below them are
+recomputed (:func:`roll_up_without`): ``v_X`` of a good is its demand mix of
+``u`` at the demand nodes.
+Origin counts per (good, item) are the entries of ``M`` at origin nodes, keyed
+by item and summed as integers.
 
 Example
 -------
@@ -76,8 +78,10 @@ Example
 
 from __future__ import annotations
 
+import gc
 import html
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -96,7 +100,7 @@ if TYPE_CHECKING:
 
 UNTRUSTED_TIERS: tuple[str, ...] = ("adversary", "non_aligned")
 _REL_TOL = 1e-9
-_COUNT_BASE = float(2**20)
+_COUNT_BASE = 2**20
 
 __all__ = [
     "ChokePoint",
@@ -107,6 +111,7 @@ __all__ = [
     "exposure_of_graph",
     "node_value_added",
     "roll_up",
+    "roll_up_without",
     "topological_levels",
 ]
 
@@ -415,6 +420,49 @@ def roll_up(levels: Levels, own: FloatArray, keep: FloatArray | None = None) -> 
     return total
 
 
+def _ranges(starts: IntArray, ends: IntArray) -> IntArray:
+    """``starts[i]:ends[i]`` for every i, concatenated (ranges non-empty)."""
+    lengths = ends - starts
+    offsets = np.cumsum(lengths) - lengths
+    return np.repeat(starts - offsets, lengths) + np.arange(int(lengths.sum()), dtype=np.int64)
+
+
+def roll_up_without(levels: Levels, own: FloatArray, full: FloatArray, drop: BoolArray) -> FloatArray:
+    """:func:`roll_up` of a node vector ``own`` with the entries ``drop`` removed, given ``full = roll_up(levels, own)``.
+
+    Only the nodes with a dropped entry somewhere below them are recomputed (their
+    whole group of entries, in the same order, so each value is exactly what
+    ``roll_up(levels, own, keep=np.where(drop, 0.0, 1.0))`` gives); the others
+    keep their value in ``full``.
+    """
+    total = np.array(full, dtype=np.float64, copy=True)
+    n_entries = int(levels.supplier.shape[0])
+    group_end = np.append(levels.group_start[1:], n_entries)
+    changed = np.zeros(levels.n_nodes, dtype=bool)
+    any_changed = False
+    for level in range(levels.n_levels):
+        a, b = int(levels.bounds[level]), int(levels.bounds[level + 1])
+        if a == b:
+            continue
+        hit = drop[a:b] | changed[levels.supplier[a:b]] if any_changed else drop[a:b]
+        hit_entries = np.flatnonzero(hit)
+        if hit_entries.size == 0:
+            continue
+        ga, gb = int(levels.group_bounds[level]), int(levels.group_bounds[level + 1])
+        # Groups of the level holding a hit entry (entries ascending, so groups come out sorted).
+        groups = ga + np.searchsorted(levels.group_start[ga:gb], hit_entries + a, side="right") - 1
+        groups = groups[np.append(True, groups[1:] != groups[:-1])]
+        starts, ends = levels.group_start[groups], group_end[groups]
+        entries = _ranges(starts, ends)
+        weight = levels.weight[entries] * np.where(drop[entries], 0.0, 1.0)
+        term = total[levels.supplier[entries]] * weight
+        nodes = levels.group_node[groups]
+        total[nodes] = own[nodes] + np.add.reduceat(term, np.cumsum(ends - starts) - (ends - starts))
+        changed[nodes] = True
+        any_changed = True
+    return total
+
+
 def node_value_added(graph: NodeGraph, levels: Levels | None = None) -> tuple[FloatArray, FloatArray, BoolArray]:
     """Value added per node (see the module docstring).
 
@@ -495,7 +543,11 @@ def _entry_crossings(graph: NodeGraph, levels: Levels) -> tuple[list[str], IntAr
     """Names of the crossings active entries travel through (sorted) and each entry's crossing number (-1: none)."""
     crossing = graph.network.flows.get_column("crossing")  # stripped, blanks null (io.readers)
     categories = crossing.drop_nulls().unique().sort().to_list()
-    codes = crossing.cast(pl.Enum(categories)).to_physical().cast(pl.Int64).fill_null(-1).to_numpy()
+    codes = (
+        crossing.replace_strict(categories, list(range(len(categories))), default=-1, return_dtype=pl.Int64)
+        .fill_null(-1)
+        .to_numpy()
+    )
     entry_flow = graph.edge_flow[levels.edge]
     entry_code = np.full(entry_flow.shape[0], -1, dtype=np.int64)
     through = entry_flow >= 0
@@ -506,10 +558,24 @@ def _entry_crossings(graph: NodeGraph, levels: Levels) -> tuple[list[str], IntAr
     return [categories[c] for c in used.tolist()], renumber[entry_code]
 
 
+def _ranked_shares(share: FloatArray, names: list[str], threshold: float) -> tuple[IntArray, list[str], list[float]]:
+    """The entries of ``share`` (rows x names) above ``threshold``, each row largest first (ties in column order).
+
+    Returns the row bounds into the flat lists, the names and the shares.
+    """
+    order = np.argsort(-share, axis=1, kind="stable")
+    ranked = np.take_along_axis(share, order, axis=1)
+    above = ranked > threshold  # a prefix of each row
+    bounds = np.zeros(share.shape[0] + 1, dtype=np.int64)
+    np.cumsum(above.sum(axis=1), out=bounds[1:])
+    return bounds, np.asarray(names, dtype=object)[order[above]].tolist(), ranked[above].tolist()
+
+
 def _names_by_row(row: IntArray, names: NDArray[np.object_], n_rows: int) -> list[tuple[str, ...]]:
     """``names`` (already in order within each row, rows ascending) split into one tuple per row."""
-    bounds = np.searchsorted(row, np.arange(n_rows + 1))
-    return [tuple(names[bounds[r] : bounds[r + 1]].tolist()) for r in range(n_rows)]
+    bounds = np.searchsorted(row, np.arange(n_rows + 1)).tolist()
+    flat = names.tolist()
+    return [tuple(flat[bounds[r] : bounds[r + 1]]) for r in range(n_rows)]
 
 
 def _finding(network: Network, graph: NodeGraph, node: int, message: str, hint: str) -> Problem:
@@ -557,6 +623,25 @@ def exposure_of_graph(
     graph: NodeGraph, policy: TrustPolicy | str | Path | None = None, *, max_choke_points: int | None = 25
 ) -> ExposureResult:
     """:func:`exposure` on an already compiled node graph."""
+    with _gc_paused():  # tens of thousands of result dicts and tuples, no reference cycles
+        return _exposure_of_graph(graph, policy, max_choke_points)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Suspend the cyclic garbage collector (restored on exit; reference counting still frees memory)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _exposure_of_graph(
+    graph: NodeGraph, policy: TrustPolicy | str | Path | None, max_choke_points: int | None
+) -> ExposureResult:
     network = graph.network
     levels = topological_levels(graph)
     margin, price, priced = node_value_added(graph, levels)
@@ -580,17 +665,22 @@ def exposure_of_graph(
     node_country = site_country_code[graph.node_site]
     countries = [str(c) for c in country_codes]
     tiers = _tier_lookup(countries, policy)
-    to_country = sp.csr_matrix(
-        (value_added, (np.arange(graph.n_nodes), node_country)), shape=(graph.n_nodes, len(countries))
-    )
-    value_by_country = np.asarray((per_good @ to_country).toarray())  # goods x countries
+    # goods x countries, summed in the order of each good's entries (as the sparse product M^T VA_by_country would).
+    n_countries = len(countries)
+    good_of_entry = np.repeat(np.arange(n_goods, dtype=np.int64), np.diff(per_good.indptr))
+    value_by_country = np.bincount(
+        good_of_entry * n_countries + node_country[per_good.indices],
+        weights=per_good.data * value_added[per_good.indices],
+        minlength=n_goods * n_countries,
+    ).reshape(n_goods, n_countries)
 
     # Border crossings: one masked roll-up per crossing (u_X = VA + A_X u_X, bottom-up).
     crossing_names, entry_crossing = _entry_crossings(graph, levels)
-    base_good = np.asarray(weights.T @ roll_up(levels, value_added)[roots], dtype=np.float64)
+    full = roll_up(levels, value_added)
+    base_good = np.asarray(weights.T @ full[roots], dtype=np.float64)
     crossing_share = np.zeros((n_goods, len(crossing_names)))
     for k in range(len(crossing_names)):
-        masked = weights.T @ roll_up(levels, value_added, keep=np.where(entry_crossing == k, 0.0, 1.0))[roots]
+        masked = weights.T @ roll_up_without(levels, value_added, full, entry_crossing == k)[roots]
         with np.errstate(invalid="ignore", divide="ignore"):
             crossing_share[:, k] = np.where(base_good > 0, 1.0 - masked / base_good, 0.0)
     crossing_share = np.clip(crossing_share, 0.0, 1.0)  # goods x crossings
@@ -603,25 +693,28 @@ def exposure_of_graph(
     is_sink = graph.node_kind == KIND_CODES.index("sink")
     origin = np.flatnonzero(~passes_through & ~is_sink)
     untrusted_country = np.isin(np.asarray([tiers[c] for c in countries], dtype=object), UNTRUSTED_TIERS)
-    untrusted = untrusted_country[node_country[origin]].astype(np.float64)
-    shape = (graph.n_nodes, len(graph.item_ids))
     item_rank = _ranks(graph.item_ids)
     items_sorted = np.empty(len(graph.item_ids), dtype=object)
     items_sorted[item_rank] = graph.item_ids
-    origin_item = item_rank[graph.node_item[origin]]  # columns in alphabetical order of item id
-    # Per (good, item): number of origins + 2^20 * number of untrusted origins, and the sum of (origin + 1).
-    counts = sp.csr_matrix(reached @ sp.csr_matrix((1.0 + untrusted * _COUNT_BASE, (origin, origin_item)), shape=shape))
-    node_sums = sp.csr_matrix(
-        reached @ sp.csr_matrix(((origin + 1).astype(np.float64), (origin, origin_item)), shape=shape)
-    )
-    counts.sort_indices()
-    node_sums.sort_indices()  # same pattern as counts (positive weights on the same origins)
+    # Per (good, item), items in alphabetical order: the number of origins the good reaches + 2^20 * the number
+    # of untrusted ones, and the sum of (origin + 1); integers, summed exactly.
+    is_origin = np.zeros(graph.n_nodes, dtype=bool)
+    is_origin[origin] = True
+    hit = is_origin[reached.indices]
+    hit_node = reached.indices[hit]
+    hit_indptr = np.concatenate(([0], np.cumsum(hit)))[reached.indptr]
+    hit_item = item_rank[graph.node_item[hit_node]]
+    count_weight = np.where(untrusted_country[node_country[hit_node]], 1 + _COUNT_BASE, 1).astype(np.int64)
+    counts = sp.csr_matrix((count_weight, hit_item, hit_indptr), shape=(n_goods, len(graph.item_ids)))
+    node_sums = sp.csr_matrix((hit_node + 1, hit_item, hit_indptr), shape=(n_goods, len(graph.item_ids)))
+    counts.sum_duplicates()
+    node_sums.sum_duplicates()  # same pattern as counts
     count_row = np.repeat(np.arange(n_goods), np.diff(counts.indptr))
-    n_origins = np.mod(counts.data, _COUNT_BASE)
-    n_untrusted = np.floor_divide(counts.data, _COUNT_BASE)
+    n_origins = counts.data % _COUNT_BASE
+    n_untrusted = counts.data // _COUNT_BASE
     is_single = n_origins == 1
     single_good, single_item = count_row[is_single], counts.indices[is_single]
-    single_node = node_sums.data[is_single].astype(np.int64) - 1
+    single_node = node_sums.data[is_single] - 1
     only_untrusted = (n_untrusted == n_origins) & (n_origins > 0)
     single_items = _names_by_row(single_good, items_sorted[single_item], n_goods)
     untrusted_items = _names_by_row(count_row[only_untrusted], items_sorted[counts.indices[only_untrusted]], n_goods)
@@ -638,42 +731,41 @@ def exposure_of_graph(
     country_tier = np.asarray([tier_names.index(tiers[c]) for c in countries], dtype=np.int64)
     tier_share = country_share @ (country_tier[:, None] == np.arange(len(tier_names))[None, :])
     hhi = np.where(unit_value > 0, (country_share**2).sum(axis=1), np.nan)
-    # Sorted largest first, so each good's positive shares are a prefix of its order (plain lists: no numpy scalars).
-    country_order = np.argsort(-country_share, axis=1, kind="stable")
-    n_countries_used = (country_share > 0).sum(axis=1).tolist()
-    country_names = np.asarray(countries, dtype=object)[country_order].tolist()
-    country_sorted = np.take_along_axis(country_share, country_order, axis=1).tolist()
-    crossing_order = np.argsort(-crossing_share, axis=1, kind="stable")
-    n_crossings_used = (crossing_share > _REL_TOL).sum(axis=1).tolist()
-    crossing_sorted_names = np.asarray(crossing_names, dtype=object)[crossing_order].tolist()
-    crossing_sorted = np.take_along_axis(crossing_share, crossing_order, axis=1).tolist()
-    tier_rows = tier_share.tolist()
+    # Per good, the shares above the threshold, largest first (ties alphabetical: countries and crossings are
+    # sorted already), as flat plain lists split by good (no numpy scalars, no per-good array work).
+    country_bounds, country_keys, country_values = _ranked_shares(country_share, countries, 0.0)
+    country_usd = (np.asarray(country_values) * np.repeat(unit_value, np.diff(country_bounds))).tolist()
+    country_bounds_list = country_bounds.tolist()
+    crossing_bounds, crossing_keys, crossing_values = _ranked_shares(crossing_share, crossing_names, _REL_TOL)
+    crossing_bounds_list = crossing_bounds.tolist()
+    tier_good, tier_col = np.nonzero(tier_share > 0)
+    tier_bounds = np.searchsorted(tier_good, np.arange(n_goods + 1)).tolist()
+    tier_keys = np.asarray(tier_names, dtype=object)[tier_col].tolist()
+    tier_values = tier_share[tier_good, tier_col].tolist()
     unit_values = unit_value.tolist()
     units_list = units_per_week.tolist()
     hhi_list = hhi.tolist()
+    depth_list = root_depth.tolist()
+    good_ids = [graph.item_ids[i] for i in goods.tolist()]
     good_results: list[GoodExposure] = []
     for g in range(n_goods):
-        value = unit_values[g]
-        used = n_countries_used[g]
-        shares = dict(zip(country_names[g][:used], country_sorted[g][:used], strict=True))
-        by_tier = {name: share for name, share in zip(tier_names, tier_rows[g], strict=True) if share > 0}
-        used = n_crossings_used[g]
-        by_crossing = dict(zip(crossing_sorted_names[g][:used], crossing_sorted[g][:used], strict=True))
-        item_id = graph.item_ids[goods[g]]
+        a, b = country_bounds_list[g], country_bounds_list[g + 1]
+        c, d = crossing_bounds_list[g], crossing_bounds_list[g + 1]
+        e, f = tier_bounds[g], tier_bounds[g + 1]
         good_results.append(
             GoodExposure(
-                item_id=item_id,
+                item_id=good_ids[g],
                 name=good_names[g],
                 units_per_week=units_list[g],
-                unit_value=value,
-                by_country=shares,
-                by_tier=by_tier,
-                by_crossing=by_crossing,
+                unit_value=unit_values[g],
+                by_country=dict(zip(country_keys[a:b], country_values[a:b], strict=True)),
+                by_tier=dict(zip(tier_keys[e:f], tier_values[e:f], strict=True)),
+                by_crossing=dict(zip(crossing_keys[c:d], crossing_values[c:d], strict=True)),
                 hhi=hhi_list[g],
                 single_source_items=single_items[g],
                 untrusted_only_items=untrusted_items[g],
-                tier_depth=int(root_depth[g]),
-                value_by_country={k: v * value for k, v in shares.items()},
+                tier_depth=depth_list[g],
+                value_by_country=dict(zip(country_keys[a:b], country_usd[a:b], strict=True)),
             )
         )
     order = sorted(range(n_goods), key=lambda g: good_results[g].item_id)
@@ -718,33 +810,47 @@ def _choke_points(
     weekly_units = np.asarray(per_good.T @ units_per_week, dtype=np.float64)
     feeding = np.flatnonzero(~is_sink)
     site_value = np.bincount(graph.node_site[feeding], weights=(value_added * weekly_units)[feeding], minlength=n_sites)
+    # Distinct sites each good reaches (customer receiving nodes excluded): one sparse product, no sorting.
+    feeds = ~is_sink
+    site_indptr = np.zeros(graph.n_nodes + 1, dtype=np.int64)
+    np.cumsum(feeds, out=site_indptr[1:])
     site_of = sp.csr_matrix(
-        (np.ones(feeding.shape[0]), (feeding, graph.node_site[feeding])), shape=(graph.n_nodes, n_sites)
+        (np.ones(int(site_indptr[-1])), graph.node_site[feeds], site_indptr), shape=(graph.n_nodes, n_sites)
     )
-    good_sites = sp.csr_matrix(reached @ site_of)  # goods x sites
-    good_sites.eliminate_zeros()
-    site_goods = sp.csr_matrix(good_sites.T.tocsr())  # sites x goods
-    goods_fed = np.diff(site_goods.indptr)
+    good_sites = sp.csr_matrix(reached @ site_of)  # goods x sites, one entry per (good, site) fed
+    goods_fed = np.bincount(good_sites.indices, minlength=n_sites)
     sole = np.bincount(graph.node_site[single_node], minlength=n_sites)
     total_value = float(site_value.sum())
     value_share = site_value / total_value if total_value > 0 else np.zeros(n_sites)
     score = np.maximum(goods_fed / n_goods, value_share)
-    site_rank = _ranks(graph.site_ids)
-    ranked = np.lexsort((site_rank, -goods_fed, -value_share, -score))
-    ranked = ranked[goods_fed[ranked] > 0]
+    # Rank by (-score, -value share, -goods fed, site id) among the sites that feed a good; with a limit, only
+    # the sites scoring at least the limit-th best score can make the cut.
+    candidates = np.flatnonzero(goods_fed > 0)
+    if limit is not None and 0 < limit < candidates.size and not np.isnan(score[candidates]).any():
+        cut = np.partition(score[candidates], candidates.size - limit)[candidates.size - limit]
+        candidates = candidates[score[candidates] >= cut]
+    site_rank = _ranks(tuple(graph.site_ids[s] for s in candidates.tolist()))
+    order = np.lexsort((site_rank, -goods_fed[candidates], -value_share[candidates], -score[candidates]))
+    ranked = candidates[order]
     if limit is not None:
         ranked = ranked[:limit]
-    names = graph.network.sites.get_column("name").to_list()
+    names = graph.network.sites.get_column("name").gather(ranked).to_list()
+    good_row = np.repeat(np.arange(n_goods), np.diff(good_sites.indptr))
+    is_ranked = np.zeros(n_sites, dtype=bool)
+    is_ranked[ranked] = True
+    picked = is_ranked[good_sites.indices]
+    fed_site, fed_good = good_sites.indices[picked], good_row[picked]
+    by_site = np.argsort(fed_site, kind="stable")
+    fed_site, fed_good = fed_site[by_site], fed_good[by_site]
     out = []
-    for s in ranked.tolist():
-        fed = sorted(
-            graph.item_ids[goods[g]] for g in site_goods.indices[site_goods.indptr[s] : site_goods.indptr[s + 1]]
-        )
+    for s, name in zip(ranked.tolist(), names, strict=True):
+        a, b = np.searchsorted(fed_site, [s, s + 1])
+        fed = sorted(graph.item_ids[goods[g]] for g in fed_good[a:b].tolist())
         country = str(graph.site_country[s])
         out.append(
             ChokePoint(
                 site_id=graph.site_ids[s],
-                name=names[s],
+                name=name,
                 country=country,
                 tier=tiers.get(country, "unknown"),
                 goods=int(goods_fed[s]),

@@ -89,16 +89,35 @@ class NodeGraph:
 
     def consumption_matrix(self, active_only: bool = True) -> sp.csr_matrix:
         """``A[c, s]``: units of node ``s`` consumed per unit of node ``c``."""
-        mask = self.edge_active if active_only else np.ones(self.n_edges, dtype=bool)
+        if active_only:
+            return self._active_consumption.copy()
+        return self._consumption(np.ones(self.n_edges, dtype=bool))
+
+    @cached_property
+    def _active_consumption(self) -> sp.csr_matrix:
+        """:meth:`consumption_matrix` of the active edges, built once (never modified: callers copy)."""
+        return self._consumption(self.edge_active)
+
+    def _consumption(self, mask: BoolArray) -> sp.csr_matrix:
         data = (self.edge_qty * self.edge_share)[mask]
-        return sp.csr_matrix(
-            (data, (self.edge_consumer[mask], self.edge_supplier[mask])), shape=(self.n_nodes, self.n_nodes)
-        )
+        return consumer_matrix(self.edge_consumer[mask], self.edge_supplier[mask], data, self.n_nodes)
 
     @cached_property
     def depth(self) -> IntArray:
         """Longest chain of active consumption edges below each node (raw sources: 1)."""
-        return longest_path_from(self.consumption_matrix(), self.n_nodes)
+        return longest_path_from(self._active_consumption, self.n_nodes)
+
+
+def consumer_matrix(consumer: IntArray, supplier: IntArray, data: FloatArray, n: int) -> sp.csr_matrix:
+    """``sp.csr_matrix((data, (consumer, supplier)), shape=(n, n))``, without the COO pass when ``consumer``
+    is sorted (as :func:`compile_network` leaves the edges): the same arrays, duplicates summed alike."""
+    if consumer.size == 0 or not bool(np.all(consumer[1:] >= consumer[:-1])):
+        return sp.csr_matrix((data, (consumer, supplier)), shape=(n, n))
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(consumer, minlength=n), out=indptr[1:])
+    matrix = sp.csr_matrix((data, supplier, indptr), shape=(n, n))
+    matrix.sum_duplicates()
+    return matrix
 
 
 def longest_path_from(matrix: sp.csr_matrix, n: int) -> IntArray:
@@ -370,12 +389,17 @@ def multipliers(
     ``weights`` (roots x k), the columns are the weighted mixes ``M W`` instead
     (nodes x k), computed without forming ``M``.
     """
-    mask = graph.edge_active if edge_mask is None else (graph.edge_active & edge_mask)
-    data = (graph.edge_qty * graph.edge_share)[mask]
     # Row form: X_k = E^T A^k (roots x nodes), CSR throughout; the levels are summed once at the end.
-    a = sp.csr_matrix(
-        (data, (graph.edge_consumer[mask], graph.edge_supplier[mask])), shape=(graph.n_nodes, graph.n_nodes)
-    )
+    if edge_mask is None:
+        a = graph._active_consumption
+    else:
+        mask = graph.edge_active & edge_mask
+        a = consumer_matrix(
+            graph.edge_consumer[mask],
+            graph.edge_supplier[mask],
+            (graph.edge_qty * graph.edge_share)[mask],
+            graph.n_nodes,
+        )
     n_roots = int(roots.shape[0])
     level = sp.csr_matrix((np.ones(n_roots), (np.arange(n_roots), roots)), shape=(n_roots, graph.n_nodes))
     if weights is not None:
