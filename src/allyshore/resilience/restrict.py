@@ -30,8 +30,9 @@ solved on a *region* R of nodes: the nodes downstream of the disruption at first
   times at most; then the caller falls back to the full program.
 
 This is exact for any region, so the region only decides the speed: on the
-generated 10,000-node network the downstream part of a site is a few percent of
-the nodes and almost every scenario is certified at the first try.
+generated 10,000-node network the part downstream of a site has a few dozen of
+the 10,648 nodes (median), most scenarios are certified at the first try and the
+others after a round or two of growth.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from allyshore._lp import LinearProgram, Solution
-from allyshore.errors import Infeasible
+from allyshore.errors import Infeasible, SolverError
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -205,6 +206,8 @@ class Restriction:
                 # The fixed columns leave no room (say an alternate supplier held at its undisrupted output):
                 # free every column the kept rows touch.
                 bad = check
+            except SolverError:
+                return None  # numerical trouble on the slice: the caller solves the full program
             else:
                 x = base.x.copy()
                 x[cols] = part.x
