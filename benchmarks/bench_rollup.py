@@ -28,10 +28,11 @@ import networkx as nx
 import numpy as np
 import polars as pl
 
-from allyshore.exposure_map import ExposureResult, exposure_of_graph, node_value_added
+from allyshore.exposure_map import ExposureResult, exposure_of_graph
 from allyshore.generate import generate_network
 from allyshore.model.graph import NodeGraph, compile_network
 from allyshore.model.network import Network, empty_table
+from allyshore.model.rollup import node_value_added
 from allyshore.model.schema import TABLES
 
 sys.setrecursionlimit(100_000)

@@ -24,16 +24,9 @@ from hypothesis import strategies as st
 
 from allyshore import Network
 from allyshore.cli import main
-from allyshore.exposure_map import (
-    ExposureResult,
-    exposure,
-    exposure_of_graph,
-    node_value_added,
-    roll_up,
-    roll_up_without,
-    topological_levels,
-)
+from allyshore.exposure_map import ExposureResult, exposure, exposure_of_graph
 from allyshore.model.graph import compile_network, multipliers
+from allyshore.model.rollup import node_value_added, roll_up, roll_up_without, topological_levels
 
 
 def run_cli(*args: str) -> int:
