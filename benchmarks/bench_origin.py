@@ -143,7 +143,11 @@ def main() -> None:
         "",
         f"Target for 10-material single-level cases: {TARGET:,}/s; measured {ten[1]:,.0f}/s wall-clock and "
         f"{ten[2]:,.0f} per CPU second on this shared machine: target "
-        + ("met." if ten[1] >= TARGET else f"{'met' if ten[2] >= TARGET else 'not met'} per CPU second, not wall-clock."),
+        + (
+            "met."
+            if ten[1] >= TARGET
+            else f"{'met' if ten[2] >= TARGET else 'not met'} per CPU second, not wall-clock."
+        ),
     ]
     network = bench_network(args.goods)
     lines.append("")
