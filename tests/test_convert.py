@@ -131,6 +131,19 @@ def test_extra_columns_survive(tmp_path: Path, tiny_document: dict[str, Any]) ->
             assert again.tables[name].equals(network.tables[name]), (target, name)
 
 
+def test_text_starting_with_equals_stays_text_in_xlsx(tmp_path: Path, tiny_document: dict[str, Any]) -> None:
+    # Found by the round-trip property: openpyxl stores a string starting with "=" as a formula, which
+    # reads back empty (and a spreadsheet would run it).
+    tiny_document["flows"][0]["crossing"] = "=0"
+    tiny_document["supply"][0]["buyer"] = '=HYPERLINK("http://example.com")'
+    network = Network.from_dict(tiny_document)
+    again = load_network(write_network(network, tmp_path / "x.xlsx"))
+    assert again.flows["crossing"].to_list()[0] == "=0"
+    assert again.supply["buyer"].to_list()[0] == '=HYPERLINK("http://example.com")'
+    for name in TABLES:
+        assert again.tables[name].equals(network.tables[name]), name
+
+
 def test_unused_optional_columns_are_not_written(tmp_path: Path, tiny_document: dict[str, Any]) -> None:
     network = Network.from_dict(tiny_document)
     assert "usmca_originating" in network.supply.columns  # every schema column is present, blank

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -84,8 +85,18 @@ def write_workbook(network: Network | None, path: Path) -> None:
                 sheet.add_data_validation(validation)
         sheet.freeze_panes = "A3"
         if frame is not None:
+            # Text starting with "=" would be stored as a formula (lost on reading, or run by a spreadsheet):
+            # such cells are marked as text.
+            as_text = [
+                i
+                for i, name in enumerate(names)
+                if frame.schema[name] == pl.String and bool(frame.get_column(name).str.starts_with("=").any())
+            ]
             for row in frame.select(names).iter_rows():
                 sheet.append(list(row))
+                for i in as_text:
+                    if isinstance(row[i], str) and row[i].startswith("="):
+                        sheet.cell(row=sheet.max_row, column=i + 1).data_type = "s"
     book.save(path)
 
 
