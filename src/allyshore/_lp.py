@@ -67,8 +67,12 @@ def _new_highs() -> Any:
     global _banner_silenced
     if _banner_silenced:
         return highspy.Highs()  # type: ignore[no-untyped-call]
+    _banner_silenced = True
     sys.stdout.flush()
-    saved = os.dup(1)
+    try:
+        saved = os.dup(1)
+    except OSError:  # no standard output to protect
+        return highspy.Highs()  # type: ignore[no-untyped-call]
     null = os.open(os.devnull, os.O_WRONLY)
     try:
         os.dup2(null, 1)
@@ -78,7 +82,6 @@ def _new_highs() -> Any:
         os.dup2(saved, 1)
         os.close(saved)
         os.close(null)
-    _banner_silenced = True
     return highs
 
 
