@@ -589,6 +589,8 @@ def floor_rows(base: Row, spec: str, sources: Sources) -> list[Row]:
                 note = f"{base.rate:.0%} less column 1 general (HTSUS 2025/2026)"
                 if specific:
                     note += " (its specific part not counted: upper bound)"
+                if base.note:
+                    note += f"; {base.note}"
                 rows.append(
                     replace(
                         base,
