@@ -247,9 +247,8 @@ def build_inputs(
     given_origin = _pick(_yes(certified), row, False)
 
     item_cost = _pick(_floats(items, "unit_cost"), item, np.nan)
-    weight = _pick(_floats(items, "weight_kg"), item, np.nan)
-    metal_share = _pick(_floats(items, "metal_content_share"), item, np.nan)
-    item_units = _pick(np.asarray(_texts(items, "unit").fill_null("").to_list(), dtype=object), item, "")
+    item_weight = _floats(items, "weight_kg")
+    weight = _pick(item_weight, item, np.nan)
     hts_text = items.get_column("hs_code").cast(pl.String).fill_null("").str.replace_all(r"[^0-9]", "")
     hts_vocabulary = sorted(set(hts_text.to_list()))
     hts = _pick(_codes(hts_text, hts_vocabulary), item, 0 if hts_vocabulary else -1)
@@ -358,10 +357,12 @@ def build_inputs(
     key_origin = [str(c) for c in countries[u_origin]]
     key_importer = [str(c) for c in countries[u_importer]]
     rates = duty_rates(book.tariffs, key_hts, key_origin, key_importer, as_of, book.layers, originating=u_orig)
-    due = item_duties(rates, weight, item_units, metal_share, key_of=inverse)
+    item_units = np.asarray(_texts(items, "unit").fill_null("").to_list(), dtype=object)
+    metal_share = _floats(items, "metal_content_share")
+    due = item_duties(rates, item_weight, item_units, metal_share, key_of=inverse, item_of=item)
     mfn_due = crosses & (~to_mx | (igi_applies & ~orig))  # Decreto IMMEX art. 15-I: no IGI on originating inputs
     unknown = {
-        name: np.where(mfn_due if name == "mfn" else layered, code, 0).astype(np.int8)
+        name: np.where(mfn_due if name == "mfn" else layered, code, 0).astype(np.int8) if name in due.active else code
         for name, code in due.unknown.items()
     }
     mfn_rate, mfn_spec = due.rate["mfn"], due.specific_usd["mfn"]
@@ -369,7 +370,7 @@ def build_inputs(
     add_rate = np.zeros(n)
     add_spec = np.zeros(n)
     for name in LAYERS:
-        if name not in ("mfn", "section_301"):
+        if name not in ("mfn", "section_301") and name in due.active:
             add_rate += due.rate[name]
             add_spec += due.specific_usd[name]
     mpf = mpf_limits(book.mpf, as_of)

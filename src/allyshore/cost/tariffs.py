@@ -338,6 +338,7 @@ class ItemDuties:
     rate: Mapping[str, FloatArray]
     specific_usd: Mapping[str, FloatArray]
     unknown: Mapping[str, CodeArray]
+    active: frozenset[str] = frozenset()  # the layers with any rate or unknown (the others are shared zeros)
 
 
 def _unit_factor(spec: str, units: NDArray[np.object_], weight: FloatArray) -> FloatArray:
@@ -362,10 +363,13 @@ def item_duties(
     item_unit: Sequence[str | None] | NDArray[np.object_],
     metal_share: FloatArray,
     key_of: NDArray[np.int64] | None = None,
+    item_of: NDArray[np.int64] | None = None,
 ) -> ItemDuties:
     """The duties each item owes per unit, from the rates of :func:`duty_rates` and the item's data.
 
-    ``key_of`` maps each item to its position in ``rates`` (default: one to one). A specific rate per
+    ``key_of`` maps each item to its position in ``rates`` (default: one to one); with ``item_of``,
+    ``weight_kg``, ``item_unit`` and ``metal_share`` are per distinct item and ``item_of`` maps each
+    position to its item (-1: none), so only the few positions that need them are looked up. A specific rate per
     kg or t uses ``weight_kg``; per each, dozen, gross or thousand the item's ``unit`` must count pieces;
     per liter, m, m2, m3, bbl or pair it must be that unit. A rate on the metal content uses ``metal_share``
     (a layer it displaces applies to the rest). What the data cannot meet is unknown, counted as 0.
@@ -377,9 +381,12 @@ def item_duties(
     >>> round(float(due.specific_usd["mfn"][0]), 4), int(due.unknown["mfn"][0])   # 4.4 cents/kg x 20 kg
     (0.88, 0)
     """
-    weight = np.asarray(weight_kg, dtype=np.float64)
-    n = len(weight)
+    weight = np.append(np.asarray(weight_kg, dtype=np.float64), np.nan)
+    shares = np.append(np.asarray(metal_share, dtype=np.float64), np.nan)
+    item_units = np.append(np.asarray(item_unit, dtype=object), "")
+    n = len(weight) - 1 if item_of is None else len(item_of)
     index = np.arange(n) if key_of is None else np.asarray(key_of, dtype=np.int64)
+    which = np.arange(n) if item_of is None else np.asarray(item_of, dtype=np.int64)  # -1 reads the appended nan
     zeros = np.broadcast_to(np.float64(0.0), (n,))
     no_code = np.broadcast_to(np.int8(0), (n,))
     rate: dict[str, FloatArray] = {}
@@ -400,13 +407,13 @@ def item_duties(
         sub = np.nonzero(needs_k[index])[0]
         if sub.size:
             k = index[sub]
-            share = np.asarray(metal_share, dtype=np.float64)[sub]
-            units = np.asarray([("" if u is None else str(u).strip().lower()) for u in np.asarray(item_unit)[sub]],
-                               dtype=object)  # fmt: skip
+            items = which[sub]
+            share = shares[items]
+            units = np.asarray([("" if u is None else str(u).strip().lower()) for u in item_units[items]], dtype=object)
             factor = np.ones(sub.size)
             for spec in {str(x) for x in unit_k[k] if x}:
                 hit = unit_k[k] == spec
-                factor = np.where(hit, _unit_factor(spec, units, weight[sub]), factor)
+                factor = np.where(hit, _unit_factor(spec, units, weight[items]), factor)
             code = code_o[sub]
             code = np.where((spec_k[k] > 0) & np.isnan(factor) & (code == 0), SPECIFIC_UNIT, code)
             no_share = np.isnan(share) | (share < 0) | (share > 1)
@@ -419,7 +426,8 @@ def item_duties(
             spec_o[sub] = np.where(known, spec_k[k] * np.nan_to_num(factor) * keep, 0.0)
             code_o[sub] = code
         rate[layer], specific[layer], unknown[layer] = rate_o, spec_o, code_o
-    return ItemDuties(rate=rate, specific_usd=specific, unknown=unknown)
+    busy = frozenset(layer for layer in LAYERS if rate[layer] is not zeros or unknown[layer] is not no_code)
+    return ItemDuties(rate=rate, specific_usd=specific, unknown=unknown, active=busy)
 
 
 def mpf_limits(mpf: pl.DataFrame, as_of: dt.date) -> dict[str, float | str]:
