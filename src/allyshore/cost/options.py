@@ -106,6 +106,12 @@ def _codes(values: pl.Series, vocabulary: list[str]) -> NDArray[np.int64]:
     """Integer code of each value in ``vocabulary`` (unique strings); -1 when absent or null."""
     if not vocabulary:
         return np.full(values.len(), -1, dtype=np.int64)
+    if len(vocabulary) > 20_000:  # a hash join beats an Enum cast on large vocabularies (site and item ids)
+        lookup = pl.DataFrame(
+            {"v": pl.Series(vocabulary, dtype=pl.String), "code": np.arange(len(vocabulary), dtype=np.int64)}
+        ).unique("v", keep="first")
+        joined = pl.DataFrame({"v": values.cast(pl.String)}).join(lookup, on="v", how="left", maintain_order="left")
+        return joined.get_column("code").fill_null(-1).to_numpy().astype(np.int64)
     physical = values.cast(pl.String).cast(pl.Enum(vocabulary), strict=False).to_physical()
     return physical.cast(pl.Int64).fill_null(-1).to_numpy().astype(np.int64)
 
