@@ -7,6 +7,7 @@ database (any SQLAlchemy URL, e.g. ``postgresql+psycopg://user@host/allyshore``)
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -96,11 +97,26 @@ def certify(
     console.print(f"Wrote {pdf_path} and {json_path}", markup=False)
 
 
+DESIGNATE_HELP = (
+    "In-house sub-assemblies: 'given' (the items' designated_intermediate column; look-through where blank), "
+    "'none' (look through every one, SOR/2020-155 s.7(5)(a)), 'all' (designate every one as an intermediate "
+    "material, s.8(6)-(8)), 'auto' (per good, the better of look-through and designating those that qualify)."
+)
+
+
+class Designate(StrEnum):
+    given = "given"
+    none = "none"
+    all = "all"
+    auto = "auto"
+
+
 @origin_app.command("network")
 def network_origin(
     network: Annotated[Path, typer.Argument(help="Network: CSV folder, .xlsx, .json, or a sample name.")],
     good: Annotated[str | None, typer.Option("--good", help="Only this finished good (item id).")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Date the rules are read at, YYYY-MM-DD.")] = None,
+    designate: Annotated[Designate, typer.Option("--designate", help=DESIGNATE_HELP)] = Designate.given,
     save: Annotated[bool, typer.Option("--save", help="Save each determination as an immutable record.")] = False,
     database_url: DatabaseOption = None,
     as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
@@ -110,7 +126,7 @@ def network_origin(
     from allyshore.origin.from_network import determine_network
 
     loaded = load(network)
-    result = determine_network(loaded, good=good, as_of=_parse_date(as_of))
+    result = determine_network(loaded, good=good, as_of=_parse_date(as_of), designate=designate.value)
     saved: dict[tuple[str, str], int] = {}
     if save:
         from allyshore.store import open_store
@@ -124,7 +140,8 @@ def network_origin(
         emit_json(payload)
         return
     table = Table(title=f"USMCA origin of the finished goods of {result.network}")
-    for column in ("good", "plant", "HS", "verdict", "crit.", "RVC %", "threshold", "margin", "deciding materials"):
+    columns = ("good", "plant", "HS", "verdict", "crit.", "RVC %", "threshold", "margin", "designation")
+    for column in (*columns, "deciding materials"):
         table.add_column(column, overflow="fold")
     for g in result.goods:
         table.add_row(
@@ -136,11 +153,31 @@ def network_origin(
             "" if g.rvc is None else f"{g.rvc:.1f}",
             "" if g.threshold is None else f"{g.threshold:g}",
             "" if g.margin is None else f"{g.margin:+.1f}",
+            _designation_words(
+                g.designation.applied if g.designation else "", g.designation.items if g.designation else ()
+            ),
             ", ".join(g.deciding_materials),
         )
     console.print(table)
+    for g in result.goods:
+        if g.designation is not None and (g.alternatives or g.designation.mode == "auto"):
+            console.print(f"{g.item_id} @ {g.site_id}: {g.designation.explanation}", markup=False)
+        for a in g.alternatives:
+            rvc = "" if a.rvc is None else f", RVC {a.rvc:.1f}% (threshold {a.threshold:g}%)"
+            section = "SOR/2020-155 s.8(6)-(8)" if a.items else "SOR/2020-155 s.7(5)(a)"
+            console.print(
+                f"  alternatively, {_designation_words(a.applied, a.items)} ({section}): "
+                f"{a.status.replace('_', ' ')}{rvc}",
+                markup=False,
+            )
     if saved:
         console.print(f"Saved records {', '.join(str(i) for i in saved.values())}.", markup=False)
+
+
+def _designation_words(applied: str, items: tuple[str, ...]) -> str:
+    if not applied:
+        return ""
+    return f"designating {', '.join(items)}" if items else "look-through"
 
 
 def _parse_date(text: str | None) -> date | None:

@@ -126,6 +126,14 @@ ITEMS = Table(
             '{"level": "heading"}, "rvc": {"transaction_value": 60}}]}; blank = the rule of the hs_code.',
             used_by=(USMCA_ORIGIN,),
         ),
+        Column(
+            "designated_intermediate",
+            "bool",
+            doc="yes/no: made at a plant of the network, designated as an intermediate material (its whole value "
+            "originating when it qualifies itself, else non-originating); blank = looked through (its own "
+            "non-originating materials count).",
+            used_by=(USMCA_ORIGIN,),
+        ),
     ),
 )
 
