@@ -189,33 +189,63 @@ def _parse_date(text: str | None) -> date | None:
         raise typer.BadParameter(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
+class CostBasis(StrEnum):
+    landed = "landed"
+    price = "price"
+
+
 @origin_app.command("advise")
 def advise(
     network: Annotated[Path, typer.Argument(help="Network: CSV folder, .xlsx, .json, or a sample name.")],
     good: Annotated[str, typer.Option("--good", help="The finished good (item id) to qualify.")],
     site: Annotated[str | None, typer.Option("--site", help="The plant making it, when several do.")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Date the rules are read at, YYYY-MM-DD.")] = None,
+    designate: Annotated[Designate, typer.Option("--designate", help=DESIGNATE_HELP)] = Designate.given,
+    cost_basis: Annotated[
+        CostBasis,
+        typer.Option(
+            "--cost-basis",
+            help="'landed' (default): added landed cost of each change, duties and fees included; "
+            "'price': price + freight only.",
+        ),
+    ] = CostBasis.landed,
+    assumptions: Annotated[
+        Path | None, typer.Option("--assumptions", help="Landed-cost assumptions TOML (see `cost defaults`).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ) -> None:
-    """Find the least-cost re-sourcing to candidate sources that makes a good USMCA-originating (HiGHS MIP)."""
+    """Find the least-cost re-sourcing to candidate sources, at any in-house BOM level, that makes a good
+    USMCA-originating (HiGHS MIP); the cost is the added landed cost."""
     from allyshore.cli._common import load
     from allyshore.origin.advise import advise_qualification
 
-    plan = advise_qualification(load(network), good, site=site, as_of=_parse_date(as_of))
+    plan = advise_qualification(
+        load(network),
+        good,
+        site=site,
+        as_of=_parse_date(as_of),
+        designate=designate.value,
+        cost_basis=cost_basis.value,
+        assumptions=assumptions,
+    )
     if as_json:
         emit_json(plan.to_dict())
         return
     console.print(f"{plan.item_id} @ {plan.site_id}: {plan.message}", markup=False)
     if plan.changes:
         table = Table(title="Re-sourcing plan")
-        for column in ("input", "from", "to", "country", "USD/unit before", "after", "added", "originating"):
+        columns = ("input", "at", "within", "from", "to", "country", "units/good", "value before", "after")
+        for column in (*columns, "added landed", "originating"):
             table.add_column(column, overflow="fold")
         for c in plan.changes:
             table.add_row(
                 c.item_id,
+                c.at_site,
+                " > ".join(c.within),
                 ", ".join(c.from_sources),
                 c.to_site,
                 c.to_country,
+                f"{c.quantity:g}",
                 f"{c.value_before:,.2f}",
                 f"{c.value_after:,.2f}",
                 f"{c.added_cost_per_unit:+,.2f}",
@@ -230,7 +260,15 @@ def advise(
         )
     if plan.changes:
         console.print(
-            f"Added cost: {plan.added_cost_per_unit:+,.2f} USD per unit, {plan.added_cost_per_year:+,.0f} USD per year "
-            f"({plan.units_per_year:,.0f} units).",
+            f"Added cost ({plan.cost_basis}): {plan.added_cost_per_unit:+,.2f} USD per unit, "
+            f"{plan.added_cost_per_year:+,.0f} USD per year ({plan.units_per_year:,.0f} units).",
             markup=False,
         )
+    if plan.duty_saved_per_unit is not None and plan.duty_saved_per_year is not None:
+        console.print(
+            f"Duty saved on the finished good once originating: {plan.duty_saved_per_unit:,.2f} USD per unit, "
+            f"{plan.duty_saved_per_year:,.0f} USD per year; net {plan.net_cost_per_year:+,.0f} USD per year.",
+            markup=False,
+        )
+    for note in plan.cost_notes:
+        console.print(f"Note: {note}", markup=False)

@@ -200,6 +200,13 @@ class Bom:
         self.as_of = as_of
         self._alone: dict[int, OriginResult | None] = {}
 
+    def with_moves(self, moved: Mapping[tuple[int, int], int]) -> Bom:
+        """The same BOM with the sources of some (consumer node, item) replaced by one candidate edge each."""
+        return Bom(
+            self.data, self.edges_sorted, self.starts, self.originating, self.basis_of, self.in_house,
+            self.in_region, self.as_of, moved,
+        )  # fmt: skip
+
     # ------------------------------------------------------------------ lines
 
     def inputs(self, node: int) -> NDArray[np.int64]:
