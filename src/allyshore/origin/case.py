@@ -26,6 +26,7 @@ import pydantic
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from allyshore.errors import InputError, Problem, ValidationError
+from allyshore.origin.hs_codes import HsEntry, error_hint, normalise_hs_entry
 
 Number = Decimal
 
@@ -64,9 +65,11 @@ class GoodIn(_Model):
 
 class TariffShiftIn(_Model):
     level: Literal["chapter", "heading", "subheading", "item"]
-    except_from: list[str] = Field(default_factory=list, description="HS prefixes or ranges 'AAAA-BBBB' excluded.")
-    also_from: list[str] = Field(default_factory=list, description="HS prefixes or ranges that pass anyway.")
-    group: str | None = Field(None, description="Code range replacing the good's own code ('outside that group').")
+    except_from: list[HsEntry] = Field(
+        default_factory=list, description="HS codes or ranges 'AAAA-BBBB' excluded (dots and spaces allowed)."
+    )
+    also_from: list[HsEntry] = Field(default_factory=list, description="HS codes or ranges that pass anyway.")
+    group: HsEntry | None = Field(None, description="Code range replacing the good's own code ('outside that group').")
 
 
 class RvcIn(_Model):
@@ -298,10 +301,24 @@ class CaseIn(_Model):
 
 @dataclass(frozen=True, slots=True)
 class TariffShift:
+    """A change in tariff classification; codes are normalised to digits (``"85.36"`` -> ``"8536"``).
+
+    Raises
+    ------
+    ValueError
+        A code is malformed (see :mod:`allyshore.origin.hs_codes`).
+    """
+
     level: str
     except_from: tuple[str, ...] = ()
     also_from: tuple[str, ...] = ()
     group: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "except_from", tuple(normalise_hs_entry(c) for c in self.except_from))
+        object.__setattr__(self, "also_from", tuple(normalise_hs_entry(c) for c in self.also_from))
+        if self.group is not None:
+            object.__setattr__(self, "group", normalise_hs_entry(self.group))
 
 
 @dataclass(frozen=True, slots=True)
@@ -591,7 +608,7 @@ def case_model(data: dict[str, Any], source: str | None = None) -> CaseIn:
         return CaseIn.model_validate(data)
     except pydantic.ValidationError as exc:
         problems = [
-            Problem("case", err["msg"], column=_path(tuple(err["loc"])), source=source)
+            Problem("case", err["msg"], column=_path(tuple(err["loc"])), hint=error_hint(dict(err)), source=source)
             for err in exc.errors(include_url=False)
         ]
         problems += _raw_problems(data, source, {p.column for p in problems})

@@ -21,6 +21,7 @@ from typing import Any
 
 from allyshore.origin import automotive
 from allyshore.origin.case import Case, CaseIn, Material, RvcRequirement, TariffShift, parse_case
+from allyshore.origin.hs_codes import dotted
 from allyshore.origin.materials import ZERO, Contribution, combine, contribution
 from allyshore.origin.result import OriginResult, RvcOutcome, ShiftOutcome, fmt, money
 from allyshore.origin.rules import find_rule
@@ -269,13 +270,13 @@ def _textile_de_minimis(case: Case, failing: list[Failing], ids: tuple[str, ...]
 
 def _shift_text(shift: TariffShift) -> str:
     if shift.group:
-        text = f"a change from outside the group {shift.group}"
+        text = f"a change from outside the group {dotted(shift.group)}"
     else:
         text = f"a change from any other {LEVEL_NAMES[shift.level]}"
     if shift.except_from:
-        text += f" except from {', '.join(shift.except_from)}"
+        text += f" except from {', '.join(dotted(c) for c in shift.except_from)}"
     if shift.also_from:
-        text += f" (or from {', '.join(shift.also_from)})"
+        text += f" (or from {', '.join(dotted(c) for c in shift.also_from)})"
     return text
 
 

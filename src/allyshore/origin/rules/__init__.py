@@ -33,15 +33,17 @@ from importlib import resources
 from typing import Any
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from allyshore.errors import NotFoundError, Problem, ValidationError
 from allyshore.origin.case import Rule, RuleIn, _hs, rule_from_model
+from allyshore.origin.hs_codes import HS_CODE_HINT, error_hint, normalise_hs_entry
 
 
 class LibraryRuleIn(RuleIn):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    hs: str
+    hs: str = Field(description="Code or range the rule applies to; dots allowed, '8708.99.aa' placeholders too.")
     scope: str = ""
     valid_from: date | None = None
     valid_to: date | None = None
@@ -49,6 +51,15 @@ class LibraryRuleIn(RuleIn):
     source: str = Field(min_length=1)
     verified: bool = False
     note: str = ""
+
+    @field_validator("hs")
+    @classmethod
+    def _valid_hs(cls, value: str) -> str:
+        try:
+            normalise_hs_entry(value, national=True)
+        except ValueError as exc:
+            raise PydanticCustomError("hs_code", "{reason}", {"reason": str(exc), "hint": HS_CODE_HINT}) from None
+        return value.strip()
 
 
 class ChapterFileIn(BaseModel):
@@ -78,6 +89,50 @@ def _range(code: str) -> tuple[str, str]:
     return _hs(code), _hs(code)
 
 
+def _located(err: dict[str, Any], raw: Any, source: str) -> Problem:
+    """A validation error of a rules file, located by rule index and field, naming the rule's code."""
+    loc = tuple(err["loc"])
+    column = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+    message = str(err["msg"])
+    if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
+        rules = raw.get("rules") if isinstance(raw, dict) else None
+        rule = rules[loc[1]] if isinstance(rules, list) and loc[1] < len(rules) else None
+        code = rule.get("hs") if isinstance(rule, dict) else None
+        message = f"rule {loc[1]}" + (f" (hs {code})" if code else "") + f": {message}"
+        value = err.get("input")
+        if isinstance(value, str) and repr(value) not in message:
+            message += f" (value {value!r})"
+    return Problem("rules", message, column=column, hint=error_hint(err), source=source)
+
+
+def read_rules_file(name: str, text: str) -> tuple[list[LibraryEntry], list[Problem]]:
+    """The entries of one rules file (JSON text), or the located problems that stop it being used."""
+    try:
+        raw = json.loads(text)
+        data = ChapterFileIn.model_validate(raw)
+    except json.JSONDecodeError as exc:
+        return [], [Problem("rules", exc.msg, row=exc.lineno, source=name)]
+    except pydantic.ValidationError as exc:
+        return [], [_located(dict(err), raw, name) for err in exc.errors(include_url=False)]
+    entries: list[LibraryEntry] = []
+    problems: list[Problem] = []
+    for i, r in enumerate(data.rules):
+        low, high = _range(r.hs)
+        if not low.startswith(data.chapter) and not high.startswith(data.chapter):
+            problems.append(
+                Problem(
+                    "rules",
+                    f"rule {i} (hs {r.hs}) is not in chapter {data.chapter}",
+                    column=f"rules[{i}].hs",
+                    source=name,
+                )
+            )
+        rule = rule_from_model(r, r.hs, r.source)
+        rule = Rule(rule.alternatives, low, r.text, r.source, r.verified, r.scope)
+        entries.append(LibraryEntry(low, high, r.scope, r.valid_from, r.valid_to, rule, data.hs_edition, r.hs))
+    return entries, problems
+
+
 @lru_cache(maxsize=1)
 def load_library() -> tuple[LibraryEntry, ...]:
     """Read and validate every rules file once; a broken file raises a located ValidationError."""
@@ -85,32 +140,10 @@ def load_library() -> tuple[LibraryEntry, ...]:
     problems: list[Problem] = []
     folder = resources.files(__name__)
     for item in sorted(folder.iterdir(), key=lambda p: p.name):
-        if not (item.name.startswith("ch") and item.name.endswith(".json")):
-            continue
-        try:
-            data = ChapterFileIn.model_validate(json.loads(item.read_text(encoding="utf-8")))
-        except (pydantic.ValidationError, json.JSONDecodeError) as exc:
-            if isinstance(exc, json.JSONDecodeError):
-                problems.append(Problem("rules", exc.msg, row=exc.lineno, source=item.name))
-            else:
-                for err in exc.errors(include_url=False):
-                    loc = ".".join(str(p) for p in err["loc"])
-                    problems.append(Problem("rules", err["msg"], column=loc, source=item.name))
-            continue
-        for i, r in enumerate(data.rules):
-            low, high = _range(r.hs)
-            if not low.startswith(data.chapter) and not high.startswith(data.chapter):
-                problems.append(
-                    Problem(
-                        "rules",
-                        f"rule {r.hs} is not in chapter {data.chapter}",
-                        column=f"rules.{i}.hs",
-                        source=item.name,
-                    )
-                )
-            rule = rule_from_model(r, r.hs, r.source)
-            rule = Rule(rule.alternatives, low, r.text, r.source, r.verified, r.scope)
-            entries.append(LibraryEntry(low, high, r.scope, r.valid_from, r.valid_to, rule, data.hs_edition, r.hs))
+        if item.name.startswith("ch") and item.name.endswith(".json"):
+            found, wrong = read_rules_file(item.name, item.read_text(encoding="utf-8"))
+            entries += found
+            problems += wrong
     if problems:
         raise ValidationError(problems, what="rules library")
     return tuple(entries)
