@@ -86,8 +86,14 @@ class AlternativeIn(_Model):
 class RuleIn(_Model):
     alternatives: list[AlternativeIn] = Field(min_length=1)
     text: str | None = None
-    source: str | None = None
-    verified: bool = True
+    source: str | None = Field(
+        None, description="Where the rule's text comes from; for a rule given by the user it is kept as its citation."
+    )
+    verified: bool = Field(
+        False,
+        description="Library rules only: a rule given in a case or a network is always reported as "
+        '"source": "user", "verified": false.',
+    )
 
 
 class StatementMaterialIn(_Model):
@@ -334,14 +340,29 @@ class Alternative:
     other_requirements: tuple[str, ...] = ()
 
 
+#: The ``source`` of a rule supplied by the user (in a case, a material or a network's ``origin_rule``).
+USER = "user"
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
+    """A product-specific rule: alternatives, any one of which suffices (SOR s.3(6)).
+
+    ``source`` is the library source, or :data:`USER` for a rule the user supplied (never
+    verified; the user's own citation, if any, is kept in ``citation``).
+    """
+
     alternatives: tuple[Alternative, ...]
     hs: str = ""
     text: str = ""
-    source: str = "case"
-    verified: bool = True
+    source: str = USER
+    verified: bool = False
     scope: str = ""
+    citation: str = ""
+
+    @property
+    def supplied_by_user(self) -> bool:
+        return self.source in (USER, "case")
 
 
 @dataclass(frozen=True, slots=True)
@@ -443,7 +464,9 @@ class Case:
 # --------------------------------------------------------------------------- conversion
 
 
-def rule_from_model(rule: RuleIn, hs: str = "", source: str = "case") -> Rule:
+def rule_from_model(rule: RuleIn, hs: str = "", source: str = USER) -> Rule:
+    """The engine's rule; ``source`` :data:`USER` (the default) marks a rule the user supplied as unverified."""
+    user = source in (USER, "case")
     return Rule(
         alternatives=tuple(
             Alternative(
@@ -467,8 +490,9 @@ def rule_from_model(rule: RuleIn, hs: str = "", source: str = "case") -> Rule:
         ),
         hs=_hs(hs),
         text=rule.text or "",
-        source=rule.source or source,
-        verified=rule.verified,
+        source=USER if user else rule.source or source,
+        verified=False if user else rule.verified,
+        citation=(rule.source or "") if user and rule.source not in (USER, "case") else "",
     )
 
 

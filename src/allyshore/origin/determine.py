@@ -349,16 +349,27 @@ def _determine(case: Case, ctx: _Context) -> OriginResult:
     rule = case.rule if case.rule is not None else find_rule(case.hs, case.as_of, automotive.rule_scopes(auto))
     if rule is not None and auto is not None:
         rule = automotive.adjust_rule(rule, auto, expl, case.hs)
+    rule_caution = ""
     if rule is not None:
-        where = "given in the case" if rule.source == "case" else f"from the rules library ({rule.source})"
+        if rule.supplied_by_user:
+            where = "supplied by the user (source: user" + (f", citing {rule.citation}" if rule.citation else "") + ")"
+            rule_caution = (
+                f"Caution: the rule for HS {dotted(case.hs)} was supplied by the user, not taken from the rules library, and "
+                "is unverified; confirm it against HTSUS General Note 11 / USMCA Annex 4-B before relying on this "
+                "determination."
+            )
+        else:
+            where = f"from the rules library ({rule.source})"
+            if not rule.verified:
+                rule_caution = (
+                    f"Caution: the text of the rule for HS {dotted(case.hs)} is marked unverified in the rules library; "
+                    "confirm it against HTSUS General Note 11 / USMCA Annex 4-B before relying on this determination."
+                )
         if rule.scope:
             where += f", for {rule.scope}"
         expl.append(f"Product-specific rule for HS {case.hs} {where} ({SOR} s.3(2), Schedule 1).")
-        if not rule.verified:
-            expl.append(
-                "Caution: the text of this rule is marked unverified in the rules library; confirm it against "
-                "HTSUS General Note 11 / USMCA Annex 4-B before relying on this determination."
-            )
+        if rule_caution:
+            expl.append(rule_caution)
 
     def finish(
         originating: bool,
@@ -378,6 +389,10 @@ def _determine(case: Case, ctx: _Context) -> OriginResult:
         else:
             criterion, alternative = None, None
             expl.append("The good is not originating" + (f": failed {', '.join(failed)}." if failed else "."))
+        cautions = [rule_caution] if rule_caution and criterion not in ("A", "C", "E") else []
+        for m in case.materials:  # criteria A, C and E do not rest on the rule; a sub-assembly's origin may
+            sub = ctx.origin.get(id(m))
+            cautions += [f"Self-produced material {m.id}: {c}" for c in (sub.cautions if sub else ())]
         return OriginResult(
             originating,
             criterion,
@@ -391,6 +406,9 @@ def _determine(case: Case, ctx: _Context) -> OriginResult:
             description=case.description,
             rule_source=None if rule is None else rule.source,
             rule_verified=None if rule is None else rule.verified,
+            rule_scope="" if rule is None else rule.scope,
+            rule_citation="" if rule is None else rule.citation,
+            cautions=tuple(dict.fromkeys(cautions)),
         )
 
     totals: _Totals | None = None
