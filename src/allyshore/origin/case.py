@@ -278,6 +278,14 @@ class TransitIn(_Model):
 class CaseIn(_Model):
     good: GoodIn
     rule: RuleIn | None = None
+    rule_scope: str | None = Field(
+        None,
+        min_length=1,
+        description="Selects the library rule when the Regulations give separate rules for goods named inside one "
+        "subheading (SOR s.13, heading 87.08): the good's name, e.g. 'McPherson struts', 'steering columns', "
+        "'mounted brake linings', 'gear boxes', optionally after the end use and ';' "
+        "('original equipment, heavy truck; steering wheels'). Left out: the rule for any other good.",
+    )
     as_of: date | None = None
     transaction_value: Number | None = Field(None, gt=0)
     international_shipping: Number = Field(Decimal(0), ge=0)
@@ -289,7 +297,9 @@ class CaseIn(_Model):
     unassembled: bool = Field(False, description="s.3(4)(b): imported unassembled, classified as assembled (GRI 2(a)).")
     imported_from: str | None = Field(None, description="s.3(7): party the good is imported from (Schedule 2 goods).")
     importing_country: Literal["US", "CA", "MX"] | None = Field(
-        None, description="Where the good is imported; some provisions differ by country."
+        None,
+        description="Where the good is imported; some provisions differ by country (Schedule 2 / General Note "
+        "11(p) lists: the US list when not given).",
     )
     foreign_trade_zone: bool = Field(
         False, description="19 USC 4531(c)(3): made in a US foreign-trade zone and entered for consumption."
@@ -459,6 +469,7 @@ class Case:
     foreign_trade_zone: bool = False
     transit: TransitIn | None = None
     mere_dilution: bool = False
+    rule_scope: str | None = None
 
 
 # --------------------------------------------------------------------------- conversion
@@ -721,6 +732,7 @@ def case_from_model(model: CaseIn, source: str | None = None) -> Case:
         foreign_trade_zone=model.foreign_trade_zone,
         transit=model.transit,
         mere_dilution=model.mere_dilution,
+        rule_scope=model.rule_scope,
     )
 
 

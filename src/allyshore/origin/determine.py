@@ -24,7 +24,7 @@ from allyshore.origin.case import Case, CaseIn, Material, RvcRequirement, Tariff
 from allyshore.origin.hs_codes import dotted
 from allyshore.origin.materials import ZERO, Contribution, combine, contribution
 from allyshore.origin.result import OriginResult, RvcOutcome, ShiftOutcome, fmt, money
-from allyshore.origin.rules import find_rule
+from allyshore.origin.rules import RuleChoice, find_rule, select_rule
 from allyshore.origin.rvc import averaged_net_cost, averaging_period, pct
 from allyshore.origin.sets import decide_set
 from allyshore.origin.tariff_shift import (
@@ -346,7 +346,12 @@ def _determine(case: Case, ctx: _Context) -> OriginResult:
     expl: list[str] = []
     attest: list[str] = []
     auto = case.automotive
-    rule = case.rule if case.rule is not None else find_rule(case.hs, case.as_of, automotive.rule_scopes(auto))
+    choice = (
+        None
+        if case.rule is not None
+        else select_rule(case.hs, case.as_of, automotive.rule_scopes(auto), case.rule_scope)
+    )
+    rule = case.rule if choice is None else choice.rule
     if rule is not None and auto is not None:
         rule = automotive.adjust_rule(rule, auto, expl, case.hs)
     rule_caution = ""
@@ -368,6 +373,10 @@ def _determine(case: Case, ctx: _Context) -> OriginResult:
         if rule.scope:
             where += f", for {rule.scope}"
         expl.append(f"Product-specific rule for HS {case.hs} {where} ({SOR} s.3(2), Schedule 1).")
+        if choice is not None:
+            expl.extend(_choice_notes(choice, case.hs))
+        elif case.rule_scope:
+            expl.append(f"'rule_scope' ({case.rule_scope}) is not used: the case gives its own rule.")
         if rule_caution:
             expl.append(rule_caution)
 
@@ -530,6 +539,23 @@ def _determine(case: Case, ctx: _Context) -> OriginResult:
     if best is None:
         return finish(False, None, None, None, None, ["rule"] if rule is None else [])
     return finish(False, None, None, best[1], best[2], best[3])
+
+
+def _choice_notes(choice: RuleChoice, hs: str) -> list[str]:
+    """Say which named good's rule was applied, or that named goods have rules of their own (SOR s.13)."""
+    if choice.good and not choice.asked:
+        return [f"The library has no rule for HS {dotted(hs)} but the one for {choice.good}, which is applied."]
+    if choice.good or not choice.goods:
+        if choice.asked and not choice.goods:
+            return [
+                f"'rule_scope' ({choice.asked}) is not needed: HS {dotted(hs)} has one rule for {choice.end_use or 'its end use'}."
+            ]
+        return []
+    return [
+        f"The Regulations give HS {dotted(hs)} separate rules, for {choice.end_use}, for these goods: "
+        f"{'; '.join(choice.goods)}. None was named ('rule_scope'), so the rule for any other good of the "
+        f"subheading is applied ({SOR} s.13); name the good if it is one of them."
+    ]
 
 
 def _best_rvc(req: RvcRequirement, case: Case, totals: _Totals) -> RvcOutcome | None:
