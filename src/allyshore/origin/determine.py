@@ -26,6 +26,7 @@ from allyshore.origin.materials import ZERO, Contribution, combine, contribution
 from allyshore.origin.result import OriginResult, RvcOutcome, ShiftOutcome, fmt, money
 from allyshore.origin.rules import RuleChoice, find_rule, select_rule
 from allyshore.origin.rvc import averaged_net_cost, averaging_period, pct
+from allyshore.origin.schedule2 import COUNTRIES, Schedule2Finding, importing_country, schedule_2_status
 from allyshore.origin.sets import decide_set
 from allyshore.origin.tariff_shift import (
     LEVEL_NAMES,
@@ -345,6 +346,8 @@ def _evaluate_rvc(
 def _determine(case: Case, ctx: _Context) -> OriginResult:
     expl: list[str] = []
     attest: list[str] = []
+    extra_cautions: list[str] = []
+    details: dict[str, Any] = {}
     auto = case.automotive
     choice = (
         None
@@ -399,6 +402,7 @@ def _determine(case: Case, ctx: _Context) -> OriginResult:
             criterion, alternative = None, None
             expl.append("The good is not originating" + (f": failed {', '.join(failed)}." if failed else "."))
         cautions = [rule_caution] if rule_caution and criterion not in ("A", "C", "E") else []
+        cautions += extra_cautions if criterion == "E" else []
         for m in case.materials:  # criteria A, C and E do not rest on the rule; a sub-assembly's origin may
             sub = ctx.origin.get(id(m))
             cautions += [f"Self-produced material {m.id}: {c}" for c in (sub.cautions if sub else ())]
@@ -418,6 +422,7 @@ def _determine(case: Case, ctx: _Context) -> OriginResult:
             rule_scope="" if rule is None else rule.scope,
             rule_citation="" if rule is None else rule.citation,
             cautions=tuple(dict.fromkeys(cautions)),
+            details=details,
         )
 
     totals: _Totals | None = None
@@ -528,17 +533,57 @@ def _determine(case: Case, ctx: _Context) -> OriginResult:
         met, rvc_outcome, _ = _evaluate_rvc(CRITERION_D, case, totals, expl, "Criterion D")
         if met:
             return finish(True, "D", None, rvc_outcome, best[2] if best else None, [])
+    undetermined: list[str] = []
     if case.imported_from and case.imported_from.upper() in PARTIES:
-        from allyshore.origin.schedule2 import in_schedule_2
-
-        if in_schedule_2(case.hs):
-            expl.append(
-                f"HS {case.hs} is listed in Schedule 2 and the good is imported from a CUSMA country ({SOR} s.3(7))."
-            )
-            return finish(True, "E", None, None, None, [])
+        found = _schedule_2(case, expl, attest, extra_cautions)
+        if found is not None:
+            details["schedule_2"] = found.to_dict()
+            if found.status == "listed":
+                return finish(True, "E", None, None, None, [])
+            if found.status == "undetermined":
+                undetermined.append("schedule_2_tariff_item")  # criterion E waits for the tariff item
     if best is None:
-        return finish(False, None, None, None, None, ["rule"] if rule is None else [])
-    return finish(False, None, None, best[1], best[2], best[3])
+        return finish(False, None, None, None, None, (["rule"] if rule is None else []) + undetermined)
+    return finish(False, None, None, best[1], best[2], best[3] + undetermined)
+
+
+def _schedule_2(case: Case, expl: list[str], attest: list[str], cautions: list[str]) -> Schedule2Finding | None:
+    """Criterion E (SOR s.3(7); 19 U.S.C. 4531(c)(1)(E)) on the importing country's list (the US list by default)."""
+    exporter = COUNTRIES.get((case.imported_from or "").upper())
+    where = importing_country(case.importing_country)
+    if exporter == where:
+        expl.append(
+            f"Criterion E needs a good imported from another CUSMA country; it is imported into {where} from {exporter} "
+            f"({SOR} s.3(7))."
+        )
+        return None
+    found = schedule_2_status(case.hs, case.importing_country)
+    assumed = "" if case.importing_country else " (no 'importing_country' given: the US list is used)"
+    if found.status == "not_listed":
+        expl.append(
+            f"HS {dotted(case.hs)} is not on the list of {found.list_name}{assumed} ({SOR} s.3(7), Schedule 2)."
+        )
+    elif found.status == "undetermined":
+        expl.append(
+            f"Criterion E cannot be decided on the list of {found.list_name}{assumed}: {found.reason} ({SOR} s.3(7), "
+            "Schedule 2)."
+        )
+    else:
+        expl.append(
+            f"HS {dotted(case.hs)} is on the list of {found.list_name}{assumed} (entry "
+            f"{', '.join(dotted(e.code) for e in found.entries)}, group {found.entries[0].group} of USMCA Table 2.10.1) "
+            f"and the good is imported from {exporter} into {where}, so it is originating ({SOR} s.3(7); "
+            "19 U.S.C. 4531(c)(1)(E))."
+        )
+        for condition in found.conditions:
+            attest.append(f"{condition} (the good as described in USMCA Table 2.10.1)")
+        if found.derived:
+            cautions.append(
+                f"Caution: the list entry for HS {dotted(case.hs)} ({'; '.join(sorted({e.source for e in found.entries}))}) "
+                "is not read from the text of the list itself; confirm it against "
+                f"{found.list_name} before relying on criterion E."
+            )
+    return found
 
 
 def _choice_notes(choice: RuleChoice, hs: str) -> list[str]:
