@@ -109,3 +109,54 @@ def test_a_network_origin_rule_is_the_users() -> None:
     with open_store("sqlite://") as store:
         record = store.save_origin_result({"good": {"hs": "9018.90"}}, good.result)
         assert record.rule_version == "rule supplied by the user [unverified]"
+
+
+def _one_good(hs: str, customer: str = "US", plant: str = "MX", **item: Any) -> Network:
+    """A plant making G (from a Chinese part K) for one customer, through a warehouse in the customer's country."""
+    return Network.from_dict(
+        {
+            "sites": [
+                {"site_id": "P", "country": plant, "kind": "plant"},
+                {"site_id": "S", "country": "CN", "kind": "supplier"},
+                {"site_id": "W", "country": customer, "kind": "warehouse"},
+                {"site_id": "C", "country": customer, "kind": "customer"},
+            ],
+            "items": [{"item_id": "G", "hs_code": hs, **item}, {"item_id": "K", "hs_code": "8708.99"}],
+            "bom": [{"parent_id": "G", "child_id": "K", "quantity": 1}],
+            "supply": [
+                {"site_id": "P", "item_id": "G", "unit_price": 100, "other_costs_per_unit": 55},
+                {"site_id": "S", "item_id": "K", "unit_price": 45},
+                {"site_id": "W", "item_id": "G"},
+            ],
+            "flows": [
+                {"from_site": "S", "to_site": "P", "item_id": "K"},
+                {"from_site": "P", "to_site": "W", "item_id": "G"},
+                {"from_site": "W", "to_site": "C", "item_id": "G"},
+            ],
+            "demand": [{"site_id": "C", "item_id": "G", "units_per_week": 10}],
+        }
+    )
+
+
+def test_a_network_good_is_imported_into_its_customers_country() -> None:
+    """SOR s.3(7): power supplies of HTSUS 8504.40.60 made in Mexico for a US customer are on the US list
+    (General Note 11(p); CBP HQ H312426), a bare 8504.40 is not decided, and sold in Mexico neither is imported."""
+    # a rule the good fails (RVC 90% by TV), so that criterion E decides (the network needs a rule to decide)
+    rule = {"origin_rule": json.dumps({"alternatives": [{"tariff_shift": None, "rvc": {"transaction_value": 90}}]})}
+    good = determine_network(_one_good("8504.40.60", **rule)).goods[0]
+    assert good.case is not None and good.case.importing_country == "US" and good.case.imported_from == "MX"
+    assert good.criterion == "E"
+    bare = determine_network(_one_good("8504.40", **rule)).goods[0]
+    assert bare.result is not None and bare.result.details["schedule_2"]["status"] == "undetermined"
+    home = determine_network(_one_good("8504.40.60", customer="MX", **rule)).goods[0]
+    assert home.case is not None and home.case.imported_from is None and home.criterion != "E"
+
+
+def test_a_network_names_the_good_in_origin_scope() -> None:
+    """SOR s.13, 8708.80(3)(a): a McPherson strut from a part of 8708.99 with RVC (100 - 45) / 100 = 55% >= 50%;
+    without the name it is 'any other good' of 8708.80 ((3)(b): a change from any other heading), which fails."""
+    named = determine_network(_one_good("8708.80", origin_scope="McPherson struts")).goods[0]
+    assert named.status == "originating", named.result and named.result.explanation
+    assert named.result is not None and named.result.rule_scope == "other vehicles and aftermarket; McPherson struts"
+    unnamed = determine_network(_one_good("8708.80")).goods[0]
+    assert unnamed.status == "not_originating"

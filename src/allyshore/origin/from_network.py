@@ -81,6 +81,7 @@ from allyshore.model.network import Network
 from allyshore.model.schema import FALSE_WORDS, TRUE_WORDS, USMCA_ORIGIN, analysis_columns
 from allyshore.origin.case import Case, Costs, Material, Rule, RuleIn, _hs, rule_from_model
 from allyshore.origin.determine import determine_origin
+from allyshore.origin.network_context import good_context
 from allyshore.origin.result import OriginResult, fmt
 from allyshore.origin.rules import find_rule
 
@@ -712,6 +713,7 @@ def network_case(node: int, lines: Sequence[MaterialLine], data: _Inputs, as_of:
             excluded=Fraction(0) if np.isnan(excluded) else money(excluded),
             total_cost=None if np.isnan(total) else money(total),
         ),
+        **good_context(graph, node),  # importing country, exporting party, named good (origin_scope)
     )
 
 
@@ -739,6 +741,9 @@ def case_document(case: Case) -> dict[str, Any]:
         doc["total_cost"] = fmt(case.costs.total_cost, 6)
     if case.as_of is not None:
         doc["as_of"] = case.as_of.isoformat()
+    for key in ("importing_country", "imported_from", "rule_scope"):
+        if getattr(case, key):
+            doc[key] = getattr(case, key)
     if case.rule is not None:
         from allyshore.origin.result import rule_to_dict
 
