@@ -550,3 +550,12 @@ def test_hand_entered_board_rule_only_errs_towards_non_originating() -> None:
     case["materials"][0]["value"] = 20  # RVC (100 - 45) / 100 = 55% >= 50%
     result = determine_origin(case)
     assert result.originating and result.alternative == 1
+
+
+def test_rule_command_shows_attestations() -> None:
+    """`origin rule 3904.22` prints the polymer-content condition of chapter 39 subdivision 1 with its alternative."""
+    p = subprocess.run(
+        [sys.executable, "-m", "allyshore", "origin", "rule", "3904.22"], capture_output=True, text=True, check=False
+    )
+    assert p.returncode == 0, p.stderr
+    assert "also requires: the originating polymer content of headings 3901 through 3915" in " ".join(p.stdout.split())
