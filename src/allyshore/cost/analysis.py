@@ -35,6 +35,7 @@ from numpy.typing import NDArray
 
 from allyshore.cost.assumptions import Assumption, AssumptionBook, load_assumptions
 from allyshore.cost.entries import entry_assumptions, lane_partner_options
+from allyshore.cost.figures import finished_goods
 from allyshore.cost.kernel import FACTORS, CostInputs, FloatArray, landed_cost, price_path, total_of
 from allyshore.cost.options import OPTION_COLUMNS, OptionInputs, build_inputs
 from allyshore.cost.results import BreakEven, CostComparison, CostOption, NetworkCost, Sensitivity, Swing
@@ -520,11 +521,15 @@ def network_cost(
     originating: Mapping[tuple[str, str], bool] | None = None,
     use_origin_engine: bool = True,
 ) -> NetworkCost:
-    """Landed cost of every active flow, the landed cost per finished good, and current vs best source per item.
+    """Landed cost of the finished goods delivered, of every active flow, and current vs best source per item.
 
     Every flow row is costed in one vectorised pass: active flows at their annual
     units, candidate flows at the full need of their receiving site (to find the
-    best all-candidate alternative of each item).
+    best all-candidate alternative of each item). The headline is
+    :attr:`NetworkCost.finished_goods_per_year` (each demanded good at its landed cost
+    rolled up through the BOM, delivered, times its annual units; see
+    :mod:`allyshore.cost.figures`); :attr:`NetworkCost.sum_of_tiers_per_year` adds every
+    flow's landed cost, counting a component again in what it goes into.
     """
     book = _book(assumptions)
     when = _date(as_of)
@@ -552,7 +557,7 @@ def network_cost(
         .alias("total_per_year")
     )
     flows_out = frame.filter(pl.col("status") != "candidate")
-    goods = _goods(network, totals - factors["price"], volumes)
+    goods = finished_goods(network, totals - factors["price"], volumes)
     sourcing = _sourcing(frame)
     return NetworkCost(
         as_of=when.isoformat(),
@@ -560,38 +565,6 @@ def network_cost(
         goods=goods,
         sourcing_table=sourcing,
         assumptions=(*_global_assumptions(book, when), *notes),
-    )
-
-
-def _goods(network: Network, adders_per_flow: FloatArray, volumes: _Volumes) -> pl.DataFrame:
-    """Landed cost per unit of each demanded good: its base price plus every cost added on the flows of its chain."""
-    graph, roots, m = volumes.graph, volumes.roots, volumes.multipliers
-    ok = graph.demand_node >= 0
-    if roots.size == 0:
-        return pl.DataFrame(schema={"site_id": pl.String, "item_id": pl.String})
-    is_flow = (graph.edge_flow >= 0) & graph.edge_active
-    weights = graph.edge_qty[is_flow] * graph.edge_share[is_flow] * adders_per_flow[graph.edge_flow[is_flow]]
-    per_node = np.bincount(graph.edge_consumer[is_flow], weights=weights, minlength=graph.n_nodes)
-    adders = np.asarray(m.T @ per_node).ravel()
-    price = graph.node_price.copy()
-    internal = graph.edge_active
-    supplier_price = np.nan_to_num(graph.node_price[graph.edge_supplier[internal]])
-    fed = np.bincount(
-        graph.edge_consumer[internal],
-        weights=graph.edge_qty[internal] * graph.edge_share[internal] * supplier_price,
-        minlength=graph.n_nodes,
-    )
-    sink = graph.node_supply_row < 0
-    price = np.where(sink | np.isnan(price), fed, price)
-    base = price[roots]
-    units = graph.demand_units[ok] * 52.0
-    demand = network.demand.filter(pl.Series(ok))
-    return demand.select("site_id", "item_id").with_columns(
-        pl.Series("units_per_year", units),
-        pl.Series("base_price", base),
-        pl.Series("chain_adders_per_unit", adders),
-        pl.Series("landed_per_unit", base + adders),
-        pl.Series("landed_per_year", (base + adders) * units),
     )
 
 
