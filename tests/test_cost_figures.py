@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -256,3 +257,42 @@ def test_group_identical_keeps_different_blocks_apart() -> None:
 
     views = group_identical([view("K", "P1", "a"), view("K", "P2", "b"), view("K", "P3", "a"), view("J", "P1", "a")])
     assert [(v.item_id, v.into) for v in views] == [("K", "2 sites: P1, P3"), ("K", "P2"), ("J", "P1")]
+
+
+# --- wage-inflation defaults ------------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _script() -> Any:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_wage_paths", ROOT / "scripts" / "build_wage_paths.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_wage_paths_are_what_the_script_builds() -> None:
+    shipped = (files("allyshore") / "data" / "cost" / "countries.csv").read_text(encoding="utf-8")
+    assert _script().render() == shipped
+
+
+def test_wage_defaults_are_manufacturing_series_averages_with_no_fx_forecast() -> None:
+    text = (files("allyshore") / "data" / "cost" / "countries.csv").read_text(encoding="utf-8")
+    rows = {r["country"]: r for r in csv.DictReader(text.splitlines())}
+    assert {"US", "MX", "CN", "CA"} <= set(rows)
+    # MX: STPS contractual revisions 2022-2024 (6.1, 7.6, 7.0%), not the 12% minimum-wage decree for 2025
+    mx = ((1.061 * 1.076 * 1.070) ** (1 / 3)) - 1
+    assert (
+        float(rows["MX"]["wage_inflation"]) == pytest.approx(round(mx, 3))
+        and float(rows["MX"]["wage_inflation"]) < 0.12
+    )
+    # CN: NBS production and manufacturing personnel 2022-2024 (3.9, 6.1, 4.1%)
+    assert float(rows["CN"]["wage_inflation"]) == pytest.approx(round(((1.039 * 1.061 * 1.041) ** (1 / 3)) - 1, 3))
+    for country, row in rows.items():
+        assert float(row["fx_change_per_year"]) == 0.0 and float(row["other_inflation"]) == 0.0
+        if country != "*":
+            assert "no forecast" in row["source"] and "http" in row["source"], country
