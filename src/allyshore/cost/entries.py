@@ -80,8 +80,7 @@ def consolidate_entries(
     ``other_goods_per_shipment`` adds goods that are not options (USD per shipment; the largest
     given on the lane counts). One pass of ``bincount``: no loop over lanes.
     """
-    n = inputs.size
-    if n == 0:
+    if inputs.size == 0:
         return inputs
     lanes = int(lane.max()) + 1
     q = np.maximum(inputs.shipment_units, 1e-12)
@@ -96,9 +95,10 @@ def consolidate_entries(
     lane_mpf_value = np.bincount(lane[liable], weights=annual_value[liable], minlength=lanes)
     others = lane_value[lane] - np.where(member, annual_value, 0.0)
     mpf_others = lane_mpf_value[lane] - np.where(liable, annual_value, 0.0)
-    outside = np.zeros(n)
-    if other_goods_per_shipment is not None:
-        given = np.nan_to_num(np.asarray(other_goods_per_shipment, dtype=np.float64))
+    outside: FloatArray | float = 0.0
+    given = None if other_goods_per_shipment is None else np.asarray(other_goods_per_shipment, dtype=np.float64)
+    if given is not None and bool(np.any(given > 0)):  # nan compares False: nothing given
+        given = np.nan_to_num(given)
         lane_given = np.zeros(lanes)
         np.maximum.at(lane_given, lane[member], given[member])
         outside = np.maximum(given, lane_given[lane])

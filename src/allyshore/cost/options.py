@@ -420,8 +420,12 @@ def build_inputs(
         strategic_rate=full(p("strategic_rate")),
     )
     # One customs entry per lane and shipment, shared by the goods on it (allyshore.cost.entries).
-    entry_lane = lane_ids(src, dst, mode)
-    ships_today = (options.get_column("status").fill_null("active") != "candidate").to_numpy()
+    # Only options that pay a fee per entry need their lane (the others share nothing): lane 0.
+    fees = (inputs.broker_per_entry > 0) | (inputs.crossing_per_shipment > 0) | inputs.mpf_applies
+    entry_lane = np.zeros(n, dtype=np.int64)
+    if fees.any():
+        entry_lane[fees] = lane_ids(src[fees], dst[fees], mode[fees]) + 1
+    ships_today = fees & (options.get_column("status").fill_null("active") != "candidate").to_numpy()
     other_goods = _pick(_floats(flows, "other_goods_value_per_shipment"), flow_row, np.nan)
     inputs = consolidate_entries(inputs, entry_lane, ships_today, other_goods)
     lane_source = {t: str(lane_rows.get(t, {}).get("source") or "") for t in LANE_TYPES}
