@@ -94,9 +94,11 @@ FACTOR_DOCS: dict[str, str] = {
     "duty_section_301": "US Section 301 duty on goods of Chinese origin, by list and effective date.",
     "duty_additional": "Switchable additional layers: IEEPA-type, Section 232 and other measures.",
     "duty_mx_igi": "Mexican import duty (IGI) on non-originating inputs (IMMEX goods exported to the US: LA 63-A).",
-    "fee_mpf": "US merchandise processing fee per entry, clamped to the fiscal year's minimum and maximum.",
+    "fee_mpf": "US merchandise processing fee per entry, clamped to the fiscal year's minimum and maximum per "
+    "entry and shared by value among the goods on the entry.",
     "fee_hmf": "US harbor maintenance fee on ocean cargo.",
-    "broker_crossing": "Customs broker fee per entry and border-crossing fee per shipment, per unit.",
+    "broker_crossing": "Customs broker fee per entry and border-crossing fee per shipment, shared by value among "
+    "the goods that travel together on the lane, per unit.",
     "carry_pipeline": "Carrying cost of in-transit stock (Little's law), when the buyer owns goods in transit.",
     "carry_cycle": "Carrying cost of cycle stock: half a shipment on average.",
     "carry_safety": "Carrying cost of safety stock for demand and lead-time variability at the service level.",
