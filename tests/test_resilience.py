@@ -322,6 +322,36 @@ def test_stock_in_transit_arrives_over_its_transit_time() -> None:
     assert [model.lose(np.array([0]), t).lost_units for t in (1.5, 3.0, 5.0)] == pytest.approx([0.0, 10.0, 30.0])
 
 
+def test_stock_in_transit_not_yet_arrived_does_not_count() -> None:
+    """Two suppliers share C's 10 X/week: S1 on a 14-day lane (5 x 2 = 10 X on the road), S2 next door.
+
+    Both down: by week t only 5 min(t, 2) of the road stock has arrived against 10 t demanded, so demand is
+    short from the start (TTS 0); 10 - 5 = 5 X are lost over 1 week, 30 - 10 = 20 over 3 weeks.
+    """
+    network = Network.from_dict(
+        {
+            "sites": [
+                {"site_id": "S1", "country": "CN", "kind": "supplier", "ttr_weeks": 3},
+                {"site_id": "S2", "country": "US", "kind": "supplier", "ttr_weeks": 3},
+                {"site_id": "C", "country": "US", "kind": "customer"},
+            ],
+            "items": [{"item_id": "X", "profit_per_unit": 1.0}],
+            "supply": [{"site_id": "S1", "item_id": "X"}, {"site_id": "S2", "item_id": "X"}],
+            "flows": [
+                {"from_site": "S1", "to_site": "C", "item_id": "X", "share": 0.5, "transit_days": 14},
+                {"from_site": "S2", "to_site": "C", "item_id": "X", "share": 0.5, "transit_days": 0},
+            ],
+            "demand": [{"site_id": "C", "item_id": "X", "units_per_week": 10}],
+        },
+        name="two-lanes",
+    )
+    both = stress_test(network, sites=["S1", "S2"], line_stoppers=False).scenarios[0]
+    assert both.tts_weeks == 0.0
+    assert both.lost_units == pytest.approx(20.0)
+    one_week = stress_test(network, sites=["S1", "S2"], ttr_weeks=1, line_stoppers=False).scenarios[0]
+    assert one_week.lost_units == pytest.approx(5.0)
+
+
 def test_user_errors(tiny_document: dict[str, Any]) -> None:
     network = Network.from_dict(tiny_document, name="tiny")
     with pytest.raises(NotFoundError, match="unknown site"):
