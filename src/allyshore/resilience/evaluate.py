@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -84,16 +84,6 @@ def evaluate_chunk(options: Options, scenarios: Sequence[Scenario]) -> list[Outc
         else:
             loss = model.lose(nodes, ttr, cut, inventory_destroyed=destroyed, stock_kept=kept)
             units, lost, base = loss.lost_units, loss.lost_profit, model.baseline_loss(ttr)
-        stopped: tuple[int, ...] = ()
-        steady_units = 0.0
-        if scenario.kind == "item" and not math.isinf(tts):
-            # Goods short once every stock has run out, beyond what the undisrupted network already misses.
-            steady = model.lose(nodes, 1.0, cut, steady=True)
-            before = model.lose(nodes[:0], 1.0, steady=True).lost_by_node
-            worse = steady.lost_by_node > before + 1e-7 * np.maximum(1.0, model.demand[model.demand_nodes])
-            short = model.demand_nodes[worse]
-            stopped = tuple(int(j) for j in short)
-            steady_units = steady.lost_units
         with_c: tuple[float | None, float | None, float | None] = (None, None, None)
         if plan is not None:
             first = plan.first_start
@@ -119,13 +109,25 @@ def evaluate_chunk(options: Options, scenarios: Sequence[Scenario]) -> list[Outc
                 lost_profit=lost,
                 baseline_lost_profit=base,
                 binding=survival.binding,
-                stopped_demand_nodes=stopped,
-                steady_lost_units_per_week=steady_units,
                 tts_with_candidates=with_c[0],
                 lost_units_with_candidates=with_c[1],
                 lost_profit_with_candidates=with_c[2],
             )
         )
+    # Line stoppers: the goods short once every stock has run out, beyond what the undisrupted network already
+    # misses (the steady-state program, one baseline for the whole chunk).
+    items = [k for k, sc in enumerate(scenarios) if sc.kind == "item" and not math.isinf(out[k].tts_weeks)]
+    if items:
+        before = model.lose(np.zeros(0, dtype=np.int64), 1.0, steady=True).lost_by_node
+        margin = before + 1e-7 * np.maximum(1.0, model.demand[model.demand_nodes])
+        for k in items:
+            steady = model.lose(scenarios[k].node_array, 1.0, scenarios[k].edge_array, steady=True)
+            short = model.demand_nodes[steady.lost_by_node > margin]
+            out[k] = replace(
+                out[k],
+                stopped_demand_nodes=tuple(int(j) for j in short),
+                steady_lost_units_per_week=steady.lost_units,
+            )
     return out
 
 

@@ -186,7 +186,7 @@ def build(context: ReportContext) -> Section | None:
         rei_rows=REI_ROWS,
     )
     worst = max(result.scenarios, key=lambda s: s.lost_profit)
-    figures = (
+    figures: tuple[Figure, ...] = (
         Figure(
             "Sites with TTS < TTR",
             f"{len(result.mitigation)} of {len(result.scenarios)}",
