@@ -698,4 +698,4 @@ def test_stress_sweep_on_dask_matches_in_process(monkeypatch: pytest.MonkeyPatch
     done: list[int] = []
     cluster = stress_test(network, workers=2, progress=done.append)  # a LocalCluster of 2 processes
     assert cluster.to_dict() == inline.to_dict()
-    assert sum(done) == len(inline.scenarios) == 3
+    assert sum(done) == len(inline.scenarios) + len(inline.line_stoppers) == 3 + 2  # sites P, S, R; items K, M
