@@ -82,7 +82,41 @@ class NodeGraph:
 
     @cached_property
     def node_country(self) -> NDArray[np.str_]:
+        """Country of each node's site (where it makes, stocks or receives its item)."""
         return self.site_country[self.node_site]
+
+    @cached_property
+    def maker_country_codes(self) -> tuple[tuple[str, ...], IntArray]:
+        """Where each node's own value is made: ``(countries, code)``, ``countries[code[n]]`` for node ``n``.
+
+        The site's country, except for a raw source (an item the network does not
+        trace further, e.g. a part bought from a distributor or stockist) whose supply
+        row names the maker's ``origin_country``: its value is made there. A node that
+        makes its item or passes inflows on keeps its site's country (the value of what
+        it receives is made upstream, in the suppliers' nodes). ``countries`` is sorted.
+        """
+        site_vocab, site_code = np.unique(self.site_country, return_inverse=True)
+        rows = self.node_supply_row
+        raw = np.flatnonzero((self.node_kind == KIND_CODES.index("raw")) & (rows >= 0))
+        supply = self.network.supply
+        named = np.zeros(0, dtype=np.int64)
+        origin: NDArray[np.str_] = np.zeros(0, dtype=np.str_)
+        if raw.size and "origin_country" in supply.columns:
+            text = supply.get_column("origin_country").cast(pl.String).str.strip_chars().str.to_uppercase()
+            picked = text.gather(rows[raw]).fill_null("")
+            given = (picked != "").to_numpy()
+            named = raw[given]
+            origin = np.asarray(picked.filter(pl.Series(given)).to_list(), dtype=np.str_)
+        vocab = np.union1d(site_vocab, origin) if origin.size else site_vocab
+        code = np.searchsorted(vocab, site_vocab)[site_code][self.node_site].astype(np.int64)
+        code[named] = np.searchsorted(vocab, origin)
+        return tuple(str(c) for c in vocab.tolist()), code
+
+    @property
+    def node_maker_country(self) -> NDArray[np.str_]:
+        """Country where each node's own value is made (see :attr:`maker_country_codes`)."""
+        countries, code = self.maker_country_codes
+        return np.asarray(countries, dtype=np.str_)[code] if countries else np.zeros(self.n_nodes, dtype=np.str_)
 
     def node_label(self, node: int) -> str:
         return f"{self.site_ids[self.node_site[node]]}/{self.item_ids[self.node_item[node]]}"
