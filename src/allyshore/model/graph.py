@@ -22,14 +22,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import polars as pl
-import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from allyshore.model.network import Network
+
+if TYPE_CHECKING:  # scipy is imported where a matrix is built: validating a network does not need it
+    import scipy.sparse as sp
 
 NodeKind = Literal["make", "pass", "raw", "sink"]
 KIND_CODES: tuple[NodeKind, ...] = ("make", "pass", "raw", "sink")
@@ -138,13 +140,19 @@ class NodeGraph:
 
     @cached_property
     def depth(self) -> IntArray:
-        """Longest chain of active consumption edges below each node (raw sources: 1)."""
-        return longest_path_from(self._active_consumption, self.n_nodes)
+        """Longest chain of active consumption edges below each node (raw sources: 1).
+
+        Raises ``ValueError`` when the active edges form a cycle.
+        """
+        mask = self.edge_active & (self.edge_qty * self.edge_share != 0.0)
+        return longest_path_of_edges(self.edge_consumer[mask], self.edge_supplier[mask], self.n_nodes)
 
 
 def consumer_matrix(consumer: IntArray, supplier: IntArray, data: FloatArray, n: int) -> sp.csr_matrix:
     """``sp.csr_matrix((data, (consumer, supplier)), shape=(n, n))``, without the COO pass when ``consumer``
     is sorted (as :func:`compile_network` leaves the edges): the same arrays, duplicates summed alike."""
+    import scipy.sparse as sp
+
     if consumer.size == 0 or not bool(np.all(consumer[1:] >= consumer[:-1])):
         return sp.csr_matrix((data, (consumer, supplier)), shape=(n, n))
     indptr = np.zeros(n + 1, dtype=np.int64)
@@ -154,24 +162,35 @@ def consumer_matrix(consumer: IntArray, supplier: IntArray, data: FloatArray, n:
     return matrix
 
 
-def longest_path_from(matrix: sp.csr_matrix, n: int) -> IntArray:
-    """Number of nodes on the longest path from each node down a DAG (vectorised by levels)."""
+def longest_path_of_edges(consumer: IntArray, supplier: IntArray, n: int) -> IntArray:
+    """Number of nodes on the longest path from each node down the DAG of edges ``consumer -> supplier``.
+
+    Peels the nodes level by level (Kahn's algorithm, vectorised: one gather and one
+    ``bincount`` per level, numpy only). Raises ``ValueError`` on a cycle.
+
+    >>> longest_path_of_edges(np.array([0, 0, 1]), np.array([1, 2, 2]), 4).tolist()
+    [3, 2, 1, 1]
+    """
     depth = np.ones(n, dtype=np.int64)
-    adjacency = sp.csr_matrix(matrix, copy=True)
-    adjacency.eliminate_zeros()
-    adjacency.data = np.ones_like(adjacency.data, dtype=np.int8)
-    out_degree = np.diff(adjacency.indptr)
-    transpose = adjacency.T.tocsr()
-    remaining = out_degree.astype(np.int64)
+    if consumer.size == 0:
+        return depth
+    remaining = np.bincount(consumer, minlength=n).astype(np.int64)
+    parent_of = consumer[np.argsort(supplier, kind="stable")]  # consumers grouped by supplier
+    start = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(supplier, minlength=n), out=start[1:])
     frontier = np.flatnonzero(remaining == 0)
     level = 1
     seen = 0
     while frontier.size:
         depth[frontier] = level
         seen += frontier.size
-        parents = transpose[frontier].indices
-        if parents.size == 0:
+        lo, hi = start[frontier], start[frontier + 1]
+        lengths = hi - lo
+        total = int(lengths.sum())
+        if total == 0:
             break
+        offsets = np.cumsum(lengths) - lengths
+        parents = parent_of[np.repeat(lo - offsets, lengths) + np.arange(total, dtype=np.int64)]
         hits = np.bincount(parents, minlength=n)
         remaining -= hits
         candidates = np.flatnonzero(hits)
@@ -180,6 +199,16 @@ def longest_path_from(matrix: sp.csr_matrix, n: int) -> IntArray:
     if seen < n:
         raise ValueError("the node graph has a cycle")
     return depth
+
+
+def longest_path_from(matrix: sp.csr_matrix, n: int) -> IntArray:
+    """:func:`longest_path_of_edges` of the non-zero entries of a sparse matrix (row -> column)."""
+    import scipy.sparse as sp
+
+    adjacency = sp.csr_matrix(matrix, copy=True)
+    adjacency.eliminate_zeros()
+    coo = adjacency.tocoo()
+    return longest_path_of_edges(coo.row.astype(np.int64), coo.col.astype(np.int64), n)
 
 
 def _codes(values: pl.Series, ids: dict[str, int]) -> IntArray:
@@ -423,6 +452,8 @@ def multipliers(
     ``weights`` (roots x k), the columns are the weighted mixes ``M W`` instead
     (nodes x k), computed without forming ``M``.
     """
+    import scipy.sparse as sp
+
     # Row form: X_k = E^T A^k (roots x nodes), CSR throughout; the levels are summed once at the end.
     if edge_mask is None:
         a = graph._active_consumption
