@@ -9,13 +9,13 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from allyshore.model.network import Network
+if TYPE_CHECKING:
+    from allyshore.model.network import Network
 
 # Piped or redirected output (a log, a file) gets wide tables instead of Rich's 80-column default;
 # a terminal, or COLUMNS set by the user, keeps its own width.
@@ -64,6 +64,8 @@ def load(path: Path) -> Network:
 @contextmanager
 def progress(description: str, total: int | None, enabled: bool = True) -> Iterator[Any]:
     """A progress bar on standard error (silent when ``enabled`` is false or output is JSON)."""
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     bar = Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),

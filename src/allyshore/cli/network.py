@@ -11,8 +11,6 @@ from rich.table import Table
 
 from allyshore.cli import app
 from allyshore.cli._common import JSON_HELP, console, emit_json, err_console
-from allyshore.io import load_network, validate_path, write_network
-from allyshore.io.workbook import write_template
 
 
 @app.command()
@@ -21,6 +19,8 @@ def validate(
     as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ) -> int:
     """Check a network and report every problem with file, row, column and a hint."""
+    from allyshore.io import validate_path
+
     problems = validate_path(path)
     errors = [p for p in problems if p.severity == "error"]
     if as_json:
@@ -61,6 +61,8 @@ def convert(
     ],
 ) -> None:
     """Convert a network between the CSV-folder, XLSX and JSON formats, losslessly."""
+    from allyshore.io import load_network, write_network
+
     network = load_network(source)
     write_network(network, target)
     console.print(f"Wrote {target}")
@@ -73,5 +75,7 @@ def template(
     """Write an empty network workbook with headers, a notes row and drop-down lists."""
     if target.suffix.lower() != ".xlsx":
         raise typer.BadParameter("the template is an .xlsx workbook", param_hint="TARGET")
+    from allyshore.io.workbook import write_template
+
     write_template(target)
     console.print(f"Wrote {target}")
