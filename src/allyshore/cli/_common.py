@@ -12,16 +12,35 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from allyshore.model.network import Network
+
+    console: Console
+    err_console: Console
 
 # Piped or redirected output (a log, a file) gets wide tables instead of Rich's 80-column default;
 # a terminal, or COLUMNS set by the user, keeps its own width.
 _PIPED_WIDTH = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160
-console = Console(highlight=False, width=_PIPED_WIDTH)
-err_console = Console(stderr=True, highlight=False, width=_PIPED_WIDTH)
+
+
+def __getattr__(name: str) -> Any:
+    """``console`` and ``err_console`` (Rich consoles on standard output and error), made on first use."""
+    if name not in ("console", "err_console"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if name in globals():  # made already (a bare name inside this module does not go through here)
+        return globals()[name]
+    from rich.console import Console
+
+    made = {
+        "console": Console(highlight=False, width=_PIPED_WIDTH),
+        "err_console": Console(stderr=True, highlight=False, width=_PIPED_WIDTH),
+    }
+    globals().update(made)
+    return made[name]
+
 
 JSON_HELP = "Print the result as JSON on standard output."
 DATABASE_HELP = "Store: any SQLAlchemy URL or a SQLite file (default: ./allyshore.db, or $ALLYSHORE_DATABASE_URL)."
@@ -72,7 +91,7 @@ def progress(description: str, total: int | None, enabled: bool = True) -> Itera
         BarColumn(),
         TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(),
-        console=err_console,
+        console=__getattr__("err_console"),
         transient=True,
         disable=not enabled,
     )

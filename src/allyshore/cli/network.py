@@ -6,11 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from allyshore.cli import app
-from allyshore.cli._common import JSON_HELP, console, emit_json, err_console
+from allyshore.cli import _common, app
+from allyshore.cli._common import JSON_HELP, emit_json
 
 
 @app.command()
@@ -27,9 +25,9 @@ def validate(
         emit_json({"valid": not errors, "problems": [p.to_dict() for p in problems]})
         return 1 if errors else 0
     if not problems:
-        console.print(f"{path}: valid network.")
+        print(f"{path}: valid network.")  # plain: the common case needs no Rich
         return 0
-    out = err_console if errors else console
+    out = _common.err_console if errors else _common.console
     summary = f"{path}: {len(errors)} error(s), {len(problems) - len(errors)} warning(s)"
     if not out.is_terminal:
         # Plain lines when piped: one problem per line, easy to grep.
@@ -37,6 +35,9 @@ def validate(
         for p in problems:
             print(f"{'ERROR' if p.severity == 'error' else 'warning'}: {p}", file=out.file)
         return 1 if errors else 0
+    from rich.markup import escape
+    from rich.table import Table
+
     table = Table(title=escape(summary), show_lines=False)
     for column in ("", "where", "row", "column", "problem", "hint"):
         table.add_column(column, overflow="fold")
@@ -65,7 +66,7 @@ def convert(
 
     network = load_network(source)
     write_network(network, target)
-    console.print(f"Wrote {target}")
+    _common.console.print(f"Wrote {target}")
 
 
 @app.command()
@@ -78,4 +79,4 @@ def template(
     from allyshore.io.workbook import write_template
 
     write_template(target)
-    console.print(f"Wrote {target}")
+    _common.console.print(f"Wrote {target}")
