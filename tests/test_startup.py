@@ -157,3 +157,16 @@ def test_longest_path_of_edges_is_the_recursive_depth(seed: int) -> None:
         c, s = edges[0]
         with pytest.raises(ValueError, match="cycle"):
             longest_path_of_edges(np.append(consumer, s), np.append(supplier, c), n)
+
+
+def test_validate_takes_a_sample_name(capsys: pytest.CaptureFixture[str]) -> None:
+    from allyshore.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["validate", "infusion-pump"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == "infusion-pump: valid network."
+    with pytest.raises(SystemExit) as exit_info:
+        main(["validate", "sample:no-such-sample"])
+    assert exit_info.value.code == 1
+    assert "no such file or folder" in capsys.readouterr().err

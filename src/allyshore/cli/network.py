@@ -3,23 +3,43 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from allyshore.cli import _common, app
 from allyshore.cli._common import JSON_HELP, emit_json
 
+if TYPE_CHECKING:
+    from allyshore.errors import Problem
+
 
 @app.command()
 def validate(
-    path: Annotated[Path, typer.Argument(help="Network: a folder of CSV files, an .xlsx workbook or a .json file.")],
+    path: Annotated[
+        Path,
+        typer.Argument(help="Network: a folder of CSV files, an .xlsx workbook or a .json file, or a sample name."),
+    ],
     as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ) -> int:
     """Check a network and report every problem with file, row, column and a hint."""
     from allyshore.io import validate_path
 
-    problems = validate_path(path)
+    name = str(path).removeprefix("sample:")
+    if not path.exists():
+        from importlib import resources
+
+        from allyshore.samples import sample_names
+
+        if name in sample_names():
+            sample = resources.files("allyshore").joinpath("data", "samples", f"{name}.json")
+            with resources.as_file(sample) as sample_path:
+                problems = validate_path(sample_path)
+            return _report_problems(path, problems, as_json)
+    return _report_problems(path, validate_path(path), as_json)
+
+
+def _report_problems(path: Path, problems: list[Problem], as_json: bool) -> int:
     errors = [p for p in problems if p.severity == "error"]
     if as_json:
         emit_json({"valid": not errors, "problems": [p.to_dict() for p in problems]})
