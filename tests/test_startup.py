@@ -20,7 +20,7 @@ import allyshore
 from allyshore import errors
 from allyshore.cli import COMMAND_MODULES, _register, app
 from allyshore.countries import _codes, resolve_country
-from allyshore.model.graph import longest_path_of_edges
+from allyshore.model.graph import consumer_matrix, longest_path_from, longest_path_of_edges
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "src" / "allyshore" / "data" / "samples" / "infusion-pump.json"
@@ -152,7 +152,10 @@ def test_longest_path_of_edges_is_the_recursive_depth(seed: int) -> None:
     edges += edges[: rng.randint(0, len(edges))]  # repeated edges (two flows on one lane)
     consumer = np.asarray([c for c, _ in edges], dtype=np.int64)
     supplier = np.asarray([s for _, s in edges], dtype=np.int64)
-    assert longest_path_of_edges(consumer, supplier, n).tolist() == _depth_by_recursion(edges, n)
+    expected = _depth_by_recursion(edges, n)
+    assert longest_path_of_edges(consumer, supplier, n).tolist() == expected
+    matrix = consumer_matrix(consumer, supplier, np.ones(len(edges)), n)
+    assert longest_path_from(matrix, n).tolist() == expected  # the analyses' scipy form agrees
     if edges:
         c, s = edges[0]
         with pytest.raises(ValueError, match="cycle"):

@@ -144,8 +144,7 @@ class NodeGraph:
 
         Raises ``ValueError`` when the active edges form a cycle.
         """
-        mask = self.edge_active & (self.edge_qty * self.edge_share != 0.0)
-        return longest_path_of_edges(self.edge_consumer[mask], self.edge_supplier[mask], self.n_nodes)
+        return longest_path_from(self._active_consumption, self.n_nodes)
 
 
 def consumer_matrix(consumer: IntArray, supplier: IntArray, data: FloatArray, n: int) -> sp.csr_matrix:
@@ -166,7 +165,8 @@ def longest_path_of_edges(consumer: IntArray, supplier: IntArray, n: int) -> Int
     """Number of nodes on the longest path from each node down the DAG of edges ``consumer -> supplier``.
 
     Peels the nodes level by level (Kahn's algorithm, vectorised: one gather and one
-    ``bincount`` per level, numpy only). Raises ``ValueError`` on a cycle.
+    ``bincount`` per level, numpy only: validation uses it without loading scipy).
+    Raises ``ValueError`` on a cycle.
 
     >>> longest_path_of_edges(np.array([0, 0, 1]), np.array([1, 2, 2]), 4).tolist()
     [3, 2, 1, 1]
@@ -202,13 +202,35 @@ def longest_path_of_edges(consumer: IntArray, supplier: IntArray, n: int) -> Int
 
 
 def longest_path_from(matrix: sp.csr_matrix, n: int) -> IntArray:
-    """:func:`longest_path_of_edges` of the non-zero entries of a sparse matrix (row -> column)."""
+    """Number of nodes on the longest path from each node down a DAG (vectorised by levels, on scipy.sparse:
+    the fast form for analyses, which load scipy anyway; :func:`longest_path_of_edges` gives the same with numpy
+    alone)."""
     import scipy.sparse as sp
 
+    depth = np.ones(n, dtype=np.int64)
     adjacency = sp.csr_matrix(matrix, copy=True)
     adjacency.eliminate_zeros()
-    coo = adjacency.tocoo()
-    return longest_path_of_edges(coo.row.astype(np.int64), coo.col.astype(np.int64), n)
+    adjacency.data = np.ones_like(adjacency.data, dtype=np.int8)
+    out_degree = np.diff(adjacency.indptr)
+    transpose = adjacency.T.tocsr()
+    remaining = out_degree.astype(np.int64)
+    frontier = np.flatnonzero(remaining == 0)
+    level = 1
+    seen = 0
+    while frontier.size:
+        depth[frontier] = level
+        seen += frontier.size
+        parents = transpose[frontier].indices
+        if parents.size == 0:
+            break
+        hits = np.bincount(parents, minlength=n)
+        remaining -= hits
+        candidates = np.flatnonzero(hits)
+        frontier = candidates[remaining[candidates] == 0]
+        level += 1
+    if seen < n:
+        raise ValueError("the node graph has a cycle")
+    return depth
 
 
 def _codes(values: pl.Series, ids: dict[str, int]) -> IntArray:

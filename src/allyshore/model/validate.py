@@ -249,8 +249,9 @@ def _graph_checks(network: Network) -> list[Problem]:
     out: list[Problem] = []
     if graph.n_nodes == 0:
         return out
-    try:
-        graph.depth  # noqa: B018 (computed and cached; raises on a cycle)
+    try:  # numpy only (graph.depth would load scipy)
+        live = graph.edge_active & (graph.edge_qty * graph.edge_share != 0.0)
+        longest_path_of_edges(graph.edge_consumer[live], graph.edge_supplier[live], graph.n_nodes)
     except ValueError:
         import networkx as nx
 
