@@ -29,9 +29,12 @@ from allyshore.cost import (
     sensitivity,
     total_of,
 )
-from allyshore.cost.assumptions import TABLE_FILES
+from allyshore.cost.assumptions import TABLE_FILES, tariff_frame
+from allyshore.cost.tariffs import UNKNOWN
 from allyshore.errors import InputError, NotFoundError, PolicyError
 from allyshore.model.schema import LANDED_COST, TABLES, analysis_columns
+
+UNKNOWN_CODES = {name: code for code, name in UNKNOWN.items()}
 
 Z95 = 1.6448536269514722  # Phi^-1(0.95)
 
@@ -138,44 +141,77 @@ def test_mexican_customs_value_includes_freight_and_insurance() -> None:
     ("hts", "date", "rate"),
     [
         ("9403.60.80", "2018-09-23", 0.0),  # before List 3
-        ("9403.60.80", "2018-09-24", 0.10),  # List 3 at 10%
+        ("9403.60.80", "2018-09-24", 0.10),  # List 3 at 10% (83 FR 47974)
         ("9403.60.80", "2019-05-09", 0.10),
         ("9403.60.80", "2019-05-10", 0.25),  # List 3 raised to 25% (84 FR 20459)
-        ("8507.60.00", "2019-09-01", 0.15),  # List 4A at 15%
-        ("8507.60.00", "2020-02-14", 0.075),  # cut to 7.5% (85 FR 3741)
-        ("8507.60.00", "2024-09-27", 0.25),  # four-year review (89 FR 76581)
+        # 8507.60.00.20 (non-EV lithium-ion batteries) is on List 4A (CBP ruling NY N314994: 9903.88.15)
+        ("8507.60.00.20", "2019-09-01", 0.15),  # List 4A at 15% (84 FR 43304, 84 FR 45821)
+        ("8507.60.00.20", "2020-02-14", 0.075),  # cut to 7.5% (85 FR 3741)
+        ("8507.60.00.20", "2026-01-01", 0.25),  # four-year review, 9903.91.06 (89 FR 76581)
+        ("8507.60.00.10", "2024-09-27", 0.25),  # EV batteries, four-year review, 9903.91.01 (89 FR 76581)
         ("8536.50.90", "2018-07-05", 0.0),
-        ("8536.50.90", "2018-07-06", 0.25),  # List 1
-        ("8541.10.00", "2024-12-31", 0.0),
-        ("8541.10.00", "2025-01-01", 0.50),  # semiconductors
+        ("8536.50.90", "2018-07-06", 0.25),  # List 1 (83 FR 28710)
+        ("8541.10.00", "2024-12-31", 0.25),  # List 3 (the old hand table said 0: diodes are on List 3)
+        ("8541.10.00", "2025-01-01", 0.50),  # semiconductors, 9903.91.05 (89 FR 76581)
     ],
 )
 def test_section_301_layering_by_date(hts: str, date: str, rate: float) -> None:
     tariffs = default_assumptions().tariffs
     found = duty_rates(tariffs, [hts], ["CN"], ["US"], dt.date.fromisoformat(date))
     assert float(found.rate["section_301"][0]) == pytest.approx(rate)
+    assert int(found.unknown["section_301"][0]) == 0
     # the same good from Mexico pays no Section 301
     assert float(duty_rates(tariffs, [hts], ["MX"], ["US"], dt.date.fromisoformat(date)).rate["section_301"][0]) == 0
 
 
-def test_ieepa_layer_is_off_by_default_and_switchable_with_usmca_exemption() -> None:
+def test_an_eight_digit_code_whose_ten_digit_lines_differ_is_unknown_not_zero() -> None:
+    """8507.60.00 in 2025: .10 (EV) 25% under 9903.91.01, .20 (other) 7.5% under List 4A: the HTS8 cannot tell."""
     tariffs = default_assumptions().tariffs
+    found = duty_rates(tariffs, ["8507.60.00"], ["CN"], ["US"], dt.date(2025, 6, 1))
+    assert found.unknown["section_301"][0] == UNKNOWN_CODES["depends on the full line"]
+    assert found.rate["section_301"][0] == 0.0
+    # from 2026 the whole 8-digit line is under 9903.91.06 at 25%: known again
+    later = duty_rates(tariffs, ["8507.60.00"], ["CN"], ["US"], dt.date(2026, 1, 15))
+    assert later.unknown["section_301"][0] == 0 and float(later.rate["section_301"][0]) == 0.25
+
+
+def test_layer_switches_and_usmca_exemption() -> None:
+    """Rows off by default are switched on by [layers]; a usmca_exempt row does not apply to originating goods."""
+    rows = tariff_frame(
+        [
+            {"layer": "ieepa_fentanyl", "importer": "US", "origin": "CN", "rate_ad_valorem": 0.10,
+             "effective_from": "2025-02-04", "enabled": False, "source": "test"},
+            {"layer": "ieepa_fentanyl", "importer": "US", "origin": "MX", "rate_ad_valorem": 0.25,
+             "effective_from": "2025-03-07", "enabled": False, "usmca_exempt": True, "source": "test"},
+        ]
+    )  # fmt: skip
+    tariffs = rows
     when = dt.date(2025, 4, 1)
-    assert float(duty_rates(tariffs, ["8536.50.90"], ["CN"], ["US"], when).rate["ieepa"][0]) == 0.0
-    on = duty_rates(tariffs, ["8536.50.90", "8536.50.90"], ["CN", "MX"], ["US", "US"], when, {"ieepa": True})
-    assert on.rate["ieepa"].tolist() == [0.10, 0.25]
-    assert on.usmca_exempt["ieepa"].tolist() == [False, True]  # exempt from 7 Mar 2025
-    early = duty_rates(tariffs, ["8536.50.90"], ["MX"], ["US"], dt.date(2025, 3, 5), {"ieepa": True})
-    assert not bool(early.usmca_exempt["ieepa"][0])
+    assert float(duty_rates(tariffs, ["8536.50.90"], ["CN"], ["US"], when).rate["ieepa_fentanyl"][0]) == 0.0
+    on = duty_rates(
+        tariffs, ["8536.50.90"] * 3, ["CN", "MX", "MX"], ["US"] * 3, when, {"ieepa_fentanyl": True},
+        originating=[False, False, True],
+    )  # fmt: skip
+    assert on.rate["ieepa_fentanyl"].tolist() == [0.10, 0.25, 0.25]
+    assert on.usmca_exempt["ieepa_fentanyl"].tolist() == [False, True, True]
+    assert on.exempted["ieepa_fentanyl"].tolist() == [False, False, True]
+    early = duty_rates(tariffs, ["8536.50.90"], ["MX"], ["US"], dt.date(2025, 3, 5), {"ieepa_fentanyl": True})
+    assert float(early.rate["ieepa_fentanyl"][0]) == 0.0
 
 
 def test_mfn_is_the_most_specific_line() -> None:
+    """HTSUS 2025 Basic Edition col. 1 General: 6109.10.00 16.5%, 8534.00.00 Free; 0101.21 (one line, Free);
+    7318.15 lines range from Free (7318.15.20) to 8.5% (7318.15.80)."""
     tariffs = default_assumptions().tariffs
     found = duty_rates(
-        tariffs, ["6109.10.00", "8534.00.00", "0101.21"], ["VN", "CN", "CN"], ["US"] * 3, dt.date(2025, 1, 1)
-    )
-    assert found.rate["mfn"].tolist() == [0.165, 0.0, 0.0]
-    assert found.measure["mfn"].tolist()[2] == ""  # no row: no duty assumed, and none listed
+        tariffs, ["6109.10.00", "8534.00.00", "0101.21", "7318.15"], ["VN", "CN", "CN", "CN"], ["US"] * 4,
+        dt.date(2025, 1, 1),
+    )  # fmt: skip
+    assert found.rate["mfn"].tolist() == [0.165, 0.0, 0.0, 0.0]
+    assert found.measure["mfn"].tolist()[:3] == ["mfn-61091000-2025", "mfn-85340000-2025", "mfn-010121-2025"]
+    # 7318.15: its 8-digit lines have different MFN rates, so a 6-digit code cannot be priced: unknown, not 0
+    assert found.unknown["mfn"].tolist() == [0, 0, 0, UNKNOWN_CODES["depends on the full line"]]
+    assert str(found.example["mfn"][3]).startswith("731815")  # a longer line that differs
 
 
 # --- defaults and assumptions -----------------------------------------------------------------------------
@@ -195,7 +231,7 @@ def test_every_default_row_has_a_source_and_date(name: str) -> None:
 def test_assumptions_file_overrides_and_is_listed(tiny_path: Path, tmp_path: Path) -> None:
     path = tmp_path / "a.toml"
     path.write_text(
-        "[parameters]\ncarrying_rate = 0.5\n[layers]\nieepa = true\n"
+        "[parameters]\ncarrying_rate = 0.5\n[layers]\nieepa_fentanyl = true\n"
         "[[tariff]]\nmeasure_id = 'igi-8536'\nlayer = 'mfn'\nimporter = 'MX'\nhts_prefix = '8536.50'\n"
         "rate_ad_valorem = 0.05\nsource = 'test row'\n"
     )
@@ -275,7 +311,7 @@ def test_golden_network_option_with_shipped_defaults() -> None:
         "packaging": 0.2,
         "freight": 0.5,
         "insurance": 0.0535,  # 0.5% of 10.7
-        "duty_mfn": 0.2754,  # 2.7% of 10.2
+        "duty_mfn": 0.0,  # 8536.50.90 is Free (USITC HTS 2025 Basic Edition, col. 1 General), not 2.7%
         "duty_section_301": 2.55,  # List 1, 25% of 10.2
         "fee_mpf": 32.71 / 500,  # 0.003464 * 5,100 = 17.67 < FY2025 minimum 32.71 (2025-06-01 is in FY2025)
         "fee_hmf": 0.01275,  # 0.125% of 10.2
@@ -506,16 +542,26 @@ def test_cost_section_renders_in_chromium(tmp_path: Path, tiny_document: dict[st
 def test_missing_tariff_rows_are_listed_not_hidden(tiny_path: Path) -> None:
     result = compare_sources(allyshore.load_network(tiny_path), "K", as_of="2025-06-01")
     notes = [a for a in result.option("S1").assumptions if a.key == "tariff.mfn"]
-    assert notes and "no Mexican IGI (LA 63-A) row for HTS 853650 from CN into MX" in notes[0].source
+    assert notes and "no Mexican IGI (TIGIE) rates are shipped" in notes[0].source
+    assert "HTS 8536.50 from CN into MX" in notes[0].source
+    (unknown,) = result.option("S1").unknown_duties
+    assert (unknown.item_id, unknown.hs_code, unknown.origin, unknown.importer, unknown.layer) == (
+        "K", "853650", "CN", "MX", "mfn"
+    )  # fmt: skip
+    assert result.to_dict()["unknown_duties"][0]["reason"] == unknown.reason
 
 
 def test_lithium_ion_batteries_from_china_stack_mfn_and_301() -> None:
-    """8507.60.00: MFN 3.4% (CBP NY N314994) + Section 301: 7.5% (List 4A) in 2023, 25% from 27 Sep 2024."""
+    """8507.60.00.20: MFN 3.4% (USITC HTS 2025/2026 Basic Editions) + Section 301: 7.5% (List 4A, CBP NY N314994)
+    in 2025, 25% from 1 Jan 2026 (9903.91.06, 89 FR 76581)."""
     tariffs = default_assumptions().tariffs
-    for date, s301 in (("2023-06-01", 0.075), ("2026-01-15", 0.25)):
-        found = duty_rates(tariffs, ["8507.60.00"], ["CN"], ["US"], dt.date.fromisoformat(date))
+    for date, s301 in (("2025-06-01", 0.075), ("2026-01-15", 0.25)):
+        found = duty_rates(tariffs, ["8507.60.00.20"], ["CN"], ["US"], dt.date.fromisoformat(date))
         assert float(found.rate["mfn"][0]) == pytest.approx(0.034)
         assert float(found.rate["section_301"][0]) == pytest.approx(s301)
+    # no US schedule before the 2025 Basic Edition is shipped: the MFN duty of 2023 is unknown, not 0
+    old = duty_rates(tariffs, ["8507.60.00.20"], ["CN"], ["US"], dt.date(2023, 6, 1))
+    assert old.unknown["mfn"][0] == UNKNOWN_CODES["no MFN row"]
     # per unit on a USD 100 battery (FOB): 3.4 + 25.0 = 28.40 of duty
     f = one(unit_price=100.0, rate_mfn=0.034, rate_301=0.25)
     assert f["duty_mfn"] + f["duty_section_301"] == pytest.approx(28.4)

@@ -145,7 +145,13 @@ def test_quality_section_lists_exposure_findings_and_blank_columns(tiny_document
     html = str(section.html)
     assert "no price for S1/K" in html
     assert "row 2, column &#39;unit_price&#39;" in html
-    assert section.figures[0].value == "1" and section.figures[0].tone == "warn"
+    # and the duties the landed cost could not determine: K (8536.50) into Mexico from China (active) and from
+    # the US (candidate, not marked USMCA-originating): no TIGIE table is shipped
+    assert "mfn duty unknown for item K (HTS 8536.50) from CN into MX" in html
+    assert "mfn duty unknown for item K (HTS 8536.50) from US into MX" in html
+    assert "no Mexican IGI (TIGIE) rates are shipped" in html
+    assert section.figures[0].value == "3" and section.figures[0].tone == "warn"
+    assert section.figures[3].label == "Unknown duties" and section.figures[3].value == "2"
     # completeness: 2 of 3 supply rows carry a price; no site has coordinates
     assert re.search(r'unit_price</td>\s*<td class="num" data-sort="[0-9.]+">2 of 3</td>', html)
     assert re.search(r'lat</td>\s*<td class="num" data-sort="0.0">0 of 4</td>', html)

@@ -35,6 +35,7 @@ _LAZY: dict[str, str] = {
     "compare_sources": "allyshore.cost",
     "network_cost": "allyshore.cost",
     "sensitivity": "allyshore.cost",
+    "tariff_layers": "allyshore.cost",
     "stress_test": "allyshore.resilience",
     "simulate": "allyshore.resilience",
     "determine_origin": "allyshore.origin",

@@ -6,7 +6,8 @@ people (exit code 1) instead of a traceback::
 
     AllyshoreError
     ├── InputError             a file or value the user gave is wrong
-    │   └── ValidationError    a network (or case) fails validation; holds every Problem
+    │   ├── ValidationError    a network (or case) fails validation; holds every Problem
+    │   └── UnknownDutyError   a costing has duties the tariff tables cannot give (--strict-duties)
     ├── NotFoundError          a named thing (sample, item, site, country) does not exist
     ├── PolicyError            a trust policy or assumptions file is wrong
     └── SolverError            the optimisation backend failed
@@ -81,6 +82,23 @@ class ValidationError(InputError):
         errors = [p for p in self.problems if p.severity == "error"]
         lines = [f"{len(errors)} problem(s) in the {what}:"]
         lines += [f"  - {p}" for p in errors]
+        super().__init__("\n".join(lines))
+
+
+class UnknownDutyError(InputError):
+    """Duties the tariff tables cannot determine, with strict duties asked for; ``unknown`` lists them."""
+
+    def __init__(self, unknown: Iterable[object], what: str = "costing") -> None:
+        self.unknown = tuple(unknown)
+        shown = [f"  - {u}" for u in self.unknown[:10]]
+        more = len(self.unknown) - len(shown)
+        lines = [
+            f"{len(self.unknown)} duty(ies) of the {what} cannot be determined (strict duties: unknown is an error):",
+            *shown,
+            *([f"  ... and {more} more (--json lists them all without --strict-duties)"] if more > 0 else []),
+            "Give 8- or 10-digit HTS codes, weight_kg or metal_content_share where asked, or add tariff rows "
+            "(docs/tariffs.md); or run without --strict-duties to cost them as 0 and list them.",
+        ]
         super().__init__("\n".join(lines))
 
 

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from allyshore.cli import app
-from allyshore.cli._common import JSON_HELP, console, emit_json, load
+from allyshore.cli._common import JSON_HELP, console, emit_json, err_console, load
 
 cost_app = typer.Typer(
     help="Total landed cost: price, freight, duties and fees, inventory and risk, per source and per network.",
@@ -29,6 +29,14 @@ AssumptionsOpt = Annotated[
     Path | None, typer.Option("--assumptions", help="A TOML assumptions file overriding any default.")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
+StrictOpt = Annotated[
+    bool,
+    typer.Option("--strict-duties", help="A duty the tariff tables cannot determine is an error (exit 1), not 0."),
+]
+TariffsOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--tariffs", help="Extra tariff measure rows, CSV or TOML (docs/tariffs.md; repeatable)."),
+]
 StressOpt = Annotated[
     int,
     typer.Option(
@@ -55,6 +63,24 @@ def _money(value: float) -> str:
     return f"{value:,.2f}"
 
 
+def book_of(assumptions: Path | None, tariffs: list[Path] | None) -> Any:
+    """The assumption book of the options: the assumptions file, then each ``--tariffs`` table."""
+    from allyshore.cost.assumptions import load_assumptions
+
+    book = load_assumptions(assumptions)
+    for table in tariffs or []:
+        book = book.with_tariffs(table)
+    return book
+
+
+def warn_unknown(unknown: Any) -> None:
+    """One warning line on standard error when a costing has unknown duties."""
+    from allyshore.cost.unknown import warning_line
+
+    if unknown:
+        err_console.print(warning_line(unknown), markup=False, soft_wrap=True)
+
+
 @cost_app.command("compare")
 def compare(
     network: NetworkArg,
@@ -63,6 +89,8 @@ def compare(
     as_of: AsOfOpt = None,
     assumptions: AssumptionsOpt = None,
     stress_test: StressOpt = 0,
+    tariffs: TariffsOpt = None,
+    strict_duties: StrictOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Every active and candidate source of an item side by side, ranked by total landed cost."""
@@ -75,8 +103,15 @@ def compare(
 
         simulation = simulate(net, runs=stress_test, scheduler="synchronous")
     result = compare_sources(
-        net, item, to_site, as_of=_as_of(as_of), assumptions=assumptions, disruption_per_unit=simulation
+        net,
+        item,
+        to_site,
+        as_of=_as_of(as_of),
+        assumptions=book_of(assumptions, tariffs),
+        disruption_per_unit=simulation,
+        strict_duties=strict_duties,
     )
+    warn_unknown(result.unknown_duties)
     if as_json:
         emit_json(result.to_dict())
         return
@@ -100,12 +135,16 @@ def network_command(
     network: NetworkArg,
     as_of: AsOfOpt = None,
     assumptions: AssumptionsOpt = None,
+    tariffs: TariffsOpt = None,
+    strict_duties: StrictOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Landed cost of every active flow, per finished good, and current vs best sourcing per item."""
     from allyshore.cost import network_cost
 
-    result = network_cost(load(network), as_of=_as_of(as_of), assumptions=assumptions)
+    book = book_of(assumptions, tariffs)
+    result = network_cost(load(network), as_of=_as_of(as_of), assumptions=book, strict_duties=strict_duties)
+    warn_unknown(result.unknown_duties)
     if as_json:
         emit_json(result.to_dict())
         return
@@ -145,12 +184,18 @@ def sensitivity_command(
     to_site: ToOpt = None,
     as_of: AsOfOpt = None,
     assumptions: AssumptionsOpt = None,
+    tariffs: TariffsOpt = None,
+    strict_duties: StrictOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Tornado data (each factor over its documented range) and break-even values where the ranking flips."""
     from allyshore.cost import sensitivity
 
-    result = sensitivity(load(network), item, to_site, as_of=_as_of(as_of), assumptions=assumptions)
+    book = book_of(assumptions, tariffs)
+    result = sensitivity(
+        load(network), item, to_site, as_of=_as_of(as_of), assumptions=book, strict_duties=strict_duties
+    )
+    warn_unknown(result.comparison.unknown_duties)
     if as_json:
         emit_json(result.to_dict())
         return

@@ -14,10 +14,26 @@ from allyshore.model.network import Network
 DEMO_SAMPLE = "infusion-pump"
 
 
-def _write(network: Network, out: Path, policy: Path | None, title: str | None) -> Path:
+StrictOpt = Annotated[
+    bool,
+    typer.Option("--strict-duties", help="Refuse to write the report if a duty of its landed cost is unknown."),
+]
+
+
+def _strict(network: Network) -> None:
+    """With --strict-duties: cost the network first, so an unknown duty stops before anything is written."""
+    if network.flows.height and network.demand.height:
+        from allyshore.cost import network_cost
+
+        network_cost(network, strict_duties=True)
+
+
+def _write(network: Network, out: Path, policy: Path | None, title: str | None, strict: bool = False) -> Path:
     from allyshore.report import BUILDERS, ReportOptions, check_target, write_report
 
     check_target(out)  # before the progress bar starts, so that a refusal prints cleanly
+    if strict:
+        _strict(network)
     options = ReportOptions(title=title, policy=policy)
     with progress(f"Writing the report of {network.name}", total=len(BUILDERS) + 1) as advance:
         return write_report(network, out, options, advance=advance)
@@ -29,9 +45,10 @@ def report(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the report into (replaced whole).")],
     policy: Annotated[Path | None, typer.Option(help="Trust policy (TOML) instead of the default.")] = None,
     title: Annotated[str | None, typer.Option(help="Title of the report.")] = None,
+    strict_duties: StrictOpt = False,
 ) -> None:
     """Write the self-contained HTML report of a network (map, exposure, choke points, data quality)."""
-    index = _write(load(network), out, policy, title)
+    index = _write(load(network), out, policy, title, strict_duties)
     console.print(f"Wrote {index}")
 
 
@@ -39,9 +56,10 @@ def report(
 def demo(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the demo report into.")] = Path("out"),
     sample: Annotated[str, typer.Option(help="Embedded sample network to report on.")] = DEMO_SAMPLE,
+    strict_duties: StrictOpt = False,
 ) -> None:
     """Write the report of an embedded sample network and print where it is."""
     import allyshore
 
-    index = _write(allyshore.load_sample(sample), out, None, None)
+    index = _write(allyshore.load_sample(sample), out, None, None, strict_duties)
     console.print(f"Demo report of the sample network '{sample}': {index.resolve()}", soft_wrap=True)

@@ -2,8 +2,9 @@
 
 Every factor is a named term (:data:`FACTORS`, documented in :data:`FACTOR_DOCS`):
 price with FX, packaging, freight, insurance, layered and dated duties (MFN,
-Section 301, switchable IEEPA-type layers, USMCA preference, Mexican IGI on
-non-originating IMMEX inputs under LA 63-A), the US merchandise processing and
+Section 301, 232, IEEPA, 122 and 201 layers with USMCA preference and stacking,
+Mexican IGI on non-originating IMMEX inputs under LA 63-A; a duty the tables
+cannot give is listed as unknown, never 0 in silence), the US merchandise processing and
 harbor maintenance fees, broker and crossing fees, pipeline, cycle and safety
 stock carrying costs, and the Reshoring Initiative TCO Estimator's other hard
 costs, risks and strategic factors. The total is their exact sum.
@@ -13,7 +14,8 @@ assumptions TOML file overrides any of them (:func:`load_assumptions`), and ever
 result lists the assumptions it used.
 
 Public API: :func:`compare_sources`, :func:`network_cost`, :func:`sensitivity`,
-:func:`landed_cost` (the vectorised kernel), :func:`load_assumptions`.
+:func:`tariff_layers` (the layers of one line), :func:`landed_cost` (the vectorised kernel),
+:func:`load_assumptions`.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from __future__ import annotations
 from allyshore.cost.analysis import SWINGS, compare_sources, disruption_from_stress_test, network_cost, sensitivity
 from allyshore.cost.assumptions import Assumption, AssumptionBook, default_assumptions, load_assumptions
 from allyshore.cost.kernel import FACTOR_DOCS, FACTORS, GROUPS, CostInputs, landed_cost, total_of
+from allyshore.cost.layers import LayerLine, TariffLayers, tariff_layers
 from allyshore.cost.results import BreakEven, CostComparison, CostOption, ItemSourcing, NetworkCost, Sensitivity, Swing
 from allyshore.cost.tariffs import duty_rates
+from allyshore.cost.unknown import UnknownDuty
 
 __all__ = [
     "FACTORS",
@@ -36,9 +40,12 @@ __all__ = [
     "CostInputs",
     "CostOption",
     "ItemSourcing",
+    "LayerLine",
     "NetworkCost",
     "Sensitivity",
     "Swing",
+    "TariffLayers",
+    "UnknownDuty",
     "compare_sources",
     "default_assumptions",
     "disruption_from_stress_test",
@@ -47,5 +54,6 @@ __all__ = [
     "load_assumptions",
     "network_cost",
     "sensitivity",
+    "tariff_layers",
     "total_of",
 ]

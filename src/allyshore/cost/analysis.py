@@ -37,6 +37,7 @@ from allyshore.cost.assumptions import Assumption, AssumptionBook, load_assumpti
 from allyshore.cost.kernel import FACTORS, CostInputs, FloatArray, landed_cost, price_path, total_of
 from allyshore.cost.options import OPTION_COLUMNS, OptionInputs, build_inputs
 from allyshore.cost.results import BreakEven, CostComparison, CostOption, NetworkCost, Sensitivity, Swing
+from allyshore.cost.unknown import UnknownDuty, as_records, check_strict, collect, collect_table
 from allyshore.errors import InputError, NotFoundError
 from allyshore.model.graph import NodeGraph, compile_network, multipliers
 from allyshore.model.network import Network
@@ -236,7 +237,11 @@ def _global_assumptions(book: AssumptionBook, as_of: dt.date) -> tuple[Assumptio
 
 
 def _option_assumptions(
-    detail: dict[str, object], book: AssumptionBook, inputs: CostInputs, i: int
+    detail: dict[str, object],
+    book: AssumptionBook,
+    inputs: CostInputs,
+    i: int,
+    unknown_duties: tuple[UnknownDuty, ...] = (),
 ) -> list[Assumption]:
     out: list[Assumption] = []
     lane = str(detail["lane_type"])
@@ -255,24 +260,24 @@ def _option_assumptions(
         out.append(Assumption(f"crossings.{detail['crossing']}", detail["crossing"], str(detail["crossing_source"])))
     tariffs = book.tariffs
     measures = [str(detail[k]) for k in detail if k.startswith("measure_") and detail[k]]
-    if detail["importer"] != detail["country"] and not detail.get("measure_mfn"):
-        duty = "Mexican IGI (LA 63-A)" if detail["igi_applies"] else "MFN duty"
+    for unknown in unknown_duties:
         out.append(
             Assumption(
-                "tariff.mfn",
+                f"tariff.{unknown.layer}",
                 0.0,
-                f"no {duty} row for HTS {detail['hs_code'] or '(none)'} from {detail['origin']} into "
-                f"{detail['importer']} in the tariff tables: counted as 0; add a [[tariff]] row",
+                f"unknown duty, counted as 0: {unknown.reason} (HTS {unknown.hs_dotted or '(none)'} from "
+                f"{unknown.origin} into {unknown.importer})",
                 unit="share of customs value",
             )
         )
     for measure in measures:
         row = tariffs.filter(pl.col("measure_id") == measure).row(0, named=True)
+        verified = "" if row["verified"] else " [unverified]"
         out.append(
             Assumption(
                 f"tariff.{measure}",
                 row["rate_ad_valorem"],
-                str(row["source"]),
+                f"{row['source']}{verified}",
                 str(row["source_date"]),
                 unit="share of customs value",
             )
@@ -385,6 +390,7 @@ def compare_sources(
     disruption_per_unit: Mapping[str, float] | Any | None = None,
     years: int | None = None,
     use_origin_engine: bool = True,
+    strict_duties: bool = False,
 ) -> CostComparison:
     """Every active and candidate source of ``item`` into ``to_site``, ranked by total landed cost per unit.
 
@@ -397,12 +403,17 @@ def compare_sources(
     :func:`allyshore.simulate` (see :func:`disruption_from_stress_test`); sources
     without a figure take the country-risk default of their trust tier.
 
+    Duties the tariff tables cannot give are counted as 0 and listed (``unknown_duties`` of each
+    option and of the result); ``strict_duties`` makes them an error.
+
     Raises
     ------
     NotFoundError
         The item or the site is not in the network.
     InputError
         The item has no source for the site, or ``as_of`` is not a date.
+    UnknownDutyError
+        ``strict_duties`` is set and a duty cannot be determined.
     """
     book = _book(assumptions)
     when = _date(as_of)
@@ -417,7 +428,9 @@ def compare_sources(
         )
     given, notes = _origin(network, when, originating, use_origin_engine)
     built = build_inputs(network, options, np.full(n, annual), book, when, given, disruption)
-    return _comparison(built, book, when, item, site, years, notes)
+    result = _comparison(built, book, when, item, site, years, notes)
+    check_strict(result.unknown_duties, strict_duties, f"costing of {item} into {site}")
+    return result
 
 
 def option_labels(detail: pl.DataFrame) -> list[str]:
@@ -454,6 +467,7 @@ def _comparison(
     options = []
     for rank, i in enumerate(order, start=1):
         d = records[i]
+        unknown = collect(built.duties, book.tariffs, when, options=[int(i)]) if built.duties else ()
         options.append(
             CostOption(
                 source_site=str(d["source_site"]),
@@ -467,10 +481,11 @@ def _comparison(
                 per_unit={k: float(factors[k][i]) for k in FACTORS},
                 total=float(totals[i]),
                 projection=tuple(float(v) for v in projection[i]),
-                assumptions=tuple(_option_assumptions(d, book, inputs, int(i))),
+                assumptions=tuple(_option_assumptions(d, book, inputs, int(i), unknown)),
                 rank=rank,
                 flow_row=int(d["option"]) if d.get("option") is not None else -1,
                 label=labels[i],
+                unknown_duties=unknown,
             )
         )
     shared = (*_global_assumptions(book, when), *notes, *_projection_assumptions(book, set(countries)))
@@ -486,12 +501,15 @@ def network_cost(
     assumptions: Assumptions = None,
     originating: Mapping[tuple[str, str], bool] | None = None,
     use_origin_engine: bool = True,
+    strict_duties: bool = False,
 ) -> NetworkCost:
     """Landed cost of every active flow, the landed cost per finished good, and current vs best source per item.
 
     Every flow row is costed in one vectorised pass: active flows at their annual
     units, candidate flows at the full need of their receiving site (to find the
-    best all-candidate alternative of each item).
+    best all-candidate alternative of each item). Duties the tariff tables cannot give
+    are counted as 0 and listed in ``unknown_duties``; ``strict_duties`` makes them an error
+    (:class:`~allyshore.errors.UnknownDutyError`).
     """
     book = _book(assumptions)
     when = _date(as_of)
@@ -521,12 +539,16 @@ def network_cost(
     flows_out = frame.filter(pl.col("status") != "candidate")
     goods = _goods(network, totals - factors["price"], volumes)
     sourcing = _sourcing(frame)
+    unknown = collect_table(built.duties, book.tariffs, when, by_site=False) if built.duties else None
+    if strict_duties and unknown is not None and unknown.height:
+        check_strict(as_records(unknown), strict_duties, "network costing")
     return NetworkCost(
         as_of=when.isoformat(),
         flows=flows_out,
         goods=goods,
         sourcing_table=sourcing,
         assumptions=(*_global_assumptions(book, when), *notes),
+        **({"unknown_table": unknown} if unknown is not None else {}),
     )
 
 
@@ -656,6 +678,7 @@ def sensitivity(
     assumptions: Assumptions = None,
     originating: Mapping[tuple[str, str], bool] | None = None,
     use_origin_engine: bool = True,
+    strict_duties: bool = False,
 ) -> Sensitivity:
     """Tornado data (each factor of :data:`SWINGS` at its low and high end) and break-even values.
 
@@ -669,6 +692,7 @@ def sensitivity(
     given, notes = _origin(network, when, originating, use_origin_engine)
     built = build_inputs(network, options, np.full(options.height, annual), book, when, given)
     comparison = _comparison(built, book, when, item, site, None, notes)
+    check_strict(comparison.unknown_duties, strict_duties, f"costing of {item} into {site}")
     inputs = built.inputs
     sites = option_labels(built.detail)
     local = np.where(

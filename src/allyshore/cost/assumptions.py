@@ -8,7 +8,7 @@ The shipped tables live in ``allyshore/data/cost/`` (one CSV each, ``source`` an
     service_level = 0.98
 
     [layers]                # switch tariff layers on or off
-    ieepa = true
+    ieepa_fentanyl = false
 
     [countries.MX]          # projection paths per country
     wage_inflation = 0.08
@@ -21,9 +21,9 @@ The shipped tables live in ``allyshore/data/cost/`` (one CSV each, ``source`` an
     [originating]           # USMCA-originating goods, "site/item" = true
     "PL/G" = true
 
-    tariff_files = ["my_tariffs.csv"]   # your own tables (same columns), relative to this file
+    tariff_files = ["my_tariffs.csv"]   # your own measure tables (CSV or TOML), relative to this file
 
-    [[tariff]]              # extra tariff rows, same columns as tariff_measures.csv
+    [[tariff]]              # extra measure rows (docs/tariffs.md); the same measure_id replaces a shipped row
     measure_id = "igi-853650"
     layer = "mfn"
     importer = "MX"
@@ -55,26 +55,12 @@ from typing import Any
 
 import polars as pl
 
+from allyshore.cost.measures import LAYERS, TARIFF_COLUMNS, combine, measures_from_rows, read_measures_file
+from allyshore.cost.measures import shipped_measures as _shipped_measures
 from allyshore.errors import PolicyError
 
 TABLE_FILES = ("tariff_measures", "mpf", "parameters", "lanes", "crossings", "countries", "risk_tiers")
-LAYERS = ("mfn", "section_301", "ieepa", "section_232", "additional")
-TARIFF_COLUMNS: dict[str, Any] = {
-    "measure_id": pl.String,
-    "layer": pl.String,
-    "importer": pl.String,
-    "hts_prefix": pl.String,
-    "origin": pl.String,
-    "rate_ad_valorem": pl.Float64,
-    "rate_specific_usd": pl.Float64,
-    "effective_from": pl.Date,
-    "effective_to": pl.Date,
-    "enabled": pl.Boolean,
-    "usmca_exempt": pl.Boolean,
-    "source": pl.String,
-    "source_date": pl.String,
-    "note": pl.String,
-}
+__all__ = ["LAYERS", "TARIFF_COLUMNS", "Assumption", "AssumptionBook", "default_assumptions", "load_assumptions"]
 
 
 @dataclass(frozen=True)
@@ -100,77 +86,22 @@ class Assumption:
 
 
 def read_table(name: str) -> pl.DataFrame:
-    """A shipped default table of ``data/cost`` as a DataFrame (all columns as text but typed tariffs)."""
+    """A shipped default table of ``data/cost`` as a DataFrame (text columns; the tariff measures typed)."""
     return _read_table(name).clone()
 
 
 @cache
 def _read_table(name: str) -> pl.DataFrame:
-    text = (files("allyshore") / "data" / "cost" / f"{name}.csv").read_text(encoding="utf-8")
-    return _parse_csv(text, name)
-
-
-def _parse_csv(text: str, name: str) -> pl.DataFrame:
-    rows = list(csv.DictReader(io.StringIO(text)))
-    frame = pl.DataFrame(rows, schema=dict.fromkeys(rows[0] if rows else {"x": ""}, pl.String), orient="row")
     if name == "tariff_measures":
-        return tariff_frame(rows)
-    return frame
+        return _shipped_measures()
+    text = (files("allyshore") / "data" / "cost" / f"{name}.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    return pl.DataFrame(rows, schema=dict.fromkeys(rows[0] if rows else {"x": ""}, pl.String), orient="row")
 
 
 def tariff_frame(rows: list[dict[str, Any]], origin: str = "default") -> pl.DataFrame:
-    """Typed tariff-measure rows (missing optional columns filled with their defaults)."""
-    out: list[dict[str, Any]] = []
-    for position, row in enumerate(rows, start=1):
-        missing = [c for c in ("layer", "importer", "rate_ad_valorem", "source") if _blank(row.get(c))]
-        if missing:
-            raise PolicyError(f"tariff row {position}: missing {', '.join(missing)} (every row needs its source)")
-        layer = str(row["layer"])
-        if layer not in LAYERS:
-            raise PolicyError(f"tariff row {position}: layer '{layer}' is not one of {', '.join(LAYERS)}")
-        out.append(
-            {
-                "measure_id": str(row.get("measure_id") or f"{origin}-{position}"),
-                "layer": layer,
-                "importer": str(row["importer"]).upper(),
-                "hts_prefix": "".join(ch for ch in str(row.get("hts_prefix") or "") if ch.isdigit()),
-                "origin": str(row.get("origin") or "*").upper(),
-                "rate_ad_valorem": float(row["rate_ad_valorem"]),
-                "rate_specific_usd": float(row.get("rate_specific_usd") or 0.0),
-                "effective_from": _date(row.get("effective_from"), "1900-01-01", position),
-                "effective_to": _date(row.get("effective_to"), "9999-12-31", position),
-                "enabled": _bool(row.get("enabled"), True),
-                "usmca_exempt": _bool(row.get("usmca_exempt"), False),
-                "source": str(row["source"]),
-                "source_date": str(row.get("source_date") or ""),
-                "note": str(row.get("note") or ""),
-            }
-        )
-    return pl.DataFrame(out, schema=TARIFF_COLUMNS, orient="row")
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _bool(value: Any, default: bool) -> bool:
-    if _blank(value):
-        return default
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in ("1", "true", "yes", "on")
-
-
-def _date(value: Any, default: str, position: int) -> Any:
-    import datetime as dt
-
-    if isinstance(value, dt.date):
-        return value
-    text = default if _blank(value) else str(value)
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise PolicyError(f"tariff row {position}: '{text}' is not a date (YYYY-MM-DD)") from exc
+    """Typed measure rows from mappings (missing optional columns take their defaults)."""
+    return measures_from_rows(rows, f"{origin} tariff rows", id_prefix=origin)
 
 
 @dataclass(frozen=True, eq=False)
@@ -213,6 +144,19 @@ class AssumptionBook:
                 raise PolicyError(f"unknown cost parameter '{key}'")
             params[key] = replace(params[key], value=float(value), source="set by the caller", origin="argument")
         return replace(self, parameters=params)
+
+    def with_tariffs(self, table: pl.DataFrame | str | Path) -> AssumptionBook:
+        """A copy with the measure rows of ``table`` (a frame, or a CSV/TOML file) added; a row with the id
+        of an existing row replaces it (docs/tariffs.md)."""
+        where = str(table) if not isinstance(table, pl.DataFrame) else "tariff rows"
+        frame = table if isinstance(table, pl.DataFrame) else read_measures_file(table)
+        note = Assumption(
+            f"tariff_file.{Path(where).name}",
+            frame.height,
+            f"{frame.height} measure row(s) from {where}",
+            origin="file",
+        )
+        return replace(self, tariffs=combine(self.tariffs, frame), overrides=(*self.overrides, note))
 
     def with_layers(self, **switches: bool) -> AssumptionBook:
         for name in switches:
@@ -279,8 +223,8 @@ def defaults_toml(book: AssumptionBook | None = None) -> str:
     lines += [
         "",
         '# [originating]          USMCA-originating goods, "site/item" = true',
-        "# [[tariff]]             extra rows: layer, importer, hts_prefix, origin, rate_ad_valorem, effective_from,",
-        "#                        effective_to, usmca_exempt, source (see data/cost/tariff_measures.csv)",
+        "# [[tariff]]             extra measure rows: layer, importer, hts_prefix, origin, rate_ad_valorem,",
+        "#                        effective_from, effective_to, usmca_exempt, source ... (see docs/tariffs.md)",
     ]
     return "\n".join(lines) + "\n"
 
@@ -323,19 +267,22 @@ def load_assumptions(path: str | Path | None = None, text: str | None = None) ->
     )
     lanes = _override_rows(book.lanes, "lane_type", dict(data.get("lanes", {})), where, "lanes", overrides)
     tariffs = book.tariffs
-    extra = list(data.get("tariff", []))
-    base_dir = Path(path).parent if path is not None else Path.cwd()
-    for name in list(data.get("tariff_files", [])):  # the user's own tariff tables, same columns as the shipped one
-        table = base_dir / str(name)
-        try:
-            extra.extend(csv.DictReader(table.read_text(encoding="utf-8").splitlines()))
-        except OSError as exc:
-            raise PolicyError(f"{where}: cannot read tariff table {table}: {exc.strerror or exc}") from exc
+    extra = [dict(r) for r in list(data.get("tariff", []))]
     if extra:
-        tariffs = pl.concat([tariffs, tariff_frame([dict(r) for r in extra], origin="user")], how="vertical")
+        rows = measures_from_rows(extra, f"{where} [[tariff]]", id_prefix="user")
+        tariffs = combine(tariffs, rows)
         overrides.extend(
-            Assumption(f"tariff.{r.get('measure_id', i)}", r.get("rate_ad_valorem"), str(r["source"]), origin="file")
-            for i, r in enumerate(extra, start=1)
+            Assumption(f"tariff.{r['measure_id']}", r["rate_ad_valorem"], str(r["source"]), origin="file")
+            for r in rows.select("measure_id", "rate_ad_valorem", "source").iter_rows(named=True)
+        )
+    base_dir = Path(path).parent if path is not None else Path.cwd()
+    for name in list(data.get("tariff_files", [])):  # the user's own measure tables, CSV or TOML
+        table = read_measures_file(base_dir / str(name))
+        tariffs = combine(tariffs, table)
+        overrides.append(
+            Assumption(
+                f"tariff_file.{name}", table.height, f"{table.height} measure row(s) from {where}", origin="file"
+            )
         )
     originating = {str(k): bool(v) for k, v in dict(data.get("originating", {})).items()}
     return replace(

@@ -15,7 +15,9 @@ network that leaves them out has them blank; ``analysis_columns(LANDED_COST)`` l
   (goods made at a plant of the network are decided by :mod:`allyshore.origin` when it can);
 * ``flows``: ``shipments_per_year``, ``packaging_per_unit``, and freight on another basis when
   ``freight_per_unit`` is blank: ``freight_per_kg`` (times the item's ``weight_kg``) or
-  ``freight_per_container`` with ``units_per_container``.
+  ``freight_per_container`` with ``units_per_container``;
+* ``items``: ``metal_content_share`` (share of the customs value that is steel, aluminium or copper: a
+  tariff measure on the metal content needs it, else that duty is unknown).
 
 Everything else comes from the assumption book (:mod:`allyshore.cost.assumptions`).
 """
@@ -32,9 +34,9 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
-from allyshore.cost.assumptions import AssumptionBook
+from allyshore.cost.assumptions import LAYERS, AssumptionBook
 from allyshore.cost.kernel import CostInputs, FloatArray
-from allyshore.cost.tariffs import duty_rates, mpf_limits
+from allyshore.cost.tariffs import DutyRates, duty_rates, item_duties, mpf_limits
 from allyshore.model.network import Network
 
 USMCA = ("US", "MX", "CA")
@@ -76,17 +78,40 @@ OPTION_COLUMNS = (
 
 
 @dataclass(frozen=True, eq=False)
+class DutyTrace:
+    """What the duties of a set of options rest on: the rates per distinct tariff key and, per option, its key
+    and an :data:`~allyshore.cost.tariffs.UNKNOWN` code per layer (0 where known or not due)."""
+
+    rates: DutyRates  # per distinct (HTS line, origin, importer, originating) key
+    key_hts: list[str]
+    key_origin: list[str]
+    key_importer: list[str]
+    key_of: NDArray[np.int64]  # per option
+    unknown: Mapping[str, NDArray[np.int8]]  # per option and layer
+    source_site: pl.Series
+    to_site: pl.Series
+    item_id: pl.Series
+
+
+@dataclass(frozen=True, eq=False)
 class OptionInputs:
     """The kernel inputs of a set of options and a frame describing each (countries, lane, sources of inputs)."""
 
     inputs: CostInputs
     detail: pl.DataFrame  # one row per option, in the same order
+    duties: DutyTrace | None = None
 
 
 def _codes(values: pl.Series, vocabulary: list[str]) -> NDArray[np.int64]:
     """Integer code of each value in ``vocabulary`` (unique strings); -1 when absent or null."""
     if not vocabulary:
         return np.full(values.len(), -1, dtype=np.int64)
+    if len(vocabulary) > 20_000:  # a hash join beats an Enum cast on large vocabularies (site and item ids)
+        lookup = pl.DataFrame(
+            {"v": pl.Series(vocabulary, dtype=pl.String), "code": np.arange(len(vocabulary), dtype=np.int64)}
+        ).unique("v", keep="first")
+        joined = pl.DataFrame({"v": values.cast(pl.String)}).join(lookup, on="v", how="left", maintain_order="left")
+        return joined.get_column("code").fill_null(-1).to_numpy().astype(np.int64)
     physical = values.cast(pl.String).cast(pl.Enum(vocabulary), strict=False).to_physical()
     return physical.cast(pl.Int64).fill_null(-1).to_numpy().astype(np.int64)
 
@@ -228,7 +253,8 @@ def build_inputs(
     given_origin = _pick(_yes(certified), row, False)
 
     item_cost = _pick(_floats(items, "unit_cost"), item, np.nan)
-    weight = _pick(_floats(items, "weight_kg"), item, np.nan)
+    item_weight = _floats(items, "weight_kg")
+    weight = _pick(item_weight, item, np.nan)
     hts_text = items.get_column("hs_code").cast(pl.String).fill_null("").str.replace_all(r"[^0-9]", "")
     hts_vocabulary = sorted(set(hts_text.to_list()))
     hts = _pick(_codes(hts_text, hts_vocabulary), item, 0 if hts_vocabulary else -1)
@@ -318,40 +344,41 @@ def build_inputs(
     price = np.where(local, price_local * fx_rate, np.where(~np.isnan(supply_price), supply_price, item_cost))
     price_source = np.where(local, 0, np.where(~np.isnan(supply_price), 1, np.where(~np.isnan(item_cost), 2, 3)))
 
-    # Tariffs once per distinct (HTS line, origin, importer).
-    n_countries = len(vocabulary)
-    tariff_key = (np.maximum(hts, 0) * n_countries + origin) * n_countries + importer
-    unique_keys, inverse = np.unique(tariff_key, return_inverse=True)
-    u_hts = unique_keys // (n_countries * n_countries)
-    u_origin = (unique_keys // n_countries) % n_countries
-    u_importer = unique_keys % n_countries
-    hts_names = np.asarray(hts_vocabulary or [""], dtype=object)
-    rates = duty_rates(
-        book.tariffs,
-        [str(h) for h in hts_names[u_hts]],
-        [str(c) for c in countries[u_origin]],
-        [str(c) for c in countries[u_importer]],
-        as_of,
-        book.layers,
-    )
-
     # LA 104-I: temporary imports are duty-free, except LA 63-A (goods exported to the US or Canada).
     igi_applies = to_mx & (exports_usmca | ~exports)
     layered = crosses & (~to_mx | igi_applies)  # additional layers follow the importer's own rows
     orig = _originating(options, given_origin, book, originating) & usmca[origin]
 
-    def layer(name: str) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
-        return rates.rate[name][inverse], rates.specific[name][inverse], rates.usmca_exempt[name][inverse]
-
-    mfn_rate, mfn_spec, mfn_exempt = layer("mfn")
-    s301_rate, s301_spec, _ = layer("section_301")
+    # Tariffs once per distinct (HTS line, origin, importer, originating).
+    n_countries = len(vocabulary)
+    tariff_key = ((np.maximum(hts, 0) * n_countries + origin) * n_countries + importer) * 2 + orig
+    unique_keys, inverse = np.unique(tariff_key, return_inverse=True)
+    u_orig = (unique_keys % 2).astype(bool)
+    packed = unique_keys // 2
+    u_hts = packed // (n_countries * n_countries)
+    u_origin = (packed // n_countries) % n_countries
+    u_importer = packed % n_countries
+    hts_names = np.asarray(hts_vocabulary or [""], dtype=object)
+    key_hts = [str(h) for h in hts_names[u_hts]]
+    key_origin = [str(c) for c in countries[u_origin]]
+    key_importer = [str(c) for c in countries[u_importer]]
+    rates = duty_rates(book.tariffs, key_hts, key_origin, key_importer, as_of, book.layers, originating=u_orig)
+    item_units = np.asarray(_texts(items, "unit").fill_null("").to_list(), dtype=object)
+    metal_share = _floats(items, "metal_content_share")
+    due = item_duties(rates, item_weight, item_units, metal_share, key_of=inverse, item_of=item)
+    mfn_due = crosses & (~to_mx | (igi_applies & ~orig))  # Decreto IMMEX art. 15-I: no IGI on originating inputs
+    unknown = {
+        name: np.where(mfn_due if name == "mfn" else layered, code, 0).astype(np.int8) if name in due.active else code
+        for name, code in due.unknown.items()
+    }
+    mfn_rate, mfn_spec = due.rate["mfn"], due.specific_usd["mfn"]
+    s301_rate, s301_spec = due.rate["section_301"], due.specific_usd["section_301"]
     add_rate = np.zeros(n)
     add_spec = np.zeros(n)
-    for name in ("ieepa", "section_232", "additional"):
-        r, s_, e = layer(name)
-        keep = ~(orig & e)
-        add_rate += np.where(keep, r, 0.0)
-        add_spec += np.where(keep, s_, 0.0)
+    for name in LAYERS:
+        if name not in ("mfn", "section_301") and name in due.active:
+            add_rate += due.rate[name]
+            add_spec += due.specific_usd[name]
     mpf = mpf_limits(book.mpf, as_of)
     shipments = np.where(np.isnan(shipments_flow), lane_value("shipments_per_year"), shipments_flow)
     shipments = np.nan_to_num(shipments, nan=12.0)
@@ -377,14 +404,14 @@ def build_inputs(
         originating=orig,
         rate_mfn=np.where(crosses & ~to_mx, mfn_rate, 0.0),
         specific_mfn=np.where(crosses & ~to_mx, mfn_spec, 0.0),
-        exempt_mfn=mfn_exempt,
+        exempt_mfn=np.zeros(n, dtype=bool),  # the USMCA preference is already in the rates
         rate_301=np.where(layered, s301_rate, 0.0),
         specific_301=np.where(layered, s301_spec, 0.0),
         rate_additional=np.where(layered, add_rate, 0.0),
         specific_additional=np.where(layered, add_spec, 0.0),
         exempt_additional=np.zeros(n, dtype=bool),
-        rate_igi=np.where(igi_applies, mfn_rate, 0.0),
-        specific_igi=np.where(igi_applies, mfn_spec, 0.0),
+        rate_igi=np.where(igi_applies, due.rate["mfn"], 0.0),
+        specific_igi=np.where(igi_applies, due.specific_usd["mfn"], 0.0),
         exempt_igi=np.ones(n, dtype=bool),  # Decreto IMMEX art. 15-I: no IGI on FTA-originating inputs
         mpf_applies=to_us & ~(orig & (p("mpf_exempt_usmca") > 0)),
         mpf_rate=full(float(mpf["rate"])),
@@ -426,13 +453,24 @@ def build_inputs(
         )
 
     lane_names = dict(enumerate(LANE_TYPES))
+    trace = DutyTrace(
+        rates=rates,
+        key_hts=key_hts,
+        key_origin=key_origin,
+        key_importer=key_importer,
+        key_of=inverse.astype(np.int64),
+        unknown=unknown,
+        source_site=options.get_column("source_site"),
+        to_site=options.get_column("to_site"),
+        item_id=options.get_column("item_id"),
+    )
     if brief:
         detail = options.select("source_site", "to_site", "item_id", "status").with_columns(
             pl.Series("option", np.arange(n), dtype=pl.Int64),
             decode("country", country, dict(enumerate(vocabulary))),
             decode("lane_type", lane, lane_names),
         )
-        return OptionInputs(inputs=inputs, detail=detail)
+        return OptionInputs(inputs=inputs, detail=detail, duties=trace)
     detail = options.select("source_site", "to_site", "item_id", "status", "crossing").with_columns(
         pl.Series("option", np.arange(n), dtype=pl.Int64),
         decode("country", country, dict(enumerate(vocabulary))),
@@ -458,7 +496,7 @@ def build_inputs(
         ),
         pl.lit(mpf["fiscal_year"]).alias("mpf_year"),
     )
-    return OptionInputs(inputs=inputs, detail=detail)
+    return OptionInputs(inputs=inputs, detail=detail, duties=trace)
 
 
 def _originating(

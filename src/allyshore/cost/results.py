@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 
 from allyshore.cost.assumptions import Assumption
 from allyshore.cost.kernel import FACTORS
+from allyshore.cost.unknown import UNKNOWN_SCHEMA, UnknownDuty, as_records
 
 DIGITS = 6  # per-unit figures are kept to a millionth of a dollar; they sum to the total to the cent
 
@@ -39,6 +40,7 @@ class CostOption:
     rank: int = 0
     flow_row: int = -1
     label: str = ""  # unique among the options of a comparison: the source site, with the lane when repeated
+    unknown_duties: tuple[UnknownDuty, ...] = ()  # duties the tables cannot give, counted as 0
 
     def __post_init__(self) -> None:
         if not self.label:
@@ -67,6 +69,7 @@ class CostOption:
             "per_year": per_year,
             "projection": [_round(v) for v in self.projection],
             "assumptions": [a.to_dict() for a in self.assumptions],
+            "unknown_duties": [u.to_dict() for u in self.unknown_duties],
         }
 
 
@@ -103,6 +106,11 @@ class CostComparison:
                 return o
         raise KeyError(source_site)
 
+    @property
+    def unknown_duties(self) -> tuple[UnknownDuty, ...]:
+        """The unknown duties of every option (counted as 0 in their totals)."""
+        return tuple(u for o in self.options for u in o.unknown_duties)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "item_id": self.item_id,
@@ -113,6 +121,7 @@ class CostComparison:
             "options": [o.to_dict() for o in self.options],
             "ranking": list(self.ranking),
             "assumptions": [a.to_dict() for a in self.assumptions],
+            "unknown_duties": [u.to_dict() for u in self.unknown_duties],
         }
 
     def to_frame(self) -> pl.DataFrame:
@@ -205,6 +214,12 @@ class NetworkCost:
     goods: pl.DataFrame  # one row per demand: site, item, units per year, landed cost per unit and per year
     sourcing_table: pl.DataFrame  # one row per (item, receiving site): current vs best per unit
     assumptions: tuple[Assumption, ...]
+    unknown_table: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=UNKNOWN_SCHEMA))
+
+    @cached_property
+    def unknown_duties(self) -> tuple[UnknownDuty, ...]:
+        """Duties the tariff tables cannot give, counted as 0: one per (item, HTS line, origin, importer, layer)."""
+        return as_records(self.unknown_table)
 
     @cached_property
     def sourcing(self) -> tuple[ItemSourcing, ...]:
@@ -241,6 +256,7 @@ class NetworkCost:
                 .alias("saving_per_year"),
             ).to_dicts(),
             "assumptions": [a.to_dict() for a in self.assumptions],
+            "unknown_duties": [u.to_dict() for u in self.unknown_duties],
         }
 
     def to_frame(self) -> pl.DataFrame:
@@ -326,6 +342,7 @@ class Sensitivity:
             "tornado": [s.to_dict() for s in self.swings],
             "break_evens": [b.to_dict() for b in self.break_evens],
             "assumptions": [a.to_dict() for a in self.comparison.assumptions],
+            "unknown_duties": [u.to_dict() for u in self.comparison.unknown_duties],
         }
 
     def to_frame(self) -> pl.DataFrame:

@@ -126,6 +126,15 @@ ITEMS = Table(
             '{"level": "heading"}, "rvc": {"transaction_value": 60}}]}; blank = the rule of the hs_code.',
             used_by=(USMCA_ORIGIN,),
         ),
+        Column(
+            "metal_content_share",
+            "float",
+            doc="Share (0-1) of the customs value that is steel, aluminium or copper; a duty on the metal content "
+            "(Section 232 derivatives) needs it, else that duty is reported unknown.",
+            non_negative=True,
+            maximum=1.0,
+            used_by=(LANDED_COST,),
+        ),
     ),
 )
 

@@ -43,6 +43,36 @@ def analysis_findings(context: ReportContext) -> list[Problem]:
     return [f for f in findings if isinstance(f, Problem)]
 
 
+def duty_findings(context: ReportContext) -> list[Problem]:
+    """The duties the landed-cost analysis could not determine (counted as 0 there), one finding each."""
+    network = context.network
+    if network.flows.height == 0 or network.demand.height == 0:
+        return []
+    from allyshore.cost.analysis import network_cost
+    from allyshore.errors import AllyshoreError
+
+    try:
+        result = context.analysis("cost_network", lambda: network_cost(network))
+    except AllyshoreError:
+        return []  # the cost section says why it could not be computed
+    rows = {item: i + 2 for i, item in enumerate(network.items.get_column("item_id").to_list())}
+    out = []
+    for unknown in result.unknown_duties:
+        hs = f"HTS {unknown.hs_dotted}" if unknown.hs_code else "no HS code"
+        out.append(
+            Problem(
+                table="items",
+                row=rows.get(unknown.item_id),
+                column="hs_code",
+                message=f"{unknown.layer} duty unknown for item {unknown.item_id} ({hs}) from {unknown.origin} "
+                f"into {unknown.importer}, counted as 0 in the landed cost ({unknown.flows} flow(s))",
+                hint=unknown.reason,
+                severity="warning",
+            )
+        )
+    return out
+
+
 def completeness(context: ReportContext) -> list[dict[str, Any]]:
     """How many rows fill each optional column the analyses read."""
     out = []
@@ -60,7 +90,12 @@ def completeness(context: ReportContext) -> list[dict[str, Any]]:
 
 def build(context: ReportContext) -> Section:
     rows: list[dict[str, Any]] = []
-    for origin, problems in (("validation", network_problems(context)), ("exposure", analysis_findings(context))):
+    checks = (
+        ("validation", network_problems(context)),
+        ("exposure", analysis_findings(context)),
+        ("landed cost: unknown duties", duty_findings(context)),
+    )
+    for origin, problems in checks:
         for problem in problems:
             rows.append({"origin": origin, "problem": problem})
     rows.sort(key=lambda r: (_ORDER.get(r["problem"].severity, 3), r["origin"]))
@@ -69,12 +104,18 @@ def build(context: ReportContext) -> Section:
         Figure("Findings", str(len(rows)), tone="warn" if warnings else "good"),
         Figure("From validation", str(sum(1 for r in rows if r["origin"] == "validation"))),
         Figure("From the exposure roll-up", str(sum(1 for r in rows if r["origin"] == "exposure"))),
+        Figure(
+            "Unknown duties",
+            str(sum(1 for r in rows if r["origin"].startswith("landed cost"))),
+            note="counted as 0 in the landed cost",
+        ),
     )
     return Section(
         id="quality",
         title="Data quality",
         lead="What the checks found in the network data: each finding names the table, row and column "
-        "and how to fix it. Figures above rest on the data as given.",
+        "and how to fix it. Figures above rest on the data as given; a duty the tariff tables cannot give "
+        "is listed here and counted as 0 in the landed cost.",
         html=context.render("quality.html.j2", rows=rows, completeness=completeness(context)),
         figures=figures,
     )
