@@ -139,7 +139,7 @@ def network_command(
     strict_duties: StrictOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Landed cost of every active flow, per finished good, and current vs best sourcing per item."""
+    """Landed cost of the finished goods delivered, per good and per year, and current vs best source per item."""
     from allyshore.cost import network_cost
 
     book = book_of(assumptions, tariffs)
@@ -160,8 +160,14 @@ def network_command(
             _money(row["chain_adders_per_unit"]),
             f"{row['landed_per_year']:,.0f}",
         )
+    goods.add_row("", "finished goods delivered", "", "", "", f"{result.finished_goods_per_year:,.0f}", style="bold")
     console.print(goods)
-    sourcing = Table(title=f"Current vs best source (active flows: USD {result.total_per_year:,.0f} a year)")
+    console.print(
+        f"Landed cost of the finished goods delivered: USD {result.finished_goods_per_year:,.0f} a year. "
+        f"Sum of every tier's landed cost: USD {result.sum_of_tiers_per_year:,.0f} a year "
+        "(each flow at its own landed cost: a component counts again in the price of what it goes into)."
+    )
+    sourcing = Table(title="Current vs best source, landed cost per unit into each receiving site")
     for column in ("item", "into", "current", "USD/unit", "best", "USD/unit", "saving/yr"):
         sourcing.add_column(column, justify="right" if "USD" in column or "saving" in column else "left")
     for s in result.sourcing:

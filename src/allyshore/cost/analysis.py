@@ -34,6 +34,8 @@ import polars as pl
 from numpy.typing import NDArray
 
 from allyshore.cost.assumptions import Assumption, AssumptionBook, load_assumptions
+from allyshore.cost.entries import entry_assumptions, lane_partner_options
+from allyshore.cost.figures import finished_goods
 from allyshore.cost.kernel import FACTORS, CostInputs, FloatArray, landed_cost, price_path, total_of
 from allyshore.cost.options import OPTION_COLUMNS, OptionInputs, build_inputs
 from allyshore.cost.results import BreakEven, CostComparison, CostOption, NetworkCost, Sensitivity, Swing
@@ -282,6 +284,7 @@ def _option_assumptions(
                 unit="share of customs value",
             )
         )
+    out.extend(entry_assumptions(detail, inputs, i))
     origin = "network" if not detail["originating"] else "network or origin engine"
     out.append(
         Assumption("usmca_originating", bool(detail["originating"]), "supply.usmca_originating / origin", origin=origin)
@@ -327,7 +330,13 @@ def _projection(book: AssumptionBook, countries: list[str], inputs: CostInputs, 
     discount = (1.0 + book.parameter("discount_rate")) ** -np.arange(years + 1, dtype=np.float64)
     out = np.empty((n, years + 1))
     for year in range(years + 1):  # a handful of years, each one vectorised over options
-        factors = landed_cost(inputs.with_values(unit_price=inputs.unit_price * path[:, year]))
+        # goods on the same customs entries come from the same source: they follow the same price path
+        moved = inputs.with_values(
+            unit_price=inputs.unit_price * path[:, year],
+            entry_value_others=inputs.entry_value_others * path[:, year],
+            mpf_value_others=inputs.mpf_value_others * path[:, year],
+        )
+        factors = landed_cost(moved)
         out[:, year] = total_of(factors) * discount[year]
     return out
 
@@ -343,11 +352,11 @@ def _projection_assumptions(book: AssumptionBook, countries: set[str]) -> list[A
     return out
 
 
-def _options_for(network: Network, item: str, to_site: str | None) -> tuple[pl.DataFrame, str, float]:
+def _options_for(network: Network, item: str, to_site: str | None) -> tuple[pl.DataFrame, str, float, FloatArray]:
     if item not in set(network.items.get_column("item_id").to_list()):
         raise NotFoundError(f"item '{item}' is not in the network (items: {', '.join(network.items['item_id'][:10])})")
     flows = _flow_options(network.flows).filter(pl.col("item_id") == item)
-    _, need = annual_flow_units(network)
+    per_flow, need = annual_flow_units(network)
     need = need.filter(pl.col("item_id") == item)
     if to_site is None:
         if flows.height == 0:
@@ -376,7 +385,33 @@ def _options_for(network: Network, item: str, to_site: str | None) -> tuple[pl.D
         raise InputError(f"item '{item}' has no source for site '{to_site}' (no flow and no other supply row)")
     found = need.filter(pl.col("to_site") == to_site).get_column("need")
     annual = float(found[0]) if found.len() and float(found[0]) > 0 else 52.0
-    return options, to_site, annual
+    return options, to_site, annual, per_flow
+
+
+def _build_with_lane_partners(
+    network: Network,
+    options: pl.DataFrame,
+    annual: float,
+    per_flow: FloatArray,
+    book: AssumptionBook,
+    when: dt.date,
+    given: Mapping[tuple[str, str], bool] | None,
+    disruption: FloatArray | None = None,
+) -> OptionInputs:
+    """Kernel inputs of the options of one item, each priced for ``annual`` units, whose customs entries
+    are shared with the active flows of other items on the same lane (:mod:`allyshore.cost.entries`)."""
+    n = options.height
+    item, site = str(options.get_column("item_id")[0]), str(options.get_column("to_site")[0])
+    sources = options.get_column("source_site").unique().to_list()
+    partners = lane_partner_options(_flow_options(network.flows), item, site, sources).select(OPTION_COLUMNS)
+    rows = pl.concat([options.select(OPTION_COLUMNS), partners], how="vertical")
+    units = np.concatenate([np.full(n, annual), per_flow[partners.get_column("flow_row").to_numpy()]])
+    if disruption is not None:
+        disruption = np.concatenate([disruption, np.full(partners.height, np.nan)])
+    built = build_inputs(network, rows, np.maximum(units, 1e-9), book, when, given, disruption)
+    if partners.height == 0:
+        return built
+    return OptionInputs(inputs=built.inputs.take(np.arange(n)), detail=built.detail.head(n))
 
 
 def compare_sources(
@@ -417,8 +452,7 @@ def compare_sources(
     """
     book = _book(assumptions)
     when = _date(as_of)
-    options, site, annual = _options_for(network, item, to_site)
-    n = options.height
+    options, site, annual, per_flow = _options_for(network, item, to_site)
     disruption = None
     if disruption_per_unit is not None and hasattr(disruption_per_unit, "contributions"):
         disruption_per_unit = disruption_from_stress_test(network, disruption_per_unit)
@@ -427,7 +461,7 @@ def compare_sources(
             [disruption_per_unit.get(s, np.nan) for s in options.get_column("source_site").to_list()], dtype=np.float64
         )
     given, notes = _origin(network, when, originating, use_origin_engine)
-    built = build_inputs(network, options, np.full(n, annual), book, when, given, disruption)
+    built = _build_with_lane_partners(network, options, annual, per_flow, book, when, given, disruption)
     result = _comparison(built, book, when, item, site, years, notes)
     check_strict(result.unknown_duties, strict_duties, f"costing of {item} into {site}")
     return result
@@ -503,13 +537,17 @@ def network_cost(
     use_origin_engine: bool = True,
     strict_duties: bool = False,
 ) -> NetworkCost:
-    """Landed cost of every active flow, the landed cost per finished good, and current vs best source per item.
+    """Landed cost of the finished goods delivered, of every active flow, and current vs best source per item.
 
     Every flow row is costed in one vectorised pass: active flows at their annual
     units, candidate flows at the full need of their receiving site (to find the
-    best all-candidate alternative of each item). Duties the tariff tables cannot give
-    are counted as 0 and listed in ``unknown_duties``; ``strict_duties`` makes them an error
-    (:class:`~allyshore.errors.UnknownDutyError`).
+    best all-candidate alternative of each item). The headline is
+    :attr:`NetworkCost.finished_goods_per_year` (each demanded good at its landed cost
+    rolled up through the BOM, delivered, times its annual units; see
+    :mod:`allyshore.cost.figures`); :attr:`NetworkCost.sum_of_tiers_per_year` adds every
+    flow's landed cost, counting a component again in what it goes into.
+    Duties the tariff tables cannot give are counted as 0 and listed in ``unknown_duties``;
+    ``strict_duties`` makes them an error (:class:`~allyshore.errors.UnknownDutyError`).
     """
     book = _book(assumptions)
     when = _date(as_of)
@@ -537,7 +575,7 @@ def network_cost(
         .alias("total_per_year")
     )
     flows_out = frame.filter(pl.col("status") != "candidate")
-    goods = _goods(network, totals - factors["price"], volumes)
+    goods = finished_goods(network, totals - factors["price"], volumes)
     sourcing = _sourcing(frame)
     unknown = collect_table(built.duties, book.tariffs, when, by_site=False) if built.duties else None
     if strict_duties and unknown is not None and unknown.height:
@@ -549,38 +587,6 @@ def network_cost(
         sourcing_table=sourcing,
         assumptions=(*_global_assumptions(book, when), *notes),
         **({"unknown_table": unknown} if unknown is not None else {}),
-    )
-
-
-def _goods(network: Network, adders_per_flow: FloatArray, volumes: _Volumes) -> pl.DataFrame:
-    """Landed cost per unit of each demanded good: its base price plus every cost added on the flows of its chain."""
-    graph, roots, m = volumes.graph, volumes.roots, volumes.multipliers
-    ok = graph.demand_node >= 0
-    if roots.size == 0:
-        return pl.DataFrame(schema={"site_id": pl.String, "item_id": pl.String})
-    is_flow = (graph.edge_flow >= 0) & graph.edge_active
-    weights = graph.edge_qty[is_flow] * graph.edge_share[is_flow] * adders_per_flow[graph.edge_flow[is_flow]]
-    per_node = np.bincount(graph.edge_consumer[is_flow], weights=weights, minlength=graph.n_nodes)
-    adders = np.asarray(m.T @ per_node).ravel()
-    price = graph.node_price.copy()
-    internal = graph.edge_active
-    supplier_price = np.nan_to_num(graph.node_price[graph.edge_supplier[internal]])
-    fed = np.bincount(
-        graph.edge_consumer[internal],
-        weights=graph.edge_qty[internal] * graph.edge_share[internal] * supplier_price,
-        minlength=graph.n_nodes,
-    )
-    sink = graph.node_supply_row < 0
-    price = np.where(sink | np.isnan(price), fed, price)
-    base = price[roots]
-    units = graph.demand_units[ok] * 52.0
-    demand = network.demand.filter(pl.Series(ok))
-    return demand.select("site_id", "item_id").with_columns(
-        pl.Series("units_per_year", units),
-        pl.Series("base_price", base),
-        pl.Series("chain_adders_per_unit", adders),
-        pl.Series("landed_per_unit", base + adders),
-        pl.Series("landed_per_year", (base + adders) * units),
     )
 
 
@@ -688,9 +694,9 @@ def sensitivity(
     """
     book = _book(assumptions)
     when = _date(as_of)
-    options, site, annual = _options_for(network, item, to_site)
+    options, site, annual, per_flow = _options_for(network, item, to_site)
     given, notes = _origin(network, when, originating, use_origin_engine)
-    built = build_inputs(network, options, np.full(options.height, annual), book, when, given)
+    built = _build_with_lane_partners(network, options, annual, per_flow, book, when, given)
     comparison = _comparison(built, book, when, item, site, None, notes)
     check_strict(comparison.unknown_duties, strict_duties, f"costing of {item} into {site}")
     inputs = built.inputs

@@ -10,9 +10,9 @@ with v = price + packaging + freight (the value owned, price plus prepaid freigh
     duty_<layer>     = rate · customs_value + specific rate,   0 when originating and the layer exempts USMCA goods
                        customs_value = price + packaging for US imports (19 USC 1401a(b)(4)(A)),
                                        + freight + insurance for Mexican imports (LA art. 65)
-    fee_mpf          = clamp(mpf_rate · customs_value · Q, mpf_min, mpf_max) ÷ Q       (US formal entries)
+    fee_mpf          = clamp(mpf_rate · V_mpf, mpf_min, mpf_max) · customs_value ÷ V_mpf (US formal entries)
     fee_hmf          = hmf_rate · customs_value                                         (ocean into the US)
-    broker_crossing  = (broker_fee_per_entry + crossing_fee) ÷ Q
+    broker_crossing  = (broker_fee_per_entry + crossing_fee) · customs_value ÷ V
     carry_pipeline   = v · h · T ÷ 365                                                   (Little's law; if prepaid)
     carry_cycle      = (Q ÷ 2) · v · h ÷ D
     carry_safety     = z · sqrt(L̄ σ_d² + d̄² σ_L²) · v · h ÷ D                         (Chopra & Meindl)
@@ -23,6 +23,13 @@ where Q is the shipment (entry) size, D the annual units, h the carrying rate, T
 transit days, L̄ = (transit + supplier lead time) in weeks, σ_L the transit
 standard deviation in weeks, d̄ = D/52 and σ_d = demand_cv · d̄.
 The total is the exact sum of the factors.
+
+Customs entries are shared (:func:`entry_fees`): an entry carries this option's goods,
+customs_value · D ÷ E with E the entries a year of its lane, plus the goods that travel
+with it (``entry_value_others``, USD per entry). V is the entry's value and V_mpf the value
+of its goods that pay MPF; the entry's fees are allocated to the goods by their share of
+that value. An option alone on its entries (no others) pays (broker + crossing) ÷ Q and
+clamp(mpf_rate · customs_value · Q, min, max) ÷ Q.
 
 >>> import numpy as np
 >>> inputs = CostInputs.single(unit_price=10.0, freight=1.0, annual_units=5200.0, shipment_units=100.0)
@@ -87,9 +94,11 @@ FACTOR_DOCS: dict[str, str] = {
     "duty_section_301": "US Section 301 duty on goods of Chinese origin, by list and effective date.",
     "duty_additional": "Switchable additional layers: IEEPA-type, Section 232 and other measures.",
     "duty_mx_igi": "Mexican import duty (IGI) on non-originating inputs (IMMEX goods exported to the US: LA 63-A).",
-    "fee_mpf": "US merchandise processing fee per entry, clamped to the fiscal year's minimum and maximum.",
+    "fee_mpf": "US merchandise processing fee per entry, clamped to the fiscal year's minimum and maximum per "
+    "entry and shared by value among the goods on the entry.",
     "fee_hmf": "US harbor maintenance fee on ocean cargo.",
-    "broker_crossing": "Customs broker fee per entry and border-crossing fee per shipment, per unit.",
+    "broker_crossing": "Customs broker fee per entry and border-crossing fee per shipment, shared by value among "
+    "the goods that travel together on the lane, per unit.",
     "carry_pipeline": "Carrying cost of in-transit stock (Little's law), when the buyer owns goods in transit.",
     "carry_cycle": "Carrying cost of cycle stock: half a shipment on average.",
     "carry_safety": "Carrying cost of safety stock for demand and lead-time variability at the service level.",
@@ -134,6 +143,9 @@ class CostInputs:
     hmf_rate: FloatArray
     broker_per_entry: FloatArray
     crossing_per_shipment: FloatArray
+    entries_per_year: FloatArray  # E of the lane; 0 = the option's own shipments (D ÷ Q)
+    entry_value_others: FloatArray  # customs value of the other goods on each entry, USD
+    mpf_value_others: FloatArray  # of which subject to MPF, USD
     shipment_units: FloatArray  # Q
     annual_units: FloatArray  # D
     transit_days: FloatArray  # T
@@ -226,11 +238,8 @@ def landed_cost(x: CostInputs) -> dict[str, FloatArray]:
     )
     duty_igi = np.where(x.dutiable & pay_igi, x.rate_igi * customs_value + x.specific_igi, 0.0)
     q = np.maximum(x.shipment_units, 1e-12)
-    entry_value = customs_value * q
-    mpf_entry = np.clip(x.mpf_rate * entry_value, x.mpf_min, x.mpf_max)
-    fee_mpf = np.where(x.mpf_applies, mpf_entry / q, 0.0)
+    fee_mpf, broker_crossing = entry_fees(x, customs_value)
     fee_hmf = np.where(x.hmf_applies, x.hmf_rate * customs_value, 0.0)
-    broker_crossing = (x.broker_per_entry + x.crossing_per_shipment) / q
     owned = price + packaging + freight
     h = x.carrying_rate
     d_year = np.maximum(x.annual_units, 1e-12)
@@ -267,6 +276,45 @@ def landed_cost(x: CostInputs) -> dict[str, FloatArray]:
         "opportunity": x.opportunity_rate_per_week * price * lead_weeks,
         "strategic": x.strategic_rate * price,
     }
+
+
+def entry_fees(x: CostInputs, customs_value: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """MPF and broker + crossing fees per unit, from fees per customs entry shared by value.
+
+    One entry a shipment carries D ÷ E units of the option (value ``customs_value · D ÷ E``) and
+    ``entry_value_others`` of other goods. The broker and crossing fees of the entry, and its MPF
+    (ad valorem on the entry's MPF-liable value, clamped to the fiscal year's minimum and maximum
+    once per entry, 19 CFR 24.23(b)(1)), are allocated to the goods by their share of the
+    entry's value: per unit, ``fee · customs_value ÷ V``. An entry with no value falls on its units.
+
+    >>> one = CostInputs.single(unit_price=0.07, annual_units=52_000.0, shipment_units=1_000.0,
+    ...                         broker_per_entry=100.0, entries_per_year=52.0, entry_value_others=29_930.0)
+    >>> mpf, broker = entry_fees(one, np.asarray([0.07]))
+    >>> round(float(broker[0]) * 1_000_000, 1)   # 100 x 0.07 / (70 + 29,930) per unit, in millionths
+    233.3
+    """
+    q = np.maximum(x.shipment_units, 1e-12)
+    d_year = np.maximum(x.annual_units, 1e-12)
+    entries = np.where(x.entries_per_year > 0, x.entries_per_year, d_year / q)
+    per_unit_alone = entries / d_year  # share per unit when the entry has no value to share by
+    own = customs_value * d_year / entries  # this option's value on an average entry
+    entry_value = own + x.entry_value_others
+    share = np.divide(customs_value, entry_value, out=per_unit_alone.copy(), where=entry_value > 0)
+    broker_crossing = (x.broker_per_entry + x.crossing_per_shipment) * share
+    mpf_value = np.where(x.mpf_applies, own, 0.0) + x.mpf_value_others
+    mpf_entry = np.clip(x.mpf_rate * mpf_value, x.mpf_min, x.mpf_max)
+    mpf_share = np.divide(customs_value, mpf_value, out=per_unit_alone.copy(), where=mpf_value > 0)
+    fee_mpf = np.where(x.mpf_applies, mpf_entry * mpf_share, 0.0)
+    return fee_mpf, broker_crossing
+
+
+def customs_value_of(x: CostInputs) -> FloatArray:
+    """Customs value per unit as :func:`landed_cost` takes it (FOB for US imports, CIF for Mexican ones)."""
+    price = x.unit_price * x.fx_rate
+    fob = price + x.packaging
+    insurance = x.insurance_rate * (fob + x.freight)
+    value: FloatArray = np.where(x.value_includes_freight, fob + x.freight + insurance, fob)
+    return value
 
 
 def total_of(factors: dict[str, FloatArray]) -> FloatArray:

@@ -15,7 +15,8 @@ network that leaves them out has them blank; ``analysis_columns(LANDED_COST)`` l
   (goods made at a plant of the network are decided by :mod:`allyshore.origin` when it can);
 * ``flows``: ``shipments_per_year``, ``packaging_per_unit``, and freight on another basis when
   ``freight_per_unit`` is blank: ``freight_per_kg`` (times the item's ``weight_kg``) or
-  ``freight_per_container`` with ``units_per_container``;
+  ``freight_per_container`` with ``units_per_container``; ``other_goods_value_per_shipment``
+  (goods on the same customs entries that are not flows of the network, see :mod:`allyshore.cost.entries`).
 * ``items``: ``metal_content_share`` (share of the customs value that is steel, aluminium or copper: a
   tariff measure on the metal content needs it, else that duty is unknown).
 
@@ -35,6 +36,7 @@ import polars as pl
 from numpy.typing import NDArray
 
 from allyshore.cost.assumptions import LAYERS, AssumptionBook
+from allyshore.cost.entries import consolidate_entries, lane_ids, lane_partners
 from allyshore.cost.kernel import CostInputs, FloatArray
 from allyshore.cost.tariffs import DutyRates, duty_rates, item_duties, mpf_limits
 from allyshore.model.network import Network
@@ -421,6 +423,9 @@ def build_inputs(
         hmf_rate=full(p("hmf_rate")),
         broker_per_entry=np.where(crosses, p("broker_fee_per_entry"), 0.0),
         crossing_per_shipment=np.where(to_us & (mode == MODES.index("truck")), p("truck_arrival_fee"), 0.0),
+        entries_per_year=full(0.0),  # set per lane by consolidate_entries below
+        entry_value_others=full(0.0),
+        mpf_value_others=full(0.0),
         shipment_units=q,
         annual_units=annual,
         transit_days=np.nan_to_num(transit),
@@ -441,6 +446,15 @@ def build_inputs(
         opportunity_rate_per_week=full(p("opportunity_rate_per_week")),
         strategic_rate=full(p("strategic_rate")),
     )
+    # One customs entry per lane and shipment, shared by the goods on it (allyshore.cost.entries).
+    # Only options that pay a fee per entry need their lane (the others share nothing): lane 0.
+    fees = (inputs.broker_per_entry > 0) | (inputs.crossing_per_shipment > 0) | inputs.mpf_applies
+    entry_lane = np.zeros(n, dtype=np.int64)
+    if fees.any():
+        entry_lane[fees] = lane_ids(src[fees], dst[fees], mode[fees]) + 1
+    ships_today = fees & (options.get_column("status").fill_null("active") != "candidate").to_numpy()
+    other_goods = _pick(_floats(flows, "other_goods_value_per_shipment"), flow_row, np.nan)
+    inputs = consolidate_entries(inputs, entry_lane, ships_today, other_goods)
     lane_source = {t: str(lane_rows.get(t, {}).get("source") or "") for t in LANE_TYPES}
     lane_date = {t: str(lane_rows.get(t, {}).get("source_date") or "") for t in LANE_TYPES}
     crossing_source = dict(enumerate(crossing_rows.get_column("source").to_list()))
@@ -490,6 +504,7 @@ def build_inputs(
         pl.Series("originating", orig),
         pl.Series("igi_applies", igi_applies),
         pl.Series("shipment_units", q),
+        pl.Series("lane_partners", lane_partners(entry_lane, ships_today)),
         *(
             decode(f"measure_{name}", inverse, dict(enumerate(str(m) for m in rates.measure[name])))
             for name in rates.measure

@@ -2,12 +2,13 @@
 
 Registered in :data:`allyshore.report.sections.BUILDERS` as ``allyshore.cost.report:build``.
 The section compares the sources of the items that have more than one (active or
-candidate) source into a site, the largest annual spend first.
+candidate) source into a site, the largest annual spend first. An item received by several
+sites with the same options and figures is shown once, with the list of its receivers.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import polars as pl
@@ -47,6 +48,32 @@ class ItemView:
     projection: Markup
     break_evens: list[dict[str, Any]]
     leader: str
+    receivers: tuple[str, ...] = ()  # every receiving site shown by this block (identical figures)
+
+    @property
+    def signature(self) -> tuple[str, str, str, str, str]:
+        """What the block shows, receiving site aside: identical blocks are drawn once."""
+        return (self.item_id, str(self.bars), str(self.tornado), str(self.projection), repr(self.break_evens))
+
+    @property
+    def into(self) -> str:
+        """The receiving site, or the receivers of a grouped block ("3 sites: A, B, C")."""
+        sites = self.receivers or (self.to_site,)
+        return sites[0] if len(sites) == 1 else f"{len(sites)} sites: {', '.join(sites)}"
+
+
+def group_identical(views: list[ItemView]) -> list[ItemView]:
+    """One view per distinct block: views of the same item with the same options and figures are merged,
+    their receiving sites listed, in the order first seen."""
+    out: dict[tuple[str, str, str, str, str], ItemView] = {}
+    for view in views:
+        key = view.signature
+        if key in out:
+            first = out[key]
+            out[key] = replace(first, receivers=(*(first.receivers or (first.to_site,)), view.to_site))
+        else:
+            out[key] = view
+    return list(out.values())
 
 
 def comparable_items(result: NetworkCost, limit: int = MAX_ITEMS) -> list[tuple[str, str]]:
@@ -170,8 +197,9 @@ def build(context: ReportContext) -> Section | None:
     overall: NetworkCost = context.analysis("cost_network", lambda: network_cost(network))
     views: list[ItemView] = []
     for item, site in comparable_items(overall):
-        if len(views) >= MAX_ITEMS:
-            break
+        distinct = group_identical(views)
+        if len(distinct) >= MAX_ITEMS and item not in {v.item_id for v in distinct}:
+            continue  # only another receiver of an item already shown can still join a block
         result = sensitivity(network, item, site)
         if len(result.comparison.options) < 2:
             continue
@@ -186,6 +214,9 @@ def build(context: ReportContext) -> Section | None:
                 leader=result.comparison.best.label,
             )
         )
+        if len(group_identical(views)) > MAX_ITEMS:
+            views.pop()
+    views = group_identical(views)
     saving = sum(max(s.saving_per_year, 0.0) for s in overall.sourcing)
     html = context.render(
         "cost.html.j2",
@@ -202,7 +233,17 @@ def build(context: ReportContext) -> Section | None:
         lead="What each source really costs, delivered: price, freight, duties and fees, inventory and risk, "
         "with the sensitivity of the ranking and a five-year projection.",
         figures=(
-            Figure("Landed cost of active flows", usd(overall.total_per_year) + " a year", headline=True),
+            Figure(
+                "Landed cost of the finished goods delivered",
+                usd(overall.finished_goods_per_year) + " a year",
+                note="annual demand x landed cost per unit of each good, rolled up through its BOM, delivered",
+                headline=True,
+            ),
+            Figure(
+                "Sum of every tier's landed cost",
+                usd(overall.sum_of_tiers_per_year) + " a year",
+                note="every active flow at its own landed cost: a component counts again in what it goes into",
+            ),
             Figure(
                 "Saving from the best candidate sources", usd(saving) + " a year", tone="good" if saving else "neutral"
             ),

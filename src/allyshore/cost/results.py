@@ -207,7 +207,11 @@ class ItemSourcing:
 
 @dataclass(frozen=True, eq=False)
 class NetworkCost:
-    """Landed cost of every active flow, the total per finished good, and current vs best sourcing per item."""
+    """Landed cost of the finished goods delivered, of every active flow, and current vs best sourcing per item.
+
+    The headline is :attr:`finished_goods_per_year`; :attr:`sum_of_tiers_per_year` (also
+    ``total_per_year``) adds every tier's flows, counting a component again in what it goes into.
+    """
 
     as_of: str
     flows: pl.DataFrame  # one row per active flow: identity, annual units, total and factors per unit, per year
@@ -239,11 +243,27 @@ class NetworkCost:
 
     @property
     def total_per_year(self) -> float:
+        """The sum of every tier's landed cost: each active flow at its landed cost times its annual units."""
         return float(self.flows.get_column("total_per_year").sum()) if self.flows.height else 0.0
+
+    @property
+    def sum_of_tiers_per_year(self) -> float:
+        """:attr:`total_per_year` by its meaning: a component counts on its own flow and again in its parent."""
+        return self.total_per_year
+
+    @property
+    def finished_goods_per_year(self) -> float:
+        """Landed cost of the finished goods delivered in a year: each demand's units times the good's
+        landed cost per unit rolled up through the BOM, delivered to the customer site (the headline)."""
+        from allyshore.cost.figures import goods_per_year
+
+        return goods_per_year(self.goods)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "as_of": self.as_of,
+            "finished_goods_landed_per_year": round(self.finished_goods_per_year, 2),
+            "sum_of_tiers_per_year": round(self.sum_of_tiers_per_year, 2),
             "total_per_year": round(self.total_per_year, 2),
             "factors": list(FACTORS),
             "flows": self.flows.to_dicts(),
@@ -276,7 +296,11 @@ class NetworkCost:
             for s in self.sourcing
         ]
         headers = ["item", "into", "current", "USD/unit", "best", "USD/unit", "saving/yr"]
-        return str(_table_html(headers, rows, f"Network landed cost: USD {self.total_per_year:,.0f} a year"))
+        caption = (
+            f"Landed cost of the finished goods delivered: USD {self.finished_goods_per_year:,.0f} a year "
+            f"(sum of every tier's landed cost: USD {self.sum_of_tiers_per_year:,.0f})"
+        )
+        return str(_table_html(headers, rows, caption))
 
 
 @dataclass(frozen=True)

@@ -297,6 +297,14 @@ FLOWS = Table(
             positive=True,
             used_by=(LANDED_COST,),
         ),
+        Column(
+            "other_goods_value_per_shipment",
+            "float",
+            doc="Customs value, USD, of other goods entered with each shipment of this lane that are not flows "
+            "of the network (they share the entry's broker fee and MPF).",
+            non_negative=True,
+            used_by=(LANDED_COST,),
+        ),
     ),
 )
 
