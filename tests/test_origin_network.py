@@ -101,28 +101,47 @@ def test_tiny_network_values_and_rvc(tiny_document: dict[str, Any]) -> None:
     assert "rvc" in failing.reason
 
 
-def test_sub_assembly_qualifying_itself_counts_as_originating() -> None:
+def test_in_house_sub_assembly_is_looked_through_by_default() -> None:
+    """A is made at plant Q of the network from R (3 x 4 = 12, CN): not designated, only its non-originating
+    material counts (SOR s.7(5)(a)). VNM = K 43 + R 12 = 55 of TV 200: (200 - 55) / 200 = 72.5% (s.7(2))."""
     network = Network.from_dict(two_tier())
     good = determine_network(network).good("G")
     lines = {m.id: m for m in good.materials}
+    assert lines["A@Q"].self_produced and not lines["A@Q"].designated
     assert lines["A@Q"].originating  # 8537.10 from 7606.12: a change of heading (its own rule)
-    assert "qualifies itself" in lines["A@Q"].basis
+    assert "qualifies on its own" in lines["A@Q"].basis and "s.7(5)(a)" in lines["A@Q"].basis
+    assert good.material("A@Q/R@S").value == pytest.approx(12) and good.material("A@Q/R@S").quantity == 3
     assert lines["H@U"].originating and "certified" in lines["H@U"].basis
     assert not lines["K@S"].originating and "outside the USMCA region" in lines["K@S"].basis
     assert lines["K@S"].value == pytest.approx(2 * (20 + 1.5))
-    # VNM = 43; TV = 200: RVC = 78.5%; margin 18.5. A (50 = 25 points) alone would sink it; H (30 = 15) would not.
+    assert good.rvc == pytest.approx(72.5)
+    # margin 12.5 points: H (30 = 15 points) alone would sink it
+    assert good.deciding_materials == ("H@U",)
+    # Designating A, which qualifies, takes R out of VNM (s.7(4)(b)): 43 of 200, 78.5% -- the alternative.
+    (alternative,) = good.alternatives
+    assert alternative.items == ("A",) and alternative.rvc == pytest.approx(78.5)
+
+
+def test_designated_sub_assembly_counts_in_full() -> None:
+    """Designated (s.8(6)-(8)): A (valued at its unit_price 50, no cost columns) is originating in full when it
+    qualifies: VNM 43, 78.5%; when its rule cannot be met it is non-originating in full: VNM 93, 53.5%."""
+    network = Network.from_dict(two_tier())
+    good = determine_network(network, designate="all").good("G")
+    lines = {m.id: m for m in good.materials}
+    assert lines["A@Q"].originating and lines["A@Q"].designated
     assert good.rvc == pytest.approx(78.5)
+    # A (50 = 25 points) alone would sink it; H (30 = 15) would not.
     assert good.deciding_materials == ("A@Q",)
-    # If the sub-assembly's rule cannot be met (chapter shift from a material in the same chapter... here:
-    # an exception list naming the raw material), A is non-originating and G's VNM rises to 93: 53.5% < 60%.
     document = two_tier()
     document["items"][3]["origin_rule"] = json.dumps(
         {"alternatives": [{"tariff_shift": {"level": "heading", "except_from": ["7606"]}, "rvc": None}]}
     )
-    good = determine_network(Network.from_dict(document)).good("G")
+    good = determine_network(Network.from_dict(document), designate="all").good("G")
     assert not {m.id: m for m in good.materials}["A@Q"].originating
     assert good.status == "not_originating" and good.rvc == pytest.approx(53.5)
     assert good.deciding_materials == ("A@Q",)
+    # Looked through, the same good qualifies: VNM 55, 72.5%.
+    assert determine_network(Network.from_dict(document)).good("G").rvc == pytest.approx(72.5)
 
 
 def test_certification_outside_the_region_does_not_count() -> None:
@@ -182,7 +201,7 @@ def test_results_serialise() -> None:
     result = determine_network(Network.from_dict(two_tier()))
     payload = json.loads(json.dumps(result.to_dict()))
     assert payload["summary"] == {"goods": 1, "originating": 1, "not_originating": 0, "undetermined": 0}
-    assert payload["goods"][0]["rvc"]["margin"] == pytest.approx(18.5)
+    assert payload["goods"][0]["rvc"]["margin"] == pytest.approx(12.5)
     assert payload["goods"][0]["determination"]["criterion"] == "B"
     assert result.to_frame().height == 1
     assert "deciding materials" in result._repr_html_()
@@ -223,14 +242,15 @@ def test_cli_network_json_and_save(tmp_path: Path, capsys: pytest.CaptureFixture
     assert run_cli("origin", "network", str(path), "--good", "G") == 0
     out = capsys.readouterr().out
     assert "Pump" in out or "G" in out
-    assert "A@Q" in out
+    assert "H@U" in out and "look-through" in out
     assert run_cli("origin", "network", str(path), "--good", "nope") == 1
     assert capsys.readouterr().err.startswith("Error: ")
 
 
 def test_plant_without_price_is_decided_by_net_cost() -> None:
     """No price paid, no transaction value: net cost only (SOR s.7(6)); the item's standard cost is not a price.
-    NC = 123 + 30 - 5 = 148 (materials 43 + 30 + 50, other costs 30, excluded 5), VNM 43: (148 - 43) / 148 = 70.9%."""
+    NC = 123 + 30 - 5 = 148 (materials 43 + 30, the in-house A at its total cost 50, other costs 30, excluded 5);
+    VNM 43 + A's Chinese R 12 = 55 (s.7(5)(a)): (148 - 55) / 148 = 62.8%."""
     document = two_tier()
     document["supply"][0].pop("unit_price")
     document["items"][0]["unit_cost"] = 150
@@ -239,19 +259,19 @@ def test_plant_without_price_is_decided_by_net_cost() -> None:
     )
     good = determine_network(Network.from_dict(document)).good("G")
     assert good.method == "net_cost"
-    assert good.rvc == pytest.approx(100 * (148 - 43) / 148)
+    assert good.rvc == pytest.approx(100 * (148 - 55) / 148)
 
 
 def test_deciding_materials_may_take_several() -> None:
-    """A at 30 (15 points of TV 200) and H at 30 (15 points): neither alone takes 78.5% under 60%
+    """Designated, A at 30 (15 points of TV 200) and H at 30 (15 points): neither alone takes 78.5% under 60%
     (margin 18.5 points), both together do."""
     document = two_tier()
     document["supply"][1]["unit_price"] = 30
-    good = determine_network(Network.from_dict(document)).good("G")
+    good = determine_network(Network.from_dict(document), designate="all").good("G")
     assert good.rvc == pytest.approx(78.5)
     assert set(good.deciding_materials) == {"A@Q", "H@U"}
     document["supply"][0]["unit_price"] = 1000  # margin far above all originating materials: none decides it
-    assert determine_network(Network.from_dict(document)).good("G").deciding_materials == ()
+    assert determine_network(Network.from_dict(document), designate="all").good("G").deciding_materials == ()
 
 
 @pytest.mark.parametrize("name", ["infusion-pump", "ev-battery-pack", "nitrile-gloves"])

@@ -7,6 +7,7 @@ database (any SQLAlchemy URL, e.g. ``postgresql+psycopg://user@host/allyshore``)
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -96,11 +97,26 @@ def certify(
     console.print(f"Wrote {pdf_path} and {json_path}", markup=False)
 
 
+DESIGNATE_HELP = (
+    "In-house sub-assemblies: 'given' (the items' designated_intermediate column; look-through where blank), "
+    "'none' (look through every one, SOR/2020-155 s.7(5)(a)), 'all' (designate every one as an intermediate "
+    "material, s.8(6)-(8)), 'auto' (per good, the better of look-through and designating those that qualify)."
+)
+
+
+class Designate(StrEnum):
+    given = "given"
+    none = "none"
+    all = "all"
+    auto = "auto"
+
+
 @origin_app.command("network")
 def network_origin(
     network: Annotated[Path, typer.Argument(help="Network: CSV folder, .xlsx, .json, or a sample name.")],
     good: Annotated[str | None, typer.Option("--good", help="Only this finished good (item id).")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Date the rules are read at, YYYY-MM-DD.")] = None,
+    designate: Annotated[Designate, typer.Option("--designate", help=DESIGNATE_HELP)] = Designate.given,
     save: Annotated[bool, typer.Option("--save", help="Save each determination as an immutable record.")] = False,
     database_url: DatabaseOption = None,
     as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
@@ -110,7 +126,7 @@ def network_origin(
     from allyshore.origin.from_network import determine_network
 
     loaded = load(network)
-    result = determine_network(loaded, good=good, as_of=_parse_date(as_of))
+    result = determine_network(loaded, good=good, as_of=_parse_date(as_of), designate=designate.value)
     saved: dict[tuple[str, str], int] = {}
     if save:
         from allyshore.store import open_store
@@ -124,7 +140,8 @@ def network_origin(
         emit_json(payload)
         return
     table = Table(title=f"USMCA origin of the finished goods of {result.network}")
-    for column in ("good", "plant", "HS", "verdict", "crit.", "RVC %", "threshold", "margin", "deciding materials"):
+    columns = ("good", "plant", "HS", "verdict", "crit.", "RVC %", "threshold", "margin", "designation")
+    for column in (*columns, "deciding materials"):
         table.add_column(column, overflow="fold")
     for g in result.goods:
         table.add_row(
@@ -136,11 +153,31 @@ def network_origin(
             "" if g.rvc is None else f"{g.rvc:.1f}",
             "" if g.threshold is None else f"{g.threshold:g}",
             "" if g.margin is None else f"{g.margin:+.1f}",
+            _designation_words(
+                g.designation.applied if g.designation else "", g.designation.items if g.designation else ()
+            ),
             ", ".join(g.deciding_materials),
         )
     console.print(table)
+    for g in result.goods:
+        if g.designation is not None and (g.alternatives or g.designation.mode == "auto"):
+            console.print(f"{g.item_id} @ {g.site_id}: {g.designation.explanation}", markup=False)
+        for a in g.alternatives:
+            rvc = "" if a.rvc is None else f", RVC {a.rvc:.1f}% (threshold {a.threshold:g}%)"
+            section = "SOR/2020-155 s.8(6)-(8)" if a.items else "SOR/2020-155 s.7(5)(a)"
+            console.print(
+                f"  alternatively, {_designation_words(a.applied, a.items)} ({section}): "
+                f"{a.status.replace('_', ' ')}{rvc}",
+                markup=False,
+            )
     if saved:
         console.print(f"Saved records {', '.join(str(i) for i in saved.values())}.", markup=False)
+
+
+def _designation_words(applied: str, items: tuple[str, ...]) -> str:
+    if not applied:
+        return ""
+    return f"designating {', '.join(items)}" if items else "look-through"
 
 
 def _parse_date(text: str | None) -> date | None:
@@ -152,33 +189,63 @@ def _parse_date(text: str | None) -> date | None:
         raise typer.BadParameter(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
+class CostBasis(StrEnum):
+    landed = "landed"
+    price = "price"
+
+
 @origin_app.command("advise")
 def advise(
     network: Annotated[Path, typer.Argument(help="Network: CSV folder, .xlsx, .json, or a sample name.")],
     good: Annotated[str, typer.Option("--good", help="The finished good (item id) to qualify.")],
     site: Annotated[str | None, typer.Option("--site", help="The plant making it, when several do.")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Date the rules are read at, YYYY-MM-DD.")] = None,
+    designate: Annotated[Designate, typer.Option("--designate", help=DESIGNATE_HELP)] = Designate.given,
+    cost_basis: Annotated[
+        CostBasis,
+        typer.Option(
+            "--cost-basis",
+            help="'landed' (default): added landed cost of each change, duties and fees included; "
+            "'price': price + freight only.",
+        ),
+    ] = CostBasis.landed,
+    assumptions: Annotated[
+        Path | None, typer.Option("--assumptions", help="Landed-cost assumptions TOML (see `cost defaults`).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ) -> None:
-    """Find the least-cost re-sourcing to candidate sources that makes a good USMCA-originating (HiGHS MIP)."""
+    """Find the least-cost re-sourcing to candidate sources, at any in-house BOM level, that makes a good
+    USMCA-originating (HiGHS MIP); the cost is the added landed cost."""
     from allyshore.cli._common import load
     from allyshore.origin.advise import advise_qualification
 
-    plan = advise_qualification(load(network), good, site=site, as_of=_parse_date(as_of))
+    plan = advise_qualification(
+        load(network),
+        good,
+        site=site,
+        as_of=_parse_date(as_of),
+        designate=designate.value,
+        cost_basis=cost_basis.value,
+        assumptions=assumptions,
+    )
     if as_json:
         emit_json(plan.to_dict())
         return
     console.print(f"{plan.item_id} @ {plan.site_id}: {plan.message}", markup=False)
     if plan.changes:
         table = Table(title="Re-sourcing plan")
-        for column in ("input", "from", "to", "country", "USD/unit before", "after", "added", "originating"):
+        columns = ("input", "at", "within", "from", "to", "country", "units/good", "value before", "after")
+        for column in (*columns, "added landed", "originating"):
             table.add_column(column, overflow="fold")
         for c in plan.changes:
             table.add_row(
                 c.item_id,
+                c.at_site,
+                " > ".join(c.within),
                 ", ".join(c.from_sources),
                 c.to_site,
                 c.to_country,
+                f"{c.quantity:g}",
                 f"{c.value_before:,.2f}",
                 f"{c.value_after:,.2f}",
                 f"{c.added_cost_per_unit:+,.2f}",
@@ -193,7 +260,15 @@ def advise(
         )
     if plan.changes:
         console.print(
-            f"Added cost: {plan.added_cost_per_unit:+,.2f} USD per unit, {plan.added_cost_per_year:+,.0f} USD per year "
-            f"({plan.units_per_year:,.0f} units).",
+            f"Added cost ({plan.cost_basis}): {plan.added_cost_per_unit:+,.2f} USD per unit, "
+            f"{plan.added_cost_per_year:+,.0f} USD per year ({plan.units_per_year:,.0f} units).",
             markup=False,
         )
+    if plan.duty_saved_per_unit is not None and plan.duty_saved_per_year is not None:
+        console.print(
+            f"Duty saved on the finished good once originating: {plan.duty_saved_per_unit:,.2f} USD per unit, "
+            f"{plan.duty_saved_per_year:,.0f} USD per year; net {plan.net_cost_per_year:+,.0f} USD per year.",
+            markup=False,
+        )
+    for note in plan.cost_notes:
+        console.print(f"Note: {note}", markup=False)

@@ -135,6 +135,14 @@ ITEMS = Table(
             maximum=1.0,
             used_by=(LANDED_COST,),
         ),
+        Column(
+            "designated_intermediate",
+            "bool",
+            doc="yes/no: made at a plant of the network, designated as an intermediate material (its whole value "
+            "originating when it qualifies itself, else non-originating); blank = looked through (its own "
+            "non-originating materials count).",
+            used_by=(USMCA_ORIGIN,),
+        ),
     ),
 )
 

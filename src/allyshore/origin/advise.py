@@ -1,26 +1,39 @@
 """The qualification advisor: the cheapest re-sourcing that makes a finished good USMCA-originating.
 
-For a good made at a plant, each direct input item may stay with its current
-sources or move, entirely, to one *candidate* source of the network (a
-``supply`` or ``flows`` row with ``status=candidate`` that can deliver the item to
-the plant). A candidate counts as originating when its site is in a USMCA
-country and it certifies origin (``supplier_certifies_origin``), as in
-:mod:`allyshore.origin.from_network`. The choice is a small mixed-integer
-programme, solved with HiGHS through :mod:`allyshore._lp`::
+For a good made at a plant, each material at every level the producer makes in-house -- the
+good's own inputs and those of every in-house sub-assembly looked through below it
+(:mod:`allyshore.origin.bom`) -- may stay with its current sources or move, entirely, to one
+*candidate* source of the network (a ``supply`` or ``flows`` row with ``status=candidate`` that
+can deliver the item to the plant consuming it). A candidate counts as originating when its site
+is in a USMCA country and it certifies origin (``supplier_certifies_origin``), as in
+:mod:`allyshore.origin.from_network`. With look-through (SOR/2020-155 s.7(5)(a)) a material two
+levels down changes the good's VNM by its units per unit of the good (quantities multiplied down
+the BOM) times its value; materials inside a *designated* sub-assembly are not re-sourced (its
+origin is all-or-nothing, s.8(7)).
 
-    min   sum_{i,o} dcost[i,o] y[i,o]                      added cost per unit of the good
-    s.t.  sum_o y[i,o] = 1                                 one sourcing option o per input item i
+A change costs what it adds to the **landed cost** (:mod:`allyshore.origin.advise_costs`: the
+landed-cost engine's per-unit landed cost of each source -- price, freight, insurance, duties and
+fees of every tariff layer, carrying and risk -- times the units per unit of the good, less that of
+the sources it replaces); ``cost_basis="price"`` prices at price + freight instead. The import
+duties and fees the finished good itself avoids once originating are reported apart
+(``duty_saved_per_unit``). The choice is a small mixed-integer programme, solved with HiGHS
+through :mod:`allyshore._lp`::
+
+    min   sum_{p,o} dcost[p,o] y[p,o]                      added landed cost per unit of the good
+    s.t.  sum_o y[p,o] = 1                                 one option o per position p (consuming plant, item)
           sum_k z[k] >= 1                                  one way k to qualify: (rule alternative, RVC method)
           for each way k, active when z[k] = 1 (big-M):
             RVC by transaction value  (SOR s.7(2)):  VNM(y) <= (1 - t/100) TV
-            RVC by net cost           (SOR s.7(3)):  VNM(y) <= (1 - t/100) NC(y),  NC(y) = NC0 + sum dcost y
+            RVC by net cost           (SOR s.7(3)):  VNM(y) <= (1 - t/100) NC(y),  NC(y) = NC0 + sum dvalue y
             tariff shift (SOR s.3(2)): failing non-originating value <= 10% of TV (or of total cost), de
                                        minimis of s.5(1); none at all for materials s.5(3) excludes
           y, z binary
 
-where ``VNM(y) = sum vnm[i,o] y[i,o]``. The plan found is then re-decided by the
-origin engine, exactly (fractions, every provision the engine applies), and
-reported with the engine's RVC: the programme proposes, the engine disposes.
+where ``VNM(y) = VNM_fixed + sum vnm[p,o] y[p,o]``. A material inside a sub-assembly that passes the
+good's shift itself, or qualifies on its own, is not tested (s.3(8)). The plan found is then
+re-decided by the origin engine, exactly (fractions, every provision the engine applies, the
+designation mode re-applied), and reported with the engine's RVC: the programme proposes, the
+engine disposes.
 
 >>> from allyshore.model.network import Network
 >>> net = Network.from_dict({
@@ -39,7 +52,7 @@ reported with the engine's RVC: the programme proposes, the engine disposes.
 ...               {"from_site": "P", "to_site": "C", "item_id": "G"}],
 ...     "demand": [{"site_id": "C", "item_id": "G", "units_per_week": 10}]})
 >>> rule = {"alternatives": [{"tariff_shift": None, "rvc": {"transaction_value": 60}}]}
->>> plan = advise_qualification(net, "G", rules={"G": rule})
+>>> plan = advise_qualification(net, "G", rules={"G": rule}, cost_basis="price")
 >>> plan.qualifies, [(c.item_id, c.to_site) for c in plan.changes], plan.added_cost_per_unit, plan.added_cost_per_year
 (True, [('K', 'T')], 6.0, 3120.0)
 >>> round(plan.rvc_before, 1), round(plan.rvc_after, 1)
@@ -48,28 +61,23 @@ reported with the engine's RVC: the programme proposes, the engine disposes.
 
 from __future__ import annotations
 
-import html
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import numpy as np
-import polars as pl
 import scipy.sparse as sp
 
 from allyshore.errors import Infeasible, InputError, NotFoundError
 from allyshore.model.network import Network
-from allyshore.origin.case import Rule
-from allyshore.origin.determine import determine_origin
-from allyshore.origin.from_network import (
-    GoodOrigin,
-    MaterialLine,
-    NetworkOrigin,
-    analyse_network,
-    network_case,
-)
-from allyshore.origin.result import OriginResult
+from allyshore.origin.advise_costs import LandedCosts
+from allyshore.origin.advise_result import QualificationPlan, Resourcing
+from allyshore.origin.bom import MaterialLine
+from allyshore.origin.case import Case, Rule
+from allyshore.origin.from_network import NetworkAnalysis, NetworkOrigin, _decide_good, analyse_network
+from allyshore.origin.materials import combine, contribution
+from allyshore.origin.network_result import GoodOrigin
 from allyshore.origin.rules import find_rule
 from allyshore.origin.tariff_shift import TEN_PERCENT, de_minimis_excluded, passes
 
@@ -77,130 +85,79 @@ from allyshore.origin.tariff_shift import TEN_PERCENT, de_minimis_excluded, pass
 SWITCH_EPSILON = 1e-6
 #: Safety margin on the RVC rows (percentage points) so floating-point plans hold under exact arithmetic.
 RVC_SAFETY = 1e-7
+COST_BASES = ("landed", "price")
 
 
 @dataclass(frozen=True)
-class Resourcing:
-    """One change of the plan: an input item moved from its current sources to one candidate source."""
+class _Part:
+    """A material as the good's VNM and tariff shift see it, per unit of the good."""
 
-    item_id: str
-    from_sources: tuple[str, ...]
-    to_site: str
-    to_country: str
-    value_before: float  # USD per unit of the good
-    value_after: float
-    originating_after: bool
-
-    @property
-    def added_cost_per_unit(self) -> float:
-        return self.value_after - self.value_before
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "item_id": self.item_id,
-            "from_sources": list(self.from_sources),
-            "to_site": self.to_site,
-            "to_country": self.to_country,
-            "value_before": self.value_before,
-            "value_after": self.value_after,
-            "added_cost_per_unit": self.added_cost_per_unit,
-            "originating_after": self.originating_after,
-        }
+    value: float
+    hs: str
+    originating: bool
+    within_hs: tuple[str, ...] = ()  # HS codes of the looked-through sub-assemblies it sits in
+    within_originating: bool = False  # one of them qualifies on its own (s.3(8): not tested)
 
 
-@dataclass(frozen=True)
-class QualificationPlan:
-    """The least-cost re-sourcing that qualifies a good (``qualifies`` False when none exists)."""
+@dataclass
+class _Occurrence:
+    line: MaterialLine
+    scale: float  # units of the consuming node per unit of the good
+    within: tuple[str, ...]  # item ids of the sub-assemblies it sits in
+    within_hs: tuple[str, ...]
+    within_originating: bool
+    propagates: bool  # the good's total cost moves with the line's value
 
-    item_id: str
-    site_id: str
-    qualifies: bool
-    already_originating: bool
-    changes: tuple[Resourcing, ...]
-    added_cost_per_unit: float
-    units_per_year: float
-    rvc_before: float | None
-    rvc_after: float | None
-    method_after: str | None
-    threshold_after: float | None
-    criterion_after: str | None
-    candidates_considered: int
-    message: str
-    before: GoodOrigin | None = field(default=None, repr=False, compare=False)
-    after: OriginResult | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def added_cost_per_year(self) -> float:
-        return self.added_cost_per_unit * self.units_per_year
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "item_id": self.item_id,
-            "site_id": self.site_id,
-            "qualifies": self.qualifies,
-            "already_originating": self.already_originating,
-            "changes": [c.to_dict() for c in self.changes],
-            "added_cost_per_unit": self.added_cost_per_unit,
-            "added_cost_per_year": self.added_cost_per_year,
-            "units_per_year": self.units_per_year,
-            "rvc_before": self.rvc_before,
-            "rvc_after": self.rvc_after,
-            "method_after": self.method_after,
-            "threshold_after": self.threshold_after,
-            "criterion_after": self.criterion_after,
-            "candidates_considered": self.candidates_considered,
-            "message": self.message,
-            "determination_after": None if self.after is None else self.after.to_dict(),
-        }
-
-    def to_frame(self) -> pl.DataFrame:
-        schema = {
-            "item_id": pl.String,
-            "from_sources": pl.String,
-            "to_site": pl.String,
-            "to_country": pl.String,
-            "value_before": pl.Float64,
-            "value_after": pl.Float64,
-            "added_cost_per_unit": pl.Float64,
-            "originating_after": pl.Boolean,
-        }
-        rows = [
-            (
-                c.item_id,
-                ", ".join(c.from_sources),
-                c.to_site,
-                c.to_country,
-                c.value_before,
-                c.value_after,
-                c.added_cost_per_unit,
-                c.originating_after,
-            )
-            for c in self.changes
-        ]
-        return pl.DataFrame(rows, schema=schema, orient="row")
-
-    def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><td>{html.escape(c.item_id)}</td><td>{html.escape(', '.join(c.from_sources))}</td>"
-            f"<td>{html.escape(c.to_site)} ({html.escape(c.to_country)})</td><td>{c.added_cost_per_unit:+.2f}</td></tr>"
-            for c in self.changes
-        )
-        return (
-            f"<div><strong>{html.escape(self.item_id)} @ {html.escape(self.site_id)}</strong>: "
-            f"{html.escape(self.message)}<table><tr><th>input</th><th>from</th><th>to</th><th>USD/unit</th></tr>"
-            f"{rows}</table></div>"
+    def part(self, value: float | None = None, hs: str | None = None, originating: bool | None = None) -> _Part:
+        return _Part(
+            self.line.value if value is None else value,
+            self.line.hs if hs is None else hs,
+            self.line.originating if originating is None else originating,
+            self.within_hs,
+            self.within_originating,
         )
 
 
 @dataclass(frozen=True)
 class _Option:
-    item: int
-    to_node: int  # -1: keep the current sources
-    edge: int  # candidate edge, -1 for the current mix
-    value: float  # USD per unit of the good
-    vnm: float
-    hs: str
+    position: int
+    edge: int  # candidate edge, -1 for the current sources
+    to_node: int
+    parts: tuple[_Part, ...]
+    value: float  # USD per unit of the good (s.8(1) value)
+    dvalue_nc: float  # change of the good's total cost
+    dcost: float  # added cost per unit of the good (landed, or price + freight)
     originating: bool
+    landed: float | None = None  # landed cost per unit of the good (None: not known)
+    units: float = 0.0  # units of the item per unit of the good
+
+    @property
+    def vnm(self) -> float:
+        return sum(p.value for p in self.parts if not p.originating)
+
+
+def _occurrences(lines: Sequence[MaterialLine]) -> list[_Occurrence]:
+    """Every material counted in the good's VNM, with the looked-through sub-assemblies above it."""
+    out: list[_Occurrence] = []
+
+    def visit(
+        lines: Sequence[MaterialLine], scale: float, within: tuple[str, ...], hs: tuple[str, ...], own: bool, prop: bool
+    ) -> None:
+        for line in lines:
+            if line.self_produced and not line.designated:
+                visit(
+                    line.materials,
+                    line.quantity,
+                    (*within, line.item_id),
+                    (*hs, line.hs),
+                    own or line.originating,
+                    prop and line.total_cost is None,
+                )
+            else:
+                out.append(_Occurrence(line, scale, within, hs, own, prop))
+
+    visit(lines, 1.0, (), (), False, True)
+    return out
 
 
 def advise_qualification(
@@ -212,32 +169,46 @@ def advise_qualification(
     rules: Mapping[str, Any] | None = None,
     time_limit_seconds: float = 30.0,
     origin: NetworkOrigin | None = None,
+    designate: str = "given",
+    cost_basis: str = "landed",
+    assumptions: Any = None,
 ) -> QualificationPlan:
-    """Find which inputs of ``good``, re-sourced to which candidate sources, qualify it at the least added cost.
+    """Find which materials of ``good``, at any in-house BOM level, re-sourced to which candidate sources,
+    qualify it at the least added landed cost.
 
     ``origin``, the result of :func:`~allyshore.origin.from_network.determine_network` on the same
-    network, saves deciding the network again (the report advises on many goods).
+    network (and ``designate`` mode), saves deciding the network again (the report advises on many goods).
+    ``assumptions`` is passed to the landed-cost engine (a TOML path or an assumption book).
 
     Raises
     ------
     NotFoundError
         ``good`` is not a finished good made at a plant (at ``site``, when given), or has no rule.
+    InputError
+        ``cost_basis`` is neither ``landed`` nor ``price``, or the good is made outside the region.
     """
-    if origin is not None and origin.analysis is not None and any(g.item_id == good for g in origin.goods):
+    if cost_basis not in COST_BASES:
+        raise InputError(f"cost_basis must be 'landed' or 'price', not {cost_basis!r}")
+    analysis: NetworkAnalysis
+    if (
+        origin is not None
+        and origin.analysis is not None
+        and origin.designate == designate
+        and any(g.item_id == good for g in origin.goods)
+    ):
         analysis = origin.analysis  # decided already (for every good): reuse instead of recompiling
         as_of = origin.as_of
     else:
-        analysis = analyse_network(network, good=good, as_of=as_of, rules=rules)
+        analysis = analyse_network(network, good=good, as_of=as_of, rules=rules, designate=designate)
     data, graph = analysis.data, analysis.data.graph
-    roots = sorted(r for r in analysis.roots if analysis.data.graph.item_ids[analysis.data.graph.node_item[r]] == good)
+    roots = sorted(r for r in analysis.roots if graph.item_ids[graph.node_item[r]] == good)
     if site is not None:
         roots = [r for r in roots if graph.site_ids[graph.node_site[r]] == site]
         if not roots:
             raise NotFoundError(f"{good!r} is not made at site {site!r}")
     node = roots[0]
     before = analysis.outcome[node]
-    item_index = int(graph.node_item[node])
-    rule = data.rules.get(good) or find_rule(data.hs[item_index], as_of)
+    rule = data.rules.get(good) or find_rule(data.hs[int(graph.node_item[node])], as_of)
     if before.status == "undetermined" or rule is None:
         raise NotFoundError(f"cannot advise on {good!r}: {before.reason or 'no rule'}")
     if before.case is None:  # made outside the region: no sourcing of inputs can make it originating
@@ -247,116 +218,206 @@ def advise_qualification(
         return QualificationPlan(
             good, before.site_id, True, True, (), 0.0, units_per_year, before.rvc, before.rvc, before.method,
             before.threshold, before.criterion, 0, "the good already qualifies: no re-sourcing needed",
-            before, before.result,
+            before, before.result, cost_basis,
         )  # fmt: skip
 
-    # Current sourcing, per input item.
-    current: dict[str, list[MaterialLine]] = {}
-    for line in before.materials:
-        current.setdefault(line.item_id, []).append(line)
-    child_index = {graph.item_ids[int(graph.edge_item[e])]: int(graph.edge_item[e]) for e in analysis.edges_sorted[
-        analysis.starts[node] : analysis.starts[node + 1]]}  # fmt: skip
-    options: list[_Option] = []
-    for item_id, lines in current.items():
-        value = sum(m.value for m in lines)
-        vnm = sum(m.value for m in lines if not m.originating)
-        options.append(_Option(child_index[item_id], -1, -1, value, vnm, lines[0].hs, vnm == 0))
-    # Candidate edges into the node: inactive edges (a candidate flow, or a candidate supplier).
-    candidate = np.flatnonzero((graph.edge_consumer == node) & ~graph.edge_active)
-    freight = network.flows.get_column("freight_per_unit").fill_null(0.0).to_numpy()
-    considered = 0
-    for e in candidate.tolist():
-        item = int(graph.edge_item[e])
-        item_id = graph.item_ids[item]
-        if item_id not in current:
-            continue
-        supplier = int(graph.edge_supplier[e])
-        price = graph.node_price[supplier]
-        if np.isnan(price):
-            continue
-        lane = float(freight[graph.edge_flow[e]]) if graph.edge_flow[e] >= 0 else 0.0
-        value = float(graph.edge_qty[e] * (price + lane))
-        candidate_origin = bool(analysis.in_region[supplier] and data.certifies[supplier]) or bool(
-            analysis.originating[supplier]
-        )
-        options.append(
-            _Option(item, supplier, e, value, 0.0 if candidate_origin else value, data.hs[item], candidate_origin)
-        )
-        considered += 1
+    costs = LandedCosts(network, as_of, assumptions) if cost_basis == "landed" else None
+    options, fixed, occurrences_of = _options(analysis, node, before, costs)
+    considered = sum(o.edge >= 0 for o in options)
+    notes = tuple(dict.fromkeys(costs.notes)) if costs is not None else ()
+    if costs is None:
+        basis_used = "price"
+    elif any(o.landed is None for o in options):
+        basis_used = "landed, price + freight where the landed cost is unknown"
+    else:
+        basis_used = "landed"
     if considered == 0:
         return QualificationPlan(
             good, before.site_id, False, False, (), 0.0, units_per_year, before.rvc, None, None, None, None, 0,
-            "no candidate source (status=candidate) can deliver an input of this good to the plant",
-            before, None,
+            "no candidate source (status=candidate) can deliver a material of this good (at any in-house BOM "
+            "level) to the plant that consumes it", before, None, basis_used, None, notes,
         )  # fmt: skip
 
-    chosen = _solve(options, rule, before, node, data, time_limit_seconds)
+    chosen = _solve(options, fixed, rule, before, time_limit_seconds)
     if chosen is None:
         return QualificationPlan(
             good, before.site_id, False, False, (), 0.0, units_per_year, before.rvc, None, None, None, None,
             considered, "no combination of the candidate sources qualifies the good under its rule",
-            before, None,
+            before, None, basis_used, None, notes,
         )  # fmt: skip
 
-    # Re-decide the good with the plan, exactly, with the origin engine.
-    changes: list[Resourcing] = []
-    lines_after: list[MaterialLine] = []
-    for item_id, lines in current.items():
-        option = chosen.get(item_id)
-        if option is None or option.edge < 0:
-            lines_after.extend(lines)
-            continue
-        to_site = graph.site_ids[graph.node_site[option.to_node]]
-        country = str(graph.node_country[option.to_node])
+    # Re-decide the good with the plan, exactly, with the origin engine and the same designation mode.
+    moves = [o for o in chosen if o.edge >= 0]
+    moved = {(int(graph.edge_consumer[o.edge]), int(graph.edge_item[o.edge])): o.edge for o in moves}
+    assert analysis.bom is not None
+    after_good = _decide_good(
+        node, analysis.bom.with_moves(moved), data, analysis.in_region, analysis.weekly, as_of, analysis.designate
+    )
+    after = after_good.result
+    keep = {o.position: o for o in options if o.edge < 0}
+    changes = []
+    for o in moves:
+        current = occurrences_of[o.position]
+        first = current[0]
+        keep_option = keep[o.position]
         changes.append(
             Resourcing(
-                item_id, tuple(m.source_site for m in lines), to_site, country,
-                sum(m.value for m in lines), option.value, option.originating,
+                item_id=graph.item_ids[int(graph.edge_item[o.edge])],
+                from_sources=tuple(dict.fromkeys(c.line.source_site for c in current)),
+                to_site=graph.site_ids[graph.node_site[o.to_node]],
+                to_country=str(graph.node_country[o.to_node]),
+                value_before=keep_option.value,
+                value_after=o.value,
+                originating_after=o.originating,
+                at_site=graph.site_ids[graph.node_site[int(graph.edge_consumer[o.edge])]],
+                within=first.within,
+                quantity=o.units,
+                landed_before=keep_option.landed if o.landed is not None else None,
+                landed_after=o.landed if keep_option.landed is not None else None,
             )
-        )  # fmt: skip
-        lines_after.append(
-            MaterialLine(
-                f"{item_id}@{to_site}", item_id, to_site, country, option.hs, option.value, option.originating,
-                "candidate source" + (", originating" if option.originating else ""),
-            )
-        )  # fmt: skip
-    after = determine_origin(network_case(node, lines_after, data, as_of))
+        )
     added = sum(c.added_cost_per_unit for c in changes)
-    rvc = after.rvc
+    qualifies = after is not None and after.originating
+    duty_saved = None
+    if qualifies and costs is not None:
+        duty_saved = costs.duty_saved(good, before.site_id, _destinations(analysis, node))
+        notes = tuple(dict.fromkeys(costs.notes))
+    elif costs is None:
+        notes += ("duty saved on the finished good not counted: cost_basis 'price' (price + freight)",)
+    deep = sum(1 for c in changes if c.within)
+    rvc = None if after is None else after.rvc
     message = (
-        f"re-source {len(changes)} input(s): the good then qualifies (criterion {after.criterion})"
-        if after.originating
+        f"re-source {len(changes)} material(s)"
+        + (f", {deep} inside in-house sub-assemblies" if deep else "")
+        + f": the good then qualifies (criterion {after.criterion})"
+        if qualifies and after is not None
         else "the programme's plan does not qualify the good when re-decided exactly; review the candidates"
     )
     return QualificationPlan(
-        good, before.site_id, after.originating, False, tuple(changes), added, units_per_year, before.rvc,
+        good, before.site_id, qualifies, False, tuple(changes), added, units_per_year, before.rvc,
         None if rvc is None else float(rvc.value), None if rvc is None else rvc.method,
-        None if rvc is None else float(rvc.threshold), after.criterion, considered, message, before, after,
+        None if rvc is None else float(rvc.threshold), None if after is None else after.criterion, considered,
+        message, before, after, basis_used, duty_saved, notes, after_good,
     )  # fmt: skip
 
 
+def _destinations(analysis: NetworkAnalysis, node: int) -> dict[str, float]:
+    """Units of the good per week to each site its active flows leave the plant for."""
+    graph = analysis.data.graph
+    out: dict[str, float] = {}
+    for e in np.flatnonzero((graph.edge_supplier == node) & graph.edge_active & (graph.edge_flow >= 0)).tolist():
+        consumer = int(graph.edge_consumer[e])
+        site = graph.site_ids[graph.node_site[consumer]]
+        weight = float(analysis.weekly[consumer] * graph.edge_qty[e] * graph.edge_share[e])
+        out[site] = out.get(site, 0.0) + weight
+    return out
+
+
+def _options(
+    analysis: NetworkAnalysis, node: int, before: GoodOrigin, costs: LandedCosts | None
+) -> tuple[list[_Option], list[_Part], dict[int, list[_Occurrence]]]:
+    """Options per position (consuming plant, item) with a candidate source; the other materials, fixed."""
+    data, graph = analysis.data, analysis.data.graph
+    occurrences = _occurrences(before.materials)
+    by_key: dict[tuple[int, int], list[_Occurrence]] = {}
+    fixed: list[_Part] = []
+    for occ in occurrences:
+        line = occ.line
+        if line.self_produced or line.edge < 0:
+            fixed.append(occ.part())
+            continue
+        by_key.setdefault((line.consumer, int(graph.edge_item[line.edge])), []).append(occ)
+    inactive = np.flatnonzero(~graph.edge_active)
+    candidates: dict[tuple[int, int], list[int]] = {}
+    for e in inactive.tolist():
+        key = (int(graph.edge_consumer[e]), int(graph.edge_item[e]))
+        if key in by_key and not np.isnan(graph.node_price[graph.edge_supplier[e]]):
+            candidates.setdefault(key, []).append(e)
+    options: list[_Option] = []
+    occurrences_of: dict[int, list[_Occurrence]] = {}
+    for key, occs in by_key.items():
+        if key not in candidates:
+            fixed.extend(o.part() for o in occs)
+            continue
+        position = len(occurrences_of)
+        occurrences_of[position] = occs
+        consumer, item = key
+        to_site = graph.site_ids[graph.node_site[consumer]]
+        item_id = graph.item_ids[item]
+        value_keep = sum(o.line.value for o in occs)
+        # One scale per occurrence of the consuming plant (several sources of it share the scale).
+        scales: dict[str, _Occurrence] = {}
+        kept: dict[str, float] = {}
+        for o in occs:
+            where = o.line.id.rsplit("/", 1)[0] if "/" in o.line.id else ""
+            scales.setdefault(where, o)
+            kept[where] = kept.get(where, 0.0) + o.line.value
+        landed_keep: float | None = None
+        if costs is not None:
+            per = [costs.per_unit(item_id, to_site, o.line.source_site, False) for o in occs]
+            landed_keep = (
+                None
+                if any(p is None for p in per)
+                else sum(o.line.quantity * (p or 0.0) for o, p in zip(occs, per, strict=True))
+            )
+        options.append(
+            _Option(position, -1, -1, tuple(o.part() for o in occs), value_keep, 0.0, 0.0, False, landed_keep)
+        )
+        for e in candidates[key]:
+            supplier = int(graph.edge_supplier[e])
+            per_consumer = float(graph.edge_qty[e]) * (float(graph.node_price[supplier]) + float(data.edge_freight[e]))
+            originating = bool(analysis.in_region[supplier] and data.certifies[supplier]) or bool(
+                analysis.originating[supplier]
+            )
+            parts = tuple(o.part(o.scale * per_consumer, data.hs[item], originating) for o in scales.values())
+            value = sum(p.value for p in parts)
+            dvalue_nc = sum((o.scale * per_consumer - kept[w]) * o.propagates for w, o in scales.items())
+            units = sum(o.scale for o in scales.values()) * float(graph.edge_qty[e])
+            landed = None
+            if costs is not None and landed_keep is not None:
+                unit = costs.per_unit(item_id, to_site, graph.site_ids[graph.node_site[supplier]], True)
+                landed = None if unit is None else units * unit
+            dcost = (landed - landed_keep) if landed is not None and landed_keep is not None else value - value_keep
+            options.append(_Option(position, e, supplier, parts, value, dvalue_nc, dcost, originating, landed, units))
+    return options, fixed, occurrences_of
+
+
+def _fails(part: _Part, good_hs: str, shift: Any) -> bool:
+    """Whether a material fails the good's change of tariff classification (s.3(2)), unless a looked-through
+    sub-assembly it sits in is tested in its place and passes or qualifies on its own (s.3(8))."""
+    if part.originating or passes(part.hs, good_hs, shift):
+        return False
+    return not (part.within_originating or any(passes(h, good_hs, shift) for h in part.within_hs))
+
+
+def _case_totals(case: Case) -> tuple[float | None, float, float]:
+    """TV, total cost and net cost of the good's case as the engine computes them (s.7(2)-(3), s.1(6))."""
+    agg = combine(contribution(m, lambda x: x.originating, lambda _x: True) for m in case.materials)
+    if case.costs.total_cost is not None:
+        total = case.costs.total_cost + (agg.total_cost - agg.book_value)
+    else:
+        total = agg.total_cost + case.costs.other
+    net = total - case.costs.excluded - agg.excluded
+    tv = None if case.transaction_value is None else case.transaction_value - case.international_shipping
+    return None if tv is None else float(tv), float(total), float(net)
+
+
 def _solve(
-    options: list[_Option], rule: Rule, before: GoodOrigin, node: int, data: Any, time_limit_seconds: float
-) -> dict[str, _Option] | None:
-    """Solve the selection MIP; ``item id -> chosen option`` or None when infeasible."""
+    options: list[_Option], fixed: list[_Part], rule: Rule, before: GoodOrigin, time_limit_seconds: float
+) -> list[_Option] | None:
+    """Solve the selection MIP; the chosen option of every position, or None when infeasible."""
     from allyshore._lp import LinearProgram
 
-    graph = data.graph
     good_hs = before.hs
-    items = sorted({o.item for o in options})
-    current_value = {o.item: o.value for o in options if o.edge < 0}
-    n_y = len(options)
-    dcost = np.array([o.value - current_value[o.item] for o in options])
-    vnm = np.array([o.vnm for o in options])
-
     case = before.case
     assert case is not None
-    materials_now = float(sum(current_value.values()))
-    total_cost0 = (
-        float(case.costs.total_cost) if case.costs.total_cost is not None else materials_now + float(case.costs.other)
-    )
-    net_cost0 = total_cost0 - float(case.costs.excluded)
-    tv = None if case.transaction_value is None else float(case.transaction_value - case.international_shipping)
+    tv, total_cost0, net_cost0 = _case_totals(case)
+    positions = sorted({o.position for o in options})
+    n_y = len(options)
+    dcost = np.array([o.dcost for o in options])
+    dnc = np.array([o.dvalue_nc for o in options])
+    vnm = np.array([o.vnm for o in options])
+    vnm_fixed = float(sum(p.value for p in fixed if not p.originating))
 
     ways: list[tuple[int, str | None, float | None]] = []  # (alternative, method, threshold)
     for a, alternative in enumerate(rule.alternatives):
@@ -370,7 +431,8 @@ def _solve(
     if not ways:
         return None
     n_z = len(ways)
-    big = float(np.abs(dcost).sum() + vnm.sum() + abs(total_cost0) + (tv or 0.0) + 1.0) * 2
+    big = float(np.abs(dcost).sum() + np.abs(dnc).sum() + vnm.sum() + vnm_fixed + abs(total_cost0) + (tv or 0.0) + 1.0)
+    big *= 2
 
     rows: list[np.ndarray] = []
     lower: list[float] = []
@@ -381,40 +443,45 @@ def _solve(
         lower.append(lo)
         upper.append(hi)
 
-    item_of = np.array([o.item for o in options])
-    for item in items:  # one option per item
-        add((item_of == item).astype(np.float64), np.zeros(n_z), 1, 1)
+    position_of = np.array([o.position for o in options])
+    for p in positions:  # one option per position
+        add((position_of == p).astype(np.float64), np.zeros(n_z), 1, 1)
     add(np.zeros(n_y), np.ones(n_z), 1, np.inf)  # at least one way to qualify
     for k, (a, method, threshold) in enumerate(ways):
         z = np.zeros(n_z)
         z[k] = big
         if method == "transaction_value" and tv is not None and threshold is not None:
-            # VNM(y) + big z <= (1 - t) TV + big
-            add(vnm, z, -np.inf, (1 - threshold / 100) * tv - RVC_SAFETY + big)
+            # VNM0 + vnm y + big z <= (1 - t) TV + big
+            add(vnm, z, -np.inf, (1 - threshold / 100) * tv - vnm_fixed - RVC_SAFETY + big)
         elif method == "net_cost" and threshold is not None:
-            # VNM(y) - (1 - t) (NC0 + dcost y) + big z <= big
+            # VNM0 + vnm y - (1 - t) (NC0 + dnc y) + big z <= big
             share = 1 - threshold / 100
-            add(vnm - share * dcost, z, -np.inf, share * net_cost0 - RVC_SAFETY + big)
+            add(vnm - share * dnc, z, -np.inf, share * net_cost0 - vnm_fixed - RVC_SAFETY + big)
         shift = rule.alternatives[a].tariff_shift
         if shift is not None:
-            failing = np.array([0.0 if o.originating or passes(o.hs, good_hs, shift) else 1.0 for o in options])
+            fail_value = np.array([sum(p.value for p in o.parts if _fails(p, good_hs, shift)) for o in options])
             excluded = np.array(
                 [
-                    f if f and de_minimis_excluded(o.hs, good_hs) is not None else 0.0
-                    for f, o in zip(failing, options, strict=True)
+                    float(any(_fails(p, good_hs, shift) and de_minimis_excluded(p.hs, good_hs) for p in o.parts))
+                    for o in options
                 ]
             )
-            n_fail = float(failing.sum()) + 1
+            fixed_fail = [p for p in fixed if _fails(p, good_hs, shift)]
+            fixed_excluded = any(de_minimis_excluded(p.hs, good_hs) is not None for p in fixed_fail)
+            fixed_value = float(sum(p.value for p in fixed_fail))
+            n_fail = float(excluded.sum()) + 1
             zc = np.zeros(n_z)
             zc[k] = n_fail
-            add(excluded, zc, -np.inf, n_fail)  # no failing material that de minimis cannot excuse
+            add(excluded, zc, -np.inf, n_fail)  # no failing material that de minimis cannot excuse (s.5(3))
+            if fixed_excluded:  # one already fails and cannot be excused: this way is closed
+                closed = np.zeros(n_z)
+                closed[k] = 1.0
+                add(np.zeros(n_y), closed, -np.inf, 0.0)
             ten = float(TEN_PERCENT)
-            base = ten * tv if tv is not None else None
-            fv = failing * np.array([o.value for o in options])
-            if base is not None:
-                add(fv, z, -np.inf, base + big)
+            if tv is not None:
+                add(fail_value, z, -np.inf, ten * tv - fixed_value + big)
             else:  # 10% of total cost, which moves with the plan
-                add(fv - ten * dcost, z, -np.inf, ten * total_cost0 + big)
+                add(fail_value - ten * dnc, z, -np.inf, ten * total_cost0 - fixed_value + big)
     matrix = sp.csr_matrix(np.vstack(rows))
     costs = np.concatenate([dcost + SWITCH_EPSILON * np.array([o.edge >= 0 for o in options]), np.zeros(n_z)])
     program = LinearProgram(
@@ -432,4 +499,7 @@ def _solve(
     except Infeasible:
         return None
     picked = solution.x[:n_y] > 0.5
-    return {graph.item_ids[o.item]: o for o, keep in zip(options, picked, strict=True) if keep}
+    return [o for o, keep in zip(options, picked, strict=True) if keep]
+
+
+__all__ = ["COST_BASES", "QualificationPlan", "Resourcing", "advise_qualification"]

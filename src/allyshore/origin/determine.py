@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,23 @@ def determine_origin(case: Case | CaseIn | dict[str, Any] | str | Path) -> Origi
         When the case is malformed; every problem is located by its JSON path.
     """
     return _determine(parse_case(case), _Context())
+
+
+def decide_self_produced(material: Material, as_of: date | None = None) -> OriginResult | None:
+    """The origin of a self-produced material on its own, exactly as the engine decides it inside a good.
+
+    Its own materials and costs, under its own rule (or the library's for its HS code, on
+    ``as_of``), by net cost only: a material made and used by its producer is not sold, so it
+    has no transaction value (SOR/2020-155 s.7(2), s.8(7)(a)). None when no rule is known.
+    """
+    return _self_produced_origin(material, Case(hs=material.hs, as_of=as_of), _Context())
+
+
+def designation_allowed(material: Material, as_of: date | None = None) -> bool:
+    """Whether the designation of ``material`` as an intermediate material survives the s.8(6) proviso:
+    not when a self-produced material inside it is designated too and both are subject to an RVC requirement
+    (SOR/2020-155 s.8(6), s.8(28) Example 5). The engine then treats it as undesignated (s.7(5)(a))."""
+    return _designation_allowed(material, Case(hs=material.hs, as_of=as_of), _Context())
 
 
 # --------------------------------------------------------------------------- helpers
@@ -533,4 +551,4 @@ def _same_subheading_only(failing: list[Failing], good_hs: str) -> bool:
     return True
 
 
-__all__ = ["determine_origin"]
+__all__ = ["decide_self_produced", "designation_allowed", "determine_origin"]

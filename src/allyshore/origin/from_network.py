@@ -3,19 +3,28 @@
 Each finished good (an item with demand) made at a plant (a ``supply`` row whose
 item has a BOM) becomes an origin case, built from the network itself:
 
-* **materials**: the plant's direct BOM inputs, one material per inbound source
-  (site) of each input, valued per unit of the good as ``quantity x share x
-  (unit_price at the source + freight_per_unit of the lane)`` (SOR/2020-155
-  s.8(1): the value of an imported material includes the costs of transporting it
-  to the place of importation). Values are kept exact to the micro-dollar.
-* **origin of a material** (SOR s.3, s.9): originating when its source site is in
-  a USMCA country (MX, US, CA) and the supplier certifies its origin (column
-  ``supplier_certifies_origin`` on the source's ``supply`` row), or when the
-  source is itself a plant of the network, in the region, whose item qualifies
-  (decided first, bottom-up by tier). A pass-through site (warehouse,
-  distributor) passes on originating status only when every active source behind
-  it is originating. Anything else is non-originating, as the producer must
-  treat a material of unproven origin (SOR s.7(21); brief s.2).
+* **materials**: the plant's BOM inputs, one material per inbound source (site) of
+  each input, valued per unit of the good as ``quantity x share x (unit_price at the
+  source + freight_per_unit of the lane)`` (SOR/2020-155 s.8(1): the value of an
+  imported material includes the costs of transporting it to the place of
+  importation). Values are kept exact to the micro-dollar.
+* **in-house sub-assemblies** (inputs made at a ``plant`` site of the network in the
+  region, see :mod:`allyshore.origin.bom`): looked through by default -- their own
+  materials are the good's, down every BOM level, quantities multiplied through
+  (s.7(5)(a); for the tariff shift the good's rule applies to them, s.3(2), or to the
+  sub-assembly itself at the producer's option, s.3(8)). Designated as intermediate
+  materials (s.8(6)-(8)) when the item's ``designated_intermediate`` column says yes,
+  or as ``designate`` asks (``none``, ``all``, ``auto``: the better of look-through and
+  designating those that qualify, per good). Each good reports the designation applied
+  and, where another one decides it differently, the alternatives.
+* **origin of a purchased material** (SOR s.3, s.9): originating when its source site
+  is in a USMCA country (MX, US, CA) and the supplier certifies its origin (column
+  ``supplier_certifies_origin`` on the source's ``supply`` row), or when the source is
+  a supplier's site in the region making it from a BOM and it qualifies (decided first,
+  bottom-up by tier). A pass-through site (warehouse, distributor) passes on
+  originating status only when every active source behind it is originating. Anything
+  else is non-originating, as the producer must treat a material of unproven origin
+  (SOR s.7(21); brief s.2).
 * **the good's value and costs**: the plant's ``unit_price`` is the transaction
   value (less ``international_shipping_per_unit``, SOR s.1(1) "transaction
   value"); total cost = materials + ``other_costs_per_unit`` (or ``total_cost_per_unit``
@@ -28,7 +37,8 @@ item has a BOM) becomes an origin case, built from the network itself:
 
 Optional network columns read here (declared in :mod:`allyshore.model.schema` with
 ``used_by`` :data:`~allyshore.model.schema.USMCA_ORIGIN`, so reading types and checks them):
-``origin_rule`` on ``items`` (above), and on ``supply`` rows, per unit of the row's item, in USD:
+``origin_rule`` and ``designated_intermediate`` on ``items`` (above), and on ``supply``
+rows, per unit of the row's item, in USD:
 
 ======================================  ==========================================================
 ``supplier_certifies_origin``           true/false (yes/no, 1/0): the source certifies the item as
@@ -64,9 +74,8 @@ Optional network columns read here (declared in :mod:`allyshore.model.schema` wi
 
 from __future__ import annotations
 
-import html
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from fractions import Fraction
 from typing import Any
@@ -75,13 +84,31 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
-from allyshore.errors import AllyshoreError, NotFoundError, Problem, ValidationError
-from allyshore.model.graph import KIND_CODES, NodeGraph, compile_network, multipliers
+from allyshore.errors import AllyshoreError, InputError, NotFoundError, Problem, ValidationError
+from allyshore.model.graph import KIND_CODES, compile_network, multipliers
 from allyshore.model.network import Network
 from allyshore.model.schema import FALSE_WORDS, TRUE_WORDS, USMCA_ORIGIN, analysis_columns
-from allyshore.origin.case import Case, Costs, Material, Rule, RuleIn, _hs, rule_from_model
+from allyshore.origin.bom import (
+    ALL,
+    AS_GIVEN,
+    DESIGNATE_MODES,
+    LOOK_THROUGH,
+    QUALIFYING,
+    Bom,
+    MaterialLine,
+    NetworkInputs,
+    case_document,
+    counted,
+    designated_ids,
+    designated_items,
+    money,
+    network_case,
+    walk,
+)
+from allyshore.origin.case import Rule, RuleIn, _hs, rule_from_model
 from allyshore.origin.determine import determine_origin
-from allyshore.origin.result import OriginResult, fmt
+from allyshore.origin.network_result import Designation, DesignationOutcome, GoodOrigin, NetworkOrigin
+from allyshore.origin.result import OriginResult
 from allyshore.origin.rules import find_rule
 
 #: The parties to USMCA: a material's source must be in one of them to be originating.
@@ -95,15 +122,6 @@ _MAKE, _PASS, _RAW = KIND_CODES.index("make"), KIND_CODES.index("pass"), KIND_CO
 ORIGIN_COLUMNS: dict[str, str] = {c.name: c.type for c in analysis_columns(USMCA_ORIGIN, "supply")}
 _TRUE = set(TRUE_WORDS)
 _FALSE = {*FALSE_WORDS, ""}
-
-
-def money(value: float) -> Fraction:
-    """A USD amount as an exact fraction, to the micro-dollar.
-
-    >>> money(18.8)
-    Fraction(94, 5)
-    """
-    return Fraction(round(value * MICRO), MICRO)
 
 
 # --------------------------------------------------------------------------- reading the optional columns
@@ -211,176 +229,47 @@ def item_rules(network: Network, rules: Mapping[str, Any] | None = None) -> dict
     return out
 
 
-# --------------------------------------------------------------------------- results
+def designated_items_column(network: Network) -> frozenset[str]:
+    """Items whose ``designated_intermediate`` cell says yes (typed on reading; text read the same way here).
 
-
-@dataclass(frozen=True)
-class MaterialLine:
-    """One material of a good's case: an input item from one source, per unit of the good."""
-
-    id: str
-    item_id: str
-    source_site: str
-    country: str
-    hs: str
-    value: float
-    originating: bool
-    basis: str  # why it is (not) originating
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "item_id": self.item_id,
-            "source_site": self.source_site,
-            "country": self.country,
-            "hs": self.hs,
-            "value": self.value,
-            "originating": self.originating,
-            "basis": self.basis,
-        }
-
-
-@dataclass(frozen=True)
-class GoodOrigin:
-    """The origin of one finished good made at one plant."""
-
-    item_id: str
-    site_id: str
-    name: str
-    hs: str
-    country: str
-    status: str  # originating | not_originating | undetermined
-    criterion: str | None
-    method: str | None
-    rvc: float | None
-    threshold: float | None
-    margin: float | None  # RVC points above (+) or below (-) the threshold
-    deciding_materials: tuple[str, ...]
-    materials: tuple[MaterialLine, ...]
-    units_per_year: float
-    reason: str = ""
-    result: OriginResult | None = field(default=None, repr=False, compare=False)
-    case: Case | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def originating(self) -> bool:
-        return self.status == "originating"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "item_id": self.item_id,
-            "site_id": self.site_id,
-            "name": self.name,
-            "hs": self.hs,
-            "country": self.country,
-            "status": self.status,
-            "originating": self.originating,
-            "criterion": self.criterion,
-            "rvc": None
-            if self.rvc is None
-            else {"method": self.method, "value": self.rvc, "threshold": self.threshold, "margin": self.margin},
-            "deciding_materials": list(self.deciding_materials),
-            "materials": [m.to_dict() for m in self.materials],
-            "units_per_year": self.units_per_year,
-            "reason": self.reason,
-            "determination": None if self.result is None else self.result.to_dict(),
-        }
-
-
-@dataclass(frozen=True)
-class NetworkOrigin:
-    """USMCA origin of every finished good of a network (:func:`determine_network`)."""
-
-    network: str
-    goods: tuple[GoodOrigin, ...]
-    as_of: date | None
-    assumptions: tuple[str, ...]
-    analysis: NetworkAnalysis | None = field(default=None, repr=False, compare=False)
-
-    def __iter__(self) -> Iterator[GoodOrigin]:
-        return iter(self.goods)
-
-    def good(self, item_id: str, site_id: str | None = None) -> GoodOrigin:
-        for g in self.goods:
-            if g.item_id == item_id and (site_id is None or g.site_id == site_id):
-                return g
-        raise NotFoundError(f"no finished good {item_id!r} in the origin results of {self.network!r}")
-
-    def to_dict(self) -> dict[str, Any]:
-        counts = {s: sum(g.status == s for g in self.goods) for s in ("originating", "not_originating", "undetermined")}
-        return {
-            "network": self.network,
-            "as_of": None if self.as_of is None else self.as_of.isoformat(),
-            "summary": {"goods": len(self.goods), **counts},
-            "goods": [g.to_dict() for g in self.goods],
-            "assumptions": list(self.assumptions),
-        }
-
-    def to_frame(self) -> pl.DataFrame:
-        schema = {
-            "item_id": pl.String,
-            "site_id": pl.String,
-            "hs": pl.String,
-            "status": pl.String,
-            "criterion": pl.String,
-            "method": pl.String,
-            "rvc": pl.Float64,
-            "threshold": pl.Float64,
-            "margin": pl.Float64,
-            "deciding_materials": pl.String,
-            "units_per_year": pl.Float64,
-        }
-        rows = [
-            (
-                g.item_id,
-                g.site_id,
-                g.hs,
-                g.status,
-                g.criterion,
-                g.method,
-                g.rvc,
-                g.threshold,
-                g.margin,
-                ", ".join(g.deciding_materials),
-                g.units_per_year,
-            )
-            for g in self.goods
-        ]
-        return pl.DataFrame(rows, schema=schema, orient="row")
-
-    def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><td>{html.escape(g.item_id)}</td><td>{html.escape(g.site_id)}</td><td>{html.escape(g.hs)}</td>"
-            f"<td>{html.escape(g.status.replace('_', ' '))}</td>"
-            f"<td>{'' if g.rvc is None else f'{g.rvc:.1f}% / {g.threshold:g}%'}</td>"
-            f"<td>{html.escape(', '.join(g.deciding_materials))}</td></tr>"
-            for g in self.goods
+    Raises
+    ------
+    ValidationError
+        A cell is neither yes nor no.
+    """
+    items = network.items
+    if "designated_intermediate" not in items.columns:
+        return frozenset()
+    column = items.get_column("designated_intermediate")
+    ids = items.get_column("item_id").to_list()
+    if column.dtype == pl.Boolean:
+        return frozenset(i for i, v in zip(ids, column.to_list(), strict=True) if v)
+    texts = column.cast(pl.String).str.strip_chars().str.to_lowercase().fill_null("").to_list()
+    bad = [i for i, v in enumerate(texts) if v not in _TRUE and v not in _FALSE]
+    if bad:
+        raise ValidationError(
+            [
+                Problem(
+                    "items",
+                    f"cannot read {column[i]!r} as a yes/no",
+                    row=network.row_of("items", i),
+                    column="designated_intermediate",
+                    hint="use true or false (yes/no, 1/0)",
+                    source=network.source_of("items"),
+                )
+                for i in bad
+            ],
+            what="network's origin columns",
         )
-        return (
-            "<table><thead><tr><th>good</th><th>plant</th><th>HS</th><th>verdict</th><th>RVC / threshold</th>"
-            f"<th>deciding materials</th></tr></thead><tbody>{rows}</tbody></table>"
-        )
+    return frozenset(i for i, v in zip(ids, texts, strict=True) if v in _TRUE)
 
 
 # --------------------------------------------------------------------------- the analysis
 
-
-@dataclass(frozen=True)
-class _Inputs:
-    graph: NodeGraph
-    hs: list[str]
-    names: list[str]
-    edge_value: NDArray[np.float64]  # USD per unit of consumer
-    certifies: NDArray[np.bool_]
-    other: NDArray[np.float64]
-    excluded: NDArray[np.float64]
-    total: NDArray[np.float64]
-    shipping: NDArray[np.float64]
-    selling_price: NDArray[np.float64]  # the supply row's own unit_price (nan when blank): the transaction value
-    rules: dict[str, Rule]
+_Inputs = NetworkInputs  # the name the advisor and older code use
 
 
-def _inputs(network: Network, rules: Mapping[str, Any] | None = None) -> _Inputs:
+def _inputs(network: Network, rules: Mapping[str, Any] | None = None) -> NetworkInputs:
     graph = compile_network(network)
     columns = origin_columns(network)
     n = graph.n_nodes
@@ -396,11 +285,12 @@ def _inputs(network: Network, rules: Mapping[str, Any] | None = None) -> _Inputs
     price = graph.node_price[graph.edge_supplier]
     edge_value = graph.edge_qty * graph.edge_share * (price + edge_freight)
     items = network.items
-    return _Inputs(
+    return NetworkInputs(
         graph=graph,
         hs=items.get_column("hs_code").fill_null("").str.replace_all(r"[^0-9A-Za-z]", "").str.to_lowercase().to_list(),
         names=items.select(pl.coalesce("name", "item_id")).to_series().to_list(),
         edge_value=edge_value,
+        edge_freight=np.asarray(edge_freight, dtype=np.float64),
         certifies=per_node(columns["supplier_certifies_origin"], False),
         other=per_node(columns["other_costs_per_unit"], np.nan),
         excluded=per_node(columns["excluded_costs_per_unit"], np.nan),
@@ -410,25 +300,27 @@ def _inputs(network: Network, rules: Mapping[str, Any] | None = None) -> _Inputs
             network.supply.get_column("unit_price").fill_null(np.nan).to_numpy().astype(np.float64), np.nan
         ),
         rules=item_rules(network, rules),
+        designated=designated_items_column(network),
     )
 
 
 def _deciding(result: OriginResult, lines: Sequence[MaterialLine]) -> tuple[str, ...]:
-    """The materials that decide the verdict (see :func:`determine_network`)."""
+    """The materials that decide the verdict (see :func:`determine_network`), at the level they count."""
     out: list[str] = []
     if not result.originating and result.tariff_shift is not None and not result.tariff_shift.passed:
         out += list(result.tariff_shift.failing_materials)
     rvc = result.rvc
     if rvc is None or rvc.base <= 0:
         return tuple(dict.fromkeys(out))
-    points = {m.id: Fraction(money(m.value)) / rvc.base * 100 for m in lines}
+    units = list(counted(lines))
+    points = {m.id: Fraction(money(m.value)) / rvc.base * 100 for m in units}
     margin = rvc.value - rvc.threshold
     # Largest first, the fewest materials whose change of origin flips the verdict: originating ones
     # that would sink an originating good, non-originating ones whose origin would close the gap.
     if result.originating and margin >= 0:
-        pool, room = [m for m in lines if m.originating], margin
+        pool, room = [m for m in units if m.originating], margin
     elif not result.originating and margin < 0:
-        pool, room = [m for m in lines if not m.originating], -margin
+        pool, room = [m for m in units if not m.originating], -margin
     else:
         return tuple(dict.fromkeys(out))
     covered = Fraction(0)
@@ -465,7 +357,7 @@ class _Basis(dict[int, str]):
 class NetworkAnalysis:
     """The node-level state behind :func:`determine_network`, reused by the qualification advisor."""
 
-    data: _Inputs
+    data: NetworkInputs
     originating: NDArray[np.bool_]  # per node
     basis: _Basis  # per node: why it is (not) originating
     in_region: NDArray[np.bool_]
@@ -474,6 +366,9 @@ class NetworkAnalysis:
     starts: NDArray[np.int64]  # edges_sorted[starts[n]:starts[n + 1]] are the active inputs of node n
     roots: frozenset[int]
     outcome: dict[int, GoodOrigin]
+    in_house: NDArray[np.bool_] | None = None  # per node: an in-house sub-assembly (allyshore.origin.bom)
+    bom: Bom | None = None
+    designate: str = "given"
 
 
 def analyse_network(
@@ -481,8 +376,11 @@ def analyse_network(
     good: str | None = None,
     as_of: date | None = None,
     rules: Mapping[str, Any] | None = None,
+    designate: str = "given",
 ) -> NetworkAnalysis:
     """Decide the finished goods (or ``good``) and every node below them, bottom-up (see :func:`determine_network`)."""
+    if designate not in DESIGNATE_MODES:
+        raise InputError(f"designate must be one of {', '.join(DESIGNATE_MODES)}, not {designate!r}")
     data = _inputs(network, rules)
     graph = data.graph
     item_ids = graph.item_ids
@@ -516,10 +414,14 @@ def analyse_network(
 
     country = graph.node_country
     in_region = np.isin(country, list(USMCA_PARTIES))
+    site_kind = np.asarray(network.sites.get_column("kind").fill_null("").to_list() or [""], dtype=object)
+    plant = (site_kind[graph.node_site] == "plant") if graph.n_nodes else np.zeros(0, dtype=bool)
+    in_house = (kinds == _MAKE) & graph.node_active & plant & in_region
     originating = np.zeros(graph.n_nodes, dtype=bool)
     basis = _Basis(country, data.certifies & in_region, in_region)
     outcome: dict[int, GoodOrigin] = {}
     root_set = set(roots.tolist())
+    bom = Bom(data, edges_sorted, starts, originating, basis.of, in_house, in_region, as_of)
 
     # Sources: originating when certified in the region (vectorised); why, in words, on demand (_Basis).
     certified = data.certifies & in_region
@@ -535,26 +437,38 @@ def analyse_network(
             originating[node] = bool(upstream.size) and bool(originating[upstream].all())
             basis[node] = "passed through from originating sources" if originating[node] else "passed through"
             continue
-        if node not in root_set:
-            # A sub-assembly counts as originating only if it can qualify: made in the region, with a rule.
-            item = int(graph.node_item[node])
-            if not in_region[node]:
-                basis.setdefault(node, f"made in {country[node] or 'an unknown country'}, outside the USMCA region")
-                continue
-            if len(data.hs[item]) < 6 or (item_ids[item] not in data.rules and find_rule(data.hs[item], as_of) is None):
-                basis.setdefault(node, "made in the region, but no rule of origin is known for it")
-                continue
-        good_origin = _decide(node, edges, data, originating, basis, in_region, weekly, as_of)
-        if good_origin.status == "originating":
+        if node in root_set:
+            outcome[node] = _decide_good(node, bom, data, in_region, weekly, as_of, designate)
+            if outcome[node].originating:
+                originating[node] = True
+            continue
+        # A sub-assembly counts as originating only if it can qualify: made in the region, with a rule.
+        item = int(graph.node_item[node])
+        if not in_region[node]:
+            basis.setdefault(node, f"made in {country[node] or 'an unknown country'}, outside the USMCA region")
+            continue
+        if len(data.hs[item]) < 6 or (item_ids[item] not in data.rules and find_rule(data.hs[item], as_of) is None):
+            basis.setdefault(node, "made in the region, but no rule of origin is known for it")
+            continue
+        if in_house[node]:  # on its own, everything inside looked through (where it is not used in-house)
+            result = bom.alone(node)
+            originating[node] = result is not None and result.originating
+            basis[node] = (
+                f"made in-house in the region and qualifies on its own (criterion {result.criterion})"
+                if result is not None and result.originating
+                else "made in-house in the region but does not qualify on its own"
+            )
+            continue
+        decided = _decide(node, bom.lines(node, nest=False), data, in_region, weekly, as_of)
+        if decided.status == "originating":
             originating[node] = True
-            basis[node] = f"made in the region and qualifies itself (criterion {good_origin.criterion})"
+            basis[node] = f"made in the region and qualifies itself (criterion {decided.criterion})"
         elif node not in basis:
             basis[node] = "made in the network but does not qualify" if in_region[node] else "made outside the region"
-        if node in root_set:
-            outcome[node] = good_origin
     return NetworkAnalysis(
-        data, originating, basis, in_region, weekly, edges_sorted, starts, frozenset(root_set), outcome
-    )
+        data, originating, basis, in_region, weekly, edges_sorted, starts, frozenset(root_set), outcome,
+        in_house, bom, designate,
+    )  # fmt: skip
 
 
 def determine_network(
@@ -562,10 +476,21 @@ def determine_network(
     good: str | None = None,
     as_of: date | None = None,
     rules: Mapping[str, Any] | None = None,
+    designate: str = "given",
 ) -> NetworkOrigin:
     """Decide USMCA origin for every finished good of ``network`` (or just ``good``).
 
-    Sub-assemblies made in the region are decided first (bottom-up), so that a
+    In-house sub-assemblies (made at a ``plant`` of the network in the region) are looked
+    through, down every BOM level, unless designated as intermediate materials
+    (:mod:`allyshore.origin.bom`). ``designate`` chooses: ``given`` (default: the items'
+    ``designated_intermediate`` column, look-through where it is blank), ``none`` (look
+    through every one), ``all`` (designate every one, within the s.8(6) proviso) or ``auto``
+    (per good, the better of look-through and designating those that qualify on their own:
+    originating over not, then the larger RVC margin). Each good reports the designation
+    applied and, where designating the qualifying ones (or looking through) decides it
+    differently, that alternative.
+
+    Sub-assemblies made by suppliers in the region are decided first (bottom-up), so that a
     qualifying one counts as an originating material of the goods above it.
     Per good the result gives the verdict, the RVC with its method, threshold
     and margin (percentage points), and the *deciding materials*: for an
@@ -580,19 +505,27 @@ def determine_network(
         ``good`` is not a finished good made at a plant of the network.
     ValidationError
         An optional origin column holds an unreadable value.
+    InputError
+        ``designate`` is not one of ``given``, ``none``, ``all``, ``auto``.
     """
-    analysis = analyse_network(network, good, as_of, rules)
+    analysis = analyse_network(network, good, as_of, rules, designate)
     graph = analysis.data.graph
     item_ids, site_ids = graph.item_ids, graph.site_ids
     root_set, outcome = analysis.roots, analysis.outcome
     goods = tuple(
         outcome[r] for r in sorted(root_set, key=lambda r: (item_ids[graph.node_item[r]], site_ids[graph.node_site[r]]))
     )
-    assumptions = (
+    made_in_house = (
+        {item_ids[graph.node_item[n]] for n in np.flatnonzero(analysis.in_house)}
+        if analysis.in_house is not None
+        else set()
+    )
+    stray = sorted(analysis.data.designated - made_in_house)
+    assumptions: tuple[str, ...] = (
         "Material values: quantity x share x (unit price at the source + lane freight per unit), USD per unit of the "
         "good, exact to the micro-dollar (SOR/2020-155 s.8(1)).",
-        "A material is originating when its source is in MX, US or CA and supplier_certifies_origin is true, or when "
-        "it is made at a plant of the network in the region and qualifies itself; otherwise it is treated as "
+        "A purchased material is originating when its source is in MX, US or CA and supplier_certifies_origin is "
+        "true, or when a supplier makes it in the region and it qualifies itself; otherwise it is treated as "
         "non-originating (SOR s.7(21)).",
         "A source without unit_price is valued at the item's unit_cost. "
         "Transaction value: the plant's unit_price less international_shipping_per_unit (none when the plant has "
@@ -601,19 +534,152 @@ def determine_network(
         "(SOR s.1(1), s.7(13)-(14)).",
         "Rules: the item's origin_rule when given, else the product-specific rule of its hs_code in the rules library"
         + (f", valid on {as_of.isoformat()}." if as_of else ", latest version."),
-        "A sub-assembly made in the network is valued at its unit_price and, when it qualifies, counts as "
-        "originating in full (as a designated intermediate material, SOR s.8(6)-(8)).",
+        "In-house sub-assemblies (made at a plant of the network in the USMCA region: the producer's own production, "
+        "SOR s.1 'self-produced material'; across parties, s.9 accumulation) are looked through unless designated: "
+        "their own non-originating materials count, down every BOM level (s.7(5)(a)); for the tariff shift they "
+        "undergo the good's rule, or the sub-assembly does itself (s.3(8)). A designated one is valued at its total "
+        "cost, originating in full when it qualifies on its own, else non-originating (s.7(4)(b), s.8(6)-(8)). "
+        "Designation: " + _MODE_WORDS[designate] + ".",
+        "An in-house sub-assembly is valued at its total cost: total_cost_per_unit, else materials + "
+        "other_costs_per_unit, else its unit_price when neither is given; on its own it is decided by net cost "
+        "only (it is not sold: no transaction value).",
         "Units per year: 52 weeks of the network's demand reaching the plant.",
     )
-    return NetworkOrigin(network.name, goods, as_of, assumptions, analysis)
+    if stray:
+        assumptions += (
+            f"designated_intermediate is set on {', '.join(stray)}, which no plant of the network makes in the "
+            "region: ignored (only a self-produced material can be designated, SOR s.8(6)).",
+        )
+    return NetworkOrigin(network.name, goods, as_of, assumptions, analysis, designate)
+
+
+_MODE_WORDS = {
+    "given": "the items' designated_intermediate column (look-through where blank)",
+    "none": "none (every in-house sub-assembly looked through)",
+    "all": "every in-house sub-assembly designated, within the s.8(6) proviso",
+    "auto": "per good, the better of look-through and designating the sub-assemblies that qualify on their own "
+    "(originating over not, then the larger RVC margin)",
+}
+
+
+def _decide_good(
+    node: int,
+    bom: Bom,
+    data: NetworkInputs,
+    in_region: NDArray[np.bool_],
+    weekly: NDArray[np.float64],
+    as_of: date | None,
+    mode: str,
+) -> GoodOrigin:
+    """A finished good under the designation ``mode`` asks for, with the alternatives that decide it differently."""
+    base = bom.lines(node)
+    in_house = tuple(sorted({m.item_id for m in walk(base) if m.self_produced}))
+    trees: dict[str, tuple[MaterialLine, ...]] = {}
+    decided: dict[frozenset[str], GoodOrigin] = {}
+
+    def tree(basis: str) -> tuple[MaterialLine, ...]:
+        if basis not in trees:
+            trees[basis] = bom.finish(bom.designate(base, basis)) if in_house else base
+        return trees[basis]
+
+    def decide(basis: str) -> GoodOrigin:
+        key = designated_ids(tree(basis))
+        if key not in decided:
+            decided[key] = _decide(node, tree(basis), data, in_region, weekly, as_of)
+        return decided[key]
+
+    given = AS_GIVEN if any(m.designated for m in walk(tree(AS_GIVEN))) else LOOK_THROUGH
+    if mode == "auto":
+        options = list(dict.fromkeys([LOOK_THROUGH, QUALIFYING, given]))
+        applied = max(options, key=lambda b: _merit(decide(b)))  # max keeps the first of equals: look-through
+    else:
+        applied = {"given": given, "none": LOOK_THROUGH, "all": ALL}[mode]
+    good = decide(applied)
+    if not in_house:
+        return replace(
+            good, designation=Designation(mode, LOOK_THROUGH, (), (), "No in-house sub-assembly below the good.")
+        )
+    alternatives: list[DesignationOutcome] = []
+    if good.case is not None:  # decided: the other designations may decide it differently
+        seen = {designated_ids(tree(applied))}
+        for basis in dict.fromkeys([LOOK_THROUGH, QUALIFYING, *([given] if mode == "auto" else [])]):
+            key = designated_ids(tree(basis))
+            if key not in seen:
+                seen.add(key)
+                alternatives.append(_outcome(decide(basis), basis, designated_items(tree(basis))))
+    designation = _designation(mode, applied, tree(applied), bom.data.designated, good, alternatives)
+    return replace(good, designation=designation, alternatives=tuple(alternatives))
+
+
+def _outcome(good: GoodOrigin, basis: str, items: tuple[str, ...]) -> DesignationOutcome:
+    return DesignationOutcome(
+        basis, items, good.status, good.criterion, good.method, good.rvc, good.threshold, good.margin, good.reason
+    )
+
+
+def _merit(good: GoodOrigin) -> tuple[bool, float]:
+    return good.originating, good.margin if good.margin is not None else 0.0
+
+
+def _designation(
+    mode: str,
+    basis: str,
+    lines: tuple[MaterialLine, ...],
+    column: frozenset[str],
+    good: GoodOrigin,
+    alternatives: Sequence[DesignationOutcome] = (),
+) -> Designation:
+    """What was applied to the good, in words, with the sections of the Regulations."""
+    in_house = tuple(sorted({m.item_id for m in walk(lines) if m.self_produced}))
+    items = designated_items(lines)
+    words: list[str] = []
+    looked = sorted({m.item_id for m in walk(lines) if m.self_produced and not m.designated} - set(items))
+    designated = [m for m in walk(lines) if m.designated]
+    if designated:
+        parts = [
+            f"{m.item_id} ({'qualifies on its own: its whole value, at total cost, counts as originating' if m.originating else 'does not qualify on its own: non-originating at its total cost'})"
+            for m in designated
+        ]
+        words.append(
+            f"Designated as intermediate material(s) (SOR/2020-155 s.8(6)-(8), s.7(4)(b)): {'; '.join(dict.fromkeys(parts))}."
+        )
+    if looked:
+        words.append(
+            f"Looked through (not designated): {', '.join(looked)}: their own non-originating materials count toward "
+            "the good, down the BOM (SOR/2020-155 s.7(5)(a)); for the tariff shift they undergo the good's rule, "
+            "or the sub-assembly does itself (s.3(2), s.3(8))."
+        )
+    requested = set()
+    if basis == AS_GIVEN:
+        requested = {m.id for m in walk(lines) if m.self_produced and m.item_id in column}
+    elif basis == ALL:
+        requested = {m.id for m in walk(lines) if m.self_produced}
+    dropped = sorted({m.item_id for m in walk(lines) if m.id in requested and not m.designated})
+    if dropped:
+        words.append(
+            f"Not designated despite the request: {', '.join(dropped)}, which contain(s) another designated "
+            "sub-assembly, both subject to an RVC requirement (SOR/2020-155 s.8(6) proviso, s.8(28) Example 5)."
+        )
+    if mode == "auto":
+        verdict = "originating" if good.originating else "not originating"
+        rivals = "; ".join(
+            f"{a.applied.replace('_', '-')}{' of ' + ', '.join(a.items) if a.items else ''}: "
+            f"{a.status.replace('_', ' ')}{'' if a.rvc is None else f', RVC {a.rvc:.1f}%'}"
+            for a in alternatives
+        )
+        words.append(
+            f"Designation chosen automatically (--designate auto): {verdict}"
+            + ("" if good.rvc is None else f", RVC {good.rvc:.1f}%")
+            + (f", better than or equal to {rivals}" if rivals else "")
+            + " (originating over not, then the larger RVC margin)."
+        )
+    return Designation(mode, basis, items, in_house, " ".join(words))
 
 
 def _decide(
     node: int,
-    edges: NDArray[np.int64],
-    data: _Inputs,
-    originating: NDArray[np.bool_],
-    basis: _Basis,
+    lines: tuple[MaterialLine, ...],
+    data: NetworkInputs,
     in_region: NDArray[np.bool_],
     weekly: NDArray[np.float64],
     as_of: date | None,
@@ -622,28 +688,11 @@ def _decide(
     item = int(graph.node_item[node])
     site = int(graph.node_site[node])
     hs = data.hs[item]
-    lines: list[MaterialLine] = []
-    for e in edges.tolist():
-        supplier = int(graph.edge_supplier[e])
-        child = int(graph.edge_item[e])
-        source = graph.site_ids[graph.node_site[supplier]]
-        lines.append(
-            MaterialLine(
-                id=f"{graph.item_ids[child]}@{source}",
-                item_id=graph.item_ids[child],
-                source_site=source,
-                country=str(graph.node_country[supplier]),
-                hs=data.hs[child],
-                value=float(data.edge_value[e]),
-                originating=bool(originating[supplier]),
-                basis=basis.of(supplier),
-            )
-        )
 
     def undetermined(reason: str) -> GoodOrigin:
         return GoodOrigin(
             graph.item_ids[item], graph.site_ids[site], data.names[item], hs, str(graph.node_country[node]),
-            "undetermined", None, None, None, None, None, (), tuple(lines), float(weekly[node] * WEEKS_PER_YEAR), reason,
+            "undetermined", None, None, None, None, None, (), lines, float(weekly[node] * WEEKS_PER_YEAR), reason,
         )  # fmt: skip
 
     if not in_region[node]:
@@ -657,10 +706,11 @@ def _decide(
         return undetermined("the item has no 6-digit hs_code")
     if graph.item_ids[item] not in data.rules and find_rule(hs, as_of) is None:
         return undetermined(f"no product-specific rule for HS {hs} in the rules library")
-    missing = sorted({m.item_id for m in lines if np.isnan(m.value)})
+    bought = [m for m in walk(lines) if not m.self_produced]
+    missing = sorted({m.item_id for m in bought if np.isnan(m.value)})
     if missing:
         return undetermined(f"no unit_price (or unit_cost) for material(s) {', '.join(missing)}")
-    no_hs = sorted({m.item_id for m in lines if not m.hs and not m.originating})
+    no_hs = sorted({m.item_id for m in bought if not m.hs and not m.originating})
     if no_hs:
         return undetermined(f"no hs_code for non-originating material(s) {', '.join(no_hs)}")
     case = network_case(node, lines, data, as_of)
@@ -682,7 +732,7 @@ def _decide(
         threshold=None if rvc is None else float(rvc.threshold),
         margin=None if rvc is None else float(rvc.value - rvc.threshold),
         deciding_materials=_deciding(result, lines),
-        materials=tuple(lines),
+        materials=lines,
         units_per_year=float(weekly[node] * WEEKS_PER_YEAR),
         reason="" if result.originating else "failed: " + ", ".join(result.failed_requirements or ("the rule",)),
         result=result,
@@ -690,57 +740,17 @@ def _decide(
     )
 
 
-def network_case(node: int, lines: Sequence[MaterialLine], data: _Inputs, as_of: date | None) -> Case:
-    """The origin case of the good made at ``node``, with the given material lines."""
-    graph = data.graph
-    price = data.selling_price[node]  # not the item's standard cost: a transaction value is a price paid
-    shipping = data.shipping[node]
-    other, excluded, total = data.other[node], data.excluded[node], data.total[node]
-    return Case(
-        hs=data.hs[int(graph.node_item[node])],
-        description=data.names[int(graph.node_item[node])],
-        materials=tuple(
-            Material(id=m.id, hs=m.hs, value=money(m.value), originating=m.originating, country=m.country)
-            for m in lines
-        ),
-        rule=data.rules.get(graph.item_ids[int(graph.node_item[node])]),
-        as_of=as_of,
-        transaction_value=None if np.isnan(price) or price <= 0 else money(price),
-        international_shipping=Fraction(0) if np.isnan(shipping) else money(shipping),
-        costs=Costs(
-            other=Fraction(0) if np.isnan(other) else money(other),
-            excluded=Fraction(0) if np.isnan(excluded) else money(excluded),
-            total_cost=None if np.isnan(total) else money(total),
-        ),
-    )
-
-
-def case_document(case: Case) -> dict[str, Any]:
-    """A :class:`Case` built from a network, in the origin case format v1 (what a saved record keeps)."""
-    doc: dict[str, Any] = {
-        "good": {"description": case.description, "hs": case.hs},
-        "materials": [
-            {
-                "id": m.id,
-                "hs": m.hs,
-                "value": fmt(m.value, 6),
-                "originating": m.originating,
-                **({"country": m.country} if m.country else {}),
-            }
-            for m in case.materials
-        ],
-        "other_costs": {"other": fmt(case.costs.other, 6)},
-        "excluded_costs": fmt(case.costs.excluded, 6),
-    }
-    if case.transaction_value is not None:
-        doc["transaction_value"] = fmt(case.transaction_value, 6)
-        doc["international_shipping"] = fmt(case.international_shipping, 6)
-    if case.costs.total_cost is not None:
-        doc["total_cost"] = fmt(case.costs.total_cost, 6)
-    if case.as_of is not None:
-        doc["as_of"] = case.as_of.isoformat()
-    if case.rule is not None:
-        from allyshore.origin.result import rule_to_dict
-
-        doc["rule"] = rule_to_dict(case.rule)
-    return doc
+__all__ = [
+    "DESIGNATE_MODES",
+    "Designation",
+    "DesignationOutcome",
+    "GoodOrigin",
+    "MaterialLine",
+    "NetworkAnalysis",
+    "NetworkOrigin",
+    "analyse_network",
+    "case_document",
+    "determine_network",
+    "money",
+    "network_case",
+]

@@ -55,6 +55,7 @@ def _rows(result: NetworkOrigin, plans: dict[tuple[str, str], Any]) -> list[dict
                 "tone": {"originating": "good", "not_originating": "bad"}.get(g.status, "warn"),
                 "gauge": gauge(g.rvc, g.threshold),
                 "deciding": [_material_label(g, m) for m in g.deciding_materials],
+                "designation": _designation_note(g),
                 "plan": plan,
             }
         )
@@ -62,11 +63,28 @@ def _rows(result: NetworkOrigin, plans: dict[tuple[str, str], Any]) -> list[dict
 
 
 def _material_label(good: GoodOrigin, material_id: str) -> str:
-    for m in good.materials:
-        if m.id == material_id:
-            origin = "originating" if m.originating else "non-originating"
-            return f"{m.item_id} from {m.source_site} ({m.country}, {origin}, ${m.value:,.2f}/unit)"
-    return material_id
+    try:
+        m = good.material(material_id)
+    except AllyshoreError:
+        return material_id
+    origin = "originating" if m.originating else "non-originating"
+    inside = material_id.rsplit("/", 1)[0].replace("/", " in ").split("@")[0] if "/" in material_id else ""
+    where = f", in {inside}" if inside else ""
+    return f"{m.item_id} from {m.source_site} ({m.country}, {origin}, ${m.value:,.2f}/unit{where})"
+
+
+def _designation_note(good: GoodOrigin) -> str:
+    """In-house sub-assemblies: the treatment applied and, where another decides the good differently, that one."""
+    d = good.designation
+    if d is None or not d.in_house:
+        return ""
+    applied = f"designating {', '.join(d.items)}" if d.items else f"looking through {', '.join(d.in_house)}"
+    text = f"in-house sub-assemblies: {applied}"
+    for a in good.alternatives:
+        other = f"designating {', '.join(a.items)}" if a.items else "looking through them"
+        rvc = "" if a.rvc is None else f", RVC {a.rvc:.1f}%"
+        text += f"; {other}: {a.status.replace('_', ' ')}{rvc}"
+    return text
 
 
 def build(context: ReportContext) -> Section | None:
