@@ -22,6 +22,7 @@ import pytest
 
 from allyshore.cli import main
 from allyshore.errors import ValidationError
+from allyshore.origin import determine_origin
 from allyshore.origin.certification import CERTIFICATION_STATEMENT, ON_REQUEST, certify
 from allyshore.report.certificate import certificate_pdf, write_certification
 from allyshore.store import open_store
@@ -252,3 +253,53 @@ def test_cli_certify_errors_once_and_writes_nothing(tmp_path: Path, capsys: pyte
     assert not (tmp_path / "cert.pdf").exists() and not (tmp_path / "cert.json").exists()
     assert run_cli("origin", "certify", "--parties", str(tmp_path / "parties.json")) == 1
     assert "--record" in capsys.readouterr().err
+
+
+def test_a_certificate_on_a_user_rule_carries_a_caution_in_the_pdf_and_the_json(tmp_path: Path) -> None:
+    """A rule given in the case is the user's, not the library's: the result says "source": "user",
+    "verified": false, and the certificate made on it warns the certifier (USMCA Art. 5.2(4): the certifier
+    assumes responsibility for the representations)."""
+    result = determine_origin(CASE)
+    assert result.criterion == "B"
+    assert result.to_dict()["rule"] == {"source": "user", "verified": False}
+    assert result.cautions and "supplied by the user" in result.cautions[0]
+    cert = certify([result], PARTIES)
+    assert len(cert.cautions) == 1 and cert.cautions[0].startswith("Good A (HS 9018.90): Caution")
+    document = cert.to_dict()
+    assert document["cautions"] == list(cert.cautions)
+    assert document["goods"][0]["rule_source"] == "user" and document["goods"][0]["rule_verified"] is False
+    assert document["goods"][0]["cautions"] == list(result.cautions)
+    text = pdf_text(certificate_pdf(cert))
+    assert "Cautions before signing" in text and "supplied by the user" in text
+    _, json_path = write_certification(cert, tmp_path / "cert")
+    assert json.loads(json_path.read_text())["cautions"] == list(cert.cautions)
+
+
+def test_a_certificate_on_a_verified_library_rule_carries_no_caution() -> None:
+    cert = certify([ORIGINATING], PARTIES)
+    assert cert.cautions == () and cert.to_dict()["cautions"] == []
+    assert "Cautions before signing" not in pdf_text(certificate_pdf(cert))
+
+
+@pytest.mark.parametrize(
+    ("rule", "criterion", "cautioned"),
+    [
+        ({"source": "case", "verified": True}, "B", True),  # saved before user rules were marked
+        ({"source": "HTSUS General Note 11, 9018.90", "verified": False}, "B", True),
+        ({"source": "case", "verified": True}, "C", False),  # criterion C does not rest on the rule
+        ({"source": "HTSUS General Note 11, 9018.90", "verified": True}, "D", False),
+    ],
+)
+def test_a_saved_determination_without_cautions_is_cautioned_from_its_rule(
+    rule: dict[str, Any], criterion: str, cautioned: bool
+) -> None:
+    cert = certify([{**ORIGINATING, "rule": rule, "criterion": criterion}], PARTIES)
+    assert bool(cert.cautions) is cautioned
+
+
+def test_cli_prints_the_rule_source_and_the_caution(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "case.json").write_text(json.dumps(CASE))
+    assert run_cli("origin", "determine", str(tmp_path / "case.json")) == 0
+    out = capsys.readouterr().out
+    assert "Rule: supplied by the user (source: user, UNVERIFIED)" in out
+    assert "Caution: the rule for HS 9018.90 was supplied by the user" in out

@@ -67,8 +67,13 @@ def determine(
         console.print(f"Failing materials: {', '.join(result.tariff_shift.failing_materials)}", markup=False)
     if result.failed_requirements:
         console.print(f"Failed: {', '.join(result.failed_requirements)}", markup=False)
-    if result.rule_verified is False:
-        console.print("Caution: the rule used is marked unverified in the rules library.", markup=False)
+    if result.rule_source is not None:
+        origin = "supplied by the user" if result.rule_source == "user" else result.rule_source
+        scope = f", for {result.rule_scope}" if result.rule_scope else ""
+        state = "verified" if result.rule_verified else "UNVERIFIED"
+        console.print(f"Rule: {origin}{scope} (source: {result.rule_source}, {state})", markup=False)
+    for caution in result.cautions:
+        console.print(caution, markup=False)
     console.print("Explanation:", markup=False)
     for i, sentence in enumerate(result.explanation, 1):
         console.print(f"  {i}. {sentence}", markup=False)

@@ -94,6 +94,8 @@ def certify(
         return
     for label, text in certification.elements():
         console.print(f"{label}: {text}".replace("\n", "; "), markup=False)
+    for caution in certification.cautions:
+        console.print(caution, markup=False)
     console.print(f"Wrote {pdf_path} and {json_path}", markup=False)
 
 

@@ -143,6 +143,14 @@ ITEMS = Table(
             "non-originating materials count).",
             used_by=(USMCA_ORIGIN,),
         ),
+        Column(
+            "origin_scope",
+            "str",
+            doc="The good, when the rules of origin name goods inside one subheading (SOR s.13, heading 87.08), "
+            "e.g. McPherson struts, gear boxes, steering columns; optionally after the end use and ';' "
+            "(original equipment, heavy truck; gear boxes). Blank = any other good.",
+            used_by=(USMCA_ORIGIN,),
+        ),
     ),
 )
 

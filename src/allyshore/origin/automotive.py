@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from fractions import Fraction
 from functools import lru_cache
@@ -176,7 +177,7 @@ def adjust_rule(rule: Rule, auto: AutomotiveIn, expl: list[str], hs: str = "") -
         f"As a {kind.replace('_', ' ')} on {auto.as_of.isoformat()}, the RVC thresholds are {pct(nc)}% under the net "
         f"cost method{tv_text} ({SOR} {section})."
     )
-    return Rule(tuple(alternatives), rule.hs, rule.text, rule.source, rule.verified, rule.scope)
+    return replace(rule, alternatives=tuple(alternatives))
 
 
 def vehicle_requirements(

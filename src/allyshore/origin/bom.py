@@ -52,6 +52,7 @@ from numpy.typing import NDArray
 from allyshore.model.graph import NodeGraph
 from allyshore.origin.case import Case, Costs, Material, Rule
 from allyshore.origin.determine import decide_self_produced, designation_allowed
+from allyshore.origin.network_context import good_context
 from allyshore.origin.result import OriginResult, fmt
 
 MICRO = 1_000_000
@@ -428,6 +429,7 @@ def network_case(node: int, lines: Sequence[MaterialLine], data: NetworkInputs, 
             excluded=Fraction(0) if np.isnan(excluded) else money(excluded),
             total_cost=None if np.isnan(total) else money(total),
         ),
+        **good_context(graph, node),  # importing country, exporting party, named good (origin_scope)
     )
 
 
@@ -468,6 +470,9 @@ def case_document(case: Case) -> dict[str, Any]:
         doc["total_cost"] = fmt(case.costs.total_cost, 6)
     if case.as_of is not None:
         doc["as_of"] = case.as_of.isoformat()
+    for key in ("importing_country", "imported_from", "rule_scope"):
+        if getattr(case, key):
+            doc[key] = getattr(case, key)
     if case.rule is not None:
         from allyshore.origin.result import rule_to_dict
 

@@ -26,6 +26,7 @@ import pydantic
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from allyshore.errors import InputError, Problem, ValidationError
+from allyshore.origin.hs_codes import HsEntry, error_hint, normalise_hs_entry
 
 Number = Decimal
 
@@ -64,9 +65,11 @@ class GoodIn(_Model):
 
 class TariffShiftIn(_Model):
     level: Literal["chapter", "heading", "subheading", "item"]
-    except_from: list[str] = Field(default_factory=list, description="HS prefixes or ranges 'AAAA-BBBB' excluded.")
-    also_from: list[str] = Field(default_factory=list, description="HS prefixes or ranges that pass anyway.")
-    group: str | None = Field(None, description="Code range replacing the good's own code ('outside that group').")
+    except_from: list[HsEntry] = Field(
+        default_factory=list, description="HS codes or ranges 'AAAA-BBBB' excluded (dots and spaces allowed)."
+    )
+    also_from: list[HsEntry] = Field(default_factory=list, description="HS codes or ranges that pass anyway.")
+    group: HsEntry | None = Field(None, description="Code range replacing the good's own code ('outside that group').")
 
 
 class RvcIn(_Model):
@@ -83,8 +86,14 @@ class AlternativeIn(_Model):
 class RuleIn(_Model):
     alternatives: list[AlternativeIn] = Field(min_length=1)
     text: str | None = None
-    source: str | None = None
-    verified: bool = True
+    source: str | None = Field(
+        None, description="Where the rule's text comes from; for a rule given by the user it is kept as its citation."
+    )
+    verified: bool = Field(
+        False,
+        description="Library rules only: a rule given in a case or a network is always reported as "
+        '"source": "user", "verified": false.',
+    )
 
 
 class StatementMaterialIn(_Model):
@@ -269,6 +278,14 @@ class TransitIn(_Model):
 class CaseIn(_Model):
     good: GoodIn
     rule: RuleIn | None = None
+    rule_scope: str | None = Field(
+        None,
+        min_length=1,
+        description="Selects the library rule when the Regulations give separate rules for goods named inside one "
+        "subheading (SOR s.13, heading 87.08): the good's name, e.g. 'McPherson struts', 'steering columns', "
+        "'mounted brake linings', 'gear boxes', optionally after the end use and ';' "
+        "('original equipment, heavy truck; steering wheels'). Left out: the rule for any other good.",
+    )
     as_of: date | None = None
     transaction_value: Number | None = Field(None, gt=0)
     international_shipping: Number = Field(Decimal(0), ge=0)
@@ -280,7 +297,9 @@ class CaseIn(_Model):
     unassembled: bool = Field(False, description="s.3(4)(b): imported unassembled, classified as assembled (GRI 2(a)).")
     imported_from: str | None = Field(None, description="s.3(7): party the good is imported from (Schedule 2 goods).")
     importing_country: Literal["US", "CA", "MX"] | None = Field(
-        None, description="Where the good is imported; some provisions differ by country."
+        None,
+        description="Where the good is imported; some provisions differ by country (Schedule 2 / General Note "
+        "11(p) lists: the US list when not given).",
     )
     foreign_trade_zone: bool = Field(
         False, description="19 USC 4531(c)(3): made in a US foreign-trade zone and entered for consumption."
@@ -298,10 +317,24 @@ class CaseIn(_Model):
 
 @dataclass(frozen=True, slots=True)
 class TariffShift:
+    """A change in tariff classification; codes are normalised to digits (``"85.36"`` -> ``"8536"``).
+
+    Raises
+    ------
+    ValueError
+        A code is malformed (see :mod:`allyshore.origin.hs_codes`).
+    """
+
     level: str
     except_from: tuple[str, ...] = ()
     also_from: tuple[str, ...] = ()
     group: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "except_from", tuple(normalise_hs_entry(c) for c in self.except_from))
+        object.__setattr__(self, "also_from", tuple(normalise_hs_entry(c) for c in self.also_from))
+        if self.group is not None:
+            object.__setattr__(self, "group", normalise_hs_entry(self.group))
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,14 +350,29 @@ class Alternative:
     other_requirements: tuple[str, ...] = ()
 
 
+#: The ``source`` of a rule supplied by the user (in a case, a material or a network's ``origin_rule``).
+USER = "user"
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
+    """A product-specific rule: alternatives, any one of which suffices (SOR s.3(6)).
+
+    ``source`` is the library source, or :data:`USER` for a rule the user supplied (never
+    verified; the user's own citation, if any, is kept in ``citation``).
+    """
+
     alternatives: tuple[Alternative, ...]
     hs: str = ""
     text: str = ""
-    source: str = "case"
-    verified: bool = True
+    source: str = USER
+    verified: bool = False
     scope: str = ""
+    citation: str = ""
+
+    @property
+    def supplied_by_user(self) -> bool:
+        return self.source in (USER, "case")
 
 
 @dataclass(frozen=True, slots=True)
@@ -421,12 +469,15 @@ class Case:
     foreign_trade_zone: bool = False
     transit: TransitIn | None = None
     mere_dilution: bool = False
+    rule_scope: str | None = None
 
 
 # --------------------------------------------------------------------------- conversion
 
 
-def rule_from_model(rule: RuleIn, hs: str = "", source: str = "case") -> Rule:
+def rule_from_model(rule: RuleIn, hs: str = "", source: str = USER) -> Rule:
+    """The engine's rule; ``source`` :data:`USER` (the default) marks a rule the user supplied as unverified."""
+    user = source in (USER, "case")
     return Rule(
         alternatives=tuple(
             Alternative(
@@ -450,8 +501,9 @@ def rule_from_model(rule: RuleIn, hs: str = "", source: str = "case") -> Rule:
         ),
         hs=_hs(hs),
         text=rule.text or "",
-        source=rule.source or source,
-        verified=rule.verified,
+        source=USER if user else rule.source or source,
+        verified=False if user else rule.verified,
+        citation=(rule.source or "") if user and rule.source not in (USER, "case") else "",
     )
 
 
@@ -591,7 +643,7 @@ def case_model(data: dict[str, Any], source: str | None = None) -> CaseIn:
         return CaseIn.model_validate(data)
     except pydantic.ValidationError as exc:
         problems = [
-            Problem("case", err["msg"], column=_path(tuple(err["loc"])), source=source)
+            Problem("case", err["msg"], column=_path(tuple(err["loc"])), hint=error_hint(dict(err)), source=source)
             for err in exc.errors(include_url=False)
         ]
         problems += _raw_problems(data, source, {p.column for p in problems})
@@ -680,6 +732,7 @@ def case_from_model(model: CaseIn, source: str | None = None) -> Case:
         foreign_trade_zone=model.foreign_trade_zone,
         transit=model.transit,
         mere_dilution=model.mere_dilution,
+        rule_scope=model.rule_scope,
     )
 
 

@@ -140,6 +140,8 @@ class CertifiedGood:
     record_id: int | None = None
     content_hash: str | None = None
     rule_source: str | None = None
+    rule_verified: bool | None = None
+    cautions: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -149,6 +151,8 @@ class CertifiedGood:
             "record_id": self.record_id,
             "content_hash": self.content_hash,
             "rule_source": self.rule_source,
+            "rule_verified": self.rule_verified,
+            "cautions": list(self.cautions),
         }
 
 
@@ -179,6 +183,11 @@ class Certification:
     signed_on: date
     invoice: str | None = None
     statement: str = CERTIFICATION_STATEMENT
+
+    @property
+    def cautions(self) -> tuple[str, ...]:
+        """What the certifier must weigh before signing: goods decided under a user-supplied or unverified rule."""
+        return tuple(f"{g.description} (HS {g.hs_classification}): {c}" for g in self.goods for c in g.cautions)
 
     def elements(self) -> list[tuple[str, str]]:
         """The nine data elements in Annex 5-A order, as (label, text) pairs."""
@@ -230,6 +239,7 @@ class Certification:
             },
             "statement": self.statement,
             "data_elements": [{"element": label, "value": text} for label, text in self.elements()],
+            "cautions": list(self.cautions),
         }
 
     def to_frame(self) -> Any:
@@ -325,14 +335,38 @@ def _good(result: Any, index: int, problems: list[Problem]) -> CertifiedGood | N
         problems.append(Problem("determination", "the good's HS classification needs 6 digits", column=where))
         return None
     rule = data.get("rule") or {}
+    source = rule.get("source") if isinstance(rule, Mapping) else None
+    verified = rule.get("verified") if isinstance(rule, Mapping) else None
     return CertifiedGood(
         description=str(good.get("description") or f"HS {digits[:4]}.{digits[4:6]}"),
         hs_classification=f"{digits[:4]}.{digits[4:6]}",
         origin_criterion=str(criterion),
         record_id=record_id,
         content_hash=content,
-        rule_source=rule.get("source") if isinstance(rule, Mapping) else None,
+        rule_source=source,
+        rule_verified=verified if isinstance(verified, bool) else None,
+        cautions=_cautions(data, str(criterion), source, verified),
     )
+
+
+def _cautions(data: Mapping[str, Any], criterion: str, source: Any, verified: Any) -> tuple[str, ...]:
+    """The determination's cautions; for one saved before results carried them, from its rule's marks."""
+    given = data.get("cautions")
+    if isinstance(given, list | tuple):
+        return tuple(str(c) for c in given)
+    if criterion not in ("B", "D"):  # criteria A, C and E do not rest on the product-specific rule
+        return ()
+    if source in ("user", "case"):
+        return (
+            "Caution: the determination rests on a rule of origin supplied by the user, not taken from the rules "
+            "library, and unverified; confirm it against HTSUS General Note 11 / USMCA Annex 4-B before signing.",
+        )
+    if verified is False:
+        return (
+            "Caution: the determination rests on a rule marked unverified in the rules library; confirm it against "
+            "HTSUS General Note 11 / USMCA Annex 4-B before signing.",
+        )
+    return ()
 
 
 def parse_parties(data: Mapping[str, Any], source: str | None = None) -> PartiesIn:

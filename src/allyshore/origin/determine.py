@@ -22,10 +22,12 @@ from typing import Any
 
 from allyshore.origin import automotive
 from allyshore.origin.case import Case, CaseIn, Material, RvcRequirement, TariffShift, parse_case
+from allyshore.origin.hs_codes import dotted
 from allyshore.origin.materials import ZERO, Contribution, combine, contribution
 from allyshore.origin.result import OriginResult, RvcOutcome, ShiftOutcome, fmt, money
-from allyshore.origin.rules import find_rule
+from allyshore.origin.rules import RuleChoice, find_rule, select_rule
 from allyshore.origin.rvc import averaged_net_cost, averaging_period, pct
+from allyshore.origin.schedule2 import COUNTRIES, Schedule2Finding, importing_country, schedule_2_status
 from allyshore.origin.sets import decide_set
 from allyshore.origin.tariff_shift import (
     LEVEL_NAMES,
@@ -287,13 +289,13 @@ def _textile_de_minimis(case: Case, failing: list[Failing], ids: tuple[str, ...]
 
 def _shift_text(shift: TariffShift) -> str:
     if shift.group:
-        text = f"a change from outside the group {shift.group}"
+        text = f"a change from outside the group {dotted(shift.group)}"
     else:
         text = f"a change from any other {LEVEL_NAMES[shift.level]}"
     if shift.except_from:
-        text += f" except from {', '.join(shift.except_from)}"
+        text += f" except from {', '.join(dotted(c) for c in shift.except_from)}"
     if shift.also_from:
-        text += f" (or from {', '.join(shift.also_from)})"
+        text += f" (or from {', '.join(dotted(c) for c in shift.also_from)})"
     return text
 
 
@@ -362,20 +364,42 @@ def _evaluate_rvc(
 def _determine(case: Case, ctx: _Context) -> OriginResult:
     expl: list[str] = []
     attest: list[str] = []
+    extra_cautions: list[str] = []
+    details: dict[str, Any] = {}
     auto = case.automotive
-    rule = case.rule if case.rule is not None else find_rule(case.hs, case.as_of, automotive.rule_scopes(auto))
+    choice = (
+        None
+        if case.rule is not None
+        else select_rule(case.hs, case.as_of, automotive.rule_scopes(auto), case.rule_scope)
+    )
+    rule = case.rule if choice is None else choice.rule
     if rule is not None and auto is not None:
         rule = automotive.adjust_rule(rule, auto, expl, case.hs)
+    rule_caution = ""
     if rule is not None:
-        where = "given in the case" if rule.source == "case" else f"from the rules library ({rule.source})"
+        if rule.supplied_by_user:
+            where = "supplied by the user (source: user" + (f", citing {rule.citation}" if rule.citation else "") + ")"
+            rule_caution = (
+                f"Caution: the rule for HS {dotted(case.hs)} was supplied by the user, not taken from the rules library, and "
+                "is unverified; confirm it against HTSUS General Note 11 / USMCA Annex 4-B before relying on this "
+                "determination."
+            )
+        else:
+            where = f"from the rules library ({rule.source})"
+            if not rule.verified:
+                rule_caution = (
+                    f"Caution: the text of the rule for HS {dotted(case.hs)} is marked unverified in the rules library; "
+                    "confirm it against HTSUS General Note 11 / USMCA Annex 4-B before relying on this determination."
+                )
         if rule.scope:
             where += f", for {rule.scope}"
         expl.append(f"Product-specific rule for HS {case.hs} {where} ({SOR} s.3(2), Schedule 1).")
-        if not rule.verified:
-            expl.append(
-                "Caution: the text of this rule is marked unverified in the rules library; confirm it against "
-                "HTSUS General Note 11 / USMCA Annex 4-B before relying on this determination."
-            )
+        if choice is not None:
+            expl.extend(_choice_notes(choice, case.hs))
+        elif case.rule_scope:
+            expl.append(f"'rule_scope' ({case.rule_scope}) is not used: the case gives its own rule.")
+        if rule_caution:
+            expl.append(rule_caution)
 
     def finish(
         originating: bool,
@@ -395,6 +419,11 @@ def _determine(case: Case, ctx: _Context) -> OriginResult:
         else:
             criterion, alternative = None, None
             expl.append("The good is not originating" + (f": failed {', '.join(failed)}." if failed else "."))
+        cautions = [rule_caution] if rule_caution and criterion not in ("A", "C", "E") else []
+        cautions += extra_cautions if criterion == "E" else []
+        for m in case.materials:  # criteria A, C and E do not rest on the rule; a sub-assembly's origin may
+            sub = ctx.origin.get(id(m))
+            cautions += [f"Self-produced material {m.id}: {c}" for c in (sub.cautions if sub else ())]
         return OriginResult(
             originating,
             criterion,
@@ -408,6 +437,10 @@ def _determine(case: Case, ctx: _Context) -> OriginResult:
             description=case.description,
             rule_source=None if rule is None else rule.source,
             rule_verified=None if rule is None else rule.verified,
+            rule_scope="" if rule is None else rule.scope,
+            rule_citation="" if rule is None else rule.citation,
+            cautions=tuple(dict.fromkeys(cautions)),
+            details=details,
         )
 
     totals: _Totals | None = None
@@ -518,17 +551,74 @@ def _determine(case: Case, ctx: _Context) -> OriginResult:
         met, rvc_outcome, _ = _evaluate_rvc(CRITERION_D, case, totals, expl, "Criterion D")
         if met:
             return finish(True, "D", None, rvc_outcome, best[2] if best else None, [])
+    undetermined: list[str] = []
     if case.imported_from and case.imported_from.upper() in PARTIES:
-        from allyshore.origin.schedule2 import in_schedule_2
-
-        if in_schedule_2(case.hs):
-            expl.append(
-                f"HS {case.hs} is listed in Schedule 2 and the good is imported from a CUSMA country ({SOR} s.3(7))."
-            )
-            return finish(True, "E", None, None, None, [])
+        found = _schedule_2(case, expl, attest, extra_cautions)
+        if found is not None:
+            details["schedule_2"] = found.to_dict()
+            if found.status == "listed":
+                return finish(True, "E", None, None, None, [])
+            if found.status == "undetermined":
+                undetermined.append("schedule_2_tariff_item")  # criterion E waits for the tariff item
     if best is None:
-        return finish(False, None, None, None, None, ["rule"] if rule is None else [])
-    return finish(False, None, None, best[1], best[2], best[3])
+        return finish(False, None, None, None, None, (["rule"] if rule is None else []) + undetermined)
+    return finish(False, None, None, best[1], best[2], best[3] + undetermined)
+
+
+def _schedule_2(case: Case, expl: list[str], attest: list[str], cautions: list[str]) -> Schedule2Finding | None:
+    """Criterion E (SOR s.3(7); 19 U.S.C. 4531(c)(1)(E)) on the importing country's list (the US list by default)."""
+    exporter = COUNTRIES.get((case.imported_from or "").upper())
+    where = importing_country(case.importing_country)
+    if exporter == where:
+        expl.append(
+            f"Criterion E needs a good imported from another CUSMA country; it is imported into {where} from {exporter} "
+            f"({SOR} s.3(7))."
+        )
+        return None
+    found = schedule_2_status(case.hs, case.importing_country)
+    assumed = "" if case.importing_country else " (no 'importing_country' given: the US list is used)"
+    if found.status == "not_listed":
+        expl.append(
+            f"HS {dotted(case.hs)} is not on the list of {found.list_name}{assumed} ({SOR} s.3(7), Schedule 2)."
+        )
+    elif found.status == "undetermined":
+        expl.append(
+            f"Criterion E cannot be decided on the list of {found.list_name}{assumed}: {found.reason} ({SOR} s.3(7), "
+            "Schedule 2)."
+        )
+    else:
+        expl.append(
+            f"HS {dotted(case.hs)} is on the list of {found.list_name}{assumed} (entry "
+            f"{', '.join(dotted(e.code) for e in found.entries)}, group {found.entries[0].group} of USMCA Table 2.10.1) "
+            f"and the good is imported from {exporter} into {where}, so it is originating ({SOR} s.3(7); "
+            "19 U.S.C. 4531(c)(1)(E))."
+        )
+        for condition in found.conditions:
+            attest.append(f"{condition} (the good as described in USMCA Table 2.10.1)")
+        if found.derived:
+            cautions.append(
+                f"Caution: the list entry for HS {dotted(case.hs)} ({'; '.join(sorted({e.source for e in found.entries}))}) "
+                "is not read from the text of the list itself; confirm it against "
+                f"{found.list_name} before relying on criterion E."
+            )
+    return found
+
+
+def _choice_notes(choice: RuleChoice, hs: str) -> list[str]:
+    """Say which named good's rule was applied, or that named goods have rules of their own (SOR s.13)."""
+    if choice.good and not choice.asked:
+        return [f"The library has no rule for HS {dotted(hs)} but the one for {choice.good}, which is applied."]
+    if choice.good or not choice.goods:
+        if choice.asked and not choice.goods:
+            return [
+                f"'rule_scope' ({choice.asked}) is not needed: HS {dotted(hs)} has one rule for {choice.end_use or 'its end use'}."
+            ]
+        return []
+    return [
+        f"The Regulations give HS {dotted(hs)} separate rules, for {choice.end_use}, for these goods: "
+        f"{'; '.join(choice.goods)}. None was named ('rule_scope'), so the rule for any other good of the "
+        f"subheading is applied ({SOR} s.13); name the good if it is one of them."
+    ]
 
 
 def _best_rvc(req: RvcRequirement, case: Case, totals: _Totals) -> RvcOutcome | None:

@@ -77,6 +77,9 @@ class OriginResult:
     ``explanation`` holds one sentence per step, each citing the section of SOR/2020-155
     (the Uniform Regulations) it applies. ``failed_requirements`` names the requirements
     that failed (for example ``"rvc"``, ``"tariff_shift"``, ``"lvc"``, ``"steel_aluminum"``).
+    ``cautions`` holds what a reader must know before relying on the verdict: a rule supplied by
+    the user (``rule_source`` ``"user"``) or marked unverified, or a self-produced material decided
+    under such a rule; a certificate of origin repeats them.
     """
 
     originating: bool
@@ -92,6 +95,9 @@ class OriginResult:
     failed_requirements: tuple[str, ...] = ()
     attestations: tuple[str, ...] = ()
     details: dict[str, Any] = field(default_factory=dict)
+    rule_scope: str = ""
+    rule_citation: str = ""
+    cautions: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract of issue 3 (``--json``), plus optional keys."""
@@ -103,9 +109,15 @@ class OriginResult:
             "tariff_shift": None if self.tariff_shift is None else self.tariff_shift.to_dict(),
             "explanation": list(self.explanation),
             "good": {"hs": self.hs, "description": self.description},
-            "rule": {"source": self.rule_source, "verified": self.rule_verified},
+            "rule": {
+                "source": self.rule_source,
+                "verified": self.rule_verified,
+                **({"scope": self.rule_scope} if self.rule_scope else {}),
+                **({"citation": self.rule_citation} if self.rule_citation else {}),
+            },
             "failed_requirements": list(self.failed_requirements),
             "attestations": list(self.attestations),
+            "cautions": list(self.cautions),
             **({"details": self.details} if self.details else {}),
         }
 
@@ -136,6 +148,8 @@ def rule_to_dict(rule: Rule) -> dict[str, Any]:
         "text": rule.text,
         "source": rule.source,
         "verified": rule.verified,
+        **({"scope": rule.scope} if rule.scope else {}),
+        **({"citation": rule.citation} if rule.citation else {}),
         "alternatives": [
             {
                 "tariff_shift": None

@@ -73,9 +73,22 @@ def result_schema() -> dict[str, Any]:
             "good": {"type": "object"},
             "rule": {
                 "type": "object",
-                "properties": {"source": {"type": ["string", "null"]}, "verified": {"type": ["boolean", "null"]}},
+                "properties": {
+                    "source": {
+                        "type": ["string", "null"],
+                        "description": "the library source, or 'user' for a rule given in the case or the network",
+                    },
+                    "verified": {"type": ["boolean", "null"], "description": "always false for a user's rule"},
+                    "scope": {"type": "string", "description": "end use and product the library rule is for"},
+                    "citation": {"type": "string", "description": "the source a user's rule cites"},
+                },
             },
             "failed_requirements": {"type": "array", "items": {"type": "string"}},
             "attestations": {"type": "array", "items": {"type": "string"}},
+            "cautions": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "what to check before relying on the verdict (user or unverified rules, list entries)",
+            },
         },
     }

@@ -6,6 +6,8 @@ certification statement, a signature line with the signatory's name and date,
 and the page count the statement refers to. Each good cites the saved
 determination record (id and SHA-256 content hash) that supports it, when
 there is one, so the certifier's records (USMCA Art. 5.8) are traceable.
+A good decided under a rule supplied by the user or marked unverified carries a
+caution, in a boxed section of the PDF and in the JSON (``cautions``).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from allyshore.origin.certification import SOURCE, Certification
 _STYLES = getSampleStyleSheet()
 _BODY = ParagraphStyle("cert-body", parent=_STYLES["BodyText"], fontSize=9, leading=11.5)
 _LABEL = ParagraphStyle("cert-label", parent=_BODY, fontName="Helvetica-Bold")
+_CAUTION = ParagraphStyle("cert-caution", parent=_BODY, textColor=colors.HexColor("#b00020"))
 _SMALL = ParagraphStyle("cert-small", parent=_BODY, fontSize=7.5, leading=9, textColor=colors.HexColor("#444444"))
 _GRID: list[Any] = [
     ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#999999")),
@@ -76,6 +79,17 @@ def _story(certification: Certification, pages: str) -> list[Any]:
     goods_style: list[Any] = [*_GRID, ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f0f0f0"))]
     goods.setStyle(TableStyle(goods_style))
     story += [Paragraph("Goods covered", _STYLES["Heading3"]), goods, Spacer(1, 5 * mm)]
+    if certification.cautions:
+        cautions = Table([[_para(text, _CAUTION)] for text in certification.cautions], colWidths=[176 * mm])
+        cautions.setStyle(
+            TableStyle(
+                [
+                    ("BOX", (0, 0), (-1, -1), 1, colors.HexColor("#b00020")),
+                    ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#fff4f4")),
+                ]
+            )
+        )
+        story += [Paragraph("Cautions before signing", _STYLES["Heading3"]), cautions, Spacer(1, 5 * mm)]
 
     signature = Table(
         [

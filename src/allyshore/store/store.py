@@ -174,7 +174,7 @@ class Store:
         good = data.get("good") or {}
         rule = data.get("rule") or {}
         source = rule.get("source")
-        version = "rule given in the case" if source in (None, "", "case") else str(source)
+        version = "rule supplied by the user" if source in (None, "", "case", "user") else str(source)
         if rule.get("verified") is False:
             version += " [unverified]"
         return self.save_determination(
