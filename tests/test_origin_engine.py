@@ -158,10 +158,17 @@ def test_rounding_never_turns_a_failure_into_a_pass() -> None:
 
 
 def test_schedule_2_tariff_item_and_party() -> None:
-    """SOR/2020-155 Schedule 2: display units 8528.52.00 imported from Mexico."""
-    result = determine_origin({"good": {"hs": "8528.52.00"}, "imported_from": "MX"})
+    """SOR/2020-155 Schedule 2: display units 8528.52.00 imported from Mexico. The library's heading 85.28 rule
+    ((A) a change from any other heading; (B) no change with RVC 60/50) is failed first by a non-originating
+    8528.52 unit worth 90 of 100 (RVC 10%), so criterion E is the one that holds."""
+    case = {
+        "good": {"hs": "8528.52.00"},
+        "transaction_value": 100,
+        "materials": [{"id": "unit", "hs": "8528.52", "value": 90}],
+    }
+    result = determine_origin({**case, "imported_from": "MX"})
     assert result.criterion == "E"
-    assert not determine_origin({"good": {"hs": "8528.52.00"}, "imported_from": "CN"}).originating
+    assert not determine_origin({**case, "imported_from": "CN"}).originating
 
 
 def test_transit_and_dilution() -> None:

@@ -140,10 +140,17 @@ def test_s3_9_example_4_suit_pocket_bag_not_formed_in_region() -> None:
 
 def test_s3_9_example_5_schedule_2_storage_units() -> None:
     """SOR/2020-155 s.3(9) Example 5: storage units of 8471.70 in Schedule 2 imported from a CUSMA country
-    are originating without any production (criterion E)."""
-    result = decide({"good": {"description": "storage unit", "hs": "8471.70"}, "imported_from": "CA"})
+    are originating without any production (criterion E). The wholesaler's good is the imported non-originating
+    unit itself, which does not meet the Schedule 1 rule for 8471.70 (the library's 'A change to subheading 8471.70
+    from any other subheading, except from subheading 8471.49')."""
+    case: dict[str, Any] = {
+        "good": {"description": "storage unit", "hs": "8471.70"},
+        "transaction_value": 100,
+        "materials": [{"id": "imported-unit", "hs": "8471.70", "value": 100}],
+    }
+    result = decide({**case, "imported_from": "CA"})
     assert result.originating and result.criterion == "E"
-    assert not decide({"good": {"description": "storage unit", "hs": "8471.70"}}).originating
+    assert not decide(case).originating
 
 
 def test_s3_9_example_6_self_produced_material_considered_the_material() -> None:

@@ -293,9 +293,11 @@ def test_sample_goods_and_regional_sub_assemblies_all_have_a_rule(name: str) -> 
 
 
 def test_sample_iv_set_and_ev_pack_are_decided_under_unverified_rules() -> None:
-    """The Tijuana IV set qualifies by RVC; the Ramos Arizpe pack fails its tariff shift (non-originating modules)."""
+    """The Tijuana IV set fails 'A change to subheadings 9018.20 through 9018.50 from any other heading' (its
+    needle-free valve of 9018.90 stays in heading 90.18, above de minimis); the Ramos Arizpe pack fails its tariff
+    shift (non-originating modules)."""
     iv_set = determine_network(load_sample("infusion-pump"), good="SET").good("SET", "PL-TIJ")
-    assert iv_set.status == "originating"
+    assert iv_set.status == "not_originating"
     assert iv_set.result is not None and iv_set.result.rule_verified is False
     pack = determine_network(load_sample("ev-battery-pack"), good="PACK").good("PACK")
     assert pack.status == "not_originating"

@@ -119,4 +119,7 @@ def rule(
         console.print(f"  Text: {e['text']}", markup=False)
         console.print(f"  Source: {e['source']} ({e['hs_edition']})", markup=False)
         for i, alt in enumerate(e["alternatives"], 1):
-            console.print(f"  Alternative {i}: tariff shift {alt['tariff_shift']}, RVC {alt['rvc']}", markup=False)
+            also = "".join(f"; also requires: {req}" for req in alt.get("other_requirements", ()))
+            console.print(
+                f"  Alternative {i}: tariff shift {alt['tariff_shift']}, RVC {alt['rvc']}{also}", markup=False
+            )
