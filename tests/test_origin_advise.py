@@ -233,7 +233,9 @@ def test_report_section_shows_verdict_gauge_deciding_materials_and_plan() -> Non
     assert "not originating" in html and 'aria-label="RVC 25.0% against a threshold of 60%"' in html
     assert "K from S (CN, non-originating, $30.00/unit)" in html
     plan = advise_qualification(Network.from_dict(three_inputs()), "G")  # landed cost, as the report shows
-    per_year = f"${plan.added_cost_per_year:,.2f} per year"
+    from allyshore.report.formatting import usd
+
+    per_year = f"{usd(plan.added_cost_per_year)} per year"
     assert all(f"{c.to_site} ({c.to_country})" in html for c in plan.changes) and per_year in html
     assert section.figures[0].value == "0 of 1" and section.figures[1].value == f"${plan.added_cost_per_year:,.0f}/yr"
     assert any("SOR/2020-155" in s for s in section.sources)

@@ -494,6 +494,16 @@ def _determine(case: Case, ctx: _Context) -> OriginResult:
             outs = _rvc_outcomes(rule.alternatives[0].rvc or CRITERION_D, case, totals)
             rvc = next((o for o in outs if o.met), outs[0] if outs else None)
         return finish(True, "C", None, rvc, None, [])
+    # Criterion E first: a listed good imported from another party needs no rule at all (and no caution).
+    undetermined: list[str] = []
+    if case.imported_from and case.imported_from.upper() in PARTIES:
+        found = _schedule_2(case, expl, attest, extra_cautions)
+        if found is not None:
+            details["schedule_2"] = found.to_dict()
+            if found.status == "listed":
+                return finish(True, "E", None, None, None, [])
+            if found.status == "undetermined":
+                undetermined.append("schedule_2_tariff_item")  # criterion E waits for the tariff item
     if rule is None:
         expl.append(
             f"No product-specific rule for HS {case.hs} is in the case or the rules library, so criteria B and D "
@@ -551,15 +561,6 @@ def _determine(case: Case, ctx: _Context) -> OriginResult:
         met, rvc_outcome, _ = _evaluate_rvc(CRITERION_D, case, totals, expl, "Criterion D")
         if met:
             return finish(True, "D", None, rvc_outcome, best[2] if best else None, [])
-    undetermined: list[str] = []
-    if case.imported_from and case.imported_from.upper() in PARTIES:
-        found = _schedule_2(case, expl, attest, extra_cautions)
-        if found is not None:
-            details["schedule_2"] = found.to_dict()
-            if found.status == "listed":
-                return finish(True, "E", None, None, None, [])
-            if found.status == "undetermined":
-                undetermined.append("schedule_2_tariff_item")  # criterion E waits for the tariff item
     if best is None:
         return finish(False, None, None, None, None, (["rule"] if rule is None else []) + undetermined)
     return finish(False, None, None, best[1], best[2], best[3] + undetermined)
