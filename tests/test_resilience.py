@@ -22,6 +22,7 @@ from allyshore.model import Network
 from allyshore.model.graph import compile_network
 from allyshore.resilience import ResilienceModel, stress_test
 from allyshore.resilience.scenarios import profit_per_demand_row
+from allyshore.resilience.transit import in_transit
 
 
 def net(
@@ -244,20 +245,111 @@ def test_shared_site_capacity() -> None:
 
 def test_crossing_cut_and_inventory_destroyed(tiny_document: dict[str, Any]) -> None:
     network = Network.from_dict(tiny_document, name="tiny")
-    # tests/conftest.py TINY: customer C takes 40 G/week (profit 40) from PL across Laredo. Cutting Laredo
-    # for 4 weeks (the longest TTR in the data, assumed) loses all 160 G: 6,400 USD; TTS 0.
-    cut = stress_test(network, crossing="laredo").scenarios[0]
+    # tests/conftest.py TINY without stock in transit: customer C takes 40 G/week (profit 40) from PL across
+    # Laredo. Cutting Laredo for 4 weeks (the longest TTR in the data, assumed) loses all 160 G: 6,400 USD; TTS 0.
+    cut = stress_test(network, crossing="laredo", stock_in_transit=False).scenarios[0]
     assert cut.scenario.ttr_source == "assumed"
     assert cut.tts_weeks == 0.0
     assert cut.lost_profit == pytest.approx(6400.0)
     # S1 down 4 weeks: PL holds 30 G, S1's 20 K make 10 G -> 40 G, TTS 1 week; lost 120 G = 4,800 USD.
-    s1 = by_label(stress_test(network))["S1"]
+    s1 = by_label(stress_test(network, stock_in_transit=False))["S1"]
     assert s1.tts_weeks == pytest.approx(1.0)
     assert s1.lost_profit == pytest.approx(4800.0)
     # If S1's stock is destroyed too: 30 G -> TTS 0.75, lost 130 G = 5,200 USD.
-    gone = stress_test(network, sites=["S1"], inventory_destroyed=True).scenarios[0]
+    gone = stress_test(network, sites=["S1"], inventory_destroyed=True, stock_in_transit=False).scenarios[0]
     assert gone.tts_weeks == pytest.approx(0.75)
     assert gone.lost_profit == pytest.approx(5200.0)
+    assert gone.destroys_inventory and gone.inventory_destroyed_units == 20.0
+    assert not s1.destroys_inventory
+
+
+def test_stock_in_transit_golden(tiny_document: dict[str, Any]) -> None:
+    """Stock in transit = weekly flow x transit_days / 7, received whatever happens to the sender.
+
+    TINY: C takes 40 G/week, so PL ships 40 G/week to C (3 days: 40 x 3/7 = 120/7 G on the road) and needs
+    2 x 40 = 80 K/week from S1 (32 days: 80 x 32/7 = 2560/7 K on the water = 1280/7 G).
+    """
+    network = Network.from_dict(tiny_document, name="tiny")
+    result = by_label(stress_test(network))
+    road_g, water_k = 40 * 3 / 7, 80 * 32 / 7
+    # S1 down: 30 G at PL + (20 K at S1 + 2560/7 K on the water) / 2 + 120/7 G on the road = 240 G -> 6 weeks
+    # (all of it arrives by week 32/7 < 6), longer than S1's TTR of 4: nothing lost.
+    assert result["S1"].tts_weeks == pytest.approx((30 + (20 + water_k) / 2 + road_g) / 40)
+    assert result["S1"].tts_weeks == pytest.approx(6.0)
+    assert result["S1"].lost_profit == 0.0
+    # PL down: no G made; 30 G on hand + 120/7 on the road = 330/7 G -> TTS 33/28 weeks; over TTR 4 (assumed)
+    # 160 - 330/7 G are lost, 40 USD each.
+    assert result["PL"].tts_weeks == pytest.approx((30 + road_g) / 40)
+    assert result["PL"].lost_profit == pytest.approx((160 - 30 - road_g) * 40)
+    # Laredo closed: the 120/7 G on the road are held at the crossing, so C still gets nothing: TTS 0.
+    cut = stress_test(network, crossing="Laredo").scenarios[0]
+    assert cut.tts_weeks == 0.0
+    assert cut.lost_profit == pytest.approx(6400.0)
+    assert cut.destroys_inventory
+    assert cut.in_transit_held_units == pytest.approx(road_g)
+    assert cut.to_dict()["destroys_inventory"] is True
+    # Counting no stock in transit gives the bare model back.
+    assert by_label(stress_test(network, stock_in_transit=False))["S1"].tts_weeks == pytest.approx(1.0)
+
+
+def test_stock_in_transit_arrives_over_its_transit_time() -> None:
+    """Goods on a 14-day lane arrive at the weekly flow for 2 weeks: by week t the receiver has f min(t, 2).
+
+    Supplier S ships 10 X/week to customer C (14 days, so 20 X on the road) and holds nothing. S down:
+    supply by week t is 10 min(t, 2) >= 10 t up to t = 2: TTS 2 weeks. Over TTR 3 weeks 30 - 20 = 10 X
+    are lost (profit 1 each); over 1 week nothing.
+    """
+    network = Network.from_dict(
+        {
+            "sites": [
+                {"site_id": "S", "country": "CN", "kind": "supplier", "ttr_weeks": 3},
+                {"site_id": "C", "country": "US", "kind": "customer"},
+            ],
+            "items": [{"item_id": "X", "profit_per_unit": 1.0}],
+            "supply": [{"site_id": "S", "item_id": "X"}],
+            "flows": [{"from_site": "S", "to_site": "C", "item_id": "X", "transit_days": 14}],
+            "demand": [{"site_id": "C", "item_id": "X", "units_per_week": 10}],
+        },
+        name="lane",
+    )
+    s = stress_test(network).scenarios[0]
+    assert s.tts_weeks == pytest.approx(2.0)
+    assert s.lost_units == pytest.approx(10.0)
+    assert stress_test(network, ttr_weeks=1).scenarios[0].lost_units == 0.0
+    graph = compile_network(network)
+    model = ResilienceModel(graph, profit_per_demand_row(graph), transit=in_transit(graph))
+    # L(t) = 10 t - 10 min(t, 2): 0 at 1.5 weeks, 10 at 3, 30 at 5.
+    assert [model.lose(np.array([0]), t).lost_units for t in (1.5, 3.0, 5.0)] == pytest.approx([0.0, 10.0, 30.0])
+
+
+def test_stock_in_transit_not_yet_arrived_does_not_count() -> None:
+    """Two suppliers share C's 10 X/week: S1 on a 14-day lane (5 x 2 = 10 X on the road), S2 next door.
+
+    Both down: by week t only 5 min(t, 2) of the road stock has arrived against 10 t demanded, so demand is
+    short from the start (TTS 0); 10 - 5 = 5 X are lost over 1 week, 30 - 10 = 20 over 3 weeks.
+    """
+    network = Network.from_dict(
+        {
+            "sites": [
+                {"site_id": "S1", "country": "CN", "kind": "supplier", "ttr_weeks": 3},
+                {"site_id": "S2", "country": "US", "kind": "supplier", "ttr_weeks": 3},
+                {"site_id": "C", "country": "US", "kind": "customer"},
+            ],
+            "items": [{"item_id": "X", "profit_per_unit": 1.0}],
+            "supply": [{"site_id": "S1", "item_id": "X"}, {"site_id": "S2", "item_id": "X"}],
+            "flows": [
+                {"from_site": "S1", "to_site": "C", "item_id": "X", "share": 0.5, "transit_days": 14},
+                {"from_site": "S2", "to_site": "C", "item_id": "X", "share": 0.5, "transit_days": 0},
+            ],
+            "demand": [{"site_id": "C", "item_id": "X", "units_per_week": 10}],
+        },
+        name="two-lanes",
+    )
+    both = stress_test(network, sites=["S1", "S2"], line_stoppers=False).scenarios[0]
+    assert both.tts_weeks == 0.0
+    assert both.lost_units == pytest.approx(20.0)
+    one_week = stress_test(network, sites=["S1", "S2"], ttr_weeks=1, line_stoppers=False).scenarios[0]
+    assert one_week.lost_units == pytest.approx(5.0)
 
 
 def test_user_errors(tiny_document: dict[str, Any]) -> None:
@@ -402,24 +494,38 @@ def test_cli_json_contract(tiny_path: Path, capsys: pytest.CaptureFixture[str]) 
         assert set(s) >= {"disrupted", "ttr_weeks", "tts_weeks", "lost_units", "lost_profit", "rei"}
         assert 0.0 <= s["rei"] <= 1.0
     assert max(s["rei"] for s in scenarios) == 1.0
-    assert {m["label"] for m in data["mitigation"]} == {"PL", "S1"}
+    # With stock in transit S1 survives its TTR (test_stock_in_transit_golden); PL does not.
+    assert {m["label"] for m in data["mitigation"]} == {"PL"}
     assert all(m["binding"] for m in data["mitigation"])
+    assert data["stock_in_transit"] is True and data["with_candidates"] is None
+    assert [ls["item"] for ls in data["line_stoppers"]] == ["K"]  # G is the finished good
 
     code, out, _ = run_cli(["stress", str(tiny_path), "--sites", "S1,PL", "--ttr-weeks", "2", "--json"], capsys)
     both = json.loads(out)["scenarios"]
-    # Both down 2 weeks: PL's 30 G in stock (S1's 20 K cannot be turned into G) -> 80 - 30 = 50 G = 2,000 USD.
+    # Both down 2 weeks: PL's 30 G in stock and the 40 x 3/7 G on the road to C (S1's K cannot be turned into
+    # G) -> 80 - 30 - 120/7 G lost, 40 USD each.
     assert len(both) == 1
     assert both[0]["disrupted"] == ["S1", "PL"]
-    assert both[0]["lost_profit"] == pytest.approx(2000.0)
+    assert both[0]["lost_profit"] == pytest.approx((80 - 30 - 120 / 7) * 40)
+    code, out, _ = run_cli(
+        ["stress", str(tiny_path), "--sites", "S1,PL", "--ttr-weeks", "2", "--no-stock-in-transit", "--json"], capsys
+    )
+    # Without it: 80 - 30 = 50 G = 2,000 USD.
+    assert json.loads(out)["scenarios"][0]["lost_profit"] == pytest.approx(2000.0)
 
 
 def test_cli_errors_and_table(tiny_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run_cli(["stress", str(tiny_path), "--crossing", "Nogales"], capsys)
     assert code == 1
     assert err.startswith("Error: no flow crosses at 'Nogales'")
-    code, out, _ = run_cli(["stress", str(tiny_path), "--country", "CN"], capsys)
+    code, out, _ = run_cli(["stress", str(tiny_path), "--country", "MX"], capsys)
     assert code == 0
     assert "mitigate" in out
+    assert "Line stoppers" in out
+    code, _, err = run_cli(["stress", str(tiny_path), "--qualification-weeks", "3"], capsys)
+    assert code != 0 and "--with-candidates" in err
+    code, _, err = run_cli(["stress", str(tiny_path), "--tier", "friendly"], capsys)
+    assert code == 1 and "unknown trust tier 'friendly'" in err
 
 
 # -- Monte Carlo -------------------------------------------------------------------------------------------
@@ -538,10 +644,15 @@ def test_report_section_is_registered_and_builds(tiny_document: dict[str, Any]) 
     html = str(section.html)
     assert html.count('class="point"') == 2  # one mark per site scenario: PL and S1
     assert 'id="mitigation-table"' in html
-    assert "no live source of K" in html
+    assert "no live source of G" in html  # PL down: C's only source of G
+    assert "units in transit from PL/G to C/G run out" in html
     figures = {f.label: f.value for f in section.figures}
-    assert figures["Sites with TTS < TTR"] == "2 of 2"
-    assert figures["Worst country shock"] == "MX"  # MX: PL down, 5,200 USD > CN: S1 down, 4,800 USD
+    # With stock in transit only PL runs dry before it recovers (test_stock_in_transit_golden).
+    assert figures["Sites with TTS < TTR"] == "1 of 2"
+    assert figures["Worst country shock"] == "MX"  # MX: PL down, 4,514 USD > CN: S1 down, nothing lost
+    assert figures["First line stopper"] == "K"
+    assert 'id="line-stopper-table"' in html
+    assert 'id="inventory-kept"' in html  # no scenario of the default report destroys stock
 
 
 @pytest.mark.browser
@@ -567,8 +678,9 @@ def test_report_section_renders_in_chromium(tiny_document: dict[str, Any], tmp_p
             assert page.locator("#chart-rei rect").count() >= 2
             assert page.locator("#chart-country-shocks rect").count() >= 2
             rows = page.locator("#mitigation-table tbody tr")
-            assert rows.count() == 2
-            assert "$5,200.00" in rows.first.inner_text()  # PL first: the worst lost profit
+            assert rows.count() == 1
+            assert "$4,514.29" in rows.first.inner_text()  # PL: (160 - 30 - 120/7) G x 40 USD
+            assert page.locator("#line-stopper-table tbody tr").count() == 1
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "resilience.png"), full_page=True)
         finally:
@@ -586,4 +698,4 @@ def test_stress_sweep_on_dask_matches_in_process(monkeypatch: pytest.MonkeyPatch
     done: list[int] = []
     cluster = stress_test(network, workers=2, progress=done.append)  # a LocalCluster of 2 processes
     assert cluster.to_dict() == inline.to_dict()
-    assert sum(done) == len(inline.scenarios) == 3
+    assert sum(done) == len(inline.scenarios) + len(inline.line_stoppers) == 3 + 2  # sites P, S, R; items K, M

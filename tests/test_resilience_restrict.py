@@ -25,6 +25,7 @@ from allyshore.model.graph import KIND_CODES, compile_network
 from allyshore.resilience import ResilienceModel, stress_test
 from allyshore.resilience.model import RESTRICT_FROM_NODES
 from allyshore.resilience.scenarios import node_scenarios, profit_per_demand_row, site_scenarios, with_recovery_times
+from allyshore.resilience.transit import in_transit
 from test_resilience import chain, multi_tier, pass_through, shared_capacity, single_tier
 
 REL = 1e-6
@@ -36,16 +37,18 @@ def close(a: float, b: float) -> bool:
     return abs(a - b) <= REL * max(1.0, abs(a), abs(b))
 
 
-def both_ways(network: Network, *, by: str = "site", destroyed: bool = False) -> tuple[int, int]:
+def both_ways(network: Network, *, by: str = "site", destroyed: bool = False, transit: bool = True) -> tuple[int, int]:
     """Solve every scenario restricted and in full; assert equal TTS, lost units and lost profit.
 
-    Returns the restricted model's solve counts (restricted, full).
+    With ``transit``, stock in transit is counted (its columns and rows in both programs). Returns the restricted
+    model's solve counts (restricted, full).
     """
     graph = compile_network(network)
     profit = profit_per_demand_row(graph)
     scenarios = with_recovery_times(graph, (site_scenarios if by == "site" else node_scenarios)(graph), None)
-    full = ResilienceModel(graph, profit, restrict=False)
-    fast = ResilienceModel(graph, profit, restrict=True)
+    pipes = in_transit(graph) if transit else None
+    full = ResilienceModel(graph, profit, restrict=False, transit=pipes)
+    fast = ResilienceModel(graph, profit, restrict=True, transit=pipes)
     for s in sorted(scenarios, key=lambda s: s.ttr_weeks):
         nodes, cut = s.node_array, s.edge_array
         a = full.survive(nodes, cut, inventory_destroyed=destroyed)
@@ -98,11 +101,18 @@ def test_shared_site_capacity_grows_the_region() -> None:
 def test_crossings_and_destroyed_stock_restricted(tiny_document: dict[str, Any]) -> None:
     network = Network.from_dict(tiny_document, name="tiny")
     both_ways(network, destroyed=True)
+    both_ways(network, destroyed=True, transit=False)
     same_results(network, crossing="laredo")
     same_results(network, sites=["S1"], inventory_destroyed=True)
+    # S1 down, its 20 K destroyed: PL's 30 G, the 80 x 32/7 K in transit to PL (= 182.86 G) and the 40 x 3/7 G
+    # in transit to C: 30 + 182.86 + 17.14 = 230 G at 40 a week -> TTS 5.75 >= TTR 4, nothing lost.
     gone = stress_test(network, sites=["S1"], inventory_destroyed=True, restrict=True).scenarios[0]
-    assert gone.tts_weeks == pytest.approx(0.75)
-    assert gone.lost_profit == pytest.approx(5200.0)
+    assert gone.tts_weeks == pytest.approx(5.75)
+    assert gone.lost_profit == pytest.approx(0.0)
+    # Without stock in transit: 30 G -> TTS 0.75, 130 G lost over 4 weeks = 5,200 USD.
+    bare = stress_test(network, sites=["S1"], inventory_destroyed=True, restrict=True, stock_in_transit=False)
+    assert bare.scenarios[0].tts_weeks == pytest.approx(0.75)
+    assert bare.scenarios[0].lost_profit == pytest.approx(5200.0)
 
 
 @pytest.mark.parametrize("name", ["infusion-pump", "ev-battery-pack", "nitrile-gloves"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -19,6 +19,32 @@ def _split(values: list[str] | None) -> list[str]:
     return [part.strip() for v in values or [] for part in v.split(",") if part.strip()]
 
 
+CANDIDATES_HELP = (
+    "Also use candidate sources (status candidate) after a qualification lead time and ramp-up, and show both "
+    "numbers side by side."
+)
+QUALIFICATION_HELP = "Weeks before a candidate delivers (default 12; a row's qualification_weeks overrides it)."
+RAMP_HELP = "Weeks from a candidate's first output to its full capacity (default 4; ramp_up_weeks overrides it)."
+
+
+def _terms(with_candidates: bool, qualification: float | None, ramp: float | None) -> Any:
+    """The candidate terms asked for (None when candidates are not used)."""
+    from allyshore.resilience.candidates import DEFAULT_QUALIFICATION_WEEKS, DEFAULT_RAMP_UP_WEEKS, CandidateTerms
+
+    if not with_candidates:
+        if qualification is not None or ramp is not None:
+            raise typer.BadParameter("needs --with-candidates", param_hint="--qualification-weeks/--ramp-up-weeks")
+        return None
+    return CandidateTerms(
+        DEFAULT_QUALIFICATION_WEEKS if qualification is None else qualification,
+        DEFAULT_RAMP_UP_WEEKS if ramp is None else ramp,
+    )
+
+
+def _tts(value: float | None) -> str:
+    return "–" if value is None else "∞" if math.isinf(value) else f"{value:,.2f}"
+
+
 @app.command()
 def stress(
     network_path: Annotated[Path, typer.Argument(metavar="NETWORK", help=NETWORK_HELP)],
@@ -29,7 +55,15 @@ def stress(
         list[str] | None, typer.Option("--sites", help="One scenario with these sites down together (A1,A2).")
     ] = None,
     country: Annotated[
-        list[str] | None, typer.Option("--country", help="One scenario with every site of a country down (CN).")
+        list[str] | None,
+        typer.Option("--country", help="One scenario with every site of a country down (CN), or of several (CN+HK)."),
+    ] = None,
+    tier: Annotated[
+        list[str] | None,
+        typer.Option("--tier", help="One scenario with every country of a trust tier down (adversary)."),
+    ] = None,
+    policy: Annotated[
+        Path | None, typer.Option("--policy", help="Trust policy TOML file for --tier (default: the shipped policy).")
     ] = None,
     crossing: Annotated[
         list[str] | None, typer.Option("--crossing", help="One scenario with every flow through a crossing cut.")
@@ -40,6 +74,22 @@ def stress(
     inventory_destroyed: Annotated[
         bool, typer.Option("--inventory-destroyed", help="Disrupted sites lose their inventory too.")
     ] = False,
+    stock_in_transit: Annotated[
+        bool,
+        typer.Option("--stock-in-transit/--no-stock-in-transit", help="Count the goods on the lanes (transit_days)."),
+    ] = True,
+    with_candidates: Annotated[bool, typer.Option("--with-candidates", help=CANDIDATES_HELP)] = False,
+    qualification_weeks: Annotated[
+        float | None, typer.Option("--qualification-weeks", min=0, help=QUALIFICATION_HELP)
+    ] = None,
+    ramp_up_weeks: Annotated[float | None, typer.Option("--ramp-up-weeks", min=0, help=RAMP_HELP)] = None,
+    line_stoppers: Annotated[
+        bool,
+        typer.Option(
+            "--line-stoppers/--no-line-stoppers",
+            help="Also rank the purchased items by time to survive without them and finished goods stopped.",
+        ),
+    ] = True,
     scheduler: Annotated[
         str | None,
         typer.Option("--scheduler", help="Dask scheduler (tcp://host:port) or 'synchronous'; default: automatic."),
@@ -49,17 +99,29 @@ def stress(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ) -> None:
-    """Stress test: time to survive vs time to recover, lost profit and REI per scenario."""
+    """Stress test: time to survive vs time to recover, lost profit and REI per scenario; line stoppers."""
     from allyshore.model.graph import compile_network
+    from allyshore.resilience.scenarios import item_scenarios
     from allyshore.resilience.stress import build_scenarios, stress_test
 
     if by not in ("site", "node"):
         raise typer.BadParameter("choose site or node", param_hint="--by")
+    terms = _terms(with_candidates, qualification_weeks, ramp_up_weeks)
     network = load(network_path)
-    site_list, countries, crossings = _split(sites), _split(country), _split(crossing)
+    site_list, countries, crossings, tiers = _split(sites), _split(country), _split(crossing), _split(tier)
+    graph = compile_network(network)
     total = len(
-        build_scenarios(compile_network(network), by=by, sites=site_list, country=countries, crossing=crossings)  # type: ignore[arg-type]
-    )
+        build_scenarios(
+            graph,
+            by=by,  # type: ignore[arg-type]
+            sites=site_list,
+            country=countries,
+            crossing=crossings,
+            tier=tiers,
+            policy=policy,
+            ttr_weeks=ttr_weeks if ttr_weeks is not None else 1.0,
+        )
+    ) + (len(item_scenarios(graph)) if line_stoppers else 0)
     with progress("Stress test", total, enabled=not as_json) as advance:
         result = stress_test(
             network,
@@ -67,8 +129,13 @@ def stress(
             sites=site_list,
             country=countries,
             crossing=crossings,
+            tier=tiers,
+            policy=policy,
             ttr_weeks=ttr_weeks,
             inventory_destroyed=inventory_destroyed,
+            stock_in_transit=stock_in_transit,
+            with_candidates=terms or False,
+            line_stoppers=line_stoppers,
             progress=advance,
             scheduler=scheduler,
             workers=workers,
@@ -77,19 +144,26 @@ def stress(
         emit_json(result.to_dict())
         return
     table = Table(title=f"Stress test of {result.network} (REI on {result.rei_basis})")
-    for column in ("scenario", "TTR wk", "TTS wk", "lost units", "lost profit", "REI", ""):
+    columns = ["scenario", "TTR wk", "TTS wk", "lost units", "lost profit", "REI"]
+    if result.with_candidates:
+        columns += ["TTS wk w/ cand.", "lost profit w/ cand."]
+    for column in [*columns, ""]:
         table.add_column(column, justify="left" if column in ("scenario", "") else "right")
     for s in sorted(result.scenarios, key=lambda s: (-s.rei, s.scenario.label)):
-        tts = "∞" if math.isinf(s.tts_weeks) else f"{s.tts_weeks:,.2f}"
-        table.add_row(
+        row = [
             s.scenario.label,
             f"{s.ttr_weeks:,.2f}" + ("*" if s.scenario.ttr_source == "assumed" else ""),
-            tts,
+            _tts(s.tts_weeks),
             f"{s.lost_units:,.0f}",
             f"{s.lost_profit:,.0f}",
             f"{s.rei:.2f}",
-            "mitigate" if s.needs_mitigation else "",
-        )
+        ]
+        if result.with_candidates:
+            row += [_tts(s.tts_with_candidates), f"{s.lost_profit_with_candidates or 0.0:,.0f}"]
+        flags = ["mitigate"] if s.needs_mitigation else []
+        if s.destroys_inventory:
+            flags.append("stock lost")
+        table.add_row(*row, ", ".join(flags))
     console.print(table)
     if any(s.scenario.ttr_source == "assumed" for s in result.scenarios):
         console.print("* no TTR in the data for these sites: the longest TTR in the network is assumed.")
@@ -98,6 +172,28 @@ def stress(
         console.print(
             f"[bold]{s.scenario.label}[/bold]: TTS {s.tts_weeks:,.2f} < TTR {s.ttr_weeks:,.2f} weeks — {reasons}"
         )
+    if result.line_stoppers:
+        stoppers = Table(title="Line stoppers: every current source of a purchased item down (by TTS, then goods)")
+        heads = ["item", "TTS wk", "TTR wk", "goods stopped", "finished goods", "sources"]
+        if result.with_candidates:
+            heads.insert(2, "TTS wk w/ cand.")
+        for column in heads:
+            stoppers.add_column(column, justify="right" if "wk" in column or column == "goods stopped" else "left")
+        for ls in result.line_stoppers[:30]:
+            cells = [
+                ls.item,
+                _tts(ls.tts_weeks),
+                f"{ls.ttr_weeks:,.2f}",
+                str(len(ls.finished_goods)),
+                ", ".join(ls.finished_goods[:5]) + (" ..." if len(ls.finished_goods) > 5 else ""),
+                ", ".join(ls.sources[:3]) + (" ..." if len(ls.sources) > 3 else ""),
+            ]
+            if result.with_candidates:
+                cells.insert(2, _tts(ls.tts_with_candidates))
+            stoppers.add_row(*cells)
+        console.print(stoppers)
+        if len(result.line_stoppers) > 30:
+            console.print(f"... and {len(result.line_stoppers) - 30} more purchased items (--json lists them all).")
     for warning in result.warnings:
         err_console.print(f"Warning: {warning}", markup=False)
 
@@ -117,14 +213,33 @@ def simulate(
     assumptions: Annotated[
         Path | None, typer.Option("--assumptions", help="TOML file overriding disruption frequencies and durations.")
     ] = None,
+    stock_in_transit: Annotated[
+        bool,
+        typer.Option("--stock-in-transit/--no-stock-in-transit", help="Count the goods on the lanes (transit_days)."),
+    ] = True,
+    with_candidates: Annotated[bool, typer.Option("--with-candidates", help=CANDIDATES_HELP)] = False,
+    qualification_weeks: Annotated[
+        float | None, typer.Option("--qualification-weeks", min=0, help=QUALIFICATION_HELP)
+    ] = None,
+    ramp_up_weeks: Annotated[float | None, typer.Option("--ramp-up-weeks", min=0, help=RAMP_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ) -> None:
     """Monte Carlo of site and country disruptions: annual lost profit (mean, P95, CVaR95) and contributions."""
     from allyshore.resilience.montecarlo import simulate as run
 
+    terms = _terms(with_candidates, qualification_weeks, ramp_up_weeks)
     network = load(network_path)
     with progress("Simulating", None, enabled=not as_json):
-        result = run(network, runs=runs, seed=seed, scheduler=scheduler, workers=workers, assumptions=assumptions)
+        result = run(
+            network,
+            runs=runs,
+            seed=seed,
+            scheduler=scheduler,
+            workers=workers,
+            assumptions=assumptions,
+            stock_in_transit=stock_in_transit,
+            with_candidates=terms or False,
+        )
     if as_json:
         emit_json(result.to_dict())
         return
@@ -134,6 +249,12 @@ def simulate(
         f"mean {s['mean']:,.0f} ± {s['mean_standard_error']:,.0f}, P95 {s['p95']:,.0f}, CVaR95 {s['cvar95']:,.0f}; "
         f"P(any loss) {s['probability_of_loss']:.1%}"
     )
+    c = result.summary_with_candidates
+    if c is not None:
+        console.print(
+            f"With candidate sources (same draws): mean {c['mean']:,.0f} ± {c['mean_standard_error']:,.0f}, "
+            f"P95 {c['p95']:,.0f}, CVaR95 {c['cvar95']:,.0f}; P(any loss) {c['probability_of_loss']:.1%}"
+        )
     table = Table(title="Contribution to expected annual lost profit")
     for column in ("source", "kind", "country", "events/year", "expected loss", "share"):
         table.add_column(column, justify="left" if column in ("source", "kind", "country") else "right")

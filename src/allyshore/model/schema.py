@@ -29,6 +29,7 @@ MODES = ("ocean", "truck", "rail", "air", "parcel")
 #: The analyses that read optional columns (values of ``Column.used_by``).
 USMCA_ORIGIN = "USMCA origin"
 LANDED_COST = "landed cost"
+RESILIENCE = "stress test"
 
 #: How a yes/no cell may be written (any case); a blank cell is no value.
 TRUE_WORDS = ("true", "yes", "y", "1", "1.0", "x")
@@ -245,8 +246,9 @@ SUPPLY = Table(
         Column(
             "origin_country",
             "str",
-            doc="Country of origin of the goods when it differs from the site's (MX, MEX or Mexico).",
-            used_by=(LANDED_COST,),
+            doc="Country of origin of the goods when it differs from the site's (MX, MEX or Mexico); a country "
+            "stress scenario stops the row too (it ships its stock but cannot restock).",
+            used_by=(LANDED_COST, RESILIENCE),
             country=True,
         ),
         Column(
@@ -255,6 +257,21 @@ SUPPLY = Table(
             doc="yes/no: the goods are USMCA-originating (else supplier_certifies_origin; "
             "goods made in the network are decided by the origin analysis).",
             used_by=(LANDED_COST,),
+        ),
+        Column(
+            "qualification_weeks",
+            "float",
+            doc="Candidate rows: weeks before the source delivers once a disruption starts (qualification, first "
+            "order and delivery); blank = the stress test's default.",
+            non_negative=True,
+            used_by=(RESILIENCE,),
+        ),
+        Column(
+            "ramp_up_weeks",
+            "float",
+            doc="Candidate rows: weeks from the first output to full capacity; blank = the stress test's default.",
+            non_negative=True,
+            used_by=(RESILIENCE,),
         ),
     ),
 )
@@ -320,6 +337,21 @@ FLOWS = Table(
             "of the network (they share the entry's broker fee and MPF).",
             non_negative=True,
             used_by=(LANDED_COST,),
+        ),
+        Column(
+            "qualification_weeks",
+            "float",
+            doc="Candidate rows: weeks before the source delivers once a disruption starts (qualification, first "
+            "order and delivery); blank = the stress test's default.",
+            non_negative=True,
+            used_by=(RESILIENCE,),
+        ),
+        Column(
+            "ramp_up_weeks",
+            "float",
+            doc="Candidate rows: weeks from the first output to full capacity; blank = the stress test's default.",
+            non_negative=True,
+            used_by=(RESILIENCE,),
         ),
     ),
 )

@@ -1,21 +1,28 @@
 """Resilience: Simchi-Levi's time-to-recover / time-to-survive stress test and a Monte Carlo of disruptions.
 
 :func:`stress_test` runs scenario sweeps (every site, every node, a set of
-sites, a country, a border crossing) through the TTR and TTS linear programs of
-:mod:`allyshore.resilience.model`; :func:`simulate` draws disruptions per site
-and per country and prices each year with the TTR model.
+sites, a country or group of countries, a trust tier, a border crossing, and the
+line-stopper sweep over purchased items) through the TTR and TTS linear programs
+of :mod:`allyshore.resilience.model`, with stock in transit and, on request,
+candidate sources (:mod:`allyshore.resilience.phased`); :func:`simulate` draws
+disruptions per site and per country and prices each year with the TTR model.
 """
 
 from __future__ import annotations
 
+from allyshore.resilience.candidates import CandidateTerms
 from allyshore.resilience.model import Binding, Loss, ResilienceModel, Survival
 from allyshore.resilience.montecarlo import SimulationResult, simulate
+from allyshore.resilience.phased import PhasedModel
 from allyshore.resilience.scenarios import Scenario
-from allyshore.resilience.stress import ScenarioResult, StressResult, stress_test
+from allyshore.resilience.stress import LineStopper, ScenarioResult, StressResult, stress_test
 
 __all__ = [
     "Binding",
+    "CandidateTerms",
+    "LineStopper",
     "Loss",
+    "PhasedModel",
     "ResilienceModel",
     "Scenario",
     "ScenarioResult",

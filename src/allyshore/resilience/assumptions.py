@@ -192,6 +192,7 @@ class Hazard:
     rate_per_year: float
     duration_median_weeks: float
     duration_sigma: float
+    nodes: tuple[int, ...] = ()  # the nodes an event stops (its sites' nodes, and a country's distributors)
 
     @property
     def mu(self) -> float:

@@ -14,13 +14,19 @@ Rows shared by both models:
   row (4) of the brief, for a pure shipper row (2); a node that both sells and
   ships must cover both from one stock and one output;
 * shared site capacity (brief §4 extension): ``sum_{j at site} u_j <= C_site t``;
-* (5) node capacity ``u_j <= c_j t``: a column bound.
+* (5) node capacity ``u_j <= c_j t``: a column bound;
+* stock in transit (:mod:`allyshore.resilience.transit`, given as ``transit``): a column ``w_e`` per edge
+  whose lane holds goods, in the material row of its consumer beside ``y_e``, with
+  ``w_e <= f_e min(t, T_e)`` (what has arrived by week t); it does not touch the sender's balance row, so
+  it reaches the receiver whatever happens to the sender. A cut crossing holds it (``w_e = 0``).
 
 The TTS model (§5, max t) is solved in an equivalent *rate* form: dividing every
 row by t > 0 and writing ``tau = 1/t`` for rates ``u/t``, ``y/t`` gives
 ``min tau`` subject to the material rows on rates, ``sum y - u - s_j tau <= -d_j``,
-rates within capacities and site capacities. TTS = 1/tau*: unbounded exactly
-when tau* = 0 (production alone sustains demand), 0 when the program is
+rates within capacities and site capacities, and stock in transit as rates
+``omega_e <= f_e`` and ``omega_e <= f_e T_e tau`` (``w_e <= f_e min(t, T_e)`` divided
+by t). TTS = 1/tau*: unbounded exactly when tau* = 0 (production alone sustains
+demand), 0 when the program is
 infeasible (some demand can get no supply at any rate). In this form a
 disruption only moves the rates near it, so warm re-solves take few pivots.
 
@@ -44,14 +50,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import polars as pl
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from allyshore._lp import LinearProgram, Solution
 from allyshore.errors import Infeasible
-from allyshore.model.graph import KIND_CODES, NodeGraph
+from allyshore.model.graph import NodeGraph
 from allyshore.resilience.restrict import Restriction, downstream
+from allyshore.resilience.structure import build_structure
+from allyshore.resilience.transit import InTransit, no_transit
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -68,9 +75,6 @@ _OPTIONS = {"simplex_initial_condition_check": False, "simplex_dual_edge_weight_
 #: re-solve of the whole program costs no more than setting up a restricted one (measured on generated networks:
 #: about even at 1,000 nodes, the restricted solves 2x faster at 3,000 and 6x at 10,000).
 RESTRICT_FROM_NODES = 2_000
-
-_SINK = KIND_CODES.index("sink")
-_MAKE = KIND_CODES.index("make")
 
 
 @dataclass(frozen=True)
@@ -136,166 +140,118 @@ class ResilienceModel:
     40.0
     """
 
-    def __init__(self, graph: NodeGraph, profit_per_unit: FloatArray, *, restrict: bool | None = None) -> None:
+    def __init__(
+        self,
+        graph: NodeGraph,
+        profit_per_unit: FloatArray,
+        *,
+        restrict: bool | None = None,
+        transit: InTransit | None = None,
+    ) -> None:
         self.graph = graph
         n = graph.n_nodes
         self.n_nodes = n
         active = graph.node_active.copy()
         self.node_active = active
-        kind = graph.node_kind
-        self.inventory = np.where(active, np.nan_to_num(graph.node_inventory, nan=0.0), 0.0)
-        self.capacity = np.where(np.isnan(graph.node_capacity), np.inf, graph.node_capacity)
-
-        # Demand per node (demand keys are unique per node; rows without a node are ignored).
-        valid = graph.demand_node >= 0
-        demand = np.zeros(n)
-        profit = np.zeros(n)
-        np.add.at(demand, graph.demand_node[valid], graph.demand_units[valid])
-        np.add.at(profit, graph.demand_node[valid], np.nan_to_num(profit_per_unit[valid], nan=0.0))
-        self.demand = demand
-        self.demand_nodes = np.flatnonzero(demand > 0).astype(np.int64)
-        self.profit = profit  # f_j by node
-        nd = self.demand_nodes.size
-
         # Active edges only: flows say which links exist.
-        edges = np.flatnonzero(graph.edge_active & active[graph.edge_consumer] & active[graph.edge_supplier])
-        e_cons = graph.edge_consumer[edges]
-        e_sup = graph.edge_supplier[edges]
-        e_item = graph.edge_item[edges]
-
-        # Requirement groups (j, k): make nodes need every BOM child; pass-through nodes and sinks their own item.
-        n_items = len(graph.item_ids)
-        item_index = {item: i for i, item in enumerate(graph.item_ids)}
-        bom = graph.network.bom
-        parent = bom.get_column("parent_id").replace_strict(item_index, default=-1, return_dtype=pl.Int64).to_numpy()
-        child = bom.get_column("child_id").replace_strict(item_index, default=-1, return_dtype=pl.Int64).to_numpy()
-        qty = bom.get_column("quantity").cast(pl.Float64).to_numpy()
-        make_nodes = np.flatnonzero(active & (kind == _MAKE))
-        bom_frame = pl.DataFrame({"item": parent.astype(np.int64), "child": child.astype(np.int64), "qty": qty})
-        make_req = (
-            pl.DataFrame({"node": make_nodes, "item": graph.node_item[make_nodes]})
-            .join(bom_frame, on="item", how="inner")
-            .select("node", "child", "qty")
-        )
-        pass_nodes = np.flatnonzero(active & ((kind == KIND_CODES.index("pass")) | (kind == _SINK)))
-        pass_req = pl.DataFrame(
-            {"node": pass_nodes, "child": graph.node_item[pass_nodes], "qty": np.ones(pass_nodes.size)}
-        )
-        req = (
-            pl.concat([make_req, pass_req], how="vertical")
-            .unique(["node", "child"], keep="first")
-            .sort("node", "child")
-        )
-        req_node = req.get_column("node").to_numpy().astype(np.int64)
-        req_item = req.get_column("child").to_numpy().astype(np.int64)
-        req_qty = req.get_column("qty").to_numpy().astype(np.float64)
-        req_key = req_node * n_items + req_item
-        edge_key = e_cons * n_items + e_item
-        pos = np.searchsorted(req_key, edge_key)
-        pos = np.minimum(pos, max(req_key.size - 1, 0))
-        keep = (req_key.size > 0) & (req_key[pos] == edge_key) if req_key.size else np.zeros(edges.size, bool)
-        edges, e_cons, e_sup, e_item, e_group = edges[keep], e_cons[keep], e_sup[keep], e_item[keep], pos[keep]
-        self.edges = edges  # graph edge number of each y column
-        self.edge_supplier = e_sup
-        self.edge_consumer = e_cons
-        self.edge_group = e_group
-        self.req_node = req_node
-        self.req_item = req_item
-        ne = edges.size
-        ng = req_node.size
-        self.n_edges = ne
+        s = build_structure(graph, profit_per_unit, active, graph.edge_active)
+        self.structure = s
+        self.inventory = s.inventory
+        self.capacity = s.capacity
+        self.demand = s.demand
+        self.demand_nodes = s.demand_nodes
+        self.profit = s.profit  # f_j by node
+        nd = self.demand_nodes.size
+        self.edges = s.edges  # graph edge number of each y column
+        self.edge_supplier = e_sup = s.edge_supplier
+        self.edge_consumer = e_cons = s.edge_consumer
+        self.edge_group = s.edge_group
+        self.req_node = s.req_node
+        self.req_item = s.req_item
+        ne = self.n_edges = s.n_edges
+        ng = s.n_groups
         # Materials with no live parent at all force u_j = 0 (usually a data gap).
-        live = np.zeros(ng, dtype=bool)
-        live[e_group] = True
-        self.orphan_groups = np.flatnonzero(~live)
+        self.orphan_groups = s.orphan_groups
+        self.balance_nodes = s.balance_nodes
+        balance_row = s.balance_row
+        nb = s.n_balance
+        self.cap_sites = s.cap_sites
+        self.site_capacity = s.site_capacity
+        ns = s.n_sites
 
-        # Balance rows: nodes that ship or face demand.
-        ships = np.zeros(n, dtype=bool)
-        ships[e_sup] = True
-        balance_nodes = np.flatnonzero(active & (ships | (demand > 0)))
-        balance_row = np.full(n, -1, dtype=np.int64)
-        balance_row[balance_nodes] = np.arange(balance_nodes.size)
-        self.balance_nodes = balance_nodes
-        nb = balance_nodes.size
+        # Stock in transit (allyshore.resilience.transit): one column w per edge whose lane holds goods, in the
+        # material row of its consumer, at most f_e min(t, T_e) over a horizon t.
+        transit = transit if transit is not None else no_transit(graph)
+        self.transit = transit
+        pipes = np.flatnonzero(transit.weekly[s.edges] > 0)
+        self.pipe_edges = pipes  # position among the y columns
+        self.pipe_weekly = transit.weekly[s.edges[pipes]]
+        self.pipe_weeks = transit.weeks[s.edges[pipes]]
+        npipe = pipes.size
+        self._pipe_of_edge = np.full(ne, -1, dtype=np.int64)
+        self._pipe_of_edge[pipes] = np.arange(npipe)
 
-        # Shared site capacity rows: sites with a capacity and at least one active non-sink node.
-        site_cap = graph.network.sites.get_column("capacity_per_week").cast(pl.Float64).fill_null(np.inf).to_numpy()
-        site_cap = np.where(np.isnan(site_cap), np.inf, site_cap)
-        producing = np.flatnonzero(active & (kind != _SINK))
-        capped = producing[np.isfinite(site_cap[graph.node_site[producing]])]
-        cap_sites, site_row_of_node = np.unique(graph.node_site[capped], return_inverse=True)
-        self.cap_sites = cap_sites.astype(np.int64)
-        self.site_capacity = site_cap[cap_sites] if cap_sites.size else np.zeros(0)
-        ns = cap_sites.size
-
-        # Column layout: u (n) | y (ne) | l (nd) for TTR; u | y | t for TTS.
-        u0, y0 = 0, n
-        self.l0 = n + ne
-        self.t_col = n + ne
-
-        material = sp.coo_matrix(
-            (
-                np.concatenate([req_qty, -np.ones(ne)]),
-                (np.concatenate([np.arange(ng), e_group]), np.concatenate([u0 + req_node, y0 + np.arange(ne)])),
-            ),
-            shape=(ng, n + ne),
+        # Column layout: u (n) | y (ne) | w (npipe) | l (nd) for TTR; u | y | w | t for TTS.
+        self.w0 = n + ne
+        self.l0 = n + ne + npipe
+        self.t_col = n + ne + npipe
+        pipe_block = sp.coo_matrix(
+            (-np.ones(npipe), (s.edge_group[pipes], np.arange(npipe))), shape=(s.core.shape[0], npipe)
         )
-        balance = sp.coo_matrix(
-            (
-                np.concatenate([np.ones(ne), -np.ones(nb)]),
-                (
-                    np.concatenate([balance_row[e_sup], np.arange(nb)]),
-                    np.concatenate([y0 + np.arange(ne), u0 + balance_nodes]),
-                ),
-            ),
-            shape=(nb, n + ne),
-        )
-        sites = sp.coo_matrix((np.ones(capped.size), (site_row_of_node, u0 + capped)), shape=(ns, n + ne))
-        core = sp.vstack([material, balance, sites]).tocsc()
+        core = sp.csc_matrix(sp.hstack([s.core, pipe_block]))
         self.material_rows = np.arange(ng)
         self.balance_rows = ng + np.arange(nb)
         self.site_rows = ng + nb + np.arange(ns)
-        self._balance_demand = demand[balance_nodes]
+        self._balance_demand = self.demand[self.balance_nodes]
 
         # TTR: add l columns (-1 in the balance row of their node).
         dn = self.demand_nodes
         l_block = sp.coo_matrix(
             (-np.ones(nd), (ng + balance_row[dn], np.arange(nd))), shape=(core.shape[0], nd)
         ).tocsc()
-        weights = profit[dn].copy()
+        weights = self.profit[dn].copy()
         # Tie-break: among profit-optimal plans, lose the fewest units (and count units where profit is unknown).
         scale = float(weights.max()) if nd and weights.max() > 0 else 1.0
         weights = weights + 1e-6 * scale
-        ttr_cost = np.concatenate([np.zeros(n + ne), weights])
-        ttr_matrix = sp.hstack([core, l_block]).tocsc()
+        ttr_cost = np.concatenate([np.zeros(n + ne + npipe), weights])
+        ttr_matrix = sp.csc_matrix(sp.hstack([core, l_block]))
         self.ttr = LinearProgram(
             ttr_cost,
             ttr_matrix,
             row_lower=np.full(core.shape[0], -np.inf),
             row_upper=np.zeros(core.shape[0]),
-            col_upper=np.zeros(n + ne + nd),
+            col_upper=np.zeros(n + ne + npipe + nd),
             options=_OPTIONS,
         )
 
-        # TTS in rate form: tau column (-s_j in balance rows), rows <= -d_j (balance), <= C (sites).
-        has_stock = np.flatnonzero(self.inventory[balance_nodes] > 0)
+        # TTS in rate form: tau column (-s_j in balance rows), rows <= -d_j (balance), <= C (sites); stock in
+        # transit as rates omega_e <= f_e (column bound) and omega_e - f_e T_e tau <= 0 (one row each).
+        has_stock = np.flatnonzero(self.inventory[self.balance_nodes] > 0)
+        n_core = core.shape[0]
+        self.pipe_rows = n_core + np.arange(npipe)
         tau_block = sp.coo_matrix(
             (
-                -self.inventory[balance_nodes][has_stock],
-                (self.balance_rows[has_stock], np.zeros(has_stock.size, dtype=np.int64)),
+                np.concatenate([-self.inventory[self.balance_nodes][has_stock], -self.pipe_weekly * self.pipe_weeks]),
+                (
+                    np.concatenate([self.balance_rows[has_stock], self.pipe_rows]),
+                    np.zeros(has_stock.size + npipe, dtype=np.int64),
+                ),
             ),
-            shape=(core.shape[0], 1),
+            shape=(n_core + npipe, 1),
         )
-        rate_upper = np.zeros(core.shape[0])
+        pipe_rows = sp.coo_matrix(
+            (np.ones(npipe), (np.arange(npipe), self.w0 + np.arange(npipe))), shape=(npipe, n + ne + npipe)
+        )
+        rate_upper = np.zeros(n_core + npipe)
         rate_upper[self.balance_rows] = -self._balance_demand
         rate_upper[self.site_rows] = self.site_capacity
         self._rate_upper = rate_upper
-        tts_cost = np.concatenate([np.zeros(n + ne), [1.0]])
-        tts_matrix = sp.csc_matrix(sp.hstack([core, tau_block]))
+        tts_cost = np.concatenate([np.zeros(n + ne + npipe), [1.0]])
+        tts_matrix = sp.csc_matrix(sp.hstack([sp.vstack([core, pipe_rows]), tau_block]))
         self._tts_bounds = (
-            np.zeros(n + ne + 1),
-            np.concatenate([np.where(active, self.capacity, 0.0), np.full(ne + 1, np.inf)]),
-            np.full(core.shape[0], -np.inf),
+            np.zeros(n + ne + npipe + 1),
+            np.concatenate([np.where(active, self.capacity, 0.0), np.full(ne, np.inf), self.pipe_weekly, [np.inf]]),
+            np.full(n_core + npipe, -np.inf),
             rate_upper,
         )
         self.tts = LinearProgram(
@@ -308,10 +264,11 @@ class ResilienceModel:
         )
 
         # Scenario solves restricted to the nodes a disruption can affect (allyshore.resilience.restrict):
-        # slices of the same matrices, each column owned by a node (u_j, shipments into j, l_j) or global (tau).
+        # slices of the same matrices, each column owned by a node (u_j, shipments and stock in transit into j,
+        # l_j) or global (tau).
         self.restrict = n >= RESTRICT_FROM_NODES if restrict is None else restrict
         self._downstream = sp.csr_matrix((np.ones(ne), (e_sup, e_cons)), shape=(n, n))
-        owner = np.concatenate([np.arange(n), e_cons])
+        owner = np.concatenate([np.arange(n), e_cons, e_cons[pipes]])
         self._tts_restriction = Restriction(tts_matrix, tts_cost, np.concatenate([owner, [-1]]))
         self._ttr_restriction = Restriction(ttr_matrix, ttr_cost, np.concatenate([owner, dn]))
         #: How many scenario programs were solved restricted (certified) and on the full model.
@@ -319,6 +276,9 @@ class ResilienceModel:
         # Both programs sit at their baseline (nothing disrupted; TTR at horizon ``_ttr_weeks``) between
         # scenarios; a scenario changes only its own bounds, starts from the baseline basis and is undone.
         self._ttr_weeks: float | None = None
+        self._ttr_steady = False
+        self._ttr_stock = self.inventory[self.balance_nodes]
+        self._ttr_pipe_upper = np.zeros(npipe)
         self._ttr_basis: Any = None
         self._ttr_baseline = 0.0
         self._ttr_loss: Loss | None = None
@@ -339,23 +299,47 @@ class ResilienceModel:
             return np.zeros(0, dtype=np.int64)
         return self.n_nodes + np.flatnonzero(np.isin(self.edges, np.asarray(cut_edges, dtype=np.int64)))
 
-    def _destroyed_rows(self, nodes: IntArray, inventory_destroyed: bool) -> tuple[IntArray, IntArray]:
-        """(index into balance rows, node) for disrupted nodes whose stock is lost."""
+    def _cut_pipes(self, cut: IntArray) -> IntArray:
+        """w columns of the stock in transit on the cut edges (held at the crossing for the scenario)."""
+        if cut.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        pipe = self._pipe_of_edge[cut - self.n_nodes]
+        return self.w0 + pipe[pipe >= 0]
+
+    def _destroyed_rows(
+        self, nodes: IntArray, inventory_destroyed: bool, stock_kept: IntArray | None = None
+    ) -> tuple[IntArray, IntArray]:
+        """(index into balance rows, node) for disrupted nodes whose stock is lost (all but ``stock_kept``)."""
         if not inventory_destroyed or nodes.size == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        where = np.flatnonzero(np.isin(self.balance_nodes, nodes))
+        lost = nodes if stock_kept is None or len(stock_kept) == 0 else np.setdiff1d(nodes, stock_kept)
+        where = np.flatnonzero(np.isin(self.balance_nodes, lost))
         return where, self.balance_nodes[where]
 
-    def _set_horizon(self, t: float) -> None:
-        """Put the TTR program at its baseline for horizon ``t`` and solve it once (its basis seeds scenarios)."""
+    def _pipe_upper(self, t: float, steady: bool) -> FloatArray:
+        """Stock in transit received by week ``t``: ``f_e min(t, T_e)`` (none in the steady state)."""
+        if steady:
+            return np.zeros(self.pipe_edges.size)
+        return self.pipe_weekly * np.minimum(t, self.pipe_weeks)
+
+    def _set_horizon(self, t: float, steady: bool = False) -> None:
+        """Put the TTR program at its baseline for horizon ``t`` and solve it once (its basis seeds scenarios).
+
+        ``steady``: without any stock on hand or in transit (the long-run rates, per ``t`` weeks).
+        """
         cap_t = np.where(np.isinf(self.capacity), np.inf, self.capacity * t)
         u_upper = np.where(self.node_active, cap_t, 0.0)
-        upper = np.concatenate([u_upper, np.full(self.n_edges, np.inf), self.demand[self.demand_nodes] * t])
+        pipe_upper = self._pipe_upper(t, steady)
+        upper = np.concatenate([u_upper, np.full(self.n_edges, np.inf), pipe_upper, self.demand[self.demand_nodes] * t])
         self.ttr.set_col_bounds(np.arange(upper.size), 0.0, upper)
+        stock = np.zeros(self.balance_nodes.size) if steady else self.inventory[self.balance_nodes]
         rows = np.concatenate([self.balance_rows, self.site_rows])
-        rhs = np.concatenate([self.inventory[self.balance_nodes] - self._balance_demand * t, self.site_capacity * t])
+        rhs = np.concatenate([stock - self._balance_demand * t, self.site_capacity * t])
         self.ttr.set_row_bounds(rows, -np.inf, rhs)
         self._ttr_weeks = t
+        self._ttr_steady = steady
+        self._ttr_stock = stock
+        self._ttr_pipe_upper = pipe_upper
         solution = self.ttr.solve()
         self._ttr_loss = self._loss_from(solution, t)
         self._ttr_baseline = self._ttr_loss.lost_profit
@@ -375,7 +359,7 @@ class ResilienceModel:
 
     def baseline_loss(self, weeks: float) -> float:
         """Lost profit of the undisrupted network over ``weeks`` (non-zero when it cannot meet demand)."""
-        if self._ttr_weeks != float(weeks):
+        if self._ttr_weeks != float(weeks) or self._ttr_steady:
             self._set_horizon(float(weeks))
         return self._ttr_baseline
 
@@ -386,31 +370,39 @@ class ResilienceModel:
         cut_edges: IntArray | None = None,
         *,
         inventory_destroyed: bool = False,
+        stock_kept: IntArray | None = None,
         direct: bool = False,
+        steady: bool = False,
     ) -> Loss:
         """Minimum lost units and profit while ``down_nodes`` produce nothing for ``weeks`` (the TTR model).
 
         By default the scenario starts from the undisrupted network's basis at this horizon (best when
         many scenarios share a horizon); ``direct=True`` sets this scenario's bounds and re-solves from
         the last basis (best when the horizon changes at every call, as for sampled durations).
+        ``inventory_destroyed``: the disrupted nodes lose their stock, except those in ``stock_kept``.
+        ``steady``: the loss once every stock (on hand and in transit) has run out, over ``weeks`` weeks
+        (linear in ``weeks``: lost units per week with ``weeks=1``).
         """
         t = float(weeks)
         if not math.isfinite(t) or t < 0:
             raise ValueError("the recovery time must be a finite number of weeks >= 0")
+        destroyed = inventory_destroyed and not steady
         if direct:
-            return self._lose_direct(down_nodes, t, cut_edges, inventory_destroyed)
-        if self._ttr_weeks != t:
-            self._set_horizon(t)
+            return self._lose_direct(down_nodes, t, cut_edges, destroyed, stock_kept, steady)
+        if self._ttr_weeks != t or self._ttr_steady != steady:
+            self._set_horizon(t, steady)
         nodes = self._down_nodes(down_nodes)
         cut = self._cut_columns(cut_edges)
-        rows, row_nodes = self._destroyed_rows(nodes, inventory_destroyed)
-        if self._ttr_loss is not None and self._unused(self._ttr_x, nodes, cut, row_nodes):
+        pipes = self._cut_pipes(cut)
+        rows, row_nodes = self._destroyed_rows(nodes, destroyed, stock_kept)
+        if self._ttr_loss is not None and self._unused(self._ttr_x, nodes, np.concatenate([cut, pipes]), row_nodes):
             return self._ttr_loss  # the baseline optimum stays feasible, hence optimal
         if self.restrict and self._ttr_base is not None:
             base, reduced, col_upper, row_upper = self._ttr_base
             col_upper = col_upper.copy()
             col_upper[nodes] = 0.0
             col_upper[cut] = 0.0
+            col_upper[pipes] = 0.0
             row_upper = row_upper.copy()
             row_upper[self.balance_rows[rows]] = -self.demand[row_nodes] * t
             restricted = self._ttr_restriction.solve(
@@ -427,6 +419,7 @@ class ResilienceModel:
         lp = self.ttr
         lp.set_col_bounds(nodes, 0.0, 0.0)
         lp.set_col_bounds(cut, 0.0, 0.0)
+        lp.set_col_bounds(pipes, 0.0, 0.0)
         lp.set_row_bounds(self.balance_rows[rows], -np.inf, -self.demand[row_nodes] * t)
         try:
             lp.set_basis(self._ttr_basis)
@@ -435,21 +428,33 @@ class ResilienceModel:
             cap = self.capacity[nodes]
             lp.set_col_bounds(nodes, 0.0, np.where(np.isinf(cap), np.inf, cap * t))
             lp.set_col_bounds(cut, 0.0, np.inf)
-            lp.set_row_bounds(self.balance_rows[rows], -np.inf, self.inventory[row_nodes] - self.demand[row_nodes] * t)
+            lp.set_col_bounds(pipes, 0.0, self._ttr_pipe_upper[pipes - self.w0])
+            lp.set_row_bounds(self.balance_rows[rows], -np.inf, self._ttr_stock[rows] - self.demand[row_nodes] * t)
         return self._loss_from(solution, t)
 
-    def _lose_direct(self, down_nodes: IntArray, t: float, cut_edges: IntArray | None, destroyed: bool) -> Loss:
+    def _lose_direct(
+        self,
+        down_nodes: IntArray,
+        t: float,
+        cut_edges: IntArray | None,
+        destroyed: bool,
+        stock_kept: IntArray | None,
+        steady: bool,
+    ) -> Loss:
         nodes = self._down_nodes(down_nodes)
         cut = self._cut_columns(cut_edges)
-        rows, _ = self._destroyed_rows(nodes, destroyed)
+        pipes = self._cut_pipes(cut)
+        rows, _ = self._destroyed_rows(nodes, destroyed, stock_kept)
         cap_t = np.where(np.isinf(self.capacity), np.inf, self.capacity * t)
         u_upper = np.where(self.node_active, cap_t, 0.0)
         u_upper[nodes] = 0.0
         y_upper = np.full(self.n_edges, np.inf)
         y_upper[cut - self.n_nodes] = 0.0
-        upper = np.concatenate([u_upper, y_upper, self.demand[self.demand_nodes] * t])
+        w_upper = self._pipe_upper(t, steady)
+        w_upper[pipes - self.w0] = 0.0
+        upper = np.concatenate([u_upper, y_upper, w_upper, self.demand[self.demand_nodes] * t])
         self.ttr.set_col_bounds(np.arange(upper.size), 0.0, upper)
-        stock = self.inventory[self.balance_nodes].copy()
+        stock = np.zeros(self.balance_nodes.size) if steady else self.inventory[self.balance_nodes].copy()
         stock[rows] = 0.0
         rhs = np.concatenate([stock - self._balance_demand * t, self.site_capacity * t])
         self.ttr.set_row_bounds(np.concatenate([self.balance_rows, self.site_rows]), -np.inf, rhs)
@@ -464,6 +469,7 @@ class ResilienceModel:
         cut_edges: IntArray | None = None,
         *,
         inventory_destroyed: bool = False,
+        stock_kept: IntArray | None = None,
         explain: bool = True,
     ) -> Survival:
         """Longest time demand is met in full while ``down_nodes`` produce nothing (the TTS model).
@@ -471,7 +477,7 @@ class ResilienceModel:
         Returns ``math.inf`` when the network sustains demand from production alone.
         """
         lp = self.tts
-        if self._tts_solution is None:
+        if self._tts_solution is None and self._tts_feasible:
             try:
                 self._tts_solution = lp.solve()
                 self._tts_basis = lp.basis()
@@ -479,12 +485,13 @@ class ResilienceModel:
                 self._tts_feasible = False
         nodes = self._down_nodes(down_nodes)
         cut = self._cut_columns(cut_edges)
-        rows, row_nodes = self._destroyed_rows(nodes, inventory_destroyed)
+        pipes = self._cut_pipes(cut)
+        rows, row_nodes = self._destroyed_rows(nodes, inventory_destroyed, stock_kept)
         base = self._tts_solution
         if base is None:
             # Even undisrupted, some demand gets no supply at any rate: TTS 0 in every scenario.
             return Survival(0.0, self._binding(None, nodes, cut) if explain else ())
-        if self._unused(base.x, nodes, cut, row_nodes):
+        if self._unused(base.x, nodes, np.concatenate([cut, pipes]), row_nodes):
             # The baseline optimum does not use what the scenario removes: it stays optimal.
             return Survival(self._weeks(base), self._binding(base, nodes, cut) if explain else ())
         if self.restrict and float(base.x[self.t_col]) <= 1e-12:
@@ -494,6 +501,7 @@ class ResilienceModel:
             col_upper = col_upper.copy()
             col_upper[nodes] = 0.0
             col_upper[cut] = 0.0
+            col_upper[pipes] = 0.0
             stocked = rows[self.inventory[row_nodes] > 0]
             zero_rows = self.balance_rows[stocked]
             undisrupted = Solution(
@@ -519,6 +527,7 @@ class ResilienceModel:
         self.solves["full"] += 1
         lp.set_col_bounds(nodes, 0.0, 0.0)
         lp.set_col_bounds(cut, 0.0, 0.0)
+        lp.set_col_bounds(pipes, 0.0, 0.0)
         destroyed = self.balance_rows[rows][self.inventory[row_nodes] > 0]
         for row in destroyed:
             lp.set_coefficient(int(row), self.t_col, 0.0)
@@ -531,6 +540,7 @@ class ResilienceModel:
         finally:
             lp.set_col_bounds(nodes, 0.0, np.where(self.node_active[nodes], self.capacity[nodes], 0.0))
             lp.set_col_bounds(cut, 0.0, np.inf)
+            lp.set_col_bounds(pipes, 0.0, self.pipe_weekly[pipes - self.w0])
             for row in destroyed:
                 node = int(self.balance_nodes[int(row) - int(self.balance_rows[0])])
                 lp.set_coefficient(int(row), self.t_col, -float(self.inventory[node]))
@@ -599,6 +609,19 @@ class ResilienceModel:
                         f"{self.inventory[node]:g} units on hand at {graph.node_label(node)} run out",
                     )
                 )
+        for p in np.flatnonzero(hot[self.pipe_rows]):
+            edge = int(self.pipe_edges[p])
+            consumer = int(self.edge_consumer[edge])
+            units = float(self.pipe_weekly[p] * self.pipe_weeks[p])
+            out.append(
+                Binding(
+                    "inventory",
+                    graph.node_label(consumer),
+                    graph.site_ids[graph.node_site[consumer]],
+                    f"{units:g} units in transit from {graph.node_label(int(self.edge_supplier[edge]))} to "
+                    f"{graph.node_label(consumer)} run out",
+                )
+            )
         at_capacity = np.isfinite(self.capacity) & ~down & (solution.x[: self.n_nodes] >= self.capacity * (1 - 1e-9))
         for full in np.flatnonzero(col_hot[: self.n_nodes] & at_capacity):
             label = graph.node_label(int(full))

@@ -3,22 +3,32 @@
 Each simulated year draws, for every hazard source (a site, or a country as a
 common shock), a Poisson number of events, their start times and lognormal
 durations (:mod:`allyshore.resilience.assumptions`). Overlapping events merge into
-one (the union of their sites, down for the span of the overlap), and each event
-costs the TTR model's lost profit ``L_S(tau)`` (§4).
+one (the union of their nodes, down for the span of the overlap), and each event
+costs the TTR model's lost profit ``L_S(tau)`` (§4). A country event stops every
+node at its sites and every supply row whose ``origin_country`` is that country
+(a distributor keeps shipping its stock but cannot restock); stock in transit is
+counted as in the stress test.
+
+With candidate sources (``with_candidates``) every event is also priced with the
+candidates coming on after their qualification and ramp-up
+(:mod:`allyshore.resilience.phased`), on the same draws (common random numbers),
+so the two distributions compare the sourcing plans and nothing else.
 
 Work runs as independent Dask tasks: the years are drawn in batches (each year
 from its own child of ``SeedSequence(seed)``, so the draws never depend on how
-the batches land on workers), then the distinct sets of sites that go down are
+the batches land on workers), then the distinct sets of nodes that go down are
 solved in fixed chunks, each chunk on a fresh model, so the result is the same
 whatever the number of workers. A set that recurs gets its loss curve tabulated
 once on a grid of durations (exact zero up to its TTS, then linear interpolation,
-an upper bound since ``L_S`` is convex); a set seen rarely is solved exactly.
+an upper bound since ``L_S`` is convex; with candidates, convex between the weeks
+candidates come on, which the grid then contains); a set seen rarely is solved
+exactly.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,9 +42,13 @@ from allyshore.errors import InputError
 from allyshore.model.graph import KIND_CODES, compile_network
 from allyshore.model.network import Network
 from allyshore.resilience.assumptions import DisruptionAssumptions, Hazard, load_assumptions, risk_multiplier
+from allyshore.resilience.candidates import CandidateTerms
+from allyshore.resilience.evaluate import plan_of, transit_of
 from allyshore.resilience.model import ResilienceModel
 from allyshore.resilience.parallel import executor
-from allyshore.resilience.scenarios import profit_per_demand_row
+from allyshore.resilience.phased import PhasedModel
+from allyshore.resilience.scenarios import origin_countries, profit_per_demand_row
+from allyshore.resilience.stress import ORIGIN_ASSUMPTION, TRANSIT_ASSUMPTION
 
 FloatArray = NDArray[np.float64]
 
@@ -44,9 +58,9 @@ LPS_PER_TASK = 400
 GRID_POINTS = 8
 MIN_RECURRENCE_FOR_CURVE = 4
 
-SiteSet = tuple[int, ...]
-# One merged event: (run, sites down, duration in weeks, components as (hazard, duration)).
-Event = tuple[int, SiteSet, float, tuple[tuple[int, float], ...]]
+NodeSet = tuple[int, ...]
+# One merged event: (run, nodes down, duration in weeks, components as (hazard, duration)).
+Event = tuple[int, NodeSet, float, tuple[tuple[int, float], ...]]
 
 
 @dataclass(frozen=True)
@@ -71,6 +85,22 @@ class Contribution:
         }
 
 
+def _summary(x: FloatArray) -> dict[str, float]:
+    """mean (± its standard error σ/√R), P95, P99, CVaR95, P(any loss), worst year of annual losses ``x``."""
+    n = x.size
+    ordered = np.sort(x)
+    tail = ordered[math.floor(0.95 * n) :] if n else ordered
+    return {
+        "mean": float(x.mean()) if n else 0.0,
+        "mean_standard_error": float(x.std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0,
+        "p95": float(np.quantile(x, 0.95)) if n else 0.0,
+        "p99": float(np.quantile(x, 0.99)) if n else 0.0,
+        "cvar95": float(tail.mean()) if tail.size else 0.0,
+        "probability_of_loss": float((x > 0).mean()) if n else 0.0,
+        "max": float(x.max()) if n else 0.0,
+    }
+
+
 @dataclass(frozen=True, eq=False)
 class SimulationResult:
     """Distribution of annual lost profit over the simulated years, and who contributes to it."""
@@ -86,26 +116,23 @@ class SimulationResult:
     sets_solved: int
     lp_solves: int
     notes: tuple[str, ...]
+    annual_losses_with_candidates: FloatArray | None = None
+    stock_in_transit: bool = True
+    candidate_terms: CandidateTerms | None = None
 
     @property
     def summary(self) -> dict[str, float]:
         """mean (± its standard error σ/√R), P95, P99, CVaR95, P(any loss), worst year."""
-        x = self.annual_losses
-        n = x.size
-        ordered = np.sort(x)
-        tail = ordered[math.floor(0.95 * n) :] if n else ordered
-        return {
-            "mean": float(x.mean()) if n else 0.0,
-            "mean_standard_error": float(x.std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0,
-            "p95": float(np.quantile(x, 0.95)) if n else 0.0,
-            "p99": float(np.quantile(x, 0.99)) if n else 0.0,
-            "cvar95": float(tail.mean()) if tail.size else 0.0,
-            "probability_of_loss": float((x > 0).mean()) if n else 0.0,
-            "max": float(x.max()) if n else 0.0,
-        }
+        return _summary(self.annual_losses)
+
+    @property
+    def summary_with_candidates(self) -> dict[str, float] | None:
+        """The same figures with candidate sources used (None when they were not)."""
+        x = self.annual_losses_with_candidates
+        return None if x is None else _summary(x)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "network": self.network,
             "runs": self.runs,
             "seed": self.seed,
@@ -118,8 +145,18 @@ class SimulationResult:
                 "site_sets_solved": self.sets_solved,
                 "lp_solves": self.lp_solves,
             },
+            "stock_in_transit": self.stock_in_transit,
+            "with_candidates": None
+            if self.candidate_terms is None
+            else {
+                "qualification_weeks": self.candidate_terms.qualification_weeks,
+                "ramp_up_weeks": self.candidate_terms.ramp_up_weeks,
+            },
             "assumptions": list(self.notes),
         }
+        if self.summary_with_candidates is not None:
+            out["annual_lost_profit_with_candidates"] = self.summary_with_candidates
+        return out
 
     def to_frame(self) -> pl.DataFrame:
         """The contributions, one row per hazard source."""
@@ -155,11 +192,20 @@ class SimulationResult:
 
 
 def build_hazards(network: Network, assumptions: DisruptionAssumptions) -> list[Hazard]:
-    """One hazard per non-customer site with an active node, and one per country hosting such sites."""
+    """One hazard per non-customer site with an active node, and one per country hosting such sites or the maker
+    of a supply row (``origin_country``).
+
+    A hazard's nodes are every supply node of its sites (candidates included: they stay down with their site when
+    candidates are used) and, for a country, every supply row at another non-customer site made in that country.
+    """
     graph = compile_network(network)
     kinds = network.sites.get_column("kind").to_numpy()
-    producing = graph.node_active & (graph.node_kind != KIND_CODES.index("sink"))
-    sites = sorted({int(s) for s in graph.node_site[producing] if kinds[s] != "customer"})
+    customer = kinds == "customer"
+    sink = graph.node_kind == KIND_CODES.index("sink")
+    producing = graph.node_active & ~sink
+    sites = sorted({int(s) for s in graph.node_site[producing] if not customer[s]})
+    supply_nodes = np.flatnonzero(~sink & (graph.node_supply_row >= 0))
+    origin = origin_countries(graph)
     ttr = graph.node_ttr_weeks
     out: list[Hazard] = []
     by_country: dict[str, list[int]] = {}
@@ -179,7 +225,11 @@ def build_hazards(network: Network, assumptions: DisruptionAssumptions) -> list[
             rate = override.rate_per_year if override.rate_per_year is not None else rate
             median = override.duration_median_weeks or median
             sigma = override.duration_sigma if override.duration_sigma is not None else sigma
-        out.append(Hazard("site", site_id, country, (site,), rate, median, sigma))
+        nodes = tuple(int(j) for j in supply_nodes[graph.node_site[supply_nodes] == site])
+        out.append(Hazard("site", site_id, country, (site,), rate, median, sigma, nodes))
+    made_in = supply_nodes[(origin[supply_nodes] != "") & ~customer[graph.node_site[supply_nodes]]]
+    for code in {str(origin[j]) for j in made_in if graph.node_active[j]}:
+        by_country.setdefault(code, [])
     for country, members in sorted(by_country.items()):
         rate = assumptions.country.rate_per_year * risk_multiplier(country, assumptions)
         median = assumptions.country.duration_median_weeks
@@ -189,7 +239,9 @@ def build_hazards(network: Network, assumptions: DisruptionAssumptions) -> list[
             rate = override.rate_per_year if override.rate_per_year is not None else rate
             median = override.duration_median_weeks or median
             sigma = override.duration_sigma if override.duration_sigma is not None else sigma
-        out.append(Hazard("country", country, country, tuple(members), rate, median, sigma))
+        at_sites = np.isin(graph.node_site[supply_nodes], members)
+        nodes = tuple(int(j) for j in np.union1d(supply_nodes[at_sites], made_in[origin[made_in] == country]))
+        out.append(Hazard("country", country, country, tuple(members), rate, median, sigma, nodes))
     unknown = set(assumptions.sites) - {h.name for h in out if h.kind == "site"}
     if unknown:
         raise InputError(f"assumptions name unknown or customer site(s): {', '.join(sorted(unknown))}")
@@ -205,7 +257,7 @@ def draw_events(
     rates: FloatArray,
     mus: FloatArray,
     sigmas: FloatArray,
-    hazard_sites: Sequence[SiteSet],
+    hazard_sites: Sequence[NodeSet],
 ) -> list[Event]:
     """Draw and merge the events of the years in ``runs``; year r uses child r of ``SeedSequence(seed)``."""
     out: list[Event] = []
@@ -239,35 +291,72 @@ def draw_events(
 
 # -- phase 2: solve the distinct sets (one task per chunk, a fresh model per task) --------------------------
 
-# A work item: (site set, "curve" | "exact", durations). Curves return losses at their grid, exact at each duration.
-WorkItem = tuple[SiteSet, str, tuple[float, ...]]
+# A work item: (node set, "curve" | "exact", durations). Curves return losses at their grid, exact at each duration.
+WorkItem = tuple[NodeSet, str, tuple[float, ...]]
+# (TTS, durations evaluated, lost profit at each); TTS is nan for exact items.
+Curve = tuple[float, FloatArray, FloatArray]
 
 
-def solve_chunk(network: Network, items: Sequence[WorkItem]) -> list[tuple[float, FloatArray, FloatArray]]:
-    """For each item: (TTS, durations evaluated, lost profit at each). A fresh model keeps results reproducible."""
-    graph = compile_network(network)
-    model = ResilienceModel(graph, profit_per_demand_row(graph))
-    nodes_by_site: dict[int, np.ndarray] = {}
-    producing = np.flatnonzero(graph.node_active)
-    for site in {s for sites, _, _ in items for s in sites}:
-        nodes_by_site[site] = producing[graph.node_site[producing] == site]
-    out: list[tuple[float, FloatArray, FloatArray]] = []
-    for sites, how, durations in items:
-        down = np.concatenate([nodes_by_site[s] for s in sites]) if sites else np.zeros(0, dtype=np.int64)
-        if how == "exact":
-            times = np.asarray(durations, dtype=np.float64)
-            losses = np.array([model.lose(down, t, direct=True).lost_profit for t in times])
-            out.append((math.nan, times, losses))
-            continue
-        tts = model.survive(down, explain=False).tts_weeks
-        longest = float(max(durations))
-        if math.isinf(tts) or longest <= tts:
-            out.append((tts, np.array([0.0, max(longest, 0.0)]), np.zeros(2)))
-            continue
-        grid = tts + (longest - tts) * np.linspace(0.0, 1.0, GRID_POINTS + 1)
-        losses = np.zeros(grid.size)
-        losses[1:] = [model.lose(down, t, direct=True).lost_profit for t in grid[1:]]
-        out.append((tts, np.concatenate([[0.0], grid]), np.concatenate([[0.0], losses])))
+@dataclass(frozen=True)
+class SimulationOptions:
+    """What every solving task shares."""
+
+    network: Network
+    stock_in_transit: bool = True
+    candidates: CandidateTerms | None = None
+
+
+def _curve(
+    survive: Callable[[], float],
+    lose: Callable[[float], float],
+    how: str,
+    durations: tuple[float, ...],
+    breaks: FloatArray,
+) -> Curve:
+    """The loss at each duration (exact), or tabulated: 0 up to TTS, then a grid (with ``breaks`` in it) to the
+    longest duration. The loss is convex between consecutive ``breaks``, so interpolating stays an upper bound."""
+    if how == "exact":
+        times = np.asarray(durations, dtype=np.float64)
+        return (math.nan, times, np.array([lose(float(t)) for t in times]))
+    tts = survive()
+    longest = float(max(durations))
+    if math.isinf(tts) or longest <= tts:
+        return (tts, np.array([0.0, max(longest, 0.0)]), np.zeros(2))
+    grid = tts + (longest - tts) * np.linspace(0.0, 1.0, GRID_POINTS + 1)
+    grid = np.unique(np.concatenate([grid, breaks[(breaks > tts) & (breaks < longest)]]))
+    losses = np.zeros(grid.size)
+    losses[1:] = [lose(float(t)) for t in grid[1:]]
+    return (tts, np.concatenate([[0.0], grid]), np.concatenate([[0.0], losses]))
+
+
+def _solvers(
+    model: ResilienceModel | PhasedModel, down: np.ndarray
+) -> tuple[Callable[[], float], Callable[[float], float]]:
+    """TTS and loss at a duration of the node set ``down``, from either model."""
+    if isinstance(model, PhasedModel):
+        phased = model
+        return (lambda: phased.survive(down)), (lambda t: phased.lose(down, t).lost_profit)
+    single = model
+    return (lambda: single.survive(down, explain=False).tts_weeks), (
+        lambda t: single.lose(down, t, direct=True).lost_profit
+    )
+
+
+def solve_chunk(options: SimulationOptions, items: Sequence[WorkItem]) -> list[tuple[Curve, Curve | None]]:
+    """For each item its loss curve, and the one with candidates when they are used (a fresh model per task)."""
+    graph = compile_network(options.network)
+    profit = profit_per_demand_row(graph)
+    transit = transit_of(graph, options.stock_in_transit)
+    model = ResilienceModel(graph, profit, transit=transit)
+    plan = plan_of(graph, options.candidates)
+    phased = PhasedModel(graph, profit, plan, transit) if plan is not None else None
+    none = np.zeros(0)
+    out: list[tuple[Curve, Curve | None]] = []
+    for nodes, how, durations in items:
+        down = np.asarray(nodes, dtype=np.int64)
+        base = _curve(*_solvers(model, down), how, durations, none)
+        with_c = _curve(*_solvers(phased, down), how, durations, phased.breakpoints) if phased is not None else None
+        out.append((base, with_c))
     return out
 
 
@@ -291,7 +380,7 @@ def _chunks(items: Sequence[WorkItem]) -> list[list[WorkItem]]:
 # -- execution ---------------------------------------------------------------------------------------------
 
 
-def _draw_task(shared: tuple[int, FloatArray, FloatArray, FloatArray, list[SiteSet]], runs: range) -> list[Event]:
+def _draw_task(shared: tuple[int, FloatArray, FloatArray, FloatArray, list[NodeSet]], runs: range) -> list[Event]:
     seed, rates, mus, sigmas, sites = shared
     return draw_events(seed, runs, rates, mus, sigmas, sites)
 
@@ -304,6 +393,8 @@ def simulate(
     scheduler: str | None = None,
     workers: int | None = None,
     assumptions: str | Path | DisruptionAssumptions | None = None,
+    stock_in_transit: bool = True,
+    with_candidates: bool | CandidateTerms = False,
 ) -> SimulationResult:
     """Simulate ``runs`` years of site and country disruptions and price each with the TTR model.
 
@@ -322,6 +413,12 @@ def simulate(
         Worker processes of the local cluster (default 2, or 1 on a one-core machine).
     assumptions
         An assumptions file (TOML) or object; default :data:`~allyshore.resilience.assumptions.DEFAULT_ASSUMPTIONS`.
+    stock_in_transit
+        Count the stock on the lanes (:mod:`allyshore.resilience.transit`).
+    with_candidates
+        Also price every simulated year with the candidate sources coming on after their qualification and
+        ramp-up (``True`` for the defaults, or :class:`~allyshore.resilience.candidates.CandidateTerms`), on the
+        same draws.
 
     Examples
     --------
@@ -341,54 +438,64 @@ def simulate(
     if runs < 1:
         raise InputError("--runs must be at least 1")
     chosen = assumptions if isinstance(assumptions, DisruptionAssumptions) else load_assumptions(assumptions)
+    terms = (
+        with_candidates
+        if isinstance(with_candidates, CandidateTerms)
+        else (CandidateTerms() if with_candidates else None)
+    )
     hazards = build_hazards(network, chosen)
     rates = np.array([h.rate_per_year for h in hazards], dtype=np.float64)
     mus = np.array([h.mu for h in hazards], dtype=np.float64)
     sigmas = np.array([h.duration_sigma for h in hazards], dtype=np.float64)
-    hazard_sites = [h.sites for h in hazards]
+    hazard_nodes = [h.nodes for h in hazards]
     batches = [range(a, min(a + RUNS_PER_TASK, runs)) for a in range(0, runs, RUNS_PER_TASK)]
 
     with executor(scheduler, workers) as run_map:
-        drawn = run_map(_draw_task, batches, (seed, rates, mus, sigmas, hazard_sites), None)
+        drawn = run_map(_draw_task, batches, (seed, rates, mus, sigmas, hazard_nodes), None)
         events: list[Event] = [e for batch in drawn for e in batch]
 
         # Which sets get a tabulated curve: every hazard's own set, and any set that recurs.
-        counts: dict[SiteSet, int] = {}
-        for _, sites, _, _ in events:
-            counts[sites] = counts.get(sites, 0) + 1
-        curve_sets = {h.sites for h in hazards} | {s for s, c in counts.items() if c >= MIN_RECURRENCE_FOR_CURVE}
-        longest: dict[SiteSet, float] = {}
-        exact: dict[SiteSet, list[float]] = {}
-        for _, sites, span, parts in events:
-            if sites in curve_sets:
-                longest[sites] = max(longest.get(sites, 0.0), span)
+        counts: dict[NodeSet, int] = {}
+        for _, nodes, _, _ in events:
+            counts[nodes] = counts.get(nodes, 0) + 1
+        curve_sets = set(hazard_nodes) | {s for s, c in counts.items() if c >= MIN_RECURRENCE_FOR_CURVE}
+        longest: dict[NodeSet, float] = {}
+        exact: dict[NodeSet, list[float]] = {}
+        for _, nodes, span, parts in events:
+            if nodes in curve_sets:
+                longest[nodes] = max(longest.get(nodes, 0.0), span)
             else:
-                exact.setdefault(sites, []).append(span)
+                exact.setdefault(nodes, []).append(span)
             for h, d in parts:
-                key = hazard_sites[h]
+                key = hazard_nodes[h]
                 longest[key] = max(longest.get(key, 0.0), d)
         items: list[WorkItem] = [(s, "curve", (longest[s],)) for s in sorted(longest)]
         items += [(s, "exact", tuple(sorted(set(exact[s])))) for s in sorted(exact)]
         chunks = _chunks(items)
-        solved = run_map(solve_chunk, chunks, network, None)
+        solved = run_map(solve_chunk, chunks, SimulationOptions(network, stock_in_transit, terms), None)
     results = {
         item[0]: res for chunk, out in zip(chunks, solved, strict=True) for item, res in zip(chunk, out, strict=True)
     }
 
-    def loss(sites: SiteSet, duration: float) -> float:
-        _, times, values = results[sites]
-        if sites in curve_sets:
+    def loss(nodes: NodeSet, duration: float, candidates: bool = False) -> float:
+        curve = results[nodes][1] if candidates else results[nodes][0]
+        assert curve is not None
+        _, times, values = curve
+        if nodes in curve_sets:
             return float(np.interp(duration, times, values))
         return float(values[np.searchsorted(times, duration)])
 
     annual = np.zeros(runs)
+    annual_c = np.zeros(runs) if terms is not None else None
     attributed = np.zeros(len(hazards))
     occurrences = np.zeros(len(hazards))
     overlaps = 0
-    for run, sites, span, parts in events:
-        value = loss(sites, span)
+    for run, nodes, span, parts in events:
+        value = loss(nodes, span)
         annual[run] += value
-        standalone = np.array([loss(hazard_sites[h], d) for h, d in parts])
+        if annual_c is not None:
+            annual_c[run] += loss(nodes, span, candidates=True)
+        standalone = np.array([loss(hazard_nodes[h], d) for h, d in parts])
         weights = standalone / standalone.sum() if standalone.sum() > 0 else np.full(len(parts), 1.0 / len(parts))
         for (h, _), w in zip(parts, weights, strict=True):
             attributed[h] += value * w
@@ -410,6 +517,14 @@ def simulate(
         key=lambda c: (-c.expected_loss, c.kind, c.source),
     )
     lp_solves = sum(len(d) if how == "exact" else GRID_POINTS + 1 for _, how, d in items)
+    notes = list(chosen.describe())
+    if stock_in_transit:
+        notes.append(TRANSIT_ASSUMPTION)
+    notes.append(ORIGIN_ASSUMPTION)
+    graph = compile_network(network) if terms is not None else None
+    plan = plan_of(graph, terms) if graph is not None else None
+    if plan is not None:
+        notes += plan.describe()
     return SimulationResult(
         network=network.name,
         runs=runs,
@@ -421,5 +536,8 @@ def simulate(
         overlaps=overlaps,
         sets_solved=len(items),
         lp_solves=lp_solves,
-        notes=tuple(chosen.describe()),
+        notes=tuple(notes),
+        annual_losses_with_candidates=annual_c,
+        stock_in_transit=stock_in_transit,
+        candidate_terms=terms,
     )

@@ -1,4 +1,5 @@
-"""The resilience section of the report: TTS against TTR per site, REI ranking, country shocks, mitigation list.
+"""The resilience section of the report: TTS against TTR per site, REI ranking, country shocks, mitigation list,
+the line stoppers (purchased items ranked by time to survive without them) and which scenarios destroy inventory.
 
 Registered in :data:`allyshore.report.sections.BUILDERS` as
 ``allyshore.resilience.report:build``. The stress test runs once per report
@@ -24,6 +25,8 @@ AT_RISK_COLOR = "#e15759"
 REI_ROWS = 15
 #: Mitigation cases named on the scatter chart (worst lost profit first).
 LABELLED = 6
+#: Purchased items listed in the line-stopper table (shortest time to survive first).
+LINE_STOPPER_ROWS = 25
 
 
 def _countries(result: StressResult, context: ReportContext) -> list[str]:
@@ -42,7 +45,7 @@ def build(context: ReportContext) -> Section | None:
         return None
     codes = _countries(result, context)
     by_country: StressResult | None = (
-        context.analysis("stress_countries", lambda: stress_test(network, country=codes)) if codes else None
+        context.analysis("stress_countries", lambda: stress_test(network, country=codes, line_stoppers=False)) if codes else None
     )
 
     # The chart shows TTS up to 1.5 x the longest TTR: anything above (infinite included) survives with room
@@ -143,8 +146,37 @@ def build(context: ReportContext) -> Section | None:
         }
         for s in result.mitigation
     ]
+    stoppers = [
+        {
+            "item": ls.item,
+            "name": ls.name,
+            "tts": None if math.isinf(ls.tts_weeks) else ls.tts_weeks,
+            "ttr": ls.ttr_weeks,
+            "ttr_source": ls.ttr_source,
+            "goods": list(ls.finished_goods),
+            "sources": list(ls.sources),
+            "countries": list(ls.source_countries),
+            "at_risk": ls.tts_weeks < ls.ttr_weeks,
+        }
+        for ls in result.line_stoppers[:LINE_STOPPER_ROWS]
+    ]
+    every = [*result.scenarios, *(by_country.scenarios if by_country is not None else ())]
+    destroying = [
+        {
+            "label": s.scenario.label,
+            "on_hand": s.inventory_destroyed_units,
+            "in_transit": s.in_transit_held_units,
+        }
+        for s in every
+        if s.destroys_inventory
+    ]
     html = context.render(
         "resilience.html.j2",
+        stoppers=stoppers,
+        stopper_total=len(result.line_stoppers),
+        destroying=destroying,
+        scenario_count=len(every),
+        stock_in_transit=result.stock_in_transit,
         tts_chart=tts_chart,
         rei_chart=rei_chart,
         country_chart=country_chart,
@@ -154,7 +186,7 @@ def build(context: ReportContext) -> Section | None:
         rei_rows=REI_ROWS,
     )
     worst = max(result.scenarios, key=lambda s: s.lost_profit)
-    figures = (
+    figures: tuple[Figure, ...] = (
         Figure(
             "Sites with TTS < TTR",
             f"{len(result.mitigation)} of {len(result.scenarios)}",
@@ -168,6 +200,17 @@ def build(context: ReportContext) -> Section | None:
             note=usd(country_rows[0]["lost_profit"]) if country_rows else "",
         ),
     )
+    if result.line_stoppers:
+        first = result.line_stoppers[0]
+        tts_text = "never runs dry" if math.isinf(first.tts_weeks) else f"line dry in {first.tts_weeks:,.1f} weeks"
+        figures += (
+            Figure(
+                "First line stopper",
+                first.item,
+                note=f"{tts_text}; stops {len(first.finished_goods)} finished good(s)",
+                tone="bad" if first.tts_weeks < first.ttr_weeks else "neutral",
+            ),
+        )
     return Section(
         id="resilience",
         title="Resilience: time to survive and time to recover",

@@ -52,8 +52,11 @@ BoolArray = NDArray[np.bool_]
 
 #: Relative duality gap accepted as optimal (HiGHS's own feasibility tolerances are 1e-7).
 GAP_TOL = 1e-9
-#: Growth rounds before giving up (the caller then solves the full program).
-MAX_ROUNDS = 4
+#: Growth rounds before giving up (the caller then solves the full program). Each round usually climbs one tier
+#: upstream (an alternate supplier, then its inputs' suppliers); with stock in transit counted the undisrupted
+#: optimum leans on free stock more, and on the generated 10,000-node network 4 rounds left 40% of the TTR
+#: scenarios to the full program, 10 rounds 14% (each round is a small program: far cheaper than a full solve).
+MAX_ROUNDS = 10
 #: A region larger than this share of the nodes (and than MIN_REGION nodes) is not worth restricting to.
 MAX_SHARE = 0.5
 MIN_REGION = 50

@@ -1,10 +1,19 @@
 """Disruption scenarios: which nodes stop producing, which edges are cut, and for how long.
 
 Families (brief §8): every non-customer site alone (the classic sweep), every
-node alone, one set of sites down together, every site of one country, every
-flow through one border crossing. A scenario's time to recover is the longest
-TTR among its disrupted nodes (the brief's conservative option (a)), or the
-value the user gives for all.
+node alone, one set of sites down together, every site of one country or of a
+group of countries (``CN+HK``), every country of one trust tier, every flow
+through one border crossing, and every current source of one purchased item (the
+line-stopper sweep). A scenario's time to recover is the longest TTR among its
+disrupted nodes (the brief's conservative option (a)), or the value the user
+gives for all.
+
+Distributors: a supply row whose ``origin_country`` (the maker's country) is
+among the countries of a country or tier scenario stops too, wherever its site
+is: it can still ship the stock it holds (kept even when the scenario destroys
+inventory, since its own site is not hit) but cannot restock. Candidate nodes at
+the disrupted sites (or of a disrupted origin) are listed apart: they matter only
+when candidates are used, and then they stay down with their site.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ from allyshore.errors import InputError, NotFoundError
 from allyshore.model.graph import KIND_CODES, NodeGraph
 
 _SINK = KIND_CODES.index("sink")
+_MAKE = KIND_CODES.index("make")
 
 
 @dataclass(frozen=True)
@@ -30,9 +40,12 @@ class Scenario:
     ``ttr_source`` says where the horizon came from: ``data`` (the longest TTR
     of the disrupted nodes), ``option`` (given by the user) or ``assumed`` (no
     TTR in the data for these nodes: the longest TTR anywhere in the network).
+    ``stock_kept``: nodes stopped only because their goods are made in a
+    disrupted country (their own stock is never destroyed); ``candidate_nodes``:
+    candidate sources that go down with the scenario when candidates are used.
     """
 
-    kind: str  # site | node | sites | country | crossing
+    kind: str  # site | node | sites | country | tier | crossing | item
     label: str
     sites: tuple[str, ...]
     nodes: tuple[int, ...]
@@ -40,6 +53,9 @@ class Scenario:
     ttr_weeks: float = math.nan
     ttr_source: str = "data"
     node_labels: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    stock_kept: tuple[int, ...] = ()
+    candidate_nodes: tuple[int, ...] = ()
 
     @property
     def node_array(self) -> np.ndarray:
@@ -49,6 +65,15 @@ class Scenario:
     def edge_array(self) -> np.ndarray:
         return np.asarray(self.cut_edges, dtype=np.int64)
 
+    @property
+    def kept_array(self) -> np.ndarray:
+        return np.asarray(self.stock_kept, dtype=np.int64)
+
+    @property
+    def with_candidates_array(self) -> np.ndarray:
+        """The nodes down when candidates are used: ``nodes`` and ``candidate_nodes``."""
+        return np.asarray(self.nodes + self.candidate_nodes, dtype=np.int64)
+
 
 def _customer_sites(graph: NodeGraph) -> np.ndarray:
     kinds = graph.network.sites.get_column("kind").to_numpy()
@@ -56,7 +81,16 @@ def _customer_sites(graph: NodeGraph) -> np.ndarray:
 
 
 def _scenario(
-    graph: NodeGraph, kind: str, label: str, nodes: np.ndarray, cut: Sequence[int] = (), sites: Iterable[str] = ()
+    graph: NodeGraph,
+    kind: str,
+    label: str,
+    nodes: np.ndarray,
+    cut: Sequence[int] = (),
+    sites: Iterable[str] = (),
+    *,
+    countries: Sequence[str] = (),
+    stock_kept: np.ndarray | None = None,
+    candidates: np.ndarray | None = None,
 ) -> Scenario:
     nodes = np.sort(np.asarray(nodes, dtype=np.int64))
     site_list = tuple(sites) or tuple(dict.fromkeys(graph.site_ids[s] for s in graph.node_site[nodes]))
@@ -67,7 +101,28 @@ def _scenario(
         nodes=tuple(int(n) for n in nodes),
         cut_edges=tuple(int(e) for e in cut),
         node_labels=tuple(graph.node_label(int(n)) for n in nodes),
+        countries=tuple(countries),
+        stock_kept=tuple(int(n) for n in np.sort(stock_kept)) if stock_kept is not None else (),
+        candidate_nodes=tuple(int(n) for n in np.sort(candidates)) if candidates is not None else (),
     )
+
+
+def _candidates(graph: NodeGraph) -> np.ndarray:
+    """Candidate supply nodes (inactive nodes with a supply row)."""
+    return np.asarray(~graph.node_active & (graph.node_supply_row >= 0))
+
+
+def origin_countries(graph: NodeGraph) -> np.ndarray:
+    """The maker's country of each node: the supply row's ``origin_country``, else '' (alpha-2 codes)."""
+    supply = graph.network.supply
+    out = np.full(graph.n_nodes, "", dtype=object)
+    if "origin_country" not in supply.columns or supply.height == 0:
+        return out
+    column = supply.get_column("origin_country").cast(pl.String).fill_null("").str.to_uppercase().to_numpy()
+    rows = graph.node_supply_row
+    real = rows >= 0
+    out[real] = column[rows[real]]
+    return out
 
 
 def site_scenarios(graph: NodeGraph) -> list[Scenario]:
@@ -79,10 +134,12 @@ def site_scenarios(graph: NodeGraph) -> list[Scenario]:
         return out
     order = np.argsort(graph.node_site[nodes], kind="stable")
     nodes = nodes[order]
+    candidates = np.flatnonzero(_candidates(graph))
     sites, starts = np.unique(graph.node_site[nodes], return_index=True)
     for site, group in zip(sites, np.split(nodes, starts[1:]), strict=True):
         site_id = graph.site_ids[int(site)]
-        out.append(_scenario(graph, "site", site_id, group, sites=(site_id,)))
+        here = candidates[graph.node_site[candidates] == site]
+        out.append(_scenario(graph, "site", site_id, group, sites=(site_id,), candidates=here))
     return out
 
 
@@ -100,21 +157,107 @@ def sites_scenario(graph: NodeGraph, site_ids: Sequence[str]) -> Scenario:
     if unknown:
         raise NotFoundError(f"unknown site id(s): {', '.join(unknown)} (hint: use the site_id column of sites)")
     wanted = np.array([index[s] for s in site_ids], dtype=np.int64)
-    nodes = np.flatnonzero(np.isin(graph.node_site, wanted) & graph.node_active)
-    return _scenario(graph, "sites", "+".join(site_ids), nodes, sites=tuple(site_ids))
+    at_sites = np.isin(graph.node_site, wanted)
+    nodes = np.flatnonzero(at_sites & graph.node_active)
+    candidates = np.flatnonzero(at_sites & _candidates(graph))
+    return _scenario(graph, "sites", "+".join(site_ids), nodes, sites=tuple(site_ids), candidates=candidates)
+
+
+def _countries_down(graph: NodeGraph, kind: str, label: str, codes: Sequence[str], what: str) -> Scenario:
+    """Every non-customer site in ``codes`` down, and every node whose goods are made there."""
+    customer = _customer_sites(graph)
+    in_country = np.flatnonzero(np.isin(graph.site_country, list(codes)) & ~customer)
+    at_sites = np.isin(graph.node_site, in_country)
+    origin = np.isin(origin_countries(graph), list(codes)) & ~customer[graph.node_site] & ~at_sites
+    origin &= graph.node_kind != _SINK
+    if in_country.size == 0 and not (origin & graph.node_active).any():
+        raise NotFoundError(f"no non-customer site of the network is in {what}, and no supply row is made there")
+    nodes = np.flatnonzero((at_sites | origin) & graph.node_active)
+    candidates = np.flatnonzero((at_sites | origin) & _candidates(graph))
+    return _scenario(
+        graph,
+        kind,
+        label,
+        nodes,
+        sites=tuple(graph.site_ids[int(s)] for s in in_country),
+        countries=codes,
+        stock_kept=np.flatnonzero(origin & graph.node_active),
+        candidates=candidates,
+    )
 
 
 def country_scenario(graph: NodeGraph, country: str) -> Scenario:
-    """Every non-customer site of one country down together (a country-wide shock)."""
-    code = resolve_country(country)
-    if code is None:
-        raise NotFoundError(f"unknown country '{country}' (hint: an ISO code such as CN or a name such as China)")
+    """Every non-customer site of one country, or of several joined by '+' (``CN+HK``), down together.
+
+    Nodes at other sites whose ``origin_country`` is among them stop too (they keep shipping their stock).
+    """
+    codes: list[str] = []
+    for part in country.split("+"):
+        code = resolve_country(part.strip())
+        if code is None:
+            raise NotFoundError(
+                f"unknown country '{part.strip()}' (hint: an ISO code such as CN or a name such as China; "
+                "join several with '+', as in CN+HK)"
+            )
+        if code not in codes:
+            codes.append(code)
+    label = "+".join(codes)
+    return _countries_down(graph, "country", label, codes, label)
+
+
+def network_countries(graph: NodeGraph) -> list[str]:
+    """Countries of the non-customer sites and of the makers named in ``origin_country``."""
     customer = _customer_sites(graph)
-    in_country = np.flatnonzero((graph.site_country == code) & ~customer)
-    if in_country.size == 0:
-        raise NotFoundError(f"no non-customer site of the network is in {code}")
-    nodes = np.flatnonzero(np.isin(graph.node_site, in_country) & graph.node_active)
-    return _scenario(graph, "country", code, nodes, sites=tuple(graph.site_ids[int(s)] for s in in_country))
+    sites = {str(c) for c in graph.site_country[~customer] if c}
+    origins = {str(c) for c in origin_countries(graph)[~customer[graph.node_site]] if c}
+    return sorted(sites | origins)
+
+
+def tier_scenario(graph: NodeGraph, tier: str, tier_of: dict[str, str]) -> Scenario:
+    """Every country of the network in one trust tier down together (``tier_of``: country -> tier)."""
+    from allyshore.trust import TIERS
+
+    if tier not in TIERS:
+        raise InputError(f"unknown trust tier '{tier}' (hint: one of {', '.join(TIERS)})")
+    codes = [c for c in network_countries(graph) if tier_of.get(c, "non_aligned") == tier]
+    if not codes:
+        raise NotFoundError(f"no non-customer site or maker of the network is in a country of tier {tier}")
+    return _countries_down(graph, "tier", f"tier {tier} ({'+'.join(codes)})", codes, f"tier {tier}")
+
+
+def item_scenarios(graph: NodeGraph) -> list[Scenario]:
+    """The line-stopper sweep: for each purchased item, every current source of it down together.
+
+    A purchased item is one that no node makes at a plant and no demand row sells (in-house sub-assemblies and
+    finished goods are left out); its sources are the active nodes that make or mine it (raw and make nodes at
+    non-customer sites). Stocking points (warehouses, a plant's own stock of the part) keep shipping what they
+    hold, as does every source; candidate sources of the item are not disrupted.
+    """
+    network = graph.network
+    customer = _customer_sites(graph)
+    plant = np.asarray(network.sites.get_column("kind").to_numpy() == "plant")
+    kind = graph.node_kind
+    n_items = len(graph.item_ids)
+    in_house = np.zeros(n_items, dtype=bool)
+    in_house[graph.node_item[graph.node_active & (kind == _MAKE) & plant[graph.node_site]]] = True
+    demanded = np.zeros(n_items, dtype=bool)
+    item_index = {item: i for i, item in enumerate(graph.item_ids)}
+    for item in network.demand.get_column("item_id").unique().to_list():
+        if item in item_index:
+            demanded[item_index[item]] = True
+    sources = np.flatnonzero(
+        graph.node_active & ((kind == _MAKE) | (kind == KIND_CODES.index("raw"))) & ~customer[graph.node_site]
+    )
+    sources = sources[~(in_house | demanded)[graph.node_item[sources]]]
+    out: list[Scenario] = []
+    if sources.size == 0:
+        return out
+    order = np.argsort(graph.node_item[sources], kind="stable")
+    sources = sources[order]
+    items, starts = np.unique(graph.node_item[sources], return_index=True)
+    for item, group in zip(items, np.split(sources, starts[1:]), strict=True):
+        out.append(_scenario(graph, "item", graph.item_ids[int(item)], group))
+    return out
 
 
 def crossing_scenario(graph: NodeGraph, crossing: str) -> Scenario:

@@ -1,11 +1,19 @@
 """The stress test: time to survive against time to recover, lost profit and the Risk Exposure Index.
 
-For each scenario (a site, a node, a set of sites, a country, a border crossing)
-the TTS model gives how long demand is still met in full and the TTR model how
-much profit is lost while the disrupted nodes are down for their time to
-recover (Simchi-Levi, Schmidt & Wei, HBR 2014; Simchi-Levi et al., Interfaces
-45(5), 2015; Simchi-Levi, HBR 2015). REI_n = L_n / max_m L_m over the scenarios
-run (HBR 2014), 0 for all when nothing is lost.
+For each scenario (a site, a node, a set of sites, a country or group of
+countries, a trust tier, a border crossing) the TTS model gives how long demand
+is still met in full and the TTR model how much profit is lost while the
+disrupted nodes are down for their time to recover (Simchi-Levi, Schmidt & Wei,
+HBR 2014; Simchi-Levi et al., Interfaces 45(5), 2015; Simchi-Levi, HBR 2015).
+REI_n = L_n / max_m L_m over the scenarios run (HBR 2014), 0 for all when nothing
+is lost.
+
+Stock in transit on the lanes reaches the receiver whatever happens to the sender
+(:mod:`allyshore.resilience.transit`). With ``with_candidates`` every scenario is
+also solved with the candidate sources coming on after their qualification and
+ramp-up (:mod:`allyshore.resilience.candidates`), side by side. The line-stopper
+list (:class:`LineStopper`) disrupts every current source of each purchased item
+and ranks the items by time to survive and by how many finished goods they stop.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import polars as pl
@@ -21,16 +30,21 @@ from markupsafe import Markup, escape
 from allyshore.errors import InputError
 from allyshore.model.graph import NodeGraph, compile_network
 from allyshore.model.network import Network
+from allyshore.resilience.candidates import CandidateTerms
+from allyshore.resilience.evaluate import Options, Outcome, evaluate_chunk, plan_of, transit_of, unavailable_stock
 from allyshore.resilience.model import Binding, ResilienceModel
 from allyshore.resilience.parallel import SYNCHRONOUS, executor
+from allyshore.resilience.phased import candidate_gaps
 from allyshore.resilience.scenarios import (
     Scenario,
     country_scenario,
     crossing_scenario,
+    item_scenarios,
     node_scenarios,
     profit_per_demand_row,
     site_scenarios,
     sites_scenario,
+    tier_scenario,
     with_recovery_times,
 )
 
@@ -50,11 +64,28 @@ ASSUMPTIONS = (
     "A scenario's horizon is the longest TTR among its disrupted nodes (conservative option (a) of the brief).",
     "A disrupted node still ships its inventory unless inventory_destroyed is set.",
 )
+#: Stated when stock in transit is counted (brief §4: stock shipped before the disruption is no longer at the node).
+TRANSIT_ASSUMPTION = (
+    "Stock in transit counted: each active flow holds its weekly volume in the undisrupted plan times "
+    "transit_days / 7, and it keeps arriving at the receiver (at the weekly volume, until the lane is empty) "
+    "whatever happens to the sender; a border-crossing closure holds the goods of the lanes through it; flows "
+    "without transit_days hold none."
+)
+#: Stated for country and tier scenarios (distributors).
+ORIGIN_ASSUMPTION = (
+    "A country or tier scenario also stops every supply row whose origin_country (the maker's country) is among its "
+    "countries: a distributor elsewhere still ships the stock it holds (never destroyed) but cannot restock."
+)
+
+
+def _weeks(value: float | None) -> float | None:
+    """A TTS for JSON: ``None`` when infinite (with a separate flag)."""
+    return None if value is None or math.isinf(value) else value
 
 
 @dataclass(frozen=True)
 class ScenarioResult:
-    """The outcome of one scenario."""
+    """The outcome of one scenario (the ``*_with_candidates`` numbers only when candidates were used)."""
 
     scenario: Scenario
     tts_weeks: float  # math.inf when the network survives indefinitely
@@ -63,6 +94,11 @@ class ScenarioResult:
     lost_profit_net: float  # net of what the undisrupted network loses over the same horizon
     rei: float
     binding: tuple[Binding, ...]
+    inventory_destroyed_units: float = 0.0  # on-hand stock destroyed at the disrupted nodes
+    in_transit_held_units: float = 0.0  # stock in transit held at a closed crossing
+    tts_with_candidates: float | None = None
+    lost_units_with_candidates: float | None = None
+    lost_profit_with_candidates: float | None = None
 
     @property
     def ttr_weeks(self) -> float:
@@ -73,24 +109,88 @@ class ScenarioResult:
         """TTS shorter than TTR (HBR 2015)."""
         return self.tts_weeks < self.scenario.ttr_weeks
 
+    @property
+    def destroys_inventory(self) -> bool:
+        """Stock on hand is destroyed or stock in transit held (unavailable for the whole scenario)."""
+        return self.inventory_destroyed_units > 0 or self.in_transit_held_units > 0
+
     def to_dict(self) -> dict[str, Any]:
         s = self.scenario
-        return {
+        out: dict[str, Any] = {
             "disrupted": list(s.sites),
             "kind": s.kind,
             "label": s.label,
             "nodes": list(s.node_labels),
             "crossing": s.label if s.kind == "crossing" else None,
+            "countries": list(s.countries),
+            "stopped_by_origin": [lab for n, lab in zip(s.nodes, s.node_labels, strict=True) if n in s.stock_kept],
             "ttr_weeks": s.ttr_weeks,
             "ttr_source": s.ttr_source,
-            "tts_weeks": None if math.isinf(self.tts_weeks) else self.tts_weeks,
+            "tts_weeks": _weeks(self.tts_weeks),
             "survives_indefinitely": math.isinf(self.tts_weeks),
             "lost_units": self.lost_units,
             "lost_profit": self.lost_profit,
             "lost_profit_net_of_baseline": self.lost_profit_net,
             "rei": self.rei,
             "needs_mitigation": self.needs_mitigation,
+            "destroys_inventory": self.destroys_inventory,
+            "inventory_destroyed_units": self.inventory_destroyed_units,
+            "in_transit_held_units": self.in_transit_held_units,
         }
+        if self.tts_with_candidates is not None:
+            out |= {
+                "tts_weeks_with_candidates": _weeks(self.tts_with_candidates),
+                "survives_indefinitely_with_candidates": math.isinf(self.tts_with_candidates),
+                "lost_units_with_candidates": self.lost_units_with_candidates,
+                "lost_profit_with_candidates": self.lost_profit_with_candidates,
+                "needs_mitigation_with_candidates": self.tts_with_candidates < s.ttr_weeks,
+            }
+        return out
+
+
+@dataclass(frozen=True)
+class LineStopper:
+    """One purchased item with every current source down: how long the network lasts and what it stops.
+
+    ``finished_goods`` are the demanded items that lose demand once every stock (on hand and in transit) has run
+    out, beyond what the undisrupted network already misses; ``lost_units_per_week`` is then their shortfall.
+    """
+
+    item: str
+    name: str
+    sources: tuple[str, ...]  # node labels
+    source_countries: tuple[str, ...]
+    tts_weeks: float
+    ttr_weeks: float
+    ttr_source: str
+    finished_goods: tuple[str, ...]
+    lost_units_per_week: float
+    tts_with_candidates: float | None = None
+
+    @property
+    def rank_key(self) -> tuple[float, int, str]:
+        """Shortest time to survive first, then the most finished goods stopped (never the item's value)."""
+        return (self.tts_weeks, -len(self.finished_goods), self.item)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "item": self.item,
+            "name": self.name,
+            "sources": list(self.sources),
+            "source_countries": list(self.source_countries),
+            "tts_weeks": _weeks(self.tts_weeks),
+            "survives_indefinitely": math.isinf(self.tts_weeks),
+            "ttr_weeks": self.ttr_weeks,
+            "ttr_source": self.ttr_source,
+            "needs_mitigation": self.tts_weeks < self.ttr_weeks,
+            "finished_goods_stopped": len(self.finished_goods),
+            "finished_goods": list(self.finished_goods),
+            "lost_units_per_week": self.lost_units_per_week,
+        }
+        if self.tts_with_candidates is not None:
+            out["tts_weeks_with_candidates"] = _weeks(self.tts_with_candidates)
+            out["survives_indefinitely_with_candidates"] = math.isinf(self.tts_with_candidates)
+        return out
 
 
 @dataclass(frozen=True)
@@ -108,6 +208,19 @@ class StressResult:
     inventory_destroyed: bool = False
     assumptions: tuple[str, ...] = ASSUMPTIONS
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    line_stoppers: tuple[LineStopper, ...] = ()  # ranked (LineStopper.rank_key)
+    stock_in_transit: bool = True
+    candidate_terms: CandidateTerms | None = None  # None: candidate sources not used
+    candidates: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def with_candidates(self) -> bool:
+        return self.candidate_terms is not None
+
+    @property
+    def destroying(self) -> tuple[ScenarioResult, ...]:
+        """Scenarios that destroy stock on hand or hold stock in transit."""
+        return tuple(s for s in self.scenarios if s.destroys_inventory)
 
     @property
     def mitigation(self) -> tuple[ScenarioResult, ...]:
@@ -141,9 +254,44 @@ class StressResult:
                 }
                 for s in self.mitigation
             ],
+            "line_stoppers": [ls.to_dict() for ls in self.line_stoppers],
+            "stock_in_transit": self.stock_in_transit,
+            "with_candidates": None
+            if self.candidate_terms is None
+            else {
+                "qualification_weeks": self.candidate_terms.qualification_weeks,
+                "ramp_up_weeks": self.candidate_terms.ramp_up_weeks,
+                "candidates": list(self.candidates),
+            },
             "assumptions": list(self.assumptions),
             "warnings": list(self.warnings),
         }
+
+    def line_stopper_frame(self) -> pl.DataFrame:
+        """The line-stopper list, one row per purchased item, in rank order."""
+        rows = [ls.to_dict() for ls in self.line_stoppers]
+        return pl.DataFrame(
+            {
+                "item": [r["item"] for r in rows],
+                "name": [r["name"] for r in rows],
+                "tts_weeks": [r["tts_weeks"] for r in rows],
+                "ttr_weeks": [r["ttr_weeks"] for r in rows],
+                "finished_goods_stopped": [r["finished_goods_stopped"] for r in rows],
+                "finished_goods": [";".join(r["finished_goods"]) for r in rows],
+                "sources": [";".join(r["sources"]) for r in rows],
+                "source_countries": [";".join(r["source_countries"]) for r in rows],
+            },
+            schema={
+                "item": pl.String,
+                "name": pl.String,
+                "tts_weeks": pl.Float64,
+                "ttr_weeks": pl.Float64,
+                "finished_goods_stopped": pl.Int64,
+                "finished_goods": pl.String,
+                "sources": pl.String,
+                "source_countries": pl.String,
+            },
+        )
 
     def to_frame(self) -> pl.DataFrame:
         """One row per scenario (TTS is null when the network survives indefinitely)."""
@@ -160,6 +308,9 @@ class StressResult:
                 "lost_profit": [r["lost_profit"] for r in rows],
                 "rei": [r["rei"] for r in rows],
                 "needs_mitigation": [r["needs_mitigation"] for r in rows],
+                "destroys_inventory": [r["destroys_inventory"] for r in rows],
+                "tts_weeks_with_candidates": [r.get("tts_weeks_with_candidates") for r in rows],
+                "lost_profit_with_candidates": [r.get("lost_profit_with_candidates") for r in rows],
             },
             schema={
                 "label": pl.String,
@@ -172,6 +323,9 @@ class StressResult:
                 "lost_profit": pl.Float64,
                 "rei": pl.Float64,
                 "needs_mitigation": pl.Boolean,
+                "destroys_inventory": pl.Boolean,
+                "tts_weeks_with_candidates": pl.Float64,
+                "lost_profit_with_candidates": pl.Float64,
             },
         )
 
@@ -196,35 +350,17 @@ class StressResult:
         )
 
 
-Outcome = tuple[float, float, float, float, tuple[Binding, ...]]
+def tiers_of(policy: Any = None) -> dict[str, str]:
+    """Country -> trust tier under ``policy`` (a TrustPolicy, a TOML path, or None for the default policy)."""
+    from allyshore import trust
+
+    if policy is not None and not isinstance(policy, trust.TrustPolicy):
+        policy = trust.load_policy(Path(policy))
+    return dict(trust.assess_countries(policy).tiers)
 
 
-def _evaluate_chunk(shared: tuple[Network, bool, bool | None], scenarios: Sequence[Scenario]) -> list[Outcome]:
-    """(TTS, lost units, lost profit, baseline lost profit, binding) of each scenario, on a fresh model."""
-    network, inventory_destroyed, restrict = shared
-    graph = compile_network(network)
-    model = ResilienceModel(graph, profit_per_demand_row(graph), restrict=restrict)
-    out: list[Outcome] = []
-    for scenario in scenarios:
-        nodes, cut = scenario.node_array, scenario.edge_array
-        survival = model.survive(nodes, cut, inventory_destroyed=inventory_destroyed)
-        if survival.tts_weeks >= scenario.ttr_weeks:
-            # Demand is met in full for TTS weeks, so over a horizon t <= TTS the TTS plan (rates times t)
-            # loses nothing: L(t) = 0 without solving the TTR program (brief §9, loss curve). So is the
-            # undisrupted network's loss (its TTS is at least the scenario's).
-            out.append((survival.tts_weeks, 0.0, 0.0, 0.0, survival.binding))
-            continue
-        loss = model.lose(nodes, scenario.ttr_weeks, cut, inventory_destroyed=inventory_destroyed)
-        out.append(
-            (
-                survival.tts_weeks,
-                loss.lost_units,
-                loss.lost_profit,
-                model.baseline_loss(scenario.ttr_weeks),
-                survival.binding,
-            )
-        )
-    return out
+def _names(value: str | Sequence[str] | None) -> list[str]:
+    return [value] if isinstance(value, str) else list(value or ())
 
 
 def build_scenarios(
@@ -234,15 +370,25 @@ def build_scenarios(
     sites: Sequence[str] | None = None,
     country: str | Sequence[str] | None = None,
     crossing: str | Sequence[str] | None = None,
+    tier: str | Sequence[str] | None = None,
+    policy: Any = None,
     ttr_weeks: float | None = None,
 ) -> list[Scenario]:
-    """The scenarios asked for: the named ones if any, else the sweep ``by`` site or node."""
+    """The scenarios asked for: the named ones if any, else the sweep ``by`` site or node.
+
+    ``country`` entries may join several countries with '+' (``CN+HK``: one scenario, all down together);
+    ``tier`` names trust tiers (``adversary``: every country of the network in that tier under ``policy``).
+    """
     chosen: list[Scenario] = []
     if sites:
         chosen.append(sites_scenario(graph, list(sites)))
-    for code in [country] if isinstance(country, str) else list(country or ()):
+    for code in _names(country):
         chosen.append(country_scenario(graph, code))
-    for name in [crossing] if isinstance(crossing, str) else list(crossing or ()):
+    tiers = _names(tier)
+    if tiers:
+        tier_of = tiers_of(policy)
+        chosen += [tier_scenario(graph, name.strip().lower(), tier_of) for name in tiers]
+    for name in _names(crossing):
         chosen.append(crossing_scenario(graph, name))
     if not chosen:
         if by == "site":
@@ -254,6 +400,35 @@ def build_scenarios(
     return with_recovery_times(graph, chosen, ttr_weeks)
 
 
+def _line_stoppers(graph: NodeGraph, pairs: Sequence[tuple[Scenario, Outcome]]) -> tuple[LineStopper, ...]:
+    names = dict(
+        zip(
+            graph.network.items.get_column("item_id").to_list(),
+            graph.network.items.get_column("name").to_list(),
+            strict=True,
+        )
+    )
+    out = []
+    for scenario, outcome in pairs:
+        goods = sorted({graph.item_ids[graph.node_item[j]] for j in outcome.stopped_demand_nodes})
+        countries = sorted({str(graph.site_country[graph.node_site[j]]) for j in scenario.nodes})
+        out.append(
+            LineStopper(
+                item=scenario.label,
+                name=names.get(scenario.label) or "",
+                sources=scenario.node_labels,
+                source_countries=tuple(countries),
+                tts_weeks=outcome.tts_weeks,
+                ttr_weeks=scenario.ttr_weeks,
+                ttr_source=scenario.ttr_source,
+                finished_goods=tuple(goods),
+                lost_units_per_week=outcome.steady_lost_units_per_week,
+                tts_with_candidates=outcome.tts_with_candidates,
+            )
+        )
+    return tuple(sorted(out, key=lambda ls: ls.rank_key))
+
+
 def stress_test(
     network: Network,
     *,
@@ -261,8 +436,13 @@ def stress_test(
     sites: Sequence[str] | None = None,
     country: str | Sequence[str] | None = None,
     crossing: str | Sequence[str] | None = None,
+    tier: str | Sequence[str] | None = None,
+    policy: Any = None,
     ttr_weeks: float | None = None,
     inventory_destroyed: bool = False,
+    stock_in_transit: bool = True,
+    with_candidates: bool | CandidateTerms = False,
+    line_stoppers: bool = True,
     progress: Callable[[int], None] | None = None,
     scheduler: str | None = None,
     workers: int | None = None,
@@ -276,14 +456,25 @@ def stress_test(
         The supply network.
     by
         The default sweep: every non-customer site alone (``site``) or every node alone (``node``).
-    sites, country, crossing
-        Instead of the sweep, one scenario with these sites down together, one
-        with every non-customer site of the country down, one with every flow
-        through the border crossing cut (several may be given).
+    sites, country, crossing, tier
+        Instead of the sweep, one scenario with these sites down together, one with every non-customer site of
+        the country (or of the countries joined by '+', ``CN+HK``) down, one with every flow through the border
+        crossing cut, one with every country of the trust tier down (several may be given). Country and tier
+        scenarios also stop the supply rows whose ``origin_country`` is among their countries.
+    policy
+        Trust policy for ``tier`` (a :class:`~allyshore.trust.TrustPolicy` or a TOML path; default policy).
     ttr_weeks
         Time to recover for every scenario; by default the longest TTR among its disrupted nodes.
     inventory_destroyed
         Disrupted nodes lose their inventory too (by default they still ship it).
+    stock_in_transit
+        Count the stock on the lanes (:mod:`allyshore.resilience.transit`); ``False`` leaves it out.
+    with_candidates
+        Also solve every scenario with the candidate sources coming on after their qualification lead time and
+        ramp-up (``True`` for the defaults, or :class:`~allyshore.resilience.candidates.CandidateTerms`); the
+        results then carry both numbers side by side.
+    line_stoppers
+        Also disrupt every current source of each purchased item, one item at a time (:class:`LineStopper`).
     progress
         Called with the number of scenarios done as each chunk of them finishes.
     scheduler, workers
@@ -310,11 +501,30 @@ def stress_test(
     >>> result = stress_test(net)
     >>> [(s.scenario.label, s.tts_weeks, s.lost_profit) for s in result.scenarios]
     [('S', 4.0, 200.0), ('P', 0.0, 100.0)]
+    >>> [(ls.item, ls.tts_weeks, ls.finished_goods) for ls in result.line_stoppers]
+    [('K', 4.0, ('G',))]
     """
     graph = compile_network(network)
-    scenarios = build_scenarios(graph, by=by, sites=sites, country=country, crossing=crossing, ttr_weeks=ttr_weeks)
+    scenarios = build_scenarios(
+        graph,
+        by=by,
+        sites=sites,
+        country=country,
+        crossing=crossing,
+        tier=tier,
+        policy=policy,
+        ttr_weeks=ttr_weeks,
+    )
+    items = with_recovery_times(graph, item_scenarios(graph), ttr_weeks) if line_stoppers else []
     profit = profit_per_demand_row(graph)
-    model = ResilienceModel(graph, profit)
+    transit = transit_of(graph, stock_in_transit)
+    model = ResilienceModel(graph, profit, transit=transit)
+    terms = (
+        with_candidates
+        if isinstance(with_candidates, CandidateTerms)
+        else (CandidateTerms() if with_candidates else None)
+    )
+    plan = plan_of(graph, terms)
     warnings: list[str] = []
     if model.orphan_groups.size:
         labels = sorted(
@@ -328,6 +538,19 @@ def stress_test(
             + "; ".join(labels[:10])
             + (" ..." if len(labels) > 10 else "")
         )
+    if transit.flows_without_transit:
+        warnings.append(
+            f"{transit.flows_without_transit} active flow(s) have no transit_days: no stock in transit is counted on "
+            "them (fill transit_days to count it)"
+        )
+    if plan is not None and not plan.any:
+        warnings.append("with candidates: the network has no candidate supply row or flow")
+    gaps = candidate_gaps(graph, profit) if plan is not None else []
+    if gaps:
+        warnings.append(
+            f"with candidates: {len(gaps)} candidate source(s) need a material nothing supplies, so they make "
+            "nothing (add its supply and flow, or give the candidate no BOM): " + "; ".join(gaps[:10])
+        )
     priced = model.profit[model.demand_nodes]
     basis: Literal["profit", "units"] = "profit" if (priced > 0).any() or not model.demand_nodes.size else "units"
     if basis == "units":
@@ -336,49 +559,65 @@ def stress_test(
 
     # Evaluate in order of recovery time (the TTR program changes horizon as rarely as possible), in chunks
     # fixed by the scenario list alone, each on a fresh model: the same numbers on one process or many.
-    order = sorted(range(len(scenarios)), key=lambda i: (scenarios[i].ttr_weeks, i))
+    everything = [*scenarios, *items]
+    order = sorted(range(len(everything)), key=lambda i: (everything[i].ttr_weeks, i))
     chunks = [
-        [scenarios[i] for i in order[a : a + SCENARIOS_PER_TASK]] for a in range(0, len(order), SCENARIOS_PER_TASK)
+        [everything[i] for i in order[a : a + SCENARIOS_PER_TASK]] for a in range(0, len(order), SCENARIOS_PER_TASK)
     ]
-    if scheduler is None and len(scenarios) * graph.n_nodes < PARALLEL_ABOVE:
+    if scheduler is None and len(everything) * graph.n_nodes < PARALLEL_ABOVE:
         scheduler = SYNCHRONOUS
     sizes = [len(c) for c in chunks]
+    options = Options(network, inventory_destroyed, restrict, stock_in_transit, terms)
     with executor(scheduler, workers) as run_map:
         outcomes = run_map(
-            _evaluate_chunk,
-            chunks,
-            (network, inventory_destroyed, restrict),
-            (lambda i: progress(sizes[i])) if progress is not None else None,
+            evaluate_chunk, chunks, options, (lambda i: progress(sizes[i])) if progress is not None else None
         )
-    flat = [o for chunk in outcomes for o in chunk]
+    flat: list[Outcome] = [o for chunk in outcomes for o in chunk]
     by_index = {i: flat[k] for k, i in enumerate(order)}
-    results: list[tuple[Scenario, float, float, float, float, tuple[Binding, ...]]] = []
-    for i, scenario in enumerate(scenarios):
-        tts, units, lost, base, binding = by_index[i]
-        results.append((scenario, tts, units, lost, base, binding if tts < scenario.ttr_weeks else ()))
-    measure = [r[3] if basis == "profit" else r[2] for r in results]
+    found = [by_index[i] for i in range(len(scenarios))]
+    measure = [o.lost_profit if basis == "profit" else o.lost_units for o in found]
     worst = max(measure, default=0.0)
-    out = tuple(
-        ScenarioResult(
-            scenario=s,
-            tts_weeks=tts,
-            lost_units=units,
-            lost_profit=lost,
-            lost_profit_net=max(lost - base, 0.0),
-            rei=min(max(m / worst, 0.0), 1.0) if worst > 0 else 0.0,
-            binding=binding,
+    out = []
+    for s, o, m in zip(scenarios, found, measure, strict=True):
+        destroyed, held = unavailable_stock(graph, transit, s, inventory_destroyed)
+        out.append(
+            ScenarioResult(
+                scenario=s,
+                tts_weeks=o.tts_weeks,
+                lost_units=o.lost_units,
+                lost_profit=o.lost_profit,
+                lost_profit_net=max(o.lost_profit - o.baseline_lost_profit, 0.0),
+                rei=min(max(m / worst, 0.0), 1.0) if worst > 0 else 0.0,
+                binding=o.binding if o.tts_weeks < s.ttr_weeks else (),
+                inventory_destroyed_units=destroyed,
+                in_transit_held_units=held,
+                tts_with_candidates=o.tts_with_candidates,
+                lost_units_with_candidates=o.lost_units_with_candidates,
+                lost_profit_with_candidates=o.lost_profit_with_candidates,
+            )
         )
-        for (s, tts, units, lost, base, binding), m in zip(results, measure, strict=True)
-    )
+    stoppers = _line_stoppers(graph, [(s, by_index[len(scenarios) + k]) for k, s in enumerate(items)])
     if not math.isinf(baseline_tts):
         warnings.append(
             f"baseline shortfall: even with nothing disrupted demand is met in full for only {baseline_tts:.2f} weeks"
         )
+    assumptions = list(ASSUMPTIONS)
+    if stock_in_transit:
+        assumptions.append(TRANSIT_ASSUMPTION)
+    if any(s.kind in ("country", "tier") for s in scenarios):
+        assumptions.append(ORIGIN_ASSUMPTION)
+    if plan is not None:
+        assumptions += plan.describe()
     return StressResult(
         network=network.name,
-        scenarios=out,
+        scenarios=tuple(out),
         rei_basis=basis,
         baseline_tts_weeks=baseline_tts,
         inventory_destroyed=inventory_destroyed,
+        assumptions=tuple(assumptions),
         warnings=tuple(warnings),
+        line_stoppers=stoppers,
+        stock_in_transit=stock_in_transit,
+        candidate_terms=terms,
+        candidates=tuple(plan.to_list(graph)) if plan is not None else (),
     )
