@@ -58,7 +58,7 @@ def test_tiny_network(tiny_document: dict[str, Any]) -> None:
     assert good.by_tier == pytest.approx({"usmca": 0.64, "adversary": 0.36})
     assert good.by_crossing == pytest.approx({"Laredo": 1.0})
     assert good.hhi == pytest.approx(0.64**2 + 0.36**2)
-    assert good.single_source_items == ("G", "K")
+    assert good.single_source_items == ("K",)  # G is the finished good, not a purchased item
     assert good.untrusted_only_items == ("K",)
     assert good.tier_depth == 3  # C/G -> PL/G -> S1/K
     assert good.units_per_week == 40
@@ -121,7 +121,8 @@ def test_multi_tier_bom_ratios_and_split_shares() -> None:
     )
     assert good.by_crossing == pytest.approx({"Laredo": 80 / 200, "Detroit": 30 / 200})
     assert good.hhi == pytest.approx(sum(v * v for v in expected.values()))
-    assert good.single_source_items == ("G", "K1", "M")  # K2 has two origins
+    # K2 has two origins; G is the finished good; K1 is made from its BOM at A, a supplier: purchased.
+    assert good.single_source_items == ("K1", "M")
     assert good.untrusted_only_items == ()  # K2 also comes from DE
     assert good.tier_depth == 3  # P/G -> A/K1 -> R/M
     chokes = {c.site_id: c for c in result.choke_points}
@@ -162,7 +163,7 @@ def test_pass_through_warehouse_with_its_own_price() -> None:
     (good,) = exposure(Network.from_dict(warehouse(12))).goods
     assert good.by_country == pytest.approx({"CN": 0.5, "US": 0.1, "MX": 0.4})
     assert good.by_crossing == pytest.approx({"Nogales": 0.6})
-    assert good.single_source_items == ("G", "K")
+    assert good.single_source_items == ("K",)
     assert good.untrusted_only_items == ("K",)
     assert good.tier_depth == 3
 
@@ -223,6 +224,156 @@ def test_demand_nodes_are_weighted_by_units() -> None:
     assert good.units_per_week == 40
     assert good.value_per_week == pytest.approx(4000.0)
     assert good.single_source_items == ()  # two plants make G
+
+
+def purchased_and_in_house() -> dict[str, Any]:
+    """G (finished, made at plant P, US; stocked at warehouse W before the customer C) = 1 A + 1 Y.
+
+    A is an in-house sub-assembly made at the second plant Q (MX) from 2 X and shipped to P; X is bought from S1
+    (MX) only; Y is bought from S2 (CN) and S3 (DE), half each; B, bought from S4 (US) only, is made there from
+    its own BOM (1 Z, bought from S5, CA): an item made at a supplier's site is a purchased item.
+    """
+    return {
+        "sites": [
+            site("P", "US", "plant"),
+            site("Q", "MX", "plant"),
+            site("W", "US", "warehouse"),
+            site("C", "US", "customer"),
+            site("S1", "MX"),
+            site("S2", "CN"),
+            site("S3", "DE"),
+            site("S4", "US"),
+            site("S5", "CA"),
+        ],
+        "items": [{"item_id": i} for i in ("G", "A", "B", "X", "Y", "Z")],
+        "bom": [
+            {"parent_id": "G", "child_id": "A", "quantity": 1},
+            {"parent_id": "G", "child_id": "Y", "quantity": 1},
+            {"parent_id": "G", "child_id": "B", "quantity": 1},
+            {"parent_id": "A", "child_id": "X", "quantity": 2},
+            {"parent_id": "B", "child_id": "Z", "quantity": 1},
+        ],
+        "supply": [
+            {"site_id": "P", "item_id": "G", "unit_price": 100},
+            {"site_id": "W", "item_id": "G"},
+            {"site_id": "Q", "item_id": "A", "unit_price": 30},
+            {"site_id": "S1", "item_id": "X", "unit_price": 5},
+            {"site_id": "S2", "item_id": "Y", "unit_price": 10},
+            {"site_id": "S3", "item_id": "Y", "unit_price": 10},
+            {"site_id": "S4", "item_id": "B", "unit_price": 20},
+            {"site_id": "S5", "item_id": "Z", "unit_price": 8},
+        ],
+        "flows": [
+            {"from_site": "Q", "to_site": "P", "item_id": "A", "crossing": "Laredo"},
+            {"from_site": "S1", "to_site": "Q", "item_id": "X"},
+            {"from_site": "S2", "to_site": "P", "item_id": "Y", "share": 0.5},
+            {"from_site": "S3", "to_site": "P", "item_id": "Y", "share": 0.5},
+            {"from_site": "S4", "to_site": "P", "item_id": "B"},
+            {"from_site": "S5", "to_site": "S4", "item_id": "Z", "crossing": "Detroit"},
+            {"from_site": "P", "to_site": "W", "item_id": "G"},
+            {"from_site": "W", "to_site": "C", "item_id": "G"},
+        ],
+        "demand": [{"site_id": "C", "item_id": "G", "units_per_week": 10}],
+    }
+
+
+def test_single_source_counts_purchased_items_only() -> None:
+    """Every item of G but Y has one origin: G (P), A (Q), X (S1), B (S4), Z (S5); Y has two (S2, S3).
+
+    Purchased items only: G is the finished good and A an in-house sub-assembly (made from its BOM at plant Q),
+    so neither counts; X, B (made at a supplier's site) and Z do. The warehouse W is looked through for G.
+    Choke points still count every pair a site is the sole origin of: plant P of G, plant Q of A.
+    """
+    result = exposure(Network.from_dict(purchased_and_in_house()))
+    (good,) = result.goods
+    assert good.single_source_items == ("B", "X", "Z")
+    assert result.single_source_items == ("B", "X", "Z")
+    assert good.untrusted_only_items == ()  # Y also comes from DE
+    payload = result.to_dict()
+    assert payload["single_source_items"] == ["B", "X", "Z"]
+    assert payload["goods"][0]["single_source_items"] == ["B", "X", "Z"]
+    chokes = {c.site_id: c for c in result.choke_points}
+    assert chokes["P"].sole_origin_items == 1 and chokes["Q"].sole_origin_items == 1
+    assert chokes["S1"].sole_origin_items == 1 and "S2" in chokes and chokes["S2"].sole_origin_items == 0
+
+
+def test_single_source_in_house_item_made_at_a_supplier_too() -> None:
+    """A sub-assembly also bought from a supplier has two origins: not single-source, whether or not in-house.
+    With the plant as its only origin, it is in-house and not counted; bought from one supplier only, it is."""
+    doc = purchased_and_in_house()
+    doc["sites"].append(site("S6", "JP"))
+    doc["supply"].append({"site_id": "S6", "item_id": "A", "unit_price": 31})
+    doc["flows"].append({"from_site": "S6", "to_site": "P", "item_id": "A", "share": 0.5})
+    doc["flows"][0]["share"] = 0.5
+    (good,) = exposure(Network.from_dict(doc)).goods
+    assert good.single_source_items == ("B", "X", "Z")  # A has two origins (Q and S6)
+    doc = purchased_and_in_house()  # A made at S1 (from its own X) instead of plant Q
+    doc["supply"] = [r for r in doc["supply"] if r["item_id"] != "A"]
+    doc["supply"].append({"site_id": "S1", "item_id": "A", "unit_price": 30})
+    doc["flows"] = [f for f in doc["flows"] if f["item_id"] not in ("A", "X")]
+    doc["flows"].append({"from_site": "S1", "to_site": "P", "item_id": "A", "crossing": "Laredo"})
+    (good,) = exposure(Network.from_dict(doc)).goods
+    assert good.single_source_items == ("A", "B", "X", "Z")  # A bought from S1 alone: a purchased single source
+
+
+def distributor(origin: str | None) -> dict[str, Any]:
+    """P (MX plant) makes G (100 USD) from 2 K bought from D, a US distributor, at 18 USD, over Laredo."""
+    part: dict[str, Any] = {"site_id": "D", "item_id": "K", "unit_price": 18}
+    if origin is not None:
+        part["origin_country"] = origin
+    return {
+        "sites": [site("P", "MX", "plant"), site("D", "US"), site("C", "US", "customer")],
+        "items": [{"item_id": "G"}, {"item_id": "K"}],
+        "bom": [{"parent_id": "G", "child_id": "K", "quantity": 2}],
+        "supply": [{"site_id": "P", "item_id": "G", "unit_price": 100}, part],
+        "flows": [
+            {"from_site": "D", "to_site": "P", "item_id": "K", "crossing": "Laredo"},
+            {"from_site": "P", "to_site": "C", "item_id": "G", "crossing": "Otay Mesa"},
+        ],
+        "demand": [{"site_id": "C", "item_id": "G", "units_per_week": 5}],
+    }
+
+
+def test_distributor_part_counts_in_the_makers_country() -> None:
+    """D sells a Chinese-made K (origin_country CN, written as a name to check it is read like any country).
+
+    VA: D/K 18 (made in CN: 2 x 18 = 36 per G), P/G 100 - 36 = 64 (MX). CN is an adversary under the default
+    US policy (15 CFR 791.4), so K is untrusted-only. The crossing follows the lane D -> P: Laredo carries the
+    36 of K; Otay Mesa carries the whole good. The choke point D stays a US site.
+    """
+    result = exposure(Network.from_dict(distributor("China")))
+    (good,) = result.goods
+    assert good.by_country == pytest.approx({"MX": 0.64, "CN": 0.36})
+    assert good.by_tier == pytest.approx({"usmca": 0.64, "adversary": 0.36})
+    assert good.value_by_country == pytest.approx({"MX": 64.0, "CN": 36.0})
+    assert good.by_crossing == pytest.approx({"Otay Mesa": 1.0, "Laredo": 0.36})
+    assert good.untrusted_only_items == ("K",)
+    assert result.tiers["CN"] == "adversary"
+    chokes = {c.site_id: c for c in result.choke_points}
+    assert (chokes["D"].country, chokes["D"].tier) == ("US", "domestic")
+
+
+def test_distributor_without_origin_country_is_unchanged() -> None:
+    """Without origin_country the part's 36 USD stays in the distributor's country (US, domestic)."""
+    (good,) = exposure(Network.from_dict(distributor(None))).goods
+    assert good.by_country == pytest.approx({"MX": 0.64, "US": 0.36})
+    assert good.by_tier == pytest.approx({"usmca": 0.64, "domestic": 0.36})
+    assert good.untrusted_only_items == ()
+    (same,) = exposure(Network.from_dict(distributor("US"))).goods  # the site's own country: nothing moves
+    assert same.by_country == pytest.approx(good.by_country)
+
+
+def test_origin_country_moves_only_raw_sources() -> None:
+    """origin_country on a warehouse that receives its item, or on a plant that makes it, leaves that node's own
+    margin in its site's country: what it receives is made upstream, by nodes with their own country.
+
+    Warehouse case (see :func:`warehouse`): S/K 10 (CN), W/K 12 (US, margin 2), P/G 20 (MX, 8).
+    """
+    doc = warehouse(12)
+    doc["supply"][1]["origin_country"] = "CN"
+    doc["supply"][2]["origin_country"] = "DE"  # the plant's row: ignored by exposure
+    (good,) = exposure(Network.from_dict(doc)).goods
+    assert good.by_country == pytest.approx({"CN": 0.5, "US": 0.1, "MX": 0.4})
 
 
 def test_negative_margin_and_missing_price_are_findings() -> None:

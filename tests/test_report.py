@@ -157,6 +157,43 @@ def test_quality_section_lists_exposure_findings_and_blank_columns(tiny_document
     assert re.search(r'lat</td>\s*<td class="num" data-sort="0.0">0 of 4</td>', html)
 
 
+def test_key_figures_count_purchased_single_sources_and_makers_countries(tiny_document: dict[str, Any]) -> None:
+    """TINY: G is made at plant PL from 2 K bought from S1 (CN) alone. Give S1's K a sub-assembly of PL's own
+    (H, made at PL from K) and a US distributor D selling G's second part J, made in Japan (origin_country JP).
+
+    Single-source purchased items: K and J (G is the finished good, H an in-house sub-assembly): 2.
+    Countries: the sites' MX, CN, US, plus JP, named only as a maker's country: 4.
+    """
+    doc = tiny_document
+    doc["sites"].append({"site_id": "D", "name": "Distributor", "country": "US", "kind": "supplier"})
+    doc["items"] += [{"item_id": "H", "unit_cost": 40}, {"item_id": "J", "unit_cost": 5}]
+    doc["bom"] = [
+        {"parent_id": "G", "child_id": "H", "quantity": 1},
+        {"parent_id": "G", "child_id": "J", "quantity": 1},
+        {"parent_id": "H", "child_id": "K", "quantity": 2},
+    ]
+    doc["supply"] += [
+        {"site_id": "PL", "item_id": "H", "unit_price": 40},
+        {"site_id": "D", "item_id": "J", "unit_price": 5, "origin_country": "JP"},
+    ]
+    doc["flows"].append({"from_site": "D", "to_site": "PL", "item_id": "J", "crossing": "Laredo"})
+    context = ReportContext(network=Network.from_dict(doc, name="distributor"))
+    sections = build_sections(
+        context,
+        ["allyshore.report.overview:build", "allyshore.report.worldmap:build", "allyshore.report.chokepoints:build"],
+    )
+    figures = {f.label: f for s in sections for f in s.figures}
+    assert figures["Single-source purchased items"].value == "2"
+    assert "in-house" in figures["Single-source purchased items"].note
+    assert figures["Countries"].value == "4"
+    overview = str(sections[0].html)
+    assert "only as the maker" in overview
+    chokepoints = str(sections[2].html)
+    assert "D (US, made in JP)" in chokepoints
+    goods = context.exposure_dict()["goods"]
+    assert goods[0]["by_country"]["JP"] == pytest.approx(5 / 100)
+
+
 def test_report_command_uses_the_given_policy(tiny_path: Path, tmp_path: Path) -> None:
     """With Mexico as home country, the Mexican plant's country is domestic on the map and in the overview."""
     import re

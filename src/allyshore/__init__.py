@@ -9,22 +9,43 @@
 ... })
 >>> network.sites["country"].to_list()
 ['MX']
+
+Only the exception tree is imported with the package; every other public name
+is imported from its module on first use (:data:`_LAZY`), so that ``import
+allyshore`` and the command line start fast. The ``TYPE_CHECKING`` imports
+below mirror the table, so type checkers see the real signatures.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from allyshore.errors import AllyshoreError, InputError, NotFoundError, Problem, ValidationError
-from allyshore.io import load_network, write_network
-from allyshore.model import Network
+
+if TYPE_CHECKING:
+    from allyshore.cost import compare_sources, network_cost, sensitivity
+    from allyshore.exposure_map import exposure
+    from allyshore.generate import generate_network
+    from allyshore.io import load_network, write_network
+    from allyshore.model import Network
+    from allyshore.origin import determine_origin, lookup_rule
+    from allyshore.origin.advise import advise_qualification
+    from allyshore.origin.certification import certify
+    from allyshore.origin.from_network import determine_network
+    from allyshore.report import write_report
+    from allyshore.resilience import simulate, stress_test
+    from allyshore.samples import load_sample, sample_names
+    from allyshore.store import open_store
+    from allyshore.trust import assess_countries, load_policy
 
 __version__ = "0.1.0"
 
-# Public functions of the capability modules, imported on first use so that
-# `import allyshore` stays fast: name -> module that defines it.
+# Public names imported on first use, so that `import allyshore` stays fast: name -> module that defines it.
 _LAZY: dict[str, str] = {
+    "Network": "allyshore.model",
+    "load_network": "allyshore.io",
+    "write_network": "allyshore.io",
     "load_sample": "allyshore.samples",
     "sample_names": "allyshore.samples",
     "generate_network": "allyshore.generate",
@@ -56,6 +77,11 @@ def __getattr__(name: str) -> Any:
     return value
 
 
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+# Written out (not built from _LAZY) so that type checkers see what the package exports; a test keeps them equal.
 __all__ = [
     "AllyshoreError",
     "InputError",
@@ -64,7 +90,24 @@ __all__ = [
     "Problem",
     "ValidationError",
     "__version__",
+    "advise_qualification",
+    "assess_countries",
+    "certify",
+    "compare_sources",
+    "determine_network",
+    "determine_origin",
+    "exposure",
+    "generate_network",
     "load_network",
+    "load_policy",
+    "load_sample",
+    "lookup_rule",
+    "network_cost",
+    "open_store",
+    "sample_names",
+    "sensitivity",
+    "simulate",
+    "stress_test",
     "write_network",
-    *_LAZY,
+    "write_report",
 ]

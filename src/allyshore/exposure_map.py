@@ -25,17 +25,23 @@ week), the contribution of node ``n`` is ``m_gn * VA_n`` and
 
 * ``unit_value`` = ``sum_n m_gn VA_n`` (USD per unit; equals the good's price
   when no margin was clipped, because the sum telescopes);
-* ``by_country[c]`` = contributions of nodes whose site is in ``c`` / unit value
-  (ISO alpha-2 keys, fractions summing to 1); ``by_tier`` likewise by the trust
+* ``by_country[c]`` = contributions of nodes whose value is made in ``c`` / unit
+  value (ISO alpha-2 keys, fractions summing to 1): the node's site country, or,
+  for a raw source whose supply row names the maker's ``origin_country`` (a part
+  bought from a distributor or stockist), that country
+  (:attr:`NodeGraph.maker_country_codes`); ``by_tier`` likewise by the trust
   tier of the country (:func:`allyshore.trust.assess_countries`);
 * ``by_crossing[X]`` = ``1 - v_X / v``, where ``v_X`` is the unit value rolled up
   with every edge travelling through border crossing ``X`` removed: the share of
   the good's value whose path crosses ``X`` at least once;
 * ``hhi`` = ``sum_c by_country[c]^2`` (Herfindahl-Hirschman index, 0..1);
-* ``single_source_items``: items whose every unit in the good comes from one
-  origin node (a node that makes or mines the item, looking through stocking
-  points); ``untrusted_only_items``: items whose every origin sits in an
-  ``adversary`` or ``non_aligned`` country;
+* ``single_source_items``: purchased items whose every unit in the good comes
+  from one origin node (a node that makes or mines the item, looking through
+  stocking points). Purchased means neither a finished good (an item with
+  demand) nor an in-house sub-assembly (an item made from its BOM at a site of
+  kind ``plant``); an item made at a supplier's site counts as purchased.
+  ``untrusted_only_items``: items whose every origin's value is made in an
+  ``adversary`` or ``non_aligned`` country (any item);
 * ``tier_depth``: :attr:`NodeGraph.depth` of the good's demand node (number of
   nodes on the longest active chain down to a raw source, receiving node and
   stocking points included);
@@ -44,7 +50,9 @@ week), the contribution of node ``n`` is ``m_gn * VA_n`` and
 Choke points are the sites (customer receiving nodes excluded) that feed at
 least one finished good, ranked by ``max(goods fed / goods, share of all weekly
 demanded value added at the site)``, then by value share, goods fed and id; each
-also counts the (good, item) pairs for which the site is the only origin.
+also counts the (good, item) pairs for which the site is the only origin (the
+goods and sub-assemblies a plant makes included). A choke point is a physical
+site: its country is the site's, also for a distributor of foreign-made parts.
 
 Computation
 -----------
@@ -136,7 +144,7 @@ class GoodExposure:
     by_tier: Mapping[str, float]  # trust tier -> share
     by_crossing: Mapping[str, float]  # border crossing -> share of value crossing it
     hhi: float  # Herfindahl index of by_country, 0..1 (nan when the good has no value)
-    single_source_items: tuple[str, ...]
+    single_source_items: tuple[str, ...]  # purchased items with one origin (finished goods, in-house excluded)
     untrusted_only_items: tuple[str, ...]
     tier_depth: int
     value_by_country: Mapping[str, float]  # USD per unit
@@ -207,12 +215,24 @@ class ExposureResult:
                 return good
         raise KeyError(item_id)
 
+    @property
+    def single_source_items(self) -> tuple[str, ...]:
+        """Purchased items single-sourced in at least one finished good, sorted (see :class:`GoodExposure`)."""
+        return tuple(sorted({item for good in self.goods for item in good.single_source_items}))
+
+    @property
+    def untrusted_only_items(self) -> tuple[str, ...]:
+        """Items whose every origin, in at least one finished good, is adversary or non-aligned, sorted."""
+        return tuple(sorted({item for good in self.goods for item in good.untrusted_only_items}))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "network": self.network,
             "goods": [g.to_dict() for g in self.goods],
             "choke_points": [c.to_dict() for c in self.choke_points],
             "findings": [p.to_dict() for p in self.findings],
+            "single_source_items": list(self.single_source_items),
+            "untrusted_only_items": list(self.untrusted_only_items),
         }
 
     def to_frame(self) -> pl.DataFrame:
@@ -497,10 +517,10 @@ def _exposure_of_graph(
     reached = _pattern(per_good)  # 1 where a good uses a node
     unit_value = np.asarray(per_good @ value_added, dtype=np.float64)
 
-    # Value by country: C[c, g] = sum over nodes n in c of VA_n * M[n, g].
-    country_codes, site_country_code = np.unique(graph.site_country, return_inverse=True)
-    node_country = site_country_code[graph.node_site]
-    countries = [str(c) for c in country_codes]
+    # Value by country: C[c, g] = sum over nodes n in c of VA_n * M[n, g], with c the country where the node's
+    # value is made (its site's, or the maker's origin_country for a part bought from a distributor).
+    country_names, node_country = graph.maker_country_codes
+    countries = list(country_names)
     tiers = _tier_lookup(countries, policy)
     # goods x countries, summed in the order of each good's entries (as the sparse product M^T VA_by_country would).
     n_countries = len(countries)
@@ -550,8 +570,11 @@ def _exposure_of_graph(
     n_origins = counts.data % _COUNT_BASE
     n_untrusted = counts.data // _COUNT_BASE
     is_single = n_origins == 1
+    single_node = node_sums.data[is_single] - 1  # every sole origin (choke points count them all)
+    # Single-source items are purchased items only: not a finished good, and not made in-house.
+    purchased = _purchased(graph)
+    is_single[is_single] = purchased[single_node]
     single_good, single_item = count_row[is_single], counts.indices[is_single]
-    single_node = node_sums.data[is_single] - 1
     only_untrusted = (n_untrusted == n_origins) & (n_origins > 0)
     single_items = _names_by_row(single_good, items_sorted[single_item], n_goods)
     untrusted_items = _names_by_row(count_row[only_untrusted], items_sorted[counts.indices[only_untrusted]], n_goods)
@@ -619,6 +642,17 @@ def _exposure_of_graph(
         findings=findings,
         tiers={c: tiers[c] for c in countries if c},
     )
+
+
+def _purchased(graph: NodeGraph) -> BoolArray:
+    """Nodes whose item counts as purchased: not a finished good (an item with demand) and not an in-house
+    sub-assembly (made from its BOM at a plant of the network)."""
+    plant: BoolArray = (graph.network.sites.get_column("kind") == "plant").fill_null(False).to_numpy().astype(bool)
+    in_house = (graph.node_kind == KIND_CODES.index("make")) & plant[graph.node_site]
+    finished = np.zeros(len(graph.item_ids), dtype=bool)
+    finished[graph.node_item[graph.demand_node[graph.demand_node >= 0]]] = True
+    purchased: BoolArray = ~in_house & ~finished[graph.node_item]
+    return purchased
 
 
 def _tier_rank(tier: str) -> tuple[int, str]:

@@ -9,19 +9,38 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from allyshore.model.network import Network
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from allyshore.model.network import Network
+
+    console: Console
+    err_console: Console
 
 # Piped or redirected output (a log, a file) gets wide tables instead of Rich's 80-column default;
 # a terminal, or COLUMNS set by the user, keeps its own width.
 _PIPED_WIDTH = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160
-console = Console(highlight=False, width=_PIPED_WIDTH)
-err_console = Console(stderr=True, highlight=False, width=_PIPED_WIDTH)
+
+
+def __getattr__(name: str) -> Any:
+    """``console`` and ``err_console`` (Rich consoles on standard output and error), made on first use."""
+    if name not in ("console", "err_console"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if name in globals():  # made already (a bare name inside this module does not go through here)
+        return globals()[name]
+    from rich.console import Console
+
+    made = {
+        "console": Console(highlight=False, width=_PIPED_WIDTH),
+        "err_console": Console(stderr=True, highlight=False, width=_PIPED_WIDTH),
+    }
+    globals().update(made)
+    return made[name]
+
 
 JSON_HELP = "Print the result as JSON on standard output."
 DATABASE_HELP = "Store: any SQLAlchemy URL or a SQLite file (default: ./allyshore.db, or $ALLYSHORE_DATABASE_URL)."
@@ -64,13 +83,15 @@ def load(path: Path) -> Network:
 @contextmanager
 def progress(description: str, total: int | None, enabled: bool = True) -> Iterator[Any]:
     """A progress bar on standard error (silent when ``enabled`` is false or output is JSON)."""
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     bar = Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
         BarColumn(),
         TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(),
-        console=err_console,
+        console=__getattr__("err_console"),
         transient=True,
         disable=not enabled,
     )

@@ -63,12 +63,16 @@ def exposure(
             str(g.tier_depth),
         )
     console.print(goods)
-    risky = Table(title="Single-source and untrusted-only items")
-    for column in ("good", "single-source items", "only adversary / non-aligned sources"):
+    risky = Table(title="Single-source purchased items and untrusted-only items")
+    for column in ("good", "single-source purchased items", "only adversary / non-aligned sources"):
         risky.add_column(column, overflow="fold")
     for g in result.goods:
         risky.add_row(g.item_id, ", ".join(g.single_source_items), ", ".join(g.untrusted_only_items))
     console.print(risky)
+    console.print(
+        f"{len(result.single_source_items)} single-source purchased item(s) (finished goods and in-house "
+        f"sub-assemblies excluded); {len(result.untrusted_only_items)} item(s) with only untrusted sources."
+    )
     chokes = Table(title="Choke points")
     for column in ("site", "country", "tier", "goods fed", "sole origin of", "value/week USD", "share of value"):
         chokes.add_column(column, overflow="fold")

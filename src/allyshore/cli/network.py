@@ -3,33 +3,51 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from allyshore.cli import app
-from allyshore.cli._common import JSON_HELP, console, emit_json, err_console
-from allyshore.io import load_network, validate_path, write_network
-from allyshore.io.workbook import write_template
+from allyshore.cli import _common, app
+from allyshore.cli._common import JSON_HELP, emit_json
+
+if TYPE_CHECKING:
+    from allyshore.errors import Problem
 
 
 @app.command()
 def validate(
-    path: Annotated[Path, typer.Argument(help="Network: a folder of CSV files, an .xlsx workbook or a .json file.")],
+    path: Annotated[
+        Path,
+        typer.Argument(help="Network: a folder of CSV files, an .xlsx workbook or a .json file, or a sample name."),
+    ],
     as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ) -> int:
     """Check a network and report every problem with file, row, column and a hint."""
-    problems = validate_path(path)
+    from allyshore.io import validate_path
+
+    name = str(path).removeprefix("sample:")
+    if not path.exists():
+        from importlib import resources
+
+        from allyshore.samples import sample_names
+
+        if name in sample_names():
+            sample = resources.files("allyshore").joinpath("data", "samples", f"{name}.json")
+            with resources.as_file(sample) as sample_path:
+                problems = validate_path(sample_path)
+            return _report_problems(path, problems, as_json)
+    return _report_problems(path, validate_path(path), as_json)
+
+
+def _report_problems(path: Path, problems: list[Problem], as_json: bool) -> int:
     errors = [p for p in problems if p.severity == "error"]
     if as_json:
         emit_json({"valid": not errors, "problems": [p.to_dict() for p in problems]})
         return 1 if errors else 0
     if not problems:
-        console.print(f"{path}: valid network.")
+        print(f"{path}: valid network.")  # plain: the common case needs no Rich
         return 0
-    out = err_console if errors else console
+    out = _common.err_console if errors else _common.console
     summary = f"{path}: {len(errors)} error(s), {len(problems) - len(errors)} warning(s)"
     if not out.is_terminal:
         # Plain lines when piped: one problem per line, easy to grep.
@@ -37,6 +55,9 @@ def validate(
         for p in problems:
             print(f"{'ERROR' if p.severity == 'error' else 'warning'}: {p}", file=out.file)
         return 1 if errors else 0
+    from rich.markup import escape
+    from rich.table import Table
+
     table = Table(title=escape(summary), show_lines=False)
     for column in ("", "where", "row", "column", "problem", "hint"):
         table.add_column(column, overflow="fold")
@@ -61,9 +82,11 @@ def convert(
     ],
 ) -> None:
     """Convert a network between the CSV-folder, XLSX and JSON formats, losslessly."""
+    from allyshore.io import load_network, write_network
+
     network = load_network(source)
     write_network(network, target)
-    console.print(f"Wrote {target}")
+    _common.console.print(f"Wrote {target}")
 
 
 @app.command()
@@ -73,5 +96,7 @@ def template(
     """Write an empty network workbook with headers, a notes row and drop-down lists."""
     if target.suffix.lower() != ".xlsx":
         raise typer.BadParameter("the template is an .xlsx workbook", param_hint="TARGET")
+    from allyshore.io.workbook import write_template
+
     write_template(target)
-    console.print(f"Wrote {target}")
+    _common.console.print(f"Wrote {target}")

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from allyshore.cli import app
 from allyshore.cli._common import console, load, progress
-from allyshore.model.network import Network
+
+if TYPE_CHECKING:
+    from allyshore.model.network import Network
 
 DEMO_SAMPLE = "infusion-pump"
 

@@ -22,14 +22,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import polars as pl
-import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from allyshore.model.network import Network
+
+if TYPE_CHECKING:  # scipy is imported where a matrix is built: validating a network does not need it
+    import scipy.sparse as sp
 
 NodeKind = Literal["make", "pass", "raw", "sink"]
 KIND_CODES: tuple[NodeKind, ...] = ("make", "pass", "raw", "sink")
@@ -82,7 +84,41 @@ class NodeGraph:
 
     @cached_property
     def node_country(self) -> NDArray[np.str_]:
+        """Country of each node's site (where it makes, stocks or receives its item)."""
         return self.site_country[self.node_site]
+
+    @cached_property
+    def maker_country_codes(self) -> tuple[tuple[str, ...], IntArray]:
+        """Where each node's own value is made: ``(countries, code)``, ``countries[code[n]]`` for node ``n``.
+
+        The site's country, except for a raw source (an item the network does not
+        trace further, e.g. a part bought from a distributor or stockist) whose supply
+        row names the maker's ``origin_country``: its value is made there. A node that
+        makes its item or passes inflows on keeps its site's country (the value of what
+        it receives is made upstream, in the suppliers' nodes). ``countries`` is sorted.
+        """
+        site_vocab, site_code = np.unique(self.site_country, return_inverse=True)
+        rows = self.node_supply_row
+        raw = np.flatnonzero((self.node_kind == KIND_CODES.index("raw")) & (rows >= 0))
+        supply = self.network.supply
+        named = np.zeros(0, dtype=np.int64)
+        origin: NDArray[np.str_] = np.zeros(0, dtype=np.str_)
+        if raw.size and "origin_country" in supply.columns:
+            text = supply.get_column("origin_country").cast(pl.String).str.strip_chars().str.to_uppercase()
+            picked = text.gather(rows[raw]).fill_null("")
+            given = (picked != "").to_numpy()
+            named = raw[given]
+            origin = np.asarray(picked.filter(pl.Series(given)).to_list(), dtype=np.str_)
+        vocab = np.union1d(site_vocab, origin) if origin.size else site_vocab
+        code = np.searchsorted(vocab, site_vocab)[site_code][self.node_site].astype(np.int64)
+        code[named] = np.searchsorted(vocab, origin)
+        return tuple(str(c) for c in vocab.tolist()), code
+
+    @property
+    def node_maker_country(self) -> NDArray[np.str_]:
+        """Country where each node's own value is made (see :attr:`maker_country_codes`)."""
+        countries, code = self.maker_country_codes
+        return np.asarray(countries, dtype=np.str_)[code] if countries else np.zeros(self.n_nodes, dtype=np.str_)
 
     def node_label(self, node: int) -> str:
         return f"{self.site_ids[self.node_site[node]]}/{self.item_ids[self.node_item[node]]}"
@@ -104,13 +140,18 @@ class NodeGraph:
 
     @cached_property
     def depth(self) -> IntArray:
-        """Longest chain of active consumption edges below each node (raw sources: 1)."""
+        """Longest chain of active consumption edges below each node (raw sources: 1).
+
+        Raises ``ValueError`` when the active edges form a cycle.
+        """
         return longest_path_from(self._active_consumption, self.n_nodes)
 
 
 def consumer_matrix(consumer: IntArray, supplier: IntArray, data: FloatArray, n: int) -> sp.csr_matrix:
     """``sp.csr_matrix((data, (consumer, supplier)), shape=(n, n))``, without the COO pass when ``consumer``
     is sorted (as :func:`compile_network` leaves the edges): the same arrays, duplicates summed alike."""
+    import scipy.sparse as sp
+
     if consumer.size == 0 or not bool(np.all(consumer[1:] >= consumer[:-1])):
         return sp.csr_matrix((data, (consumer, supplier)), shape=(n, n))
     indptr = np.zeros(n + 1, dtype=np.int64)
@@ -120,8 +161,52 @@ def consumer_matrix(consumer: IntArray, supplier: IntArray, data: FloatArray, n:
     return matrix
 
 
+def longest_path_of_edges(consumer: IntArray, supplier: IntArray, n: int) -> IntArray:
+    """Number of nodes on the longest path from each node down the DAG of edges ``consumer -> supplier``.
+
+    Peels the nodes level by level (Kahn's algorithm, vectorised: one gather and one
+    ``bincount`` per level, numpy only: validation uses it without loading scipy).
+    Raises ``ValueError`` on a cycle.
+
+    >>> longest_path_of_edges(np.array([0, 0, 1]), np.array([1, 2, 2]), 4).tolist()
+    [3, 2, 1, 1]
+    """
+    depth = np.ones(n, dtype=np.int64)
+    if consumer.size == 0:
+        return depth
+    remaining = np.bincount(consumer, minlength=n).astype(np.int64)
+    parent_of = consumer[np.argsort(supplier, kind="stable")]  # consumers grouped by supplier
+    start = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(supplier, minlength=n), out=start[1:])
+    frontier = np.flatnonzero(remaining == 0)
+    level = 1
+    seen = 0
+    while frontier.size:
+        depth[frontier] = level
+        seen += frontier.size
+        lo, hi = start[frontier], start[frontier + 1]
+        lengths = hi - lo
+        total = int(lengths.sum())
+        if total == 0:
+            break
+        offsets = np.cumsum(lengths) - lengths
+        parents = parent_of[np.repeat(lo - offsets, lengths) + np.arange(total, dtype=np.int64)]
+        hits = np.bincount(parents, minlength=n)
+        remaining -= hits
+        candidates = np.flatnonzero(hits)
+        frontier = candidates[remaining[candidates] == 0]
+        level += 1
+    if seen < n:
+        raise ValueError("the node graph has a cycle")
+    return depth
+
+
 def longest_path_from(matrix: sp.csr_matrix, n: int) -> IntArray:
-    """Number of nodes on the longest path from each node down a DAG (vectorised by levels)."""
+    """Number of nodes on the longest path from each node down a DAG (vectorised by levels, on scipy.sparse:
+    the fast form for analyses, which load scipy anyway; :func:`longest_path_of_edges` gives the same with numpy
+    alone)."""
+    import scipy.sparse as sp
+
     depth = np.ones(n, dtype=np.int64)
     adjacency = sp.csr_matrix(matrix, copy=True)
     adjacency.eliminate_zeros()
@@ -389,6 +474,8 @@ def multipliers(
     ``weights`` (roots x k), the columns are the weighted mixes ``M W`` instead
     (nodes x k), computed without forming ``M``.
     """
+    import scipy.sparse as sp
+
     # Row form: X_k = E^T A^k (roots x nodes), CSR throughout; the levels are summed once at the end.
     if edge_mask is None:
         a = graph._active_consumption

@@ -30,6 +30,8 @@ MODES = ("ocean", "truck", "rail", "air", "parcel")
 USMCA_ORIGIN = "USMCA origin"
 LANDED_COST = "landed cost"
 RESILIENCE = "stress test"
+EXPOSURE = "exposure"
+TRUST = "trust"
 
 #: How a yes/no cell may be written (any case); a blank cell is no value.
 TRUE_WORDS = ("true", "yes", "y", "1", "1.0", "x")
@@ -64,7 +66,8 @@ class Column:
         if self.required:
             return f"required. {self.doc}"
         if self.used_by:
-            return f"optional, read by {' and '.join(self.used_by)}. {self.doc}"
+            readers = ", ".join(self.used_by[:-1]) + " and " if len(self.used_by) > 1 else ""
+            return f"optional, read by {readers}{self.used_by[-1]}. {self.doc}"
         return self.doc
 
 
@@ -246,9 +249,11 @@ SUPPLY = Table(
         Column(
             "origin_country",
             "str",
-            doc="Country of origin of the goods when it differs from the site's (MX, MEX or Mexico); a country "
-            "stress scenario stops the row too (it ships its stock but cannot restock).",
-            used_by=(LANDED_COST, RESILIENCE),
+            doc="Country of origin of the goods when it differs from the site's (MX, MEX or Mexico): the maker's "
+            "country of a part bought from a distributor or stockist. Exposure and trust count the value of a raw "
+            "source (an item the network does not trace further) in this country; a country stress scenario stops "
+            "the row too (it ships its stock but cannot restock).",
+            used_by=(LANDED_COST, EXPOSURE, TRUST, RESILIENCE),
             country=True,
         ),
         Column(

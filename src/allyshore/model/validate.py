@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import re
 
-import networkx as nx
 import numpy as np
 import polars as pl
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
 from allyshore.errors import Problem
+from allyshore.model.graph import longest_path_of_edges
 from allyshore.model.network import Network
 
 HS_PATTERN = re.compile(r"^\d{6,10}$")
@@ -107,6 +105,15 @@ def _bom_cycles(network: Network) -> list[Problem]:
     parent = bom.get_column("parent_id").replace_strict(ids, return_dtype=pl.Int64).to_numpy()
     child = bom.get_column("child_id").replace_strict(ids, return_dtype=pl.Int64).to_numpy()
     n = len(ids)
+    try:  # numpy only: most BOMs have no cycle, and then scipy and networkx are not needed
+        longest_path_of_edges(parent.astype(np.int64), child.astype(np.int64), n)
+        return []
+    except ValueError:
+        pass
+    import networkx as nx
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
     matrix = sp.csr_matrix((np.ones(parent.size), (parent, child)), shape=(n, n))
     _, labels = connected_components(matrix, directed=True, connection="strong")
     sizes = np.bincount(labels)
@@ -236,15 +243,18 @@ def _demand_places(network: Network) -> list[Problem]:
 
 def _graph_checks(network: Network) -> list[Problem]:
     """Flow cycles and demand that no source can reach, on the compiled node graph."""
-    from allyshore.model.graph import KIND_CODES, compile_network, longest_path_from
+    from allyshore.model.graph import KIND_CODES, compile_network
 
     graph = compile_network(network)
     out: list[Problem] = []
     if graph.n_nodes == 0:
         return out
-    try:
-        longest_path_from(graph.consumption_matrix(), graph.n_nodes)
+    try:  # numpy only (graph.depth would load scipy)
+        live = graph.edge_active & (graph.edge_qty * graph.edge_share != 0.0)
+        longest_path_of_edges(graph.edge_consumer[live], graph.edge_supplier[live], graph.n_nodes)
     except ValueError:
+        import networkx as nx
+
         digraph = nx.DiGraph()
         mask = graph.edge_active
         digraph.add_edges_from(zip(graph.edge_consumer[mask].tolist(), graph.edge_supplier[mask].tolist(), strict=True))

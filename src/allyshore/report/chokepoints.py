@@ -24,13 +24,16 @@ NICE_AXES = (0.04, 0.08, 0.2, 0.4, 0.6, 0.8, 1.0)
 
 
 def _sources(context: ReportContext) -> dict[str, list[str]]:
-    """Active sources of every item: ``site (country)``."""
+    """Active sources of every item: ``site (country)``, or ``site (country, made in XX)`` when the supply row
+    names the maker's ``origin_country`` (a distributor's or stockist's part)."""
     supply = context.network.supply.filter(pl.col("status").fill_null("active") == "active")
     sites = context.network.sites.select("site_id", "country")
-    joined = supply.select("site_id", "item_id").join(sites, on="site_id", how="left")
+    origin = pl.col("origin_country") if "origin_country" in supply.columns else pl.lit(None, dtype=pl.String)
+    joined = supply.select("site_id", "item_id", origin.alias("made_in")).join(sites, on="site_id", how="left")
     out: dict[str, list[str]] = defaultdict(list)
-    for site, item, country in joined.iter_rows():
-        out[item].append(f"{site} ({country})")
+    for site, item, made_in, country in joined.iter_rows():
+        maker = f", made in {made_in}" if made_in and made_in != country else ""
+        out[item].append(f"{site} ({country}{maker})")
     return out
 
 
@@ -112,7 +115,13 @@ def build(context: ReportContext) -> Section | None:
     untrusted_count = sum(1 for e in risky if e["untrusted"])
     html = context.render("chokepoints.html.j2", rows=rows, chart=chart, risky=risky, chart_rows=CHART_ROWS)
     figures = (
-        Figure("Single-source items", str(single_count), tone="warn" if single_count else "good", headline=True),
+        Figure(
+            "Single-source purchased items",
+            str(single_count),
+            note="finished goods and in-house sub-assemblies excluded",
+            tone="warn" if single_count else "good",
+            headline=True,
+        ),
         Figure(
             "Items sourced only from untrusted countries",
             str(untrusted_count),
@@ -127,8 +136,9 @@ def build(context: ReportContext) -> Section | None:
     return Section(
         id="chokepoints",
         title="Choke points and single sources",
-        lead="Sites through which much of the value passes, and items with only one origin or only untrusted "
-        "origins: the first candidates for a second, allied source.",
+        lead="Sites through which much of the value passes, purchased items with only one origin, and items with "
+        "only untrusted origins: the first candidates for a second, allied source. Finished goods and sub-assemblies "
+        "made from their bill of materials at the network's own plants are not counted as single-source items.",
         html=html,
         figures=figures,
         sources=(

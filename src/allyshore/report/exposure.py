@@ -6,12 +6,17 @@ for the roll-up); this module only draws them.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
 
 from allyshore.countries import country_name
 from allyshore.report.charts import OTHER_COLOR, Bar, Segment, legend, stacked_bars
 from allyshore.report.formatting import percent, tier_label, usd
 from allyshore.report.sections import Figure, ReportContext, Section
+
+if TYPE_CHECKING:
+    from allyshore.model.network import Network
 
 #: Finished goods drawn in the charts (the largest by weekly value; the table lists them all).
 MAX_CHART_GOODS = 25
@@ -19,6 +24,23 @@ MAX_CHART_GOODS = 25
 TOP_COUNTRIES = 8
 #: Tiers whose value share the report calls "untrusted" (as the exposure map's untrusted-only items do).
 UNTRUSTED = ("adversary", "non_aligned")
+
+
+def maker_countries(network: Network) -> dict[str, int]:
+    """Makers' countries named by active supply rows (``origin_country``, e.g. a distributor's part) that differ
+    from the row's site country: country -> number of such rows."""
+    supply = network.supply
+    if "origin_country" not in supply.columns:
+        return {}
+    rows = (
+        supply.filter(pl.col("status").fill_null("active") == "active")
+        .select("site_id", pl.col("origin_country").alias("made_in"))
+        .drop_nulls("made_in")
+        .join(network.sites.select("site_id", "country"), on="site_id", how="left")
+        .filter(pl.col("made_in") != pl.col("country").fill_null(""))
+    )
+    counts = rows.get_column("made_in").value_counts()
+    return dict(zip(counts.get_column("made_in").to_list(), counts.get_column("count").to_list(), strict=True))
 
 
 def goods_of(context: ReportContext) -> list[dict[str, Any]]:
@@ -150,7 +172,8 @@ def build(context: ReportContext) -> Section | None:
         id="exposure",
         title="Exposure by trust tier and country",
         lead="Each finished good's unit value, rolled down its bill of materials and sourcing shares through every "
-        "tier, split by the trust tier and the country where the value is added.",
+        "tier, split by the trust tier and the country where the value is added (for a part bought from a "
+        "distributor or stockist, the maker's country when the supply row names it in origin_country).",
         html=html,
         figures=figures,
         sources=(

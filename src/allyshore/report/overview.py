@@ -6,7 +6,8 @@ from typing import Any
 
 import polars as pl
 
-from allyshore.report.exposure import goods_of, weekly_share
+from allyshore.model.network import Network
+from allyshore.report.exposure import goods_of, maker_countries, weekly_share
 from allyshore.report.formatting import percent, usd
 from allyshore.report.sections import Figure, ReportContext, Section
 
@@ -23,6 +24,15 @@ def _status_counts(frame: pl.DataFrame) -> tuple[int, int]:
     return frame.height - candidate, candidate
 
 
+def _countries(network: Network) -> str:
+    """Countries of the sites, and of the makers named in supply.origin_country (parts bought from distributors)."""
+    sites = set(network.sites.get_column("country").drop_nulls().to_list())
+    makers = set(maker_countries(network)) - sites
+    if not makers:
+        return str(len(sites))
+    return f"{len(sites) + len(makers)} ({len(makers)} only as the maker's country of a distributor's part)"
+
+
 def counts(context: ReportContext) -> list[tuple[str, str]]:
     """The size of the network as (label, value) pairs."""
     network = context.network
@@ -32,7 +42,7 @@ def counts(context: ReportContext) -> list[tuple[str, str]]:
     flows_active, flows_candidate = _status_counts(network.flows)
     return [
         ("Sites", f"{network.sites.height} ({', '.join(_plural(by_kind[k], k) for k in _KINDS if by_kind.get(k))})"),
-        ("Countries", str(network.sites.get_column("country").n_unique())),
+        ("Countries", _countries(network)),
         ("Items", str(network.items.height)),
         ("Bill-of-materials lines", str(network.bom.height)),
         ("Sources (supply rows)", f"{supply_active} active, {supply_candidate} candidate"),

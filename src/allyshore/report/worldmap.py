@@ -26,6 +26,7 @@ import polars as pl
 from numpy.typing import NDArray
 
 from allyshore.countries import country_name
+from allyshore.report.exposure import maker_countries
 from allyshore.report.formatting import percent, tier_label
 from allyshore.report.projection import WIDTH, parallel_width, project
 from allyshore.report.sections import Figure, ReportContext, Section
@@ -261,6 +262,7 @@ def build(context: ReportContext) -> Section:
     site_name = {s: n or s for s, n in zip(sites.get_column("site_id"), sites.get_column("name"), strict=True)}
     site_kind = dict(zip(sites.get_column("site_id"), sites.get_column("kind"), strict=True))
     site_countries = set(site_country.values())
+    makers = maker_countries(network)
 
     value_share: dict[str, float] = {}
     for choke in context.exposure_dict().get("choke_points", []):
@@ -269,11 +271,13 @@ def build(context: ReportContext) -> Section:
     countries = []
     for code, entry in data["countries"].items():
         tier = context.tier_of(code)
-        used = code in site_countries
+        used = code in site_countries or code in makers
         count = sum(1 for c in site_country.values() if c == code)
         tip = f"{country_name(code)} ({code})\nTrust tier: {tier_label(tier)}"
-        if used:
+        if count:
             tip += f"\n{count} site{'s' if count != 1 else ''} in the network"
+        if code in makers:
+            tip += f"\nMaker's country of {makers[code]} source{'s' if makers[code] != 1 else ''} bought through a distributor"
         countries.append(
             {"code": code, "path": entry["path"], "color": colors.get(tier, "#cccccc"), "used": used, "tip": tip}
         )
@@ -376,10 +380,17 @@ def build(context: ReportContext) -> Section:
             view_markers.append({**m, "element": element, "attrs": attrs})
         rendered.append({"view": view, "unit": u, "markers": view_markers, "labels": label_places(crossings_out, u)})
 
-    used_tiers = [t for t in context.tiers if any(context.tier_of(c) == t for c in site_countries)]
+    all_countries = site_countries | set(makers)
+    used_tiers = [t for t in context.tiers if any(context.tier_of(c) == t for c in all_countries)]
+    only_makers = len(all_countries - site_countries)
     figures = (
         Figure("Sites", str(sites.height), headline=True),
-        Figure("Countries", str(len(site_countries)), headline=True),
+        Figure(
+            "Countries",
+            str(len(all_countries)),
+            note=f"{only_makers} only as the maker's country of a distributor's part" if only_makers else "",
+            headline=True,
+        ),
         Figure("Flows", str(network.flows.height)),
         Figure("Border crossings", str(len(crossings_out))),
     )
