@@ -29,7 +29,11 @@ def _import(hs: str, into: str | None, exporter: str = "MX") -> dict[str, Any]:
     # One non-originating material of the good's own subheading and no values: criteria B, C and D cannot
     # make it originating whatever rule the library holds for the subheading, so only criterion E can.
     material = {"id": "m1", "hs": hs, "value": "10", "originating": False}
-    case: dict[str, Any] = {"good": {"description": "good", "hs": hs}, "imported_from": exporter, "materials": [material]}
+    case: dict[str, Any] = {
+        "good": {"description": "good", "hs": hs},
+        "imported_from": exporter,
+        "materials": [material],
+    }
     if into is not None:
         case["importing_country"] = into
     return case

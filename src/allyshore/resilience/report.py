@@ -45,7 +45,9 @@ def build(context: ReportContext) -> Section | None:
         return None
     codes = _countries(result, context)
     by_country: StressResult | None = (
-        context.analysis("stress_countries", lambda: stress_test(network, country=codes, line_stoppers=False)) if codes else None
+        context.analysis("stress_countries", lambda: stress_test(network, country=codes, line_stoppers=False))
+        if codes
+        else None
     )
 
     # The chart shows TTS up to 1.5 x the longest TTR: anything above (infinite included) survives with room
