@@ -163,6 +163,25 @@ def test_goods_made_outside_the_region_and_goods_without_rules() -> None:
     assert good.status == "undetermined" and "no product-specific rule" in good.reason
 
 
+def test_a_good_without_a_rule_is_still_decided_by_criteria_c_and_e() -> None:
+    """With no product-specific rule, criteria C (SOR s.3(3): only originating materials) and E (s.3(7):
+    a Schedule 2 good imported from another party) still apply; only B and D need the rule."""
+    document = two_tier()
+    document["items"][0].pop("origin_rule")
+    document["items"][0]["hs_code"] = "0000.01"  # no rule anywhere
+    document["sites"][2]["country"] = "US"
+    for row in document["supply"]:
+        if row["site_id"] == "S":
+            row["supplier_certifies_origin"] = "yes"  # K and R certified originating: every material is
+    good = determine_network(Network.from_dict(document)).good("G")
+    assert (good.status, good.criterion) == ("originating", "C")
+    document["supply"] = [
+        dict(r, supplier_certifies_origin="no") if r["site_id"] == "S" else r for r in document["supply"]
+    ]
+    good = determine_network(Network.from_dict(document)).good("G")
+    assert good.status == "undetermined" and "no product-specific rule" in good.reason
+
+
 def test_only_one_good_and_unknown_goods() -> None:
     network = Network.from_dict(two_tier())
     assert [g.item_id for g in determine_network(network, good="G")] == ["G"]

@@ -704,10 +704,13 @@ def _decide(
         )  # fmt: skip
     if len(hs) < 6:
         return undetermined("the item has no 6-digit hs_code")
-    if graph.item_ids[item] not in data.rules and find_rule(hs, as_of) is None:
-        return undetermined(f"no product-specific rule for HS {hs} in the rules library")
+    # Without a rule only criteria C and E (a Schedule 2 good imported from another party) can decide.
+    no_rule = graph.item_ids[item] not in data.rules and find_rule(hs, as_of) is None
+    no_rule_reason = f"no product-specific rule for HS {hs} in the rules library"
     bought = [m for m in walk(lines) if not m.self_produced]
     missing = sorted({m.item_id for m in bought if np.isnan(m.value)})
+    if no_rule and (missing or any(not m.hs and not m.originating for m in bought)):
+        return undetermined(no_rule_reason)
     if missing:
         return undetermined(f"no unit_price (or unit_cost) for material(s) {', '.join(missing)}")
     no_hs = sorted({m.item_id for m in bought if not m.hs and not m.originating})
@@ -718,6 +721,8 @@ def _decide(
         result = determine_origin(case)
     except AllyshoreError as exc:
         return undetermined(str(exc))
+    if no_rule and not result.originating:
+        return undetermined(no_rule_reason)
     rvc = result.rvc
     return GoodOrigin(
         item_id=graph.item_ids[item],
