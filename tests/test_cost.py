@@ -313,6 +313,9 @@ def test_golden_network_option_with_shipped_defaults() -> None:
         "insurance": 0.0535,  # 0.5% of 10.7
         "duty_mfn": 0.0,  # 8536.50.90 is Free (USITC HTS 2025 Basic Edition, col. 1 General), not 2.7%
         "duty_section_301": 2.55,  # List 1, 25% of 10.2
+        # IEEPA on China in force on 2025-06-01: fentanyl 20% (EO 14228) + reciprocal 10% (EO 14257 as cut by
+        # EO 14298 from 14 May 2025) = 30% of 10.2
+        "duty_additional": 0.30 * 10.2,
         "fee_mpf": 32.71 / 500,  # 0.003464 * 5,100 = 17.67 < FY2025 minimum 32.71 (2025-06-01 is in FY2025)
         "fee_hmf": 0.01275,  # 0.125% of 10.2
         "broker_crossing": 0.25,  # 125 / 500

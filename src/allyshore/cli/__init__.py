@@ -36,6 +36,7 @@ COMMAND_MODULES: dict[str, str] = {
     "samples": "samples",
     "generate": "samples",
     "trust": "trust",
+    "tariff": "tariff",
 }
 
 app = typer.Typer(

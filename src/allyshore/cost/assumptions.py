@@ -207,7 +207,7 @@ def defaults_toml(book: AssumptionBook | None = None) -> str:
     for key, item in book.parameters.items():
         lines.append(f"# {item.source} ({item.date}){' [' + item.unit + ']' if item.unit else ''}")
         lines.append(f"{key} = {item.value!r}")
-    lines += ["", "[layers]  # switch tariff layers on or off (defaults per row of tariff_measures.csv)"]
+    lines += ["", "[layers]  # switch tariff layers on or off (defaults: the enabled column of each measure row)"]
     lines += [f"# {name} = true" for name in LAYERS if name != "mfn"]
     for row in book.lanes.iter_rows(named=True):
         lines += ["", f"[lanes.{row['lane_type']}]", f"# {row['source']} ({row['source_date']})"]

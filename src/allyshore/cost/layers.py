@@ -6,7 +6,7 @@ verified flag, dated validity), whether it applies, is exempt for a
 USMCA-originating good, was displaced by another layer, or is unknown (and why),
 and the total ad valorem rate due.
 
->>> result = tariff_layers("8536.50.90", "CN", as_of="2025-06-01")
+>>> result = tariff_layers("8536.50.90", "CN", as_of="2026-12-01")
 >>> [(line.layer, line.due_ad_valorem, line.ch99) for line in result.layers]
 [('mfn', 0.0, ''), ('section_301', 0.25, '9903.88.01')]
 >>> result.total_ad_valorem
