@@ -59,7 +59,7 @@ from allyshore.cost.measures import LAYERS, TARIFF_COLUMNS, combine, measures_fr
 from allyshore.cost.measures import shipped_measures as _shipped_measures
 from allyshore.errors import PolicyError
 
-TABLE_FILES = ("tariff_measures", "mpf", "parameters", "lanes", "crossings", "countries", "risk_tiers")
+TABLE_FILES = ("mpf", "parameters", "lanes", "crossings", "countries", "risk_tiers")
 __all__ = ["LAYERS", "TARIFF_COLUMNS", "Assumption", "AssumptionBook", "default_assumptions", "load_assumptions"]
 
 

@@ -3,7 +3,7 @@
 A *measure* is one dated duty of one layer on the goods of an HTS prefix from an
 origin into an importing country. The shipped measures are every CSV file of
 ``allyshore/data/tariffs/`` (built by the scripts in ``scripts/``) plus the
-hand-entered rows of ``allyshore/data/cost/tariff_measures.csv``. A user adds rows
+A user adds rows
 in the assumptions file (``[[tariff]]``, ``tariff_files``) or with ``--tariffs FILE``;
 a user row with the ``measure_id`` of a shipped row replaces it. docs/tariffs.md
 documents every column (:data:`TARIFF_COLUMNS`).
@@ -289,19 +289,19 @@ def combine(base: pl.DataFrame, extra: pl.DataFrame) -> pl.DataFrame:
 
 
 def shipped_measures() -> pl.DataFrame:
-    """Every shipped measure: ``data/cost/tariff_measures.csv`` and each CSV of ``data/tariffs/``."""
+    """Every shipped measure: each CSV of ``data/tariffs/``."""
     return _shipped().clone()
 
 
 @cache
 def _shipped() -> pl.DataFrame:
     root = files("allyshore") / "data"
-    parts = [read_measures_csv((root / "cost" / "tariff_measures.csv").read_text("utf-8"), "tariff_measures.csv")]
     folder = root / "tariffs"
-    if folder.is_dir():
-        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-            if entry.name.endswith(".csv"):
-                parts.append(read_measures_csv(entry.read_text("utf-8"), f"data/tariffs/{entry.name}"))
+    parts = [
+        read_measures_csv(entry.read_text("utf-8"), f"data/tariffs/{entry.name}")
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+        if entry.name.endswith(".csv")
+    ]
     frame = pl.concat(parts, how="vertical")
     ids = frame.get_column("measure_id")
     if ids.is_duplicated().any():
