@@ -3,6 +3,7 @@ stacking (displaces, metal content, USMCA), origin lists, overrides, bad rows, a
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import re
@@ -19,6 +20,7 @@ from allyshore.cost.assumptions import load_assumptions, tariff_frame
 from allyshore.cost.measures import combine, read_measures_file
 from allyshore.cost.tariffs import UNKNOWN, item_duties
 from allyshore.errors import PolicyError, UnknownDutyError
+from allyshore.model import Network
 
 CODES = {name: code for code, name in UNKNOWN.items()}
 DAY = dt.date(2026, 6, 1)
@@ -90,6 +92,21 @@ def test_an_item_without_hs_code_is_an_unknown_duty(tiny_document: dict[str, Any
     g = [u for u in result.unknown_duties if u.item_id == "G"]
     assert [(u.layer, u.kind, u.origin, u.importer) for u in g] == [("all", "no HS code", "MX", "US")]
     assert result.to_dict()["unknown_duties"][0].keys() >= {"item_id", "hs_code", "origin", "layer", "reason"}
+
+
+def test_unknown_duties_survive_lane_partners(tiny_document: dict[str, Any]) -> None:
+    """A source that ships another item on the same lane shares its customs entries with it: the item's own
+    unknown duties must still be listed (and --strict-duties must still fail)."""
+    document = copy.deepcopy(tiny_document)
+    document["items"].append({"item_id": "J", "name": "Other part", "hs_code": "8536.50", "unit_cost": 5})
+    document["bom"].append({"parent_id": "G", "child_id": "J", "quantity": 1})
+    document["supply"].append({"site_id": "S1", "item_id": "J", "unit_price": 4})
+    document["flows"].append({"from_site": "S1", "to_site": "PL", "item_id": "J", "share": 1.0, "mode": "ocean"})
+    network = Network.from_dict(document)
+    (unknown,) = compare_sources(network, "K", as_of="2026-06-01").option("S1").unknown_duties
+    assert (unknown.item_id, unknown.importer, unknown.kind) == ("K", "MX", "no tariff table")
+    with pytest.raises(UnknownDutyError):
+        compare_sources(network, "K", as_of="2026-06-01", strict_duties=True)
 
 
 def test_mexico_has_no_tigie_so_every_igi_is_unknown_until_rows_are_given(tiny_path: Path, tmp_path: Path) -> None:

@@ -411,7 +411,11 @@ def _build_with_lane_partners(
     built = build_inputs(network, rows, np.maximum(units, 1e-9), book, when, given, disruption)
     if partners.height == 0:
         return built
-    return OptionInputs(inputs=built.inputs.take(np.arange(n)), detail=built.detail.head(n))
+    return OptionInputs(
+        inputs=built.inputs.take(np.arange(n)),
+        detail=built.detail.head(n),
+        duties=None if built.duties is None else built.duties.head(n),
+    )
 
 
 def compare_sources(

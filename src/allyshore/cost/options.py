@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -93,6 +93,17 @@ class DutyTrace:
     source_site: pl.Series
     to_site: pl.Series
     item_id: pl.Series
+
+    def head(self, n: int) -> DutyTrace:
+        """The trace of the first ``n`` options (the rates per key are kept whole)."""
+        return replace(
+            self,
+            key_of=self.key_of[:n],
+            unknown={layer: codes[:n] for layer, codes in self.unknown.items()},
+            source_site=self.source_site.head(n),
+            to_site=self.to_site.head(n),
+            item_id=self.item_id.head(n),
+        )
 
 
 @dataclass(frozen=True, eq=False)
