@@ -330,6 +330,64 @@ def test_golden_network_option_with_shipped_defaults() -> None:
     assert sum(u.values()) == pytest.approx(option.total)
 
 
+def make_or_buy_network() -> allyshore.Network:
+    """Plant P (MX) makes G for customer C (US) from A, which it makes itself from R bought from S (CN);
+    M (MX) is a candidate source of A; D is a US distributor of R's maker in China (origin_country CN)."""
+    return allyshore.Network.from_dict(
+        {
+            "sites": [
+                {"site_id": "P", "country": "MX", "kind": "plant"},
+                {"site_id": "M", "country": "MX", "kind": "supplier"},
+                {"site_id": "S", "country": "CN", "kind": "supplier"},
+                {"site_id": "D", "country": "US", "kind": "supplier"},
+                {"site_id": "C", "country": "US", "kind": "customer"},
+            ],
+            "items": [
+                {"item_id": "G", "hs_code": "9019.20.00"},
+                {"item_id": "A", "hs_code": "8537.10"},
+                {"item_id": "R", "hs_code": "8536.50.90"},
+            ],
+            "bom": [
+                {"parent_id": "G", "child_id": "A", "quantity": 2},
+                {"parent_id": "A", "child_id": "R", "quantity": 3},
+            ],
+            "supply": [
+                {"site_id": "P", "item_id": "G", "unit_price": 500},
+                {"site_id": "P", "item_id": "A", "unit_price": 40},
+                {"site_id": "M", "item_id": "A", "unit_price": 55, "status": "candidate"},
+                {"site_id": "S", "item_id": "R", "unit_price": 3},
+                {"site_id": "D", "item_id": "R", "unit_price": 4, "origin_country": "CN", "status": "candidate"},
+            ],
+            "flows": [
+                {"from_site": "S", "to_site": "P", "item_id": "R", "mode": "ocean"},
+                {"from_site": "P", "to_site": "C", "item_id": "G"},
+            ],
+            "demand": [{"site_id": "C", "item_id": "G", "units_per_week": 10}],
+        }
+    )
+
+
+def test_make_or_buy_of_an_in_house_item() -> None:
+    """The need of P for A is 10 G a week x 2 x 52 = 1,040 a year (not a default); P's own make is an option,
+    with nothing shipped (no freight, insurance or stock in transit), beside the candidate M."""
+    result = compare_sources(make_or_buy_network(), "A", to_site="P", as_of="2026-12-01", use_origin_engine=False)
+    assert {o.source_site for o in result.options} == {"P", "M"}
+    own, bought = result.option("P"), result.option("M")
+    assert own.status == "active" and bought.status == "candidate"
+    assert own.annual_units == pytest.approx(10 * 2 * 52) and bought.annual_units == pytest.approx(10 * 2 * 52)
+    assert own.per_unit["price"] == 40.0
+    assert own.per_unit["freight"] == own.per_unit["insurance"] == own.per_unit["carry_pipeline"] == 0.0
+    assert bought.per_unit["insurance"] > 0
+
+
+def test_a_distributors_risk_is_its_makers_country() -> None:
+    """D is in the US but ships R made in China (origin_country CN): the disruption default is the adversary
+    tier's 4% of price (data/cost/risk_tiers.csv), not the US domestic 0.5%."""
+    result = compare_sources(make_or_buy_network(), "R", to_site="P", as_of="2026-12-01", use_origin_engine=False)
+    assert result.option("D").per_unit["disruption"] == pytest.approx(0.04 * 4)
+    assert result.option("S").per_unit["disruption"] == pytest.approx(0.04 * 3)
+
+
 def test_compare_contract_on_the_tiny_network(tiny_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as done:
         main(["cost", "compare", str(tiny_path), "--item", "K", "--json"])

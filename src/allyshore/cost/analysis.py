@@ -119,8 +119,11 @@ def annual_flow_units(network: Network, volumes: _Volumes | None = None) -> tupl
     per_flow: FloatArray = np.zeros(flows_n)
     if flows_n:
         per_flow = np.bincount(flow, weights=full * share, minlength=flows_n)[:flows_n].astype(np.float64)
+    # The need of a site for an item counts every edge into it: flows and the site's own make (internal edges).
+    consumer = graph.edge_consumer
+    full = volume[consumer] * graph.edge_qty * 52.0
     to_site = np.asarray(graph.site_ids, dtype=object)[graph.node_site[consumer]]
-    item = np.asarray(graph.item_ids, dtype=object)[graph.edge_item[is_flow]]
+    item = np.asarray(graph.item_ids, dtype=object)[graph.edge_item]
     need = (
         pl.DataFrame(
             {
@@ -367,16 +370,21 @@ def _options_for(network: Network, item: str, to_site: str | None) -> tuple[pl.D
         raise NotFoundError(f"site '{to_site}' is not in the network")
     flows = flows.filter(pl.col("to_site") == to_site)
     covered = set(flows.get_column("source_site").to_list())
+    # Other supply rows are candidates; the site's own make of the item (a supply row at the site) is an option too.
     extra = network.supply.filter(
-        (pl.col("item_id") == item) & (pl.col("site_id") != to_site) & ~pl.col("site_id").is_in(list(covered))
+        (pl.col("item_id") == item) & ~pl.col("site_id").is_in(list(covered))
     ).select(
         pl.col("site_id").alias("source_site"),
         pl.lit(to_site).alias("to_site"),
         "item_id",
-        pl.lit("candidate").alias("status"),
+        pl.when(pl.col("site_id") == to_site)
+        .then(pl.col("status").fill_null("active"))
+        .otherwise(pl.lit("candidate"))
+        .alias("status"),
         pl.lit(None, dtype=pl.String).alias("mode"),
-        pl.lit(None, dtype=pl.Float64).alias("transit_days"),
-        pl.lit(None, dtype=pl.Float64).alias("freight_per_unit"),
+        # made where it is used: no transport
+        pl.when(pl.col("site_id") == to_site).then(0.0).otherwise(None).cast(pl.Float64).alias("transit_days"),
+        pl.when(pl.col("site_id") == to_site).then(0.0).otherwise(None).cast(pl.Float64).alias("freight_per_unit"),
         pl.lit(None, dtype=pl.String).alias("crossing"),
         pl.lit(-1, dtype=pl.Int64).alias("flow_row"),
     )

@@ -399,7 +399,8 @@ def build_inputs(
     q = np.maximum(annual / np.maximum(shipments, 1e-9), 1.0)
     tier_of = tiers if tiers is not None else country_tiers([c for c in vocabulary if c])
     risk = {r["tier"]: float(r["disruption_rate"]) for r in book.risk_tiers.iter_rows(named=True)}
-    disruption_rate = np.asarray([risk.get(tier_of.get(c, ""), 0.0) for c in vocabulary], dtype=np.float64)[country]
+    # The risk of the maker's country: a distributor's row with origin_country carries its maker's tier.
+    disruption_rate = np.asarray([risk.get(tier_of.get(c, ""), 0.0) for c in vocabulary], dtype=np.float64)[origin]
     packaging = np.nan_to_num(np.where(np.isnan(packaging_flow), packaging_supply, packaging_flow))
 
     def full(value: float) -> FloatArray:  # a read-only broadcast view: no n-sized allocation
@@ -410,7 +411,7 @@ def build_inputs(
         fx_rate=full(1.0),
         packaging=packaging,
         freight=np.nan_to_num(freight),
-        insurance_rate=full(p("insurance_rate")),
+        insurance_rate=np.where(src == dst, 0.0, p("insurance_rate")),  # made where it is used: nothing shipped
         dutiable=crosses,
         value_includes_freight=(to_mx & (p("mx_value_includes_freight") > 0))
         | (to_us & (p("us_duty_basis_excludes_freight") <= 0)),
