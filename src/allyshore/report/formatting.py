@@ -80,13 +80,18 @@ def usd_whole(value: float | None) -> str:
 
 
 def number(value: float | None, digits: int = 2) -> str:
-    """A count or quantity with thousands separators; integers without decimals."""
+    """A count or quantity with thousands separators; integers without decimals, no trailing zeros.
+
+    >>> number(1999.92, 0), number(1999.92), number(12.5), number(2000.0)
+    ('2,000', '1,999.92', '12.5', '2,000')
+    """
     if _missing(value):
         return DASH
     assert value is not None
     if float(value).is_integer():
         return f"{int(value):,}"
-    return f"{value:,.{digits}f}".rstrip("0").rstrip(".")
+    text = f"{value:,.{digits}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def tier_label(tier: str) -> str:
