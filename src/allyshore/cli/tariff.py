@@ -52,7 +52,7 @@ def tariff_command(
         metal_share=metal_share, assumptions=book,
     )  # fmt: skip
     if result.unknown_duties:
-        err_console.print(warning_line(result.unknown_duties), markup=False)
+        err_console.print(warning_line(result.unknown_duties, costing=False), markup=False)
     if as_json:
         emit_json(result.to_dict())
         return

@@ -81,15 +81,18 @@ class UnknownDuty:
         return f"{self.item_id} ({hs}, {where}from {self.origin} into {self.importer}) {self.layer}: {self.reason}"
 
 
-def warning_line(unknown: Sequence[UnknownDuty]) -> str:
-    """The one line the command line prints on standard error when a costing has unknown duties."""
+def warning_line(unknown: Sequence[UnknownDuty], *, costing: bool = True) -> str:
+    """The one line the command line prints on standard error when a costing (or, ``costing=False``, the
+    layers of one line) has unknown duties."""
     items = len({u.item_id for u in unknown})
     layers = ", ".join(sorted({u.layer for u in unknown}))
     scope = f" for {items} item(s)" if any(u.item_id for u in unknown) else ""
-    return (
-        f"Warning: {len(unknown)} duty(ies) unknown{scope} ({layers}), counted as 0: "
+    where = (
         "see unknown_duties in --json or the report's data quality; --strict-duties makes this an error."
+        if costing
+        else "see each layer's status, or unknown_duties in --json."
     )
+    return f"Warning: {len(unknown)} duty(ies) unknown{scope} ({layers}), counted as 0: {where}"
 
 
 def check_strict(unknown: Sequence[UnknownDuty], strict: bool, what: str = "costing") -> None:
@@ -156,8 +159,8 @@ def describe_unknown(
         return f"the specific {layer} rate '{text}' is per {unit}: it needs {need}"
     if code == METAL_SHARE:
         return (
-            f"the {layer} measure applies to the metal content: give items.metal_content_share "
-            "(share of the value that is steel, aluminium or copper)"
+            f"the {layer} duty depends on the metal content (a measure on the steel, aluminium or copper content "
+            "applies to this line): give items.metal_content_share (share of the value that is that metal)"
         )
     if code == USMCA_RATE:
         return f"the USMCA rate of this line is given by reference ({(measure or {}).get('usmca_rate')}): not priced"
