@@ -45,6 +45,18 @@ def test_every_problem_is_reported_with_location(tiny_path: Path, tiny_document:
     assert (nope.row, nope.column) == (4, "from_site")
 
 
+def test_an_hs_code_that_names_no_subheading_is_a_warning(tiny_path: Path, tiny_document: dict[str, Any]) -> None:
+    """12.34.56 is well formed but heading 12.34 does not exist in the HS (chapter 12 stops at 12.14); 8536.50.01
+    is not a US line but a Mexican TIGIE fraction of the real subheading 8536.50, so it passes."""
+    tiny_document["items"][0]["hs_code"] = "1234.56"
+    tiny_document["items"][1]["hs_code"] = "8536.50.01"
+    tiny_path.write_text(json.dumps(tiny_document))
+    problems = validate_path(tiny_path)
+    (warning,) = [p for p in problems if "not a subheading" in p.message]
+    assert (warning.severity, warning.row, warning.column) == ("warning", 1, "hs_code")  # first item of the JSON
+    assert "'1234.56'" in warning.message and not [p for p in problems if p.severity == "error"]
+
+
 def test_bom_cycle_is_printed(tiny_document: dict[str, Any]) -> None:
     tiny_document["bom"].append({"parent_id": "K", "child_id": "G", "quantity": 1})
     with pytest.raises(ValidationError) as info:

@@ -371,9 +371,7 @@ def _options_for(network: Network, item: str, to_site: str | None) -> tuple[pl.D
     flows = flows.filter(pl.col("to_site") == to_site)
     covered = set(flows.get_column("source_site").to_list())
     # Other supply rows are candidates; the site's own make of the item (a supply row at the site) is an option too.
-    extra = network.supply.filter(
-        (pl.col("item_id") == item) & ~pl.col("site_id").is_in(list(covered))
-    ).select(
+    extra = network.supply.filter((pl.col("item_id") == item) & ~pl.col("site_id").is_in(list(covered))).select(
         pl.col("site_id").alias("source_site"),
         pl.lit(to_site).alias("to_site"),
         "item_id",

@@ -106,6 +106,11 @@ def _no_row_reason(tariffs: pl.DataFrame, hts: str, origin: str, importer: str, 
         (pl.col("layer") == "mfn") & (pl.col("importer") == importer) & pl.col("hts_prefix").is_in(prefixes)
     )
     if rows.height == 0:
+        under = tariffs.filter(
+            (pl.col("layer") == "mfn") & (pl.col("importer") == importer) & pl.col("hts_prefix").str.starts_with(hts)
+        )
+        if len(hts) < 8 and under.height == 0:
+            return f"HS {dotted(hts)} is not a heading or subheading of the tariff schedule: check the code"
         if len(hts) < 8:
             return (
                 f"{len(hts)}-digit code: the MFN rate depends on the 8-digit HTS line "

@@ -7,6 +7,8 @@ located by table, row (as the user sees it) and column, with a hint.
 from __future__ import annotations
 
 import re
+from functools import cache
+from importlib.resources import files
 
 import numpy as np
 import polars as pl
@@ -166,7 +168,29 @@ def _hs_codes(network: Network) -> list[Problem]:
                 "write 6 to 10 digits, dots allowed, e.g. 9018.90 or 8708.99.81",
             )
         )
+    known = _hs_subheadings()
+    six = frame.filter(digits.str.contains(HS_PATTERN.pattern)).with_columns(digits.str.slice(0, 6).alias("hs6"))
+    for i, code, _ in six.filter(~pl.col("hs6").is_in(list(known))).iter_rows():
+        out.append(
+            _problem(
+                network,
+                "items",
+                i,
+                "hs_code",
+                f"HS code '{code}' is not a subheading of the Harmonized System (HTSUS 2025/2026 editions)",
+                "check the code: its first 6 digits must name an HS subheading, e.g. 9018.90",
+                severity="warning",
+            )
+        )
     return out
+
+
+@cache
+def _hs_subheadings() -> frozenset[str]:
+    """The 6-digit HS subheadings, read off the shipped US schedule (data/tariffs/us_mfn.csv)."""
+    text = (files("allyshore") / "data" / "tariffs" / "us_mfn.csv").read_bytes()
+    column = pl.read_csv(text, columns=["hts_prefix"], schema_overrides={"hts_prefix": pl.String})
+    return frozenset(column.get_column("hts_prefix").str.slice(0, 6).unique().to_list())
 
 
 def _shares(network: Network) -> list[Problem]:
