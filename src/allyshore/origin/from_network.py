@@ -636,10 +636,7 @@ def _designation(
     looked = sorted({m.item_id for m in walk(lines) if m.self_produced and not m.designated} - set(items))
     designated = [m for m in walk(lines) if m.designated]
     if designated:
-        parts = [
-            f"{m.item_id} ({'qualifies on its own: its whole value, at total cost, counts as originating' if m.originating else 'does not qualify on its own: non-originating at its total cost'})"
-            for m in designated
-        ]
+        parts = [f"{m.item_id} ({_designated_words(m)})" for m in designated]
         words.append(
             f"Designated as intermediate material(s) (SOR/2020-155 s.8(6)-(8), s.7(4)(b)): {'; '.join(dict.fromkeys(parts))}."
         )
@@ -674,6 +671,14 @@ def _designation(
             + " (originating over not, then the larger RVC margin)."
         )
     return Designation(mode, basis, items, in_house, " ".join(words))
+
+
+def _designated_words(m: MaterialLine) -> str:
+    if m.originating:
+        return "qualifies on its own: its whole value, at total cost, counts as originating"
+    if "no rule of origin is known" in m.basis:
+        return "no rule of origin is known for it, so it cannot qualify on its own: non-originating at its total cost"
+    return "does not qualify on its own: non-originating at its total cost"
 
 
 def _decide(
