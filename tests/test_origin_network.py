@@ -182,6 +182,18 @@ def test_a_good_without_a_rule_is_still_decided_by_criteria_c_and_e() -> None:
     assert good.status == "undetermined" and "no product-specific rule" in good.reason
 
 
+def test_a_distributors_material_carries_its_makers_country() -> None:
+    """K bought from a US distributor of a Chinese maker (origin_country CN): the case names CN, not US."""
+    document = two_tier()
+    document["sites"][2]["country"] = "US"
+    for row in document["supply"]:
+        if row["site_id"] == "S":
+            row["origin_country"] = "CN"
+    good = determine_network(Network.from_dict(document)).good("G")
+    assert {m.id: m.country for m in good.materials}["K@S"] == "CN"
+    assert {m["id"]: m.get("country") for m in case_document(good.case)["materials"]}["K@S"] == "CN"
+
+
 def test_only_one_good_and_unknown_goods() -> None:
     network = Network.from_dict(two_tier())
     assert [g.item_id for g in determine_network(network, good="G")] == ["G"]

@@ -174,6 +174,12 @@ class NetworkInputs:
     selling_price: NDArray[np.float64]  # the supply row's own unit_price (nan when blank): the transaction value
     rules: dict[str, Rule]
     designated: frozenset[str] = frozenset()  # items with designated_intermediate = yes
+    maker_country: NDArray[np.str_] | None = None  # per node: the supply row's origin_country, else the site's
+
+    def country_of(self, node: int) -> str:
+        """The country where the goods of ``node`` were made (a distributor's row names its maker's)."""
+        countries = self.graph.node_country if self.maker_country is None else self.maker_country
+        return str(countries[node])
 
 
 class Bom:
@@ -253,7 +259,7 @@ class Bom:
                 basis = "candidate source" + (", originating" if originating else "")
             out.append(
                 MaterialLine(
-                    line_id, item_id, source, str(graph.node_country[supplier]), data.hs[child], value, originating,
+                    line_id, item_id, source, data.country_of(supplier), data.hs[child], value, originating,
                     basis, quantity=k, node=supplier, consumer=node, edge=e,
                 )
             )  # fmt: skip

@@ -285,8 +285,13 @@ def _inputs(network: Network, rules: Mapping[str, Any] | None = None) -> Network
     price = graph.node_price[graph.edge_supplier]
     edge_value = graph.edge_qty * graph.edge_share * (price + edge_freight)
     items = network.items
+    maker = graph.node_country.astype(object)
+    if "origin_country" in network.supply.columns:
+        given = per_node(network.supply.get_column("origin_country").fill_null("").to_numpy().astype(object), "")
+        maker = np.where(given != "", given, maker)
     return NetworkInputs(
         graph=graph,
+        maker_country=maker.astype(str),
         hs=items.get_column("hs_code").fill_null("").str.replace_all(r"[^0-9A-Za-z]", "").str.to_lowercase().to_list(),
         names=items.select(pl.coalesce("name", "item_id")).to_series().to_list(),
         edge_value=edge_value,
