@@ -161,8 +161,10 @@ def stress(
         if result.with_candidates:
             row += [_tts(s.tts_with_candidates), f"{s.lost_profit_with_candidates or 0.0:,.0f}"]
         flags = ["mitigate"] if s.needs_mitigation else []
-        if s.destroys_inventory:
-            flags.append("stock lost")
+        if s.inventory_destroyed_units > 0:
+            flags.append("stock destroyed")
+        if s.in_transit_held_units > 0:
+            flags.append("stock in transit held")
         table.add_row(*row, ", ".join(flags))
     console.print(table)
     if any(s.scenario.ttr_source == "assumed" for s in result.scenarios):

@@ -586,7 +586,10 @@ class ResilienceModel:
         np.logical_and.at(groups_dead, self.edge_group, edge_dead)
         has_edge = np.zeros(self.req_node.size, dtype=bool)
         has_edge[self.edge_group] = True
-        for g in np.flatnonzero(groups_dead & has_edge & hot[self.material_rows]):
+        dead = np.flatnonzero(groups_dead & has_edge & hot[self.material_rows])
+        # Nearest the customer first (deepest chain below): a finished good with no live source says the most.
+        dead = dead[np.argsort(-graph.depth[self.req_node[dead]], kind="stable")]
+        for g in dead:
             node = int(self.req_node[g])
             out.append(
                 Binding(
