@@ -334,6 +334,8 @@ class Sources:
                 for r in self.annex
                 if annex in ("*", r["annex"]) and metal in ("", r["metal_type"])
             ]
+        if kind == "annex_unlisted":  # lines of a product set that no annex of the 2026 proclamation lists
+            return self._annex_unlisted(arg)
         if kind == "list":
             name, _, use = arg.partition(":")
             codes = self.lists[name]
@@ -346,6 +348,24 @@ class Sources:
         if kind == "s122_exempt":
             return [Product(p) for p in self.cover(self.s122_exempt)]
         raise BuildError(f"unknown product spec {spec!r}")
+
+    def _annex_unlisted(self, sets: str) -> list[Product]:
+        """The statistical lines of the product sets ``sets`` (ids joined by ``|``) that no annex row names or
+        contains, as the shortest
+        prefixes covering them, each tagged with the metal of its chapter. The 2026 annexes list the primary metal
+        articles of chapters 72, 73 and 76 only in part; the tracker (policy_params.yaml, section_232_annexes,
+        annex_1a chapters 72, 73, 76, 74) places the rest in annex I-A."""
+        listed = [r["hts_prefix"] for r in self.annex]
+        prefixes = [p.prefix for set_id in sets.split("|") for p in self._products(f"set:{set_id}")]
+        lines = sorted(
+            line
+            for hts8, members in self.universe10.items()
+            if any(hts8.startswith(p) for p in prefixes)
+            for line in members
+        )
+        keep = [line for line in lines if not any(line.startswith(a) or a.startswith(line) for a in listed)]
+        metal_of_chapter = {"72": "steel", "73": "steel", "74": "copper", "76": "aluminum"}
+        return [Product(c, None, metal_of_chapter.get(c[:2], "")) for c in self.cover(keep)]
 
     def _expand_range(self, entry: str) -> list[str]:
         if not entry.startswith("range:"):

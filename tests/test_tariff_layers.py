@@ -98,6 +98,9 @@ STEEL_EXEMPT_UNTIL_12_MAR_2025 = {
     "UA",
 }  # Proc. 10896 ended them
 ALUMINIUM_RUSSIA = 2.00  # Proc. 10522, 9903.85.67 +200%
+ALUMINIUM_ARTICLES = ("7601", "7604", "7605", "7606", "7607", "7608", "7609", "7616995160", "7616995170")  # Proc. 9704
+# From 6 Apr 2026 a primary steel or aluminium article, or a chapter 73 article, that no annex lists is in annex I-A
+# (the tracker's reading, policy_params.yaml section_232_annexes: annex_1a chapters 72, 73, 76, 74).
 AUTOS_FROM, AUTO_PARTS_FROM = D("2025-04-03"), D("2025-05-03")  # Proc. 10908: 25% (9903.94.01, 9903.94.05)
 # Note 33(h)(ii): an article of a 33(g) provision that is not a part of a car or light truck (a laptop of 8471)
 # enters under 9903.94.06 without the duty.
@@ -244,6 +247,10 @@ def steel_article(hts: str) -> bool:
     return any(low <= hts[:6] <= high for low, high in STEEL_ARTICLES)
 
 
+def primary_metal_article(hts: str) -> bool:
+    return steel_article(hts) or hts.startswith("73") or hts.startswith(ALUMINIUM_ARTICLES)
+
+
 # -- the law for the golden cases (independent of the table) ----------------------------------------------------------
 
 
@@ -326,7 +333,7 @@ def law(hts: str, origin: str, day: dt.date, usmca: bool = False) -> dict[str, f
         s232 = 0.25 if hts.startswith("8701") else 0.10
         displaces = {"ieepa_reciprocal", "section_122"}
     elif day >= ANNEX_FROM:
-        tier = annex(hts)
+        tier = annex(hts) or ("1a" if primary_metal_article(hts) else "")
         s232 = {"1a": 0.50, "1b": 0.25, "3": max(0.0, FLOOR - mfn(hts, day))}.get(tier, 0.0)
         if origin == "GB" and tier == "1a" and not hts.startswith("74"):
             s232 = 0.25
@@ -440,6 +447,11 @@ GOLDEN = [
     Case("7601103000", "RU", "2026-05-01", why="Russian aluminium 200% under the annex"),
     Case("8419901000", "CN", "2026-05-01", why="annex I-B 25% (8419.90.10 listed)"),
     Case("8479899596", "CN", "2026-05-01", why="annex III: 15% less column 1"),
+    Case("7208510030", "CN", "2026-12-01", why="a steel article no annex lists: annex I-A 50%"),
+    Case("7208510030", "DE", "2026-05-01", why="annex I-A 50%, Section 122 displaced"),
+    Case("7208510030", "GB", "2026-05-01", why="UK annex I-A 25%"),
+    Case("7304191020", "CN", "2026-08-01", why="a steel pipe no annex lists: annex I-A 50%"),
+    Case("7606123015", "JP", "2026-05-01", why="aluminium plate: heading 76.06 listed in annex I-A, 50%"),
 ]
 
 
