@@ -105,6 +105,10 @@ AUTOS_FROM, AUTO_PARTS_FROM = D("2025-04-03"), D("2025-05-03")  # Proc. 10908: 2
 # Note 33(h)(ii): an article of a 33(g) provision that is not a part of a car or light truck (a laptop of 8471)
 # enters under 9903.94.06 without the duty.
 NOT_AN_AUTO_PART = ("8471",)
+# Wood products (Proclamation of 29 Sep 2025, from 14 Oct 2025): HTSUS 2026 9903.76.01 softwood +10%, .02 upholstered
+# furniture +25%, .03 kitchen cabinets +25%; .20 UK +10%, .21-.23 Japan, EU, Korea "15%" (furniture and cabinets).
+WOOD_FROM = D("2025-10-14")
+WOOD_FLOOR_FROM = {"DE": WOOD_FROM, "JP": WOOD_FROM, "KR": D("2025-11-14")}
 AUTO_FLOOR_FROM = {"DE": D("2025-08-01"), "JP": D("2025-09-16"), "KR": D("2025-11-01")}  # 9903.94.41/.51/.61 "15%"
 UK_CAR_RATE = 0.075  # 9903.94.31 +7.5% (in quota)
 COPPER_FROM = D("2025-08-01")  # 9903.78.01: 50% of the copper content
@@ -183,6 +187,18 @@ def lines(name: str) -> tuple[str, ...]:
     return tuple(
         line.strip() for line in (shared() / "us_tariff_layers" / name).read_text().splitlines() if line.strip()
     )
+
+
+@cache
+def wood_lines() -> dict[str, tuple[str, ...]]:
+    """The note 37 product lines as the tracker lists them (policy_params.yaml, section_232_headings)."""
+    import yaml
+
+    params = yaml.safe_load(
+        (shared().parent / "reference" / "us-tariff-methodology" / "policy_params.yaml").read_text()
+    )
+    heads = params["section_232_headings"]
+    return {key: tuple(heads[key]["prefixes"]) for key in ("softwood", "wood_furniture", "kitchen_cabinets")}
 
 
 @cache
@@ -329,6 +345,14 @@ def law(hts: str, origin: str, day: dt.date, usmca: bool = False) -> dict[str, f
             s232 = max(0.0, FLOOR - mfn(hts, day))
         if s232 or not usmca:
             displaces = {"ieepa_reciprocal", "section_122"} | ({"ieepa_fentanyl"} if origin in ("CA", "MX") else set())
+    elif day >= WOOD_FROM and hts.startswith(sum(wood_lines().values(), ())):
+        soft = hts.startswith(wood_lines()["softwood"])
+        s232 = 0.10 if soft else 0.25
+        if not soft and origin == "GB":
+            s232 = 0.10
+        if not soft and origin in WOOD_FLOOR_FROM and day >= WOOD_FLOOR_FROM[origin]:
+            s232 = max(0.0, FLOOR - mfn(hts, day))
+        displaces = {"ieepa_reciprocal", "section_122"}
     elif hts.startswith(("87012100", "8702103")) and day >= MHD_FROM:  # note 38(b) tractor, 38(c) bus
         s232 = 0.25 if hts.startswith("8701") else 0.10
         displaces = {"ieepa_reciprocal", "section_122"}
@@ -448,6 +472,13 @@ GOLDEN = [
     Case("8419901000", "CN", "2026-05-01", why="annex I-B 25% (8419.90.10 listed)"),
     Case("8479899596", "CN", "2026-05-01", why="annex III: 15% less column 1"),
     Case("7208510030", "CN", "2026-12-01", why="a steel article no annex lists: annex I-A 50%"),
+    # wood products (9903.76)
+    Case("9401614011", "VN", "2025-11-15", why="upholstered wood furniture 25%, reciprocal displaced"),
+    Case("9401614011", "VN", "2025-10-01", why="before the wood duty: reciprocal 20%"),
+    Case("9403409060", "CN", "2025-11-15", why="kitchen cabinets 25% with 301 and China fentanyl"),
+    Case("9401614011", "GB", "2026-03-15", why="UK furniture 10%, Section 122 displaced"),
+    Case("9401614011", "DE", "2025-11-15", why="EU furniture 15% including column 1"),
+    Case("4407110000", "CA", "2026-03-15", why="Canadian softwood lumber 10%"),
     Case("7208510030", "DE", "2026-05-01", why="annex I-A 50%, Section 122 displaced"),
     Case("7208510030", "GB", "2026-05-01", why="UK annex I-A 25%"),
     Case("7304191020", "CN", "2026-08-01", why="a steel pipe no annex lists: annex I-A 50%"),
