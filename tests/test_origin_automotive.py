@@ -94,6 +94,56 @@ def test_core_part_only_through_rvc() -> None:
     assert met.originating and met.rvc is not None and met.rvc.method == "net_cost" and met.rvc.threshold == 75
 
 
+def test_original_equipment_heavy_truck_part_must_meet_the_rvc() -> None:
+    """SOR/2020-155 s.15(2) and the note to Table D; CBP HQ H313365 (2021): a starter motor of 8511.40 for use as
+    original equipment in a heavy truck needs an RVC of 60% NC (70% TV only where the rule offers TV) even where
+    its rule also offers a tariff-shift-only alternative; as an aftermarket part the tariff shift suffices.
+    Here a heading-change rule with no RVC, and NC = (100 - 65) / 100 = 35% < 60%."""
+    case = _part("2021-09-30", 65, kind="heavy_truck_part_d", original_equipment=True)
+    case["good"]["hs"] = "8511.40"
+    case["rule"] = {"alternatives": [{"tariff_shift": {"level": "heading"}, "rvc": None}]}
+    case["materials"][0]["hs"] = "8503.00"  # a change of heading: the tariff shift alone is met
+    oe = determine_origin(case)
+    assert not oe.originating and oe.rvc is not None
+    assert (oe.rvc.method, oe.rvc.threshold) == ("net_cost", 60)  # no TV method in the rule
+    assert oe.rvc.value == 35
+    case["automotive"]["original_equipment"] = False
+    aftermarket = determine_origin(case)
+    assert aftermarket.originating and aftermarket.criterion == "B" and aftermarket.rvc is None
+
+
+def test_aftermarket_heavy_truck_part_keeps_the_schedule_1_rule() -> None:
+    """Note to Tables D and E: for an aftermarket part the rule of Schedule 1 applies, not s.15(2)'s 64/74 (from
+    July 2024). TV (120 - 40) / 120 = 66.7% >= 60%; as original equipment 66.7% < 74% and NC 60% < 64%."""
+    result = determine_origin(_part("2025-01-15", 40, kind="heavy_truck_part_d", original_equipment=False))
+    assert result.originating and result.rvc is not None and result.rvc.threshold == 60
+    oe = determine_origin(_part("2025-01-15", 40, kind="heavy_truck_part_d", original_equipment=True))
+    assert not oe.originating and oe.rvc is not None and oe.rvc.threshold in (64, 74)
+
+
+def test_criterion_d_does_not_undercut_an_automotive_rule() -> None:
+    """SOR/2020-155 s.7(6) and s.13: a part of 8708.80 whose rule has no transaction value method cannot originate
+    through criterion D's 60% TV. Material 'rods' shares the good's subheading (s.3(4)(a)); TV (60 - 17) / 60 =
+    71.7% but NC (33.5 - 17) / 33.5 = 49.3% < 50%."""
+    case = {
+        "good": {"description": "sway bar link kit", "hs": "8708.80.65.90"},
+        "rule": {"alternatives": [{"tariff_shift": {"level": "heading"}, "rvc": None}]},
+        "transaction_value": 60,
+        "materials": [
+            {"id": "rods", "hs": "8708.80.99", "value": 14, "originating": False},
+            {"id": "hw", "hs": "7318.15", "value": 3, "originating": False},
+            {"id": "bracket", "hs": "8302.30", "value": 15.5, "originating": True},
+        ],
+        "other_costs": {"product_costs": 1},
+    }
+    result = determine_origin(case)
+    assert not result.originating
+    assert any(s.startswith("Criterion D: RVC by the net cost") and "49.3%" in s for s in result.explanation)
+    assert not any(s.startswith("Criterion D: RVC by the transaction value") for s in result.explanation)
+    case["good"]["hs"] = case["materials"][0]["hs"] = "8482.10"  # not an automotive good: criterion D at 60% TV
+    assert determine_origin(case).criterion == "D"
+
+
 VEHICLE_MATERIALS = [
     {"id": "body", "hs": "8707.10", "value": 8000, "originating": True},
     {"id": "electronics", "hs": "8537.10", "value": 4000, "originating": False},

@@ -149,18 +149,29 @@ def adjust_rule(rule: Rule, auto: AutomotiveIn, expl: list[str], hs: str = "") -
         expl.append(f"HS {hs} is listed in {found_kind[1]} of Part 6 ({SOR} s.14-15).")
     if kind not in PART_THRESHOLDS:
         return rule
-    if not auto.original_equipment and not kind.startswith("heavy_truck"):
-        expl.append(f"The part is an aftermarket part, so the Part 6 part thresholds do not apply ({SOR} s.14(18)).")
+    if not auto.original_equipment:
+        where = "the note to Tables D and E" if kind.startswith("heavy_truck") else "s.14(18)"
+        expl.append(f"The part is an aftermarket part, so the Part 6 part thresholds do not apply ({SOR} {where}).")
         return rule
     found = part_threshold(kind, auto.as_of)
     if found is None:
         return rule
     nc, tv, section = found
+    heavy = kind.startswith("heavy_truck")
+    # s.15(2)-(3): the TV threshold only "if the corresponding rule includes a transaction value method".
+    rule_has_tv = any(a.rvc is not None and a.rvc.transaction_value is not None for a in rule.alternatives)
     alternatives = []
     for alt in rule.alternatives:
         if alt.rvc is None:
             if kind in ("core_part", "heavy_truck_powertrain"):
                 continue  # s.14(2), s.15(4): originating only by meeting the RVC requirement
+            if heavy:  # Table D/E note and s.15(2)-(3): an original-equipment part meets the RVC (CBP HQ H313365)
+                alternatives.append(
+                    Alternative(
+                        alt.tariff_shift, RvcRequirement(tv if rule_has_tv else None, nc), alt.other_requirements
+                    )
+                )
+                continue
             alternatives.append(alt)
             continue
         alternatives.append(

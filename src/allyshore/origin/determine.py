@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from allyshore.origin import automotive
-from allyshore.origin.case import Case, CaseIn, Material, RvcRequirement, TariffShift, parse_case
+from allyshore.origin.case import Case, CaseIn, Material, Rule, RvcRequirement, TariffShift, parse_case
 from allyshore.origin.hs_codes import dotted
 from allyshore.origin.materials import ZERO, Contribution, combine, contribution
 from allyshore.origin.result import OriginResult, RvcOutcome, ShiftOutcome, fmt, money
@@ -558,12 +558,32 @@ def _determine(case: Case, ctx: _Context) -> OriginResult:
         expl.append(
             f"Criterion D: {why}; the good needs an RVC of not less than 60% (transaction value) or 50% (net cost) ({SOR} s.3(4))."
         )
-        met, rvc_outcome, _ = _evaluate_rvc(CRITERION_D, case, totals, expl, "Criterion D")
+        met, rvc_outcome, _ = _evaluate_rvc(_criterion_d(case, rule, expl), case, totals, expl, "Criterion D")
         if met:
             return finish(True, "D", None, rvc_outcome, best[2] if best else None, [])
     if best is None:
         return finish(False, None, None, None, None, (["rule"] if rule is None else []) + undetermined)
     return finish(False, None, None, best[1], best[2], best[3] + undetermined)
+
+
+def _criterion_d(case: Case, rule: Rule | None, expl: list[str]) -> RvcRequirement:
+    """The RVC of criterion D: 60% TV or 50% NC (s.3(4)); for an automotive good (chapter 87, or a case with
+    automotive data) never below the RVC its own rule sets (the s.13 rules and the Part 6 thresholds apply
+    "despite" Schedule 1), and by net cost only where that rule offers no transaction value method (s.7(6))."""
+    rvcs = [a.rvc for a in rule.alternatives if a.rvc is not None] if rule is not None else []
+    if case.automotive is None and not case.hs.startswith("87"):
+        return CRITERION_D
+    assert CRITERION_D.net_cost is not None and CRITERION_D.transaction_value is not None
+    nc = max([CRITERION_D.net_cost, *(r.net_cost for r in rvcs if r.net_cost is not None)])
+    tvs = [r.transaction_value for r in rvcs if r.transaction_value is not None]
+    tv = max([CRITERION_D.transaction_value, *tvs]) if tvs else None
+    expl.append(
+        f"For an automotive good criterion D does not lower the RVC its rule requires: {pct(nc)}% under the net "
+        f"cost method"
+        + (f" or {pct(tv)}% under the transaction value method" if tv is not None else " only")
+        + f" ({SOR} s.7(6), s.13, Part 6)."
+    )
+    return RvcRequirement(transaction_value=tv, net_cost=nc)
 
 
 def _schedule_2(case: Case, expl: list[str], attest: list[str], cautions: list[str]) -> Schedule2Finding | None:
