@@ -57,6 +57,15 @@ HS2022_8517_70 = ("851771", "851779")
 HS2022_NOTE = "listed as 8517.70 (HS 2017), applied to its HS 2022 successors 8517.71 and 8517.79"
 #: Table 2.10.1 group G is "Computer Power Supplies": an item that is not only that must be attested.
 POWER = "the good is a computer power supply (USMCA Table 2.10.1, G)"
+#: US tariff items that CBP rulings hold to be on the General Note 11(p) list, where the text read does not show them.
+US_RULINGS = (
+    (
+        "85176200",
+        "Machines for the reception, conversion and transmission or regeneration of data (LAN equipment)",
+        "derived from CBP ruling HQ H312426 (7 August 2020): HTSUS 8517.62.00.20 and 8517.62.00.90 deemed originating "
+        "under General Note 11(p)",
+    ),
+)
 
 
 def _digits(code: str) -> str:
@@ -176,6 +185,19 @@ def united_states(gn11p: str, rows: list[tuple[str, int, str]], canadian: list[d
                 entries.append(derived(item, "Parts of computer power supplies", POWER))
         else:
             raise SystemExit(f"no US derivation for Schedule 2 subheading {sub}")
+    lan = next((e["group"] for e in canadian if e["code"].startswith("851770")), "")
+    for code, description, source in US_RULINGS:
+        if code[:6] not in read:
+            entries.append(
+                {
+                    "code": code,
+                    "group": lan,
+                    "description": description,
+                    "condition": "",
+                    "known": True,
+                    "source": source,
+                }
+            )
     return entries
 
 

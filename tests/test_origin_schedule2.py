@@ -45,6 +45,7 @@ def _import(hs: str, into: str | None, exporter: str = "MX") -> dict[str, Any]:
         ("8471.60.10", "US"),  # GN 11(p): combined input/output units
         ("8528.62.00", "US"),  # GN 11(p): display units
         ("8504.40.60.12", "US"),  # HQ H312426
+        ("8517.62.00.20", "US"),  # HQ H312426: LAN equipment deemed originating under General Note 11(p)
         ("8504.40.30", "CA"),  # SOR Schedule 2, G
         ("8529.90.50", "CA"),  # SOR Schedule 2, F (parts of monitors and projectors)
         ("8471.30", "MX"),  # 6-digit list
@@ -103,7 +104,8 @@ def test_a_good_imported_from_its_own_country_is_not_criterion_e() -> None:
         ("8504.90.20.00", "US", "listed"),
         ("8504.90", "US", "undetermined"),
         ("8471", "US", "undetermined"),
-        ("8517.62", "US", "not_listed"),
+        ("8517.62", "CA", "not_listed"),
+        ("8517.62", "US", "listed"),  # CBP HQ H312426
         ("8528.42", "CA", "listed"),  # Canadian 8528.42.00 is the subheading's only item
     ],
 )
