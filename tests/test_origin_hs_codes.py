@@ -143,3 +143,16 @@ def test_national_placeholders_are_allowed_only_as_rule_keys() -> None:
     assert not problems and entries[1].low == "870899aa"
     _, problems = read_rules_file("ch85.json", _rules_file({"level": "heading", "except_from": ["8482.99.aa"]}))
     assert problems and "only digits" in problems[0].message
+
+
+def test_a_material_code_too_short_to_tell_fails_a_tariff_item_exception() -> None:
+    """A material given only as heading 85.38 may be one of the excepted items 8538.90.10/.30/.60 of the rule
+    for 8536.30 (HTSUS General Note 11): the shift cannot be shown, so it fails; 8538.10 is clearly outside."""
+    from allyshore.origin.case import TariffShift
+    from allyshore.origin.tariff_shift import passes
+
+    shift = TariffShift(level="subheading", except_from=("85389010", "85389030", "85389060"))
+    assert not passes("8538", "853630", shift)
+    assert not passes("853890", "853630", shift)
+    assert passes("853810", "853630", shift) and passes("85389020", "853630", shift)
+    assert not passes("85389030", "853630", shift)

@@ -41,6 +41,19 @@ def code_in(code: str, entries: tuple[str, ...]) -> bool:
     return False
 
 
+def may_be_in(code: str, entries: tuple[str, ...]) -> bool:
+    """Whether some line of ``code`` may fall under ``entries``: :func:`code_in`, or a code too short to tell
+    (heading 85.38 against an exception for 8538.90.10)."""
+    if code_in(code, entries):
+        return True
+    for entry in entries:
+        low, _, high = entry.partition("-")
+        high = high or low
+        if len(code) < max(len(low), len(high)) and low[: len(code)] <= code <= high[: len(code)]:
+            return True
+    return False
+
+
 def passes(material_hs: str, good_hs: str, shift: TariffShift) -> bool:
     """Whether a non-originating material of ``material_hs`` satisfies ``shift`` for a good of ``good_hs``.
 
@@ -48,10 +61,12 @@ def passes(material_hs: str, good_hs: str, shift: TariffShift) -> bool:
     """
     if shift.also_from and code_in(material_hs, shift.also_from):
         return True
-    if shift.except_from and code_in(material_hs, shift.except_from):
+    # A material whose code is too short to tell whether it is excepted (or in the group) fails: the producer must
+    # show it is not (its full code decides).
+    if shift.except_from and may_be_in(material_hs, shift.except_from):
         return False
     if shift.group:
-        return not code_in(material_hs, (shift.group,))
+        return not may_be_in(material_hs, (shift.group,))
     digits = LEVEL_DIGITS[shift.level]
     known = min(digits, len(material_hs))
     # A material classified to fewer digits than the level shifts only if it already differs there.
