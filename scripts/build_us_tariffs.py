@@ -272,19 +272,20 @@ def _editions(start: dt.date, end: dt.date | None) -> str:
     return f"USITC HTS {' and '.join(years)} Basic Edition{'s' if len(years) > 1 else ''}"
 
 
-def _mfn_rows(code: str, spans: list[Span], where: str) -> list[dict[str, str]]:
+def _mfn_rows(code: str, spans: list[Span], where: str, column2: bool = False) -> list[dict[str, str]]:
+    """Rows of column 1 General (every origin but the Column 2 countries) or, ``column2``, of Column 2."""
     rows = []
     for start, end, (general, special, units) in spans:
         rate = parse_rate(general)
-        exempt, usmca = usmca_terms(special)
+        exempt, usmca = usmca_terms(special) if not column2 else (False, "")
         rows.append(
             {
-                "measure_id": f"mfn-{code}-{start.year}",
+                "measure_id": f"mfn{'2' if column2 else ''}-{code}-{start.year}",
                 "layer": "mfn",
                 "importer": "US",
                 "hts_prefix": code,
-                "origin": "*",
-                "origin_except": COLUMN2,  # Column 2 countries: not shipped, so their MFN duty is unknown
+                "origin": COLUMN2 if column2 else "*",
+                "origin_except": "" if column2 else COLUMN2,
                 "rate_ad_valorem": rate.ad_valorem,
                 "rate_specific_usd": rate.specific,
                 "rate_specific_unit": rate.unit,
@@ -296,28 +297,29 @@ def _mfn_rows(code: str, spans: list[Span], where: str) -> list[dict[str, str]]:
                 "ch99": "",
                 "displaces": "",
                 "value_basis": "full",
-                "source": f"{_editions(start, end)}, {where}, col. 1 General",
+                "source": f"{_editions(start, end)}, {where}, {'Column 2' if column2 else 'col. 1 General'}",
                 "source_date": _date(start),
                 "note": "" if rate.known else "rate not machine-readable",
                 "rate_text": general,
                 "rate_known": "true" if rate.known else "false",
                 "usmca_rate": usmca,
-                "special": special,
+                "special": "" if column2 else special,
                 "unit_of_quantity": units,
             }
         )
     return rows
 
 
-def build_mfn(editions: dict[str, dict[str, Line]]) -> list[dict[str, str]]:
+def build_mfn(editions: dict[str, dict[str, Line]], column2: bool = False) -> list[dict[str, str]]:
     """One row per 8-digit line and edition (one row when both editions agree), and per 6-digit subheading
-    for the dates on which all its lines agree."""
+    for the dates on which all its lines agree: column 1 General, or (``column2``) Column 2 for the countries of
+    General Note 3(b)."""
     codes = sorted(set().union(*(set(lines) for lines in editions.values())))
     timelines: dict[str, list[Span]] = {}
     units: dict[str, list[str]] = defaultdict(list)
     for code in codes:
         spans = [
-            (start, end, (line.general, line.special))
+            (start, end, (line.column2, "") if column2 else (line.general, line.special))
             for year, start, end in EDITIONS
             if (line := editions[year].get(code)) is not None
         ]
@@ -329,14 +331,14 @@ def build_mfn(editions: dict[str, dict[str, Line]]) -> list[dict[str, str]]:
     by_six: dict[str, list[str]] = defaultdict(list)
     for code in codes:
         full = [(s, e, (*p, ";".join(units[code]))) for s, e, p in timelines[code]]
-        rows.extend(_mfn_rows(code, full, dotted(code)))
+        rows.extend(_mfn_rows(code, full, dotted(code), column2))
         by_six[code[:6]].append(code)
     for six, members in sorted(by_six.items()):
         common = agree([timelines[c] for c in members])
         six_units = ";".join(dict.fromkeys(u for c in members for u in units[c]))
         lines = f"{len(members)} 8-digit line{'s' if len(members) > 1 else ''}"
         spans = [(s, e, (*p, six_units)) for s, e, p in common]
-        rows.extend(_mfn_rows(six, spans, f"{dotted(six)}: the same rate on its {lines}"))
+        rows.extend(_mfn_rows(six, spans, f"{dotted(six)}: the same rate on its {lines}", column2))
     return rows
 
 
@@ -777,7 +779,7 @@ def build(data: Path) -> dict[str, list[dict[str, str]]]:
     editions = {year: read_edition(folder / f"hts_{year}_basic_edition.csv") for year, _, _ in EDITIONS}
     check_steps({year: chapter99(folder / f"hts_{year}_basic_edition.csv") for year, _, _ in EDITIONS})
     return {
-        "us_mfn.csv": build_mfn(editions),
+        "us_mfn.csv": build_mfn(editions) + build_mfn(editions, column2=True),
         "us_section301.csv": build_s301(data / "us_tariff_layers" / "s301_product_lists.csv", editions),
     }
 

@@ -163,6 +163,25 @@ def test_mfn_of_three_hundred_random_lines_in_both_editions(source: dict[str, An
             assert got.measure["mfn"][i].startswith(f"mfn-{code}-"), (code, year)
 
 
+def test_column_2_rates_for_russia_belarus_cuba_and_north_korea(source: dict[str, Any]) -> None:
+    """HTSUS General Note 3(b) (Russia and Belarus since Pub. L. 117-110): the Column 2 rate, read here from the
+    2026 edition's 8-digit rows, for a seeded sample of lines with a plain ad valorem Column 2 rate."""
+    rows: dict[str, str] = {}
+    with (SHARED / "us_hts_basic_edition" / "hts_2026_basic_edition.csv").open(encoding="utf-8-sig") as handle:
+        for row in csv.DictReader(handle):
+            digits = row["HTS Number"].replace(".", "").strip()
+            text = " ".join(row["Column 2 Rate of Duty"].split())
+            if len(digits) == 8 and "01" <= digits[:2] <= "97" and re.fullmatch(r"[\d.]+%|Free", text):
+                rows[digits] = text
+    sample = random.Random(3).sample(sorted(rows), 100)
+    origins = (["RU", "BY", "CU", "KP"] * 25)[:100]
+    got = duty_rates(default_assumptions().tariffs, sample, origins, ["US"] * 100, D("2026-07-01"))
+    for i, code in enumerate(sample):
+        expected = 0.0 if rows[code] == "Free" else float(rows[code][:-1]) / 100
+        assert float(got.rate["mfn"][i]) == pytest.approx(expected), code
+        assert got.measure["mfn"][i].startswith(f"mfn2-{code}-"), code
+
+
 def test_usmca_originating_goods_pay_no_mfn_where_the_special_column_gives_s_free(source: dict[str, Any]) -> None:
     day = D("2026-06-01")
     lines = [c for c in ("61091000", "87032301", "85076000", "02011005", "73181580") if usmca_free(source, c, day)]

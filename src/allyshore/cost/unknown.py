@@ -122,10 +122,7 @@ def _no_row_reason(tariffs: pl.DataFrame, hts: str, origin: str, importer: str, 
         first, last = str(rows.get_column("effective_from").min()), str(rows.get_column("effective_to").max())
         return f"no MFN rate in force on {as_of} (the shipped rows run {first} to {last}): add rows for that date"
     excepted = live.get_column("origin_except").to_list()
-    return (
-        f"origin {origin} is outside the rows of HTS {dotted(hts)} (origin_except {excepted[0]}): "
-        "Column 2 rates (Belarus, Cuba, North Korea, Russia) are not shipped; add rows"
-    )
+    return f"origin {origin} is outside the rows of HTS {dotted(hts)} (origin_except {excepted[0]}): add rows for it"
 
 
 def describe_unknown(
