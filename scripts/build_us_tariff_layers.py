@@ -65,6 +65,8 @@ HEADER = [
     "source",
     "source_date",
     "note",
+    "rate_text",
+    "rate_known",
 ]
 LAYERS = ("section_232", "ieepa_fentanyl", "ieepa_reciprocal", "section_122", "section_201")
 # Learning Resources, Inc. v. Trump (S. Ct., 20 Feb 2026): no IEEPA duty from the day of the decision ("ruling");
@@ -457,6 +459,7 @@ class Row:
     note: str
     priority: int
     root: int = -1  # length of the listed product prefix this row comes from (floors: the compression root)
+    rate_text: str = ""  # set: the rate cannot be priced from the sources (the row is an unknown duty, never 0)
 
     @property
     def rank(self) -> tuple[int, int]:
@@ -535,6 +538,7 @@ def program_rows(program: dict[str, str], sources: Sources, ieepa_end: dt.date) 
         source_date=program["source_date"],
         note=program["note"],
         priority=int(program["priority"]),
+        rate_text=options.get("unknown", ""),
     )
     if base.layer not in LAYERS or base.basis not in ("full", "metal_content"):
         raise BuildError(f"{base.program}: bad layer or value basis")
@@ -752,6 +756,8 @@ def build(data: Path, ieepa_end: str = "ruling") -> list[dict[str, str]]:
                 "source": row.source,
                 "source_date": row.source_date,
                 "note": row.note,
+                "rate_text": row.rate_text,
+                "rate_known": "false" if row.rate_text else "true",
             }
         )
     return table

@@ -32,7 +32,7 @@ TABLE = ROOT / "src" / "allyshore" / "data" / "tariffs" / "us_layers.csv"
 SHARED = ROOT.parent / "shared" / "data"
 HEADER = (
     "measure_id,layer,importer,hts_prefix,origin,origin_except,rate_ad_valorem,rate_specific_usd,effective_from,"
-    "effective_to,enabled,usmca_exempt,displaces,value_basis,ch99,verified,source,source_date,note"
+    "effective_to,enabled,usmca_exempt,displaces,value_basis,ch99,verified,source,source_date,note,rate_text,rate_known"
 )
 LAYERS = {"section_232", "ieepa_fentanyl", "ieepa_reciprocal", "section_122", "section_201"}
 D = dt.date.fromisoformat
@@ -665,3 +665,19 @@ def test_column1_parser_of_the_builder() -> None:
     assert parse("2.5%") == (0.025, False)
     assert parse("4.4¢/kg + 2.8%") == (pytest.approx(0.028), True)
     assert parse("4.4¢/kg") == (0.0, True)
+
+
+def test_brazils_forty_percent_on_a_generally_exempt_line_is_unknown() -> None:
+    """EO 14323 (9903.01.77, +40% from 6 Aug 2025) has its own exemptions (note 2(x)), not the general Annex II
+    list, and that list is not in the sources: on a generally exempt line the 40% is unknown, never 0; the 10%
+    baseline is exempt."""
+    from allyshore.cost import tariff_layers
+
+    line = sorted(r["hts10"][:10] for r in csv_rows("ieepa_exempt_products.csv") if len(r["hts10"]) >= 10)[0]
+    assert ieepa_exempt(line)
+    result = tariff_layers(line, "BR", as_of=D("2025-11-15"))
+    (reciprocal,) = [x for x in result.layers if x.layer == "ieepa_reciprocal"]
+    assert reciprocal.status.startswith("unknown") and reciprocal.due_ad_valorem == 0.0
+    assert [u.layer for u in result.unknown_duties] == ["ieepa_reciprocal"]
+    before = tariff_layers(line, "BR", as_of=D("2025-08-01"))  # before EO 14323: the baseline only, exempt
+    assert not before.unknown_duties
