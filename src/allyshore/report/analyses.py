@@ -12,6 +12,8 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
+import polars as pl
+
 from allyshore.errors import AllyshoreError
 from allyshore.report.context import (
     CostResults,
@@ -21,6 +23,8 @@ from allyshore.report.context import (
     ReportOptions,
     StressResults,
 )
+from allyshore.report.cost import MAX_ITEMS
+from allyshore.report.origin import MAX_PLANS, failing_goods
 
 if TYPE_CHECKING:
     from allyshore.cost.results import NetworkCost
@@ -94,10 +98,6 @@ def run_analyses(
 def comparable_items(result: NetworkCost, limit: int | None = None) -> list[tuple[str, str]]:
     """(item, site) pairs with more than one source, largest current annual spend first (the candidates of the
     cost section: three times as many as it shows, to leave room for items it skips)."""
-    import polars as pl
-
-    from allyshore.report.cost import MAX_ITEMS
-
     limit = MAX_ITEMS if limit is None else limit
     flows = result.flows
     network_options = result.sourcing
@@ -120,7 +120,6 @@ def cost_results(network: Network, *, strict_duties: bool = False) -> CostResult
     receiving sites of those items can still be shown, and the other candidates are not costed.
     """
     from allyshore.cost.analysis import network_cost, sensitivity
-    from allyshore.report.cost import MAX_ITEMS
 
     if network.flows.height == 0 or network.demand.height == 0:
         return None
@@ -174,7 +173,6 @@ def origin_results(network: Network) -> OriginResults:
     North America (:data:`~allyshore.report.origin.MAX_PLANS` of them; each plan is one small MIP)."""
     from allyshore.origin.advise import advise_qualification
     from allyshore.origin.from_network import determine_network
-    from allyshore.report.origin import MAX_PLANS, failing_goods
 
     result = determine_network(network)
     plans: dict[tuple[str, str], QualificationPlan | AllyshoreError] = {}
