@@ -547,11 +547,12 @@ def test_stress_test_result_feeds_the_disruption_factor(tiny_path: Path) -> None
 
 
 def test_report_section_renders_bars_tornado_projection_and_break_evens(tiny_document: dict[str, Any]) -> None:
-    from allyshore.report.sections import BUILDERS, ReportContext, build_sections
+    from allyshore.report import BUILDERS, cost, run_analyses
+    from allyshore.report.sections import build_sections
 
-    assert "allyshore.cost.report:build" in BUILDERS
+    assert cost.build in BUILDERS
     network = allyshore.Network.from_dict(tiny_document)
-    (section,) = build_sections(ReportContext(network), ["allyshore.cost.report:build"])
+    (section,) = build_sections(run_analyses(network), [cost.build])
     assert section.id == "cost"
     html = str(section.safe_html)
     assert 'id="cost-bars"' in html and 'id="cost-tornado"' in html
@@ -561,28 +562,28 @@ def test_report_section_renders_bars_tornado_projection_and_break_evens(tiny_doc
 
 
 def test_report_section_is_skipped_without_flows() -> None:
-    from allyshore.cost.report import build
-    from allyshore.report.sections import ReportContext
+    from allyshore.report import run_analyses
+    from allyshore.report.cost import build
 
     network = allyshore.Network.from_dict(
         {"sites": [{"site_id": "S", "country": "MX", "kind": "supplier"}], "items": [{"item_id": "X"}]}
     )
-    assert build(ReportContext(network)) is None
+    context = run_analyses(network)
+    assert context.cost is None
+    assert build(context) is None
 
 
 @pytest.mark.browser
 @pytest.mark.slow
 def test_cost_section_renders_in_chromium(tmp_path: Path, tiny_document: dict[str, Any]) -> None:
-    from allyshore.report import write_report
+    from allyshore.report import cost, write_report
     from test_report import CHROMIUM_ARGS, find_chromium
 
     chromium = find_chromium()
     if chromium is None:
         pytest.skip("no Chromium found (install Debian's package: apt-get install chromium)")
     sync_api = pytest.importorskip("playwright.sync_api")
-    index = write_report(
-        allyshore.Network.from_dict(tiny_document), tmp_path / "report", builders=["allyshore.cost.report:build"]
-    )
+    index = write_report(allyshore.Network.from_dict(tiny_document), tmp_path / "report", builders=[cost.build])
     errors: list[str] = []
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)

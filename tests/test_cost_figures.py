@@ -239,9 +239,10 @@ def three_plants() -> allyshore.Network:
 
 
 def test_report_shows_identical_items_once_with_their_receivers() -> None:
-    from allyshore.report.sections import ReportContext, build_sections
+    from allyshore.report import cost, run_analyses
+    from allyshore.report.sections import build_sections
 
-    (section,) = build_sections(ReportContext(three_plants()), ["allyshore.cost.report:build"])
+    (section,) = build_sections(run_analyses(three_plants()), [cost.build])
     html = str(section.safe_html)
     assert html.count("K into ") == 1
     assert "K into 3 sites: P1, P2, P3" in html
@@ -253,7 +254,7 @@ def test_report_shows_identical_items_once_with_their_receivers() -> None:
 def test_group_identical_keeps_different_blocks_apart() -> None:
     from markupsafe import Markup
 
-    from allyshore.cost.report import ItemView, group_identical
+    from allyshore.report.cost import ItemView, group_identical
 
     def view(item: str, site: str, bars: str) -> ItemView:
         return ItemView(item, site, Markup(bars), Markup(""), Markup(""), [], "S")

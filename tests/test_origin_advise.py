@@ -224,10 +224,11 @@ def test_cli_advise(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_report_section_shows_verdict_gauge_deciding_materials_and_plan() -> None:
-    from allyshore.report.sections import ReportContext, build_sections
+    from allyshore.report import origin, run_analyses
+    from allyshore.report.sections import build_sections
 
-    context = ReportContext(Network.from_dict(three_inputs()))
-    (section,) = build_sections(context, ["allyshore.report.origin:build"])
+    context = run_analyses(Network.from_dict(three_inputs()))
+    (section,) = build_sections(context, [origin.build])
     html = str(section.html)
     assert section.id == "origin" and section.title == "USMCA origin"
     assert "not originating" in html and 'aria-label="RVC 25.0% against a threshold of 60%"' in html
@@ -242,7 +243,7 @@ def test_report_section_shows_verdict_gauge_deciding_materials_and_plan() -> Non
     empty = Network.from_dict(
         {"sites": [{"site_id": "S", "country": "MX", "kind": "plant"}], "items": [{"item_id": "X"}]}
     )
-    assert build_sections(ReportContext(empty), ["allyshore.report.origin:build"]) == []
+    assert build_sections(run_analyses(empty), [origin.build]) == []
 
 
 def test_reuses_a_network_decision() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,23 @@ from markupsafe import Markup
 
 from allyshore import Network
 from allyshore.errors import InputError, NotFoundError
-from allyshore.report import MARKER, ReportContext, Section, build_report, render_report, write_report
-from allyshore.report.sections import BUILDERS, Figure, build_sections, resolve_builder
+from allyshore.report import (
+    BUILDERS,
+    MARKER,
+    ReportContext,
+    Section,
+    chokepoints,
+    overview,
+    quality,
+    render_context,
+    render_report,
+    report_steps,
+    run_analyses,
+    worldmap,
+    write_context,
+    write_report,
+)
+from allyshore.report.sections import Figure, build_sections
 
 CALLS: list[str] = []
 
@@ -44,36 +60,31 @@ def build_plain(context: ReportContext) -> Section:
     return Section(id="plain", title="Plain", html="<script>alert(1)</script>")  # type: ignore[arg-type]
 
 
-HERE = __name__
-
-
 @pytest.fixture
 def tiny(tiny_document: dict[str, object]) -> Network:
     return Network.from_dict(tiny_document, name="tiny")
 
 
-def test_registry_names_importable_builders() -> None:
+@pytest.fixture(scope="module")
+def tiny_context() -> ReportContext:
+    """The analyses of the tiny network, run once for the tests that only draw sections."""
+    from conftest import TINY
+
+    return run_analyses(Network.from_dict(copy.deepcopy(TINY), name="tiny"))
+
+
+def test_registry_lists_the_builders_of_the_report_modules() -> None:
     assert BUILDERS, "the registry is empty"
     assert len(set(BUILDERS)) == len(BUILDERS)
-    for dotted in BUILDERS:
-        assert callable(resolve_builder(dotted)), dotted
+    for builder in BUILDERS:
+        assert callable(builder) and builder.__module__.startswith("allyshore.report."), builder
 
 
-def test_resolve_builder_rejects_bad_names() -> None:
-    with pytest.raises(InputError, match=r"package\.module:function"):
-        resolve_builder("allyshore.report.quality")
-    with pytest.raises(InputError, match="has no function 'nope'"):
-        resolve_builder("allyshore.report.quality:nope")
-
-
-def test_sections_follow_registry_order_and_skip_none(tiny: Network) -> None:
+def test_sections_follow_registry_order_and_skip_none(tiny_context: ReportContext) -> None:
     CALLS.clear()
     steps: list[int] = []
-    context = ReportContext(network=tiny)
     sections = build_sections(
-        context,
-        [f"{HERE}:build_nothing", f"{HERE}:build_first", f"{HERE}:build_unavailable"],
-        advance=lambda: steps.append(1),
+        tiny_context, [build_nothing, build_first, build_unavailable], advance=lambda: steps.append(1)
     )
     assert CALLS == ["nothing", "first"]
     assert len(steps) == 3
@@ -81,26 +92,119 @@ def test_sections_follow_registry_order_and_skip_none(tiny: Network) -> None:
     assert "no origin data for item" in str(sections[1].html)
 
 
-def test_a_bug_in_a_builder_propagates(tiny: Network) -> None:
+def test_a_bug_in_a_builder_propagates(tiny_context: ReportContext) -> None:
     with pytest.raises(RuntimeError, match="a bug"):
-        build_sections(ReportContext(network=tiny), [f"{HERE}:build_broken"])
+        build_sections(tiny_context, [build_broken])
 
 
-def test_duplicate_section_ids_are_refused(tiny: Network) -> None:
+def test_duplicate_section_ids_are_refused(tiny_context: ReportContext) -> None:
     with pytest.raises(ValueError, match="share the id 'first'"):
-        build_sections(ReportContext(network=tiny), [f"{HERE}:build_first", f"{HERE}:build_first"])
+        build_sections(tiny_context, [build_first, build_first])
 
 
-def test_context_caches_analyses(tiny: Network) -> None:
-    context = ReportContext(network=tiny)
-    runs: list[int] = []
-    assert context.analysis("x", lambda: runs.append(1) or 7) == 7
-    assert context.analysis("x", lambda: runs.append(1) or 8) == 7
-    assert runs == [1]
+def _html(context: ReportContext) -> str:
+    """The report of ``context`` without its time of making."""
+    return re.sub(r"generated [^·]+·", "generated ·", render_report(render_context(context)))
 
 
-def test_page_escapes_titles_and_plain_html(tiny: Network) -> None:
-    report = build_report(tiny, builders=[f"{HERE}:build_first", f"{HERE}:build_plain"])
+def test_builders_only_draw_the_results_of_the_context(
+    tiny_context: ReportContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With every analysis made to fail, the report of a context made earlier is drawn all the same."""
+    before = _html(tiny_context)
+
+    def no_analysis(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a section builder ran an analysis")
+
+    targets = {
+        "allyshore.exposure_map": ("exposure", "exposure_of_graph"),
+        "allyshore.model.validate": ("check_network",),
+        "allyshore.trust": ("assess_countries", "load_policy"),
+        "allyshore.cost.analysis": ("network_cost", "sensitivity", "compare_sources"),
+        "allyshore.resilience.stress": ("stress_test",),
+        "allyshore.origin.from_network": ("determine_network",),
+        "allyshore.origin.advise": ("advise_qualification",),
+    }
+    import importlib
+    import sys
+
+    drawing = [m for n, m in sys.modules.items() if n.startswith("allyshore.report")]
+    for module, names in targets.items():
+        for name in names:
+            analysis = importlib.import_module(module)
+            original = getattr(analysis, name)
+            monkeypatch.setattr(analysis, name, no_analysis)
+            for loaded in drawing:  # a name imported into a report module at its import, too
+                for attribute, value in list(vars(loaded).items()):
+                    if value is original:
+                        monkeypatch.setattr(loaded, attribute, no_analysis)
+    assert _html(tiny_context) == before
+    assert len(re.findall(r'<section[^>]* id="section-', before)) == len(BUILDERS)
+
+
+def test_a_report_renders_from_stored_results(tiny_context: ReportContext) -> None:
+    """The context is plain data: stored (here pickled) and read back, it draws the same report."""
+    import pickle
+
+    stored = pickle.loads(pickle.dumps(tiny_context))
+    assert _html(stored) == _html(tiny_context)
+
+
+def test_each_analysis_runs_once(tiny: Network, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stress test runs twice (every site, then every country at once) and the origin advisor once per
+    failing good, however many sections show them; the progress bar counts every step."""
+    from allyshore.origin import advise
+    from allyshore.resilience import stress
+    from test_origin_advise import three_inputs
+
+    calls: list[str] = []
+
+    def counted(module: Any, name: str) -> None:
+        original = getattr(module, name)
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            calls.append(name)
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, wrapper)
+
+    counted(stress, "stress_test")
+    counted(advise, "advise_qualification")
+    steps: list[int] = []
+    write_report(tiny, tmp_path / "tiny", advance=lambda: steps.append(1))
+    assert calls == ["stress_test", "stress_test"]  # G originates: no plan
+    assert len(steps) == report_steps()
+    calls.clear()
+    index = write_report(Network.from_dict(three_inputs()), tmp_path / "three")
+    assert calls.count("advise_qualification") == 1  # G, made in Mexico from Chinese K, L and M, does not originate
+    assert "Cost to qualify the rest" in index.read_text()
+
+
+def test_cost_section_needs_no_more_sensitivities_than_are_run() -> None:
+    """run_analyses costs only the candidates the cost section can still show: with every candidate's sensitivity
+    given, the section is drawn the same."""
+    import dataclasses
+
+    import allyshore
+    from allyshore.cost.analysis import sensitivity
+    from allyshore.report import cost
+    from allyshore.report.analyses import comparable_items
+    from allyshore.report.context import ItemSensitivity
+
+    network = allyshore.load_sample("infusion-pump")
+    context = run_analyses(network)
+    assert context.cost is not None and not isinstance(context.cost, Exception)
+    pairs = comparable_items(context.cost.network)
+    assert len(context.cost.items) < len(pairs)
+    every = tuple(ItemSensitivity(i, s, sensitivity(network, i, s)) for i, s in pairs)
+    whole = dataclasses.replace(context, cost=dataclasses.replace(context.cost, items=every))
+    shown, drawn = cost.build(context), cost.build(whole)
+    assert shown is not None and drawn is not None
+    assert str(shown.html) == str(drawn.html)
+
+
+def test_page_escapes_titles_and_plain_html(tiny_context: ReportContext) -> None:
+    report = render_context(tiny_context, builders=[build_first, build_plain])
     html = render_report(report)
     assert "First &lt;section&gt;" in html
     assert "<script>alert(1)</script>" not in html
@@ -110,38 +214,42 @@ def test_page_escapes_titles_and_plain_html(tiny: Network) -> None:
     assert "Widgets" in html  # the headline figure
 
 
-def test_write_report_is_atomic(tiny: Network, tmp_path: Path) -> None:
+def test_write_report_is_atomic(tiny: Network, tiny_context: ReportContext, tmp_path: Path) -> None:
     out = tmp_path / "report"
-    index = write_report(tiny, out, builders=[f"{HERE}:build_first"])
+    index = write_report(tiny, out, builders=[build_first])
     assert index == out / "index.html"
     first = index.read_text()
     assert (out / MARKER).exists()
     # A failing build leaves the earlier report untouched and no temporary folder behind.
     with pytest.raises(RuntimeError):
-        write_report(tiny, out, builders=[f"{HERE}:build_first", f"{HERE}:build_broken"])
+        write_context(tiny_context, out, builders=[build_first, build_broken])
     assert index.read_text() == first
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
     # A successful build replaces it whole.
-    write_report(tiny, out, builders=[f"{HERE}:build_plain"])
+    write_context(tiny_context, out, builders=[build_plain])
     assert "Plain" in index.read_text()
     assert "first-body" not in index.read_text()
 
 
-def test_write_report_refuses_a_folder_of_other_files(tiny: Network, tmp_path: Path) -> None:
+def test_write_report_refuses_a_folder_of_other_files(
+    tiny: Network, tiny_context: ReportContext, tmp_path: Path
+) -> None:
     (tmp_path / "notes.txt").write_text("mine")
     with pytest.raises(InputError, match="not empty and holds no earlier report"):
-        write_report(tiny, tmp_path, builders=[f"{HERE}:build_first"])
+        write_report(tiny, tmp_path, builders=[build_first])
+    with pytest.raises(InputError, match="not empty and holds no earlier report"):
+        write_context(tiny_context, tmp_path, builders=[build_first])
     assert (tmp_path / "notes.txt").read_text() == "mine"
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert write_report(tiny, empty, builders=[f"{HERE}:build_first"]).exists()
+    assert write_context(tiny_context, empty, builders=[build_first]).exists()
 
 
 def test_quality_section_lists_exposure_findings_and_blank_columns(tiny_document: dict[str, Any]) -> None:
     del tiny_document["supply"][1]["unit_price"]
     del tiny_document["items"][1]["unit_cost"]
     network = Network.from_dict(tiny_document, name="no-price")
-    (section,) = build_sections(ReportContext(network=network), ["allyshore.report.quality:build"])
+    (section,) = build_sections(run_analyses(network), [quality.build])
     html = str(section.html)
     assert "no price for S1/K" in html
     assert "row 2, column &#39;unit_price&#39;" in html
@@ -177,19 +285,14 @@ def test_key_figures_count_purchased_single_sources_and_makers_countries(tiny_do
         {"site_id": "D", "item_id": "J", "unit_price": 5, "origin_country": "JP"},
     ]
     doc["flows"].append({"from_site": "D", "to_site": "PL", "item_id": "J", "crossing": "Laredo"})
-    context = ReportContext(network=Network.from_dict(doc, name="distributor"))
-    sections = build_sections(
-        context,
-        ["allyshore.report.overview:build", "allyshore.report.worldmap:build", "allyshore.report.chokepoints:build"],
-    )
+    context = run_analyses(Network.from_dict(doc, name="distributor"))
+    sections = build_sections(context, [overview.build, worldmap.build, chokepoints.build])
     figures = {f.label: f for s in sections for f in s.figures}
     assert figures["Single-source purchased items"].value == "2"
     assert "in-house" in figures["Single-source purchased items"].note
     assert figures["Countries"].value == "4"
-    overview = str(sections[0].html)
-    assert "only as the maker" in overview
-    chokepoints = str(sections[2].html)
-    assert "D (US, made in JP)" in chokepoints
+    assert "only as the maker" in str(sections[0].html)
+    assert "D (US, made in JP)" in str(sections[2].html)
     goods = context.exposure_dict()["goods"]
     assert goods[0]["by_country"]["JP"] == pytest.approx(5 / 100)
 
@@ -215,6 +318,19 @@ def test_report_command_uses_the_given_policy(tiny_path: Path, tmp_path: Path) -
     assert mexico.search(mx).group(1) == "Domestic"  # type: ignore[union-attr]
     assert f'fill="{TIER_COLORS["domestic"]}"' in mx
     assert "home country MX" in mx and "home country US" in us
+
+
+def test_an_unreadable_policy_stops_the_report(
+    tiny_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The policy is read before any analysis: a bad file is an error, not a report of failed sections."""
+    from allyshore.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["report", str(tiny_path), "-o", str(tmp_path / "r"), "--policy", str(tmp_path / "missing.toml")])
+    assert exit_info.value.code == 1
+    assert "cannot read the policy file" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
 
 
 # --- the demo report in headless Chromium -------------------------------------------------------------------------
@@ -413,13 +529,13 @@ def test_a_truck_flow_crosses_the_border_near_the_border() -> None:
     assert not inside("MX", np.array([[exit_x, exit_y]]))[0]
 
 
-def test_map_draws_country_arcs_for_large_networks(tiny: Network, monkeypatch: pytest.MonkeyPatch) -> None:
-    from allyshore.report import worldmap
-
-    (section,) = build_sections(ReportContext(network=tiny), ["allyshore.report.worldmap:build"])
+def test_map_draws_country_arcs_for_large_networks(
+    tiny_context: ReportContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (section,) = build_sections(tiny_context, [worldmap.build])
     assert "Supplier 1 → Plant" in str(section.html)
     monkeypatch.setattr(worldmap, "MAX_SITE_ARCS", 2)
-    (section,) = build_sections(ReportContext(network=tiny), ["allyshore.report.worldmap:build"])
+    (section,) = build_sections(tiny_context, [worldmap.build])
     html = str(section.html)
     assert "links 3 pairs of sites" in html
     assert "China → Mexico: 1 flows" in html and "Supplier 1 → Plant" not in html

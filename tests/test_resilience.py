@@ -631,15 +631,14 @@ def test_cli_simulate_json(tiny_path: Path, capsys: pytest.CaptureFixture[str]) 
 
 # -- the report section ------------------------------------------------------------------------------------
 
-SECTION = "allyshore.resilience.report:build"
-
 
 def test_report_section_is_registered_and_builds(tiny_document: dict[str, Any]) -> None:
-    from allyshore.report.sections import BUILDERS, ReportContext, build_sections
+    from allyshore.report import BUILDERS, resilience, run_analyses
+    from allyshore.report.sections import build_sections
 
-    assert SECTION in BUILDERS
-    context = ReportContext(network=Network.from_dict(tiny_document, name="tiny"))
-    (section,) = build_sections(context, [SECTION])
+    assert resilience.build in BUILDERS
+    context = run_analyses(Network.from_dict(tiny_document, name="tiny"))
+    (section,) = build_sections(context, [resilience.build])
     assert section.id == "resilience"
     html = str(section.html)
     assert html.count('class="point"') == 2  # one mark per site scenario: PL and S1
@@ -658,14 +657,16 @@ def test_report_section_is_registered_and_builds(tiny_document: dict[str, Any]) 
 @pytest.mark.browser
 @pytest.mark.slow
 def test_report_section_renders_in_chromium(tiny_document: dict[str, Any], tmp_path: Path) -> None:
-    from allyshore.report import write_report
+    from allyshore.report import resilience, write_report
     from test_report import ARTIFACTS, CHROMIUM_ARGS, find_chromium
 
     chromium = find_chromium()
     if chromium is None:
         pytest.skip("no Chromium found (install Debian's package: apt-get install chromium, or run make test)")
     sync_api = pytest.importorskip("playwright.sync_api")
-    index = write_report(Network.from_dict(tiny_document, name="tiny"), tmp_path / "report", builders=[SECTION])
+    index = write_report(
+        Network.from_dict(tiny_document, name="tiny"), tmp_path / "report", builders=[resilience.build]
+    )
     errors: list[str] = []
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)

@@ -21,8 +21,8 @@ from importlib import resources
 from importlib.abc import Traversable
 
 from allyshore.errors import NotFoundError
-from allyshore.io.readers import parse_document
 from allyshore.model.network import Network
+from allyshore.model.parse import parse_document
 
 
 def _folder() -> Traversable:

@@ -22,23 +22,14 @@ StrictOpt = Annotated[
 ]
 
 
-def _strict(network: Network) -> None:
-    """With --strict-duties: cost the network first, so an unknown duty stops before anything is written."""
-    if network.flows.height and network.demand.height:
-        from allyshore.cost import network_cost
-
-        network_cost(network, strict_duties=True)
-
-
 def _write(network: Network, out: Path, policy: Path | None, title: str | None, strict: bool = False) -> Path:
-    from allyshore.report import BUILDERS, ReportOptions, check_target, write_report
+    from allyshore.report import ReportOptions, check_target, report_steps, run_analyses, write_context
 
     check_target(out)  # before the progress bar starts, so that a refusal prints cleanly
-    if strict:
-        _strict(network)
-    options = ReportOptions(title=title, policy=policy)
-    with progress(f"Writing the report of {network.name}", total=len(BUILDERS) + 1) as advance:
-        return write_report(network, out, options, advance=advance)
+    options = ReportOptions(title=title, policy=policy, strict_duties=strict)
+    with progress(f"Writing the report of {network.name}", total=report_steps()) as advance:
+        context = run_analyses(network, options, advance=advance)
+        return write_context(context, out, advance=advance)
 
 
 @app.command()

@@ -91,7 +91,7 @@ class Network:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], name: str = "network") -> Network:
         """Parse and validate a network given as one object of record lists."""
-        from allyshore.io.readers import parse_document
+        from allyshore.model.parse import parse_document
 
         return parse_document(data, name=name)
 

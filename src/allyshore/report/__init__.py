@@ -1,9 +1,14 @@
 """The HTML report: one self-contained page (inline CSS, SVG and JavaScript) that works offline.
 
-:func:`write_report` builds every registered section (see
-:mod:`allyshore.report.sections` for how a capability adds one) and writes
-``index.html`` into a folder, atomically: the folder is assembled beside the
-target and renamed into place, so a failure never leaves a half-written report.
+A report is made in two steps. :func:`run_analyses` runs every analysis the
+report shows, once, and returns the :class:`ReportContext` of their results;
+the section builders of :data:`BUILDERS` then draw that context (see
+:mod:`allyshore.report.sections` for how a capability adds a section), without
+running any analysis. :func:`write_report` does both and writes ``index.html``
+into a folder, atomically: the folder is assembled beside the target and
+renamed into place, so a failure never leaves a half-written report.
+:func:`write_context` writes the report of a context made earlier (or built
+from stored results).
 """
 
 from __future__ import annotations
@@ -18,19 +23,14 @@ from markupsafe import Markup
 
 from allyshore.errors import InputError
 from allyshore.model.network import Network
-from allyshore.report.sections import (
-    BUILDERS,
-    Figure,
-    ReportContext,
-    ReportOptions,
-    Section,
-    build_sections,
-    environment,
-    headline_figures,
-)
+from allyshore.report import chokepoints, cost, exposure, origin, overview, quality, resilience, worldmap
+from allyshore.report.analyses import ANALYSIS_STEPS, run_analyses
+from allyshore.report.context import ReportContext, ReportOptions
+from allyshore.report.sections import Builder, Figure, Section, build_sections, environment, headline_figures
 
 __all__ = [
     "BUILDERS",
+    "Builder",
     "Figure",
     "Report",
     "ReportContext",
@@ -38,9 +38,26 @@ __all__ = [
     "Section",
     "build_report",
     "check_target",
+    "render_context",
     "render_report",
+    "report_steps",
+    "run_analyses",
+    "write_context",
     "write_report",
 ]
+
+#: Builders of the report's sections, in the order the sections appear.
+BUILDERS: tuple[Builder, ...] = (
+    overview.build,
+    worldmap.build,
+    exposure.build,
+    chokepoints.build,
+    # Later capabilities register their section here, one line each, before data quality:
+    resilience.build,
+    origin.build,
+    cost.build,
+    quality.build,
+)
 
 #: A file written into every report folder; a folder holding other files is never replaced.
 MARKER = ".allyshore-report"
@@ -65,18 +82,31 @@ def asset_text(name: str) -> str:
     return resources.files("allyshore.report").joinpath("assets", name).read_text(encoding="utf-8")
 
 
+def report_steps(builders: Sequence[Builder] | None = None) -> int:
+    """Steps a progress bar over :func:`write_report` counts: each analysis, each section, the writing."""
+    return ANALYSIS_STEPS + len(BUILDERS if builders is None else builders) + 1
+
+
+def render_context(
+    context: ReportContext,
+    builders: Sequence[Builder] | None = None,
+    advance: Callable[[], None] | None = None,
+) -> Report:
+    """Draw the sections of ``context`` (default :data:`BUILDERS`) and return the :class:`Report`."""
+    sections = build_sections(context, BUILDERS if builders is None else builders, advance=advance)
+    network = context.network
+    title = context.options.title or f"Ally-shoring report: {network.name}"
+    return Report(network.name, title, tuple(sections), dt.datetime.now(dt.UTC).replace(microsecond=0))
+
+
 def build_report(
     network: Network,
     options: ReportOptions | None = None,
-    builders: Sequence[str] | None = None,
+    builders: Sequence[Builder] | None = None,
     advance: Callable[[], None] | None = None,
 ) -> Report:
-    """Run the section builders on ``network`` and return the :class:`Report`."""
-    options = options or ReportOptions()
-    context = ReportContext(network=network, options=options)
-    sections = build_sections(context, builders, advance=advance)
-    title = options.title or f"Ally-shoring report: {network.name}"
-    return Report(network.name, title, tuple(sections), dt.datetime.now(dt.UTC).replace(microsecond=0))
+    """Run the analyses on ``network``, draw the sections and return the :class:`Report`."""
+    return render_context(run_analyses(network, options, advance=advance), builders, advance=advance)
 
 
 def render_report(report: Report) -> str:
@@ -103,31 +133,50 @@ def check_target(out_dir: Path) -> None:
         )
 
 
-def write_report(
-    network: Network,
+def write_context(
+    context: ReportContext,
     out_dir: str | Path,
-    options: ReportOptions | None = None,
-    builders: Sequence[str] | None = None,
+    builders: Sequence[Builder] | None = None,
     advance: Callable[[], None] | None = None,
 ) -> Path:
-    """Build the report of ``network`` and write it into ``out_dir``; return the path of ``index.html``.
+    """Draw the report of ``context`` and write it into ``out_dir``; return the path of ``index.html``.
 
     The folder is written whole or not at all. An existing folder is replaced
-    only when it is empty or holds an earlier report.
-
-    ``advance`` is called after each section is built (for a progress bar over
-    ``len(BUILDERS) + 1`` steps; the last step is writing).
+    only when it is empty or holds an earlier report. ``advance`` is called after
+    each section and once more after writing.
     """
     from allyshore.io.writers import atomic_path
 
     out_dir = Path(out_dir)
     check_target(out_dir)
-    report = build_report(network, options, builders, advance=advance)
+    report = render_context(context, builders, advance=advance)
     html = render_report(report)
     with atomic_path(out_dir, directory=True) as tmp:
         (tmp / "index.html").write_text(html, encoding="utf-8")
-        (tmp / MARKER).write_text(f"allyshore report of {network.name}, {report.generated.isoformat()}\n")
+        (tmp / MARKER).write_text(f"allyshore report of {report.network_name}, {report.generated.isoformat()}\n")
         tmp.chmod(0o755)
     if advance is not None:
         advance()
     return out_dir / "index.html"
+
+
+def write_report(
+    network: Network,
+    out_dir: str | Path,
+    options: ReportOptions | None = None,
+    builders: Sequence[Builder] | None = None,
+    advance: Callable[[], None] | None = None,
+) -> Path:
+    """Build the report of ``network`` and write it into ``out_dir``; return the path of ``index.html``.
+
+    The analyses run first (:func:`run_analyses`), then the sections are drawn
+    (``builders``, default :data:`BUILDERS`). The folder is written whole or not
+    at all. An existing folder is replaced only when it is empty or holds an
+    earlier report.
+
+    ``advance`` is called after each analysis, each section and the writing (a
+    progress bar over :func:`report_steps` steps).
+    """
+    check_target(Path(out_dir))  # before the analyses run: a refused folder costs nothing
+    context = run_analyses(network, options, advance=advance)
+    return write_context(context, out_dir, builders, advance=advance)

@@ -14,8 +14,9 @@ import polars as pl
 
 from allyshore.countries import country_name
 from allyshore.report.charts import Bar, Segment, stacked_bars
+from allyshore.report.context import ReportContext
 from allyshore.report.formatting import percent, tier_label
-from allyshore.report.sections import Figure, ReportContext, Section
+from allyshore.report.sections import Figure, Section
 
 #: Choke points drawn in the chart (the table lists them all).
 CHART_ROWS = 10

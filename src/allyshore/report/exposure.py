@@ -12,8 +12,9 @@ import polars as pl
 
 from allyshore.countries import country_name
 from allyshore.report.charts import OTHER_COLOR, Bar, Segment, legend, stacked_bars
+from allyshore.report.context import ReportContext
 from allyshore.report.formatting import percent, tier_label, usd
-from allyshore.report.sections import Figure, ReportContext, Section
+from allyshore.report.sections import Figure, Section
 
 if TYPE_CHECKING:
     from allyshore.model.network import Network

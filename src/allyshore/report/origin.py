@@ -2,23 +2,34 @@
 materials and, for goods that do not qualify, the advisor's least-cost re-sourcing plan.
 
 Results come from :func:`allyshore.origin.from_network.determine_network` and
-:func:`allyshore.origin.advise.advise_qualification`; the section shows only what
+:func:`allyshore.origin.advise.advise_qualification`, run by
+:func:`allyshore.report.analyses.origin_results`; the section shows only what
 they return, with the assumptions they list.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
 from allyshore.errors import AllyshoreError
-from allyshore.origin.from_network import GoodOrigin, NetworkOrigin
-from allyshore.report.sections import Figure, ReportContext, Section
+from allyshore.report.context import ReportContext, ready
+from allyshore.report.sections import Figure, Section
+
+if TYPE_CHECKING:
+    from allyshore.origin.advise_result import QualificationPlan
+    from allyshore.origin.network_result import GoodOrigin, NetworkOrigin
 
 #: At most this many non-originating goods get an advisor plan in the report (each is one small MIP).
 MAX_PLANS = 25
 GOOD, BAD, GREY = "#2e7d32", "#c62828", "#9e9e9e"
+
+
+def failing_goods(result: NetworkOrigin) -> list[GoodOrigin]:
+    """The non-originating goods made in North America, in the result's order: those the advisor plans for."""
+    return [g for g in result.goods if g.status == "not_originating" and g.country in ("MX", "US", "CA")]
 
 
 def gauge(rvc: float | None, threshold: float | None, width: int = 180, height: int = 18) -> Markup:
@@ -44,7 +55,9 @@ def gauge(rvc: float | None, threshold: float | None, width: int = 180, height: 
     ).format(w=width, h=height, bar=height - 6, xv=x_value, xt=x_threshold, fill=fill, label=label)
 
 
-def _rows(result: NetworkOrigin, plans: dict[tuple[str, str], Any]) -> list[dict[str, Any]]:
+def _rows(
+    result: NetworkOrigin, plans: Mapping[tuple[str, str], QualificationPlan | AllyshoreError]
+) -> list[dict[str, Any]]:
     rows = []
     for g in result.goods:
         plan = plans.get((g.item_id, g.site_id))
@@ -88,21 +101,12 @@ def _designation_note(good: GoodOrigin) -> str:
 
 
 def build(context: ReportContext) -> Section | None:
-    from allyshore.origin.advise import advise_qualification
-    from allyshore.origin.from_network import determine_network
-
-    result = context.analysis("origin", lambda: determine_network(context.network))
+    results = ready(context.origin)
+    result = results.network
     if not result.goods:
         return None
-    plans: dict[tuple[str, str], Any] = {}
-    failing = [g for g in result.goods if g.status == "not_originating" and g.country in ("MX", "US", "CA")]
-    for g in failing[:MAX_PLANS]:
-        try:
-            plans[(g.item_id, g.site_id)] = advise_qualification(
-                context.network, g.item_id, site=g.site_id, origin=result
-            )
-        except AllyshoreError as error:
-            plans[(g.item_id, g.site_id)] = error
+    plans = results.plans
+    failing = failing_goods(result)
     counts = {s: sum(g.status == s for g in result.goods) for s in ("originating", "not_originating", "undetermined")}
     html = context.render(
         "origin.html.j2",

@@ -7,9 +7,10 @@ from typing import Any
 import polars as pl
 
 from allyshore.model.network import Network
+from allyshore.report.context import ReportContext
 from allyshore.report.exposure import goods_of, maker_countries, weekly_share
 from allyshore.report.formatting import percent, usd
-from allyshore.report.sections import Figure, ReportContext, Section
+from allyshore.report.sections import Figure, Section
 
 _KINDS = ("supplier", "plant", "warehouse", "customer")
 
@@ -77,8 +78,8 @@ def build(context: ReportContext) -> Section:
         network=network,
         counts=counts(context),
         rows=rows,
-        home=getattr(context.policy, "home", "US"),
-        policy_name=getattr(context.policy, "name", "default"),
+        home=context.policy.home,
+        policy_name=context.policy.name,
     )
     figures = (
         Figure("Finished goods", str(len(goods)), headline=True),

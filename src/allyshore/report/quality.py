@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from allyshore.errors import Problem
-from allyshore.report.sections import Figure, ReportContext, Section
+from allyshore.errors import AllyshoreError, Problem
+from allyshore.report.context import ReportContext, ready
+from allyshore.report.sections import Figure, Section
 
 _ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -31,33 +32,23 @@ COMPLETENESS: tuple[tuple[str, str, str], ...] = (
 
 def network_problems(context: ReportContext) -> list[Problem]:
     """Validation problems of the network (a loaded network has no errors; warnings remain)."""
-    from allyshore.model.validate import check_network
-
-    problems: list[Problem] = context.analysis("validation", lambda: check_network(context.network))
-    return problems
+    return list(ready(context.validation))
 
 
 def analysis_findings(context: ReportContext) -> list[Problem]:
     """Findings the exposure map reports about the data it rolled up (missing prices, clipped margins, ...)."""
-    findings = getattr(context.exposure, "findings", ())
-    return [f for f in findings if isinstance(f, Problem)]
+    return [f for f in ready(context.exposure).findings if isinstance(f, Problem)]
 
 
 def duty_findings(context: ReportContext) -> list[Problem]:
     """The duties the landed-cost analysis could not determine (counted as 0 there), one finding each."""
-    network = context.network
-    if network.flows.height == 0 or network.demand.height == 0:
-        return []
-    from allyshore.cost.analysis import network_cost
-    from allyshore.errors import AllyshoreError
-
-    try:
-        result = context.analysis("cost_network", lambda: network_cost(network))
-    except AllyshoreError:
+    if context.cost is None:
+        return []  # no flows or no demand: nothing is costed
+    if isinstance(context.cost, AllyshoreError):
         return []  # the cost section says why it could not be computed
-    rows = {item: i + 2 for i, item in enumerate(network.items.get_column("item_id").to_list())}
+    rows = {item: i + 2 for i, item in enumerate(context.network.items.get_column("item_id").to_list())}
     out = []
-    for unknown in result.unknown_duties:
+    for unknown in context.cost.network.unknown_duties:
         hs = f"HTS {unknown.hs_dotted}" if unknown.hs_code else "no HS code"
         out.append(
             Problem(

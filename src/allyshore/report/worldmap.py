@@ -26,10 +26,11 @@ import polars as pl
 from numpy.typing import NDArray
 
 from allyshore.countries import country_name
+from allyshore.report.context import ReportContext
 from allyshore.report.exposure import maker_countries
 from allyshore.report.formatting import percent, tier_label
 from allyshore.report.projection import WIDTH, parallel_width, project
-from allyshore.report.sections import Figure, ReportContext, Section
+from allyshore.report.sections import Figure, Section
 
 KIND_SHAPES = {"supplier": "circle", "plant": "square", "warehouse": "diamond", "customer": "triangle"}
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")

@@ -1,25 +1,27 @@
 """The landed-cost section of the report: breakdown bars per option, tornado, 5-year projection, break-evens.
 
-Registered in :data:`allyshore.report.sections.BUILDERS` as ``allyshore.cost.report:build``.
 The section compares the sources of the items that have more than one (active or
 candidate) source into a site, the largest annual spend first. An item received by several
 sites with the same options and figures is shown once, with the list of its receivers.
+The landed cost and the sensitivities come ready from
+:func:`allyshore.report.analyses.cost_results`; this module only draws them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
 from markupsafe import Markup, escape
 
-from allyshore.cost.analysis import network_cost, sensitivity
-from allyshore.cost.results import NetworkCost, Sensitivity
 from allyshore.report.charts import PALETTE, Bar, Segment, legend, stacked_bars, tornado
 from allyshore.report.charts import Swing as ChartSwing
+from allyshore.report.context import ReportContext, ready
 from allyshore.report.formatting import usd
-from allyshore.report.sections import Figure, ReportContext, Section
+from allyshore.report.sections import Figure, Section
+
+if TYPE_CHECKING:
+    from allyshore.cost.results import Sensitivity
 
 #: Items compared in the report (largest annual spend first).
 MAX_ITEMS = 4
@@ -74,21 +76,6 @@ def group_identical(views: list[ItemView]) -> list[ItemView]:
         else:
             out[key] = view
     return list(out.values())
-
-
-def comparable_items(result: NetworkCost, limit: int = MAX_ITEMS) -> list[tuple[str, str]]:
-    """(item, site) pairs with more than one source, largest current annual spend first."""
-    flows = result.flows
-    network_options = result.sourcing
-    multi = [s for s in network_options if s.best_source not in s.current_sources or len(s.current_sources) > 1]
-    spend = {
-        (r["item_id"], r["to_site"]): r["total_per_year"]
-        for r in flows.group_by("item_id", "to_site").agg(pl.col("total_per_year").sum()).iter_rows(named=True)
-    }
-    pairs = [(s.item_id, s.to_site) for s in network_options]
-    chosen = [(s.item_id, s.to_site) for s in multi]
-    chosen += [p for p in pairs if p not in chosen]
-    return sorted(chosen, key=lambda p: -spend.get(p, 0.0))[: max(limit * 3, limit)]
 
 
 def _bars(result: Sensitivity) -> Markup:
@@ -191,16 +178,17 @@ def _break_evens(result: Sensitivity) -> list[dict[str, Any]]:
 
 
 def build(context: ReportContext) -> Section | None:
-    network = context.network
-    if network.flows.height == 0 or network.demand.height == 0:
+    results = ready(context.cost)
+    if results is None:
         return None
-    overall: NetworkCost = context.analysis("cost_network", lambda: network_cost(network))
+    overall = results.network
     views: list[ItemView] = []
-    for item, site in comparable_items(overall):
+    for entry in results.items:
+        item, site = entry.item_id, entry.to_site
         distinct = group_identical(views)
         if len(distinct) >= MAX_ITEMS and item not in {v.item_id for v in distinct}:
             continue  # only another receiver of an item already shown can still join a block
-        result = sensitivity(network, item, site)
+        result = ready(entry.result)
         if len(result.comparison.options) < 2:
             continue
         views.append(

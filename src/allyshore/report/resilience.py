@@ -1,10 +1,9 @@
 """The resilience section of the report: TTS against TTR per site, REI ranking, country shocks, mitigation list,
 the line stoppers (purchased items ranked by time to survive without them) and which scenarios destroy inventory.
 
-Registered in :data:`allyshore.report.sections.BUILDERS` as
-``allyshore.resilience.report:build``. The stress test runs once per report
-(cached in the context as ``stress``) plus one scenario per country hosting a
-non-customer site.
+The stress test of every site, and of every country hosting a non-customer site
+(all its sites down at once), come ready from
+:func:`allyshore.report.analyses.stress_results`; this module only draws them.
 """
 
 from __future__ import annotations
@@ -14,9 +13,9 @@ from typing import Any
 
 from allyshore.countries import country_name
 from allyshore.report.charts import Bar, Point, Segment, scatter, stacked_bars
+from allyshore.report.context import ReportContext, ready
 from allyshore.report.formatting import tier_label, usd
-from allyshore.report.sections import Figure, ReportContext, Section
-from allyshore.resilience.stress import StressResult, stress_test
+from allyshore.report.sections import Figure, Section
 
 #: Colours of the marks: survives its recovery (TTS >= TTR) or needs mitigation.
 SAFE_COLOR = "#59a14f"
@@ -29,26 +28,11 @@ LABELLED = 6
 LINE_STOPPER_ROWS = 25
 
 
-def _countries(result: StressResult, context: ReportContext) -> list[str]:
-    sites = context.network.sites
-    kinds = dict(zip(sites.get_column("site_id"), sites.get_column("kind"), strict=True))
-    countries = dict(zip(sites.get_column("site_id"), sites.get_column("country"), strict=True))
-    return sorted({str(countries[s]) for r in result.scenarios for s in r.scenario.sites if kinds[s] != "customer"})
-
-
 def build(context: ReportContext) -> Section | None:
-    network = context.network
-    if network.demand.height == 0:
+    results = ready(context.stress)
+    if results is None or not results.sites.scenarios:
         return None
-    result: StressResult = context.analysis("stress", lambda: stress_test(network))
-    if not result.scenarios:
-        return None
-    codes = _countries(result, context)
-    by_country: StressResult | None = (
-        context.analysis("stress_countries", lambda: stress_test(network, country=codes, line_stoppers=False))
-        if codes
-        else None
-    )
+    result, by_country = results.sites, results.countries
 
     # The chart shows TTS up to 1.5 x the longest TTR: anything above (infinite included) survives with room
     # to spare and sits on the top edge; the hover text gives its value. Only the worst cases are labelled.

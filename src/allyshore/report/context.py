@@ -1,0 +1,139 @@
+"""What a report is rendered from: the network, the options and the ready-made results of every analysis.
+
+A :class:`ReportContext` holds results, never the means to compute them: the
+analyses run once, before any section is drawn, in
+:func:`allyshore.report.analyses.run_analyses`; a report can as well be rendered
+from results stored earlier (build the context from them directly). Section
+builders only read it.
+
+An analysis that cannot run on a network (its data cannot support it) is kept
+as the :class:`~allyshore.errors.AllyshoreError` it raised, in place of its
+result: the sections that need it call :func:`ready`, which raises the error
+again, and :func:`~allyshore.report.sections.build_sections` shows a section
+that says so instead of breaking the whole report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from markupsafe import Markup
+
+from allyshore.errors import AllyshoreError, Problem
+
+if TYPE_CHECKING:
+    from allyshore.cost.results import NetworkCost, Sensitivity
+    from allyshore.exposure_map import ExposureResult
+    from allyshore.model.network import Network
+    from allyshore.origin.advise_result import QualificationPlan
+    from allyshore.origin.network_result import NetworkOrigin
+    from allyshore.resilience.stress import StressResult
+    from allyshore.trust import TrustPolicy, TrustTable
+
+T = TypeVar("T")
+
+
+def ready(outcome: T | AllyshoreError) -> T:
+    """The result of an analysis, or the error it raised raised again (the section then says why it is missing)."""
+    if isinstance(outcome, AllyshoreError):
+        raise outcome
+    return outcome
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """What the user chose for the report."""
+
+    title: str | None = None
+    policy: Path | None = None  # a trust policy file (TOML); None = the default policy
+    extra: Mapping[str, object] = field(default_factory=dict)  # options of later sections, by name
+    strict_duties: bool = False  # an unknown duty of the landed cost stops the report before anything is written
+
+
+@dataclass(frozen=True)
+class ItemSensitivity:
+    """The sensitivity of one item's sources into one receiving site (or why it could not be computed)."""
+
+    item_id: str
+    to_site: str
+    result: Sensitivity | AllyshoreError
+
+
+@dataclass(frozen=True)
+class CostResults:
+    """The landed cost of the network, and the sensitivity of each item the cost section may show, in the order
+    the section considers them (largest annual spend first)."""
+
+    network: NetworkCost
+    items: tuple[ItemSensitivity, ...] = ()
+
+
+@dataclass(frozen=True)
+class StressResults:
+    """The stress test of every single site, and of every site of a country at once (the countries hosting a
+    non-customer site of a single-site scenario; None when there is none)."""
+
+    sites: StressResult
+    countries: StressResult | None = None
+
+
+@dataclass(frozen=True)
+class OriginResults:
+    """USMCA origin of the finished goods, and the advisor's re-sourcing plan (or why there is none) of each
+    non-originating good the report plans for, by (item, site)."""
+
+    network: NetworkOrigin
+    plans: Mapping[tuple[str, str], QualificationPlan | AllyshoreError] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, eq=False)
+class ReportContext:
+    """Everything a section builder may use: the network, the options and the results of the analyses.
+
+    ``trust`` is the country assessment of :mod:`allyshore.trust` under ``policy``;
+    ``context.tier_of(code)`` gives a country's trust tier. ``cost`` is None when
+    the network has no flows or no demand, ``stress`` when it has no demand.
+    """
+
+    network: Network
+    policy: TrustPolicy
+    trust: TrustTable
+    exposure: ExposureResult | AllyshoreError
+    validation: tuple[Problem, ...] | AllyshoreError
+    cost: CostResults | AllyshoreError | None
+    stress: StressResults | AllyshoreError | None
+    origin: OriginResults | AllyshoreError
+    options: ReportOptions = field(default_factory=ReportOptions)
+
+    @cached_property
+    def _exposure_json(self) -> dict[str, Any]:
+        return ready(self.exposure).to_dict()
+
+    def exposure_dict(self) -> dict[str, Any]:
+        """The exposure map as :meth:`~allyshore.exposure_map.ExposureResult.to_dict` gives it (made once)."""
+        return self._exposure_json
+
+    def tier_of(self, country: str) -> str:
+        return str(self.trust.tier_of(country))
+
+    @cached_property
+    def tiers(self) -> tuple[str, ...]:
+        from allyshore.trust import TIERS
+
+        return tuple(TIERS)
+
+    @cached_property
+    def tier_colors(self) -> dict[str, str]:
+        from allyshore.trust import TIER_COLORS
+
+        return dict(TIER_COLORS)
+
+    def render(self, template: str, **values: Any) -> Markup:
+        """Render a template of ``report/templates`` (autoescaped) to a safe HTML fragment."""
+        from allyshore.report.sections import environment
+
+        return Markup(environment().get_template(template).render(context=self, **values))
