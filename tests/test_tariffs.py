@@ -302,3 +302,13 @@ def test_tariff_command_table_and_json(capsys: pytest.CaptureFixture[str]) -> No
     assert err.startswith("Warning: 1 duty(ies) unknown") and "--strict-duties" not in err  # not an option here
     code, _, err = run(capsys, "tariff", "8536.50.90", "--origin", "Atlantis")
     assert code == 1 and err.startswith("Error: origin 'Atlantis' is not a country")
+
+
+def test_the_report_command_warns_of_unknown_duties(
+    capsys: pytest.CaptureFixture[str], tiny_path: Path, tmp_path: Path
+) -> None:
+    """The tiny network's input K into Mexico owes IGI, which no shipped table gives: `report` prints the
+    same one warning line as `cost network`, and still writes the report."""
+    code, _, err = run(capsys, "report", str(tiny_path), "--out", str(tmp_path / "r"))
+    assert code == 0 and (tmp_path / "r" / "index.html").exists()
+    assert re.match(r"Warning: \d+ duty\(ies\) unknown for 1 item\(s\) \(mfn\)", err.strip().splitlines()[-1])

@@ -29,7 +29,13 @@ def _write(network: Network, out: Path, policy: Path | None, title: str | None, 
     options = ReportOptions(title=title, policy=policy, strict_duties=strict)
     with progress(f"Writing the report of {network.name}", total=report_steps()) as advance:
         context = run_analyses(network, options, advance=advance)
-        return write_context(context, out, advance=advance)
+        index = write_context(context, out, advance=advance)
+    cost = context.cost
+    if cost is not None and not isinstance(cost, Exception) and cost.network.unknown_duties:
+        from allyshore.cli.cost import warn_unknown
+
+        warn_unknown(cost.network.unknown_duties)  # the same line as `cost network`: the report's landed cost has it
+    return index
 
 
 @app.command()
