@@ -240,7 +240,18 @@ def collect_table(
         grouped.join(table, on=["key", "layer", "code"], how="left")
         .rename({"len": "flows"})
         .with_columns(pl.col("flows").cast(pl.Int64))
-        .sort("item_id", "source_site", "to_site", "hs_code", "layer")
+        .sort(
+            "item_id",
+            "source_site",
+            "to_site",
+            "hs_code",
+            "layer",
+            "origin",
+            "importer",
+            "kind",
+            "reason",
+            nulls_last=True,
+        )
         .select(list(UNKNOWN_SCHEMA))
     )
 
