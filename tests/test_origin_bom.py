@@ -216,6 +216,18 @@ def test_designation_qualifies_the_control_unit() -> None:
     assert designated.result.rvc.vnm == W_VNM_DESIGNATED
 
 
+def test_the_advisor_says_when_designation_qualifies_the_good_as_it_is() -> None:
+    """No candidate source can lift W, but designating SUB qualifies it (RVC as above): the advice says so."""
+    from allyshore.origin.advise import advise_qualification
+
+    plan = advise_qualification(Network.from_dict(golden()), "W", cost_basis="price")
+    assert not plan.qualifies
+    assert (
+        f"designating SUB as intermediate material(s) qualifies it without re-sourcing (RVC {float(W_RVC_DESIGNATED):.1f}%)"
+        in plan.message
+    )
+
+
 def test_auto_picks_per_good_and_none_ignores_the_column() -> None:
     document = golden()
     document["items"][1]["designated_intermediate"] = "yes"  # the user designates the blower

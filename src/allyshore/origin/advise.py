@@ -160,6 +160,19 @@ def _occurrences(lines: Sequence[MaterialLine]) -> list[_Occurrence]:
     return out
 
 
+def _designation_hint(before: GoodOrigin) -> str:
+    """Where another choice of designated sub-assemblies qualifies the good as it is, say so."""
+    for alt in before.alternatives:
+        if alt.status == "originating":
+            which = ", ".join(alt.items) if alt.items else "none"
+            rvc = f" (RVC {alt.rvc:.1f}%)" if alt.rvc is not None else ""
+            return (
+                f"; designating {which} as intermediate material(s) qualifies it without re-sourcing{rvc}: "
+                "see --designate auto (SOR/2020-155 s.8(6)-(8))"
+            )
+    return ""
+
+
 def advise_qualification(
     network: Network,
     good: str,
@@ -235,15 +248,15 @@ def advise_qualification(
         return QualificationPlan(
             good, before.site_id, False, False, (), 0.0, units_per_year, before.rvc, None, None, None, None, 0,
             "no candidate source (status=candidate) can deliver a material of this good (at any in-house BOM "
-            "level) to the plant that consumes it", before, None, basis_used, None, notes,
+            "level) to the plant that consumes it" + _designation_hint(before), before, None, basis_used, None, notes,
         )  # fmt: skip
 
     chosen = _solve(options, fixed, rule, before, time_limit_seconds)
     if chosen is None:
         return QualificationPlan(
             good, before.site_id, False, False, (), 0.0, units_per_year, before.rvc, None, None, None, None,
-            considered, "no combination of the candidate sources qualifies the good under its rule",
-            before, None, basis_used, None, notes,
+            considered, "no combination of the candidate sources qualifies the good under its rule"
+            + _designation_hint(before), before, None, basis_used, None, notes,
         )  # fmt: skip
 
     # Re-decide the good with the plan, exactly, with the origin engine and the same designation mode.
