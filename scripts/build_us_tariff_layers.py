@@ -611,8 +611,11 @@ def floor_rows(base: Row, spec: str, sources: Sources) -> list[Row]:
                 pairs = compress(floor_values(edition, base.rate, lines), root)
             for prefix, (rate, specific) in pairs:
                 note = f"{base.rate:.0%} less column 1 general (HTSUS 2025/2026)"
-                if specific:
-                    note += " (its specific part not counted: upper bound)"
+                # A specific (or compound) column 1 rate counts by its ad valorem equivalent, which needs the value
+                # per unit: the duty is unknown, not the upper bound the ad valorem part alone would give.
+                rate_text = (
+                    f"{base.rate:.0%} less the ad valorem equivalent of a specific column 1 rate" if specific else ""
+                )
                 if base.note:
                     note += f"; {base.note}"
                 rows.append(
@@ -626,6 +629,7 @@ def floor_rows(base: Row, spec: str, sources: Sources) -> list[Row]:
                         verified=base.verified and not specific,
                         note=note,
                         source=base.source,
+                        rate_text=rate_text,
                     )
                 )
     return rows

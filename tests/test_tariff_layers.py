@@ -681,3 +681,14 @@ def test_brazils_forty_percent_on_a_generally_exempt_line_is_unknown() -> None:
     assert [u.layer for u in result.unknown_duties] == ["ieepa_reciprocal"]
     before = tariff_layers(line, "BR", as_of=D("2025-08-01"))  # before EO 14323: the baseline only, exempt
     assert not before.unknown_duties
+
+
+def test_a_floor_against_a_specific_column_1_rate_is_unknown() -> None:
+    """9903.02.20 (EU): 15% less column 1; wine of 2204.21.50 has a specific column 1 rate (cents a litre,
+    HTSUS 2025), whose ad valorem equivalent needs the value per litre: the reciprocal duty is unknown, not 15%."""
+    from allyshore.cost import tariff_layers
+
+    assert "¢" in column1(2025)["22042150"]
+    result = tariff_layers("2204.21.50", "DE", as_of=D("2025-11-15"))
+    (reciprocal,) = [x for x in result.layers if x.layer == "ieepa_reciprocal"]
+    assert reciprocal.status.startswith("unknown") and reciprocal.due_ad_valorem == 0.0
