@@ -255,10 +255,11 @@ def test_quality_section_lists_exposure_findings_and_blank_columns(tiny_document
     assert "row 2, column &#39;unit_price&#39;" in html
     # and the duties the landed cost could not determine: K (8536.50) into Mexico from China (active) and from
     # the US (candidate, not marked USMCA-originating): no TIGIE table is shipped
-    assert "mfn duty unknown for item K (HTS 8536.50) from CN into MX" in html
-    assert "mfn duty unknown for item K (HTS 8536.50) from US into MX" in html
+    # (one finding: the same reason)
+    assert "mfn duty unknown for item K (HTS 8536.50) from CN, US into MX" in html
+    assert "(2 duty(ies), 2 flow(s))" in html
     assert "no Mexican IGI (TIGIE) rates are shipped" in html
-    assert section.figures[0].value == "3" and section.figures[0].tone == "warn"
+    assert section.figures[0].value == "2" and section.figures[0].tone == "warn"
     assert section.figures[3].label == "Unknown duties" and section.figures[3].value == "2"
     # completeness: 2 of 3 supply rows carry a price; no site has coordinates
     assert re.search(r'unit_price</td>\s*<td class="num" data-sort="[0-9.]+">2 of 3</td>', html)
@@ -540,3 +541,17 @@ def test_map_draws_country_arcs_for_large_networks(
     assert "links 3 pairs of sites" in html
     assert "China → Mexico: 1 flows" in html and "Supplier 1 → Plant" not in html
     assert html.count('class="flow"') == 3 * html.count('<svg class="map"')  # three country pairs in every view
+
+
+def test_unknown_duties_with_one_reason_make_one_finding(tiny_document: dict[str, Any]) -> None:
+    """Ten more Chinese inputs into the Mexican plant, all without a TIGIE rate: one finding names the first
+    eight items and counts the rest; the figure counts every duty."""
+    for i in range(10):
+        tiny_document["items"].append({"item_id": f"P{i}", "hs_code": "8536.50", "unit_cost": 1})
+        tiny_document["bom"].append({"parent_id": "G", "child_id": f"P{i}", "quantity": 1})
+        tiny_document["supply"].append({"site_id": "S1", "item_id": f"P{i}", "unit_price": 1})
+        tiny_document["flows"].append({"from_site": "S1", "to_site": "PL", "item_id": f"P{i}", "share": 1.0})
+    (section,) = build_sections(run_analyses(Network.from_dict(tiny_document)), [quality.build])
+    html = str(section.html)
+    assert "mfn duty unknown for 11 items (K, P0, P1, P2, P3, P4, P5, P6 and 3 more) into MX" in html
+    assert section.figures[3].value == "12"  # K from CN and from the US candidate, and P0-P9

@@ -40,28 +40,52 @@ def analysis_findings(context: ReportContext) -> list[Problem]:
     return [f for f in ready(context.exposure).findings if isinstance(f, Problem)]
 
 
+#: Items named in one grouped finding before "and N more".
+_NAMED = 8
+
+
 def duty_findings(context: ReportContext) -> list[Problem]:
-    """The duties the landed-cost analysis could not determine (counted as 0 there), one finding each."""
+    """The duties the landed-cost analysis could not determine (counted as 0 there): one finding per item, or
+    one per (layer, importer, reason) for the duties that share a reason (79 inputs into Mexico with no TIGIE
+    make one finding, not 79)."""
     if context.cost is None:
         return []  # no flows or no demand: nothing is costed
     if isinstance(context.cost, AllyshoreError):
         return []  # the cost section says why it could not be computed
     rows = {item: i + 2 for i, item in enumerate(context.network.items.get_column("item_id").to_list())}
-    out = []
+    groups: dict[tuple[str, str, str], list[Any]] = {}
     for unknown in context.cost.network.unknown_duties:
-        hs = f"HTS {unknown.hs_dotted}" if unknown.hs_code else "no HS code"
+        groups.setdefault((unknown.layer, unknown.importer, unknown.reason), []).append(unknown)
+    out = []
+    for (layer, importer, reason), members in groups.items():
+        first = members[0]
+        items = list(dict.fromkeys(u.item_id for u in members))
+        flows = sum(u.flows for u in members)
+        if len(items) == 1:
+            hs = f"HTS {first.hs_dotted}" if first.hs_code else "no HS code"
+            what = f"item {first.item_id} ({hs}) from {', '.join(dict.fromkeys(u.origin for u in members))}"
+        else:
+            named = ", ".join(items[:_NAMED]) + (f" and {len(items) - _NAMED} more" if len(items) > _NAMED else "")
+            what = f"{len(items)} items ({named})"
         out.append(
             Problem(
                 table="items",
-                row=rows.get(unknown.item_id),
+                row=rows.get(first.item_id),
                 column="hs_code",
-                message=f"{unknown.layer} duty unknown for item {unknown.item_id} ({hs}) from {unknown.origin} "
-                f"into {unknown.importer}, counted as 0 in the landed cost ({unknown.flows} flow(s))",
-                hint=unknown.reason,
+                message=f"{layer} duty unknown for {what} into {importer}, counted as 0 in the landed cost "
+                f"({len(members)} duty(ies), {flows} flow(s))",
+                hint=reason,
                 severity="warning",
             )
         )
     return out
+
+
+def unknown_count(context: ReportContext) -> int:
+    """How many duties of the landed cost are unknown."""
+    if context.cost is None or isinstance(context.cost, AllyshoreError):
+        return 0
+    return len(context.cost.network.unknown_duties)
 
 
 def completeness(context: ReportContext) -> list[dict[str, Any]]:
@@ -97,7 +121,7 @@ def build(context: ReportContext) -> Section:
         Figure("From the exposure roll-up", str(sum(1 for r in rows if r["origin"] == "exposure"))),
         Figure(
             "Unknown duties",
-            str(sum(1 for r in rows if r["origin"].startswith("landed cost"))),
+            str(unknown_count(context)),
             note="counted as 0 in the landed cost",
         ),
     )
