@@ -168,6 +168,25 @@ BOM = Table(
     ),
 )
 
+#: How long a candidate source (a supply row or a lane) takes to deliver in a disruption: read by the stress test.
+CANDIDATE_TIMING = (
+    Column(
+        "qualification_weeks",
+        "float",
+        doc="Candidate rows: weeks before the source delivers once a disruption starts (qualification, first "
+        "order and delivery); blank = the stress test's default.",
+        non_negative=True,
+        used_by=(RESILIENCE,),
+    ),
+    Column(
+        "ramp_up_weeks",
+        "float",
+        doc="Candidate rows: weeks from the first output to full capacity; blank = the stress test's default.",
+        non_negative=True,
+        used_by=(RESILIENCE,),
+    ),
+)
+
 SUPPLY = Table(
     "supply",
     "Nodes: a row says this site makes or stocks this item.",
@@ -263,21 +282,7 @@ SUPPLY = Table(
             "goods made in the network are decided by the origin analysis).",
             used_by=(LANDED_COST,),
         ),
-        Column(
-            "qualification_weeks",
-            "float",
-            doc="Candidate rows: weeks before the source delivers once a disruption starts (qualification, first "
-            "order and delivery); blank = the stress test's default.",
-            non_negative=True,
-            used_by=(RESILIENCE,),
-        ),
-        Column(
-            "ramp_up_weeks",
-            "float",
-            doc="Candidate rows: weeks from the first output to full capacity; blank = the stress test's default.",
-            non_negative=True,
-            used_by=(RESILIENCE,),
-        ),
+        *CANDIDATE_TIMING,
     ),
 )
 
@@ -343,21 +348,7 @@ FLOWS = Table(
             non_negative=True,
             used_by=(LANDED_COST,),
         ),
-        Column(
-            "qualification_weeks",
-            "float",
-            doc="Candidate rows: weeks before the source delivers once a disruption starts (qualification, first "
-            "order and delivery); blank = the stress test's default.",
-            non_negative=True,
-            used_by=(RESILIENCE,),
-        ),
-        Column(
-            "ramp_up_weeks",
-            "float",
-            doc="Candidate rows: weeks from the first output to full capacity; blank = the stress test's default.",
-            non_negative=True,
-            used_by=(RESILIENCE,),
-        ),
+        *CANDIDATE_TIMING,
     ),
 )
 
