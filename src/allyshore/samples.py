@@ -23,6 +23,7 @@ from importlib.abc import Traversable
 from allyshore.errors import NotFoundError
 from allyshore.model.network import Network
 from allyshore.model.parse import parse_document
+from allyshore.results import Result
 
 
 def _folder() -> Traversable:
@@ -50,16 +51,13 @@ def load_sample(name: str) -> Network:
 
 
 @dataclass(frozen=True)
-class SampleInfo:
+class SampleInfo(Result):
     """One line of the sample listing: name, description and table sizes."""
 
     name: str
     description: str
     counts: dict[str, int]
     tiers: int
-
-    def to_dict(self) -> dict[str, object]:
-        return {"name": self.name, "description": self.description, "counts": self.counts, "tiers": self.tiers}
 
 
 def sample_info() -> tuple[SampleInfo, ...]:

@@ -58,13 +58,14 @@ import polars as pl
 from allyshore.cost.measures import LAYERS, TARIFF_COLUMNS, combine, measures_from_rows, read_measures_file
 from allyshore.cost.measures import shipped_measures as _shipped_measures
 from allyshore.errors import PolicyError
+from allyshore.results import Result
 
 TABLE_FILES = ("mpf", "parameters", "lanes", "crossings", "countries", "risk_tiers")
 __all__ = ["LAYERS", "TARIFF_COLUMNS", "Assumption", "AssumptionBook", "default_assumptions", "load_assumptions"]
 
 
 @dataclass(frozen=True)
-class Assumption:
+class Assumption(Result):
     """One input of the model: its key, value, unit, source, date and where it came from."""
 
     key: str
@@ -74,15 +75,7 @@ class Assumption:
     origin: str = "default"  # default | file | argument | network | origin engine | stress test
     unit: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "value": self.value,
-            "unit": self.unit,
-            "source": self.source,
-            "date": self.date,
-            "origin": self.origin,
-        }
+    json_keys = ("key", "value", "unit", "source", "date", "origin")
 
 
 def read_table(name: str) -> pl.DataFrame:

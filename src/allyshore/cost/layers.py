@@ -28,10 +28,11 @@ from allyshore.cost.measures import LAYERS
 from allyshore.cost.tariffs import UNKNOWN, duty_rates, item_duties, normalise_hts
 from allyshore.cost.unknown import UnknownDuty, describe_unknown, dotted
 from allyshore.errors import InputError
+from allyshore.results import Result
 
 
 @dataclass(frozen=True)
-class LayerLine:
+class LayerLine(Result):
     """One layer of a line: the winning measure, its terms and what became of it (``status``)."""
 
     layer: str
@@ -77,7 +78,7 @@ class LayerLine:
 
 
 @dataclass(frozen=True)
-class TariffLayers:
+class TariffLayers(Result):
     """Every layer of one (HTS line, origin, importer) on a date, and the total due."""
 
     hts: str
@@ -91,6 +92,12 @@ class TariffLayers:
     layers: tuple[LayerLine, ...]
     unknown_duties: tuple[UnknownDuty, ...]
 
+    json_keys = (
+        ("hts", "hts_dotted"), "origin", "importer", "as_of", "usmca_originating", "weight_kg", "unit",
+        ("metal_content_share", "metal_share"), "layers", "total_ad_valorem",
+        ("total_specific_usd_per_unit", "total_specific_usd"), "unknown_duties",
+    )  # fmt: skip
+
     @property
     def total_ad_valorem(self) -> float:
         """The ad valorem rates due, added up (unknown layers count as 0 and are listed)."""
@@ -101,21 +108,9 @@ class TariffLayers:
         """The specific duties due in USD per unit of the item, added up."""
         return round(sum(line.due_specific_usd for line in self.layers), 10)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "hts": dotted(self.hts),
-            "origin": self.origin,
-            "importer": self.importer,
-            "as_of": self.as_of,
-            "usmca_originating": self.usmca_originating,
-            "weight_kg": self.weight_kg,
-            "unit": self.unit,
-            "metal_content_share": self.metal_share,
-            "layers": [line.to_dict() for line in self.layers],
-            "total_ad_valorem": self.total_ad_valorem,
-            "total_specific_usd_per_unit": self.total_specific_usd,
-            "unknown_duties": [u.to_dict() for u in self.unknown_duties],
-        }
+    @property
+    def hts_dotted(self) -> str:
+        return dotted(self.hts)
 
 
 def _country(text: str, what: str) -> str:

@@ -14,6 +14,7 @@ from allyshore.errors import NotFoundError
 from allyshore.origin.bom import MaterialLine, walk
 from allyshore.origin.case import Case
 from allyshore.origin.result import OriginResult
+from allyshore.results import Result
 
 if TYPE_CHECKING:
     from allyshore.origin.from_network import NetworkAnalysis
@@ -24,7 +25,7 @@ def _rvc_dict(method: str | None, rvc: float | None, threshold: float | None, ma
 
 
 @dataclass(frozen=True)
-class DesignationOutcome:
+class DesignationOutcome(Result):
     """A good decided under one choice of designated intermediate materials.
 
     ``basis``: ``look_through`` (none designated), ``as_given`` (the ``designated_intermediate``
@@ -64,7 +65,7 @@ class DesignationOutcome:
 
 
 @dataclass(frozen=True)
-class Designation:
+class Designation(Result):
     """What was applied to a good: the mode asked for, the designation chosen, and why (with the sections)."""
 
     mode: str  # given | none | all | auto
@@ -73,23 +74,15 @@ class Designation:
     in_house: tuple[str, ...]  # every in-house sub-assembly (item ids) below the good
     explanation: str
 
+    json_keys = ("mode", "applied", "basis", "items", "in_house", "explanation")
+
     @property
     def applied(self) -> str:
         return "designated" if self.items else "look_through"
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "mode": self.mode,
-            "applied": self.applied,
-            "basis": self.basis,
-            "items": list(self.items),
-            "in_house": list(self.in_house),
-            "explanation": self.explanation,
-        }
-
 
 @dataclass(frozen=True)
-class GoodOrigin:
+class GoodOrigin(Result):
     """The origin of one finished good made at one plant."""
 
     item_id: str
@@ -145,7 +138,7 @@ class GoodOrigin:
 
 
 @dataclass(frozen=True)
-class NetworkOrigin:
+class NetworkOrigin(Result):
     """USMCA origin of every finished good of a network (:func:`determine_network`)."""
 
     network: str

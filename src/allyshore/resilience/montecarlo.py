@@ -49,6 +49,7 @@ from allyshore.resilience.parallel import executor
 from allyshore.resilience.phased import PhasedModel
 from allyshore.resilience.scenarios import origin_countries, profit_per_demand_row
 from allyshore.resilience.stress import ORIGIN_ASSUMPTION, TRANSIT_ASSUMPTION
+from allyshore.results import Result
 
 FloatArray = NDArray[np.float64]
 
@@ -64,7 +65,7 @@ Event = tuple[int, NodeSet, float, tuple[tuple[int, float], ...]]
 
 
 @dataclass(frozen=True)
-class Contribution:
+class Contribution(Result):
     """Expected annual lost profit attributed to one hazard source."""
 
     source: str
@@ -74,15 +75,7 @@ class Contribution:
     share: float
     events_per_year: float
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "source": self.source,
-            "kind": self.kind,
-            "country": self.country,
-            "expected_annual_loss": self.expected_loss,
-            "share": self.share,
-            "events_per_year": self.events_per_year,
-        }
+    json_keys = ("source", "kind", "country", ("expected_annual_loss", "expected_loss"), "share", "events_per_year")
 
 
 def _summary(x: FloatArray) -> dict[str, float]:
@@ -102,7 +95,7 @@ def _summary(x: FloatArray) -> dict[str, float]:
 
 
 @dataclass(frozen=True, eq=False)
-class SimulationResult:
+class SimulationResult(Result):
     """Distribution of annual lost profit over the simulated years, and who contributes to it."""
 
     network: str

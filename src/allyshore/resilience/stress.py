@@ -47,6 +47,7 @@ from allyshore.resilience.scenarios import (
     tier_scenario,
     with_recovery_times,
 )
+from allyshore.results import Result, record_frames
 
 #: Scenarios per Dask task (fixed, so results do not depend on the number of workers). Each task compiles the
 #: network and solves the undisrupted programs once (about a second at 10,000 nodes), about as long as 100
@@ -84,7 +85,7 @@ def _weeks(value: float | None) -> float | None:
 
 
 @dataclass(frozen=True)
-class ScenarioResult:
+class ScenarioResult(Result):
     """The outcome of one scenario (the ``*_with_candidates`` numbers only when candidates were used)."""
 
     scenario: Scenario
@@ -149,7 +150,7 @@ class ScenarioResult:
 
 
 @dataclass(frozen=True)
-class LineStopper:
+class LineStopper(Result):
     """One purchased item with every current source down: how long the network lasts and what it stops.
 
     ``finished_goods`` are the demanded items that lose demand once every stock (on hand and in transit) has run
@@ -194,7 +195,7 @@ class LineStopper:
 
 
 @dataclass(frozen=True)
-class StressResult:
+class StressResult(Result):
     """Every scenario of a stress test, the baseline and the mitigation list.
 
     ``rei_basis`` is ``profit`` (REI on lost profit), or ``units`` when no
@@ -328,6 +329,11 @@ class StressResult:
                 "lost_profit_with_candidates": pl.Float64,
             },
         )
+
+    def frames(self) -> dict[str, pl.DataFrame]:
+        """scenarios (one row per scenario), line_stoppers, and the mitigation list."""
+        tables = {"scenarios": self.to_frame(), "line_stoppers": self.line_stopper_frame()}
+        return tables | record_frames(mitigation=self.to_dict()["mitigation"])
 
     def _repr_html_(self) -> str:
         head = "".join(
