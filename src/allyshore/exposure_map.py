@@ -91,7 +91,6 @@ import html
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -106,7 +105,7 @@ from allyshore.model.rollup import Levels, node_value_added, roll_up, roll_up_wi
 from allyshore.results import Result
 
 if TYPE_CHECKING:
-    from allyshore.trust import TrustPolicy
+    from allyshore.trust.policy import PolicySource
 
 UNTRUSTED_TIERS: tuple[str, ...] = ("adversary", "non_aligned")
 _REL_TOL = 1e-9
@@ -320,13 +319,11 @@ class ExposureResult(Result):
 # --------------------------------------------------------------------------- kernels
 
 
-def _tier_lookup(countries: list[str], policy: TrustPolicy | str | Path | None) -> dict[str, str]:
+def _tier_lookup(countries: list[str], policy: PolicySource) -> dict[str, str]:
     """Trust tier of each country under ``policy`` (a policy, a TOML path, or None for the default)."""
-    from allyshore.trust import TrustPolicy, assess_countries, load_policy
+    from allyshore.trust import assess_countries, resolve_policy
 
-    if policy is not None and not isinstance(policy, TrustPolicy):
-        policy = load_policy(policy)
-    assessment = assess_countries(policy)
+    assessment = assess_countries(resolve_policy(policy))
     return {code: assessment.tier_of(code) for code in countries}
 
 
@@ -414,9 +411,7 @@ def _finding(network: Network, graph: NodeGraph, node: int, message: str, hint: 
     )
 
 
-def exposure(
-    network: Network, policy: TrustPolicy | str | Path | None = None, *, max_choke_points: int | None = 25
-) -> ExposureResult:
+def exposure(network: Network, *, policy: PolicySource = None, max_choke_points: int | None = 25) -> ExposureResult:
     """Exposure map of every finished good of ``network`` (see the module docstring).
 
     Parameters
@@ -437,11 +432,11 @@ def exposure(
         negative margins, goods without value).
     """
     graph = compile_network(network)
-    return exposure_of_graph(graph, policy, max_choke_points=max_choke_points)
+    return exposure_of_graph(graph, policy=policy, max_choke_points=max_choke_points)
 
 
 def exposure_of_graph(
-    graph: NodeGraph, policy: TrustPolicy | str | Path | None = None, *, max_choke_points: int | None = 25
+    graph: NodeGraph, *, policy: PolicySource = None, max_choke_points: int | None = 25
 ) -> ExposureResult:
     """:func:`exposure` on an already compiled node graph."""
     with _gc_paused():  # tens of thousands of result dicts and tuples, no reference cycles
@@ -460,9 +455,7 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _exposure_of_graph(
-    graph: NodeGraph, policy: TrustPolicy | str | Path | None, max_choke_points: int | None
-) -> ExposureResult:
+def _exposure_of_graph(graph: NodeGraph, policy: PolicySource, max_choke_points: int | None) -> ExposureResult:
     network = graph.network
     levels = topological_levels(graph)
     margin, price, priced = node_value_added(graph, levels)

@@ -46,7 +46,7 @@ from __future__ import annotations
 import csv
 import io
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib.resources import files
@@ -222,14 +222,24 @@ def defaults_toml(book: AssumptionBook | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def load_assumptions(path: str | Path | None = None, text: str | None = None) -> AssumptionBook:
-    """The defaults overridden by an assumptions TOML file (given by ``path`` or as ``text``).
+def load_assumptions(
+    path: str | Path | None = None, text: str | None = None, *, tariffs: Sequence[str | Path] = ()
+) -> AssumptionBook:
+    """The defaults overridden by an assumptions TOML file (given by ``path`` or as ``text``), then by the measure
+    rows of each ``tariffs`` file (CSV or TOML, in order; see :meth:`AssumptionBook.with_tariffs`).
 
     Raises
     ------
     PolicyError
-        The file cannot be read, is not TOML, or names an unknown parameter, lane, layer or column.
+        A file cannot be read, is not TOML, or names an unknown parameter, lane, layer or column.
     """
+    book = _load_assumptions(path, text)
+    for table in tariffs:
+        book = book.with_tariffs(table)
+    return book
+
+
+def _load_assumptions(path: str | Path | None, text: str | None) -> AssumptionBook:
     book = default_assumptions()
     if path is None and text is None:
         return book

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from allyshore.conventions import AsOf, as_date
 from allyshore.cost.assumptions import AssumptionBook, load_assumptions
 from allyshore.cost.measures import LAYERS
 from allyshore.cost.tariffs import UNKNOWN, duty_rates, item_duties, normalise_hts
@@ -127,7 +128,7 @@ def tariff_layers(
     origin: str,
     *,
     importer: str = "US",
-    as_of: dt.date | str | None = None,
+    as_of: AsOf = None,
     usmca_originating: bool = False,
     weight_kg: float | None = None,
     unit: str = "ea",
@@ -150,7 +151,7 @@ def tariff_layers(
         raise InputError(f"'{hts}' is not an HS code (give 6 to 10 digits, dots allowed: 8536.50.90)")
     where = _country(origin, "origin")
     into = _country(importer, "importer")
-    when = _as_of(as_of)
+    when = as_date(as_of)
     rates = duty_rates(book.tariffs, [digits], [where], [into], when, book.layers, originating=[usmca_originating])
     weight = np.asarray([np.nan if weight_kg is None else float(weight_kg)])
     share = np.asarray([np.nan if metal_share is None else float(metal_share)])
@@ -227,14 +228,3 @@ def _day(value: Any) -> str:
     if not isinstance(value, dt.date) or value.year in (1900, 9999):
         return ""
     return value.isoformat()
-
-
-def _as_of(value: dt.date | str | None) -> dt.date:
-    if value is None:
-        return dt.date.today()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError as exc:
-        raise InputError(f"--as-of '{value}' is not a date (YYYY-MM-DD)") from exc

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -104,6 +104,7 @@ class GoodOrigin(Result):
     case: Case | None = field(default=None, repr=False, compare=False)
     designation: Designation | None = None
     alternatives: tuple[DesignationOutcome, ...] = ()
+    record_id: int | None = field(default=None, compare=False)  # the saved record of its determination, if any
 
     @property
     def originating(self) -> bool:
@@ -134,6 +135,7 @@ class GoodOrigin(Result):
             "determination": None if self.result is None else self.result.to_dict(),
             "designation": None if self.designation is None else self.designation.to_dict(),
             "alternatives": [a.to_dict() for a in self.alternatives],
+            "record_id": self.record_id,
         }
 
 
@@ -156,6 +158,16 @@ class NetworkOrigin(Result):
             if g.item_id == item_id and (site_id is None or g.site_id == site_id):
                 return g
         raise NotFoundError(f"no finished good {item_id!r} in the origin results of {self.network!r}")
+
+    @property
+    def record_ids(self) -> dict[tuple[str, str], int]:
+        """(item_id, site_id) -> the id of the saved record of each good's determination (saved goods only)."""
+        return {(g.item_id, g.site_id): g.record_id for g in self.goods if g.record_id is not None}
+
+    def with_records(self, record_ids: Mapping[tuple[str, str], int]) -> NetworkOrigin:
+        """The same result with the saved record of each good named by (item_id, site_id)."""
+        goods = tuple(replace(g, record_id=record_ids.get((g.item_id, g.site_id), g.record_id)) for g in self.goods)
+        return replace(self, goods=goods)
 
     def to_dict(self) -> dict[str, Any]:
         counts = {s: sum(g.status == s for g in self.goods) for s in ("originating", "not_originating", "undetermined")}

@@ -38,6 +38,7 @@ import polars as pl
 from markupsafe import Markup, escape
 from numpy.typing import NDArray
 
+from allyshore.conventions import Progress
 from allyshore.errors import InputError
 from allyshore.model.graph import KIND_CODES, compile_network
 from allyshore.model.network import Network
@@ -45,7 +46,7 @@ from allyshore.resilience.assumptions import DisruptionAssumptions, Hazard, load
 from allyshore.resilience.candidates import CandidateTerms
 from allyshore.resilience.evaluate import plan_of, transit_of
 from allyshore.resilience.model import ResilienceModel
-from allyshore.resilience.parallel import executor
+from allyshore.resilience.parallel import counter, executor
 from allyshore.resilience.phased import PhasedModel
 from allyshore.resilience.scenarios import origin_countries, profit_per_demand_row
 from allyshore.resilience.stress import ORIGIN_ASSUMPTION, TRANSIT_ASSUMPTION
@@ -388,6 +389,7 @@ def simulate(
     assumptions: str | Path | DisruptionAssumptions | None = None,
     stock_in_transit: bool = True,
     with_candidates: bool | CandidateTerms = False,
+    progress: Progress | None = None,
 ) -> SimulationResult:
     """Simulate ``runs`` years of site and country disruptions and price each with the TTR model.
 
@@ -412,6 +414,8 @@ def simulate(
         Also price every simulated year with the candidate sources coming on after their qualification and
         ramp-up (``True`` for the defaults, or :class:`~allyshore.resilience.candidates.CandidateTerms`), on the
         same draws.
+    progress
+        Called as ``progress(done, total)`` as the sets of sites down together are priced (after the draws).
 
     Examples
     --------
@@ -465,7 +469,8 @@ def simulate(
         items: list[WorkItem] = [(s, "curve", (longest[s],)) for s in sorted(longest)]
         items += [(s, "exact", tuple(sorted(set(exact[s])))) for s in sorted(exact)]
         chunks = _chunks(items)
-        solved = run_map(solve_chunk, chunks, SimulationOptions(network, stock_in_transit, terms), None)
+        options = SimulationOptions(network, stock_in_transit, terms)
+        solved = run_map(solve_chunk, chunks, options, counter(progress, [len(c) for c in chunks]))
     results = {
         item[0]: res for chunk, out in zip(chunks, solved, strict=True) for item, res in zip(chunk, out, strict=True)
     }

@@ -37,7 +37,7 @@ import polars as pl
 from allyshore.countries import country_name, resolve_country
 from allyshore.errors import NotFoundError, PolicyError
 from allyshore.results import Result
-from allyshore.trust.policy import COMPONENTS, TrustPolicy, load_policy
+from allyshore.trust.policy import COMPONENTS, PolicySource, TrustPolicy, load_policy, resolve_policy
 from allyshore.trust.reference import CountryTable, country_table
 
 #: The tiers, most to least trusted.
@@ -691,3 +691,14 @@ def assess_countries(
                 picked.append(code)
         selection = tuple(picked)
     return TrustTable(policy=policy, countries=computed, selection=selection, un_sessions=window)
+
+
+def tiers_under(policy: PolicySource = None, countries: Iterable[str] | None = None) -> dict[str, str]:
+    """Country (alpha-2) -> trust tier under ``policy`` (a policy, its TOML file, or None for the shipped one), for
+    ``countries`` (codes or names; every country when None).
+
+    >>> tiers_under(None, ["CN", "Mexico"])
+    {'CN': 'adversary', 'MX': 'usmca'}
+    """
+    table = assess_countries(resolve_policy(policy), countries)
+    return {entry.alpha2: str(entry.tier) for entry in table}
