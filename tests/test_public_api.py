@@ -65,6 +65,7 @@ ANALYSES: dict[str, set[str]] = {
     "simulate": {"assumptions", "progress"},
     "determine_network": {"as_of"},
     "advise_qualification": {"as_of", "policy", "assumptions"},
+    "write_report": {"progress"},  # its options carry the policy
 }
 #: The one annotation of each option of the convention.
 ANNOTATIONS = {
