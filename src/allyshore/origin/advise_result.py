@@ -9,7 +9,7 @@ import polars as pl
 
 from allyshore.origin.network_result import Designation, GoodOrigin
 from allyshore.origin.result import OriginResult
-from allyshore.results import Result
+from allyshore.results import Result, flat_frame
 
 
 @dataclass(frozen=True)
@@ -137,6 +137,11 @@ class QualificationPlan(Result):
             for c in self.changes
         ]
         return pl.DataFrame(rows, schema=schema, orient="row")
+
+    def frames(self) -> dict[str, pl.DataFrame]:
+        """summary (one row: the plan's figures, its notes joined) and changes (one row per re-sourcing)."""
+        summary = {k: v for k, v in self.to_dict().items() if k not in ("changes", "determination_after")}
+        return {"summary": flat_frame([summary]), "changes": self.to_frame()}
 
     def _repr_html_(self) -> str:
         rows = "".join(

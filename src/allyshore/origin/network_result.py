@@ -216,6 +216,11 @@ class NetworkOrigin(Result):
         ]
         return pl.DataFrame(rows, schema=schema, orient="row")
 
+    def frames(self) -> dict[str, pl.DataFrame]:
+        """goods: one row per good (verdict, RVC, threshold, margin, deciding materials, designation, record)."""
+        records = pl.Series("record_id", [g.record_id for g in self.goods], dtype=pl.Int64)
+        return {"goods": self.to_frame().with_columns(records)}
+
     def _repr_html_(self) -> str:
         rows = "".join(
             f"<tr><td>{html.escape(g.item_id)}</td><td>{html.escape(g.site_id)}</td><td>{html.escape(g.hs)}</td>"

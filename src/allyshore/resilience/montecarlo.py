@@ -50,7 +50,7 @@ from allyshore.resilience.parallel import counter, executor
 from allyshore.resilience.phased import PhasedModel
 from allyshore.resilience.scenarios import origin_countries, profit_per_demand_row
 from allyshore.resilience.stress import ORIGIN_ASSUMPTION, TRANSIT_ASSUMPTION
-from allyshore.results import Result
+from allyshore.results import Result, flat_frame
 
 FloatArray = NDArray[np.float64]
 
@@ -165,6 +165,11 @@ class SimulationResult(Result):
                 "events_per_year": pl.Float64,
             },
         )
+
+    def frames(self) -> dict[str, pl.DataFrame]:
+        """summary (the loss distribution, events and assumptions, one row) and contributions (one per source)."""
+        summary = {k: v for k, v in self.to_dict().items() if k != "contributions"}
+        return {"summary": flat_frame([summary]), "contributions": self.to_frame()}
 
     def _repr_html_(self) -> str:
         s = self.summary
