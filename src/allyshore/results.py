@@ -33,7 +33,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
-import html
 import json
 import math
 import numbers
@@ -194,6 +193,7 @@ def csv_ready(frame: pl.DataFrame) -> pl.DataFrame:
 
 def frames_html(frames: Mapping[str, pl.DataFrame], title: str) -> str:
     """HTML of tables, each headed by its name (at most :data:`HTML_ROWS` rows of each)."""
+    import html
     parts = [f"<div><strong>{html.escape(title)}</strong>"]
     for name, frame in frames.items():
         head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
