@@ -30,7 +30,8 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("analyses", frozenset({"exposure_map", "exposure", "trust", "origin", "cost", "resilience", "store"})),
     # samples and generate make networks, geography gives generate its lanes, _lp builds the analyses' LPs
     ("model and io", frozenset({"model", "io", "samples", "generate", "geography", "_lp"})),
-    ("base", frozenset({"errors", "countries", ROOT_UNIT})),
+    # results: the mixin every result shares (JSON, tables); conventions: the calling convention's types
+    ("base", frozenset({"errors", "countries", "results", "conventions", ROOT_UNIT})),
 )
 
 #: Imports allowed although they break the rule: (importing module, imported module) -> why.

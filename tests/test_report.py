@@ -170,10 +170,10 @@ def test_each_analysis_runs_once(tiny: Network, tmp_path: Path, monkeypatch: pyt
 
     counted(stress, "stress_test")
     counted(advise, "advise_qualification")
-    steps: list[int] = []
-    write_report(tiny, tmp_path / "tiny", advance=lambda: steps.append(1))
+    steps: list[tuple[int, int]] = []
+    write_report(tiny, tmp_path / "tiny", progress=lambda done, total: steps.append((done, total)))
     assert calls == ["stress_test", "stress_test"]  # G originates: no plan
-    assert len(steps) == report_steps()
+    assert steps == [(done, report_steps()) for done in range(1, report_steps() + 1)]
     calls.clear()
     index = write_report(Network.from_dict(three_inputs()), tmp_path / "three")
     assert calls.count("advise_qualification") == 1  # G, made in Mexico from Chinese K, L and M, does not originate

@@ -696,7 +696,11 @@ def test_stress_sweep_on_dask_matches_in_process(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(stress, "SCENARIOS_PER_TASK", 2)  # several chunks for the two workers
     network = multi_tier()
     inline = stress_test(network, scheduler="synchronous")
-    done: list[int] = []
-    cluster = stress_test(network, workers=2, progress=done.append)  # a LocalCluster of 2 processes
+    done: list[tuple[int, int]] = []
+    cluster = stress_test(network, workers=2, progress=lambda *step: done.append(step))  # a LocalCluster of 2
     assert cluster.to_dict() == inline.to_dict()
-    assert sum(done) == len(inline.scenarios) + len(inline.line_stoppers) == 3 + 2  # sites P, S, R; items K, M
+    total = len(inline.scenarios) + len(inline.line_stoppers)
+    assert total == 3 + 2  # sites P, S, R; items K, M
+    # progress(done, total): the count of finished scenarios rises to the total in chunks of at most 2
+    assert [t for _, t in done] == [total] * len(done) and done[-1][0] == total
+    assert all(0 < b - a <= 2 for a, b in zip([0] + [d for d, _ in done], [d for d, _ in done], strict=False))

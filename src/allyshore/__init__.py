@@ -14,6 +14,12 @@ Only the exception tree is imported with the package; every other public name
 is imported from its module on first use (:data:`_LAZY`), so that ``import
 allyshore`` and the command line start fast. The ``TYPE_CHECKING`` imports
 below mirror the table, so type checkers see the real signatures.
+
+Every analysis takes the network first, then keyword-only ``as_of``, ``policy``,
+``assumptions`` and ``progress`` where it has them (:mod:`allyshore.conventions`),
+and returns a frozen result (:class:`Result`: ``to_dict``, ``to_json``,
+``frames`` and a notebook view). A network argument may name an embedded sample:
+``allyshore.load_network("infusion-pump")``.
 """
 
 from __future__ import annotations
@@ -24,20 +30,32 @@ from typing import TYPE_CHECKING, Any
 from allyshore.errors import AllyshoreError, InputError, NotFoundError, Problem, ValidationError
 
 if TYPE_CHECKING:
-    from allyshore.cost import compare_sources, network_cost, sensitivity, tariff_layers
-    from allyshore.exposure_map import exposure
+    from allyshore.conventions import AsOf, Progress
+    from allyshore.cost import (
+        CostComparison,
+        NetworkCost,
+        Sensitivity,
+        TariffLayers,
+        compare_sources,
+        network_cost,
+        sensitivity,
+        tariff_layers,
+    )
+    from allyshore.exposure_map import ExposureResult, exposure
     from allyshore.generate import generate_network
     from allyshore.io import load_network, write_network
     from allyshore.model import Network
-    from allyshore.origin import determine_origin, lookup_rule
-    from allyshore.origin.advise import advise_qualification
-    from allyshore.origin.certification import certify
-    from allyshore.origin.from_network import determine_network
+    from allyshore.model.validate import Validation
+    from allyshore.origin import OriginResult, determine_origin, lookup_rule
+    from allyshore.origin.advise import QualificationPlan, advise_qualification
+    from allyshore.origin.certification import Certification, certify
+    from allyshore.origin.from_network import NetworkOrigin, determine_network
     from allyshore.report import write_report
-    from allyshore.resilience import simulate, stress_test
+    from allyshore.resilience import SimulationResult, StressResult, simulate, stress_test
+    from allyshore.results import Result
     from allyshore.samples import load_sample, sample_names
-    from allyshore.store import open_store
-    from allyshore.trust import assess_countries, load_policy
+    from allyshore.store import DeterminationHistory, DeterminationRecord, open_store
+    from allyshore.trust import PolicySource, TrustPolicy, TrustTable, assess_countries, load_policy
 
 __version__ = "0.1.0"
 
@@ -49,6 +67,8 @@ _LAZY: dict[str, str] = {
     "load_sample": "allyshore.samples",
     "sample_names": "allyshore.samples",
     "generate_network": "allyshore.generate",
+    "Validation": "allyshore.model.validate",
+    # the analyses
     "exposure": "allyshore.exposure_map",
     "assess_countries": "allyshore.trust",
     "load_policy": "allyshore.trust",
@@ -65,6 +85,27 @@ _LAZY: dict[str, str] = {
     "advise_qualification": "allyshore.origin.advise",
     "certify": "allyshore.origin.certification",
     "open_store": "allyshore.store",
+    # their results
+    "Result": "allyshore.results",
+    "ExposureResult": "allyshore.exposure_map",
+    "TrustPolicy": "allyshore.trust",
+    "TrustTable": "allyshore.trust",
+    "CostComparison": "allyshore.cost",
+    "NetworkCost": "allyshore.cost",
+    "Sensitivity": "allyshore.cost",
+    "TariffLayers": "allyshore.cost",
+    "StressResult": "allyshore.resilience",
+    "SimulationResult": "allyshore.resilience",
+    "OriginResult": "allyshore.origin",
+    "NetworkOrigin": "allyshore.origin.from_network",
+    "QualificationPlan": "allyshore.origin.advise",
+    "Certification": "allyshore.origin.certification",
+    "DeterminationRecord": "allyshore.store",
+    "DeterminationHistory": "allyshore.store",
+    # the calling convention's types
+    "AsOf": "allyshore.conventions",
+    "Progress": "allyshore.conventions",
+    "PolicySource": "allyshore.trust",
 }
 
 
@@ -84,10 +125,30 @@ def __dir__() -> list[str]:
 # Written out (not built from _LAZY) so that type checkers see what the package exports; a test keeps them equal.
 __all__ = [
     "AllyshoreError",
+    "AsOf",
+    "Certification",
+    "CostComparison",
+    "DeterminationHistory",
+    "DeterminationRecord",
+    "ExposureResult",
     "InputError",
     "Network",
+    "NetworkCost",
+    "NetworkOrigin",
     "NotFoundError",
+    "OriginResult",
+    "PolicySource",
     "Problem",
+    "Progress",
+    "QualificationPlan",
+    "Result",
+    "Sensitivity",
+    "SimulationResult",
+    "StressResult",
+    "TariffLayers",
+    "TrustPolicy",
+    "TrustTable",
+    "Validation",
     "ValidationError",
     "__version__",
     "advise_qualification",

@@ -91,7 +91,6 @@ import html
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -103,9 +102,10 @@ from allyshore.errors import Problem
 from allyshore.model.graph import KIND_CODES, BoolArray, FloatArray, IntArray, NodeGraph, compile_network, multipliers
 from allyshore.model.network import Network
 from allyshore.model.rollup import Levels, node_value_added, roll_up, roll_up_without, topological_levels
+from allyshore.results import Result
 
 if TYPE_CHECKING:
-    from allyshore.trust import TrustPolicy
+    from allyshore.trust.policy import PolicySource
 
 UNTRUSTED_TIERS: tuple[str, ...] = ("adversary", "non_aligned")
 _REL_TOL = 1e-9
@@ -128,12 +128,8 @@ __all__ = [
 # --------------------------------------------------------------------------- results
 
 
-def _rounded_map(values: Mapping[str, float]) -> dict[str, float]:
-    return {k: float(v) for k, v in values.items()}
-
-
 @dataclass(frozen=True)
-class GoodExposure:
+class GoodExposure(Result):
     """Exposure of one finished good (per unit unless the name says per week)."""
 
     item_id: str
@@ -149,30 +145,18 @@ class GoodExposure:
     tier_depth: int
     value_by_country: Mapping[str, float]  # USD per unit
 
+    json_keys = (
+        "item_id", "name", "unit_value", "by_country", "by_tier", "by_crossing", "hhi", "single_source_items",
+        "untrusted_only_items", "tier_depth", "units_per_week", "value_per_week", "value_by_country",
+    )  # fmt: skip
+
     @property
     def value_per_week(self) -> float:
         return self.unit_value * self.units_per_week
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "item_id": self.item_id,
-            "name": self.name,
-            "unit_value": self.unit_value,
-            "by_country": _rounded_map(self.by_country),
-            "by_tier": _rounded_map(self.by_tier),
-            "by_crossing": _rounded_map(self.by_crossing),
-            "hhi": self.hhi,
-            "single_source_items": list(self.single_source_items),
-            "untrusted_only_items": list(self.untrusted_only_items),
-            "tier_depth": self.tier_depth,
-            "units_per_week": self.units_per_week,
-            "value_per_week": self.value_per_week,
-            "value_by_country": _rounded_map(self.value_by_country),
-        }
-
 
 @dataclass(frozen=True)
-class ChokePoint:
+class ChokePoint(Result):
     """A site that feeds finished goods, with the value it adds to weekly demand."""
 
     site_id: str
@@ -185,22 +169,9 @@ class ChokePoint:
     value_per_week: float  # USD added at the site per week of demand
     share_of_value: float  # of all demanded value per week
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "site_id": self.site_id,
-            "name": self.name,
-            "country": self.country,
-            "tier": self.tier,
-            "goods": self.goods,
-            "good_ids": list(self.good_ids),
-            "sole_origin_items": self.sole_origin_items,
-            "value_per_week": self.value_per_week,
-            "share_of_value": self.share_of_value,
-        }
-
 
 @dataclass(frozen=True)
-class ExposureResult:
+class ExposureResult(Result):
     """Exposure of every finished good of a network, its choke points and data-quality findings."""
 
     network: str
@@ -208,6 +179,8 @@ class ExposureResult:
     choke_points: tuple[ChokePoint, ...]
     findings: tuple[Problem, ...] = field(default=())
     tiers: Mapping[str, str] = field(default_factory=dict)  # country -> tier used
+
+    json_keys = ("network", "goods", "choke_points", "findings", "single_source_items", "untrusted_only_items")
 
     def good(self, item_id: str) -> GoodExposure:
         for good in self.goods:
@@ -224,16 +197,6 @@ class ExposureResult:
     def untrusted_only_items(self) -> tuple[str, ...]:
         """Items whose every origin, in at least one finished good, is adversary or non-aligned, sorted."""
         return tuple(sorted({item for good in self.goods for item in good.untrusted_only_items}))
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "network": self.network,
-            "goods": [g.to_dict() for g in self.goods],
-            "choke_points": [c.to_dict() for c in self.choke_points],
-            "findings": [p.to_dict() for p in self.findings],
-            "single_source_items": list(self.single_source_items),
-            "untrusted_only_items": list(self.untrusted_only_items),
-        }
 
     def to_frame(self) -> pl.DataFrame:
         """One row per finished good."""
@@ -356,13 +319,11 @@ class ExposureResult:
 # --------------------------------------------------------------------------- kernels
 
 
-def _tier_lookup(countries: list[str], policy: TrustPolicy | str | Path | None) -> dict[str, str]:
+def _tier_lookup(countries: list[str], policy: PolicySource) -> dict[str, str]:
     """Trust tier of each country under ``policy`` (a policy, a TOML path, or None for the default)."""
-    from allyshore.trust import TrustPolicy, assess_countries, load_policy
+    from allyshore.trust import assess_countries, resolve_policy
 
-    if policy is not None and not isinstance(policy, TrustPolicy):
-        policy = load_policy(policy)
-    assessment = assess_countries(policy)
+    assessment = assess_countries(resolve_policy(policy))
     return {code: assessment.tier_of(code) for code in countries}
 
 
@@ -450,9 +411,7 @@ def _finding(network: Network, graph: NodeGraph, node: int, message: str, hint: 
     )
 
 
-def exposure(
-    network: Network, policy: TrustPolicy | str | Path | None = None, *, max_choke_points: int | None = 25
-) -> ExposureResult:
+def exposure(network: Network, *, policy: PolicySource = None, max_choke_points: int | None = 25) -> ExposureResult:
     """Exposure map of every finished good of ``network`` (see the module docstring).
 
     Parameters
@@ -473,11 +432,11 @@ def exposure(
         negative margins, goods without value).
     """
     graph = compile_network(network)
-    return exposure_of_graph(graph, policy, max_choke_points=max_choke_points)
+    return exposure_of_graph(graph, policy=policy, max_choke_points=max_choke_points)
 
 
 def exposure_of_graph(
-    graph: NodeGraph, policy: TrustPolicy | str | Path | None = None, *, max_choke_points: int | None = 25
+    graph: NodeGraph, *, policy: PolicySource = None, max_choke_points: int | None = 25
 ) -> ExposureResult:
     """:func:`exposure` on an already compiled node graph."""
     with _gc_paused():  # tens of thousands of result dicts and tuples, no reference cycles
@@ -496,9 +455,7 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _exposure_of_graph(
-    graph: NodeGraph, policy: TrustPolicy | str | Path | None, max_choke_points: int | None
-) -> ExposureResult:
+def _exposure_of_graph(graph: NodeGraph, policy: PolicySource, max_choke_points: int | None) -> ExposureResult:
     network = graph.network
     levels = topological_levels(graph)
     margin, price, priced = node_value_added(graph, levels)

@@ -1,22 +1,30 @@
-"""What every command shares: the consoles, JSON output, progress, and loading a network."""
+"""What every command shares: the consoles, the options every command spells alike, output and progress.
+
+Every command that prints a result goes through :func:`output`: ``--json`` prints
+the result's JSON (:meth:`allyshore.results.Result.to_json`), ``--csv DIR`` writes
+its tables (:meth:`~allyshore.results.Result.frames`) as CSV files, and otherwise
+the command's Rich tables are printed. Every date is read by :func:`date_option`.
+"""
 
 from __future__ import annotations
 
-import json
-import math
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 if TYPE_CHECKING:
+    import polars as pl
     from rich.console import Console
 
-    from allyshore.model.network import Network
+    from allyshore.conventions import Progress
+    from allyshore.cost.unknown import UnknownDuty
+    from allyshore.results import Result
 
     console: Console
     err_console: Console
@@ -43,49 +51,101 @@ def __getattr__(name: str) -> Any:
 
 
 JSON_HELP = "Print the result as JSON on standard output."
+CSV_HELP = "Write the result's tables to DIR, one CSV file each, instead of printing them."
+NETWORK_HELP = "Network: a CSV folder, an .xlsx workbook or a .json file, or a sample name."
+POLICY_HELP = "Trust policy TOML file (default: the shipped US policy)."
 DATABASE_HELP = "Store: any SQLAlchemy URL or a SQLite file (default: ./allyshore.db, or $ALLYSHORE_DATABASE_URL)."
+
 DatabaseOption = Annotated[
     str | None, typer.Option("--database-url", envvar="ALLYSHORE_DATABASE_URL", help=DATABASE_HELP, show_envvar=False)
 ]
+JsonOption = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
+CsvOption = Annotated[Path | None, typer.Option("--csv", metavar="DIR", help=CSV_HELP)]
+NetworkArgument = Annotated[Path, typer.Argument(metavar="NETWORK", help=NETWORK_HELP)]
+PolicyOption = Annotated[Path | None, typer.Option("--policy", help=POLICY_HELP)]
 
 
-def _clean(value: Any) -> Any:
-    if isinstance(value, float):
-        return None if math.isnan(value) or math.isinf(value) else value
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    return value
+def date_option(flag: str, help: str) -> Any:
+    """A date option (``YYYY-MM-DD``). Every date of the command line is read by this one type, so that a bad
+    date is the same error everywhere: exit 1 and ``Error: --as-of '2026-13-01' is not a date (YYYY-MM-DD)``."""
+
+    def parse(text: str) -> date:
+        from allyshore.conventions import as_date
+
+        return as_date(text, name=flag)
+
+    return typer.Option(flag, parser=parse, metavar="YYYY-MM-DD", help=help)
+
+
+AsOfOption = Annotated[
+    date | None, date_option("--as-of", "Date the tariff tables, fees and rules are read at (default today).")
+]
 
 
 def emit_json(payload: Any) -> None:
     """Write JSON (NaN and infinities as null) to standard output, bypassing Rich markup."""
-    print(json.dumps(_clean(payload), indent=2, ensure_ascii=False, default=str))
+    from allyshore.results import dumps
+
+    print(dumps(payload))
 
 
-def load(path: Path) -> Network:
-    """Load a network file, or a sample by name (``sample:infusion-pump`` or a bare sample name)."""
-    from allyshore.io import load_network
+def write_frames(frames: Mapping[str, pl.DataFrame], folder: Path) -> None:
+    """Write each table as ``folder/NAME.csv`` (list cells joined by ';') and say so."""
+    from allyshore.results import csv_ready
 
-    text = str(path)
-    if not path.exists():
-        from allyshore.samples import sample_names
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in frames.items():
+        csv_ready(frame).write_csv(folder / f"{name}.csv")
+    __getattr__("console").print(f"Wrote {', '.join(f'{n}.csv' for n in frames)} to {folder}", markup=False)
 
-        name = text.removeprefix("sample:")
-        if text.startswith("sample:") or name in sample_names():
-            from allyshore.samples import load_sample
 
-            return load_sample(name)
-    return load_network(path)
+def output(result: Result, show: Callable[[], None], *, as_json: bool = False, csv_dir: Path | None = None) -> None:
+    """Print ``result`` as the options ask: ``--json`` its JSON, ``--csv DIR`` its tables as CSV files, else
+    ``show()`` (the command's Rich tables)."""
+    if as_json:
+        print(result.to_json())
+    elif csv_dir is not None:
+        write_frames(result.frames(), csv_dir)
+    else:
+        show()
+
+
+def warn_unknown(unknown: Sequence[UnknownDuty]) -> None:
+    """One warning line on standard error when a costing has unknown duties (counted as 0)."""
+    from allyshore.cost.unknown import warning_line
+
+    if unknown:
+        __getattr__("err_console").print(warning_line(unknown), markup=False, soft_wrap=True)
 
 
 @contextmanager
-def progress(description: str, total: int | None, enabled: bool = True) -> Iterator[Any]:
-    """A progress bar on standard error (silent when ``enabled`` is false or output is JSON)."""
-    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+def progress(description: str, enabled: bool = True) -> Iterator[Progress]:
+    """A progress bar on standard error driven by an analysis's ``progress(done, total)`` callback. The bar
+    appears at the first call (an error found before any work is done prints cleanly) and not at all when
+    ``enabled`` is false, as with ``--json``."""
+    shown: list[Any] = []
 
-    bar = Progress(
+    def update(done: int, total: int) -> None:
+        if not enabled:
+            return
+        if not shown:
+            shown.append(_bar(description))
+            shown[0].start()
+        bar, task = shown[0], shown[0].task_ids[0]
+        bar.update(task, completed=done, total=total)
+
+    try:
+        yield update
+    finally:
+        if shown:
+            shown[0].stop()
+
+
+def _bar(description: str) -> Any:
+    from rich.progress import BarColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as Bar
+
+    bar = Bar(
         SpinnerColumn(),
         TextColumn("{task.description}"),
         BarColumn(),
@@ -93,12 +153,6 @@ def progress(description: str, total: int | None, enabled: bool = True) -> Itera
         TimeElapsedColumn(),
         console=__getattr__("err_console"),
         transient=True,
-        disable=not enabled,
     )
-    with bar:
-        task = bar.add_task(description, total=total)
-
-        def advance(step: int = 1) -> None:
-            bar.advance(task, step)
-
-        yield advance
+    bar.add_task(description, total=None)
+    return bar

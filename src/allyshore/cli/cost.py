@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
-import datetime as dt
+from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from allyshore.cli import app
-from allyshore.cli._common import JSON_HELP, console, emit_json, err_console, load
+from allyshore.cli._common import (
+    CsvOption,
+    JsonOption,
+    NetworkArgument,
+    PolicyOption,
+    console,
+    date_option,
+    output,
+    warn_unknown,
+)
+
+if TYPE_CHECKING:
+    from allyshore.cost.results import CostComparison, NetworkCost, Sensitivity
 
 cost_app = typer.Typer(
     help="Total landed cost: price, freight, duties and fees, inventory and risk, per source and per network.",
@@ -18,17 +30,14 @@ cost_app = typer.Typer(
 )
 app.add_typer(cost_app, name="cost")
 
-NetworkArg = Annotated[Path, typer.Argument(help="Network file or folder, or a sample name.")]
 ItemOpt = Annotated[str, typer.Option("--item", help="Item id to source.")]
 ToOpt = Annotated[str | None, typer.Option("--to", help="Receiving site (default: the one with the largest need).")]
 AsOfOpt = Annotated[
-    str | None,
-    typer.Option("--as-of", help="Evaluate tariff tables and fees on this date (YYYY-MM-DD; default today)."),
+    date | None, date_option("--as-of", "Evaluate tariff tables and fees on this date (default today).")
 ]
 AssumptionsOpt = Annotated[
     Path | None, typer.Option("--assumptions", help="A TOML assumptions file overriding any default.")
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
 StrictOpt = Annotated[
     bool,
     typer.Option("--strict-duties", help="A duty the tariff tables cannot determine is an error (exit 1), not 0."),
@@ -48,73 +57,46 @@ StressOpt = Annotated[
 ]
 
 
-def _as_of(value: str | None) -> dt.date | None:
-    from allyshore.errors import InputError
-
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise InputError(f"--as-of '{value}' is not a date (YYYY-MM-DD)") from exc
-
-
 def _money(value: float) -> str:
     return f"{value:,.2f}"
 
 
-def book_of(assumptions: Path | None, tariffs: list[Path] | None) -> Any:
-    """The assumption book of the options: the assumptions file, then each ``--tariffs`` table."""
-    from allyshore.cost.assumptions import load_assumptions
-
-    book = load_assumptions(assumptions)
-    for table in tariffs or []:
-        book = book.with_tariffs(table)
-    return book
-
-
-def warn_unknown(unknown: Any) -> None:
-    """One warning line on standard error when a costing has unknown duties."""
-    from allyshore.cost.unknown import warning_line
-
-    if unknown:
-        err_console.print(warning_line(unknown), markup=False, soft_wrap=True)
-
-
 @cost_app.command("compare")
 def compare(
-    network: NetworkArg,
+    network: NetworkArgument,
     item: ItemOpt,
     to_site: ToOpt = None,
     as_of: AsOfOpt = None,
+    policy: PolicyOption = None,
     assumptions: AssumptionsOpt = None,
     stress_test: StressOpt = 0,
     tariffs: TariffsOpt = None,
     strict_duties: StrictOpt = False,
-    as_json: JsonOpt = False,
+    as_json: JsonOption = False,
+    csv_dir: CsvOption = None,
 ) -> None:
     """Every active and candidate source of an item side by side, ranked by total landed cost."""
-    from allyshore.cost import FACTORS, compare_sources
+    from allyshore.cost import compare_sources
+    from allyshore.cost.assumptions import load_assumptions
+    from allyshore.io import load_network
 
-    net = load(network)
-    simulation = None
-    if stress_test:
-        from allyshore.resilience import simulate
-
-        simulation = simulate(net, runs=stress_test, scheduler="synchronous")
     result = compare_sources(
-        net,
+        load_network(network),
         item,
         to_site,
-        as_of=_as_of(as_of),
-        assumptions=book_of(assumptions, tariffs),
-        disruption_per_unit=simulation,
+        as_of=as_of,
+        policy=policy,
+        assumptions=load_assumptions(assumptions, tariffs=tariffs or ()),
+        simulated_years=stress_test,
         strict_duties=strict_duties,
     )
     warn_unknown(result.unknown_duties)
-    if as_json:
-        emit_json(result.to_dict())
-        return
+    output(result, lambda: _show_comparison(result), as_json=as_json, csv_dir=csv_dir)
+
+
+def _show_comparison(result: CostComparison) -> None:
+    from allyshore.cost import FACTORS
+
     grid = Table(title=f"Landed cost of {result.item_id} into {result.to_site}, USD per unit (as of {result.as_of})")
     grid.add_column("factor")
     for option in result.options:
@@ -132,22 +114,29 @@ def compare(
 
 @cost_app.command("network")
 def network_command(
-    network: NetworkArg,
+    network: NetworkArgument,
     as_of: AsOfOpt = None,
+    policy: PolicyOption = None,
     assumptions: AssumptionsOpt = None,
     tariffs: TariffsOpt = None,
     strict_duties: StrictOpt = False,
-    as_json: JsonOpt = False,
+    as_json: JsonOption = False,
+    csv_dir: CsvOption = None,
 ) -> None:
     """Landed cost of the finished goods delivered, per good and per year, and current vs best source per item."""
     from allyshore.cost import network_cost
+    from allyshore.cost.assumptions import load_assumptions
+    from allyshore.io import load_network
 
-    book = book_of(assumptions, tariffs)
-    result = network_cost(load(network), as_of=_as_of(as_of), assumptions=book, strict_duties=strict_duties)
+    book = load_assumptions(assumptions, tariffs=tariffs or ())
+    result = network_cost(
+        load_network(network), as_of=as_of, policy=policy, assumptions=book, strict_duties=strict_duties
+    )
     warn_unknown(result.unknown_duties)
-    if as_json:
-        emit_json(result.to_dict())
-        return
+    output(result, lambda: _show_network(result), as_json=as_json, csv_dir=csv_dir)
+
+
+def _show_network(result: NetworkCost) -> None:
     goods = Table(title=f"Landed cost per finished good (USD, as of {result.as_of})")
     for column in ("site", "item", "units/yr", "per unit", "chain adders", "per year"):
         goods.add_column(column, justify="left" if column in ("site", "item") else "right")
@@ -185,26 +174,37 @@ def network_command(
 
 @cost_app.command("sensitivity")
 def sensitivity_command(
-    network: NetworkArg,
+    network: NetworkArgument,
     item: ItemOpt,
     to_site: ToOpt = None,
     as_of: AsOfOpt = None,
+    policy: PolicyOption = None,
     assumptions: AssumptionsOpt = None,
     tariffs: TariffsOpt = None,
     strict_duties: StrictOpt = False,
-    as_json: JsonOpt = False,
+    as_json: JsonOption = False,
+    csv_dir: CsvOption = None,
 ) -> None:
     """Tornado data (each factor over its documented range) and break-even values where the ranking flips."""
     from allyshore.cost import sensitivity
+    from allyshore.cost.assumptions import load_assumptions
+    from allyshore.io import load_network
 
-    book = book_of(assumptions, tariffs)
+    book = load_assumptions(assumptions, tariffs=tariffs or ())
     result = sensitivity(
-        load(network), item, to_site, as_of=_as_of(as_of), assumptions=book, strict_duties=strict_duties
+        load_network(network),
+        item,
+        to_site,
+        as_of=as_of,
+        policy=policy,
+        assumptions=book,
+        strict_duties=strict_duties,
     )
     warn_unknown(result.comparison.unknown_duties)
-    if as_json:
-        emit_json(result.to_dict())
-        return
+    output(result, lambda: _show_sensitivity(result), as_json=as_json, csv_dir=csv_dir)
+
+
+def _show_sensitivity(result: Sensitivity) -> None:
     leader = result.comparison.best
     tornado = Table(title=f"Tornado for {leader.label} ({_money(leader.total)} USD/unit)")
     for column in ("factor", "range", "low", "high", "why"):

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from allyshore.cli import app
-from allyshore.cli._common import JSON_HELP, console, emit_json, load
+from allyshore.cli._common import CsvOption, JsonOption, NetworkArgument, PolicyOption, console, output
+
+if TYPE_CHECKING:
+    from allyshore.exposure_map import ExposureResult
 
 
 def _shares(shares: dict[str, float] | object, limit: int = 6) -> str:
@@ -20,34 +22,23 @@ def _shares(shares: dict[str, float] | object, limit: int = 6) -> str:
 
 @app.command()
 def exposure(
-    network_path: Annotated[Path, typer.Argument(metavar="NETWORK", help="Network file or folder, or a sample name.")],
-    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
-    csv_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--csv", metavar="DIR", help="Write goods, by_country, by_tier, by_crossing and choke_points CSVs to DIR."
-        ),
-    ] = None,
-    policy: Annotated[
-        Path | None, typer.Option("--policy", help="Trust policy TOML file (default: the shipped US policy).")
-    ] = None,
+    network_path: NetworkArgument,
+    as_json: JsonOption = False,
+    csv_dir: CsvOption = None,
+    policy: PolicyOption = None,
     choke_points: Annotated[
         int, typer.Option("--choke-points", min=0, help="How many choke-point sites to list.")
     ] = 25,
 ) -> None:
     """Map each finished good's value by country, trust tier and border crossing; list choke points."""
     from allyshore.exposure_map import exposure as run_exposure
+    from allyshore.io import load_network
 
-    result = run_exposure(load(network_path), policy, max_choke_points=choke_points)
-    if as_json:
-        emit_json(result.to_dict())
-        return
-    if csv_dir is not None:
-        csv_dir.mkdir(parents=True, exist_ok=True)
-        for name, frame in result.frames().items():
-            frame.write_csv(csv_dir / f"{name}.csv")
-        console.print(f"Wrote {', '.join(f'{n}.csv' for n in result.frames())} to {csv_dir}")
-        return
+    result = run_exposure(load_network(network_path), policy=policy, max_choke_points=choke_points)
+    output(result, lambda: _show(result), as_json=as_json, csv_dir=csv_dir)
+
+
+def _show(result: ExposureResult) -> None:
     goods = Table(title=f"Exposure of {result.network}: value per unit of each finished good")
     for column in ("good", "units/week", "unit value USD", "by country", "by tier", "by crossing", "HHI", "depth"):
         goods.add_column(column, overflow="fold")

@@ -8,45 +8,32 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from allyshore.cli import _common, app
-from allyshore.cli._common import JSON_HELP, emit_json
+from allyshore.cli._common import NETWORK_HELP, CsvOption, JsonOption
 
 if TYPE_CHECKING:
-    from allyshore.errors import Problem
+    from allyshore.model.validate import Validation
 
 
 @app.command()
 def validate(
-    path: Annotated[
-        Path,
-        typer.Argument(help="Network: a folder of CSV files, an .xlsx workbook or a .json file, or a sample name."),
-    ],
-    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+    path: Annotated[Path, typer.Argument(metavar="NETWORK", help=NETWORK_HELP)],
+    as_json: JsonOption = False,
+    csv_dir: CsvOption = None,
 ) -> int:
     """Check a network and report every problem with file, row, column and a hint."""
     from allyshore.io import validate_path
+    from allyshore.model.validate import Validation
 
-    name = str(path).removeprefix("sample:")
-    if not path.exists():
-        from importlib import resources
-
-        from allyshore.samples import sample_names
-
-        if name in sample_names():
-            sample = resources.files("allyshore").joinpath("data", "samples", f"{name}.json")
-            with resources.as_file(sample) as sample_path:
-                problems = validate_path(sample_path)
-            return _report_problems(path, problems, as_json)
-    return _report_problems(path, validate_path(path), as_json)
+    checked = Validation(tuple(validate_path(path)))
+    _common.output(checked, lambda: _report_problems(path, checked), as_json=as_json, csv_dir=csv_dir)
+    return 0 if checked.valid else 1
 
 
-def _report_problems(path: Path, problems: list[Problem], as_json: bool) -> int:
-    errors = [p for p in problems if p.severity == "error"]
-    if as_json:
-        emit_json({"valid": not errors, "problems": [p.to_dict() for p in problems]})
-        return 1 if errors else 0
+def _report_problems(path: Path, checked: Validation) -> None:
+    problems, errors = checked.problems, checked.errors
     if not problems:
         print(f"{path}: valid network.")  # plain: the common case needs no Rich
-        return 0
+        return
     out = _common.err_console if errors else _common.console
     summary = f"{path}: {len(errors)} error(s), {len(problems) - len(errors)} warning(s)"
     if not out.is_terminal:
@@ -54,7 +41,7 @@ def _report_problems(path: Path, problems: list[Problem], as_json: bool) -> int:
         print(summary, file=out.file)
         for p in problems:
             print(f"{'ERROR' if p.severity == 'error' else 'warning'}: {p}", file=out.file)
-        return 1 if errors else 0
+        return
     from rich.markup import escape
     from rich.table import Table
 
@@ -71,12 +58,11 @@ def _report_problems(path: Path, problems: list[Problem], as_json: bool) -> int:
             escape(p.hint or ""),
         )
     out.print(table)
-    return 1 if errors else 0
 
 
 @app.command()
 def convert(
-    source: Annotated[Path, typer.Argument(help="Network to read (CSV folder, .xlsx or .json).")],
+    source: Annotated[Path, typer.Argument(help="Network to read (CSV folder, .xlsx or .json), or a sample name.")],
     target: Annotated[
         Path, typer.Argument(help="Where to write it; the format follows the suffix (.json, .xlsx, else a CSV folder).")
     ],

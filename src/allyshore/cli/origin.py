@@ -7,12 +7,15 @@ The sub-Typer ``origin_app`` is shared: other command modules add their commands
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from allyshore.cli import app
-from allyshore.cli._common import JSON_HELP, DatabaseOption, console, emit_json
+from allyshore.cli._common import JSON_HELP, CsvOption, DatabaseOption, JsonOption, console, emit_json, output
+
+if TYPE_CHECKING:
+    from allyshore.origin.result import OriginResult
 
 origin_app = typer.Typer(
     name="origin",
@@ -26,7 +29,8 @@ app.add_typer(origin_app, name="origin")
 @origin_app.command("determine")
 def determine(
     case: Annotated[Path, typer.Argument(help="Origin case file (JSON, case format v1).")],
-    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+    as_json: JsonOption = False,
+    csv_dir: CsvOption = None,
     save: Annotated[bool, typer.Option("--save", help="Save the determination as an immutable record.")] = False,
     database_url: DatabaseOption = None,
 ) -> None:
@@ -35,19 +39,19 @@ def determine(
     from allyshore.origin.rules import load_library
 
     load_library()  # a broken rules file is reported before anything else
-    result = determine_origin(case)
     if save:
-        import json
-
         from allyshore.store import open_store
 
         with open_store(database_url) as store:
-            record = store.save_origin_result(json.loads(case.read_text(encoding="utf-8")), result)
+            result, record = store.determine_and_save(case)
         if not as_json:
             console.print(f"Saved as record {record.id} in {store.url}.", markup=False)
-    if as_json:
-        emit_json(result.to_dict())
-        return
+    else:
+        result = determine_origin(case)
+    output(result, lambda: _show(result), as_json=as_json, csv_dir=csv_dir)
+
+
+def _show(result: OriginResult) -> None:
     verdict = "ORIGINATING" if result.originating else "NOT ORIGINATING"
     head = f"HS {result.hs}"
     if result.description:

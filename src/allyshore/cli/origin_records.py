@@ -9,13 +9,30 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from allyshore.cli._common import JSON_HELP, DatabaseOption, console, emit_json
+from allyshore.cli._common import (
+    CsvOption,
+    DatabaseOption,
+    JsonOption,
+    NetworkArgument,
+    PolicyOption,
+    console,
+    date_option,
+    output,
+)
 from allyshore.cli.origin import origin_app
+
+if TYPE_CHECKING:
+    from allyshore.origin.advise_result import QualificationPlan
+    from allyshore.origin.certification import Certification
+    from allyshore.origin.network_result import NetworkOrigin
+    from allyshore.store import DeterminationHistory
+
+RulesDateOption = Annotated[date | None, date_option("--as-of", "Date the rules are read at (default: no date).")]
 
 
 @origin_app.command("history")
@@ -23,20 +40,22 @@ def history(
     hs: Annotated[str | None, typer.Option("--hs", help="Only goods whose HS code starts with this.")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many records, newest first.")] = 50,
     database_url: DatabaseOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+    as_json: JsonOption = False,
+    csv_dir: CsvOption = None,
 ) -> None:
     """List saved origin determinations (immutable records, newest first)."""
     from allyshore.store import open_store
 
     with open_store(database_url) as store:
         records = store.list_determinations(hs=hs, limit=limit)
-    if as_json:
-        emit_json(records.to_dict())
-        return
+    output(records, lambda: _show_history(records, store.url), as_json=as_json, csv_dir=csv_dir)
+
+
+def _show_history(records: DeterminationHistory, url: str) -> None:
     if not len(records):
-        console.print(f"No saved determinations in {store.url}.", markup=False)
+        console.print(f"No saved determinations in {url}.", markup=False)
         return
-    table = Table(title=f"Origin determinations in {store.url}")
+    table = Table(title=f"Origin determinations in {url}")
     for column in ("id", "saved (UTC)", "good", "HS", "verdict", "crit.", "RVC %", "rule", "hash"):
         table.add_column(column, overflow="fold")
     for r in records:
@@ -67,14 +86,15 @@ def certify(
     case: Annotated[
         list[Path] | None, typer.Option("--case", help="Origin case file to determine (repeatable).")
     ] = None,
-    blanket_from: Annotated[str | None, typer.Option("--from", help="Blanket period start, YYYY-MM-DD.")] = None,
-    blanket_to: Annotated[str | None, typer.Option("--to", help="Blanket period end (at most 12 months).")] = None,
+    blanket_from: Annotated[date | None, date_option("--from", "Blanket period start.")] = None,
+    blanket_to: Annotated[date | None, date_option("--to", "Blanket period end (at most 12 months).")] = None,
     out: Annotated[Path, typer.Option("--out", help="Output stem: writes OUT.pdf and OUT.json.")] = Path(
         "certification-of-origin"
     ),
     save: Annotated[bool, typer.Option("--save", help="Save the determinations of --case files as records.")] = False,
     database_url: DatabaseOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+    as_json: JsonOption = False,
+    csv_dir: CsvOption = None,
 ) -> None:
     """Issue the USMCA certification of origin (Annex 5-A data elements) as PDF and JSON."""
     from allyshore.report.certificate import issue_certification
@@ -89,9 +109,12 @@ def certify(
         save=save,
         database_url=database_url,
     )
-    if as_json:
-        emit_json(certification.to_dict())
-        return
+    output(
+        certification, lambda: _show_certification(certification, pdf_path, json_path), as_json=as_json, csv_dir=csv_dir
+    )
+
+
+def _show_certification(certification: Certification, pdf_path: Path, json_path: Path) -> None:
     for label, text in certification.elements():
         console.print(f"{label}: {text}".replace("\n", "; "), markup=False)
     for caution in certification.cautions:
@@ -115,32 +138,29 @@ class Designate(StrEnum):
 
 @origin_app.command("network")
 def network_origin(
-    network: Annotated[Path, typer.Argument(help="Network: CSV folder, .xlsx, .json, or a sample name.")],
+    network: NetworkArgument,
     good: Annotated[str | None, typer.Option("--good", help="Only this finished good (item id).")] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Date the rules are read at, YYYY-MM-DD.")] = None,
+    as_of: RulesDateOption = None,
     designate: Annotated[Designate, typer.Option("--designate", help=DESIGNATE_HELP)] = Designate.given,
     save: Annotated[bool, typer.Option("--save", help="Save each determination as an immutable record.")] = False,
     database_url: DatabaseOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+    as_json: JsonOption = False,
+    csv_dir: CsvOption = None,
 ) -> None:
     """Decide USMCA origin for every finished good of a network: verdict, RVC, margin, deciding materials."""
-    from allyshore.cli._common import load
+    from allyshore.io import load_network
     from allyshore.origin.from_network import determine_network
 
-    loaded = load(network)
-    result = determine_network(loaded, good=good, as_of=_parse_date(as_of), designate=designate.value)
-    saved: dict[tuple[str, str], int] = {}
+    result = determine_network(load_network(network), good=good, as_of=as_of, designate=designate.value)
     if save:
         from allyshore.store import open_store
 
         with open_store(database_url) as store:
-            saved = store.save_network_origin(result)
-    if as_json:
-        payload = result.to_dict()
-        for entry in payload["goods"]:
-            entry["record_id"] = saved.get((entry["item_id"], entry["site_id"]))
-        emit_json(payload)
-        return
+            result = store.save_network_origin(result)
+    output(result, lambda: _show_network(result), as_json=as_json, csv_dir=csv_dir)
+
+
+def _show_network(result: NetworkOrigin) -> None:
     table = Table(title=f"USMCA origin of the finished goods of {result.network}")
     columns = ("good", "plant", "HS", "verdict", "crit.", "RVC %", "threshold", "margin", "designation")
     for column in (*columns, "deciding materials"):
@@ -172,23 +192,14 @@ def network_origin(
                 f"{a.status.replace('_', ' ')}{rvc}",
                 markup=False,
             )
-    if saved:
-        console.print(f"Saved records {', '.join(str(i) for i in saved.values())}.", markup=False)
+    if result.record_ids:
+        console.print(f"Saved records {', '.join(str(i) for i in result.record_ids.values())}.", markup=False)
 
 
 def _designation_words(applied: str, items: tuple[str, ...]) -> str:
     if not applied:
         return ""
     return f"designating {', '.join(items)}" if items else "look-through"
-
-
-def _parse_date(text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 class CostBasis(StrEnum):
@@ -198,10 +209,10 @@ class CostBasis(StrEnum):
 
 @origin_app.command("advise")
 def advise(
-    network: Annotated[Path, typer.Argument(help="Network: CSV folder, .xlsx, .json, or a sample name.")],
+    network: NetworkArgument,
     good: Annotated[str, typer.Option("--good", help="The finished good (item id) to qualify.")],
     site: Annotated[str | None, typer.Option("--site", help="The plant making it, when several do.")] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Date the rules are read at, YYYY-MM-DD.")] = None,
+    as_of: RulesDateOption = None,
     designate: Annotated[Designate, typer.Option("--designate", help=DESIGNATE_HELP)] = Designate.given,
     cost_basis: Annotated[
         CostBasis,
@@ -214,25 +225,29 @@ def advise(
     assumptions: Annotated[
         Path | None, typer.Option("--assumptions", help="Landed-cost assumptions TOML (see `cost defaults`).")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+    policy: PolicyOption = None,
+    as_json: JsonOption = False,
+    csv_dir: CsvOption = None,
 ) -> None:
     """Find the least-cost re-sourcing to candidate sources, at any in-house BOM level, that makes a good
     USMCA-originating (HiGHS MIP); the cost is the added landed cost."""
-    from allyshore.cli._common import load
+    from allyshore.io import load_network
     from allyshore.origin.advise import advise_qualification
 
     plan = advise_qualification(
-        load(network),
+        load_network(network),
         good,
         site=site,
-        as_of=_parse_date(as_of),
+        as_of=as_of,
+        policy=policy,
+        assumptions=assumptions,
         designate=designate.value,
         cost_basis=cost_basis.value,
-        assumptions=assumptions,
     )
-    if as_json:
-        emit_json(plan.to_dict())
-        return
+    output(plan, lambda: _show_plan(plan), as_json=as_json, csv_dir=csv_dir)
+
+
+def _show_plan(plan: QualificationPlan) -> None:
     console.print(f"{plan.item_id} @ {plan.site_id}: {plan.message}", markup=False)
     if plan.changes:
         table = Table(title="Re-sourcing plan")

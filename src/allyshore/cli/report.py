@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from allyshore.cli import app
-from allyshore.cli._common import console, load, progress
+from allyshore.cli._common import NETWORK_HELP, PolicyOption, console, progress, warn_unknown
 
 if TYPE_CHECKING:
     from allyshore.model.network import Network
@@ -23,31 +23,31 @@ StrictOpt = Annotated[
 
 
 def _write(network: Network, out: Path, policy: Path | None, title: str | None, strict: bool = False) -> Path:
+    from allyshore.conventions import stepper
     from allyshore.report import ReportOptions, check_target, report_steps, run_analyses, write_context
 
     check_target(out)  # before the progress bar starts, so that a refusal prints cleanly
     options = ReportOptions(title=title, policy=policy, strict_duties=strict)
-    with progress(f"Writing the report of {network.name}", total=report_steps()) as advance:
+    with progress(f"Writing the report of {network.name}") as update:
+        advance = stepper(update, report_steps())
         context = run_analyses(network, options, advance=advance)
         index = write_context(context, out, advance=advance)
-    cost = context.cost
-    if cost is not None and not isinstance(cost, Exception) and cost.network.unknown_duties:
-        from allyshore.cli.cost import warn_unknown
-
-        warn_unknown(cost.network.unknown_duties)  # the same line as `cost network`: the report's landed cost has it
+    warn_unknown(context.unknown_duties)  # the same line as `cost network`: the report's landed cost has it
     return index
 
 
 @app.command()
 def report(
-    network: Annotated[Path, typer.Argument(help="Network (CSV folder, .xlsx or .json) or a sample name.")],
+    network: Annotated[Path, typer.Argument(metavar="NETWORK", help=NETWORK_HELP)],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the report into (replaced whole).")],
-    policy: Annotated[Path | None, typer.Option(help="Trust policy (TOML) instead of the default.")] = None,
+    policy: PolicyOption = None,
     title: Annotated[str | None, typer.Option(help="Title of the report.")] = None,
     strict_duties: StrictOpt = False,
 ) -> None:
     """Write the self-contained HTML report of a network (map, exposure, choke points, data quality)."""
-    index = _write(load(network), out, policy, title, strict_duties)
+    from allyshore.io import load_network
+
+    index = _write(load_network(network), out, policy, title, strict_duties)
     console.print(f"Wrote {index}")
 
 

@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from allyshore.cli import app
-from allyshore.cli._common import JSON_HELP, console, emit_json, err_console, load, progress
+from allyshore.cli._common import (
+    CsvOption,
+    JsonOption,
+    NetworkArgument,
+    console,
+    err_console,
+    output,
+    progress,
+)
 
-NETWORK_HELP = "Network (CSV folder, .xlsx, .json) or a sample name."
+if TYPE_CHECKING:
+    from allyshore.resilience.montecarlo import SimulationResult
+    from allyshore.resilience.stress import StressResult
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -47,7 +57,7 @@ def _tts(value: float | None) -> str:
 
 @app.command()
 def stress(
-    network_path: Annotated[Path, typer.Argument(metavar="NETWORK", help=NETWORK_HELP)],
+    network_path: NetworkArgument,
     by: Annotated[
         str, typer.Option("--by", help="Sweep every non-customer site (site) or every node (node).")
     ] = "site",
@@ -97,39 +107,25 @@ def stress(
     workers: Annotated[
         int | None, typer.Option("--workers", min=1, help="Worker processes of a local cluster.")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+    as_json: JsonOption = False,
+    csv_dir: CsvOption = None,
 ) -> None:
     """Stress test: time to survive vs time to recover, lost profit and REI per scenario; line stoppers."""
-    from allyshore.model.graph import compile_network
-    from allyshore.resilience.scenarios import item_scenarios
-    from allyshore.resilience.stress import build_scenarios, stress_test
+    from allyshore.io import load_network
+    from allyshore.resilience.stress import stress_test
 
     if by not in ("site", "node"):
         raise typer.BadParameter("choose site or node", param_hint="--by")
     terms = _terms(with_candidates, qualification_weeks, ramp_up_weeks)
-    network = load(network_path)
-    site_list, countries, crossings, tiers = _split(sites), _split(country), _split(crossing), _split(tier)
-    graph = compile_network(network)
-    total = len(
-        build_scenarios(
-            graph,
-            by=by,  # type: ignore[arg-type]
-            sites=site_list,
-            country=countries,
-            crossing=crossings,
-            tier=tiers,
-            policy=policy,
-            ttr_weeks=ttr_weeks if ttr_weeks is not None else 1.0,
-        )
-    ) + (len(item_scenarios(graph)) if line_stoppers else 0)
-    with progress("Stress test", total, enabled=not as_json) as advance:
+    network = load_network(network_path)
+    with progress("Stress test", enabled=not as_json) as advance:
         result = stress_test(
             network,
             by=by,  # type: ignore[arg-type]
-            sites=site_list,
-            country=countries,
-            crossing=crossings,
-            tier=tiers,
+            sites=_split(sites),
+            country=_split(country),
+            crossing=_split(crossing),
+            tier=_split(tier),
             policy=policy,
             ttr_weeks=ttr_weeks,
             inventory_destroyed=inventory_destroyed,
@@ -140,9 +136,10 @@ def stress(
             scheduler=scheduler,
             workers=workers,
         )
-    if as_json:
-        emit_json(result.to_dict())
-        return
+    output(result, lambda: _show_stress(result), as_json=as_json, csv_dir=csv_dir)
+
+
+def _show_stress(result: StressResult) -> None:
     table = Table(title=f"Stress test of {result.network} (REI on {result.rei_basis})")
     columns = ["scenario", "TTR wk", "TTS wk", "lost units", "lost profit", "REI"]
     if result.with_candidates:
@@ -202,7 +199,7 @@ def stress(
 
 @app.command()
 def simulate(
-    network_path: Annotated[Path, typer.Argument(metavar="NETWORK", help=NETWORK_HELP)],
+    network_path: NetworkArgument,
     runs: Annotated[int, typer.Option("--runs", min=1, help="Number of simulated years.")] = 1000,
     seed: Annotated[int, typer.Option("--seed", help="Seed: the same seed gives the same result.")] = 0,
     scheduler: Annotated[
@@ -224,14 +221,16 @@ def simulate(
         float | None, typer.Option("--qualification-weeks", min=0, help=QUALIFICATION_HELP)
     ] = None,
     ramp_up_weeks: Annotated[float | None, typer.Option("--ramp-up-weeks", min=0, help=RAMP_HELP)] = None,
-    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+    as_json: JsonOption = False,
+    csv_dir: CsvOption = None,
 ) -> None:
     """Monte Carlo of site and country disruptions: annual lost profit (mean, P95, CVaR95) and contributions."""
+    from allyshore.io import load_network
     from allyshore.resilience.montecarlo import simulate as run
 
     terms = _terms(with_candidates, qualification_weeks, ramp_up_weeks)
-    network = load(network_path)
-    with progress("Simulating", None, enabled=not as_json):
+    network = load_network(network_path)
+    with progress("Simulating", enabled=not as_json) as advance:
         result = run(
             network,
             runs=runs,
@@ -241,10 +240,12 @@ def simulate(
             assumptions=assumptions,
             stock_in_transit=stock_in_transit,
             with_candidates=terms or False,
+            progress=advance,
         )
-    if as_json:
-        emit_json(result.to_dict())
-        return
+    output(result, lambda: _show_simulation(result), as_json=as_json, csv_dir=csv_dir)
+
+
+def _show_simulation(result: SimulationResult) -> None:
     s = result.summary
     console.print(
         f"{result.runs:,} simulated years of {result.network} (seed {result.seed}): annual lost profit "

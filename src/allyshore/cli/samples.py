@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from allyshore.cli import app
-from allyshore.cli._common import JSON_HELP, console, emit_json
+from allyshore.cli._common import CsvOption, JsonOption, console, output
+
+if TYPE_CHECKING:
+    from allyshore.samples import SampleInfo
 
 
 @app.command()
-def samples(as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False) -> None:
+def samples(as_json: JsonOption = False, csv_dir: CsvOption = None) -> None:
     """List the embedded sample networks with a description and their sizes."""
-    from allyshore.samples import sample_info
+    from allyshore.samples import sample_list
 
-    infos = sample_info()
-    if as_json:
-        emit_json([info.to_dict() for info in infos])
-        return
+    listing = sample_list()
+    output(listing, lambda: _show(listing.samples), as_json=as_json, csv_dir=csv_dir)
+
+
+def _show(infos: tuple[SampleInfo, ...]) -> None:
     table = Table(title="Embedded sample networks (illustrative)")
     for column in ("name", "description", "sites", "items", "bom", "supply", "flows", "depth"):
         table.add_column(column, overflow="fold")

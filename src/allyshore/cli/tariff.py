@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from allyshore.cli import app
-from allyshore.cli._common import JSON_HELP, console, emit_json, err_console
+from allyshore.cli._common import CsvOption, JsonOption, console, date_option, err_console, output
+
+if TYPE_CHECKING:
+    from allyshore.cost.layers import TariffLayers
 
 
 def _percent(share: float) -> str:
@@ -21,7 +25,7 @@ def tariff_command(
     hts: Annotated[str, typer.Argument(help="HTS code, 6 to 10 digits (dots allowed): 8536.50.90.")],
     origin: Annotated[str, typer.Option("--origin", help="Country of origin (ISO code or name).")],
     importer: Annotated[str, typer.Option("--importer", help="Importing country (default US).")] = "US",
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Date (YYYY-MM-DD; default today).")] = None,
+    as_of: Annotated[date | None, date_option("--as-of", "Date the tariff tables are read at (default today).")] = None,
     usmca: Annotated[bool, typer.Option("--usmca", help="The good is USMCA-originating.")] = False,
     weight_kg: Annotated[
         float | None, typer.Option("--weight-kg", help="Weight per unit, kg (for rates per kg).", min=0)
@@ -37,25 +41,25 @@ def tariff_command(
     tariffs: Annotated[
         list[Path] | None, typer.Option("--tariffs", help="Extra measure rows, CSV or TOML (repeatable).")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+    as_json: JsonOption = False,
+    csv_dir: CsvOption = None,
 ) -> None:
     """The tariff layers of an HTS line from an origin: rates, Chapter 99 headings, sources and the total."""
     from allyshore.cost import tariff_layers
     from allyshore.cost.assumptions import load_assumptions
     from allyshore.cost.unknown import warning_line
 
-    book = load_assumptions(assumptions)
-    for table in tariffs or []:
-        book = book.with_tariffs(table)
+    book = load_assumptions(assumptions, tariffs=tariffs or ())
     result = tariff_layers(
         hts, origin, importer=importer, as_of=as_of, usmca_originating=usmca, weight_kg=weight_kg, unit=unit,
         metal_share=metal_share, assumptions=book,
     )  # fmt: skip
     if result.unknown_duties:
         err_console.print(warning_line(result.unknown_duties, costing=False), markup=False)
-    if as_json:
-        emit_json(result.to_dict())
-        return
+    output(result, lambda: _show(result, hts, usmca), as_json=as_json, csv_dir=csv_dir)
+
+
+def _show(result: TariffLayers, hts: str, usmca: bool) -> None:
     title = f"Tariff layers of {hts} from {result.origin} into {result.importer} on {result.as_of}"
     grid = Table(title=title + (" (USMCA-originating)" if usmca else ""))
     for column in ("layer", "rate", "due", "Ch. 99", "valid", "status", "verified", "source"):

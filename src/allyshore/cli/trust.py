@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from allyshore.cli import app
-from allyshore.cli._common import JSON_HELP, console, emit_json
+from allyshore.cli._common import CsvOption, JsonOption, console, output
+
+if TYPE_CHECKING:
+    from allyshore.trust import TrustTable
 
 
 @app.command()
@@ -26,19 +29,23 @@ def trust(
         bool,
         typer.Option("--show-policy", help="Print the policy as TOML (the default one to copy and edit) and exit."),
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+    as_json: JsonOption = False,
+    csv_dir: CsvOption = None,
 ) -> None:
     """Show each country's trust tier and 0-100 score, with the inputs behind them."""
-    from allyshore.trust import TIER_COLORS, assess_countries, default_policy_text, load_policy
+    from allyshore.trust import assess_countries, default_policy_text, load_policy
 
     if show_policy:
         print(default_policy_text() if policy_path is None else load_policy(policy_path).to_toml(), end="")
         return
     policy = None if policy_path is None else load_policy(policy_path)
     table = assess_countries(policy, countries or None)
-    if as_json:
-        emit_json(table.to_dict())
-        return
+    output(table, lambda: _show(table, bool(countries)), as_json=as_json, csv_dir=csv_dir)
+
+
+def _show(table: TrustTable, explain: bool) -> None:
+    from allyshore.trust import TIER_COLORS
+
     window = table.un_sessions
     sessions = "" if window is None else f", UN sessions {window[0]}-{window[1]}"
     grid = Table(title=f"Trust under '{table.policy.name}' (home {table.policy.home}{sessions}); * = incomplete inputs")
@@ -66,6 +73,6 @@ def trust(
             entry.why,
         )
     console.print(grid)
-    if countries:
+    if explain:
         for entry in table:
             console.print(entry.text(), markup=False)

@@ -27,12 +27,13 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
+from allyshore.conventions import AsOf, as_date
 from allyshore.cost.assumptions import Assumption, AssumptionBook, load_assumptions
 from allyshore.cost.entries import entry_assumptions, lane_partner_options
 from allyshore.cost.figures import finished_goods
@@ -43,6 +44,10 @@ from allyshore.cost.unknown import UnknownDuty, as_records, check_strict, collec
 from allyshore.errors import InputError, NotFoundError
 from allyshore.model.graph import NodeGraph, compile_network, multipliers
 from allyshore.model.network import Network
+
+if TYPE_CHECKING:
+    from allyshore.resilience.montecarlo import SimulationResult
+    from allyshore.trust.policy import PolicySource
 
 Assumptions = AssumptionBook | str | Path | None
 
@@ -76,15 +81,22 @@ def _book(assumptions: Assumptions) -> AssumptionBook:
     return load_assumptions(assumptions)
 
 
-def _date(as_of: dt.date | str | None) -> dt.date:
-    if as_of is None:
-        return dt.date.today()
-    if isinstance(as_of, dt.date):
-        return as_of
-    try:
-        return dt.date.fromisoformat(str(as_of))
-    except ValueError as exc:
-        raise InputError(f"--as-of '{as_of}' is not a date (YYYY-MM-DD)") from exc
+def _tiers(policy: PolicySource) -> tuple[Mapping[str, str] | None, tuple[Assumption, ...]]:
+    """Country -> trust tier under ``policy`` for the country-risk default, and the assumption naming the policy
+    (nothing for the shipped policy, whose tiers the options look up themselves)."""
+    if policy is None:
+        return None, ()
+    from allyshore.trust import resolve_policy, tiers_under
+
+    chosen = resolve_policy(policy)
+    assert chosen is not None
+    note = Assumption(
+        "trust_policy",
+        chosen.name,
+        f"trust tiers of the country-risk disruption default under this policy (home {chosen.home})",
+        origin="argument",
+    )
+    return tiers_under(chosen), (note,)
 
 
 @dataclass(frozen=True, eq=False)
@@ -155,7 +167,7 @@ def _flow_options(flows: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def disruption_from_stress_test(network: Network, simulation: Any) -> dict[str, float]:
+def disruption_from_stress_test(network: Network, simulation: SimulationResult) -> dict[str, float]:
     """Expected disruption cost per unit shipped, per source site, from a stress-test Monte Carlo.
 
     ``simulation`` is a :class:`allyshore.resilience.montecarlo.SimulationResult`: its expected
@@ -403,6 +415,7 @@ def _build_with_lane_partners(
     when: dt.date,
     given: Mapping[tuple[str, str], bool] | None,
     disruption: FloatArray | None = None,
+    tiers: Mapping[str, str] | None = None,
 ) -> OptionInputs:
     """Kernel inputs of the options of one item, each priced for ``annual`` units, whose customs entries
     are shared with the active flows of other items on the same lane (:mod:`allyshore.cost.entries`)."""
@@ -414,7 +427,7 @@ def _build_with_lane_partners(
     units = np.concatenate([np.full(n, annual), per_flow[partners.get_column("flow_row").to_numpy()]])
     if disruption is not None:
         disruption = np.concatenate([disruption, np.full(partners.height, np.nan)])
-    built = build_inputs(network, rows, np.maximum(units, 1e-9), book, when, given, disruption)
+    built = build_inputs(network, rows, np.maximum(units, 1e-9), book, when, given, disruption, tiers)
     if partners.height == 0:
         return built
     return OptionInputs(
@@ -429,10 +442,12 @@ def compare_sources(
     item: str,
     to_site: str | None = None,
     *,
-    as_of: dt.date | str | None = None,
+    as_of: AsOf = None,
+    policy: PolicySource = None,
     assumptions: Assumptions = None,
     originating: Mapping[tuple[str, str], bool] | None = None,
-    disruption_per_unit: Mapping[str, float] | Any | None = None,
+    disruption_per_unit: Mapping[str, float] | SimulationResult | None = None,
+    simulated_years: int = 0,
     years: int | None = None,
     use_origin_engine: bool = True,
     strict_duties: bool = False,
@@ -444,9 +459,12 @@ def compare_sources(
     (source site, item) (default: the origin engine :mod:`allyshore.origin` decides the
     goods made in the network, purchased inputs follow ``supplier_certifies_origin``
     or ``usmca_originating``); ``disruption_per_unit`` gives the expected disruption
-    cost per unit per source site, or is a stress-test result of
-    :func:`allyshore.simulate` (see :func:`disruption_from_stress_test`); sources
-    without a figure take the country-risk default of their trust tier.
+    cost per unit per source site, or is a Monte Carlo result of
+    :func:`allyshore.simulate` (see :func:`disruption_from_stress_test`);
+    ``simulated_years`` runs that Monte Carlo here, over this many simulated years
+    (in this process). Sources without a figure take the country-risk default of
+    their trust tier under ``policy`` (a trust policy or its TOML file; the shipped
+    US policy by default).
 
     Duties the tariff tables cannot give are counted as 0 and listed (``unknown_duties`` of each
     option and of the result); ``strict_duties`` makes them an error.
@@ -461,18 +479,26 @@ def compare_sources(
         ``strict_duties`` is set and a duty cannot be determined.
     """
     book = _book(assumptions)
-    when = _date(as_of)
+    when = as_date(as_of)
     options, site, annual, per_flow = _options_for(network, item, to_site)
+    tiers, policy_notes = _tiers(policy)
+    if simulated_years and disruption_per_unit is None:
+        from allyshore.resilience.montecarlo import simulate
+
+        disruption_per_unit = simulate(network, runs=simulated_years, scheduler="synchronous")
+    per_site: Mapping[str, float] | None
+    if disruption_per_unit is not None and not isinstance(disruption_per_unit, Mapping):
+        per_site = disruption_from_stress_test(network, disruption_per_unit)
+    else:
+        per_site = disruption_per_unit
     disruption = None
-    if disruption_per_unit is not None and hasattr(disruption_per_unit, "contributions"):
-        disruption_per_unit = disruption_from_stress_test(network, disruption_per_unit)
-    if disruption_per_unit:
+    if per_site:
         disruption = np.asarray(
-            [disruption_per_unit.get(s, np.nan) for s in options.get_column("source_site").to_list()], dtype=np.float64
+            [per_site.get(s, np.nan) for s in options.get_column("source_site").to_list()], dtype=np.float64
         )
     given, notes = _origin(network, when, originating, use_origin_engine)
-    built = _build_with_lane_partners(network, options, annual, per_flow, book, when, given, disruption)
-    result = _comparison(built, book, when, item, site, years, notes)
+    built = _build_with_lane_partners(network, options, annual, per_flow, book, when, given, disruption, tiers)
+    result = _comparison(built, book, when, item, site, years, (*notes, *policy_notes))
     check_strict(result.unknown_duties, strict_duties, f"costing of {item} into {site}")
     return result
 
@@ -541,7 +567,8 @@ def _comparison(
 def network_cost(
     network: Network,
     *,
-    as_of: dt.date | str | None = None,
+    as_of: AsOf = None,
+    policy: PolicySource = None,
     assumptions: Assumptions = None,
     originating: Mapping[tuple[str, str], bool] | None = None,
     use_origin_engine: bool = True,
@@ -557,10 +584,11 @@ def network_cost(
     :mod:`allyshore.cost.figures`); :attr:`NetworkCost.sum_of_tiers_per_year` adds every
     flow's landed cost, counting a component again in what it goes into.
     Duties the tariff tables cannot give are counted as 0 and listed in ``unknown_duties``;
-    ``strict_duties`` makes them an error (:class:`~allyshore.errors.UnknownDutyError`).
+    ``strict_duties`` makes them an error (:class:`~allyshore.errors.UnknownDutyError`). The country-risk
+    disruption default takes each country's trust tier under ``policy`` (default: the shipped US policy).
     """
     book = _book(assumptions)
-    when = _date(as_of)
+    when = as_date(as_of)
     volumes = _volumes(network)
     per_flow, need = annual_flow_units(network, volumes)
     options = _flow_options(network.flows)
@@ -568,7 +596,8 @@ def network_cost(
     need_of = options.join(need, on=["to_site", "item_id"], how="left").get_column("need").fill_null(0.0).to_numpy()
     annual = np.where(active, per_flow, need_of)
     given, notes = _origin(network, when, originating, use_origin_engine)
-    built = build_inputs(network, options, np.maximum(annual, 1e-9), book, when, given, brief=True)
+    tiers, policy_notes = _tiers(policy)
+    built = build_inputs(network, options, np.maximum(annual, 1e-9), book, when, given, tiers=tiers, brief=True)
     factors = landed_cost(built.inputs)
     totals = total_of(factors)
     frame = built.detail.select(
@@ -595,7 +624,7 @@ def network_cost(
         flows=flows_out,
         goods=goods,
         sourcing_table=sourcing,
-        assumptions=(*_global_assumptions(book, when), *notes),
+        assumptions=(*_global_assumptions(book, when), *notes, *policy_notes),
         **({"unknown_table": unknown} if unknown is not None else {}),
     )
 
@@ -690,7 +719,8 @@ def sensitivity(
     item: str,
     to_site: str | None = None,
     *,
-    as_of: dt.date | str | None = None,
+    as_of: AsOf = None,
+    policy: PolicySource = None,
     assumptions: Assumptions = None,
     originating: Mapping[tuple[str, str], bool] | None = None,
     use_origin_engine: bool = True,
@@ -700,14 +730,16 @@ def sensitivity(
 
     Break-evens are computed against the leading option: the extra tariff rate on
     it, the multiplier on its freight, and the wage inflation of its country (over
-    the projection horizon) at which each challenger costs the same.
+    the projection horizon) at which each challenger costs the same. ``policy`` is the trust policy of the
+    country-risk default, as for :func:`compare_sources`.
     """
     book = _book(assumptions)
-    when = _date(as_of)
+    when = as_date(as_of)
     options, site, annual, per_flow = _options_for(network, item, to_site)
     given, notes = _origin(network, when, originating, use_origin_engine)
-    built = _build_with_lane_partners(network, options, annual, per_flow, book, when, given)
-    comparison = _comparison(built, book, when, item, site, None, notes)
+    tiers, policy_notes = _tiers(policy)
+    built = _build_with_lane_partners(network, options, annual, per_flow, book, when, given, tiers=tiers)
+    comparison = _comparison(built, book, when, item, site, None, (*notes, *policy_notes))
     check_strict(comparison.unknown_duties, strict_duties, f"costing of {item} into {site}")
     inputs = built.inputs
     sites = option_labels(built.detail)

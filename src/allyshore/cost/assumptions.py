@@ -46,7 +46,7 @@ from __future__ import annotations
 import csv
 import io
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib.resources import files
@@ -58,13 +58,14 @@ import polars as pl
 from allyshore.cost.measures import LAYERS, TARIFF_COLUMNS, combine, measures_from_rows, read_measures_file
 from allyshore.cost.measures import shipped_measures as _shipped_measures
 from allyshore.errors import PolicyError
+from allyshore.results import Result
 
 TABLE_FILES = ("mpf", "parameters", "lanes", "crossings", "countries", "risk_tiers")
 __all__ = ["LAYERS", "TARIFF_COLUMNS", "Assumption", "AssumptionBook", "default_assumptions", "load_assumptions"]
 
 
 @dataclass(frozen=True)
-class Assumption:
+class Assumption(Result):
     """One input of the model: its key, value, unit, source, date and where it came from."""
 
     key: str
@@ -74,15 +75,7 @@ class Assumption:
     origin: str = "default"  # default | file | argument | network | origin engine | stress test
     unit: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "value": self.value,
-            "unit": self.unit,
-            "source": self.source,
-            "date": self.date,
-            "origin": self.origin,
-        }
+    json_keys = ("key", "value", "unit", "source", "date", "origin")
 
 
 def read_table(name: str) -> pl.DataFrame:
@@ -229,14 +222,24 @@ def defaults_toml(book: AssumptionBook | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def load_assumptions(path: str | Path | None = None, text: str | None = None) -> AssumptionBook:
-    """The defaults overridden by an assumptions TOML file (given by ``path`` or as ``text``).
+def load_assumptions(
+    path: str | Path | None = None, text: str | None = None, *, tariffs: Sequence[str | Path] = ()
+) -> AssumptionBook:
+    """The defaults overridden by an assumptions TOML file (given by ``path`` or as ``text``), then by the measure
+    rows of each ``tariffs`` file (CSV or TOML, in order; see :meth:`AssumptionBook.with_tariffs`).
 
     Raises
     ------
     PolicyError
-        The file cannot be read, is not TOML, or names an unknown parameter, lane, layer or column.
+        A file cannot be read, is not TOML, or names an unknown parameter, lane, layer or column.
     """
+    book = _load_assumptions(path, text)
+    for table in tariffs:
+        book = book.with_tariffs(table)
+    return book
+
+
+def _load_assumptions(path: str | Path | None, text: str | None) -> AssumptionBook:
     book = default_assumptions()
     if path is None and text is None:
         return book

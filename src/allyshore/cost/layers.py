@@ -23,15 +23,17 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from allyshore.conventions import AsOf, as_date
 from allyshore.cost.assumptions import AssumptionBook, load_assumptions
 from allyshore.cost.measures import LAYERS
 from allyshore.cost.tariffs import UNKNOWN, duty_rates, item_duties, normalise_hts
 from allyshore.cost.unknown import UnknownDuty, describe_unknown, dotted
 from allyshore.errors import InputError
+from allyshore.results import Result
 
 
 @dataclass(frozen=True)
-class LayerLine:
+class LayerLine(Result):
     """One layer of a line: the winning measure, its terms and what became of it (``status``)."""
 
     layer: str
@@ -77,7 +79,7 @@ class LayerLine:
 
 
 @dataclass(frozen=True)
-class TariffLayers:
+class TariffLayers(Result):
     """Every layer of one (HTS line, origin, importer) on a date, and the total due."""
 
     hts: str
@@ -91,6 +93,12 @@ class TariffLayers:
     layers: tuple[LayerLine, ...]
     unknown_duties: tuple[UnknownDuty, ...]
 
+    json_keys = (
+        ("hts", "hts_dotted"), "origin", "importer", "as_of", "usmca_originating", "weight_kg", "unit",
+        ("metal_content_share", "metal_share"), "layers", "total_ad_valorem",
+        ("total_specific_usd_per_unit", "total_specific_usd"), "unknown_duties",
+    )  # fmt: skip
+
     @property
     def total_ad_valorem(self) -> float:
         """The ad valorem rates due, added up (unknown layers count as 0 and are listed)."""
@@ -101,21 +109,9 @@ class TariffLayers:
         """The specific duties due in USD per unit of the item, added up."""
         return round(sum(line.due_specific_usd for line in self.layers), 10)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "hts": dotted(self.hts),
-            "origin": self.origin,
-            "importer": self.importer,
-            "as_of": self.as_of,
-            "usmca_originating": self.usmca_originating,
-            "weight_kg": self.weight_kg,
-            "unit": self.unit,
-            "metal_content_share": self.metal_share,
-            "layers": [line.to_dict() for line in self.layers],
-            "total_ad_valorem": self.total_ad_valorem,
-            "total_specific_usd_per_unit": self.total_specific_usd,
-            "unknown_duties": [u.to_dict() for u in self.unknown_duties],
-        }
+    @property
+    def hts_dotted(self) -> str:
+        return dotted(self.hts)
 
 
 def _country(text: str, what: str) -> str:
@@ -132,7 +128,7 @@ def tariff_layers(
     origin: str,
     *,
     importer: str = "US",
-    as_of: dt.date | str | None = None,
+    as_of: AsOf = None,
     usmca_originating: bool = False,
     weight_kg: float | None = None,
     unit: str = "ea",
@@ -155,7 +151,7 @@ def tariff_layers(
         raise InputError(f"'{hts}' is not an HS code (give 6 to 10 digits, dots allowed: 8536.50.90)")
     where = _country(origin, "origin")
     into = _country(importer, "importer")
-    when = _as_of(as_of)
+    when = as_date(as_of)
     rates = duty_rates(book.tariffs, [digits], [where], [into], when, book.layers, originating=[usmca_originating])
     weight = np.asarray([np.nan if weight_kg is None else float(weight_kg)])
     share = np.asarray([np.nan if metal_share is None else float(metal_share)])
@@ -232,14 +228,3 @@ def _day(value: Any) -> str:
     if not isinstance(value, dt.date) or value.year in (1900, 9999):
         return ""
     return value.isoformat()
-
-
-def _as_of(value: dt.date | str | None) -> dt.date:
-    if value is None:
-        return dt.date.today()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError as exc:
-        raise InputError(f"--as-of '{value}' is not a date (YYYY-MM-DD)") from exc

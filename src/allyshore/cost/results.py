@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 from allyshore.cost.assumptions import Assumption
 from allyshore.cost.kernel import FACTORS
 from allyshore.cost.unknown import UNKNOWN_SCHEMA, UnknownDuty, as_records
+from allyshore.results import Result, record_frames
 
 DIGITS = 6  # per-unit figures are kept to a millionth of a dollar; they sum to the total to the cent
 
@@ -22,7 +23,7 @@ def _round(value: float) -> float:
 
 
 @dataclass(frozen=True)
-class CostOption:
+class CostOption(Result):
     """One sourcing option and its landed cost, per unit and per year, factor by factor."""
 
     source_site: str
@@ -82,7 +83,7 @@ def _table_html(headers: list[str], rows: list[list[str]], caption: str) -> Mark
 
 
 @dataclass(frozen=True)
-class CostComparison:
+class CostComparison(Result):
     """Every source of one item into one receiving site, ranked by total landed cost per unit."""
 
     item_id: str
@@ -141,6 +142,13 @@ class CostComparison:
         ]
         return pl.DataFrame(rows)
 
+    def frames(self) -> dict[str, pl.DataFrame]:
+        """options (one row per option, the factors per unit), assumptions and unknown_duties."""
+        return {
+            "options": self.to_frame(),
+            **record_frames(assumptions=self.assumptions, unknown_duties=self.unknown_duties),
+        }
+
     def _repr_html_(self) -> str:
         headers = [
             "rank",
@@ -177,7 +185,7 @@ class CostComparison:
 
 
 @dataclass(frozen=True)
-class ItemSourcing:
+class ItemSourcing(Result):
     """Current sourcing of an item into a site vs the best of all its candidate sources."""
 
     item_id: str
@@ -206,7 +214,7 @@ class ItemSourcing:
 
 
 @dataclass(frozen=True, eq=False)
-class NetworkCost:
+class NetworkCost(Result):
     """Landed cost of the finished goods delivered, of every active flow, and current vs best sourcing per item.
 
     The headline is :attr:`finished_goods_per_year`; :attr:`sum_of_tiers_per_year` (also
@@ -282,6 +290,15 @@ class NetworkCost:
     def to_frame(self) -> pl.DataFrame:
         return self.flows
 
+    def frames(self) -> dict[str, pl.DataFrame]:
+        """goods (the finished goods delivered), flows (every active flow), sourcing (current vs best per item
+        and receiving site), assumptions and unknown_duties."""
+        sourcing = self.sourcing_table.with_columns(
+            ((pl.col("current_per_unit") - pl.col("best_per_unit")) * pl.col("annual_units")).alias("saving_per_year")
+        )
+        tables = {"goods": self.goods, "flows": self.flows, "sourcing": sourcing}
+        return tables | record_frames(assumptions=self.assumptions, unknown_duties=self.unknown_duties)
+
     def _repr_html_(self) -> str:
         rows = [
             [
@@ -304,7 +321,7 @@ class NetworkCost:
 
 
 @dataclass(frozen=True)
-class Swing:
+class Swing(Result):
     """One factor swung over its documented range: the total per unit of each option at the low and high end."""
 
     factor: str
@@ -326,7 +343,7 @@ class Swing:
 
 
 @dataclass(frozen=True)
-class BreakEven:
+class BreakEven(Result):
     """The value of a factor on the leading option at which an alternative becomes as cheap (ranking flips)."""
 
     factor: str
@@ -350,7 +367,7 @@ class BreakEven:
 
 
 @dataclass(frozen=True)
-class Sensitivity:
+class Sensitivity(Result):
     """Tornado data for every option of an item and the break-even values of the key factors."""
 
     comparison: CostComparison
@@ -376,6 +393,14 @@ class Sensitivity:
             for site in s.low
         ]
         return pl.DataFrame(rows)
+
+    def frames(self) -> dict[str, pl.DataFrame]:
+        """tornado (each factor's low and high total per option), break_evens, and the comparison's tables."""
+        return {
+            "tornado": self.to_frame(),
+            **record_frames(break_evens=self.break_evens),
+            **self.comparison.frames(),
+        }
 
     def _repr_html_(self) -> str:
         leader = self.comparison.best.label

@@ -32,6 +32,7 @@ from allyshore.cost.tariffs import (
     USMCA_RATE,
 )
 from allyshore.errors import UnknownDutyError
+from allyshore.results import Result
 
 
 def dotted(code: str) -> str:
@@ -41,7 +42,7 @@ def dotted(code: str) -> str:
 
 
 @dataclass(frozen=True)
-class UnknownDuty:
+class UnknownDuty(Result):
     """One duty that could not be determined (counted as 0 in the totals)."""
 
     item_id: str
@@ -56,24 +57,14 @@ class UnknownDuty:
     kind: str = ""  # a short name of UNKNOWN
     flows: int = 1  # how many options or flows share it
 
+    json_keys = (
+        "item_id", ("hs_code", "hs_dotted"), "origin", "importer", "layer", "kind", "reason", "source_site", "to_site",
+        "measure_id", "flows",
+    )  # fmt: skip
+
     @property
     def hs_dotted(self) -> str:
         return dotted(self.hs_code)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "item_id": self.item_id,
-            "hs_code": self.hs_dotted,
-            "origin": self.origin,
-            "importer": self.importer,
-            "layer": self.layer,
-            "kind": self.kind,
-            "reason": self.reason,
-            "source_site": self.source_site,
-            "to_site": self.to_site,
-            "measure_id": self.measure_id,
-            "flows": self.flows,
-        }
 
     def __str__(self) -> str:
         where = f"{self.source_site} -> {self.to_site}, " if self.source_site else ""

@@ -127,15 +127,23 @@ def _name_of(path: Path) -> str:
 
 
 def load_network(path: str | Path) -> Network:
-    """Read and validate a network from a CSV folder, an XLSX workbook or a JSON file.
+    """Read and validate a network from a CSV folder, an XLSX workbook or a JSON file, or load an embedded sample
+    by name (``infusion-pump``, or ``sample:infusion-pump`` even where a file of that name exists).
 
     Raises
     ------
     InputError
         The file cannot be read at all.
+    NotFoundError
+        ``sample:NAME`` names no sample.
     ValidationError
         The network has problems; ``.problems`` lists each with file, row and column.
     """
+    from allyshore.samples import load_sample, sample_named
+
+    name = sample_named(path)
+    if name is not None:
+        return load_sample(name)
     path = Path(path)
     problems: list[Problem] = []
     raw = read_raw(path, problems)
@@ -150,7 +158,14 @@ def load_network(path: str | Path) -> Network:
 
 
 def validate_path(path: str | Path) -> list[Problem]:
-    """Every problem (errors and warnings) of a network file; empty when it is clean."""
+    """Every problem (errors and warnings) of a network file, or of an embedded sample named as
+    :func:`load_network` takes it; empty when it is clean."""
+    from allyshore.samples import sample_file, sample_named, sample_names
+
+    name = sample_named(path)
+    if name is not None and name in sample_names():
+        with sample_file(name) as document:
+            return validate_path(document)
     problems: list[Problem] = []
     try:
         raw = read_raw(path, problems)

@@ -7,6 +7,7 @@ located by table, row (as the user sees it) and column, with a hint.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 
@@ -16,6 +17,7 @@ import polars as pl
 from allyshore.errors import Problem
 from allyshore.model.graph import longest_path_of_edges
 from allyshore.model.network import Network
+from allyshore.results import Result
 
 HS_PATTERN = re.compile(r"^\d{6,10}$")
 _SHARE_TOLERANCE = 1e-6
@@ -40,6 +42,39 @@ REFERENCES: tuple[tuple[str, str, str], ...] = (
     ("demand", "site_id", "sites"),
     ("demand", "item_id", "items"),
 )
+
+
+#: The columns of a table of problems (:meth:`Validation.frames`).
+PROBLEM_SCHEMA: dict[str, type[pl.DataType]] = {
+    "severity": pl.String,
+    "table": pl.String,
+    "source": pl.String,
+    "row": pl.Int64,
+    "column": pl.String,
+    "message": pl.String,
+    "hint": pl.String,
+}
+
+
+@dataclass(frozen=True)
+class Validation(Result):
+    """Every problem found in a network (errors and warnings); it is valid when none is an error."""
+
+    problems: tuple[Problem, ...]
+
+    json_keys = ("valid", "problems")
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "error")
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    def frames(self) -> dict[str, pl.DataFrame]:
+        """problems: one row per problem, with its file, row, column and hint."""
+        return {"problems": pl.DataFrame([p.to_dict() for p in self.problems], schema=PROBLEM_SCHEMA)}
 
 
 def _problem(

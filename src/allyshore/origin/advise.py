@@ -63,12 +63,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
 
+from allyshore.conventions import AsOf, as_date
 from allyshore.errors import Infeasible, InputError, NotFoundError
 from allyshore.model.network import Network
 from allyshore.origin.advise_costs import LandedCosts
@@ -80,6 +80,9 @@ from allyshore.origin.materials import combine, contribution
 from allyshore.origin.network_result import GoodOrigin
 from allyshore.origin.rules import find_rule
 from allyshore.origin.tariff_shift import TEN_PERCENT, de_minimis_excluded, passes
+
+if TYPE_CHECKING:
+    from allyshore.trust.policy import PolicySource
 
 #: Per-switch tie-breaker (USD per unit): among plans of equal cost, the one with fewer changes.
 SWITCH_EPSILON = 1e-6
@@ -178,20 +181,22 @@ def advise_qualification(
     good: str,
     *,
     site: str | None = None,
-    as_of: date | None = None,
+    as_of: AsOf = None,
+    policy: PolicySource = None,
+    assumptions: Any = None,
     rules: Mapping[str, Any] | None = None,
     time_limit_seconds: float = 30.0,
     origin: NetworkOrigin | None = None,
     designate: str = "given",
     cost_basis: str = "landed",
-    assumptions: Any = None,
 ) -> QualificationPlan:
     """Find which materials of ``good``, at any in-house BOM level, re-sourced to which candidate sources,
     qualify it at the least added landed cost.
 
     ``origin``, the result of :func:`~allyshore.origin.from_network.determine_network` on the same
     network (and ``designate`` mode), saves deciding the network again (the report advises on many goods).
-    ``assumptions`` is passed to the landed-cost engine (a TOML path or an assumption book).
+    ``assumptions`` is passed to the landed-cost engine (a TOML path or an assumption book), with ``policy``, the
+    trust policy of its country-risk default (a policy or its TOML file; the shipped US policy by default).
 
     Raises
     ------
@@ -202,6 +207,7 @@ def advise_qualification(
     """
     if cost_basis not in COST_BASES:
         raise InputError(f"cost_basis must be 'landed' or 'price', not {cost_basis!r}")
+    as_of = None if as_of is None else as_date(as_of)
     analysis: NetworkAnalysis
     if (
         origin is not None
@@ -234,7 +240,7 @@ def advise_qualification(
             before, before.result, cost_basis,
         )  # fmt: skip
 
-    costs = LandedCosts(network, as_of, assumptions) if cost_basis == "landed" else None
+    costs = LandedCosts(network, as_of, assumptions, policy) if cost_basis == "landed" else None
     options, fixed, occurrences_of = _options(analysis, node, before, costs)
     considered = sum(o.edge >= 0 for o in options)
     notes = tuple(dict.fromkeys(costs.notes)) if costs is not None else ()

@@ -23,8 +23,10 @@ from allyshore.model.network import Network
 class LandedCosts:
     """Landed cost per unit of an item from a source into a site, looked up once per (item, site)."""
 
-    def __init__(self, network: Network, as_of: date | None = None, assumptions: Any = None) -> None:
-        self.network, self.as_of, self.assumptions = network, as_of, assumptions
+    def __init__(
+        self, network: Network, as_of: date | None = None, assumptions: Any = None, policy: Any = None
+    ) -> None:
+        self.network, self.as_of, self.assumptions, self.policy = network, as_of, assumptions, policy
         self._comparisons: dict[tuple[Any, ...], Any] = {}
         self.notes: list[str] = []
 
@@ -39,6 +41,7 @@ class LandedCosts:
                     item,
                     to_site,
                     as_of=self.as_of,
+                    policy=self.policy,
                     assumptions=self.assumptions,
                     originating=originating,
                     use_origin_engine=False,  # inputs: their supply columns; the good: the map given

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from typing import Any
 
 import polars as pl
 
-from allyshore.origin.network_result import GoodOrigin
+from allyshore.origin.network_result import Designation, GoodOrigin
 from allyshore.origin.result import OriginResult
+from allyshore.results import Result, flat_frame
 
 
 @dataclass(frozen=True)
-class Resourcing:
+class Resourcing(Result):
     """One change of the plan: an input item, at the plant that consumes it, moved to one candidate source.
 
     ``value_before``/``value_after`` are the material's value for origin (s.8(1): price + freight) per unit
@@ -35,6 +35,11 @@ class Resourcing:
     landed_before: float | None = None
     landed_after: float | None = None
 
+    json_keys = (
+        "item_id", "from_sources", "to_site", "to_country", "value_before", "value_after", "added_cost_per_unit",
+        "originating_after", "at_site", "within", "quantity", "landed_before", "landed_after",
+    )  # fmt: skip
+
     @property
     def added_cost_per_unit(self) -> float:
         """Landed cost added per unit of the good (price + freight when no landed cost is known)."""
@@ -42,26 +47,9 @@ class Resourcing:
             return self.landed_after - self.landed_before
         return self.value_after - self.value_before
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "item_id": self.item_id,
-            "from_sources": list(self.from_sources),
-            "to_site": self.to_site,
-            "to_country": self.to_country,
-            "value_before": self.value_before,
-            "value_after": self.value_after,
-            "added_cost_per_unit": self.added_cost_per_unit,
-            "originating_after": self.originating_after,
-            "at_site": self.at_site,
-            "within": list(self.within),
-            "quantity": self.quantity,
-            "landed_before": self.landed_before,
-            "landed_after": self.landed_after,
-        }
-
 
 @dataclass(frozen=True)
-class QualificationPlan:
+class QualificationPlan(Result):
     """The least-cost re-sourcing that qualifies a good (``qualifies`` False when none exists).
 
     ``added_cost_per_unit`` is the landed cost the changes add (``cost_basis`` ``"landed"``), or their price
@@ -91,6 +79,19 @@ class QualificationPlan:
     cost_notes: tuple[str, ...] = ()
     designation_after: GoodOrigin | None = field(default=None, repr=False, compare=False)
 
+    json_keys = (
+        "item_id", "site_id", "qualifies", "already_originating", "changes", "added_cost_per_unit",
+        "added_cost_per_year", "units_per_year", "rvc_before", "rvc_after", "method_after", "threshold_after",
+        "criterion_after", "candidates_considered", "message", ("determination_after", "after"), "cost_basis",
+        "duty_saved_per_unit", "duty_saved_per_year", "net_cost_per_year", "cost_notes",
+        ("designation_after", "designation_applied"),
+    )  # fmt: skip
+
+    @property
+    def designation_applied(self) -> Designation | None:
+        """The designation of intermediate materials the good qualifies under after the plan (None: not decided)."""
+        return None if self.designation_after is None else self.designation_after.designation
+
     @property
     def added_cost_per_year(self) -> float:
         return self.added_cost_per_unit * self.units_per_year
@@ -104,35 +105,6 @@ class QualificationPlan:
         """Added landed cost of the inputs less the duty the good saves, per year (None when not counted)."""
         saved = self.duty_saved_per_year
         return None if saved is None else self.added_cost_per_year - saved
-
-    def to_dict(self) -> dict[str, Any]:
-        designation = None
-        if self.designation_after is not None and self.designation_after.designation is not None:
-            designation = self.designation_after.designation.to_dict()
-        return {
-            "item_id": self.item_id,
-            "site_id": self.site_id,
-            "qualifies": self.qualifies,
-            "already_originating": self.already_originating,
-            "changes": [c.to_dict() for c in self.changes],
-            "added_cost_per_unit": self.added_cost_per_unit,
-            "added_cost_per_year": self.added_cost_per_year,
-            "units_per_year": self.units_per_year,
-            "rvc_before": self.rvc_before,
-            "rvc_after": self.rvc_after,
-            "method_after": self.method_after,
-            "threshold_after": self.threshold_after,
-            "criterion_after": self.criterion_after,
-            "candidates_considered": self.candidates_considered,
-            "message": self.message,
-            "determination_after": None if self.after is None else self.after.to_dict(),
-            "cost_basis": self.cost_basis,
-            "duty_saved_per_unit": self.duty_saved_per_unit,
-            "duty_saved_per_year": self.duty_saved_per_year,
-            "net_cost_per_year": self.net_cost_per_year,
-            "cost_notes": list(self.cost_notes),
-            "designation_after": designation,
-        }
 
     def to_frame(self) -> pl.DataFrame:
         schema = {
@@ -165,6 +137,11 @@ class QualificationPlan:
             for c in self.changes
         ]
         return pl.DataFrame(rows, schema=schema, orient="row")
+
+    def frames(self) -> dict[str, pl.DataFrame]:
+        """summary (one row: the plan's figures, its notes joined) and changes (one row per re-sourcing)."""
+        summary = {k: v for k, v in self.to_dict().items() if k not in ("changes", "determination_after")}
+        return {"summary": flat_frame([summary]), "changes": self.to_frame()}
 
     def _repr_html_(self) -> str:
         rows = "".join(

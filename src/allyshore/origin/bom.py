@@ -54,6 +54,7 @@ from allyshore.origin.case import Case, Costs, Material, Rule
 from allyshore.origin.determine import decide_self_produced, designation_allowed
 from allyshore.origin.network_context import good_context
 from allyshore.origin.result import OriginResult, fmt
+from allyshore.results import Result
 
 MICRO = 1_000_000
 
@@ -81,7 +82,7 @@ def money(value: float) -> Fraction:
 
 
 @dataclass(frozen=True)
-class MaterialLine:
+class MaterialLine(Result):
     """One material of a good's case: an input item from one source, per unit of the good.
 
     An in-house sub-assembly (``self_produced``) carries its own ``materials`` (per unit of the

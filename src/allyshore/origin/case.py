@@ -736,8 +736,34 @@ def case_from_model(model: CaseIn, source: str | None = None) -> Case:
     )
 
 
-def parse_case(case: Case | CaseIn | dict[str, Any] | str | Path) -> Case:
+def read_case(path: str | Path) -> dict[str, Any]:
+    """The document of a JSON case file.
+
+    Raises
+    ------
+    InputError
+        The file cannot be read.
+    ValidationError
+        The file is not JSON, or not a JSON object.
+    """
+    source = str(path)
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{source}: no such case file") from None
+    except json.JSONDecodeError as exc:
+        raise ValidationError(
+            [Problem("case", f"not valid JSON: {exc.msg}", row=exc.lineno, source=source)], what="origin case"
+        ) from None
+    if not isinstance(data, dict):
+        raise ValidationError([Problem("case", "a case is a JSON object", source=source)], what="origin case")
+    return data
+
+
+def parse_case(case: Case | CaseIn | dict[str, Any] | str | Path, *, source: str | None = None) -> Case:
     """Turn a case (dataclass, parsed model, dict, JSON path) into the engine's :class:`Case`.
+
+    ``source`` names where a document came from in the problems found in it (a path names itself).
 
     Raises
     ------
@@ -748,19 +774,8 @@ def parse_case(case: Case | CaseIn | dict[str, Any] | str | Path) -> Case:
     """
     if isinstance(case, Case):
         return case
-    source: str | None = None
     if isinstance(case, str | Path):
         source = str(case)
-        try:
-            data = json.loads(Path(case).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise InputError(f"{source}: no such case file") from None
-        except json.JSONDecodeError as exc:
-            raise ValidationError(
-                [Problem("case", f"not valid JSON: {exc.msg}", row=exc.lineno, source=source)], what="origin case"
-            ) from None
-        if not isinstance(data, dict):
-            raise ValidationError([Problem("case", "a case is a JSON object", source=source)], what="origin case")
-        case = data
+        case = read_case(case)
     model = case if isinstance(case, CaseIn) else case_model(case, source)
     return case_from_model(model, source)

@@ -38,6 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from allyshore.countries import resolve_country
 from allyshore.errors import InputError, Problem, ValidationError
+from allyshore.results import Result
 
 #: Annex 5-A, element 9: the statement that must accompany the certifier's signature and date.
 CERTIFICATION_STATEMENT = (
@@ -93,7 +94,7 @@ class PartiesIn(_Model):
 
 
 @dataclass(frozen=True)
-class Party:
+class Party(Result):
     """A person named on the certification (name, address with country, e-mail, telephone)."""
 
     name: str
@@ -103,6 +104,8 @@ class Party:
     phone: str = ""
     title: str = ""
     tax_id: str = ""
+
+    json_keys = ("name", "title", "address", "country", "phone", "email", "tax_id")
 
     def lines(self) -> tuple[str, ...]:
         from allyshore.countries import country_name
@@ -115,23 +118,12 @@ class Party:
             out.append(f"Tax id: {self.tax_id}")
         return tuple(out)
 
-    def to_dict(self) -> dict[str, str]:
-        return {
-            "name": self.name,
-            "title": self.title,
-            "address": self.address,
-            "country": self.country,
-            "phone": self.phone,
-            "email": self.email,
-            "tax_id": self.tax_id,
-        }
-
 
 PartyEntry = Party | str  # a party, or one of the statements the Annex allows in its place
 
 
 @dataclass(frozen=True)
-class CertifiedGood:
+class CertifiedGood(Result):
     """Annex 5-A elements 6 and 7 for one good, with the determination that supports it."""
 
     description: str
@@ -143,20 +135,8 @@ class CertifiedGood:
     rule_verified: bool | None = None
     cautions: tuple[str, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "description": self.description,
-            "hs_classification": self.hs_classification,
-            "origin_criterion": self.origin_criterion,
-            "record_id": self.record_id,
-            "content_hash": self.content_hash,
-            "rule_source": self.rule_source,
-            "rule_verified": self.rule_verified,
-            "cautions": list(self.cautions),
-        }
 
-
-def _party_dict(entry: PartyEntry | None) -> dict[str, str] | str | None:
+def _party_dict(entry: PartyEntry | None) -> dict[str, Any] | str | None:
     return entry.to_dict() if isinstance(entry, Party) else entry
 
 
@@ -167,7 +147,7 @@ def _party_text(entry: PartyEntry | None) -> str:
 
 
 @dataclass(frozen=True)
-class Certification:
+class Certification(Result):
     """A USMCA certification of origin holding the nine minimum data elements of Annex 5-A."""
 
     certifier_role: str

@@ -84,6 +84,7 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
+from allyshore.conventions import AsOf, as_date
 from allyshore.errors import AllyshoreError, InputError, NotFoundError, Problem, ValidationError
 from allyshore.model.graph import KIND_CODES, compile_network, multipliers
 from allyshore.model.network import Network
@@ -479,7 +480,8 @@ def analyse_network(
 def determine_network(
     network: Network,
     good: str | None = None,
-    as_of: date | None = None,
+    *,
+    as_of: AsOf = None,
     rules: Mapping[str, Any] | None = None,
     designate: str = "given",
 ) -> NetworkOrigin:
@@ -497,6 +499,8 @@ def determine_network(
 
     Sub-assemblies made by suppliers in the region are decided first (bottom-up), so that a
     qualifying one counts as an originating material of the goods above it.
+    ``as_of`` is the date the rules are read at (a date or ``YYYY-MM-DD``; by default every rule in force
+    without a date).
     Per good the result gives the verdict, the RVC with its method, threshold
     and margin (percentage points), and the *deciding materials*: for an
     originating good, the fewest originating materials (largest first) whose
@@ -513,7 +517,8 @@ def determine_network(
     InputError
         ``designate`` is not one of ``given``, ``none``, ``all``, ``auto``.
     """
-    analysis = analyse_network(network, good, as_of, rules, designate)
+    as_of = None if as_of is None else as_date(as_of)
+    analysis = analyse_network(network, good=good, as_of=as_of, rules=rules, designate=designate)
     graph = analysis.data.graph
     item_ids, site_ids = graph.item_ids, graph.site_ids
     root_set, outcome = analysis.roots, analysis.outcome

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +14,7 @@ from allyshore.errors import NotFoundError
 from allyshore.origin.bom import MaterialLine, walk
 from allyshore.origin.case import Case
 from allyshore.origin.result import OriginResult
+from allyshore.results import Result
 
 if TYPE_CHECKING:
     from allyshore.origin.from_network import NetworkAnalysis
@@ -24,7 +25,7 @@ def _rvc_dict(method: str | None, rvc: float | None, threshold: float | None, ma
 
 
 @dataclass(frozen=True)
-class DesignationOutcome:
+class DesignationOutcome(Result):
     """A good decided under one choice of designated intermediate materials.
 
     ``basis``: ``look_through`` (none designated), ``as_given`` (the ``designated_intermediate``
@@ -64,7 +65,7 @@ class DesignationOutcome:
 
 
 @dataclass(frozen=True)
-class Designation:
+class Designation(Result):
     """What was applied to a good: the mode asked for, the designation chosen, and why (with the sections)."""
 
     mode: str  # given | none | all | auto
@@ -73,23 +74,15 @@ class Designation:
     in_house: tuple[str, ...]  # every in-house sub-assembly (item ids) below the good
     explanation: str
 
+    json_keys = ("mode", "applied", "basis", "items", "in_house", "explanation")
+
     @property
     def applied(self) -> str:
         return "designated" if self.items else "look_through"
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "mode": self.mode,
-            "applied": self.applied,
-            "basis": self.basis,
-            "items": list(self.items),
-            "in_house": list(self.in_house),
-            "explanation": self.explanation,
-        }
-
 
 @dataclass(frozen=True)
-class GoodOrigin:
+class GoodOrigin(Result):
     """The origin of one finished good made at one plant."""
 
     item_id: str
@@ -111,6 +104,7 @@ class GoodOrigin:
     case: Case | None = field(default=None, repr=False, compare=False)
     designation: Designation | None = None
     alternatives: tuple[DesignationOutcome, ...] = ()
+    record_id: int | None = field(default=None, compare=False)  # the saved record of its determination, if any
 
     @property
     def originating(self) -> bool:
@@ -141,11 +135,12 @@ class GoodOrigin:
             "determination": None if self.result is None else self.result.to_dict(),
             "designation": None if self.designation is None else self.designation.to_dict(),
             "alternatives": [a.to_dict() for a in self.alternatives],
+            "record_id": self.record_id,
         }
 
 
 @dataclass(frozen=True)
-class NetworkOrigin:
+class NetworkOrigin(Result):
     """USMCA origin of every finished good of a network (:func:`determine_network`)."""
 
     network: str
@@ -163,6 +158,16 @@ class NetworkOrigin:
             if g.item_id == item_id and (site_id is None or g.site_id == site_id):
                 return g
         raise NotFoundError(f"no finished good {item_id!r} in the origin results of {self.network!r}")
+
+    @property
+    def record_ids(self) -> dict[tuple[str, str], int]:
+        """(item_id, site_id) -> the id of the saved record of each good's determination (saved goods only)."""
+        return {(g.item_id, g.site_id): g.record_id for g in self.goods if g.record_id is not None}
+
+    def with_records(self, record_ids: Mapping[tuple[str, str], int]) -> NetworkOrigin:
+        """The same result with the saved record of each good named by (item_id, site_id)."""
+        goods = tuple(replace(g, record_id=record_ids.get((g.item_id, g.site_id), g.record_id)) for g in self.goods)
+        return replace(self, goods=goods)
 
     def to_dict(self) -> dict[str, Any]:
         counts = {s: sum(g.status == s for g in self.goods) for s in ("originating", "not_originating", "undetermined")}
@@ -210,6 +215,11 @@ class NetworkOrigin:
             for g in self.goods
         ]
         return pl.DataFrame(rows, schema=schema, orient="row")
+
+    def frames(self) -> dict[str, pl.DataFrame]:
+        """goods: one row per good (verdict, RVC, threshold, margin, deciding materials, designation, record)."""
+        records = pl.Series("record_id", [g.record_id for g in self.goods], dtype=pl.Int64)
+        return {"goods": self.to_frame().with_columns(records)}
 
     def _repr_html_(self) -> str:
         rows = "".join(

@@ -8,6 +8,7 @@ from fractions import Fraction
 from typing import Any
 
 from allyshore.origin.case import Rule
+from allyshore.results import Result
 
 
 def fmt(value: Fraction, places: int = 1) -> str:
@@ -31,7 +32,7 @@ def money(value: Fraction) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class RvcOutcome:
+class RvcOutcome(Result):
     method: str  # "transaction_value" | "net_cost"
     value: Fraction  # percent, exact
     threshold: Fraction
@@ -53,7 +54,7 @@ class RvcOutcome:
 
 
 @dataclass(frozen=True, slots=True)
-class ShiftOutcome:
+class ShiftOutcome(Result):
     passed: bool
     failing_materials: tuple[str, ...]
     de_minimis_applied: bool
@@ -71,7 +72,7 @@ class ShiftOutcome:
 
 
 @dataclass(frozen=True, slots=True)
-class OriginResult:
+class OriginResult(Result):
     """Whether a good is originating under USMCA, by which criterion and alternative, and why.
 
     ``explanation`` holds one sentence per step, each citing the section of SOR/2020-155

@@ -29,6 +29,7 @@ from importlib import resources
 from typing import Any, Literal
 
 from allyshore.origin.hs_codes import dotted
+from allyshore.results import Result
 
 COUNTRIES = {"US": "US", "USA": "US", "CA": "CA", "CAN": "CA", "MX": "MX", "MEX": "MX"}
 DEFAULT_IMPORTING_COUNTRY = "US"
@@ -51,7 +52,7 @@ class Schedule2Entry:
 
 
 @dataclass(frozen=True, slots=True)
-class Schedule2Finding:
+class Schedule2Finding(Result):
     """Whether a code is on the importing country's list: ``listed``, ``not_listed`` or ``undetermined``."""
 
     status: Literal["listed", "not_listed", "undetermined"]

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
+from allyshore.conventions import Progress, stepper
 from allyshore.errors import InputError
 from allyshore.model.network import Network
 from allyshore.report import chokepoints, cost, exposure, origin, overview, quality, resilience, worldmap
@@ -165,18 +166,21 @@ def write_report(
     out_dir: str | Path,
     options: ReportOptions | None = None,
     builders: Sequence[Builder] | None = None,
-    advance: Callable[[], None] | None = None,
+    *,
+    progress: Progress | None = None,
 ) -> Path:
     """Build the report of ``network`` and write it into ``out_dir``; return the path of ``index.html``.
 
     The analyses run first (:func:`run_analyses`), then the sections are drawn
     (``builders``, default :data:`BUILDERS`). The folder is written whole or not
     at all. An existing folder is replaced only when it is empty or holds an
-    earlier report.
+    earlier report. ``options`` carries the title, the trust policy (every analysis
+    of the report uses it) and ``strict_duties``.
 
-    ``advance`` is called after each analysis, each section and the writing (a
-    progress bar over :func:`report_steps` steps).
+    ``progress(done, total)`` is called after each analysis, each section and the
+    writing (:func:`report_steps` steps in all).
     """
     check_target(Path(out_dir))  # before the analyses run: a refused folder costs nothing
+    advance = stepper(progress, report_steps(builders))
     context = run_analyses(network, options, advance=advance)
     return write_context(context, out_dir, builders, advance=advance)

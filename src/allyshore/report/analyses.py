@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from allyshore.model.network import Network
     from allyshore.origin.advise_result import QualificationPlan
     from allyshore.resilience.stress import StressResult
+    from allyshore.trust import TrustPolicy
 
 T = TypeVar("T")
 
@@ -71,13 +72,14 @@ def run_analyses(
     step()
     validation = attempt(lambda: tuple(check_network(network)))
     step()
-    exposure_map = attempt(lambda: exposure(network, policy))
+    exposure_map = attempt(lambda: exposure(network, policy=policy))
     step()
-    cost = cost_results(network, strict_duties=options.strict_duties)
+    given = policy if options.policy is not None else None  # the shipped policy: the analyses' own (cached) default
+    cost = cost_results(network, policy=given, strict_duties=options.strict_duties)
     step()
     stress = attempt(lambda: stress_results(network))
     step()
-    origin = attempt(lambda: origin_results(network))
+    origin = attempt(lambda: origin_results(network, policy=given))
     step()
     return ReportContext(
         network=network,
@@ -112,8 +114,11 @@ def comparable_items(result: NetworkCost, limit: int | None = None) -> list[tupl
     return sorted(chosen, key=lambda p: -spend.get(p, 0.0))[: max(limit * 3, limit)]
 
 
-def cost_results(network: Network, *, strict_duties: bool = False) -> CostResults | AllyshoreError | None:
+def cost_results(
+    network: Network, *, policy: TrustPolicy | None = None, strict_duties: bool = False
+) -> CostResults | AllyshoreError | None:
     """The landed cost of ``network`` and the sensitivities its section may show; None without flows or demand.
+    ``policy`` is the report's trust policy (the tiers of the country-risk default).
 
     The section shows at most :data:`~allyshore.report.cost.MAX_ITEMS` items (an item received by several sites
     with the same figures counts once): once that many items with a choice of sources are known, only further
@@ -124,9 +129,9 @@ def cost_results(network: Network, *, strict_duties: bool = False) -> CostResult
     if network.flows.height == 0 or network.demand.height == 0:
         return None
     if strict_duties:
-        overall = network_cost(network, strict_duties=True)
+        overall = network_cost(network, policy=policy, strict_duties=True)
     else:
-        costed = attempt(lambda: network_cost(network))
+        costed = attempt(lambda: network_cost(network, policy=policy))
         if isinstance(costed, AllyshoreError):
             return costed
         overall = costed
@@ -135,7 +140,7 @@ def cost_results(network: Network, *, strict_duties: bool = False) -> CostResult
     for item, site in comparable_items(overall):
         if len(with_choice) >= MAX_ITEMS and item not in with_choice:
             continue
-        result = attempt(partial(sensitivity, network, item, site))
+        result = attempt(partial(sensitivity, network, item, site, policy=policy))
         items.append(ItemSensitivity(item, site, result))
         if not isinstance(result, AllyshoreError) and len(result.comparison.options) >= 2:
             with_choice.add(item)
@@ -168,15 +173,16 @@ def stress_results(network: Network) -> StressResults | None:
 # --- USMCA origin ---------------------------------------------------------------------------------------------------
 
 
-def origin_results(network: Network) -> OriginResults:
+def origin_results(network: Network, *, policy: TrustPolicy | None = None) -> OriginResults:
     """USMCA origin of every finished good, and the advisor's plan for the first non-originating goods made in
-    North America (:data:`~allyshore.report.origin.MAX_PLANS` of them; each plan is one small MIP)."""
+    North America (:data:`~allyshore.report.origin.MAX_PLANS` of them; each plan is one small MIP, its landed
+    cost under the report's trust ``policy``)."""
     from allyshore.origin.advise import advise_qualification
     from allyshore.origin.from_network import determine_network
 
     result = determine_network(network)
     plans: dict[tuple[str, str], QualificationPlan | AllyshoreError] = {}
     for good in failing_goods(result)[:MAX_PLANS]:
-        plan = partial(advise_qualification, network, good.item_id, site=good.site_id, origin=result)
+        plan = partial(advise_qualification, network, good.item_id, site=good.site_id, origin=result, policy=policy)
         plans[(good.item_id, good.site_id)] = attempt(plan)
     return OriginResults(network=result, plans=plans)

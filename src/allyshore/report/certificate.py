@@ -16,6 +16,7 @@ import json
 import os
 import tempfile
 from collections.abc import Sequence
+from datetime import date
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -180,8 +181,8 @@ def issue_certification(
     parties: Path,
     record_ids: Sequence[int] = (),
     cases: Sequence[Path] = (),
-    blanket_from: str | None = None,
-    blanket_to: str | None = None,
+    blanket_from: date | str | None = None,
+    blanket_to: date | str | None = None,
     out: Path = Path("certification-of-origin"),
     save: bool = False,
     database_url: str | None = None,
@@ -213,9 +214,7 @@ def issue_certification(
         with open_store(database_url) as store:
             determinations += [store.get_determination(i) for i in record_ids]
             for path in cases:
-                result = determine_origin(path)
-                inputs = json.loads(path.read_text(encoding="utf-8"))
-                determinations.append(store.save_origin_result(inputs, result) if save else result)
+                determinations.append(store.determine_and_save(path)[1] if save else determine_origin(path))
     else:
         determinations += [determine_origin(path) for path in cases]
     certification = certify(

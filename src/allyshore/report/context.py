@@ -27,6 +27,7 @@ from allyshore.errors import AllyshoreError, Problem
 
 if TYPE_CHECKING:
     from allyshore.cost.results import NetworkCost, Sensitivity
+    from allyshore.cost.unknown import UnknownDuty
     from allyshore.exposure_map import ExposureResult
     from allyshore.model.network import Network
     from allyshore.origin.advise_result import QualificationPlan
@@ -119,6 +120,12 @@ class ReportContext:
 
     def tier_of(self, country: str) -> str:
         return str(self.trust.tier_of(country))
+
+    @property
+    def unknown_duties(self) -> tuple[UnknownDuty, ...]:
+        """The duties the landed cost of the report could not determine (counted as 0), or none."""
+        cost = self.cost
+        return () if cost is None or isinstance(cost, AllyshoreError) else cost.network.unknown_duties
 
     @cached_property
     def tiers(self) -> tuple[str, ...]:

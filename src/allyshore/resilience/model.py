@@ -59,6 +59,7 @@ from allyshore.model.graph import NodeGraph
 from allyshore.resilience.restrict import Restriction, downstream
 from allyshore.resilience.structure import build_structure
 from allyshore.resilience.transit import InTransit, no_transit
+from allyshore.results import Result
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -88,16 +89,13 @@ class Loss:
 
 
 @dataclass(frozen=True)
-class Binding:
+class Binding(Result):
     """What limits survival: ``kind`` is inventory | capacity | single_source."""
 
     kind: str
     node: str  # "site/item" label, or the site id for a shared site capacity
     site: str
     detail: str
-
-    def to_dict(self) -> dict[str, str]:
-        return {"kind": self.kind, "node": self.node, "site": self.site, "detail": self.detail}
 
 
 @dataclass(frozen=True)

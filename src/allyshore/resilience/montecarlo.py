@@ -38,6 +38,7 @@ import polars as pl
 from markupsafe import Markup, escape
 from numpy.typing import NDArray
 
+from allyshore.conventions import Progress
 from allyshore.errors import InputError
 from allyshore.model.graph import KIND_CODES, compile_network
 from allyshore.model.network import Network
@@ -45,10 +46,11 @@ from allyshore.resilience.assumptions import DisruptionAssumptions, Hazard, load
 from allyshore.resilience.candidates import CandidateTerms
 from allyshore.resilience.evaluate import plan_of, transit_of
 from allyshore.resilience.model import ResilienceModel
-from allyshore.resilience.parallel import executor
+from allyshore.resilience.parallel import counter, executor
 from allyshore.resilience.phased import PhasedModel
 from allyshore.resilience.scenarios import origin_countries, profit_per_demand_row
 from allyshore.resilience.stress import ORIGIN_ASSUMPTION, TRANSIT_ASSUMPTION
+from allyshore.results import Result, flat_frame
 
 FloatArray = NDArray[np.float64]
 
@@ -64,7 +66,7 @@ Event = tuple[int, NodeSet, float, tuple[tuple[int, float], ...]]
 
 
 @dataclass(frozen=True)
-class Contribution:
+class Contribution(Result):
     """Expected annual lost profit attributed to one hazard source."""
 
     source: str
@@ -74,15 +76,7 @@ class Contribution:
     share: float
     events_per_year: float
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "source": self.source,
-            "kind": self.kind,
-            "country": self.country,
-            "expected_annual_loss": self.expected_loss,
-            "share": self.share,
-            "events_per_year": self.events_per_year,
-        }
+    json_keys = ("source", "kind", "country", ("expected_annual_loss", "expected_loss"), "share", "events_per_year")
 
 
 def _summary(x: FloatArray) -> dict[str, float]:
@@ -102,7 +96,7 @@ def _summary(x: FloatArray) -> dict[str, float]:
 
 
 @dataclass(frozen=True, eq=False)
-class SimulationResult:
+class SimulationResult(Result):
     """Distribution of annual lost profit over the simulated years, and who contributes to it."""
 
     network: str
@@ -171,6 +165,11 @@ class SimulationResult:
                 "events_per_year": pl.Float64,
             },
         )
+
+    def frames(self) -> dict[str, pl.DataFrame]:
+        """summary (the loss distribution, events and assumptions, one row) and contributions (one per source)."""
+        summary = {k: v for k, v in self.to_dict().items() if k != "contributions"}
+        return {"summary": flat_frame([summary]), "contributions": self.to_frame()}
 
     def _repr_html_(self) -> str:
         s = self.summary
@@ -395,6 +394,7 @@ def simulate(
     assumptions: str | Path | DisruptionAssumptions | None = None,
     stock_in_transit: bool = True,
     with_candidates: bool | CandidateTerms = False,
+    progress: Progress | None = None,
 ) -> SimulationResult:
     """Simulate ``runs`` years of site and country disruptions and price each with the TTR model.
 
@@ -419,6 +419,8 @@ def simulate(
         Also price every simulated year with the candidate sources coming on after their qualification and
         ramp-up (``True`` for the defaults, or :class:`~allyshore.resilience.candidates.CandidateTerms`), on the
         same draws.
+    progress
+        Called as ``progress(done, total)`` as the sets of sites down together are priced (after the draws).
 
     Examples
     --------
@@ -472,7 +474,8 @@ def simulate(
         items: list[WorkItem] = [(s, "curve", (longest[s],)) for s in sorted(longest)]
         items += [(s, "exact", tuple(sorted(set(exact[s])))) for s in sorted(exact)]
         chunks = _chunks(items)
-        solved = run_map(solve_chunk, chunks, SimulationOptions(network, stock_in_transit, terms), None)
+        options = SimulationOptions(network, stock_in_transit, terms)
+        solved = run_map(solve_chunk, chunks, options, counter(progress, [len(c) for c in chunks]))
     results = {
         item[0]: res for chunk, out in zip(chunks, solved, strict=True) for item, res in zip(chunk, out, strict=True)
     }

@@ -10,10 +10,11 @@ from __future__ import annotations
 import importlib
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from allyshore.conventions import Progress
 from allyshore.errors import InputError
 
 #: ``map(function, chunks, shared, done)``: ``function(shared, chunk)`` for every chunk, results in chunk order;
@@ -21,6 +22,22 @@ from allyshore.errors import InputError
 Mapper = Callable[[Callable[..., Any], list[Any], Any, Callable[[int], None] | None], list[Any]]
 
 SYNCHRONOUS = "synchronous"
+
+
+def counter(progress: Progress | None, sizes: Sequence[int]) -> Callable[[int], None] | None:
+    """The ``done`` callback of a mapper over chunks of these sizes that reports ``progress(done, total)`` in
+    steps (the chunks' items) as each chunk finishes (None without ``progress``)."""
+    if progress is None:
+        return None
+    total = sum(sizes)
+    finished = 0
+
+    def done(index: int) -> None:
+        nonlocal finished
+        finished += sizes[index]
+        progress(finished, total)
+
+    return done
 
 
 def _inline(

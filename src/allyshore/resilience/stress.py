@@ -19,21 +19,21 @@ and ranks the items by time to survive and by how many finished goods they stop.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
 from markupsafe import Markup, escape
 
+from allyshore.conventions import Progress
 from allyshore.errors import InputError
 from allyshore.model.graph import NodeGraph, compile_network
 from allyshore.model.network import Network
 from allyshore.resilience.candidates import CandidateTerms
 from allyshore.resilience.evaluate import Options, Outcome, evaluate_chunk, plan_of, transit_of, unavailable_stock
 from allyshore.resilience.model import Binding, ResilienceModel
-from allyshore.resilience.parallel import SYNCHRONOUS, executor
+from allyshore.resilience.parallel import SYNCHRONOUS, counter, executor
 from allyshore.resilience.phased import candidate_gaps
 from allyshore.resilience.scenarios import (
     Scenario,
@@ -47,6 +47,10 @@ from allyshore.resilience.scenarios import (
     tier_scenario,
     with_recovery_times,
 )
+from allyshore.results import Result, record_frames
+
+if TYPE_CHECKING:
+    from allyshore.trust.policy import PolicySource
 
 #: Scenarios per Dask task (fixed, so results do not depend on the number of workers). Each task compiles the
 #: network and solves the undisrupted programs once (about a second at 10,000 nodes), about as long as 100
@@ -84,7 +88,7 @@ def _weeks(value: float | None) -> float | None:
 
 
 @dataclass(frozen=True)
-class ScenarioResult:
+class ScenarioResult(Result):
     """The outcome of one scenario (the ``*_with_candidates`` numbers only when candidates were used)."""
 
     scenario: Scenario
@@ -149,7 +153,7 @@ class ScenarioResult:
 
 
 @dataclass(frozen=True)
-class LineStopper:
+class LineStopper(Result):
     """One purchased item with every current source down: how long the network lasts and what it stops.
 
     ``finished_goods`` are the demanded items that lose demand once every stock (on hand and in transit) has run
@@ -194,7 +198,7 @@ class LineStopper:
 
 
 @dataclass(frozen=True)
-class StressResult:
+class StressResult(Result):
     """Every scenario of a stress test, the baseline and the mitigation list.
 
     ``rei_basis`` is ``profit`` (REI on lost profit), or ``units`` when no
@@ -329,6 +333,11 @@ class StressResult:
             },
         )
 
+    def frames(self) -> dict[str, pl.DataFrame]:
+        """scenarios (one row per scenario), line_stoppers, and the mitigation list."""
+        tables = {"scenarios": self.to_frame(), "line_stoppers": self.line_stopper_frame()}
+        return tables | record_frames(mitigation=self.to_dict()["mitigation"])
+
     def _repr_html_(self) -> str:
         head = "".join(
             f"<th>{h}</th>" for h in ("scenario", "TTR (weeks)", "TTS (weeks)", "lost units", "lost profit", "REI")
@@ -350,13 +359,11 @@ class StressResult:
         )
 
 
-def tiers_of(policy: Any = None) -> dict[str, str]:
+def tiers_of(policy: PolicySource = None) -> dict[str, str]:
     """Country -> trust tier under ``policy`` (a TrustPolicy, a TOML path, or None for the default policy)."""
-    from allyshore import trust
+    from allyshore.trust import tiers_under
 
-    if policy is not None and not isinstance(policy, trust.TrustPolicy):
-        policy = trust.load_policy(Path(policy))
-    return dict(trust.assess_countries(policy).tiers)
+    return tiers_under(policy)
 
 
 def _names(value: str | Sequence[str] | None) -> list[str]:
@@ -371,7 +378,7 @@ def build_scenarios(
     country: str | Sequence[str] | None = None,
     crossing: str | Sequence[str] | None = None,
     tier: str | Sequence[str] | None = None,
-    policy: Any = None,
+    policy: PolicySource = None,
     ttr_weeks: float | None = None,
 ) -> list[Scenario]:
     """The scenarios asked for: the named ones if any, else the sweep ``by`` site or node.
@@ -437,13 +444,13 @@ def stress_test(
     country: str | Sequence[str] | None = None,
     crossing: str | Sequence[str] | None = None,
     tier: str | Sequence[str] | None = None,
-    policy: Any = None,
+    policy: PolicySource = None,
     ttr_weeks: float | None = None,
     inventory_destroyed: bool = False,
     stock_in_transit: bool = True,
     with_candidates: bool | CandidateTerms = False,
     line_stoppers: bool = True,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
     scheduler: str | None = None,
     workers: int | None = None,
     restrict: bool | None = None,
@@ -476,7 +483,7 @@ def stress_test(
     line_stoppers
         Also disrupt every current source of each purchased item, one item at a time (:class:`LineStopper`).
     progress
-        Called with the number of scenarios done as each chunk of them finishes.
+        Called as ``progress(done, total)`` each time a chunk of the scenarios (line stoppers included) finishes.
     scheduler, workers
         Where the scenarios run: small sweeps in this process; larger ones (scenarios x nodes above
         :data:`PARALLEL_ABOVE`) on a Dask LocalCluster of ``workers`` processes, or on the scheduler at this
@@ -566,12 +573,9 @@ def stress_test(
     ]
     if scheduler is None and len(everything) * graph.n_nodes < PARALLEL_ABOVE:
         scheduler = SYNCHRONOUS
-    sizes = [len(c) for c in chunks]
     options = Options(network, inventory_destroyed, restrict, stock_in_transit, terms)
     with executor(scheduler, workers) as run_map:
-        outcomes = run_map(
-            evaluate_chunk, chunks, options, (lambda i: progress(sizes[i])) if progress is not None else None
-        )
+        outcomes = run_map(evaluate_chunk, chunks, options, counter(progress, [len(c) for c in chunks]))
     flat: list[Outcome] = [o for chunk in outcomes for o in chunk]
     by_index = {i: flat[k] for k, i in enumerate(order)}
     found = [by_index[i] for i in range(len(scenarios))]

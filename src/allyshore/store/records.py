@@ -14,6 +14,7 @@ from typing import Any
 
 import polars as pl
 
+from allyshore.results import Result
 from allyshore.store.models import DeterminationRow
 
 
@@ -69,7 +70,7 @@ def content_hash(
 
 
 @dataclass(frozen=True)
-class DeterminationRecord:
+class DeterminationRecord(Result):
     """One saved origin determination: what was decided, from which inputs, under which rule, when.
 
     ``inputs`` is the case (or the network extract) that was decided, ``result``
@@ -161,7 +162,7 @@ class DeterminationRecord:
 
 
 @dataclass(frozen=True)
-class DeterminationHistory:
+class DeterminationHistory(Result):
     """Saved determinations, newest first."""
 
     records: tuple[DeterminationRecord, ...]

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, event, select
 from sqlalchemy.engine import Engine
@@ -23,6 +23,10 @@ from allyshore.store.records import (
     canonical_json,
     content_hash,
 )
+
+if TYPE_CHECKING:
+    from allyshore.origin.network_result import NetworkOrigin
+    from allyshore.origin.result import OriginResult
 
 #: Environment variable naming the database (any SQLAlchemy URL).
 ENV_VAR = "ALLYSHORE_DATABASE_URL"
@@ -186,12 +190,12 @@ class Store:
             kind=kind,
         )
 
-    def save_network_origin(self, result: Any) -> dict[tuple[str, str], int]:
-        """Save every decided good of a :class:`~allyshore.origin.from_network.NetworkOrigin`.
+    def save_network_origin(self, result: NetworkOrigin) -> NetworkOrigin:
+        """Save every decided good of a :class:`~allyshore.origin.from_network.NetworkOrigin`; return the result
+        with the id of each good's record (``record_id``; ``record_ids`` maps (item_id, site_id) to it).
 
         Each record keeps the case built from the network (origin case format v1),
-        so it can be re-run and audited without the network file. Returns
-        ``(item_id, site_id) -> record id``.
+        so it can be re-run and audited without the network file.
         """
         from allyshore.origin.from_network import case_document
 
@@ -206,7 +210,18 @@ class Store:
                 subject=f"{result.network}: {good.item_id} @ {good.site_id}",
             )
             saved[(good.item_id, good.site_id)] = record.id
-        return saved
+        return result.with_records(saved)
+
+    def determine_and_save(self, case: str | Path | Mapping[str, Any]) -> tuple[OriginResult, DeterminationRecord]:
+        """Decide an origin case (a JSON case file or its document, read once) and save the determination with
+        the case it decided; return both."""
+        from allyshore.origin.case import parse_case, read_case
+        from allyshore.origin.determine import determine_origin
+
+        source = None if isinstance(case, Mapping) else str(case)
+        document = dict(case) if isinstance(case, Mapping) else read_case(case)
+        result = determine_origin(parse_case(document, source=source))
+        return result, self.save_origin_result(document, result)
 
     def get_determination(self, record_id: int) -> DeterminationRecord:
         """The record with this id; :class:`NotFoundError` when there is none."""

@@ -19,14 +19,17 @@ from allyshore.trust.assess import (
     ListMatch,
     TrustTable,
     assess_countries,
+    tiers_under,
 )
 from allyshore.trust.policy import (
     COMPONENTS,
     CountryList,
+    PolicySource,
     TrustPolicy,
     default_policy_text,
     load_policy,
     policy_from_dict,
+    resolve_policy,
 )
 from allyshore.trust.reference import CountryTable, country_table
 
@@ -41,6 +44,7 @@ __all__ = [
     "CountryTrust",
     "InputValue",
     "ListMatch",
+    "PolicySource",
     "TrustPolicy",
     "TrustTable",
     "assess_countries",
@@ -48,4 +52,6 @@ __all__ = [
     "default_policy_text",
     "load_policy",
     "policy_from_dict",
+    "resolve_policy",
+    "tiers_under",
 ]

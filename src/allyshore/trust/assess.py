@@ -36,7 +36,8 @@ import polars as pl
 
 from allyshore.countries import country_name, resolve_country
 from allyshore.errors import NotFoundError, PolicyError
-from allyshore.trust.policy import COMPONENTS, TrustPolicy, load_policy
+from allyshore.results import Result
+from allyshore.trust.policy import COMPONENTS, PolicySource, TrustPolicy, load_policy, resolve_policy
 from allyshore.trust.reference import CountryTable, country_table
 
 #: The tiers, most to least trusted.
@@ -71,7 +72,7 @@ COMPONENT_LABELS = {
 
 
 @dataclass(frozen=True)
-class InputValue:
+class InputValue(Result):
     """One input behind a score component, with its source and year."""
 
     name: str
@@ -79,12 +80,9 @@ class InputValue:
     source: str
     year: str
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "value": self.value, "source": self.source, "year": self.year}
-
 
 @dataclass(frozen=True)
-class Component:
+class Component(Result):
     """One component of the score: its inputs, normalised value x in [0, 1], weight and w·x."""
 
     key: str
@@ -92,6 +90,8 @@ class Component:
     x: float | None
     inputs: tuple[InputValue, ...] = ()
     note: str | None = None
+
+    json_keys = (("component", "key"), "label", "weight", "x", "weighted", "inputs", "note")
 
     @property
     def label(self) -> str:
@@ -105,20 +105,9 @@ class Component:
     def weighted(self) -> float | None:
         return None if self.x is None else self.weight * self.x
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "component": self.key,
-            "label": self.label,
-            "weight": self.weight,
-            "x": self.x,
-            "weighted": self.weighted,
-            "inputs": [i.to_dict() for i in self.inputs],
-            "note": self.note,
-        }
-
 
 @dataclass(frozen=True)
-class ListMatch:
+class ListMatch(Result):
     """The list that decided a tier, with its source and as-of date."""
 
     list_id: str
@@ -128,19 +117,11 @@ class ListMatch:
     via_parent: str | None = None
     member_note: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "list": self.list_id,
-            "title": self.title,
-            "source": self.source,
-            "as_of": self.as_of,
-            "via_parent": self.via_parent,
-            "member_note": self.member_note,
-        }
+    json_keys = (("list", "list_id"), "title", "source", "as_of", "via_parent", "member_note")
 
 
 @dataclass(frozen=True)
-class CountryTrust:
+class CountryTrust(Result):
     """The tier and score of one country, with everything needed to rebuild them by hand."""
 
     alpha2: str
@@ -155,6 +136,11 @@ class CountryTrust:
     weight_share: float
     components: tuple[Component, ...]
     notes: tuple[str, ...] = ()
+
+    json_keys = (
+        "alpha2", "name", "region", "tier", "rule", "reason", "matched_list", "lists", "score", "incomplete",
+        "weight_share", "components", "notes",
+    )  # fmt: skip
 
     @property
     def reason(self) -> str:
@@ -174,23 +160,6 @@ class CountryTrust:
         if self.rule == 5:
             return "score >= threshold"
         return "no score" if self.score is None else "score < threshold"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "alpha2": self.alpha2,
-            "name": self.name,
-            "region": self.region,
-            "tier": self.tier,
-            "rule": self.rule,
-            "reason": self.reason,
-            "matched_list": None if self.matched_list is None else self.matched_list.to_dict(),
-            "lists": list(self.lists),
-            "score": self.score,
-            "incomplete": self.incomplete,
-            "weight_share": self.weight_share,
-            "components": [c.to_dict() for c in self.components],
-            "notes": list(self.notes),
-        }
 
     def text(self) -> str:
         """A plain-text explanation: tier and rule, then every input, x, w·x and the total."""
@@ -232,7 +201,7 @@ class CountryTrust:
 
 
 @dataclass(frozen=True)
-class TrustTable:
+class TrustTable(Result):
     """Tiers and scores of every country under one policy (frozen).
 
     ``selection`` is the countries asked for (all by default); lookups work for every country.
@@ -348,6 +317,10 @@ class TrustTable:
             "notes": pl.String,
         }
         return pl.DataFrame(rows, schema=schema)
+
+    def frames(self) -> dict[str, pl.DataFrame]:
+        """countries: one row per country shown, tier, score and each component's x."""
+        return {"countries": self.to_frame()}
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -718,3 +691,14 @@ def assess_countries(
                 picked.append(code)
         selection = tuple(picked)
     return TrustTable(policy=policy, countries=computed, selection=selection, un_sessions=window)
+
+
+def tiers_under(policy: PolicySource = None, countries: Iterable[str] | None = None) -> dict[str, str]:
+    """Country (alpha-2) -> trust tier under ``policy`` (a policy, its TOML file, or None for the shipped one), for
+    ``countries`` (codes or names; every country when None).
+
+    >>> tiers_under(None, ["CN", "Mexico"])
+    {'CN': 'adversary', 'MX': 'usmca'}
+    """
+    table = assess_countries(resolve_policy(policy), countries)
+    return {entry.alpha2: str(entry.tier) for entry in table}

@@ -26,7 +26,7 @@ import tomllib
 from datetime import date
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import pydantic
 import tomli_w
@@ -249,3 +249,21 @@ def load_policy(path: str | Path | None = None) -> TrustPolicy:
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(f"{source}: not valid TOML: {exc}") from None
     return policy_from_dict(data, source)
+
+
+#: What an analysis takes as its ``policy``: a policy, the path of its TOML file, or None for the shipped US policy.
+PolicySource: TypeAlias = TrustPolicy | str | Path | None
+
+
+def resolve_policy(policy: PolicySource) -> TrustPolicy | None:
+    """The policy an analysis's ``policy`` option names: read when it is a file; None stays None (the shipped
+    policy, whose assessment is cached).
+
+    Raises
+    ------
+    PolicyError
+        The file cannot be read or is not a valid policy.
+    """
+    if policy is None or isinstance(policy, TrustPolicy):
+        return policy
+    return load_policy(policy)
