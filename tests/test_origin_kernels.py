@@ -133,6 +133,9 @@ def test_code_in_prefixes_and_ranges() -> None:
     assert code_in("8400", uneven) and code_in("8450", uneven) and code_in("8504", uneven)
     assert not code_in("8399", uneven) and not code_in("8505", uneven)
     assert code_in("8505", ("8601", "85")) and not code_in("8505", ())
+    short_high = ("8501-85",)  # 8501 to 8599
+    assert code_in("8550", short_high) and code_in("8599", short_high)
+    assert not code_in("8600", short_high) and not code_in("8500", short_high)
 
 
 def test_may_be_in_short_codes() -> None:
@@ -140,6 +143,7 @@ def test_may_be_in_short_codes() -> None:
     assert may_be_in("8538", ("85389010",)) and not may_be_in("8537", ("85389010",))
     assert may_be_in("85", ("8538-8540",)) and not may_be_in("86", ("8538-8540",))
     assert may_be_in("8539", ("8538-8540",)) and not may_be_in("8541", ("8538-8540",))
+    assert may_be_in("854", ("8538-8540",)) and not may_be_in("855", ("8538-8540",))  # 854 may be 8540
     assert may_be_in("853890", ("8538",))  # a full code under the entry
     assert not may_be_in("853790", ("8538",))  # a full code outside it is not "too short"
     assert not may_be_in("8538", ())
@@ -217,6 +221,7 @@ def test_chapters_textiles_and_apparel() -> None:
         ("2204", "2208", "s.5(3)(j)"),
         ("030211", "030211", "s.5(3)(k)"),  # Chapters 1-27: a material of the good's own subheading
         ("010121", "010121", "s.5(3)(k)"),
+        ("03021110", "03021190", "s.5(3)(k)"),  # the subheading (6 digits) decides, not the tariff item
         ("271019", "271019", "s.5(3)(k)"),
         ("281122", "281122", None),  # Chapter 28: no exception
         ("030212", "030211", None),
