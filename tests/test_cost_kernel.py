@@ -230,6 +230,17 @@ def test_single_defaults_and_types() -> None:
             assert value[0] == defaults.get(field.name, 0), field.name
 
 
+def test_single_casts_whole_numbers_to_float_and_truthy_numbers_to_flags() -> None:
+    """Whole-number inputs become float arrays (so later arithmetic is not integer arithmetic); numbers given for
+    a flag become booleans."""
+    one = CostInputs.single(unit_price=10, annual_units=5200, prepaid=1, dutiable=0)
+    assert one.unit_price.dtype == np.float64 and one.annual_units.dtype == np.float64
+    assert one.prepaid.dtype == np.bool_ and bool(one.prepaid[0])
+    assert one.dutiable.dtype == np.bool_ and not bool(one.dutiable[0])
+    other = one.with_values(unit_price=30, prepaid=0)  # replacements keep each input's type
+    assert other.unit_price.dtype == np.float64 and other.prepaid.dtype == np.bool_ and not bool(other.prepaid[0])
+
+
 def test_take_with_values_and_concat() -> None:
     a = CostInputs.single(**BASE)
     b = a.with_values(unit_price=30.0, prepaid=False)
