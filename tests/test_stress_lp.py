@@ -186,6 +186,8 @@ def test_stock_in_transit_binds_and_is_held_at_a_cut_crossing(restrict: bool) ->
     assert model.lose(s, 1.0).lost_units == 0.0
     assert model.lose(s, 5.0, direct=True).lost_units == pytest.approx(30.0)
     assert model.lose(s, 1.0, steady=True).lost_units == pytest.approx(10.0)  # no stock in the steady state
+    assert model.lose(s, 1.0, steady=True, direct=True).lost_units == pytest.approx(10.0)
+    assert model.lose(s, 1.0, direct=True).lost_units == 0.0  # 10 of the 20 on the road arrive in week 1
     edge = np.flatnonzero(graph.edge_active)
     nothing = np.zeros(0, dtype=np.int64)
     cut = model.survive(nothing, edge)
@@ -215,3 +217,48 @@ def test_no_supply_at_any_rate() -> None:
     assert survival.tts_weeks == 0.0
     assert ("single_source", "P/G", "P", "no live source of K for P/G") in bindings(survival)
     assert model.lose(node(graph, "S/K"), 2.0).lost_units == pytest.approx(10.0)
+
+
+def test_demand_at_a_candidate_source_is_lost() -> None:
+    """Site S sells 10 X/week but its own supply of X is only a candidate (not active); T sells 3 X/week and
+    makes 4. Nothing can meet S's demand: undisrupted, 10 X a week are lost (TTS 0). T down 2 weeks: 2·3 more.
+    (This network used to stop the stress test with a sparse-matrix error.)"""
+    network = Network.from_dict(
+        {
+            "sites": [
+                {"site_id": "S", "country": "CN", "kind": "supplier", "ttr_weeks": 2},
+                {"site_id": "T", "country": "US", "kind": "supplier", "ttr_weeks": 2},
+            ],
+            "items": [{"item_id": "X", "profit_per_unit": 1.0}],
+            "supply": [
+                {"site_id": "S", "item_id": "X", "status": "candidate", "capacity_per_week": 5},
+                {"site_id": "T", "item_id": "X", "capacity_per_week": 4},
+            ],
+            "demand": [
+                {"site_id": "S", "item_id": "X", "units_per_week": 10},
+                {"site_id": "T", "item_id": "X", "units_per_week": 3},
+            ],
+        },
+        name="candidate-seller",
+    )
+    model, graph = model_of(network)
+    t, nothing = node(graph, "T/X"), np.zeros(0, dtype=np.int64)
+    assert model.baseline_loss(2.0) == pytest.approx(20.0)
+    assert model.lose(t, 2.0).lost_units == pytest.approx(26.0)
+    assert model.lose(t, 2.0, direct=True).lost_units == pytest.approx(26.0)  # S's capacity unused: inactive
+    assert model.lose(nothing, 2.0, direct=True).lost_units == pytest.approx(20.0)
+    assert model.survive(nothing).tts_weeks == 0.0
+
+
+def test_direct_solves_keep_stock_and_read_the_horizon() -> None:
+    """Direct solves honour ``stock_kept`` (B keeps its 12: 50 − 30 − 12 = 8 lost over 5 weeks) and a horizon of 0
+    loses nothing, also where a node has no capacity limit (P of the shared-capacity network)."""
+    model, graph = model_of(single_tier())
+    b = node(graph, "B/X")
+    assert model.lose(b, 5.0, direct=True, inventory_destroyed=True, stock_kept=b).lost_units == pytest.approx(8.0)
+    assert model.lose(b, 5.0, direct=True, inventory_destroyed=True).lost_units == pytest.approx(20.0)
+    shared, graph = model_of(shared_capacity())
+    q = node(graph, "Q/G")
+    assert shared.lose(q, 0.0).lost_units == 0.0
+    assert shared.lose(q, 0.0, direct=True).lost_units == 0.0
+    assert shared.lose(q, 2.0, direct=True).lost_units == 0.0  # P makes the 16 G without limit; Q makes 10 H
