@@ -262,3 +262,44 @@ def test_direct_solves_keep_stock_and_read_the_horizon() -> None:
     assert shared.lose(q, 0.0).lost_units == 0.0
     assert shared.lose(q, 0.0, direct=True).lost_units == 0.0
     assert shared.lose(q, 2.0, direct=True).lost_units == 0.0  # P makes the 16 G without limit; Q makes 10 H
+
+
+def test_bindings_read_relative_to_the_largest_dual() -> None:
+    """What binds does not depend on the scale of the data: with 1.2e10 units at B instead of 12, TTS is
+    1.2e10 / 2 weeks and every dual is about 1e-10, yet B's stock and capacity still bind (duals are compared
+    with 1e-9 of the largest, not with an absolute 1e-9)."""
+    network = net(
+        sites=[("A", "CN", "supplier", 3), ("B", "VN", "supplier", 2), ("C", "US", "customer", None)],
+        items=[("X", 5.0)],
+        supply=[
+            {"site_id": "A", "item_id": "X", "capacity_per_week": 6},
+            {"site_id": "B", "item_id": "X", "capacity_per_week": 8, "inventory": 1.2e10},
+        ],
+        flows=[("A", "C", "X"), ("B", "C", "X")],
+        demand=[("C", "X", 10)],
+    )
+    model, graph = model_of(network)
+    survival = model.survive(node(graph, "A/X"))
+    assert survival.tts_weeks == pytest.approx(6e9)
+    assert bindings(survival) == {
+        ("capacity", "B/X", "B", "capacity of B/X, 8/week, is fully used"),
+        ("inventory", "B/X", "B", "1.2e+10 units on hand at B/X run out"),
+    }
+
+
+def test_a_program_without_rows() -> None:
+    """A lone stock with no demand and no shipments: both programs have no rows; it survives indefinitely and
+    nothing binds."""
+    network = Network.from_dict(
+        {
+            "sites": [{"site_id": "A", "country": "US", "kind": "supplier"}],
+            "items": [{"item_id": "X"}],
+            "supply": [{"site_id": "A", "item_id": "X", "inventory": 5}],
+        },
+        name="lone",
+    )
+    model, graph = model_of(network)
+    assert model.tts.n_rows == 0
+    survival = model.survive(node(graph, "A/X"))
+    assert math.isinf(survival.tts_weeks) and survival.binding == ()
+    assert model.lose(node(graph, "A/X"), 2.0).lost_units == 0.0
