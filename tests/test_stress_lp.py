@@ -51,8 +51,11 @@ def test_single_tier_tts_ttr_and_bindings(restrict: bool) -> None:
     }
     assert model.survive(b).tts_weeks == pytest.approx(3.0)
     assert model.survive(b, explain=False).binding == ()
+    restricted = model.solves["restricted"]
     lost = model.lose(b, 5.0)
     assert (lost.weeks, lost.lost_units, lost.lost_profit) == (5.0, pytest.approx(8.0), pytest.approx(40.0))
+    # Restricted, the scenario is certified by duality on its region (no fall back to the whole program).
+    assert model.solves["restricted"] == restricted + restrict
     assert list(lost.lost_by_node) == pytest.approx([8.0])
     destroyed = model.lose(b, 5.0, inventory_destroyed=True)
     assert (destroyed.lost_units, destroyed.lost_profit) == (pytest.approx(20.0), pytest.approx(100.0))
@@ -192,6 +195,7 @@ def test_stock_in_transit_binds_and_is_held_at_a_cut_crossing(restrict: bool) ->
     nothing = np.zeros(0, dtype=np.int64)
     cut = model.survive(nothing, edge)
     assert cut.tts_weeks == 0.0
+    assert ("single_source", "C/X", "C", "no live source of X for C/X") in bindings(cut)  # its only lane is cut
     assert model.lose(nothing, 3.0, edge).lost_units == pytest.approx(30.0)
     assert model.lose(nothing, 3.0, edge, direct=True).lost_units == pytest.approx(30.0)
     assert model.lose(nothing, 3.0).lost_units == 0.0  # the cut is undone after the scenario
@@ -268,16 +272,7 @@ def test_bindings_read_relative_to_the_largest_dual() -> None:
     """What binds does not depend on the scale of the data: with 1.2e10 units at B instead of 12, TTS is
     1.2e10 / 2 weeks and every dual is about 1e-10, yet B's stock and capacity still bind (duals are compared
     with 1e-9 of the largest, not with an absolute 1e-9)."""
-    network = net(
-        sites=[("A", "CN", "supplier", 3), ("B", "VN", "supplier", 2), ("C", "US", "customer", None)],
-        items=[("X", 5.0)],
-        supply=[
-            {"site_id": "A", "item_id": "X", "capacity_per_week": 6},
-            {"site_id": "B", "item_id": "X", "capacity_per_week": 8, "inventory": 1.2e10},
-        ],
-        flows=[("A", "C", "X"), ("B", "C", "X")],
-        demand=[("C", "X", 10)],
-    )
+    network = single_tier_with_stock(1.2e10)
     model, graph = model_of(network)
     survival = model.survive(node(graph, "A/X"))
     assert survival.tts_weeks == pytest.approx(6e9)
@@ -303,3 +298,55 @@ def test_a_program_without_rows() -> None:
     survival = model.survive(node(graph, "A/X"))
     assert math.isinf(survival.tts_weeks) and survival.binding == ()
     assert model.lose(node(graph, "A/X"), 2.0).lost_units == 0.0
+
+
+def test_bindings_nearest_the_customer_first_and_small_stocks() -> None:
+    """R makes Z for M; M makes K (from Z) for plant P and for customer D; P makes G from K and W (from S) for
+    customer C. R and S down with no stock anywhere: no demand can be met at any rate (TTS 0, no optimum to
+    read), so every dead material is listed: W for P/G (depth 3) before Z for M/K (depth 2). Half a unit of
+    stock binds as well as a whole one."""
+    network = net(
+        sites=[
+            ("R", "CN", "supplier", 2),
+            ("S", "CN", "supplier", 2),
+            ("M", "MX", "supplier", 2),
+            ("P", "US", "plant", 1),
+            ("C", "US", "customer", None),
+            ("D", "US", "customer", None),
+        ],
+        items=[("G", 1.0), ("K", 1.0), ("W", None), ("Z", None)],
+        bom=[("G", "K", 1), ("G", "W", 1), ("K", "Z", 1)],
+        supply=[
+            {"site_id": "R", "item_id": "Z", "capacity_per_week": 10},
+            {"site_id": "S", "item_id": "W", "capacity_per_week": 10},
+            {"site_id": "M", "item_id": "K", "capacity_per_week": 10},
+            {"site_id": "P", "item_id": "G", "capacity_per_week": 10},
+        ],
+        flows=[("R", "M", "Z"), ("S", "P", "W"), ("M", "P", "K"), ("M", "D", "K"), ("P", "C", "G")],
+        demand=[("C", "G", 1), ("D", "K", 1)],
+    )
+    model, graph = model_of(network)
+    survival = model.survive(np.concatenate([node(graph, "R/Z"), node(graph, "S/W")]))
+    assert survival.tts_weeks == 0.0
+    assert [(b.kind, b.node, b.detail) for b in survival.binding] == [
+        ("single_source", "P/G", "no live source of W for P/G"),
+        ("single_source", "M/K", "no live source of Z for M/K"),
+    ]
+    # A down, B makes 8 of the 10 a week and holds half a unit: 8t + 0.5 >= 10t -> TTS 0.25.
+    small, graph = model_of(single_tier_with_stock(0.5))
+    half = small.survive(node(graph, "A/X"))
+    assert half.tts_weeks == pytest.approx(0.25)
+    assert ("inventory", "B/X", "B", "0.5 units on hand at B/X run out") in bindings(half)
+
+
+def single_tier_with_stock(stock: float) -> Network:
+    return net(
+        sites=[("A", "CN", "supplier", 3), ("B", "VN", "supplier", 2), ("C", "US", "customer", None)],
+        items=[("X", 5.0)],
+        supply=[
+            {"site_id": "A", "item_id": "X", "capacity_per_week": 6},
+            {"site_id": "B", "item_id": "X", "capacity_per_week": 8, "inventory": stock},
+        ],
+        flows=[("A", "C", "X"), ("B", "C", "X")],
+        demand=[("C", "X", 10)],
+    )
