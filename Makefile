@@ -1,11 +1,12 @@
 # make demo   -- create .venv, install allyshore, write the demo report
 # make test   -- install dev tools (and Chromium where missing), run ruff, mypy and pytest
+# make mutation -- mutation testing of the numeric kernels with mutmut, one module at a time (docs/testing.md)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 OUT    ?= out
 
-.PHONY: demo test lint typecheck pytest install dev chromium bench clean contracts
+.PHONY: demo test lint typecheck pytest install dev chromium bench clean contracts mutation
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,8 +49,21 @@ contracts: install
 	$(BIN)/allyshore demo --out $(OUT) >/dev/null
 	$(BIN)/python ../shared/checks/contracts.py
 
+# The kernels mutated (mutants named module.function__mutmut_N); the roll-up last. [tool.mutmut] in
+# pyproject.toml lists the files and the tests; MUTATION_CHILDREN workers (2 cores).
+MUTATION_MODULES ?= allyshore.origin.rvc allyshore.origin.tariff_shift allyshore.cost.kernel \
+                    allyshore.resilience.model allyshore.model.rollup
+MUTATION_CHILDREN ?= 2
+
+mutation: dev
+	@for module in $(MUTATION_MODULES); do \
+	  echo "mutmut: $$module"; \
+	  $(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) "$$module.*" >/dev/null || exit 1; \
+	done
+	$(BIN)/python scripts/mutation_summary.py --min 90
+
 bench: dev
 	$(BIN)/python benchmarks/bench_rollup.py
 
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache mutants

@@ -201,10 +201,10 @@ def test_matches_brute_force(
     best = brute_force(document)
     if plan.already_originating:
         assert best is not None and best <= 0
-        return
-    assert plan.qualifies == (best is not None)
-    if best is not None:
-        assert plan.added_cost_per_unit == pytest.approx(best, abs=1e-6)
+    else:
+        assert plan.qualifies == (best is not None)
+        if best is not None:
+            assert plan.added_cost_per_unit == pytest.approx(best, abs=1e-6)
 
 
 def test_cli_advise(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -26,7 +26,7 @@ from allyshore.origin.hs_codes import dotted
 from allyshore.origin.materials import ZERO, Contribution, combine, contribution
 from allyshore.origin.result import OriginResult, RvcOutcome, ShiftOutcome, fmt, money
 from allyshore.origin.rules import RuleChoice, find_rule, select_rule
-from allyshore.origin.rvc import averaged_net_cost, averaging_period, pct
+from allyshore.origin.rvc import averaging_period, pct, rvc_outcomes
 from allyshore.origin.schedule2 import COUNTRIES, Schedule2Finding, importing_country, schedule_2_status
 from allyshore.origin.sets import decide_set
 from allyshore.origin.tariff_shift import (
@@ -41,7 +41,6 @@ from allyshore.origin.tariff_shift import (
 )
 
 SOR = "SOR/2020-155"
-HUNDRED = Fraction(100)
 PARTIES = frozenset({"US", "CA", "MX", "USA", "CAN", "MEX"})
 CRITERION_D = RvcRequirement(transaction_value=Fraction(60), net_cost=Fraction(50))  # s.3(4)(a)(ii), (b)(ii)
 
@@ -303,22 +302,7 @@ def _shift_text(shift: TariffShift) -> str:
 
 
 def _rvc_outcomes(req: RvcRequirement, case: Case, totals: _Totals) -> list[RvcOutcome]:
-    out = []
-    if req.transaction_value is not None and totals.tv:
-        tv = totals.tv
-        out.append(
-            RvcOutcome(
-                "transaction_value", (tv - totals.vnm_tv) / tv * HUNDRED, req.transaction_value, tv, totals.vnm_tv
-            )
-        )
-    if req.net_cost is not None:
-        if case.averaging is not None:
-            nc, vnm = averaged_net_cost(case.averaging)
-        else:
-            nc, vnm = totals.net_cost, totals.vnm_nc
-        if nc > 0:
-            out.append(RvcOutcome("net_cost", (nc - vnm) / nc * HUNDRED, req.net_cost, nc, vnm))
-    return out
+    return rvc_outcomes(req, totals.tv, totals.vnm_tv, totals.net_cost, totals.vnm_nc, case.averaging)
 
 
 def _rvc_sentence(o: RvcOutcome) -> str:

@@ -1,7 +1,7 @@
-"""Regional value content helpers: thresholds as text and averaging periods (SOR/2020-155 s.7).
+"""Regional value content (SOR/2020-155 s.7): the two formulas, thresholds as text and averaging periods.
 
-RVC itself is ``(TV − VNM) ÷ TV × 100`` (s.7(2)) or ``(NC − VNM) ÷ NC × 100`` (s.7(3)), with
-``NC = total cost − excluded costs`` (s.7(11), (13)); the determination computes it exactly.
+RVC is ``(TV − VNM) ÷ TV × 100`` (s.7(2)) or ``(NC − VNM) ÷ NC × 100`` (s.7(3)), with
+``NC = total cost − excluded costs`` (s.7(11), (13)), computed exactly (:func:`rvc_outcomes`).
 
 >>> averaging_period(Averaging("quarter", 1, (("2025-01", Fraction(100), Fraction(40)),
 ...     ("2025-02", Fraction(100), Fraction(60)), ("2025-04", Fraction(50), Fraction(10))), "2025-02"))
@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from allyshore.origin.case import Averaging
+from allyshore.origin.case import Averaging, RvcRequirement
+from allyshore.origin.result import RvcOutcome
 
+HUNDRED = Fraction(100)
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "half_year": 6, "fiscal_year": 12}
 PERIOD_NAMES = {"month": "month", "quarter": "quarter", "half_year": "half-year", "fiscal_year": "fiscal year"}
 
@@ -67,21 +69,40 @@ def averaged_net_cost(avg: Averaging) -> tuple[Fraction, Fraction]:
     return nc, vnm
 
 
-def allocate_cost(
-    amount: Fraction | int, bases: dict[str, Fraction | int], excluded: Fraction | int = 0
-) -> dict[str, Fraction]:
-    """Allocate a cost pool to goods in proportion to a base (SOR/2020-155 Schedule 5).
+def regional_value_content(base: Fraction, vnm: Fraction) -> Fraction:
+    """``(base − VNM) ÷ base × 100``, exact: s.7(2) with base = TV, s.7(3) with base = NC.
 
-    The base is direct labour hours or costs, units, machine-hours, sales or floor space
-    (Appendix A, cost ratio), direct labour plus direct material costs (Appendix B) or those
-    plus direct overhead (Appendix C). Excluded costs in the pool are removed with the same
-    ratio (s.7(11)(b)). Ratios are exact; the Schedule's examples round them to 2-3 decimals.
-
-    >>> allocate_cost(30, {"A": 23, "B": 12})["A"]
-    Fraction(138, 7)
+    >>> regional_value_content(Fraction(88), Fraction(40))
+    Fraction(600, 11)
     """
-    total = sum((Fraction(v) for v in bases.values()), Fraction(0))
-    if total <= 0:
-        raise ValueError("the allocation base must be positive")
-    pool = Fraction(amount) - Fraction(excluded)
-    return {good: pool * Fraction(base) / total for good, base in bases.items()}
+    return (base - vnm) / base * HUNDRED
+
+
+def rvc_outcomes(
+    req: RvcRequirement,
+    tv: Fraction | None,
+    vnm_tv: Fraction,
+    net_cost: Fraction,
+    vnm_nc: Fraction,
+    averaging: Averaging | None = None,
+) -> list[RvcOutcome]:
+    """The RVC of a good by each method ``req`` offers and the case allows, transaction value first.
+
+    The transaction value method needs a (non-zero) adjusted transaction value (s.7(2)); the net cost
+    method uses the sums over the averaging period when the producer averages (s.7(15)) and needs a
+    positive net cost (s.7(3)).
+
+    >>> [(o.method, o.value) for o in rvc_outcomes(RvcRequirement(Fraction(60), Fraction(50)),
+    ...     Fraction(100), Fraction(40), Fraction(80), Fraction(40))]
+    [('transaction_value', Fraction(60, 1)), ('net_cost', Fraction(50, 1))]
+    """
+    out = []
+    if req.transaction_value is not None and tv:
+        out.append(
+            RvcOutcome("transaction_value", regional_value_content(tv, vnm_tv), req.transaction_value, tv, vnm_tv)
+        )
+    if req.net_cost is not None:
+        nc, vnm = averaged_net_cost(averaging) if averaging is not None else (net_cost, vnm_nc)
+        if nc > 0:
+            out.append(RvcOutcome("net_cost", regional_value_content(nc, vnm), req.net_cost, nc, vnm))
+    return out

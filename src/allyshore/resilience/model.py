@@ -78,6 +78,13 @@ _OPTIONS = {"simplex_initial_condition_check": False, "simplex_dual_edge_weight_
 RESTRICT_FROM_NODES = 2_000
 
 
+def _over(capacity: FloatArray, weeks: float) -> FloatArray:
+    """Capacity per week times ``weeks``; an unlimited capacity stays unlimited (also over 0 weeks)."""
+    finite = np.isfinite(capacity)
+    out: FloatArray = np.where(finite, np.where(finite, capacity, 0.0) * weeks, np.inf)
+    return out
+
+
 @dataclass(frozen=True)
 class Loss:
     """Optimal value of the TTR model for one scenario and horizon."""
@@ -325,7 +332,7 @@ class ResilienceModel:
 
         ``steady``: without any stock on hand or in transit (the long-run rates, per ``t`` weeks).
         """
-        cap_t = np.where(np.isinf(self.capacity), np.inf, self.capacity * t)
+        cap_t = _over(self.capacity, t)
         u_upper = np.where(self.node_active, cap_t, 0.0)
         pipe_upper = self._pipe_upper(t, steady)
         upper = np.concatenate([u_upper, np.full(self.n_edges, np.inf), pipe_upper, self.demand[self.demand_nodes] * t])
@@ -424,7 +431,7 @@ class ResilienceModel:
             solution = lp.solve()
         finally:
             cap = self.capacity[nodes]
-            lp.set_col_bounds(nodes, 0.0, np.where(np.isinf(cap), np.inf, cap * t))
+            lp.set_col_bounds(nodes, 0.0, _over(cap, t))
             lp.set_col_bounds(cut, 0.0, np.inf)
             lp.set_col_bounds(pipes, 0.0, self._ttr_pipe_upper[pipes - self.w0])
             lp.set_row_bounds(self.balance_rows[rows], -np.inf, self._ttr_stock[rows] - self.demand[row_nodes] * t)
@@ -443,7 +450,7 @@ class ResilienceModel:
         cut = self._cut_columns(cut_edges)
         pipes = self._cut_pipes(cut)
         rows, _ = self._destroyed_rows(nodes, destroyed, stock_kept)
-        cap_t = np.where(np.isinf(self.capacity), np.inf, self.capacity * t)
+        cap_t = _over(self.capacity, t)
         u_upper = np.where(self.node_active, cap_t, 0.0)
         u_upper[nodes] = 0.0
         y_upper = np.full(self.n_edges, np.inf)

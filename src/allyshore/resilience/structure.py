@@ -142,10 +142,11 @@ def build_structure(
     live = np.zeros(ng, dtype=bool)
     live[e_group] = True
 
-    # Balance rows: nodes that ship or face demand.
+    # Balance rows: nodes that ship or face demand. Demand at a node that is not usable (a candidate source at a
+    # selling site) has a row too, and its lost units: nothing can meet it.
     ships = np.zeros(n, dtype=bool)
     ships[e_sup] = True
-    balance_nodes = np.flatnonzero(usable & (ships | (demand > 0))).astype(np.int64)
+    balance_nodes = np.flatnonzero((usable & ships) | (demand > 0)).astype(np.int64)
     balance_row = np.full(n, -1, dtype=np.int64)
     balance_row[balance_nodes] = np.arange(balance_nodes.size)
     nb = balance_nodes.size

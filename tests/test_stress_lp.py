@@ -1,0 +1,352 @@
+"""The stress-test linear programs (resilience/model.py) called directly: steady-state and direct re-solves,
+the baseline, destroyed and kept stock, errors, and what binds, each worked by hand from the TTR model (§4)
+and the TTS model (§5) of Simchi-Levi et al. (Interfaces 45(5), 2015) as ../shared/domain/resilience.md
+writes them. The networks are the hand-built goldens of test_resilience."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from allyshore.model import Network
+from allyshore.model.graph import NodeGraph, compile_network
+from allyshore.resilience import ResilienceModel
+from allyshore.resilience.scenarios import profit_per_demand_row
+from allyshore.resilience.transit import in_transit
+from test_resilience import multi_tier, net, shared_capacity, single_tier
+
+
+def model_of(network: Network, *, restrict: bool = False, transit: bool = False) -> tuple[ResilienceModel, NodeGraph]:
+    graph = compile_network(network)
+    pipes = in_transit(graph) if transit else None
+    return ResilienceModel(graph, profit_per_demand_row(graph), restrict=restrict, transit=pipes), graph
+
+
+def node(graph: NodeGraph, label: str) -> np.ndarray:
+    found = [i for i in range(graph.n_nodes) if graph.node_label(i) == label]
+    assert len(found) == 1, label
+    return np.array(found, dtype=np.int64)
+
+
+def bindings(survival: object) -> set[tuple[str, str, str, str]]:
+    return {(b.kind, b.node, b.site, b.detail) for b in survival.binding}  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("restrict", [False, True])
+def test_single_tier_tts_ttr_and_bindings(restrict: bool) -> None:
+    """Customer C needs 10 X/week (profit 5); A makes 6/week, no stock; B makes 8/week, holds 12.
+
+    A down: 8t + 12 >= 10t -> TTS 6; what binds is B's capacity and B's stock. B down: 6t + 12 >= 10t -> TTS 3;
+    over 5 weeks 50 − 30 − 12 = 8 lost, 40 USD. With B's stock destroyed: 50 − 30 = 20 lost, 100 USD; with B's
+    stock kept, 8 again. Both down: 12 in stock cover 1.2 weeks."""
+    model, graph = model_of(single_tier(), restrict=restrict)
+    a, b = node(graph, "A/X"), node(graph, "B/X")
+    down_a = model.survive(a)
+    assert down_a.tts_weeks == pytest.approx(6.0)
+    assert bindings(down_a) == {
+        ("capacity", "B/X", "B", "capacity of B/X, 8/week, is fully used"),
+        ("inventory", "B/X", "B", "12 units on hand at B/X run out"),
+    }
+    assert model.survive(b).tts_weeks == pytest.approx(3.0)
+    assert model.survive(b, explain=False).binding == ()
+    restricted = model.solves["restricted"]
+    lost = model.lose(b, 5.0)
+    assert (lost.weeks, lost.lost_units, lost.lost_profit) == (5.0, pytest.approx(8.0), pytest.approx(40.0))
+    # Restricted, the scenario is certified by duality on its region (no fall back to the whole program).
+    assert model.solves["restricted"] == restricted + restrict
+    assert list(lost.lost_by_node) == pytest.approx([8.0])
+    destroyed = model.lose(b, 5.0, inventory_destroyed=True)
+    assert (destroyed.lost_units, destroyed.lost_profit) == (pytest.approx(20.0), pytest.approx(100.0))
+    kept = model.lose(b, 5.0, inventory_destroyed=True, stock_kept=b)
+    assert kept.lost_units == pytest.approx(8.0)
+    assert model.survive(b, inventory_destroyed=True).tts_weeks == 0.0  # 6 < 10 and no stock left
+    assert model.survive(b, inventory_destroyed=True, stock_kept=b).tts_weeks == pytest.approx(3.0)
+    both = np.concatenate([a, b])
+    assert model.survive(both).tts_weeks == pytest.approx(1.2)
+    assert model.lose(both, 3.0).lost_units == pytest.approx(18.0)  # 30 − 12
+    # A short disruption the stock covers loses nothing: over 3 weeks with B down, 6·3 + 12 = 30 = demand.
+    assert model.lose(b, 3.0).lost_units == 0.0
+    assert model.lose(a, 6.0).lost_profit == 0.0
+
+
+def test_steady_state_and_direct_solves() -> None:
+    """``steady``: no stock on hand or in transit, so B down loses 10 − 6 = 4 X a week (20 USD), linear in weeks;
+    A down, 2 a week. ``direct`` gives the same optimum as a solve from the baseline, and later calls still do."""
+    model, graph = model_of(single_tier())
+    a, b = node(graph, "A/X"), node(graph, "B/X")
+    assert model.lose(b, 1.0, steady=True).lost_units == pytest.approx(4.0)
+    assert model.lose(b, 3.0, steady=True).lost_profit == pytest.approx(60.0)
+    assert model.lose(a, 2.0, steady=True).lost_units == pytest.approx(4.0)
+    # Steady state ignores stock destruction (there is none to destroy).
+    assert model.lose(b, 1.0, steady=True, inventory_destroyed=True).lost_units == pytest.approx(4.0)
+    assert model.lose(b, 5.0, direct=True).lost_units == pytest.approx(8.0)
+    assert model.lose(a, 5.0, direct=True).lost_units == 0.0  # 8·5 + 12 = 52 >= 50
+    assert model.lose(b, 5.0, direct=True, inventory_destroyed=True).lost_units == pytest.approx(20.0)
+    assert model.lose(b, 1.0, direct=True, steady=True).lost_units == pytest.approx(4.0)
+    assert model.lose(b, 5.0).lost_units == pytest.approx(8.0)  # back at a baseline after direct solves
+    assert model.lose(b, 5.0, steady=True).lost_units == pytest.approx(20.0)
+    assert model.lose(b, 5.0).lost_units == pytest.approx(8.0)
+
+
+def test_baseline_loss_when_the_network_falls_short() -> None:
+    """With B making 2/week the undisrupted network makes 6 + 2 = 8 < 10: over 10 weeks it loses
+    100 − 80 − 12 = 8 X (40 USD); over 1 week 12 in stock cover the gap of 2. TTS undisrupted: 12/2 = 6."""
+    model, _ = model_of(single_tier(b_capacity=2.0))
+    assert model.baseline_loss(10.0) == pytest.approx(40.0)
+    assert model.baseline_loss(1.0) == 0.0
+    assert model.baseline_loss(10.0) == pytest.approx(40.0)
+    assert model.survive(np.zeros(0, dtype=np.int64)).tts_weeks == pytest.approx(6.0)
+
+
+@pytest.mark.parametrize("weeks", [-1.0, math.inf, math.nan])
+def test_recovery_time_must_be_finite_and_not_negative(weeks: float) -> None:
+    model, graph = model_of(single_tier())
+    with pytest.raises(ValueError, match="finite number of weeks >= 0"):
+        model.lose(node(graph, "A/X"), weeks)
+
+
+def test_unbounded_survival() -> None:
+    """B making 12/week covers demand alone: TTS is infinite with A down, and nothing binds."""
+    model, graph = model_of(single_tier(b_capacity=12.0))
+    survival = model.survive(node(graph, "A/X"))
+    assert math.isinf(survival.tts_weeks)
+    assert model.lose(node(graph, "A/X"), 10.0).lost_units == 0.0
+
+
+@pytest.mark.parametrize("restrict", [False, True])
+def test_multi_tier_bindings(restrict: bool) -> None:
+    """S down: 30 K make 10 G, plus 5 G at P: TTS 1.5. K has no live source for P/G, and the stocks of K at S
+    and of G at P run out (../shared/domain/resilience.md §7)."""
+    model, graph = model_of(multi_tier(), restrict=restrict)
+    survival = model.survive(node(graph, "S/K"))
+    assert survival.tts_weeks == pytest.approx(1.5)
+    assert bindings(survival) == {
+        ("single_source", "P/G", "P", "no live source of K for P/G"),
+        ("inventory", "S/K", "S", "30 units on hand at S/K run out"),
+        ("inventory", "P/G", "P", "5 units on hand at P/G run out"),
+    }
+    assert survival.binding[0].to_dict() == {
+        "kind": "single_source",
+        "node": "P/G",
+        "site": "P",
+        "detail": "no live source of K for P/G",
+    }
+    # Over 4 weeks: 40 − 15 = 25 G lost, 20 USD each.
+    assert model.lose(node(graph, "S/K"), 4.0).lost_profit == pytest.approx(500.0)
+
+
+@pytest.mark.parametrize("restrict", [False, True])
+def test_shared_site_capacity_binds(restrict: bool) -> None:
+    """P down: Q makes 8 G + 5 H from 10 a week with 6 H on hand: 13t − 6 <= 10t -> TTS 2; the site's
+    capacity and the H stock bind. Over 3 weeks: 24 G and 6 H made, 6 H on hand: 3 H lost (1 USD each)."""
+    model, graph = model_of(shared_capacity(), restrict=restrict)
+    p = node(graph, "P/G")
+    survival = model.survive(p)
+    assert survival.tts_weeks == pytest.approx(2.0)
+    assert bindings(survival) == {
+        ("capacity", "Q", "Q", "capacity of site Q, 10/week, is fully used"),
+        ("inventory", "Q/H", "Q", "6 units on hand at Q/H run out"),
+    }
+    lost = model.lose(p, 3.0)
+    assert (lost.lost_units, lost.lost_profit) == (pytest.approx(3.0), pytest.approx(3.0))
+
+
+def lane(transit_days: float = 14.0) -> Network:
+    """S ships 10 X/week to customer C on a lane of ``transit_days`` (10 · 14/7 = 20 X on the road)."""
+    return Network.from_dict(
+        {
+            "sites": [
+                {"site_id": "S", "country": "CN", "kind": "supplier", "ttr_weeks": 3},
+                {"site_id": "C", "country": "US", "kind": "customer"},
+            ],
+            "items": [{"item_id": "X", "profit_per_unit": 2.0}],
+            "supply": [{"site_id": "S", "item_id": "X"}],
+            "flows": [
+                {"from_site": "S", "to_site": "C", "item_id": "X", "transit_days": transit_days, "crossing": "Laredo"}
+            ],
+            "demand": [{"site_id": "C", "item_id": "X", "units_per_week": 10}],
+        },
+        name="lane",
+    )
+
+
+@pytest.mark.parametrize("restrict", [False, True])
+def test_stock_in_transit_binds_and_is_held_at_a_cut_crossing(restrict: bool) -> None:
+    """S down: the 20 X on the road arrive at 10 a week for 2 weeks: TTS 2; that stock binds, and S is C's only
+    source. Over 5 weeks
+    50 − 20 = 30 X are lost (60 USD); direct, the same. The crossing cut holds the road stock: TTS 0, all lost."""
+    model, graph = model_of(lane(), restrict=restrict, transit=True)
+    s = node(graph, "S/X")
+    survival = model.survive(s)
+    assert survival.tts_weeks == pytest.approx(2.0)
+    assert bindings(survival) == {
+        ("single_source", "C/X", "C", "no live source of X for C/X"),
+        ("inventory", "C/X", "C", "20 units in transit from S/X to C/X run out"),
+    }
+    assert model.lose(s, 5.0).lost_profit == pytest.approx(60.0)
+    assert model.lose(s, 1.0).lost_units == 0.0
+    assert model.lose(s, 5.0, direct=True).lost_units == pytest.approx(30.0)
+    assert model.lose(s, 1.0, steady=True).lost_units == pytest.approx(10.0)  # no stock in the steady state
+    assert model.lose(s, 1.0, steady=True, direct=True).lost_units == pytest.approx(10.0)
+    assert model.lose(s, 1.0, direct=True).lost_units == 0.0  # 10 of the 20 on the road arrive in week 1
+    edge = np.flatnonzero(graph.edge_active)
+    nothing = np.zeros(0, dtype=np.int64)
+    cut = model.survive(nothing, edge)
+    assert cut.tts_weeks == 0.0
+    assert ("single_source", "C/X", "C", "no live source of X for C/X") in bindings(cut)  # its only lane is cut
+    assert model.lose(nothing, 3.0, edge).lost_units == pytest.approx(30.0)
+    assert model.lose(nothing, 3.0, edge, direct=True).lost_units == pytest.approx(30.0)
+    assert model.lose(nothing, 3.0).lost_units == 0.0  # the cut is undone after the scenario
+    assert model.survive(nothing, None).tts_weeks == math.inf
+
+
+def test_no_supply_at_any_rate() -> None:
+    """A customer whose only source makes nothing (capacity 0, no stock): TTS 0 in every scenario, undisrupted
+    too, and the dead material binds."""
+    network = net(
+        sites=[("S", "CN", "supplier", 2), ("P", "MX", "plant", 1), ("C", "US", "customer", None)],
+        items=[("G", 1.0), ("K", None)],
+        bom=[("G", "K", 1)],
+        supply=[
+            {"site_id": "S", "item_id": "K", "capacity_per_week": 0},
+            {"site_id": "P", "item_id": "G", "capacity_per_week": 10},
+        ],
+        flows=[("S", "P", "K"), ("P", "C", "G")],
+        demand=[("C", "G", 5)],
+    )
+    model, graph = model_of(network)
+    survival = model.survive(node(graph, "S/K"))
+    assert survival.tts_weeks == 0.0
+    assert ("single_source", "P/G", "P", "no live source of K for P/G") in bindings(survival)
+    assert model.lose(node(graph, "S/K"), 2.0).lost_units == pytest.approx(10.0)
+
+
+def test_demand_at_a_candidate_source_is_lost() -> None:
+    """Site S sells 10 X/week but its own supply of X is only a candidate (not active); T sells 3 X/week and
+    makes 4. Nothing can meet S's demand: undisrupted, 10 X a week are lost (TTS 0). T down 2 weeks: 2·3 more.
+    (This network used to stop the stress test with a sparse-matrix error.)"""
+    network = Network.from_dict(
+        {
+            "sites": [
+                {"site_id": "S", "country": "CN", "kind": "supplier", "ttr_weeks": 2},
+                {"site_id": "T", "country": "US", "kind": "supplier", "ttr_weeks": 2},
+            ],
+            "items": [{"item_id": "X", "profit_per_unit": 1.0}],
+            "supply": [
+                {"site_id": "S", "item_id": "X", "status": "candidate", "capacity_per_week": 5},
+                {"site_id": "T", "item_id": "X", "capacity_per_week": 4},
+            ],
+            "demand": [
+                {"site_id": "S", "item_id": "X", "units_per_week": 10},
+                {"site_id": "T", "item_id": "X", "units_per_week": 3},
+            ],
+        },
+        name="candidate-seller",
+    )
+    model, graph = model_of(network)
+    t, nothing = node(graph, "T/X"), np.zeros(0, dtype=np.int64)
+    assert model.baseline_loss(2.0) == pytest.approx(20.0)
+    assert model.lose(t, 2.0).lost_units == pytest.approx(26.0)
+    assert model.lose(t, 2.0, direct=True).lost_units == pytest.approx(26.0)  # S's capacity unused: inactive
+    assert model.lose(nothing, 2.0, direct=True).lost_units == pytest.approx(20.0)
+    assert model.survive(nothing).tts_weeks == 0.0
+
+
+def test_direct_solves_keep_stock_and_read_the_horizon() -> None:
+    """Direct solves honour ``stock_kept`` (B keeps its 12: 50 − 30 − 12 = 8 lost over 5 weeks) and a horizon of 0
+    loses nothing, also where a node has no capacity limit (P of the shared-capacity network)."""
+    model, graph = model_of(single_tier())
+    b = node(graph, "B/X")
+    assert model.lose(b, 5.0, direct=True, inventory_destroyed=True, stock_kept=b).lost_units == pytest.approx(8.0)
+    assert model.lose(b, 5.0, direct=True, inventory_destroyed=True).lost_units == pytest.approx(20.0)
+    shared, graph = model_of(shared_capacity())
+    q = node(graph, "Q/G")
+    assert shared.lose(q, 0.0).lost_units == 0.0
+    assert shared.lose(q, 0.0, direct=True).lost_units == 0.0
+    assert shared.lose(q, 2.0, direct=True).lost_units == 0.0  # P makes the 16 G without limit; Q makes 10 H
+
+
+def test_bindings_read_relative_to_the_largest_dual() -> None:
+    """What binds does not depend on the scale of the data: with 1.2e10 units at B instead of 12, TTS is
+    1.2e10 / 2 weeks and every dual is about 1e-10, yet B's stock and capacity still bind (duals are compared
+    with 1e-9 of the largest, not with an absolute 1e-9)."""
+    network = single_tier_with_stock(1.2e10)
+    model, graph = model_of(network)
+    survival = model.survive(node(graph, "A/X"))
+    assert survival.tts_weeks == pytest.approx(6e9)
+    assert bindings(survival) == {
+        ("capacity", "B/X", "B", "capacity of B/X, 8/week, is fully used"),
+        ("inventory", "B/X", "B", "1.2e+10 units on hand at B/X run out"),
+    }
+
+
+def test_a_program_without_rows() -> None:
+    """A lone stock with no demand and no shipments: both programs have no rows; it survives indefinitely and
+    nothing binds."""
+    network = Network.from_dict(
+        {
+            "sites": [{"site_id": "A", "country": "US", "kind": "supplier"}],
+            "items": [{"item_id": "X"}],
+            "supply": [{"site_id": "A", "item_id": "X", "inventory": 5}],
+        },
+        name="lone",
+    )
+    model, graph = model_of(network)
+    assert model.tts.n_rows == 0
+    survival = model.survive(node(graph, "A/X"))
+    assert math.isinf(survival.tts_weeks) and survival.binding == ()
+    assert model.lose(node(graph, "A/X"), 2.0).lost_units == 0.0
+
+
+def test_bindings_nearest_the_customer_first_and_small_stocks() -> None:
+    """R makes Z for M; M makes K (from Z) for plant P and for customer D; P makes G from K and W (from S) for
+    customer C. R and S down with no stock anywhere: no demand can be met at any rate (TTS 0, no optimum to
+    read), so every dead material is listed: W for P/G (depth 3) before Z for M/K (depth 2). Half a unit of
+    stock binds as well as a whole one."""
+    network = net(
+        sites=[
+            ("R", "CN", "supplier", 2),
+            ("S", "CN", "supplier", 2),
+            ("M", "MX", "supplier", 2),
+            ("P", "US", "plant", 1),
+            ("C", "US", "customer", None),
+            ("D", "US", "customer", None),
+        ],
+        items=[("G", 1.0), ("K", 1.0), ("W", None), ("Z", None)],
+        bom=[("G", "K", 1), ("G", "W", 1), ("K", "Z", 1)],
+        supply=[
+            {"site_id": "R", "item_id": "Z", "capacity_per_week": 10},
+            {"site_id": "S", "item_id": "W", "capacity_per_week": 10},
+            {"site_id": "M", "item_id": "K", "capacity_per_week": 10},
+            {"site_id": "P", "item_id": "G", "capacity_per_week": 10},
+        ],
+        flows=[("R", "M", "Z"), ("S", "P", "W"), ("M", "P", "K"), ("M", "D", "K"), ("P", "C", "G")],
+        demand=[("C", "G", 1), ("D", "K", 1)],
+    )
+    model, graph = model_of(network)
+    survival = model.survive(np.concatenate([node(graph, "R/Z"), node(graph, "S/W")]))
+    assert survival.tts_weeks == 0.0
+    assert [(b.kind, b.node, b.detail) for b in survival.binding] == [
+        ("single_source", "P/G", "no live source of W for P/G"),
+        ("single_source", "M/K", "no live source of Z for M/K"),
+    ]
+    # A down, B makes 8 of the 10 a week and holds half a unit: 8t + 0.5 >= 10t -> TTS 0.25.
+    small, graph = model_of(single_tier_with_stock(0.5))
+    half = small.survive(node(graph, "A/X"))
+    assert half.tts_weeks == pytest.approx(0.25)
+    assert ("inventory", "B/X", "B", "0.5 units on hand at B/X run out") in bindings(half)
+
+
+def single_tier_with_stock(stock: float) -> Network:
+    return net(
+        sites=[("A", "CN", "supplier", 3), ("B", "VN", "supplier", 2), ("C", "US", "customer", None)],
+        items=[("X", 5.0)],
+        supply=[
+            {"site_id": "A", "item_id": "X", "capacity_per_week": 6},
+            {"site_id": "B", "item_id": "X", "capacity_per_week": 8, "inventory": stock},
+        ],
+        flows=[("A", "C", "X"), ("B", "C", "X")],
+        demand=[("C", "X", 10)],
+    )
