@@ -56,13 +56,14 @@ site: its country is the site's, also for a distributor of foreign-made parts.
 
 Computation
 -----------
-``M`` comes from :func:`allyshore.model.graph.multipliers` seeded with the
-goods' demand mixes (one sparse product per level of the DAG). The crossings
-use the adjoint, bottom-up form ``u = VA + A_X u`` (:func:`roll_up`, one pass
-over the edges grouped by depth, :func:`topological_levels`) once, then per
-crossing only the nodes with an edge through it somewhere below them are
-recomputed (:func:`roll_up_without`): ``v_X`` of a good is its demand mix of
-``u`` at the demand nodes.
+Everything is computed by the roll-up kernel (:mod:`allyshore.model.rollup`), on the
+edges grouped by depth (:func:`~allyshore.model.rollup.calc_levels`): ``M`` top-down,
+seeded with the goods' demand mixes (:func:`~allyshore.model.rollup.calc_requirement_matrix`,
+one sparse row per good). The crossings use the adjoint, bottom-up form ``u = VA + A_X u``
+(:func:`~allyshore.model.rollup.calc_embodied`) once, then per crossing only the nodes with
+an edge through it somewhere below them are recomputed
+(:func:`~allyshore.model.rollup.calc_embodied_without`): ``v_X`` of a good is its demand mix
+of ``u`` at the demand nodes.
 Origin counts per (good, item) are the entries of ``M`` at origin nodes, keyed
 by item and summed as integers.
 
@@ -100,9 +101,20 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from allyshore.errors import Problem
-from allyshore.model.graph import KIND_CODES, BoolArray, FloatArray, IntArray, NodeGraph, compile_network, multipliers
+from allyshore.model.graph import KIND_CODES, BoolArray, FloatArray, IntArray, NodeGraph, compile_network
 from allyshore.model.network import Network
-from allyshore.model.rollup import Levels, node_value_added, roll_up, roll_up_without, topological_levels
+from allyshore.model.rollup import (
+    Levels,
+    calc_embodied,
+    calc_embodied_without,
+    calc_levels,
+    calc_requirement_matrix,
+    calc_value_added,
+    node_value_added,
+    roll_up,
+    roll_up_without,
+    topological_levels,
+)
 
 if TYPE_CHECKING:
     from allyshore.trust import TrustPolicy
@@ -500,20 +512,19 @@ def _exposure_of_graph(
     graph: NodeGraph, policy: TrustPolicy | str | Path | None, max_choke_points: int | None
 ) -> ExposureResult:
     network = graph.network
-    levels = topological_levels(graph)
-    margin, price, priced = node_value_added(graph, levels)
+    levels = calc_levels(graph)
+    margin, price, priced = calc_value_added(graph, levels)
     value_added = np.maximum(margin, 0.0)
 
     goods, roots, weights, units_per_week = _good_weights(graph)
     n_goods = int(goods.shape[0])
 
-    # Units of every node per unit of each good: M^T (goods x nodes, one row per good).
-    if roots.size:
-        per_good = sp.csr_matrix(multipliers(graph, roots, weights=weights).T)
-    else:
-        per_good = sp.csr_matrix((0, graph.n_nodes))
-    per_good.sum_duplicates()
-    per_good.eliminate_zeros()
+    # Units of every node per unit of each good: M^T (goods x nodes, one row per good), from the goods' demand mixes.
+    at_root = sp.csr_matrix(
+        (np.ones(roots.shape[0]), (np.arange(roots.shape[0]), roots)), shape=(roots.shape[0], graph.n_nodes)
+    )
+    per_good = calc_requirement_matrix(levels, sp.csr_matrix(weights.T @ at_root))
+    per_good.eliminate_zeros()  # one entry per (good, node) already
     reached = _pattern(per_good)  # 1 where a good uses a node
     unit_value = np.asarray(per_good @ value_added, dtype=np.float64)
 
@@ -533,11 +544,11 @@ def _exposure_of_graph(
 
     # Border crossings: one masked roll-up per crossing (u_X = VA + A_X u_X, bottom-up).
     crossing_names, entry_crossing = _entry_crossings(graph, levels)
-    full = roll_up(levels, value_added)
+    full = calc_embodied(levels, value_added)
     base_good = np.asarray(weights.T @ full[roots], dtype=np.float64)
     crossing_share = np.zeros((n_goods, len(crossing_names)))
     for k in range(len(crossing_names)):
-        masked = weights.T @ roll_up_without(levels, value_added, full, entry_crossing == k)[roots]
+        masked = weights.T @ calc_embodied_without(levels, value_added, full, entry_crossing == k)[roots]
         with np.errstate(invalid="ignore", divide="ignore"):
             crossing_share[:, k] = np.where(base_good > 0, 1.0 - masked / base_good, 0.0)
     crossing_share = np.clip(crossing_share, 0.0, 1.0)  # goods x crossings
