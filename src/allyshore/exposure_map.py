@@ -115,11 +115,11 @@ from allyshore.model.rollup import (
     roll_up_without,
     topological_levels,
 )
+from allyshore.trust.assess import UNTRUSTED_TIERS
 
 if TYPE_CHECKING:
     from allyshore.trust import TrustPolicy
 
-UNTRUSTED_TIERS: tuple[str, ...] = ("adversary", "non_aligned")
 _REL_TOL = 1e-9
 _COUNT_BASE = 2**20
 
