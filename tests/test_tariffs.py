@@ -283,3 +283,18 @@ def test_tariff_command_table_and_json(capsys: pytest.CaptureFixture[str]) -> No
     assert err.startswith("Warning: 1 duty(ies) unknown")
     code, _, err = run(capsys, "tariff", "8536.50.90", "--origin", "Atlantis")
     assert code == 1 and err.startswith("Error: origin 'Atlantis' is not a country")
+
+
+def test_measure_files_read_yes_no_as_networks_do(tmp_path: Path) -> None:
+    """One list of yes/no words (allyshore.model.schema): what a network cell accepts, a measure file accepts."""
+    from allyshore.model.schema import FALSE_WORDS, TRUE_WORDS, parse_bool
+
+    rows = [
+        {"layer": "mfn", "importer": "US", "rate_ad_valorem": 0.1, "source": "s", "verified": w} for w in TRUE_WORDS
+    ]
+    rows += [
+        {"layer": "mfn", "importer": "US", "rate_ad_valorem": 0.1, "source": "s", "verified": w} for w in FALSE_WORDS
+    ]
+    verified = tariff_frame(rows).get_column("verified").to_list()
+    assert verified == [parse_bool(w) for w in (*TRUE_WORDS, *FALSE_WORDS)]
+    assert verified == [True] * len(TRUE_WORDS) + [False] * len(FALSE_WORDS)
