@@ -410,13 +410,10 @@ def _pattern(matrix: sp.csr_matrix) -> sp.csr_matrix:
 
 def _entry_crossings(graph: NodeGraph, levels: Levels) -> tuple[list[str], IntArray]:
     """Names of the crossings active entries travel through (sorted) and each entry's crossing number (-1: none)."""
-    crossing = graph.network.flows.get_column("crossing")  # stripped, blanks null (io.readers)
-    categories = crossing.drop_nulls().unique().sort().to_list()
-    codes = (
-        crossing.replace_strict(categories, list(range(len(categories))), default=-1, return_dtype=pl.Int64)
-        .fill_null(-1)
-        .to_numpy()
-    )
+    crossing = graph.network.flows.get_column("crossing").cast(pl.String)  # stripped, blanks null (io.readers)
+    distinct = crossing.drop_nulls().unique().sort()
+    categories = distinct.to_list()
+    codes = crossing.cast(pl.Enum(distinct)).to_physical().cast(pl.Int64).fill_null(-1).to_numpy()
     entry_flow = graph.edge_flow[levels.edge]
     entry_code = np.full(entry_flow.shape[0], -1, dtype=np.int64)
     through = entry_flow >= 0

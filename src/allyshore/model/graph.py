@@ -97,18 +97,22 @@ class NodeGraph:
         makes its item or passes inflows on keeps its site's country (the value of what
         it receives is made upstream, in the suppliers' nodes). ``countries`` is sorted.
         """
-        site_vocab, site_code = np.unique(self.site_country, return_inverse=True)
+        countries = self.network.sites.get_column("country").cast(pl.String).fill_null("")  # as site_country
+        distinct = countries.unique().sort()  # by code point, as numpy sorts text
+        site_vocab = np.asarray(distinct.to_list(), dtype=np.str_)
+        site_code = countries.cast(pl.Enum(distinct)).to_physical().cast(pl.Int64).to_numpy()
         rows = self.node_supply_row
         raw = np.flatnonzero((self.node_kind == KIND_CODES.index("raw")) & (rows >= 0))
         supply = self.network.supply
         named = np.zeros(0, dtype=np.int64)
         origin: NDArray[np.str_] = np.zeros(0, dtype=np.str_)
         if raw.size and "origin_country" in supply.columns:
-            text = supply.get_column("origin_country").cast(pl.String).str.strip_chars().str.to_uppercase()
-            picked = text.gather(rows[raw]).fill_null("")
-            given = (picked != "").to_numpy()
-            named = raw[given]
-            origin = np.asarray(picked.filter(pl.Series(given)).to_list(), dtype=np.str_)
+            picked = supply.get_column("origin_country").cast(pl.String).gather(rows[raw])
+            if picked.null_count() < picked.len():
+                picked = picked.str.strip_chars().str.to_uppercase().fill_null("")
+                given = (picked != "").to_numpy()
+                named = raw[given]
+                origin = np.asarray(picked.filter(pl.Series(given)).to_list(), dtype=np.str_)
         vocab = np.union1d(site_vocab, origin) if origin.size else site_vocab
         code = np.searchsorted(vocab, site_vocab)[site_code][self.node_site].astype(np.int64)
         code[named] = np.searchsorted(vocab, origin)
@@ -144,20 +148,32 @@ class NodeGraph:
 
         Raises ``ValueError`` when the active edges form a cycle.
         """
-        return longest_path_from(self._active_consumption, self.n_nodes)
+        live = self.edge_active & (self.edge_qty * self.edge_share != 0.0)
+        pattern = consumer_matrix(self.edge_consumer[live], self.edge_supplier[live], None, self.n_nodes)
+        return longest_path_from(pattern, self.n_nodes)
 
 
-def consumer_matrix(consumer: IntArray, supplier: IntArray, data: FloatArray, n: int) -> sp.csr_matrix:
+def consumer_matrix(consumer: IntArray, supplier: IntArray, data: FloatArray | None, n: int) -> sp.csr_matrix:
     """``sp.csr_matrix((data, (consumer, supplier)), shape=(n, n))``, without the COO pass when ``consumer``
-    is sorted (as :func:`compile_network` leaves the edges): the same arrays, duplicates summed alike."""
+    is sorted (as :func:`compile_network` leaves the edges): the same arrays, duplicates summed alike.
+
+    With ``data`` None, the pattern only: a 1 per edge, repeated edges kept (no summing, no sorting).
+    """
     import scipy.sparse as sp
 
+    pattern = data is None
+    values = np.ones(consumer.shape[0]) if data is None else data
     if consumer.size == 0 or not bool(np.all(consumer[1:] >= consumer[:-1])):
-        return sp.csr_matrix((data, (consumer, supplier)), shape=(n, n))
+        if pattern:
+            order = np.argsort(consumer, kind="stable")
+            consumer, supplier, values = consumer[order], supplier[order], values[order]
+        else:
+            return sp.csr_matrix((values, (consumer, supplier)), shape=(n, n))
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(consumer, minlength=n), out=indptr[1:])
-    matrix = sp.csr_matrix((data, supplier, indptr), shape=(n, n))
-    matrix.sum_duplicates()
+    matrix = sp.csr_matrix((values, supplier, indptr), shape=(n, n))
+    if not pattern:
+        matrix.sum_duplicates()
     return matrix
 
 
@@ -349,34 +365,32 @@ class _KeyTable:
         self.bits = max(4, int(np.ceil(np.log2(max(capacity, 1) * 2))))  # at most half full
         self.size = 1 << self.bits
         self._keys = np.full(self.size, -1, dtype=np.int64)
-        self._claim = np.full(self.size, -1, dtype=np.int64)
+        self._claim = np.empty(self.size, dtype=np.int64)
 
     def slots(self, keys: IntArray, insert: bool = False) -> IntArray:
         """Slot of each key; -1 for a negative key, or for a key not in the table unless ``insert``."""
         out = np.full(keys.shape[0], -1, dtype=np.int64)
         todo = np.flatnonzero(keys >= 0)
-        pos = ((keys[todo].astype(np.uint64) * self._MULTIPLIER) >> np.uint64(64 - self.bits)).astype(np.int64)
-        while todo.size:
-            key = keys[todo]
+        key = keys[todo]
+        pos = (key.view(np.uint64) * self._MULTIPLIER >> np.uint64(64 - self.bits)).view(np.int64)
+        while key.size:  # one probe per round; the keys still looking probe on
             held = self._keys[pos]
             hit = held == key
-            out[todo[hit]] = pos[hit]
             free = held == -1
-            if insert:  # claim the free slots: one key per slot wins; a loser retries the slot (the winner's now)
+            if insert and free.any():  # claim the free slots: one key per slot wins, the others retry it
                 f = np.flatnonzero(free)
-                if f.size:
-                    claim, at = todo[f], pos[f]
-                    self._claim[at] = claim
-                    won = self._claim[at] == claim
-                    self._keys[at[won]] = key[f[won]]
-                    out[claim[won]] = at[won]
-                    hit[f[won]] = True
+                self._claim[pos[f]] = f
+                won = f[self._claim[pos[f]] == f]
+                self._keys[pos[won]] = key[won]
+                hit[won] = True
                 keep = ~hit
                 advance = keep & ~free
             else:
-                keep = advance = ~hit & ~free
-            pos = np.where(advance, (pos + 1) & (self.size - 1), pos)[keep]
-            todo = todo[keep]
+                keep = advance = ~(hit | free)
+            out[todo[hit]] = pos[hit]
+            pos = (pos + advance) & (self.size - 1)
+            still = np.flatnonzero(keep)
+            todo, key, pos = todo[still], key[still], pos[still]
         return out
 
 
@@ -426,7 +440,7 @@ def _shares(order: IntArray, start: IntArray, share: pl.Series, active: BoolArra
     first = np.cumsum(length) - length
     g = np.repeat(np.arange(length.shape[0], dtype=np.int64), length)
     blank = share.is_null().to_numpy().astype(bool)[rows]
-    value = share.cast(pl.Float64).fill_null(0.0).to_numpy().astype(np.float64)[rows]
+    value = np.where(blank, 0.0, share.cast(pl.Float64).to_numpy()[rows])
     given = kahan_sums(value, first, length)
     blanks = np.bincount(g, weights=blank, minlength=length.shape[0])
     raw = value
