@@ -15,7 +15,12 @@ What a node consumes per unit it makes follows the network format:
 
 Every later analysis (exposure, landed cost, stress test, optimisation) reads
 this structure instead of walking rows: the consumption matrix ``A`` has
-``A[c, s]`` = units of node ``s`` used per unit of node ``c``.
+``A[c, s]`` = units of node ``s`` used per unit of node ``c``; the roll-ups over
+it (units needed, value embodied, prices) are the kernel of :mod:`allyshore.model.rollup`.
+
+:func:`compile_network` never joins on text: each id column is read once as
+integer codes (one Enum cast per vocabulary, sites and items), and (site, item)
+pairs are matched as integer keys in one vectorised hash table.
 """
 
 from __future__ import annotations
@@ -485,6 +490,8 @@ def compile_network(network: Network) -> NodeGraph:
     Every id is first turned into an integer code (one hash look-up per cell); nodes,
     requirements and edges are then matched on integer keys ``site * items + item``
     with numpy gathers, hash look-ups and one grouping of the flows; no joins on text.
+    (A validated network has one supply row per site and item; of repeated rows, the
+    first supplies what the site ships of the item.)
     """
     sites, items, bom, supply, flows, demand = (
         network.sites,
