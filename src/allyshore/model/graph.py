@@ -327,8 +327,8 @@ _ID_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
 
 def _id_codes(network: Network) -> tuple[dict[tuple[str, str], IntArray], int, int]:
     """Integer codes of every id column compile_network reads (see :class:`_Vocabulary`), and the
-    number of site and item codes: one hash look-up per cell, the columns of one vocabulary in one
-    pass, the two vocabularies in parallel."""
+    number of site and item codes: the columns of one vocabulary in one pass, each id looked up once
+    (:func:`_hashed_codes`, else an Enum cast)."""
     kinds = (("site", "sites"), ("item", "items"))
     vocabulary = {kind: _Vocabulary.of(network.tables[table].get_column(f"{kind}_id")) for kind, table in kinds}
     columns = {kind: [network.tables[t].get_column(c) for t, c in _ID_COLUMNS[kind]] for kind, _ in kinds}
@@ -341,7 +341,15 @@ def _id_codes(network: Network) -> tuple[dict[tuple[str, str], IntArray], int, i
             for k, f in zip(which, frames, strict=True)
         }
 
-    code = encode("site", "item")
+    code: dict[str, IntArray] = {}
+    for kind, _ in kinds:
+        if vocabulary[kind].identity:
+            hashed = _hashed_codes(vocabulary[kind].categories, values[kind])
+            if hashed is not None:
+                code[kind] = hashed
+    missing = [kind for kind, _ in kinds if kind not in code]
+    if missing:
+        code.update(encode(*missing))
     for kind, _ in kinds:
         if int(np.count_nonzero(code[kind] < 0)) > values[kind].null_count():  # ids the table lacks
             new = values[kind].filter(pl.Series(code[kind] < 0)).drop_nulls().unique(maintain_order=True)
@@ -354,6 +362,27 @@ def _id_codes(network: Network) -> tuple[dict[tuple[str, str], IntArray], int, i
         for (t, c), lo, hi in zip(_ID_COLUMNS[kind], bounds[:-1], bounds[1:], strict=True):
             codes[t, c] = code[kind][lo:hi]
     return codes, vocabulary["site"].size, vocabulary["item"].size
+
+
+def _hashed_codes(ids: pl.Series, values: pl.Series) -> IntArray | None:
+    """Row of each of ``values`` in ``ids`` (distinct, no null), -1 for null or absent: looked up by the ids'
+    64-bit hashes in a :class:`_KeyTable`, every match then checked on the text. None when two ids share a
+    slot or a match is not the same text (a hash collision): the caller looks them up another way."""
+    if ids.len() == 0:
+        return np.full(values.len(), -1, dtype=np.int64)
+    positive = np.int64(0x7FFFFFFFFFFFFFFF)
+    id_hash = ids.hash().to_numpy().view(np.int64) & positive
+    table = _KeyTable(id_hash.shape[0])
+    slot = table.slots(id_hash, insert=True)
+    row_at = np.full(table.size + 1, -1, dtype=np.int64)
+    rows = np.arange(id_hash.shape[0], dtype=np.int64)
+    row_at[slot] = rows
+    if not np.array_equal(row_at[slot], rows):
+        return None
+    code = row_at[table.slots(values.hash().to_numpy().view(np.int64) & positive)]
+    code[values.is_null().to_numpy()] = -1
+    same = (values == ids.gather(np.maximum(code, 0))) | pl.Series(code < 0)
+    return code if bool(same.all()) else None
 
 
 class _KeyTable:
@@ -374,11 +403,16 @@ class _KeyTable:
 
     def slots(self, keys: IntArray, insert: bool = False) -> IntArray:
         """Slot of each key; -1 for a negative key, or for a key not in the table unless ``insert``."""
-        out = np.full(keys.shape[0], -1, dtype=np.int64)
-        todo = np.flatnonzero(keys >= 0)
+        valid = keys >= 0
+        pos = (np.where(valid, keys, 0).view(np.uint64) * self._MULTIPLIER >> np.uint64(64 - self.bits)).view(np.int64)
+        # The first probe for every key at once (most keys end there), then the few that probe on.
+        held = self._keys[pos]
+        hit = (held == keys) & valid
+        out = np.where(hit, pos, -1)
+        todo = np.flatnonzero(~hit & valid if insert else ~hit & valid & (held != -1))
         key = keys[todo]
-        pos = (key.view(np.uint64) * self._MULTIPLIER >> np.uint64(64 - self.bits)).view(np.int64)
-        while key.size:  # one probe per round; the keys still looking probe on
+        pos = pos[todo] if insert else (pos[todo] + 1) & (self.size - 1)
+        while key.size:  # one probe per round
             held = self._keys[pos]
             hit = held == key
             free = held == -1
