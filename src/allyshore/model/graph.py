@@ -25,6 +25,7 @@ pairs are matched as integer keys in one vectorised hash table.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal
@@ -325,10 +326,10 @@ _ID_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
-def _id_codes(network: Network) -> tuple[dict[tuple[str, str], IntArray], int, int]:
+def _id_codes(network: Network, pool: ThreadPoolExecutor) -> tuple[dict[tuple[str, str], IntArray], int, int]:
     """Integer codes of every id column compile_network reads (see :class:`_Vocabulary`), and the
     number of site and item codes: the columns of one vocabulary in one pass, each id looked up once
-    (:func:`_hashed_codes`, else an Enum cast)."""
+    (:func:`_hashed_codes`, else an Enum cast), the two vocabularies side by side in ``pool``."""
     kinds = (("site", "sites"), ("item", "items"))
     vocabulary = {kind: _Vocabulary.of(network.tables[table].get_column(f"{kind}_id")) for kind, table in kinds}
     columns = {kind: [network.tables[t].get_column(c) for t, c in _ID_COLUMNS[kind]] for kind, _ in kinds}
@@ -342,11 +343,12 @@ def _id_codes(network: Network) -> tuple[dict[tuple[str, str], IntArray], int, i
         }
 
     code: dict[str, IntArray] = {}
-    for kind, _ in kinds:
-        if vocabulary[kind].identity:
-            hashed = _hashed_codes(vocabulary[kind].categories, values[kind])
-            if hashed is not None:
-                code[kind] = hashed
+    hashable = [kind for kind, _ in kinds if vocabulary[kind].identity]
+    for kind, hashed in zip(
+        hashable, pool.map(lambda k: _hashed_codes(vocabulary[k].categories, values[k]), hashable), strict=True
+    ):
+        if hashed is not None:
+            code[kind] = hashed
     missing = [kind for kind, _ in kinds if kind not in code]
     if missing:
         code.update(encode(*missing))
@@ -527,6 +529,11 @@ def compile_network(network: Network) -> NodeGraph:
     (A validated network has one supply row per site and item; of repeated rows, the
     first supplies what the site ships of the item.)
     """
+    with ThreadPoolExecutor(max_workers=2) as pool:  # numpy and polars let go of the GIL: two cores at work
+        return _compile(network, pool)
+
+
+def _compile(network: Network, pool: ThreadPoolExecutor) -> NodeGraph:
     sites, items, bom, supply, flows, demand = (
         network.sites,
         network.items,
@@ -535,7 +542,7 @@ def compile_network(network: Network) -> NodeGraph:
         network.flows,
         network.demand,
     )
-    codes, n_site_codes, n_item_codes = _id_codes(network)
+    codes, n_site_codes, n_item_codes = _id_codes(network, pool)
     site_ids = tuple(sites.get_column("site_id").to_list())
     item_ids = tuple(items.get_column("item_id").to_list())
     site_country = np.asarray(sites.get_column("country").fill_null("").to_list(), dtype=np.str_)
@@ -566,6 +573,8 @@ def compile_network(network: Network) -> NodeGraph:
     req_key = pair(supply_site[req_node], bom_child[req_bom])
     # One hash table of (site, item) keys: what is made or stocked there (node), what flows there (group).
     flow_order, group_start, group_key = _group_rows(pair(codes["flows", "to_site"], flow_item))
+    flow_active = (flows.get_column("status") != "candidate").to_numpy().astype(bool)
+    shares = pool.submit(_shares, flow_order, group_start, flows.get_column("share"), flow_active)  # meanwhile:
     table = _KeyTable(n_supply + group_key.shape[0] + demand_key.shape[0])
     node_at = np.full(table.size + 1, n_supply, dtype=np.int64)  # the first node of each slot
     supply_slot = table.slots(supply_key, insert=True)
@@ -608,10 +617,6 @@ def compile_network(network: Network) -> NodeGraph:
     unknown_price = np.isnan(price)
     price[unknown_price] = item_cost[node_item[unknown_price]]
 
-    # Shares of the flows grouped by what they bring where: (to_site, item).
-    flow_active = (flows.get_column("status") != "candidate").to_numpy().astype(bool)
-    share = _shares(flow_order, group_start, flows.get_column("share"), flow_active)
-
     # Which supply nodes make their item from its BOM, and which only stock it. A node stocks
     # (passes through) when its site is a warehouse or customer, or when the item itself
     # arrives at the site by flow while none of its BOM children does (by flow or made there).
@@ -653,6 +658,7 @@ def compile_network(network: Network) -> NodeGraph:
     keep = supplier >= 0
     edge_via, edge_flow, supplier = edge_via[keep], edge_flow[keep], supplier[keep]
 
+    share = shares.result()  # of each flow among those of its item into its site
     consumer = np.concatenate([req_node[internal], via_node[edge_via]])
     flow = np.concatenate([np.full(internal.shape[0], -1, dtype=np.int64), edge_flow])
     order = np.argsort(consumer * (flows.height + 1) + flow + 1, kind="stable")
