@@ -90,6 +90,7 @@ from __future__ import annotations
 import gc
 import html
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -424,6 +425,22 @@ def _entry_crossings(graph: NodeGraph, levels: Levels) -> tuple[list[str], IntAr
     return [categories[c] for c in used.tolist()], renumber[entry_code]
 
 
+def _crossing_shares(
+    graph: NodeGraph, levels: Levels, value_added: FloatArray, roots: IntArray, weights: sp.csr_matrix
+) -> tuple[list[str], FloatArray]:
+    """The crossings the goods' edges travel through and, per good, the share of its value that crosses each
+    (goods x crossings): ``1 - v_X / v`` with ``u_X = VA + A_X u_X`` rolled up bottom-up without the crossing."""
+    crossing_names, entry_crossing = _entry_crossings(graph, levels)
+    full = calc_embodied(levels, value_added)
+    base_good = np.asarray(weights.T @ full[roots], dtype=np.float64)
+    crossing_share = np.zeros((int(weights.shape[1]), len(crossing_names)))
+    for k in range(len(crossing_names)):
+        masked = weights.T @ calc_embodied_without(levels, value_added, full, entry_crossing == k)[roots]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            crossing_share[:, k] = np.where(base_good > 0, 1.0 - masked / base_good, 0.0)
+    return crossing_names, np.clip(crossing_share, 0.0, 1.0)
+
+
 def _ranked_shares(share: FloatArray, names: list[str], threshold: float) -> tuple[IntArray, list[str], list[float]]:
     """The entries of ``share`` (rows x names) above ``threshold``, each row largest first (ties in column order).
 
@@ -516,39 +533,33 @@ def _exposure_of_graph(
     goods, roots, weights, units_per_week = _good_weights(graph)
     n_goods = int(goods.shape[0])
 
-    # Units of every node per unit of each good: M^T (goods x nodes, one row per good), from the goods' demand mixes.
-    at_root = sp.csr_matrix(
-        (np.ones(roots.shape[0]), (np.arange(roots.shape[0]), roots)), shape=(roots.shape[0], graph.n_nodes)
-    )
-    per_good = calc_requirement_matrix(levels, sp.csr_matrix(weights.T @ at_root))
-    per_good.eliminate_zeros()  # one entry per (good, node) already
-    reached = _pattern(per_good)  # 1 where a good uses a node
-    unit_value = np.asarray(per_good @ value_added, dtype=np.float64)
+    # Border crossings, in a second thread meanwhile (numpy lets go of the GIL): one masked roll-up per crossing.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        crossings = pool.submit(_crossing_shares, graph, levels, value_added, roots, weights)
 
-    # Value by country: C[c, g] = sum over nodes n in c of VA_n * M[n, g], with c the country where the node's
-    # value is made (its site's, or the maker's origin_country for a part bought from a distributor).
-    country_names, node_country = graph.maker_country_codes
-    countries = list(country_names)
-    tiers = _tier_lookup(countries, policy)
-    # goods x countries, summed in the order of each good's entries (as the sparse product M^T VA_by_country would).
-    n_countries = len(countries)
-    good_of_entry = np.repeat(np.arange(n_goods, dtype=np.int64), np.diff(per_good.indptr))
-    value_by_country = np.bincount(
-        good_of_entry * n_countries + node_country[per_good.indices],
-        weights=per_good.data * value_added[per_good.indices],
-        minlength=n_goods * n_countries,
-    ).reshape(n_goods, n_countries)
+        # Units of every node per unit of each good: M^T (goods x nodes, one row per good), from the demand mixes.
+        at_root = sp.csr_matrix(
+            (np.ones(roots.shape[0]), (np.arange(roots.shape[0]), roots)), shape=(roots.shape[0], graph.n_nodes)
+        )
+        per_good = calc_requirement_matrix(levels, sp.csr_matrix(weights.T @ at_root))
+        per_good.eliminate_zeros()  # one entry per (good, node) already
+        reached = _pattern(per_good)  # 1 where a good uses a node
+        unit_value = np.asarray(per_good @ value_added, dtype=np.float64)
 
-    # Border crossings: one masked roll-up per crossing (u_X = VA + A_X u_X, bottom-up).
-    crossing_names, entry_crossing = _entry_crossings(graph, levels)
-    full = calc_embodied(levels, value_added)
-    base_good = np.asarray(weights.T @ full[roots], dtype=np.float64)
-    crossing_share = np.zeros((n_goods, len(crossing_names)))
-    for k in range(len(crossing_names)):
-        masked = weights.T @ calc_embodied_without(levels, value_added, full, entry_crossing == k)[roots]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            crossing_share[:, k] = np.where(base_good > 0, 1.0 - masked / base_good, 0.0)
-    crossing_share = np.clip(crossing_share, 0.0, 1.0)  # goods x crossings
+        # Value by country: C[c, g] = sum over nodes n in c of VA_n * M[n, g], with c the country where the node's
+        # value is made (its site's, or the maker's origin_country for a part bought from a distributor).
+        country_names, node_country = graph.maker_country_codes
+        countries = list(country_names)
+        tiers = _tier_lookup(countries, policy)
+        # goods x countries, summed in the order of each good's entries (as the sparse product M^T VA_by_country).
+        n_countries = len(countries)
+        good_of_entry = np.repeat(np.arange(n_goods, dtype=np.int64), np.diff(per_good.indptr))
+        value_by_country = np.bincount(
+            good_of_entry * n_countries + node_country[per_good.indices],
+            weights=per_good.data * value_added[per_good.indices],
+            minlength=n_goods * n_countries,
+        ).reshape(n_goods, n_countries)
+        crossing_names, crossing_share = crossings.result()  # goods x crossings
 
     # Origins: nodes that make or mine their item (stocking points are looked through).
     entry_consumer = levels.consumer_of_entries()
