@@ -3,7 +3,7 @@
 Generates layered multi-tier networks with about 10k, 100k and 1M BOM + flow
 rows, then times, in the same run and on the same network (file I/O excluded):
 
-* ``compile``: :func:`allyshore.model.graph.compile_network` (tables -> node graph);
+* ``compile``: :func:`allyshore.model.graph.compile_network` (tables -> node graph, on integer codes);
 * ``exposure``: :func:`allyshore.exposure_map.exposure_of_graph` on the compiled
   graph (unit value, by country, by tier, by crossing, single-source items,
   choke points, findings);
@@ -32,7 +32,7 @@ from allyshore.exposure_map import ExposureResult, exposure_of_graph
 from allyshore.generate import generate_network
 from allyshore.model.graph import NodeGraph, compile_network
 from allyshore.model.network import Network, empty_table
-from allyshore.model.rollup import node_value_added
+from allyshore.model.rollup import calc_value_added
 from allyshore.model.schema import TABLES
 
 sys.setrecursionlimit(100_000)
@@ -209,7 +209,7 @@ def networkx_rollup(graph: NodeGraph, memoised: bool = False) -> dict[str, dict[
     Both use the same node value added (prices are an input, not the thing timed)
     and the same active edges as the vectorised kernel, but walk one node at a time.
     """
-    margin, _, _ = node_value_added(graph)
+    margin, _, _ = calc_value_added(graph)
     value_added = np.maximum(margin, 0.0)
     crossing_of_flow = graph.network.flows.get_column("crossing").to_list()
     dg = nx.DiGraph()
@@ -407,15 +407,16 @@ def main(argv: list[str] | None = None) -> None:
         [
             f"## Exposure roll-up (`benchmarks/bench_rollup.py --generator {args.generator}`)",
             "",
-            f"Machine: {machine()}; load average at start {load_at_start:.1f} (shared machine). "
+            f"Machine: {machine()}; load average {load_at_start:.1f} at start, {os.getloadavg()[0]:.1f} at the end "
+            "(shared machine). "
             f"Versions: {versions('allyshore', 'numpy', 'scipy', 'polars', 'networkx')}.",
             f"Median of {args.repeat} runs each (wall clock, file I/O excluded; the explosion baseline runs once where "
             f"one run exceeds {args.slow_after:.0f} s, see `explosion runs`). All roll-ups run on the same compiled "
             "network in the same process; their unit values, country shares and crossing shares agree to 1e-9.",
             "",
-            "- `compile`: `compile_network` (tables to node graph), reported separately;",
-            "- `exposure`: the roll-up on the compiled graph, `exposure_of_graph` (value added, multipliers, by "
-            "country, tier and crossing, single-source and untrusted-only items, choke points, findings);",
+            "- `compile`: `compile_network` (tables to node graph, ids as integer codes), reported separately;",
+            "- `exposure`: the roll-up kernel on the compiled graph, `exposure_of_graph` (value added, units per "
+            "good, by country, tier and crossing, single-source and untrusted-only items, choke points, findings);",
             "- `networkx explosion`: the straightforward recursive BOM explosion over a networkx DiGraph of the same "
             "graph, one walk per demand node down every path (unit value, by country, by crossing);",
             "- `networkx memoised`: the same recursion caching each node's value by country and its value avoiding "

@@ -4,7 +4,7 @@ The samples are ILLUSTRATIVE (see ``src/allyshore/data/samples/README.md``): fic
 places, real HS 2022 codes, prices and lanes of a plausible order. Structure, prices, shares, capacities and
 TTRs are written here by hand; what follows from geography is computed:
 
-* lanes: mode, transit days and freight per unit from :func:`allyshore.geography.lane_defaults` (ocean 8 days
+* lanes: mode, transit days and freight per unit from :func:`allyshore.lane_rules.lane_defaults` (ocean 8 days
   handling + 14 kn; truck 1 day + 800 km/day + 1 day at a border; sources in that module), unless a flow
   overrides them;
 * the border crossing of a Mexico-US or Canada-US lane: the crossing nearest the Mexican (or Canadian) site;
@@ -24,7 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from allyshore.geography import great_circle_km, lane_defaults
+from allyshore.geography import great_circle_km
+from allyshore.lane_rules import lane_defaults
 
 OUT = Path(__file__).resolve().parents[1] / "src" / "allyshore" / "data" / "samples"
 

@@ -18,15 +18,14 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pytest
-import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from allyshore import Network
 from allyshore.cli import main
 from allyshore.exposure_map import ExposureResult, exposure, exposure_of_graph
-from allyshore.model.graph import compile_network, multipliers
-from allyshore.model.rollup import node_value_added, roll_up, roll_up_without, topological_levels
+from allyshore.model.graph import compile_network
+from allyshore.model.rollup import calc_embodied, calc_embodied_without, calc_levels, calc_value_added
 
 
 def run_cli(*args: str) -> int:
@@ -564,35 +563,16 @@ def test_one_country_network_is_all_there(seed: int, country: str) -> None:
 
 @PROPERTY
 @given(st.integers(0, 10**9))
-def test_kernels_agree(seed: int) -> None:
-    """The bottom-up roll-up (u = VA + A u) and the top-down multipliers give the same unit values, and
-    multipliers with ``weights`` equals multipliers times the weights."""
-    graph = compile_network(Network.from_dict(random_document(seed)))
-    levels = topological_levels(graph)
-    margin, _, _ = node_value_added(graph, levels)
-    value_added = np.maximum(margin, 0.0)
-    roots = np.unique(graph.demand_node)
-    rng = np.random.default_rng(seed)
-    weights = sp.csr_matrix(rng.uniform(0.0, 1.0, (roots.size, 2)))
-    plain = multipliers(graph, roots)
-    np.testing.assert_allclose(
-        multipliers(graph, roots, weights=weights).toarray(), (plain @ weights).toarray(), rtol=1e-12, atol=1e-12
-    )
-    np.testing.assert_allclose(roll_up(levels, value_added)[roots], plain.T @ value_added, rtol=1e-12, atol=1e-9)
-
-
-@PROPERTY
-@given(st.integers(0, 10**9))
-def test_roll_up_without_is_the_masked_roll_up(seed: int) -> None:
+def test_embodied_without_is_the_masked_roll_up(seed: int) -> None:
     """Recomputing only the nodes above the dropped entries gives exactly the full masked roll-up."""
     graph = compile_network(Network.from_dict(random_document(seed)))
-    levels = topological_levels(graph)
-    value_added = np.maximum(node_value_added(graph, levels)[0], 0.0)
-    full = roll_up(levels, value_added)
+    levels = calc_levels(graph)
+    value_added = np.maximum(calc_value_added(graph, levels)[0], 0.0)
+    full = calc_embodied(levels, value_added)
     drop = np.random.default_rng(seed).random(levels.supplier.shape[0]) < 0.3
-    expected = roll_up(levels, value_added, keep=np.where(drop, 0.0, 1.0))
-    assert np.array_equal(roll_up_without(levels, value_added, full, drop), expected)
-    assert np.array_equal(roll_up_without(levels, value_added, full, np.zeros_like(drop)), full)
+    expected = calc_embodied(levels, value_added, keep=np.where(drop, 0.0, 1.0))
+    assert np.array_equal(calc_embodied_without(levels, value_added, full, drop), expected)
+    assert np.array_equal(calc_embodied_without(levels, value_added, full, np.zeros_like(drop)), full)
 
 
 @PROPERTY

@@ -168,7 +168,7 @@ def test_validation_runs_by_default_on_small_networks_and_can_be_skipped(monkeyp
 def test_lane_rules_follow_geography() -> None:
     """Monterrey -> Laredo by truck across the border; Shanghai -> Long Beach by sea in 20-30 days (landed-cost
     brief s.5); Mexico -> Canada records the Mexican crossing; Shenzhen -> Taiwan goes by sea, not by road."""
-    from allyshore.geography import lane_defaults
+    from allyshore.lane_rules import lane_defaults
 
     lat1, lon1 = np.array([25.67, 31.23, 25.67, 22.54]), np.array([-100.31, 121.47, -100.31, 114.06])
     lat2, lon2 = np.array([27.51, 33.77, 43.59, 24.15]), np.array([-99.51, -118.19, -79.64, 120.67])

@@ -312,3 +312,18 @@ def test_the_report_command_warns_of_unknown_duties(
     code, _, err = run(capsys, "report", str(tiny_path), "--out", str(tmp_path / "r"))
     assert code == 0 and (tmp_path / "r" / "index.html").exists()
     assert re.match(r"Warning: \d+ duty\(ies\) unknown for 1 item\(s\) \(mfn\)", err.strip().splitlines()[-1])
+
+
+def test_measure_files_read_yes_no_as_networks_do(tmp_path: Path) -> None:
+    """One list of yes/no words (allyshore.model.schema): what a network cell accepts, a measure file accepts."""
+    from allyshore.model.schema import FALSE_WORDS, TRUE_WORDS, parse_bool
+
+    rows = [
+        {"layer": "mfn", "importer": "US", "rate_ad_valorem": 0.1, "source": "s", "verified": w} for w in TRUE_WORDS
+    ]
+    rows += [
+        {"layer": "mfn", "importer": "US", "rate_ad_valorem": 0.1, "source": "s", "verified": w} for w in FALSE_WORDS
+    ]
+    verified = tariff_frame(rows).get_column("verified").to_list()
+    assert verified == [parse_bool(w) for w in (*TRUE_WORDS, *FALSE_WORDS)]
+    assert verified == [True] * len(TRUE_WORDS) + [False] * len(FALSE_WORDS)

@@ -56,13 +56,14 @@ site: its country is the site's, also for a distributor of foreign-made parts.
 
 Computation
 -----------
-``M`` comes from :func:`allyshore.model.graph.multipliers` seeded with the
-goods' demand mixes (one sparse product per level of the DAG). The crossings
-use the adjoint, bottom-up form ``u = VA + A_X u`` (:func:`roll_up`, one pass
-over the edges grouped by depth, :func:`topological_levels`) once, then per
-crossing only the nodes with an edge through it somewhere below them are
-recomputed (:func:`roll_up_without`): ``v_X`` of a good is its demand mix of
-``u`` at the demand nodes.
+Everything is computed by the roll-up kernel (:mod:`allyshore.model.rollup`), on the
+edges grouped by depth (:func:`~allyshore.model.rollup.calc_levels`): ``M`` top-down,
+seeded with the goods' demand mixes (:func:`~allyshore.model.rollup.calc_requirement_matrix`,
+one sparse row per good). The crossings use the adjoint, bottom-up form ``u = VA + A_X u``
+(:func:`~allyshore.model.rollup.calc_embodied`) once, then per crossing only the nodes with
+an edge through it somewhere below them are recomputed
+(:func:`~allyshore.model.rollup.calc_embodied_without`): ``v_X`` of a good is its demand mix
+of ``u`` at the demand nodes.
 Origin counts per (good, item) are the entries of ``M`` at origin nodes, keyed
 by item and summed as integers.
 
@@ -89,6 +90,7 @@ from __future__ import annotations
 import gc
 import html
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -99,15 +101,26 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from allyshore.errors import Problem
-from allyshore.model.graph import KIND_CODES, BoolArray, FloatArray, IntArray, NodeGraph, compile_network, multipliers
+from allyshore.model.graph import KIND_CODES, BoolArray, FloatArray, IntArray, NodeGraph, compile_network
 from allyshore.model.network import Network
-from allyshore.model.rollup import Levels, node_value_added, roll_up, roll_up_without, topological_levels
+from allyshore.model.rollup import (
+    Levels,
+    calc_embodied,
+    calc_embodied_without,
+    calc_levels,
+    calc_requirement_matrix,
+    calc_value_added,
+    node_value_added,
+    roll_up,
+    roll_up_without,
+    topological_levels,
+)
 from allyshore.results import Result
+from allyshore.trust.assess import UNTRUSTED_TIERS
 
 if TYPE_CHECKING:
     from allyshore.trust.policy import PolicySource
 
-UNTRUSTED_TIERS: tuple[str, ...] = ("adversary", "non_aligned")
 _REL_TOL = 1e-9
 _COUNT_BASE = 2**20
 
@@ -359,13 +372,10 @@ def _pattern(matrix: sp.csr_matrix) -> sp.csr_matrix:
 
 def _entry_crossings(graph: NodeGraph, levels: Levels) -> tuple[list[str], IntArray]:
     """Names of the crossings active entries travel through (sorted) and each entry's crossing number (-1: none)."""
-    crossing = graph.network.flows.get_column("crossing")  # stripped, blanks null (io.readers)
-    categories = crossing.drop_nulls().unique().sort().to_list()
-    codes = (
-        crossing.replace_strict(categories, list(range(len(categories))), default=-1, return_dtype=pl.Int64)
-        .fill_null(-1)
-        .to_numpy()
-    )
+    crossing = graph.network.flows.get_column("crossing").cast(pl.String)  # stripped, blanks null (io.readers)
+    distinct = crossing.drop_nulls().unique().sort()
+    categories = distinct.to_list()
+    codes = crossing.cast(pl.Enum(distinct)).to_physical().cast(pl.Int64).fill_null(-1).to_numpy()
     entry_flow = graph.edge_flow[levels.edge]
     entry_code = np.full(entry_flow.shape[0], -1, dtype=np.int64)
     through = entry_flow >= 0
@@ -374,6 +384,22 @@ def _entry_crossings(graph: NodeGraph, levels: Levels) -> tuple[list[str], IntAr
     renumber = np.full(len(categories) + 1, -1, dtype=np.int64)  # the last slot maps "no crossing" (-1) to -1
     renumber[used] = np.arange(used.shape[0])
     return [categories[c] for c in used.tolist()], renumber[entry_code]
+
+
+def _crossing_shares(
+    graph: NodeGraph, levels: Levels, value_added: FloatArray, roots: IntArray, weights: sp.csr_matrix
+) -> tuple[list[str], FloatArray]:
+    """The crossings the goods' edges travel through and, per good, the share of its value that crosses each
+    (goods x crossings): ``1 - v_X / v`` with ``u_X = VA + A_X u_X`` rolled up bottom-up without the crossing."""
+    crossing_names, entry_crossing = _entry_crossings(graph, levels)
+    full = calc_embodied(levels, value_added)
+    base_good = np.asarray(weights.T @ full[roots], dtype=np.float64)
+    crossing_share = np.zeros((int(weights.shape[1]), len(crossing_names)))
+    for k in range(len(crossing_names)):
+        masked = weights.T @ calc_embodied_without(levels, value_added, full, entry_crossing == k)[roots]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            crossing_share[:, k] = np.where(base_good > 0, 1.0 - masked / base_good, 0.0)
+    return crossing_names, np.clip(crossing_share, 0.0, 1.0)
 
 
 def _ranked_shares(share: FloatArray, names: list[str], threshold: float) -> tuple[IntArray, list[str], list[float]]:
@@ -457,47 +483,40 @@ def _gc_paused() -> Iterator[None]:
 
 def _exposure_of_graph(graph: NodeGraph, policy: PolicySource, max_choke_points: int | None) -> ExposureResult:
     network = graph.network
-    levels = topological_levels(graph)
-    margin, price, priced = node_value_added(graph, levels)
+    levels = calc_levels(graph)
+    margin, price, priced = calc_value_added(graph, levels)
     value_added = np.maximum(margin, 0.0)
 
     goods, roots, weights, units_per_week = _good_weights(graph)
     n_goods = int(goods.shape[0])
 
-    # Units of every node per unit of each good: M^T (goods x nodes, one row per good).
-    if roots.size:
-        per_good = sp.csr_matrix(multipliers(graph, roots, weights=weights).T)
-    else:
-        per_good = sp.csr_matrix((0, graph.n_nodes))
-    per_good.sum_duplicates()
-    per_good.eliminate_zeros()
-    reached = _pattern(per_good)  # 1 where a good uses a node
-    unit_value = np.asarray(per_good @ value_added, dtype=np.float64)
+    # Border crossings, in a second thread meanwhile (numpy lets go of the GIL): one masked roll-up per crossing.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        crossings = pool.submit(_crossing_shares, graph, levels, value_added, roots, weights)
 
-    # Value by country: C[c, g] = sum over nodes n in c of VA_n * M[n, g], with c the country where the node's
-    # value is made (its site's, or the maker's origin_country for a part bought from a distributor).
-    country_names, node_country = graph.maker_country_codes
-    countries = list(country_names)
-    tiers = _tier_lookup(countries, policy)
-    # goods x countries, summed in the order of each good's entries (as the sparse product M^T VA_by_country would).
-    n_countries = len(countries)
-    good_of_entry = np.repeat(np.arange(n_goods, dtype=np.int64), np.diff(per_good.indptr))
-    value_by_country = np.bincount(
-        good_of_entry * n_countries + node_country[per_good.indices],
-        weights=per_good.data * value_added[per_good.indices],
-        minlength=n_goods * n_countries,
-    ).reshape(n_goods, n_countries)
+        # Units of every node per unit of each good: M^T (goods x nodes, one row per good), from the demand mixes.
+        at_root = sp.csr_matrix(
+            (np.ones(roots.shape[0]), (np.arange(roots.shape[0]), roots)), shape=(roots.shape[0], graph.n_nodes)
+        )
+        per_good = calc_requirement_matrix(levels, sp.csr_matrix(weights.T @ at_root))
+        per_good.eliminate_zeros()  # one entry per (good, node) already
+        reached = _pattern(per_good)  # 1 where a good uses a node
+        unit_value = np.asarray(per_good @ value_added, dtype=np.float64)
 
-    # Border crossings: one masked roll-up per crossing (u_X = VA + A_X u_X, bottom-up).
-    crossing_names, entry_crossing = _entry_crossings(graph, levels)
-    full = roll_up(levels, value_added)
-    base_good = np.asarray(weights.T @ full[roots], dtype=np.float64)
-    crossing_share = np.zeros((n_goods, len(crossing_names)))
-    for k in range(len(crossing_names)):
-        masked = weights.T @ roll_up_without(levels, value_added, full, entry_crossing == k)[roots]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            crossing_share[:, k] = np.where(base_good > 0, 1.0 - masked / base_good, 0.0)
-    crossing_share = np.clip(crossing_share, 0.0, 1.0)  # goods x crossings
+        # Value by country: C[c, g] = sum over nodes n in c of VA_n * M[n, g], with c the country where the node's
+        # value is made (its site's, or the maker's origin_country for a part bought from a distributor).
+        country_names, node_country = graph.maker_country_codes
+        countries = list(country_names)
+        tiers = _tier_lookup(countries, policy)
+        # goods x countries, summed in the order of each good's entries (as the sparse product M^T VA_by_country).
+        n_countries = len(countries)
+        good_of_entry = np.repeat(np.arange(n_goods, dtype=np.int64), np.diff(per_good.indptr))
+        value_by_country = np.bincount(
+            good_of_entry * n_countries + node_country[per_good.indices],
+            weights=per_good.data * value_added[per_good.indices],
+            minlength=n_goods * n_countries,
+        ).reshape(n_goods, n_countries)
+        crossing_names, crossing_share = crossings.result()  # goods x crossings
 
     # Origins: nodes that make or mine their item (stocking points are looked through).
     entry_consumer = levels.consumer_of_entries()

@@ -17,7 +17,7 @@ Python loops), so that networks with a million BOM + flow rows take seconds:
   with the child's sourcing shares (random, rounded to 0.001, summing to exactly 1 per receiving site and
   item); candidate sources get candidate flows to the same sites. Plants ship finished goods to customers
   in North America, where the demand sits. Mode, transit days, freight and the border crossing follow the
-  geography (:func:`allyshore.geography.lane_defaults`): Mexico-US lanes cross at Laredo, Otay Mesa,
+  geography (:func:`allyshore.lane_rules.lane_defaults`): Mexico-US lanes cross at Laredo, Otay Mesa,
   El Paso, ... in proportion to their truck crossings.
 * **numbers**: raw-material prices are log-normal around USD 2; each parent costs its BOM plus an 8-45%
   markup; weights roll up likewise. Capacities are 1.1-1.8 x each node's weekly requirement (demand rolled
@@ -56,9 +56,10 @@ import polars as pl
 from numpy.typing import NDArray
 
 from allyshore.errors import InputError, ValidationError
-from allyshore.geography import CROSSING_NAMES, MODE_NAMES, NORTH_AMERICA, lane_defaults
+from allyshore.geography import NORTH_AMERICA
+from allyshore.lane_rules import CROSSING_NAMES, lane_defaults
 from allyshore.model.network import Network, table_dtype
-from allyshore.model.schema import TABLES
+from allyshore.model.schema import MODES, TABLES
 
 GROWTH = 3.0
 CHILDREN = (2, 5)
@@ -490,7 +491,7 @@ def generate_network(
             "to_site": sid.gather(f_to),
             "item_id": item_ids.gather(f_item),
             "share": flows.get_column("share"),
-            "mode": pl.Series(MODE_NAMES).gather(lanes["mode_code"]),
+            "mode": pl.Series(MODES).gather(lanes["mode_code"]),
             "transit_days": lanes["transit_days"],
             "freight_per_unit": lanes["freight_per_unit"],
             "crossing": pl.Series([None, *CROSSING_NAMES[1:]], dtype=pl.String).gather(lanes["crossing_code"]),

@@ -42,8 +42,9 @@ from allyshore.cost.options import OPTION_COLUMNS, OptionInputs, build_inputs
 from allyshore.cost.results import BreakEven, CostComparison, CostOption, NetworkCost, Sensitivity, Swing
 from allyshore.cost.unknown import UnknownDuty, as_records, check_strict, collect, collect_table
 from allyshore.errors import InputError, NotFoundError
-from allyshore.model.graph import NodeGraph, compile_network, multipliers
+from allyshore.model.graph import NodeGraph, compile_network
 from allyshore.model.network import Network
+from allyshore.model.rollup import Levels, calc_levels, calc_requirements
 
 if TYPE_CHECKING:
     from allyshore.resilience.montecarlo import SimulationResult
@@ -102,20 +103,18 @@ def _tiers(policy: PolicySource) -> tuple[Mapping[str, str] | None, tuple[Assump
 @dataclass(frozen=True, eq=False)
 class _Volumes:
     graph: NodeGraph
+    levels: Levels  # the graph's active edges by depth, for the roll-ups
     roots: NDArray[np.int64]  # demand nodes of the demand rows that have one
-    multipliers: Any  # nodes x roots (scipy.sparse), or None without demand
     volume: FloatArray  # units a week of every node
 
 
 def _volumes(network: Network) -> _Volumes:
     graph = compile_network(network)
+    levels = calc_levels(graph)
     ok = graph.demand_node >= 0
     roots = graph.demand_node[ok].astype(np.int64)
-    if roots.size:
-        m = multipliers(graph, roots)
-        volume = np.asarray(m @ graph.demand_units[ok]).ravel()
-        return _Volumes(graph, roots, m, volume)
-    return _Volumes(graph, roots, None, np.zeros(graph.n_nodes))
+    demand = np.bincount(roots, weights=graph.demand_units[ok], minlength=graph.n_nodes).astype(np.float64)
+    return _Volumes(graph, levels, roots, calc_requirements(levels, demand))
 
 
 def annual_flow_units(network: Network, volumes: _Volumes | None = None) -> tuple[FloatArray, pl.DataFrame]:

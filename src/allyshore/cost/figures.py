@@ -27,28 +27,17 @@ import polars as pl
 from numpy.typing import NDArray
 
 from allyshore.cost.kernel import FloatArray
-from allyshore.model.graph import multipliers
 from allyshore.model.network import Network
-
-#: Levels of BOM the price roll-up goes down at most (deeper chains keep the price reached).
-MAX_LEVELS = 64
+from allyshore.model.rollup import Levels, calc_embodied, calc_prices
 
 
-def rolled_up_prices(graph: Any) -> FloatArray:
-    """Price per unit of every node: its own when known, else the sum of its inputs' prices, level by level.
+def rolled_up_prices(graph: Any, levels: Levels) -> FloatArray:
+    """Price per unit of every node: its own when known, else the sum of its inputs' prices, down every level.
 
     A sink (a demand at a customer site) takes the price of what it receives. Unknown leaf prices count 0.
     """
-    a = graph.consumption_matrix()
-    sink = graph.node_supply_row < 0
-    known = ~np.isnan(graph.node_price) & ~sink
-    given = np.where(known, graph.node_price, 0.0)
-    price = given.copy()
-    for _ in range(MAX_LEVELS):  # one sparse product per BOM level, vectorised over nodes
-        rolled = np.where(known, given, np.asarray(a @ price).ravel())
-        if np.array_equal(rolled, price):
-            break
-        price = rolled
+    known = ~np.isnan(graph.node_price) & (graph.node_supply_row >= 0)
+    price, _ = calc_prices(levels, graph.node_price, known)
     return price
 
 
@@ -56,20 +45,21 @@ def finished_goods(network: Network, adders_per_flow: FloatArray, volumes: Any) 
     """Landed cost per unit and per year of each demanded good, delivered: base price plus the chain's adders.
 
     ``adders_per_flow`` is the landed cost per unit of each flow row less its price; ``volumes``
-    the compiled graph, demand roots and their multipliers (``allyshore.cost.analysis._volumes``).
+    the compiled graph, its levels and the demand roots (``allyshore.cost.analysis._volumes``).
     """
     graph, roots = volumes.graph, volumes.roots
     ok = graph.demand_node >= 0
     if roots.size == 0:
         return pl.DataFrame(schema={"site_id": pl.String, "item_id": pl.String})
     own = own_nodes(network, graph)
+    # Adders per unit of each node, rolled up its own chain only (an edge counts where its consumer is own).
     consumed_by_own = own[graph.edge_consumer]
-    m = multipliers(graph, roots, edge_mask=consumed_by_own)  # down the own chain, stopping at suppliers
     is_flow = (graph.edge_flow >= 0) & graph.edge_active & consumed_by_own
     weights = graph.edge_qty[is_flow] * graph.edge_share[is_flow] * adders_per_flow[graph.edge_flow[is_flow]]
-    per_node = np.bincount(graph.edge_consumer[is_flow], weights=weights, minlength=graph.n_nodes)
-    adders = np.asarray(m.T @ per_node).ravel()
-    base = rolled_up_prices(graph)[roots]
+    per_node = np.bincount(graph.edge_consumer[is_flow], weights=weights, minlength=graph.n_nodes).astype(np.float64)
+    keep = consumed_by_own[volumes.levels.edge].astype(np.float64)
+    adders = calc_embodied(volumes.levels, per_node, keep=keep)[roots]
+    base = rolled_up_prices(graph, volumes.levels)[roots]
     units = graph.demand_units[ok] * 52.0
     demand = network.demand.filter(pl.Series(ok))
     return demand.select("site_id", "item_id").with_columns(

@@ -27,6 +27,7 @@ from typing import Any
 import polars as pl
 
 from allyshore.errors import PolicyError
+from allyshore.model.schema import FALSE_WORDS, TRUE_WORDS
 
 #: The tariff layers, in the order they are reported. Layers add up; a measure may switch others off (``displaces``).
 LAYERS = (
@@ -87,8 +88,6 @@ _TEXT_DEFAULTS = {
     "unit_of_quantity": "",
 }
 _BOOL_DEFAULTS = {"enabled": True, "usmca_exempt": False, "verified": False, "rate_known": True}
-_TRUE = ("1", "1.0", "true", "yes", "y", "on")
-_FALSE = ("0", "0.0", "false", "no", "n", "off")
 EARLIEST = dt.date(1900, 1, 1)
 LATEST = dt.date(9999, 12, 31)
 
@@ -183,12 +182,12 @@ def measure_frame(raw: pl.DataFrame, where: str, *, first_row: int = 2, id_prefi
     bools = {}
     for column, default in _BOOL_DEFAULTS.items():
         text = frame.get_column(column).str.to_lowercase()
-        bad = first_bad(text.is_not_null() & ~text.is_in([*_TRUE, *_FALSE]))
+        bad = first_bad(text.is_not_null() & ~text.is_in([*TRUE_WORDS, *FALSE_WORDS]))
         if bad is not None:
             raise _fail(where, bad, column, f"'{frame[column][bad - first_row]}' is not true/false", "true or false")
         bools[column] = (
             pl.DataFrame({"t": text})
-            .select(pl.when(pl.col("t").is_null()).then(pl.lit(default)).otherwise(pl.col("t").is_in(_TRUE)))
+            .select(pl.when(pl.col("t").is_null()).then(pl.lit(default)).otherwise(pl.col("t").is_in(TRUE_WORDS)))
             .to_series()
         )
     ids = (

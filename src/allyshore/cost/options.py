@@ -39,7 +39,9 @@ from allyshore.cost.assumptions import LAYERS, AssumptionBook
 from allyshore.cost.entries import consolidate_entries, lane_ids, lane_partners
 from allyshore.cost.kernel import CostInputs, FloatArray
 from allyshore.cost.tariffs import DutyRates, duty_rates, item_duties, mpf_limits
+from allyshore.geography import great_circle_miles
 from allyshore.model.network import Network
+from allyshore.model.schema import MODES, TRUE_WORDS
 
 USMCA = ("US", "MX", "CA")
 ASIA = frozenset(
@@ -150,16 +152,6 @@ def _pick(values: NDArray[Any], index: NDArray[np.int64], fill: Any) -> NDArray[
     return picked
 
 
-def _haversine_miles(lat1: FloatArray, lon1: FloatArray, lat2: FloatArray, lon2: FloatArray) -> FloatArray:
-    rad = np.pi / 180.0
-    a = (
-        np.sin((lat2 - lat1) * rad / 2) ** 2
-        + np.cos(lat1 * rad) * np.cos(lat2 * rad) * np.sin((lon2 - lon1) * rad / 2) ** 2
-    )
-    miles: FloatArray = 2 * 3958.8 * np.arcsin(np.sqrt(a))
-    return miles
-
-
 LANE_TYPES = (
     "ocean_asia_us_west",
     "ocean_asia_us_east",
@@ -169,7 +161,6 @@ LANE_TYPES = (
     "rail_mx_us",
     "air",
 )
-MODES = ("ocean", "truck", "rail", "air", "parcel")
 INPUT_SOURCES = ("network", "distance", "lane default", "missing")
 PRICE_SOURCES = ("supply price_local x fx_rate", "supply unit_price", "item unit_cost", "missing")
 
@@ -180,8 +171,7 @@ def _currency(supply: pl.DataFrame, row: NDArray[np.int64]) -> list[str | None]:
 
 
 def _yes(values: pl.Series) -> NDArray[np.bool_]:
-    yes = ["1", "1.0", "true", "yes", "y"]
-    return values.fill_null("").str.strip_chars().str.to_lowercase().is_in(yes).to_numpy().astype(bool)
+    return values.fill_null("").str.strip_chars().str.to_lowercase().is_in(TRUE_WORDS).to_numpy().astype(bool)
 
 
 def build_inputs(
@@ -322,7 +312,7 @@ def build_inputs(
     crossing_hours = _pick(_floats(crossing_rows, "border_hours"), crossing, np.nan)
 
     p = book.parameter
-    miles = _haversine_miles(_pick(lat, src, np.nan), _pick(lon, src, np.nan), _pick(lat, dst, np.nan), lon_to)
+    miles = great_circle_miles(_pick(lat, src, np.nan), _pick(lon, src, np.nan), _pick(lat, dst, np.nan), lon_to)
     miles = miles * p("road_circuity")
     border_hours = np.where(
         crosses, np.where(np.isnan(crossing_hours), lane_value("border_hours"), crossing_hours), 0.0
@@ -470,6 +460,7 @@ def build_inputs(
     lane_source = {t: str(lane_rows.get(t, {}).get("source") or "") for t in LANE_TYPES}
     lane_date = {t: str(lane_rows.get(t, {}).get("source_date") or "") for t in LANE_TYPES}
     crossing_source = dict(enumerate(crossing_rows.get_column("source").to_list()))
+    crossing = np.where(np.isnan(crossing_hours), -1, crossing)  # a crossing row counts where its hours are used
 
     def decode(name: str, codes: NDArray[np.int64], labels: Mapping[int, str]) -> pl.Series:
         """Labels of integer codes as an Enum column (no per-row strings; -1 -> null)."""

@@ -15,11 +15,17 @@ What a node consumes per unit it makes follows the network format:
 
 Every later analysis (exposure, landed cost, stress test, optimisation) reads
 this structure instead of walking rows: the consumption matrix ``A`` has
-``A[c, s]`` = units of node ``s`` used per unit of node ``c``.
+``A[c, s]`` = units of node ``s`` used per unit of node ``c``; the roll-ups over
+it (units needed, value embodied, prices) are the kernel of :mod:`allyshore.model.rollup`.
+
+:func:`compile_network` never joins on text: each id column is read once as
+integer codes (one Enum cast per vocabulary, sites and items), and (site, item)
+pairs are matched as integer keys in one vectorised hash table.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal
@@ -97,18 +103,22 @@ class NodeGraph:
         makes its item or passes inflows on keeps its site's country (the value of what
         it receives is made upstream, in the suppliers' nodes). ``countries`` is sorted.
         """
-        site_vocab, site_code = np.unique(self.site_country, return_inverse=True)
+        countries = self.network.sites.get_column("country").cast(pl.String).fill_null("")  # as site_country
+        distinct = countries.unique().sort()  # by code point, as numpy sorts text
+        site_vocab = np.asarray(distinct.to_list(), dtype=np.str_)
+        site_code = countries.cast(pl.Enum(distinct)).to_physical().cast(pl.Int64).to_numpy()
         rows = self.node_supply_row
         raw = np.flatnonzero((self.node_kind == KIND_CODES.index("raw")) & (rows >= 0))
         supply = self.network.supply
         named = np.zeros(0, dtype=np.int64)
         origin: NDArray[np.str_] = np.zeros(0, dtype=np.str_)
         if raw.size and "origin_country" in supply.columns:
-            text = supply.get_column("origin_country").cast(pl.String).str.strip_chars().str.to_uppercase()
-            picked = text.gather(rows[raw]).fill_null("")
-            given = (picked != "").to_numpy()
-            named = raw[given]
-            origin = np.asarray(picked.filter(pl.Series(given)).to_list(), dtype=np.str_)
+            picked = supply.get_column("origin_country").cast(pl.String).gather(rows[raw])
+            if picked.null_count() < picked.len():
+                picked = picked.str.strip_chars().str.to_uppercase().fill_null("")
+                given = (picked != "").to_numpy()
+                named = raw[given]
+                origin = np.asarray(picked.filter(pl.Series(given)).to_list(), dtype=np.str_)
         vocab = np.union1d(site_vocab, origin) if origin.size else site_vocab
         code = np.searchsorted(vocab, site_vocab)[site_code][self.node_site].astype(np.int64)
         code[named] = np.searchsorted(vocab, origin)
@@ -144,20 +154,32 @@ class NodeGraph:
 
         Raises ``ValueError`` when the active edges form a cycle.
         """
-        return longest_path_from(self._active_consumption, self.n_nodes)
+        live = self.edge_active & (self.edge_qty * self.edge_share != 0.0)
+        pattern = consumer_matrix(self.edge_consumer[live], self.edge_supplier[live], None, self.n_nodes)
+        return longest_path_from(pattern, self.n_nodes)
 
 
-def consumer_matrix(consumer: IntArray, supplier: IntArray, data: FloatArray, n: int) -> sp.csr_matrix:
+def consumer_matrix(consumer: IntArray, supplier: IntArray, data: FloatArray | None, n: int) -> sp.csr_matrix:
     """``sp.csr_matrix((data, (consumer, supplier)), shape=(n, n))``, without the COO pass when ``consumer``
-    is sorted (as :func:`compile_network` leaves the edges): the same arrays, duplicates summed alike."""
+    is sorted (as :func:`compile_network` leaves the edges): the same arrays, duplicates summed alike.
+
+    With ``data`` None, the pattern only: a 1 per edge, repeated edges kept (no summing, no sorting).
+    """
     import scipy.sparse as sp
 
+    pattern = data is None
+    values = np.ones(consumer.shape[0]) if data is None else data
     if consumer.size == 0 or not bool(np.all(consumer[1:] >= consumer[:-1])):
-        return sp.csr_matrix((data, (consumer, supplier)), shape=(n, n))
+        if pattern:
+            order = np.argsort(consumer, kind="stable")
+            consumer, supplier, values = consumer[order], supplier[order], values[order]
+        else:
+            return sp.csr_matrix((values, (consumer, supplier)), shape=(n, n))
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(consumer, minlength=n), out=indptr[1:])
-    matrix = sp.csr_matrix((data, supplier, indptr), shape=(n, n))
-    matrix.sum_duplicates()
+    matrix = sp.csr_matrix((values, supplier, indptr), shape=(n, n))
+    if not pattern:
+        matrix.sum_duplicates()
     return matrix
 
 
@@ -233,12 +255,200 @@ def longest_path_from(matrix: sp.csr_matrix, n: int) -> IntArray:
     return depth
 
 
-def _codes(values: pl.Series, ids: dict[str, int]) -> IntArray:
-    return values.replace_strict(ids, default=-1, return_dtype=pl.Int64).to_numpy().astype(np.int64)
+def ranges(starts: IntArray, ends: IntArray) -> IntArray:
+    """``starts[i]:ends[i]`` for every i, concatenated (empty ranges allowed).
+
+    >>> ranges(np.array([2, 7, 0]), np.array([4, 7, 1])).tolist()
+    [2, 3, 0]
+    """
+    lengths = ends - starts
+    offsets = np.cumsum(lengths) - lengths
+    return np.repeat(starts - offsets, lengths) + np.arange(int(lengths.sum()), dtype=np.int64)
 
 
 def _float(series: pl.Series, fill: float) -> FloatArray:
     return series.cast(pl.Float64).fill_null(fill).to_numpy().astype(np.float64)
+
+
+# --------------------------------------------------------------------------- integer codes
+
+
+@dataclass(frozen=True, eq=False)
+class _Vocabulary:
+    """The ids of one table (``sites`` or ``items``) as integer codes: code ``i`` is row ``i``.
+
+    An id that other tables name but this one lacks gets a code from ``rows`` on (one per
+    distinct id), so that it still matches itself and nothing else; a null id gets -1.
+    """
+
+    categories: pl.Series  # distinct ids: the table's own, then the unknown ones
+    position: IntArray  # code of each category (its row; the last row where an id repeats)
+    size: int  # codes in use: the table's rows, then the unknown ids
+    identity: bool  # every category is its own code (no repeated or null id, no unknown one)
+
+    @classmethod
+    def of(cls, ids: pl.Series) -> _Vocabulary:
+        n = ids.len()
+        if ids.null_count() == 0:
+            try:
+                pl.Enum(ids)  # raises on a repeated id
+                return cls(ids, np.arange(n, dtype=np.int64), n, True)
+            except ValueError:
+                pass
+        last = {value: row for row, value in enumerate(ids.to_list()) if value is not None}
+        return cls(pl.Series(list(last), dtype=pl.String), np.fromiter(last.values(), np.int64, len(last)), n, False)
+
+    def expression(self, column: str) -> pl.Expr:
+        """Category number of each id of ``column`` (-1 for null and for ids not in :attr:`categories`)."""
+        return pl.col(column).cast(pl.Enum(self.categories), strict=False).to_physical().cast(pl.Int64).fill_null(-1)
+
+    def decode(self, found: IntArray) -> IntArray:
+        """Category numbers to codes."""
+        return found if self.identity else np.where(found >= 0, self.position[found], -1)
+
+    def extended(self, unknown: pl.Series) -> _Vocabulary:
+        """This vocabulary with the (distinct, new) ids ``unknown`` appended."""
+        added = np.arange(self.size, self.size + unknown.len(), dtype=np.int64)
+        categories = pl.concat([self.categories, unknown.cast(pl.String)])
+        return _Vocabulary(categories, np.concatenate([self.position, added]), self.size + unknown.len(), False)
+
+
+#: The id columns compile_network reads, by vocabulary: (table, column).
+_ID_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "site": (("supply", "site_id"), ("flows", "from_site"), ("flows", "to_site"), ("demand", "site_id")),
+    "item": (
+        ("supply", "item_id"),
+        ("flows", "item_id"),
+        ("bom", "parent_id"),
+        ("bom", "child_id"),
+        ("demand", "item_id"),
+    ),
+}
+
+
+def _id_codes(network: Network, pool: ThreadPoolExecutor) -> tuple[dict[tuple[str, str], IntArray], int, int]:
+    """Integer codes of every id column compile_network reads (see :class:`_Vocabulary`), and the
+    number of site and item codes: the columns of one vocabulary in one pass, each id looked up once
+    (:func:`_hashed_codes`, else an Enum cast), the two vocabularies side by side in ``pool``."""
+    kinds = (("site", "sites"), ("item", "items"))
+    vocabulary = {kind: _Vocabulary.of(network.tables[table].get_column(f"{kind}_id")) for kind, table in kinds}
+    columns = {kind: [network.tables[t].get_column(c) for t, c in _ID_COLUMNS[kind]] for kind, _ in kinds}
+    values = {kind: pl.concat(columns[kind]) for kind, _ in kinds}
+
+    def encode(*which: str) -> dict[str, IntArray]:
+        frames = pl.collect_all([pl.LazyFrame({"id": values[k]}).select(vocabulary[k].expression("id")) for k in which])
+        return {
+            k: vocabulary[k].decode(f.to_series().to_numpy().astype(np.int64))
+            for k, f in zip(which, frames, strict=True)
+        }
+
+    code: dict[str, IntArray] = {}
+    hashable = [kind for kind, _ in kinds if vocabulary[kind].identity]
+    for kind, hashed in zip(
+        hashable, pool.map(lambda k: _hashed_codes(vocabulary[k].categories, values[k]), hashable), strict=True
+    ):
+        if hashed is not None:
+            code[kind] = hashed
+    missing = [kind for kind, _ in kinds if kind not in code]
+    if missing:
+        code.update(encode(*missing))
+    for kind, _ in kinds:
+        if int(np.count_nonzero(code[kind] < 0)) > values[kind].null_count():  # ids the table lacks
+            new = values[kind].filter(pl.Series(code[kind] < 0)).drop_nulls().unique(maintain_order=True)
+            unknown = new.filter(~new.is_in(vocabulary[kind].categories.implode()))
+            vocabulary[kind] = vocabulary[kind].extended(unknown)
+            code.update(encode(kind))
+    codes: dict[tuple[str, str], IntArray] = {}
+    for kind, _ in kinds:
+        bounds = np.cumsum([0, *(c.len() for c in columns[kind])])
+        for (t, c), lo, hi in zip(_ID_COLUMNS[kind], bounds[:-1], bounds[1:], strict=True):
+            codes[t, c] = code[kind][lo:hi]
+    return codes, vocabulary["site"].size, vocabulary["item"].size
+
+
+def _hashed_codes(ids: pl.Series, values: pl.Series) -> IntArray | None:
+    """Row of each of ``values`` in ``ids`` (distinct, no null), -1 for null or absent: looked up by the ids'
+    64-bit hashes in a :class:`_KeyTable`, every match then checked on the text. None when two ids share a
+    slot or a match is not the same text (a hash collision): the caller looks them up another way."""
+    if ids.len() == 0:
+        return np.full(values.len(), -1, dtype=np.int64)
+    positive = np.int64(0x7FFFFFFFFFFFFFFF)
+    id_hash = ids.hash().to_numpy().view(np.int64) & positive
+    table = _KeyTable(id_hash.shape[0])
+    slot = table.slots(id_hash, insert=True)
+    row_at = np.full(table.size + 1, -1, dtype=np.int64)
+    rows = np.arange(id_hash.shape[0], dtype=np.int64)
+    row_at[slot] = rows
+    if not np.array_equal(row_at[slot], rows):
+        return None
+    code = row_at[table.slots(values.hash().to_numpy().view(np.int64) & positive)]
+    code[values.is_null().to_numpy()] = -1
+    same = (values == ids.gather(np.maximum(code, 0))) | pl.Series(code < 0)
+    return code if bool(same.all()) else None
+
+
+class _KeyTable:
+    """A hash table of non-negative integer keys, vectorised: open addressing, linear probing.
+
+    :meth:`slots` gives each key its slot (the same slot for the same key); callers keep what
+    they know of a key in arrays indexed by slot, with one extra element at the end that the
+    slot -1 (a null key, or a key not found) reads.
+    """
+
+    _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing
+
+    def __init__(self, capacity: int) -> None:
+        self.bits = max(4, int(np.ceil(np.log2(max(capacity, 1) * 2))))  # at most half full
+        self.size = 1 << self.bits
+        self._keys = np.full(self.size, -1, dtype=np.int64)
+        self._claim = np.empty(self.size, dtype=np.int64)
+
+    def slots(self, keys: IntArray, insert: bool = False) -> IntArray:
+        """Slot of each key; -1 for a negative key, or for a key not in the table unless ``insert``."""
+        valid = keys >= 0
+        pos = (np.where(valid, keys, 0).view(np.uint64) * self._MULTIPLIER >> np.uint64(64 - self.bits)).view(np.int64)
+        # The first probe for every key at once (most keys end there), then the few that probe on.
+        held = self._keys[pos]
+        hit = (held == keys) & valid
+        out = np.where(hit, pos, -1)
+        todo = np.flatnonzero(~hit & valid if insert else ~hit & valid & (held != -1))
+        key = keys[todo]
+        pos = pos[todo] if insert else (pos[todo] + 1) & (self.size - 1)
+        while key.size:  # one probe per round
+            held = self._keys[pos]
+            hit = held == key
+            free = held == -1
+            if insert and free.any():  # claim the free slots: one key per slot wins, the others retry it
+                f = np.flatnonzero(free)
+                self._claim[pos[f]] = f
+                won = f[self._claim[pos[f]] == f]
+                self._keys[pos[won]] = key[won]
+                hit[won] = True
+                keep = ~hit
+                advance = keep & ~free
+            else:
+                keep = advance = ~(hit | free)
+            out[todo[hit]] = pos[hit]
+            pos = (pos + advance) & (self.size - 1)
+            still = np.flatnonzero(keep)
+            todo, key, pos = todo[still], key[still], pos[still]
+        return out
+
+
+def _group_rows(key: IntArray) -> tuple[IntArray, IntArray, IntArray]:
+    """Rows grouped by ``key`` (negative keys left out), in row order within a group.
+
+    Returns ``(order, start, group_key)``: the rows of group ``g`` are ``order[start[g]:start[g + 1]]``
+    and their key is ``group_key[g]`` (ascending).
+    """
+    order = np.argsort(key, kind="stable")
+    sorted_key = key[order]
+    first = int(np.searchsorted(sorted_key, 0))
+    order, sorted_key = order[first:], sorted_key[first:]
+    new = np.ones(sorted_key.shape[0], dtype=bool)
+    new[1:] = sorted_key[1:] != sorted_key[:-1]
+    start = np.append(np.flatnonzero(new), sorted_key.shape[0]).astype(np.int64)
+    return order.astype(np.int64), start, sorted_key[new]
 
 
 def flow_shares(flows: pl.DataFrame) -> FloatArray:
@@ -250,37 +460,80 @@ def flow_shares(flows: pl.DataFrame) -> FloatArray:
     """
     if flows.height == 0:
         return np.zeros(0)
-    frame = flows.select(
-        pl.col("to_site"), pl.col("item_id"), pl.col("share"), (pl.col("status") != "candidate").alias("active")
-    ).with_row_index("row")
-    active = frame.filter(pl.col("active"))
-    grouped = (
-        active.with_columns(
-            pl.col("share").fill_null(0.0).sum().over("to_site", "item_id").alias("given"),
-            pl.col("share").is_null().sum().over("to_site", "item_id").alias("blanks"),
-        )
-        .with_columns(
-            pl.when(pl.col("share").is_null())
-            .then(pl.max_horizontal(1.0 - pl.col("given"), 0.0) / pl.col("blanks"))
-            .otherwise(pl.col("share"))
-            .alias("raw_share")
-        )
-        .with_columns(pl.col("raw_share").sum().over("to_site", "item_id").alias("total"))
-    )
-    grouped = grouped.with_columns(
-        pl.when(pl.col("total") > 0)
-        .then(pl.col("raw_share") / pl.col("total"))
-        .otherwise(1.0 / pl.len().over("to_site", "item_id"))
-        .alias("effective")
-    )
-    shares = np.zeros(flows.height)
-    rows = grouped.get_column("row").to_numpy()
-    shares[rows] = grouped.get_column("effective").to_numpy()
-    return shares
+    key = flows.select(pl.struct("to_site", "item_id").rank("dense").cast(pl.Int64) - 1).to_series().to_numpy()
+    order, start, _ = _group_rows(key.astype(np.int64))
+    active = (flows.get_column("status") != "candidate").fill_null(False).to_numpy().astype(bool)
+    return _shares(order, start, flows.get_column("share"), active)
+
+
+def _shares(order: IntArray, start: IntArray, share: pl.Series, active: BoolArray) -> FloatArray:
+    """:func:`flow_shares` of the flows grouped by (to_site, item): group ``g`` is ``order[start[g]:start[g + 1]]``.
+
+    Sums per group are compensated (Kahan, in row order, as polars sums groups): shares that add up to one
+    on paper give exactly 1.
+    """
+    out = np.zeros(active.shape[0])
+    keep = active[order]
+    rows = order[keep]
+    if rows.size == 0:
+        return out
+    length = np.diff(np.append(0, np.cumsum(keep)[start[1:] - 1]))  # active flows per group
+    first = np.cumsum(length) - length
+    g = np.repeat(np.arange(length.shape[0], dtype=np.int64), length)
+    blank = share.is_null().to_numpy().astype(bool)[rows]
+    value = np.where(blank, 0.0, share.cast(pl.Float64).to_numpy()[rows])
+    given = kahan_sums(value, first, length)
+    blanks = np.bincount(g, weights=blank, minlength=length.shape[0])
+    raw = value
+    with np.errstate(divide="ignore", invalid="ignore"):
+        raw[blank] = np.maximum(1.0 - given[g[blank]], 0.0) / blanks[g[blank]]
+        total = kahan_sums(raw, first, length)[g]
+        out[rows] = np.where(total > 0, raw / total, 1.0 / length[g])
+    return out
+
+
+def kahan_sums(value: FloatArray, first: IntArray, length: IntArray) -> FloatArray:
+    """Compensated (Kahan) sum of each run ``value[first[g]:first[g] + length[g]]``, in order.
+
+    Vectorised over the runs, one step per position (the longest run's length in steps);
+    a run of one or two values sums as plainly as ``+``, an empty one to 0.
+
+    >>> kahan_sums(np.array([0.174, 0.478, 0.348, 2.0]), np.array([0, 3, 4]), np.array([3, 1, 0])).tolist()
+    [1.0, 2.0, 0.0]
+    """
+    total = np.zeros(length.shape[0])
+    at = np.flatnonzero(length > 0)  # runs with a value at position k, k = 0, 1, ...
+    total[at] = value[first[at]]
+    carry = np.zeros(length.shape[0])
+    k = 1
+    at = at[length[at] > k]
+    while at.size:
+        y = value[first[at] + k] - carry[at]
+        t = total[at] + y
+        carry[at] = (t - total[at]) - y
+        total[at] = t
+        k += 1
+        at = at[length[at] > k]
+    return total
+
+
+# --------------------------------------------------------------------------- compile
 
 
 def compile_network(network: Network) -> NodeGraph:
-    """Compile a validated network into integer arrays (see :class:`NodeGraph`)."""
+    """Compile a validated network into integer arrays (see :class:`NodeGraph`).
+
+    Every id is first turned into an integer code (one hash look-up per cell); nodes,
+    requirements and edges are then matched on integer keys ``site * items + item``
+    with numpy gathers, hash look-ups and one grouping of the flows; no joins on text.
+    (A validated network has one supply row per site and item; of repeated rows, the
+    first supplies what the site ships of the item.)
+    """
+    with ThreadPoolExecutor(max_workers=2) as pool:  # numpy and polars let go of the GIL: two cores at work
+        return _compile(network, pool)
+
+
+def _compile(network: Network, pool: ThreadPoolExecutor) -> NodeGraph:
     sites, items, bom, supply, flows, demand = (
         network.sites,
         network.items,
@@ -289,33 +542,64 @@ def compile_network(network: Network) -> NodeGraph:
         network.flows,
         network.demand,
     )
+    codes, n_site_codes, n_item_codes = _id_codes(network, pool)
     site_ids = tuple(sites.get_column("site_id").to_list())
     item_ids = tuple(items.get_column("item_id").to_list())
-    site_index = {s: i for i, s in enumerate(site_ids)}
-    item_index = {s: i for i, s in enumerate(item_ids)}
     site_country = np.asarray(sites.get_column("country").fill_null("").to_list(), dtype=np.str_)
 
-    # Nodes: supply rows, then implicit sinks for demand without a supply row.
-    supply_keys = supply.select("site_id", "item_id").with_row_index("supply_row")
-    sink_keys = (
-        demand.select("site_id", "item_id")
-        .unique(maintain_order=True)
-        .join(supply_keys, on=["site_id", "item_id"], how="anti")
-    )
-    node_keys = pl.concat(
-        [
-            supply_keys.select("site_id", "item_id", pl.col("supply_row").cast(pl.Int64)),
-            sink_keys.with_columns(pl.lit(-1, dtype=pl.Int64).alias("supply_row")),
-        ],
-        how="vertical",
-    ).with_row_index("node")
+    def pair(site: IntArray, item: IntArray) -> IntArray:
+        """Key of (site, item) code pairs; -1 where either is null."""
+        return np.where((site >= 0) & (item >= 0), site * n_item_codes + item, -1)
+
+    def known(code: IntArray, n: int) -> IntArray:
+        return np.where(code < n, code, -1)
+
+    # Nodes: supply rows, then implicit sinks for demand without a supply row (in order of first demand).
+    # Requirement rows of the supply nodes whose item has a BOM: one per BOM row of the item.
     n_supply = supply.height
-    n_nodes = node_keys.height
-    node_site = _codes(node_keys.get_column("site_id"), site_index)
-    node_item = _codes(node_keys.get_column("item_id"), item_index)
-    node_supply_row = node_keys.get_column("supply_row").to_numpy().astype(np.int64)
+    supply_site, supply_item = codes["supply", "site_id"], codes["supply", "item_id"]
+    supply_key = pair(supply_site, supply_item)
+    demand_key = pair(codes["demand", "site_id"], codes["demand", "item_id"])
+    flow_from, flow_item = codes["flows", "from_site"], codes["flows", "item_id"]
+    bom_parent, bom_child = codes["bom", "parent_id"], codes["bom", "child_id"]
+    bom_rows, bom_start, bom_parents = _group_rows(bom_parent)
+    bom_first = np.zeros(n_item_codes + 1, dtype=np.int64)  # one extra slot, read by the code -1 (null): 0
+    bom_last = np.zeros(n_item_codes + 1, dtype=np.int64)
+    bom_first[bom_parents], bom_last[bom_parents] = bom_start[:-1], bom_start[1:]
+    with_bom = np.flatnonzero(bom_last[supply_item] > bom_first[supply_item])
+    lo, hi = bom_first[supply_item[with_bom]], bom_last[supply_item[with_bom]]
+    req_node = np.repeat(with_bom, hi - lo)
+    req_bom = bom_rows[ranges(lo, hi)]
+    req_key = pair(supply_site[req_node], bom_child[req_bom])
+    # One hash table of (site, item) keys: what is made or stocked there (node), what flows there (group).
+    flow_order, group_start, group_key = _group_rows(pair(codes["flows", "to_site"], flow_item))
+    flow_active = (flows.get_column("status") != "candidate").to_numpy().astype(bool)
+    shares = pool.submit(_shares, flow_order, group_start, flows.get_column("share"), flow_active)  # meanwhile:
+    table = _KeyTable(n_supply + group_key.shape[0] + demand_key.shape[0])
+    node_at = np.full(table.size + 1, n_supply, dtype=np.int64)  # the first node of each slot
+    supply_slot = table.slots(supply_key, insert=True)
+    np.minimum.at(node_at, supply_slot, np.arange(n_supply, dtype=np.int64))
+    node_at[node_at == n_supply] = -1
+    group_at = np.full(table.size + 1, -1, dtype=np.int64)
+    group_at[table.slots(group_key, insert=True)] = np.arange(group_key.shape[0], dtype=np.int64)
+    demand_slot = table.slots(demand_key, insert=True)
+    unmade = np.flatnonzero((demand_slot >= 0) & (node_at[demand_slot] < 0))
+    _, first = np.unique(demand_slot[unmade], return_index=True)
+    sinks = unmade[np.sort(first)]  # demand rows that add a sink, in order of first demand
+    node_at[demand_slot[sinks]] = n_supply + np.arange(sinks.shape[0], dtype=np.int64)
+    node_slot = np.concatenate([supply_slot, demand_slot[sinks]])
+    demand_node = node_at[demand_slot]
+    flow_supplier = node_at[table.slots(pair(flow_from, flow_item))]
+    req_slot = table.slots(req_key)
+    req_internal, req_group = node_at[req_slot], group_at[req_slot]
+    node_group = group_at[node_slot]
+    inbound = node_group >= 0
+    n_nodes = node_slot.shape[0]
+    node_site_code = np.concatenate([supply_site, codes["demand", "site_id"][sinks]])
+    node_item_code = np.concatenate([supply_item, codes["demand", "item_id"][sinks]])
 
     item_cost = _float(items.get_column("unit_cost"), np.nan)
+    node_site, node_item = known(node_site_code, len(site_ids)), known(node_item_code, len(item_ids))
     price = np.full(n_nodes, np.nan)
     capacity = np.full(n_nodes, np.inf)
     inventory = np.zeros(n_nodes)
@@ -333,111 +617,63 @@ def compile_network(network: Network) -> NodeGraph:
     unknown_price = np.isnan(price)
     price[unknown_price] = item_cost[node_item[unknown_price]]
 
-    node_frame = node_keys.select("node", "site_id", "item_id")
-    parents_with_bom = bom.select(pl.col("parent_id").alias("item_id")).unique()
-    inbound = flows.select("to_site", "item_id").unique().rename({"to_site": "site_id"})
-
     # Which supply nodes make their item from its BOM, and which only stock it. A node stocks
     # (passes through) when its site is a warehouse or customer, or when the item itself
-    # arrives at the site by flow while none of its BOM children does.
-    supplied = node_frame.filter(pl.col("node") < n_supply)
-    stocking_sites = sites.filter(pl.col("kind").is_in(["warehouse", "customer"])).select("site_id")
-    with_bom = supplied.join(parents_with_bom, on="item_id", how="semi")
-    receipts = pl.concat([inbound, node_frame.select("site_id", "item_id")], how="vertical").unique()
-    children_received = (
-        with_bom.join(bom, left_on="item_id", right_on="parent_id", how="inner")
-        .join(receipts.rename({"item_id": "child_id"}), on=["site_id", "child_id"], how="semi")
-        .select("node")
-        .unique()
+    # arrives at the site by flow while none of its BOM children does (by flow or made there).
+    bom_qty = _float(bom.get_column("quantity"), np.nan)
+    stocking_site = np.zeros(n_site_codes + 1, dtype=bool)  # one extra slot, read by the code -1 (null)
+    kinds = sites.get_column("kind").is_in(["warehouse", "customer"]).fill_null(False)
+    stocking_site[: len(site_ids)] = kinds.to_numpy()
+    received = np.bincount(req_node, weights=(req_internal >= 0) | (req_group >= 0), minlength=n_nodes) > 0
+    stocking = np.zeros(n_nodes, dtype=bool)
+    stocking[with_bom] = stocking_site[supply_site[with_bom]] | (inbound[with_bom] & ~received[with_bom])
+    made = np.zeros(n_nodes, dtype=bool)
+    made[with_bom] = ~stocking[with_bom]
+    passing = np.zeros(n_nodes, dtype=bool)
+    passing[:n_supply] = inbound[:n_supply]
+    passing[with_bom] &= stocking[with_bom]
+    passing[n_supply:] = True
+
+    # Edges: a made node takes each child from the site's own node for it (internal edge), else from the
+    # flows of the child into the site; a passing node takes its own item from the flows into the site.
+    is_make = made[req_node]
+    req_node, req_bom, req_internal, req_group = (
+        req_node[is_make],
+        req_bom[is_make],
+        req_internal[is_make],
+        req_group[is_make],
     )
-    stocking = pl.concat(
-        [
-            with_bom.join(stocking_sites, on="site_id", how="semi"),
-            with_bom.join(inbound, on=["site_id", "item_id"], how="semi").join(
-                children_received, on="node", how="anti"
-            ),
-        ],
-        how="vertical",
-    ).unique(subset="node")
-    made = with_bom.join(stocking, on="node", how="anti")
-    make_req = made.join(bom, left_on="item_id", right_on="parent_id", how="inner").select(
-        "node", "site_id", pl.col("child_id").alias("child"), pl.col("quantity").alias("qty")
-    )
-    pass_nodes = pl.concat(
-        [
-            pl.concat([supplied.join(parents_with_bom, on="item_id", how="anti"), stocking], how="vertical").join(
-                inbound, on=["site_id", "item_id"], how="semi"
-            ),
-            node_frame.filter(pl.col("node") >= n_supply),
-        ],
-        how="vertical",
-    ).select("node", "site_id", pl.col("item_id").alias("child"), pl.lit(1.0).alias("qty"))
-    # Internal edges: a make node takes the child from the site's own node for it.
-    internal = make_req.join(
-        node_frame.rename({"node": "supplier", "item_id": "child"}), on=["site_id", "child"], how="inner"
-    )
-    via_flows = pl.concat(
-        [
-            make_req.join(
-                node_frame.rename({"item_id": "child"}).select("site_id", "child"), on=["site_id", "child"], how="anti"
-            ),
-            pass_nodes,
-        ],
-        how="vertical",
-    )
-    flow_frame = (
-        flows.select(
-            pl.col("from_site"),
-            pl.col("to_site").alias("site_id"),
-            pl.col("item_id").alias("child"),
-            (pl.col("status") != "candidate").alias("active"),
-        )
-        .with_row_index("flow")
-        .with_columns(pl.Series("share", flow_shares(flows)))
-    )
-    flow_edges = via_flows.join(flow_frame, on=["site_id", "child"], how="inner").join(
-        node_frame.rename({"node": "supplier", "site_id": "from_site", "item_id": "child"}),
-        on=["from_site", "child"],
-        how="inner",
-    )
-    edges = pl.concat(
-        [
-            internal.select(
-                pl.col("node").cast(pl.Int64).alias("consumer"),
-                pl.col("supplier").cast(pl.Int64),
-                "child",
-                "qty",
-                pl.lit(1.0).alias("share"),
-                pl.lit(-1, dtype=pl.Int64).alias("flow"),
-                pl.lit(True).alias("active"),
-            ),
-            flow_edges.select(
-                pl.col("node").cast(pl.Int64).alias("consumer"),
-                pl.col("supplier").cast(pl.Int64),
-                "child",
-                "qty",
-                "share",
-                pl.col("flow").cast(pl.Int64),
-                "active",
-            ),
-        ],
-        how="vertical",
-    ).sort("consumer", "flow")
-    consumer = edges.get_column("consumer").to_numpy().astype(np.int64)
-    supplier = edges.get_column("supplier").to_numpy().astype(np.int64)
-    edge_active = edges.get_column("active").to_numpy().astype(bool) & active[supplier] & active[consumer]
+    internal = np.flatnonzero(req_internal >= 0)
+    pass_nodes = np.flatnonzero(passing)
+    via = np.flatnonzero(req_internal < 0)
+    via_node = np.concatenate([req_node[via], pass_nodes])
+    via_item = np.concatenate([bom_child[req_bom[via]], node_item_code[pass_nodes]])
+    via_qty = np.concatenate([bom_qty[req_bom[via]], np.ones(pass_nodes.shape[0])])
+    via_group = np.concatenate([req_group[via], node_group[pass_nodes]])
+    fed = np.flatnonzero(via_group >= 0)
+    g = via_group[fed]
+    edge_via = np.repeat(fed, group_start[g + 1] - group_start[g])
+    edge_flow = flow_order[ranges(group_start[g], group_start[g + 1])]
+    supplier = flow_supplier[edge_flow]
+    keep = supplier >= 0
+    edge_via, edge_flow, supplier = edge_via[keep], edge_flow[keep], supplier[keep]
+
+    share = shares.result()  # of each flow among those of its item into its site
+    consumer = np.concatenate([req_node[internal], via_node[edge_via]])
+    flow = np.concatenate([np.full(internal.shape[0], -1, dtype=np.int64), edge_flow])
+    order = np.argsort(consumer * (flows.height + 1) + flow + 1, kind="stable")
+    consumer, flow = consumer[order], flow[order]
+    supplier = np.concatenate([req_internal[internal], supplier])[order]
+    edge_item = np.concatenate([bom_child[req_bom[internal]], via_item[edge_via]])[order]
+    edge_qty = np.concatenate([bom_qty[req_bom[internal]], via_qty[edge_via]])[order]
+    edge_share = np.concatenate([np.ones(internal.shape[0]), share[edge_flow]])[order]
+    on_flow_active = np.concatenate([np.ones(internal.shape[0], dtype=bool), flow_active[edge_flow]])[order]
+    edge_active = on_flow_active & active[supplier] & active[consumer]
 
     kind = np.full(n_nodes, KIND_CODES.index("raw"), dtype=np.int64)
-    kind[pass_nodes.get_column("node").to_numpy()] = KIND_CODES.index("pass")  # sinks overwritten below
-    kind[make_req.get_column("node").unique().to_numpy()] = KIND_CODES.index("make")
+    kind[passing] = KIND_CODES.index("pass")
+    kind[made] = KIND_CODES.index("make")
     kind[n_supply:] = KIND_CODES.index("sink")
-
-    node_lookup = node_frame.select("site_id", "item_id", "node")
-    demand_nodes = (
-        demand.select("site_id", "item_id")
-        .join(node_lookup, on=["site_id", "item_id"], how="left", maintain_order="left")
-        .get_column("node")
-    )
     return NodeGraph(
         network=network,
         site_ids=site_ids,
@@ -451,56 +687,14 @@ def compile_network(network: Network) -> NodeGraph:
         node_capacity=capacity,
         node_inventory=inventory,
         node_ttr_weeks=ttr,
-        node_supply_row=node_supply_row,
+        node_supply_row=np.concatenate([np.arange(n_supply, dtype=np.int64), np.full(n_nodes - n_supply, -1)]),
         edge_consumer=consumer,
         edge_supplier=supplier,
-        edge_item=_codes(edges.get_column("child"), item_index),
-        edge_qty=edges.get_column("qty").to_numpy().astype(np.float64),
-        edge_share=edges.get_column("share").to_numpy().astype(np.float64),
-        edge_flow=edges.get_column("flow").to_numpy().astype(np.int64),
+        edge_item=known(edge_item, len(item_ids)),
+        edge_qty=edge_qty,
+        edge_share=edge_share,
+        edge_flow=flow,
         edge_active=edge_active,
-        demand_node=demand_nodes.fill_null(-1).to_numpy().astype(np.int64),
+        demand_node=demand_node,
         demand_units=_float(demand.get_column("units_per_week"), 0.0),
     )
-
-
-def multipliers(
-    graph: NodeGraph, roots: IntArray, edge_mask: BoolArray | None = None, weights: sp.csr_matrix | None = None
-) -> sp.csc_matrix:
-    """Units of every node needed per unit of each root node (nodes x roots, sparse).
-
-    ``M = sum_k (A^T)^k E``, summed level by level down the DAG; ``edge_mask``
-    drops edges (for example, the flows through one border crossing). With
-    ``weights`` (roots x k), the columns are the weighted mixes ``M W`` instead
-    (nodes x k), computed without forming ``M``.
-    """
-    import scipy.sparse as sp
-
-    # Row form: X_k = E^T A^k (roots x nodes), CSR throughout; the levels are summed once at the end.
-    if edge_mask is None:
-        a = graph._active_consumption
-    else:
-        mask = graph.edge_active & edge_mask
-        a = consumer_matrix(
-            graph.edge_consumer[mask],
-            graph.edge_supplier[mask],
-            (graph.edge_qty * graph.edge_share)[mask],
-            graph.n_nodes,
-        )
-    n_roots = int(roots.shape[0])
-    level = sp.csr_matrix((np.ones(n_roots), (np.arange(n_roots), roots)), shape=(n_roots, graph.n_nodes))
-    if weights is not None:
-        level = sp.csr_matrix(weights.T.tocsr() @ level)
-        n_roots = level.shape[0]
-    parts = [level.tocoo()]
-    for _ in range(graph.n_nodes + 1):
-        level = sp.csr_matrix(level @ a)
-        level.eliminate_zeros()
-        if level.nnz == 0:
-            rows = np.concatenate([p.row for p in parts])
-            cols = np.concatenate([p.col for p in parts])
-            values = np.concatenate([p.data for p in parts])
-            total = sp.csr_matrix((values, (rows, cols)), shape=(n_roots, graph.n_nodes))
-            return sp.csc_matrix(total.T)
-        parts.append(level.tocoo())
-    raise ValueError("the node graph has a cycle")

@@ -33,9 +33,10 @@ RESILIENCE = "stress test"
 EXPOSURE = "exposure"
 TRUST = "trust"
 
-#: How a yes/no cell may be written (any case); a blank cell is no value.
-TRUE_WORDS = ("true", "yes", "y", "1", "1.0", "x")
-FALSE_WORDS = ("false", "no", "n", "0", "0.0")
+#: How a yes/no cell may be written (any case), in a network and in every table allyshore reads; a blank cell is
+#: no value.
+TRUE_WORDS = ("true", "yes", "y", "1", "1.0", "x", "on")
+FALSE_WORDS = ("false", "no", "n", "0", "0.0", "off")
 
 
 def parse_bool(text: str | None) -> bool | None:

@@ -86,8 +86,9 @@ from numpy.typing import NDArray
 
 from allyshore.conventions import AsOf, as_date
 from allyshore.errors import AllyshoreError, InputError, NotFoundError, Problem, ValidationError
-from allyshore.model.graph import KIND_CODES, compile_network, multipliers
+from allyshore.model.graph import KIND_CODES, compile_network
 from allyshore.model.network import Network
+from allyshore.model.rollup import calc_levels, calc_requirements
 from allyshore.model.schema import FALSE_WORDS, TRUE_WORDS, USMCA_ORIGIN, analysis_columns
 from allyshore.origin.bom import (
     ALL,
@@ -402,16 +403,12 @@ def analyse_network(
                 f"{good!r} is not a finished good made at a plant of {network.name!r} "
                 "(it needs demand and a supply row at a site where its BOM is consumed)"
             )
-    # Units per week of each root for the demand (multipliers from demand nodes), then the nodes below the roots.
-    demand_nodes = graph.demand_node[graph.demand_node >= 0]
-    weekly = np.zeros(graph.n_nodes)
-    if demand_nodes.size:
-        m = multipliers(graph, demand_nodes)
-        weekly = np.asarray(m @ graph.demand_units[graph.demand_node >= 0]).reshape(-1)
-    below = multipliers(graph, roots) if roots.size else None
-    needed = np.zeros(graph.n_nodes, dtype=bool)
-    if below is not None:
-        needed[np.unique(below.nonzero()[0])] = True
+    # Units per week of every node for the demand, then the nodes below the roots (one unit of each rolled down).
+    levels = calc_levels(graph)
+    ok = graph.demand_node >= 0
+    per_node = np.bincount(graph.demand_node[ok], weights=graph.demand_units[ok], minlength=graph.n_nodes)
+    weekly = calc_requirements(levels, per_node.astype(np.float64))
+    needed = calc_requirements(levels, np.bincount(roots, minlength=graph.n_nodes).astype(np.float64)) != 0.0
 
     active_edges = np.flatnonzero(graph.edge_active)
     order = np.argsort(graph.edge_consumer[active_edges], kind="stable")

@@ -15,6 +15,7 @@ from allyshore.report.charts import OTHER_COLOR, Bar, Segment, legend, stacked_b
 from allyshore.report.context import ReportContext
 from allyshore.report.formatting import percent, tier_label, usd
 from allyshore.report.sections import Figure, Section
+from allyshore.trust import UNTRUSTED_TIERS
 
 if TYPE_CHECKING:
     from allyshore.model.network import Network
@@ -23,8 +24,6 @@ if TYPE_CHECKING:
 MAX_CHART_GOODS = 25
 #: Countries drawn separately in a good's country bar; the rest are pooled as "other".
 TOP_COUNTRIES = 8
-#: Tiers whose value share the report calls "untrusted" (as the exposure map's untrusted-only items do).
-UNTRUSTED = ("adversary", "non_aligned")
 
 
 def maker_countries(network: Network) -> dict[str, int]:
@@ -116,7 +115,7 @@ def build(context: ReportContext) -> Section | None:
         return None
     goods = sorted(goods, key=lambda g: -float(g.get("value_per_week") or 0.0))
     adversary = weekly_share(goods, ("adversary",))
-    untrusted = weekly_share(goods, UNTRUSTED)
+    untrusted = weekly_share(goods, UNTRUSTED_TIERS)
     worst = max(goods, key=lambda g: g["by_tier"].get("adversary", 0.0))
     rows = []
     for good in goods:
@@ -126,7 +125,7 @@ def build(context: ReportContext) -> Section | None:
                 "good": good,
                 "label": _good_label(good),
                 "adversary": good["by_tier"].get("adversary", 0.0),
-                "untrusted": sum(good["by_tier"].get(t, 0.0) for t in UNTRUSTED),
+                "untrusted": sum(good["by_tier"].get(t, 0.0) for t in UNTRUSTED_TIERS),
                 "top": max(good["by_country"].items(), key=lambda kv: kv[1]) if good["by_country"] else None,
                 "crossings": crossings,
             }

@@ -1,8 +1,8 @@
 """Stock in transit: the goods already on each lane when a disruption starts.
 
 In the undisrupted plan every active flow carries ``f_e`` units a week: the
-consumer's output needed for the demand (the multipliers of
-:func:`allyshore.model.graph.multipliers`, weighted by units per week) times the
+consumer's output needed for the demand (the demand rolled down every tier by
+:func:`allyshore.model.rollup.calc_requirements`, in units per week) times the
 BOM quantity and the flow's share. A lane whose door-to-door transit takes
 ``T_e = transit_days / 7`` weeks then holds ``f_e T_e`` units (Little's law), and
 they keep arriving at the receiver at ``f_e`` a week for ``T_e`` weeks whatever
@@ -22,10 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from allyshore.model.graph import NodeGraph, multipliers
+from allyshore.model.graph import NodeGraph
+from allyshore.model.rollup import calc_levels, calc_requirements
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -52,12 +52,8 @@ def weekly_output(graph: NodeGraph) -> FloatArray:
     valid = np.flatnonzero((graph.demand_node >= 0) & (graph.demand_units > 0))
     if valid.size == 0:
         return np.zeros(graph.n_nodes)
-    roots = graph.demand_node[valid].astype(np.int64)
-    index = np.arange(valid.size, dtype=np.int64)
-    weights: sp.csr_matrix = sp.csr_matrix(
-        (graph.demand_units[valid], (index, np.zeros(valid.size, dtype=np.int64))), shape=(valid.size, 1)
-    )
-    return np.asarray(multipliers(graph, roots, weights=weights).toarray()[:, 0], dtype=np.float64)
+    demand = np.bincount(graph.demand_node[valid], weights=graph.demand_units[valid], minlength=graph.n_nodes)
+    return calc_requirements(calc_levels(graph), demand.astype(np.float64))
 
 
 def in_transit(graph: NodeGraph) -> InTransit:

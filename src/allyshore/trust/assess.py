@@ -42,6 +42,8 @@ from allyshore.trust.reference import CountryTable, country_table
 
 #: The tiers, most to least trusted.
 TIERS: tuple[str, ...] = ("domestic", "usmca", "ally", "aligned", "non_aligned", "adversary")
+#: The tiers the analyses call untrusted (the exposure map's untrusted-only items, the report's untrusted share).
+UNTRUSTED_TIERS: tuple[str, ...] = ("adversary", "non_aligned")
 
 #: A colour per tier for reports and maps (colour-blind-safe blues/greens to orange/red).
 TIER_COLORS: dict[str, str] = {

@@ -1,0 +1,167 @@
+"""The roll-up kernel (allyshore.model.rollup) on a network small enough to work by hand.
+
+Sites: plant P (MX), suppliers S (CN) and T (US), warehouse W (US), customer C (US).
+G is made at P from 2 A (made at P too: an internal edge) and 1 B (from S 25% and T 75%);
+A is made from 3 R (from S). G goes P -> W -> C; C demands 10 G a week and has no supply
+row (a sink). Prices: G 100, A 20, R 2, B 10 at S and 14 at T; W and C have none.
+
+Worked out on paper:
+
+* units for one G at C: C 1, W 1, P/G 1, P/A 2, R 6, B 0.25 at S and 0.75 at T;
+* value added: P/G 100 - (2 x 20 + 0.25 x 10 + 0.75 x 14) = 47, P/A 20 - 3 x 2 = 14, R 2,
+  B 10 and 14, W and C 0 (they pass the cost of G on: effective price 100);
+* embodied per unit: R 2, A 14 + 3 x 2 = 20, G 47 + 2 x 20 + 0.25 x 10 + 0.75 x 14 = 100.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from allyshore import Network
+from allyshore.model.graph import NodeGraph, compile_network
+from allyshore.model.rollup import (
+    Levels,
+    calc_embodied,
+    calc_embodied_without,
+    calc_levels,
+    calc_prices,
+    calc_requirement_matrix,
+    calc_requirements,
+    calc_value_added,
+)
+
+DOCUMENT: dict[str, Any] = {
+    "sites": [
+        {"site_id": "P", "country": "MX", "kind": "plant"},
+        {"site_id": "S", "country": "CN", "kind": "supplier"},
+        {"site_id": "T", "country": "US", "kind": "supplier"},
+        {"site_id": "W", "country": "US", "kind": "warehouse"},
+        {"site_id": "C", "country": "US", "kind": "customer"},
+    ],
+    "items": [{"item_id": "G"}, {"item_id": "A"}, {"item_id": "B"}, {"item_id": "R"}],
+    "bom": [
+        {"parent_id": "G", "child_id": "A", "quantity": 2},
+        {"parent_id": "G", "child_id": "B", "quantity": 1},
+        {"parent_id": "A", "child_id": "R", "quantity": 3},
+    ],
+    "supply": [
+        {"site_id": "P", "item_id": "G", "unit_price": 100},
+        {"site_id": "P", "item_id": "A", "unit_price": 20},
+        {"site_id": "S", "item_id": "R", "unit_price": 2},
+        {"site_id": "S", "item_id": "B", "unit_price": 10},
+        {"site_id": "T", "item_id": "B", "unit_price": 14},
+        {"site_id": "W", "item_id": "G"},
+    ],
+    "flows": [
+        {"from_site": "S", "to_site": "P", "item_id": "R"},
+        {"from_site": "S", "to_site": "P", "item_id": "B", "share": 0.25, "crossing": "Long Beach"},
+        {"from_site": "T", "to_site": "P", "item_id": "B", "share": 0.75, "crossing": "Laredo"},
+        {"from_site": "P", "to_site": "W", "item_id": "G", "crossing": "Laredo"},
+        {"from_site": "W", "to_site": "C", "item_id": "G"},
+    ],
+    "demand": [{"site_id": "C", "item_id": "G", "units_per_week": 10}],
+}
+LABELS = ("P/G", "P/A", "S/R", "S/B", "T/B", "W/G", "C/G")  # the node order: supply rows, then the sink
+
+
+@pytest.fixture(scope="module")
+def graph() -> NodeGraph:
+    compiled = compile_network(Network.from_dict(DOCUMENT))
+    assert tuple(compiled.node_label(n) for n in range(compiled.n_nodes)) == LABELS
+    return compiled
+
+
+@pytest.fixture(scope="module")
+def levels(graph: NodeGraph) -> Levels:
+    return calc_levels(graph)
+
+
+def by_label(values: np.ndarray) -> dict[str, float]:
+    return {label: float(v) for label, v in zip(LABELS, values, strict=True)}
+
+
+def vector(**values: float) -> np.ndarray:
+    out = np.zeros(len(LABELS))
+    for label, v in values.items():
+        out[LABELS.index(label.replace("_", "/"))] = v
+    return out
+
+
+def test_levels_group_edges_by_consumer_depth(levels: Levels) -> None:
+    # Depth: raw sources 1, P/A 2, P/G 3, W/G 4, C/G 5.
+    assert by_label(levels.depth) == {"P/G": 3, "P/A": 2, "S/R": 1, "S/B": 1, "T/B": 1, "W/G": 4, "C/G": 5}
+    assert levels.n_levels == 5
+    consumers = [LABELS[n] for n in levels.consumer_of_entries()]
+    assert consumers == ["P/A", "P/G", "P/G", "P/G", "W/G", "C/G"]
+    assert levels.weight.tolist() == [3.0, 2.0, 0.25, 0.75, 1.0, 1.0]
+
+
+def test_requirements_for_the_weekly_demand(levels: Levels) -> None:
+    weekly = calc_requirements(levels, vector(C_G=10.0))
+    assert by_label(weekly) == pytest.approx(
+        {"C/G": 10, "W/G": 10, "P/G": 10, "P/A": 20, "S/R": 60, "S/B": 2.5, "T/B": 7.5}
+    )
+
+
+def test_requirements_with_an_edge_dropped(levels: Levels) -> None:
+    keep = np.ones(levels.supplier.shape[0])
+    keep[levels.weight == 0.25] = 0.0  # B from S no longer counted
+    weekly = calc_requirements(levels, vector(C_G=1.0), keep=keep)
+    assert by_label(weekly)["S/B"] == 0.0
+    assert by_label(weekly)["T/B"] == pytest.approx(0.75)
+
+
+def test_requirement_matrix_rows_are_demand_mixes(levels: Levels) -> None:
+    seed = sp.csr_matrix(np.vstack([vector(C_G=1.0), vector(P_A=1.0, S_B=2.0)]))
+    matrix = calc_requirement_matrix(levels, seed).toarray()
+    assert by_label(matrix[0]) == pytest.approx(
+        {"C/G": 1, "W/G": 1, "P/G": 1, "P/A": 2, "S/R": 6, "S/B": 0.25, "T/B": 0.75}
+    )
+    assert by_label(matrix[1]) == pytest.approx({"C/G": 0, "W/G": 0, "P/G": 0, "P/A": 1, "S/R": 3, "S/B": 2, "T/B": 0})
+    assert calc_requirement_matrix(levels, seed).nnz == 7 + 3  # one entry per (row, node) reached
+
+
+def test_value_added_and_effective_prices(graph: NodeGraph, levels: Levels) -> None:
+    margin, price, priced = calc_value_added(graph, levels)
+    assert by_label(margin) == pytest.approx({"P/G": 47, "P/A": 14, "S/R": 2, "S/B": 10, "T/B": 14, "W/G": 0, "C/G": 0})
+    assert by_label(price) == pytest.approx(
+        {"P/G": 100, "P/A": 20, "S/R": 2, "S/B": 10, "T/B": 14, "W/G": 100, "C/G": 100}
+    )
+    assert [LABELS[n] for n in np.flatnonzero(~priced)] == ["W/G", "C/G"]
+
+
+def test_prices_of_unknown_nodes_are_their_inputs(levels: Levels) -> None:
+    # Only the raw sources priced: A costs 3 x 2 = 6, G 2 x 6 + 0.25 x 10 + 0.75 x 14 = 25.
+    given = vector(S_R=2.0, S_B=10.0, T_B=14.0)
+    price, inputs = calc_prices(levels, given, given > 0)
+    assert by_label(price) == pytest.approx({"P/G": 25, "P/A": 6, "S/R": 2, "S/B": 10, "T/B": 14, "W/G": 25, "C/G": 25})
+    assert by_label(inputs)["S/R"] == 0.0
+
+
+def test_embodied_value_per_unit(graph: NodeGraph, levels: Levels) -> None:
+    value_added = np.maximum(calc_value_added(graph, levels)[0], 0.0)
+    embodied = calc_embodied(levels, value_added)
+    assert by_label(embodied) == pytest.approx(
+        {"P/G": 100, "P/A": 20, "S/R": 2, "S/B": 10, "T/B": 14, "W/G": 100, "C/G": 100}
+    )
+    # Two columns at once: the value made in CN (R and B at S) and in the US (B at T).
+    own = np.column_stack([value_added * (graph.node_country == "CN"), value_added * (graph.node_country == "US")])
+    both = calc_embodied(levels, own)
+    assert both[LABELS.index("C/G")].tolist() == pytest.approx([2 * 3 * 2 + 0.25 * 10, 0.75 * 14])
+
+
+def test_embodied_without_the_laredo_flows(graph: NodeGraph, levels: Levels) -> None:
+    """Dropping the edges through Laredo (B from T, G into W) leaves, per unit of G at P, 100 - 10.5;
+    above W nothing passes."""
+    value_added = np.maximum(calc_value_added(graph, levels)[0], 0.0)
+    full = calc_embodied(levels, value_added)
+    flows = graph.edge_flow[levels.edge]
+    laredo = np.isin(flows, [2, 3])
+    without = calc_embodied_without(levels, value_added, full, laredo)
+    assert by_label(without) == pytest.approx(
+        {"P/G": 89.5, "P/A": 20, "S/R": 2, "S/B": 10, "T/B": 14, "W/G": 0, "C/G": 0}
+    )
