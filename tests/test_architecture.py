@@ -28,8 +28,9 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("surfaces", frozenset({"__main__", "cli", "report"})),
     # store keeps origin determinations (it reads origin's results); exposure_map may become an exposure package
     ("analyses", frozenset({"exposure_map", "exposure", "trust", "origin", "cost", "resilience", "store"})),
-    # samples and generate make networks, geography gives generate its lanes, _lp builds the analyses' LPs
-    ("model and io", frozenset({"model", "io", "samples", "generate", "geography", "_lp"})),
+    # samples and generate make networks (lane_rules: the generator's lanes), geography gives distances, regions
+    # and border crossings, _lp builds the analyses' LPs
+    ("model and io", frozenset({"model", "io", "samples", "generate", "lane_rules", "geography", "_lp"})),
     # results: the mixin every result shares (JSON, tables); conventions: the calling convention's types
     ("base", frozenset({"errors", "countries", "results", "conventions", ROOT_UNIT})),
 )

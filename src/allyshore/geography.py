@@ -85,12 +85,3 @@ def border_crossings(border: str) -> tuple[tuple[str, float], ...]:
         for row in crossing_rows()
         if row["border"] == border and (row.get("trucks_millions") or "").strip()
     )
-
-
-def __getattr__(name: str) -> object:
-    """The generated networks' lane rules lived here before :mod:`allyshore.lane_rules`: their names still resolve."""
-    if name in {"lane_defaults", "CROSSING_NAMES", "MX_US_CROSSINGS", "CA_US_CROSSINGS"}:
-        from allyshore import lane_rules
-
-        return getattr(lane_rules, name)
-    raise AttributeError(f"module 'allyshore.geography' has no attribute '{name}'")

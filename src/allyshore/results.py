@@ -194,6 +194,7 @@ def csv_ready(frame: pl.DataFrame) -> pl.DataFrame:
 def frames_html(frames: Mapping[str, pl.DataFrame], title: str) -> str:
     """HTML of tables, each headed by its name (at most :data:`HTML_ROWS` rows of each)."""
     import html
+
     parts = [f"<div><strong>{html.escape(title)}</strong>"]
     for name, frame in frames.items():
         head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
