@@ -153,8 +153,8 @@ def test_shared_site_capacity_binds(restrict: bool) -> None:
     assert (lost.lost_units, lost.lost_profit) == (pytest.approx(3.0), pytest.approx(3.0))
 
 
-def lane(transit_days: float = 14.0) -> Network:
-    """S ships 10 X/week to customer C on a lane of ``transit_days`` (10 · 14/7 = 20 X on the road)."""
+def lane(transit_days: float = 14.0, demand: float = 10.0) -> Network:
+    """S ships ``demand`` X/week to customer C on a lane of ``transit_days`` (10 · 14/7 = 20 X on the road)."""
     return Network.from_dict(
         {
             "sites": [
@@ -166,7 +166,7 @@ def lane(transit_days: float = 14.0) -> Network:
             "flows": [
                 {"from_site": "S", "to_site": "C", "item_id": "X", "transit_days": transit_days, "crossing": "Laredo"}
             ],
-            "demand": [{"site_id": "C", "item_id": "X", "units_per_week": 10}],
+            "demand": [{"site_id": "C", "item_id": "X", "units_per_week": demand}],
         },
         name="lane",
     )
@@ -219,7 +219,8 @@ def test_no_supply_at_any_rate() -> None:
     model, graph = model_of(network)
     survival = model.survive(node(graph, "S/K"))
     assert survival.tts_weeks == 0.0
-    assert ("single_source", "P/G", "P", "no live source of K for P/G") in bindings(survival)
+    assert bindings(survival) == {("single_source", "P/G", "P", "no live source of K for P/G")}
+    assert model.survive(node(graph, "S/K"), explain=False).binding == ()
     assert model.lose(node(graph, "S/K"), 2.0).lost_units == pytest.approx(10.0)
 
 
@@ -350,3 +351,62 @@ def single_tier_with_stock(stock: float) -> Network:
         flows=[("A", "C", "X"), ("B", "C", "X")],
         demand=[("C", "X", 10)],
     )
+
+
+@pytest.mark.parametrize("restrict", [False, True])
+def test_a_node_the_baseline_does_not_use(restrict: bool) -> None:
+    """With B making 2/week the network makes 8 of the 10 demanded and B's 12 last 12/2 = 6 weeks, bound by both
+    capacities and B's stock. Site U makes Y for no one: taking it down leaves the undisrupted optimum as it is
+    (TTS 6, the same bindings) without solving anything."""
+    network = Network.from_dict(
+        {
+            "sites": [
+                {"site_id": "A", "country": "CN", "kind": "supplier", "ttr_weeks": 3},
+                {"site_id": "B", "country": "VN", "kind": "supplier", "ttr_weeks": 2},
+                {"site_id": "C", "country": "US", "kind": "customer"},
+                {"site_id": "U", "country": "US", "kind": "supplier", "ttr_weeks": 1},
+            ],
+            "items": [{"item_id": "X", "profit_per_unit": 5.0}, {"item_id": "Y"}],
+            "supply": [
+                {"site_id": "A", "item_id": "X", "capacity_per_week": 6},
+                {"site_id": "B", "item_id": "X", "capacity_per_week": 2, "inventory": 12},
+                {"site_id": "U", "item_id": "Y", "capacity_per_week": 5, "inventory": 3},
+            ],
+            "flows": [
+                {"from_site": "A", "to_site": "C", "item_id": "X"},
+                {"from_site": "B", "to_site": "C", "item_id": "X"},
+            ],
+            "demand": [{"site_id": "C", "item_id": "X", "units_per_week": 10}],
+        },
+        name="idle",
+    )
+    model, graph = model_of(network, restrict=restrict)
+    expected = {
+        ("capacity", "A/X", "A", "capacity of A/X, 6/week, is fully used"),
+        ("capacity", "B/X", "B", "capacity of B/X, 2/week, is fully used"),
+        ("inventory", "B/X", "B", "12 units on hand at B/X run out"),
+    }
+    assert bindings(model.survive(np.zeros(0, dtype=np.int64))) == expected
+    solves = dict(model.solves)
+    idle = model.survive(node(graph, "U/Y"))
+    assert idle.tts_weeks == pytest.approx(6.0)
+    assert bindings(idle) == expected
+    assert model.survive(node(graph, "U/Y"), explain=False).binding == ()
+    assert model.survive(node(graph, "U/Y"), inventory_destroyed=True).tts_weeks == pytest.approx(6.0)
+    assert model.solves == solves  # the baseline optimum answered
+
+
+@pytest.mark.parametrize("restrict", [False, True])
+def test_sustainable_network_with_a_cut_lane(restrict: bool) -> None:
+    """S makes X without limit for C, 0.5 a week over a 14-day lane (1 unit on the road): production alone
+    sustains demand. Cutting the lane holds the road stock at the crossing: nothing reaches C (TTS 0). S down:
+    the unit on the road lasts 2 weeks."""
+    model, graph = model_of(lane(14.0, demand=0.5), restrict=restrict, transit=True)
+    assert math.isinf(model.survive(np.zeros(0, dtype=np.int64)).tts_weeks)
+    edge = np.flatnonzero(graph.edge_active)
+    assert model.survive(np.zeros(0, dtype=np.int64), edge).tts_weeks == 0.0
+    assert model.survive(node(graph, "S/X")).tts_weeks == pytest.approx(2.0)
+    assert model.survive(np.zeros(0, dtype=np.int64), edge, explain=False).binding == ()
+    assert model.survive(node(graph, "S/X"), explain=False).tts_weeks == pytest.approx(2.0)
+    if restrict:  # S down is certified on its region both times; the cut lane leaves none to certify
+        assert model.solves == {"restricted": 2, "full": 2}
