@@ -10,15 +10,22 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from functools import cache
 from itertools import pairwise
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
 
 
+@cache
+def _parsed() -> tuple[tuple[Path, ast.Module], ...]:
+    return tuple(
+        (path, ast.parse(path.read_text(encoding="utf-8"), filename=str(path))) for path in sorted(TESTS.glob("*.py"))
+    )
+
+
 def _modules() -> Iterator[tuple[Path, ast.Module]]:
-    for path in sorted(TESTS.glob("*.py")):
-        yield path, ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    yield from _parsed()
 
 
 def _is_given(decorator: ast.expr) -> bool:
