@@ -34,7 +34,7 @@ from allyshore.generate import generate_network
 from allyshore.model.graph import KIND_CODES, NodeGraph, compile_network
 from allyshore.model.network import Network
 from allyshore.resilience import simulate, stress_test
-from allyshore.resilience.model import RESTRICT_FROM_NODES
+from allyshore.resilience.linear_programs import RESTRICT_FROM_NODES
 from allyshore.resilience.scenarios import (
     Scenario,
     profit_per_demand_row,

@@ -129,8 +129,8 @@ def test_convert_takes_a_sample_name(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert again.summary() == allyshore.load_sample("infusion-pump").summary()
 
 
-def test_the_stress_test_disruption_is_composed_in_the_library(tiny: allyshore.Network) -> None:
-    """``cost compare --stress-test N`` is ``compare_sources(simulated_years=N)``: the Monte Carlo of N years, in
+def test_the_monte_carlo_disruption_is_composed_in_the_library(tiny: allyshore.Network) -> None:
+    """``cost compare --monte-carlo N`` is ``compare_sources(simulated_years=N)``: the Monte Carlo of N years, in
     this process, priced per source site."""
     runs = 30
     simulation = allyshore.simulate(tiny, runs=runs, scheduler="synchronous")

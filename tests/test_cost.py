@@ -529,13 +529,13 @@ def test_results_render_html_and_frames(tiny_path: Path) -> None:
     assert np.allclose(values, frame.get_column("total").to_numpy())
 
 
-def test_stress_test_result_feeds_the_disruption_factor(tiny_path: Path) -> None:
-    from allyshore.cost import disruption_from_stress_test
+def test_monte_carlo_result_feeds_the_disruption_factor(tiny_path: Path) -> None:
+    from allyshore.cost import disruption_from_monte_carlo
     from allyshore.resilience import simulate
 
     network = allyshore.load_network(tiny_path)
     simulation = simulate(network, runs=200, seed=3, scheduler="synchronous")
-    per_unit = disruption_from_stress_test(network, simulation)
+    per_unit = disruption_from_monte_carlo(network, simulation)
     assert set(per_unit) <= {"S1", "PL"} and "S1" in per_unit  # S2 ships nothing today
     site = {c.source: c.expected_loss for c in simulation.contributions if c.kind == "site"}
     country = {c.source: c.expected_loss for c in simulation.contributions if c.kind == "country"}

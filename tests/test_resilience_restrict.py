@@ -23,7 +23,7 @@ import allyshore
 from allyshore.model import Network
 from allyshore.model.graph import KIND_CODES, compile_network
 from allyshore.resilience import ResilienceModel, stress_test
-from allyshore.resilience.model import RESTRICT_FROM_NODES
+from allyshore.resilience.linear_programs import RESTRICT_FROM_NODES
 from allyshore.resilience.scenarios import node_scenarios, profit_per_demand_row, site_scenarios, with_recovery_times
 from allyshore.resilience.transit import in_transit
 from test_resilience import chain, multi_tier, pass_through, shared_capacity, single_tier

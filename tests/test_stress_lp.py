@@ -1,4 +1,4 @@
-"""The stress-test linear programs (resilience/model.py) called directly: steady-state and direct re-solves,
+"""The stress-test linear programs (resilience/linear_programs.py) called directly: steady-state and direct re-solves,
 the baseline, destroyed and kept stock, errors, and what binds, each worked by hand from the TTR model (§4)
 and the TTS model (§5) of Simchi-Levi et al. (Interfaces 45(5), 2015) as ../shared/domain/resilience.md
 writes them. The networks are the hand-built goldens of test_resilience."""

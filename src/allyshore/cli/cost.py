@@ -46,11 +46,11 @@ TariffsOpt = Annotated[
     list[Path] | None,
     typer.Option("--tariffs", help="Extra tariff measure rows, CSV or TOML (docs/tariffs.md; repeatable)."),
 ]
-StressOpt = Annotated[
+MonteCarloOpt = Annotated[
     int,
     typer.Option(
-        "--stress-test",
-        help="Price disruption from a stress-test Monte Carlo of this many simulated years "
+        "--monte-carlo",
+        help="Price disruption from a Monte Carlo of this many simulated years "
         "(0: the country-risk default by trust tier).",
         min=0,
     ),
@@ -69,7 +69,7 @@ def compare(
     as_of: AsOfOpt = None,
     policy: PolicyOption = None,
     assumptions: AssumptionsOpt = None,
-    stress_test: StressOpt = 0,
+    monte_carlo: MonteCarloOpt = 0,
     tariffs: TariffsOpt = None,
     strict_duties: StrictOpt = False,
     as_json: JsonOption = False,
@@ -87,7 +87,7 @@ def compare(
         as_of=as_of,
         policy=policy,
         assumptions=load_assumptions(assumptions, tariffs=tariffs or ()),
-        simulated_years=stress_test,
+        simulated_years=monte_carlo,
         strict_duties=strict_duties,
     )
     warn_unknown(result.unknown_duties)

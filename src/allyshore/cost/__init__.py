@@ -20,7 +20,7 @@ Public API: :func:`compare_sources`, :func:`network_cost`, :func:`sensitivity`,
 
 from __future__ import annotations
 
-from allyshore.cost.analysis import SWINGS, compare_sources, disruption_from_stress_test, network_cost, sensitivity
+from allyshore.cost.analysis import SWINGS, compare_sources, disruption_from_monte_carlo, network_cost, sensitivity
 from allyshore.cost.assumptions import Assumption, AssumptionBook, default_assumptions, load_assumptions
 from allyshore.cost.kernel import FACTOR_DOCS, FACTORS, GROUPS, CostInputs, landed_cost, total_of
 from allyshore.cost.layers import LayerLine, TariffLayers, tariff_layers
@@ -48,7 +48,7 @@ __all__ = [
     "UnknownDuty",
     "compare_sources",
     "default_assumptions",
-    "disruption_from_stress_test",
+    "disruption_from_monte_carlo",
     "duty_rates",
     "landed_cost",
     "load_assumptions",

@@ -166,7 +166,7 @@ def _flow_options(flows: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def disruption_from_stress_test(network: Network, simulation: SimulationResult) -> dict[str, float]:
+def disruption_from_monte_carlo(network: Network, simulation: SimulationResult) -> dict[str, float]:
     """Expected disruption cost per unit shipped, per source site, from a stress-test Monte Carlo.
 
     ``simulation`` is a :class:`allyshore.resilience.montecarlo.SimulationResult`: its expected
@@ -459,7 +459,7 @@ def compare_sources(
     goods made in the network, purchased inputs follow ``supplier_certifies_origin``
     or ``usmca_originating``); ``disruption_per_unit`` gives the expected disruption
     cost per unit per source site, or is a Monte Carlo result of
-    :func:`allyshore.simulate` (see :func:`disruption_from_stress_test`);
+    :func:`allyshore.simulate` (see :func:`disruption_from_monte_carlo`);
     ``simulated_years`` runs that Monte Carlo here, over this many simulated years
     (in this process). Sources without a figure take the country-risk default of
     their trust tier under ``policy`` (a trust policy or its TOML file; the shipped
@@ -487,7 +487,7 @@ def compare_sources(
         disruption_per_unit = simulate(network, runs=simulated_years, scheduler="synchronous")
     per_site: Mapping[str, float] | None
     if disruption_per_unit is not None and not isinstance(disruption_per_unit, Mapping):
-        per_site = disruption_from_stress_test(network, disruption_per_unit)
+        per_site = disruption_from_monte_carlo(network, disruption_per_unit)
     else:
         per_site = disruption_per_unit
     disruption = None

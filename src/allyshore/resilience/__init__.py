@@ -3,7 +3,7 @@
 :func:`stress_test` runs scenario sweeps (every site, every node, a set of
 sites, a country or group of countries, a trust tier, a border crossing, and the
 line-stopper sweep over purchased items) through the TTR and TTS linear programs
-of :mod:`allyshore.resilience.model`, with stock in transit and, on request,
+of :mod:`allyshore.resilience.linear_programs`, with stock in transit and, on request,
 candidate sources (:mod:`allyshore.resilience.phased`); :func:`simulate` draws
 disruptions per site and per country and prices each year with the TTR model.
 """
@@ -11,7 +11,7 @@ disruptions per site and per country and prices each year with the TTR model.
 from __future__ import annotations
 
 from allyshore.resilience.candidates import CandidateTerms
-from allyshore.resilience.model import Binding, Loss, ResilienceModel, Survival
+from allyshore.resilience.linear_programs import Binding, Loss, ResilienceModel, Survival
 from allyshore.resilience.montecarlo import SimulationResult, simulate
 from allyshore.resilience.phased import PhasedModel
 from allyshore.resilience.scenarios import Scenario

@@ -20,7 +20,7 @@ import numpy as np
 from allyshore.model.graph import NodeGraph, compile_network
 from allyshore.model.network import Network
 from allyshore.resilience.candidates import CandidatePlan, CandidateTerms, candidate_plan
-from allyshore.resilience.model import Binding, ResilienceModel
+from allyshore.resilience.linear_programs import Binding, ResilienceModel
 from allyshore.resilience.phased import PhasedModel
 from allyshore.resilience.scenarios import Scenario, profit_per_demand_row
 from allyshore.resilience.transit import InTransit, in_transit, no_transit

@@ -45,7 +45,7 @@ from allyshore.model.network import Network
 from allyshore.resilience.assumptions import DisruptionAssumptions, Hazard, load_assumptions, risk_multiplier
 from allyshore.resilience.candidates import CandidateTerms
 from allyshore.resilience.evaluate import plan_of, transit_of
-from allyshore.resilience.model import ResilienceModel
+from allyshore.resilience.linear_programs import ResilienceModel
 from allyshore.resilience.parallel import counter, executor
 from allyshore.resilience.phased import PhasedModel
 from allyshore.resilience.scenarios import origin_countries, profit_per_demand_row

@@ -21,7 +21,7 @@ recovery times:
 Demand lost in one period cannot be made good by output of a later one (late
 output still covers early demand *within* a period, as in the one-period model).
 With a single period (no candidates, or all on from week 0) both programs are
-exactly those of :class:`~allyshore.resilience.model.ResilienceModel` (the tests
+exactly those of :class:`~allyshore.resilience.linear_programs.ResilienceModel` (the tests
 check it).
 
 **TTS** is the first week demand can no longer be met in full. Met in full up to
@@ -51,7 +51,7 @@ from allyshore._lp import LinearProgram, Solution
 from allyshore.errors import Infeasible, Unbounded
 from allyshore.model.graph import KIND_CODES, NodeGraph
 from allyshore.resilience.candidates import CandidatePlan
-from allyshore.resilience.model import Loss
+from allyshore.resilience.linear_programs import Loss
 from allyshore.resilience.structure import Structure, build_structure
 from allyshore.resilience.transit import InTransit, no_transit
 

@@ -32,7 +32,7 @@ from allyshore.model.graph import NodeGraph, compile_network
 from allyshore.model.network import Network
 from allyshore.resilience.candidates import CandidateTerms
 from allyshore.resilience.evaluate import Options, Outcome, evaluate_chunk, plan_of, transit_of, unavailable_stock
-from allyshore.resilience.model import Binding, ResilienceModel
+from allyshore.resilience.linear_programs import Binding, ResilienceModel
 from allyshore.resilience.parallel import SYNCHRONOUS, counter, executor
 from allyshore.resilience.phased import candidate_gaps
 from allyshore.resilience.scenarios import (
@@ -490,8 +490,8 @@ def stress_test(
         address (``tcp://host:8786``); ``"synchronous"`` forces this process.
     restrict
         Solve each scenario on the part of the network it can affect, certified optimal for the whole network
-        (see :class:`~allyshore.resilience.model.ResilienceModel`); by default on networks of
-        :data:`~allyshore.resilience.model.RESTRICT_FROM_NODES` nodes or more. The answers do not depend on it.
+        (see :class:`~allyshore.resilience.linear_programs.ResilienceModel`); by default on networks of
+        :data:`~allyshore.resilience.linear_programs.RESTRICT_FROM_NODES` nodes or more. The answers do not depend on it.
 
     Examples
     --------

@@ -14,7 +14,7 @@ may use (the active ones; with candidate sources, those as well) this builds:
   ``sum_{out} y - u_j`` and site rows ``sum_{site} u_j``; each program adds its
   own columns (lost units, the horizon, stock in transit, carried stock).
 
-:class:`~allyshore.resilience.model.ResilienceModel` (one period) and
+:class:`~allyshore.resilience.linear_programs.ResilienceModel` (one period) and
 :class:`~allyshore.resilience.phased.PhasedModel` (candidate sources, several
 periods) both start from it.
 """
