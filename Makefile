@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 OUT    ?= out
 
-.PHONY: demo test lint typecheck pytest install dev chromium bench clean contracts mutation
+.PHONY: demo test lint typecheck pytest install dev chromium bench clean contracts mutation fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,10 @@ mutation: dev
 	  $(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) "$$module.*" >/dev/null || exit 1; \
 	done
 	$(BIN)/python scripts/mutation_summary.py --min 90
+
+# The long fuzz pass: every test marked `fuzz`, with the "fuzz" hypothesis profile (tests/conftest.py).
+fuzz: dev
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -m fuzz -p no:randomly -q
 
 bench: dev
 	$(BIN)/python benchmarks/bench_rollup.py

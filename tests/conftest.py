@@ -1,10 +1,17 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Hypothesis profiles: the default pass that `make test` runs, and `make fuzz` (HYPOTHESIS_PROFILE=fuzz), the
+# long pass of the tests marked `fuzz` over generated hostile inputs (docs/testing.md).
+settings.register_profile("fuzz", max_examples=2500, deadline=None, suppress_health_check=list(HealthCheck))
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
