@@ -120,7 +120,9 @@ def test_builders_only_draw_the_results_of_the_context(
         "allyshore.exposure_map": ("exposure", "exposure_of_graph"),
         "allyshore.model.validate": ("check_network",),
         "allyshore.trust": ("assess_countries", "load_policy"),
-        "allyshore.cost.analysis": ("network_cost", "sensitivity", "compare_sources"),
+        "allyshore.cost.network": ("network_cost",),
+        "allyshore.cost.sensitivity": ("sensitivity",),
+        "allyshore.cost.compare": ("compare_sources",),
         "allyshore.resilience.stress": ("stress_test",),
         "allyshore.origin.from_network": ("determine_network",),
         "allyshore.origin.advise": ("advise_qualification",),
@@ -186,7 +188,7 @@ def test_cost_section_needs_no_more_sensitivities_than_are_run() -> None:
     import dataclasses
 
     import allyshore
-    from allyshore.cost.analysis import sensitivity
+    from allyshore.cost.sensitivity import sensitivity
     from allyshore.report import cost
     from allyshore.report.analyses import comparable_items
     from allyshore.report.context import ItemSensitivity

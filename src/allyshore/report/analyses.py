@@ -124,7 +124,8 @@ def cost_results(
     with the same figures counts once): once that many items with a choice of sources are known, only further
     receiving sites of those items can still be shown, and the other candidates are not costed.
     """
-    from allyshore.cost.analysis import network_cost, sensitivity
+    from allyshore.cost.network import network_cost
+    from allyshore.cost.sensitivity import sensitivity
 
     if network.flows.height == 0 or network.demand.height == 0:
         return None
