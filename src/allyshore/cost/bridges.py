@@ -20,13 +20,13 @@ from allyshore.cost.volumes import annual_flow_units
 from allyshore.model.network import Network
 
 if TYPE_CHECKING:
-    from allyshore.resilience.montecarlo import SimulationResult
+    from allyshore.resilience.results import SimulationResult
 
 
 def disruption_from_monte_carlo(network: Network, simulation: SimulationResult) -> dict[str, float]:
     """Expected disruption cost per unit shipped, per source site, from a stress-test Monte Carlo.
 
-    ``simulation`` is a :class:`allyshore.resilience.montecarlo.SimulationResult`: its expected
+    ``simulation`` is a :class:`allyshore.resilience.results.SimulationResult`: its expected
     annual lost profit attributed to a site, plus the site's share (by units shipped) of
     what is attributed to its country, divided by the units the site ships a year on
     active flows. Sites that ship nothing today get no figure (the country-risk default applies).

@@ -54,7 +54,7 @@ from allyshore.errors import InputError, NotFoundError
 from allyshore.model.network import Network
 
 if TYPE_CHECKING:
-    from allyshore.resilience.montecarlo import SimulationResult
+    from allyshore.resilience.results import SimulationResult
     from allyshore.trust.policy import PolicySource
 
 

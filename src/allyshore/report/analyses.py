@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from allyshore.cost.results import NetworkCost
     from allyshore.model.network import Network
     from allyshore.origin.advise_result import QualificationPlan
-    from allyshore.resilience.stress import StressResult
+    from allyshore.resilience.results import StressResult
     from allyshore.trust import TrustPolicy
 
 T = TypeVar("T")
