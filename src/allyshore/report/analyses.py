@@ -178,7 +178,7 @@ def origin_results(network: Network, *, policy: TrustPolicy | None = None) -> Or
     """USMCA origin of every finished good, and the advisor's plan for the first non-originating goods made in
     North America (:data:`~allyshore.report.origin.MAX_PLANS` of them; each plan is one small MIP, its landed
     cost under the report's trust ``policy``)."""
-    from allyshore.origin.advise import advise_qualification
+    from allyshore.advisor import advise_qualification
     from allyshore.origin.from_network import determine_network
 
     result = determine_network(network)
