@@ -387,6 +387,8 @@ def policy_tiers(policy: PolicySource) -> tuple[Mapping[str, str] | None, tuple[
 
 
 def global_assumptions(book: AssumptionBook, as_of: dt.date) -> tuple[Assumption, ...]:
+    """The assumptions every option of a costing shares: the date, :data:`GLOBAL_PARAMETERS`, the MPF limits in
+    force, the tariff layers switched by the file and its overrides."""
     from allyshore.cost.tariffs import mpf_limits
 
     mpf = mpf_limits(book.mpf, as_of)
