@@ -27,8 +27,8 @@ import numpy as np
 import polars as pl
 
 from allyshore.cost import default_assumptions, landed_cost, network_cost, total_of
-from allyshore.cost.analysis import _flow_options, annual_flow_units
 from allyshore.cost.options import build_inputs, country_tiers
+from allyshore.cost.volumes import annual_flow_units, flow_options
 from allyshore.model.network import Network, table_dtype
 from allyshore.model.schema import TABLES
 
@@ -183,7 +183,7 @@ def main() -> None:
         flows = network.flows.height
         tiers = country_tiers(sorted(set(network.sites.get_column("country").to_list())))
         annual, _ = annual_flow_units(network)
-        options = _flow_options(network.flows)
+        options = flow_options(network.flows)
         units = np.maximum(annual, 1.0)
 
         def costing(

@@ -694,7 +694,7 @@ def test_option_labels_are_the_source_sites_and_unique() -> None:
     """The format allows one flow per (from, to, item); labels only add the lane if a site repeats."""
     import polars as pl
 
-    from allyshore.cost.analysis import option_labels
+    from allyshore.cost.compare import option_labels
 
     detail = pl.DataFrame({"source_site": ["A", "A", "B"], "lane_type": ["air", "ocean_other", "truck_mx_us"]})
     assert option_labels(detail) == ["A (air)", "A (ocean_other)", "B"]

@@ -18,10 +18,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from allyshore.advisor import advise_qualification
 from allyshore.cli import main
 from allyshore.errors import InputError, NotFoundError
 from allyshore.model.network import Network
-from allyshore.origin.advise import advise_qualification
 from allyshore.origin.from_network import determine_network
 
 TV60: dict[str, Any] = {"alternatives": [{"tariff_shift": None, "rvc": {"transaction_value": 60}}]}

@@ -218,7 +218,7 @@ def test_designation_qualifies_the_control_unit() -> None:
 
 def test_the_advisor_says_when_designation_qualifies_the_good_as_it_is() -> None:
     """No candidate source can lift W, but designating SUB qualifies it (RVC as above): the advice says so."""
-    from allyshore.origin.advise import advise_qualification
+    from allyshore.advisor import advise_qualification
 
     plan = advise_qualification(Network.from_dict(golden()), "W", cost_basis="price")
     assert not plan.qualifies

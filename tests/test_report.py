@@ -120,10 +120,12 @@ def test_builders_only_draw_the_results_of_the_context(
         "allyshore.exposure_map": ("exposure", "exposure_of_graph"),
         "allyshore.model.validate": ("check_network",),
         "allyshore.trust": ("assess_countries", "load_policy"),
-        "allyshore.cost.analysis": ("network_cost", "sensitivity", "compare_sources"),
+        "allyshore.cost.network": ("network_cost",),
+        "allyshore.cost.sensitivity": ("sensitivity",),
+        "allyshore.cost.compare": ("compare_sources",),
         "allyshore.resilience.stress": ("stress_test",),
         "allyshore.origin.from_network": ("determine_network",),
-        "allyshore.origin.advise": ("advise_qualification",),
+        "allyshore.advisor": ("advise_qualification",),
     }
     import importlib
     import sys
@@ -153,7 +155,7 @@ def test_a_report_renders_from_stored_results(tiny_context: ReportContext) -> No
 def test_each_analysis_runs_once(tiny: Network, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The stress test runs twice (every site, then every country at once) and the origin advisor once per
     failing good, however many sections show them; the progress bar counts every step."""
-    from allyshore.origin import advise
+    from allyshore import advisor
     from allyshore.resilience import stress
     from test_origin_advise import three_inputs
 
@@ -169,7 +171,7 @@ def test_each_analysis_runs_once(tiny: Network, tmp_path: Path, monkeypatch: pyt
         monkeypatch.setattr(module, name, wrapper)
 
     counted(stress, "stress_test")
-    counted(advise, "advise_qualification")
+    counted(advisor, "advise_qualification")
     steps: list[tuple[int, int]] = []
     write_report(tiny, tmp_path / "tiny", progress=lambda done, total: steps.append((done, total)))
     assert calls == ["stress_test", "stress_test"]  # G originates: no plan
@@ -186,7 +188,7 @@ def test_cost_section_needs_no_more_sensitivities_than_are_run() -> None:
     import dataclasses
 
     import allyshore
-    from allyshore.cost.analysis import sensitivity
+    from allyshore.cost.sensitivity import sensitivity
     from allyshore.report import cost
     from allyshore.report.analyses import comparable_items
     from allyshore.report.context import ItemSensitivity

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from allyshore.errors import AllyshoreError, InputError, NotFoundError, Problem, ValidationError
 
 if TYPE_CHECKING:
+    from allyshore.advisor import advise_qualification
     from allyshore.conventions import AsOf, Progress
     from allyshore.cost import (
         CostComparison,
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
     from allyshore.model import Network
     from allyshore.model.validate import Validation
     from allyshore.origin import OriginResult, determine_origin, lookup_rule
-    from allyshore.origin.advise import QualificationPlan, advise_qualification
+    from allyshore.origin.advise import QualificationPlan
     from allyshore.origin.certification import Certification, certify
     from allyshore.origin.from_network import NetworkOrigin, determine_network
     from allyshore.report import write_report
@@ -82,7 +83,7 @@ _LAZY: dict[str, str] = {
     "determine_origin": "allyshore.origin",
     "lookup_rule": "allyshore.origin",
     "determine_network": "allyshore.origin.from_network",
-    "advise_qualification": "allyshore.origin.advise",
+    "advise_qualification": "allyshore.advisor",
     "certify": "allyshore.origin.certification",
     "open_store": "allyshore.store",
     # their results

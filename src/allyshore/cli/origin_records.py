@@ -231,8 +231,8 @@ def advise(
 ) -> None:
     """Find the least-cost re-sourcing to candidate sources, at any in-house BOM level, that makes a good
     USMCA-originating (HiGHS MIP); the cost is the added landed cost."""
+    from allyshore.advisor import advise_qualification
     from allyshore.io import load_network
-    from allyshore.origin.advise import advise_qualification
 
     plan = advise_qualification(
         load_network(network),

@@ -21,8 +21,7 @@ from allyshore.cli._common import (
 )
 
 if TYPE_CHECKING:
-    from allyshore.resilience.montecarlo import SimulationResult
-    from allyshore.resilience.stress import StressResult
+    from allyshore.resilience.results import SimulationResult, StressResult
 
 
 def _split(values: list[str] | None) -> list[str]:

@@ -20,11 +20,14 @@ Public API: :func:`compare_sources`, :func:`network_cost`, :func:`sensitivity`,
 
 from __future__ import annotations
 
-from allyshore.cost.analysis import SWINGS, compare_sources, disruption_from_monte_carlo, network_cost, sensitivity
 from allyshore.cost.assumptions import Assumption, AssumptionBook, default_assumptions, load_assumptions
+from allyshore.cost.bridges import disruption_from_monte_carlo
+from allyshore.cost.compare import compare_sources
 from allyshore.cost.kernel import FACTOR_DOCS, FACTORS, GROUPS, CostInputs, landed_cost, total_of
 from allyshore.cost.layers import LayerLine, TariffLayers, tariff_layers
+from allyshore.cost.network import network_cost
 from allyshore.cost.results import BreakEven, CostComparison, CostOption, ItemSourcing, NetworkCost, Sensitivity, Swing
+from allyshore.cost.sensitivity import SWINGS, sensitivity
 from allyshore.cost.tariffs import duty_rates
 from allyshore.cost.unknown import UnknownDuty
 

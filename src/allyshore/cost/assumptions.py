@@ -44,6 +44,7 @@ True
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -51,7 +52,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -59,6 +60,9 @@ from allyshore.cost.measures import LAYERS, TARIFF_COLUMNS, combine, measures_fr
 from allyshore.cost.measures import shipped_measures as _shipped_measures
 from allyshore.errors import PolicyError
 from allyshore.results import Result
+
+if TYPE_CHECKING:
+    from allyshore.trust.policy import PolicySource
 
 TABLE_FILES = ("mpf", "parameters", "lanes", "crossings", "countries", "risk_tiers")
 __all__ = ["LAYERS", "TARIFF_COLUMNS", "Assumption", "AssumptionBook", "default_assumptions", "load_assumptions"]
@@ -325,3 +329,80 @@ def _override_rows(
             log.append(Assumption(f"{section}.{key}.{column}", value, f"assumptions file {where}", origin="file"))
         rows[key]["source"] = f"assumptions file {where} (over: {rows[key].get('source', '')})"
     return pl.DataFrame(list(rows.values()), schema=frame.schema, orient="row")
+
+
+# --------------------------------------------------------------------------- what every costing starts from
+
+#: What a costing takes as its ``assumptions``: a book, the path of its TOML file, or None for the shipped defaults.
+Assumptions = AssumptionBook | str | Path | None
+
+#: Parameters every option uses, listed in each result with their source.
+GLOBAL_PARAMETERS = (
+    "carrying_rate",
+    "service_level",
+    "demand_cv",
+    "insurance_rate",
+    "hmf_rate",
+    "broker_fee_per_entry",
+    "truck_arrival_fee",
+    "mpf_exempt_usmca",
+    "prepaid_in_transit",
+    "travel_audit_rate",
+    "quality_rework_rate",
+    "ip_risk_rate",
+    "warranty_rate",
+    "opportunity_rate_per_week",
+    "strategic_rate",
+    "labour_share",
+    "local_currency_share",
+    "projection_years",
+    "discount_rate",
+)
+
+
+def as_book(assumptions: Assumptions) -> AssumptionBook:
+    """The assumption book a costing's ``assumptions`` argument names: the book itself, or the file it is read from
+    (the shipped defaults for None)."""
+    if isinstance(assumptions, AssumptionBook):
+        return assumptions
+    return load_assumptions(assumptions)
+
+
+def policy_tiers(policy: PolicySource) -> tuple[Mapping[str, str] | None, tuple[Assumption, ...]]:
+    """Country -> trust tier under ``policy`` for the country-risk default, and the assumption naming the policy
+    (nothing for the shipped policy, whose tiers the options look up themselves)."""
+    if policy is None:
+        return None, ()
+    from allyshore.trust import resolve_policy, tiers_under
+
+    chosen = resolve_policy(policy)
+    assert chosen is not None
+    note = Assumption(
+        "trust_policy",
+        chosen.name,
+        f"trust tiers of the country-risk disruption default under this policy (home {chosen.home})",
+        origin="argument",
+    )
+    return tiers_under(chosen), (note,)
+
+
+def global_assumptions(book: AssumptionBook, as_of: dt.date) -> tuple[Assumption, ...]:
+    """The assumptions every option of a costing shares: the date, :data:`GLOBAL_PARAMETERS`, the MPF limits in
+    force, the tariff layers switched by the file and its overrides."""
+    from allyshore.cost.tariffs import mpf_limits
+
+    mpf = mpf_limits(book.mpf, as_of)
+    fee = tuple(
+        Assumption(f"mpf.{k}", mpf[k], str(mpf["source"]), str(mpf["date"]), unit=u)
+        for k, u in (("rate", "share of value"), ("minimum", "USD per entry"), ("maximum", "USD per entry"))
+    )
+    layers = tuple(
+        Assumption(f"layers.{k}", v, f"assumptions file {book.path}", origin="file") for k, v in book.layers.items()
+    )
+    return (
+        Assumption("as_of", as_of.isoformat(), "tariff tables and fees evaluated on this date", origin="argument"),
+        *(book.parameter_assumption(k) for k in GLOBAL_PARAMETERS),
+        *fee,
+        *layers,
+        *book.overrides,
+    )

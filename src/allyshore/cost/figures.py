@@ -45,7 +45,7 @@ def finished_goods(network: Network, adders_per_flow: FloatArray, volumes: Any) 
     """Landed cost per unit and per year of each demanded good, delivered: base price plus the chain's adders.
 
     ``adders_per_flow`` is the landed cost per unit of each flow row less its price; ``volumes``
-    the compiled graph, its levels and the demand roots (``allyshore.cost.analysis._volumes``).
+    the compiled graph, its levels and the demand roots (:func:`allyshore.cost.volumes.flow_volumes`).
     """
     graph, roots = volumes.graph, volumes.roots
     ok = graph.demand_node >= 0

@@ -11,10 +11,12 @@ levels down changes the good's VNM by its units per unit of the good (quantities
 the BOM) times its value; materials inside a *designated* sub-assembly are not re-sourced (its
 origin is all-or-nothing, s.8(7)).
 
-A change costs what it adds to the **landed cost** (:mod:`allyshore.origin.advise_costs`: the
-landed-cost engine's per-unit landed cost of each source -- price, freight, insurance, duties and
-fees of every tariff layer, carrying and risk -- times the units per unit of the good, less that of
-the sources it replaces); ``cost_basis="price"`` prices at price + freight instead. The import
+A change costs what it adds to the **landed cost**: the per-unit landed cost of each source -- price,
+freight, insurance, duties and fees of every tariff layer, carrying and risk -- times the units per
+unit of the good, less that of the sources it replaces. The costs come from the caller, as a
+:class:`SourceCosts` (:func:`plan_qualification`'s ``costs``): :func:`allyshore.advisor.advise_qualification`,
+the public advisor, passes the landed-cost engine's (:class:`allyshore.cost.source_costs.LandedCosts`), so
+that origin never imports cost; without costs the advisor prices at price + freight. The import
 duties and fees the finished good itself avoids once originating are reported apart
 (``duty_saved_per_unit``). The choice is a small mixed-integer programme, solved with HiGHS
 through :mod:`allyshore._lp`::
@@ -52,7 +54,7 @@ engine disposes.
 ...               {"from_site": "P", "to_site": "C", "item_id": "G"}],
 ...     "demand": [{"site_id": "C", "item_id": "G", "units_per_week": 10}]})
 >>> rule = {"alternatives": [{"tariff_shift": None, "rvc": {"transaction_value": 60}}]}
->>> plan = advise_qualification(net, "G", rules={"G": rule}, cost_basis="price")
+>>> plan = plan_qualification(net, "G", rules={"G": rule})  # no costs given: price + freight
 >>> plan.qualifies, [(c.item_id, c.to_site) for c in plan.changes], plan.added_cost_per_unit, plan.added_cost_per_year
 (True, [('K', 'T')], 6.0, 3120.0)
 >>> round(plan.rvc_before, 1), round(plan.rvc_after, 1)
@@ -61,9 +63,10 @@ engine disposes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 import scipy.sparse as sp
@@ -71,7 +74,6 @@ import scipy.sparse as sp
 from allyshore.conventions import AsOf, as_date
 from allyshore.errors import Infeasible, InputError, NotFoundError
 from allyshore.model.network import Network
-from allyshore.origin.advise_costs import LandedCosts
 from allyshore.origin.advise_result import QualificationPlan, Resourcing
 from allyshore.origin.bom import MaterialLine
 from allyshore.origin.case import Case, Rule
@@ -81,14 +83,31 @@ from allyshore.origin.network_result import GoodOrigin
 from allyshore.origin.rules import find_rule
 from allyshore.origin.tariff_shift import TEN_PERCENT, de_minimis_excluded, passes
 
-if TYPE_CHECKING:
-    from allyshore.trust.policy import PolicySource
-
 #: Per-switch tie-breaker (USD per unit): among plans of equal cost, the one with fewer changes.
 SWITCH_EPSILON = 1e-6
 #: Safety margin on the RVC rows (percentage points) so floating-point plans hold under exact arithmetic.
 RVC_SAFETY = 1e-7
 COST_BASES = ("landed", "price")
+
+
+class SourceCosts(Protocol):
+    """What the advisor prices a re-sourcing with: the landed cost per unit of a source, and the import duties and
+    fees a finished good saves once USMCA-originating. ``notes`` collects what could not be priced."""
+
+    notes: list[str]
+
+    def per_unit(self, item: str, to_site: str, source_site: str, candidate: bool) -> float | None:
+        """Landed cost per unit of ``item`` from ``source_site`` into ``to_site`` (None when unknown)."""
+        ...
+
+    def duty_saved(self, good: str, plant: str, destinations: Mapping[str, float]) -> float | None:
+        """Landed cost per unit of ``good`` saved when it is originating, weighted over ``destinations``
+        (site -> units); None when unknown."""
+        ...
+
+
+#: The costs of a network as of a date (the date the origin of the good is decided on; None for today).
+CostsAsOf = Callable[[dt.date | None], SourceCosts]
 
 
 @dataclass(frozen=True)
@@ -176,37 +195,34 @@ def _designation_hint(before: GoodOrigin) -> str:
     return ""
 
 
-def advise_qualification(
+def plan_qualification(
     network: Network,
     good: str,
     *,
     site: str | None = None,
     as_of: AsOf = None,
-    policy: PolicySource = None,
-    assumptions: Any = None,
     rules: Mapping[str, Any] | None = None,
     time_limit_seconds: float = 30.0,
     origin: NetworkOrigin | None = None,
     designate: str = "given",
-    cost_basis: str = "landed",
+    costs: CostsAsOf | None = None,
 ) -> QualificationPlan:
     """Find which materials of ``good``, at any in-house BOM level, re-sourced to which candidate sources,
-    qualify it at the least added landed cost.
+    qualify it at the least added cost: landed cost from ``costs`` (called with the date origin is decided on),
+    price + freight without.
 
     ``origin``, the result of :func:`~allyshore.origin.from_network.determine_network` on the same
     network (and ``designate`` mode), saves deciding the network again (the report advises on many goods).
-    ``assumptions`` is passed to the landed-cost engine (a TOML path or an assumption book), with ``policy``, the
-    trust policy of its country-risk default (a policy or its TOML file; the shipped US policy by default).
+    :func:`allyshore.advisor.advise_qualification` is this planner with the landed-cost engine's costs.
 
     Raises
     ------
     NotFoundError
         ``good`` is not a finished good made at a plant (at ``site``, when given), or has no rule.
     InputError
-        ``cost_basis`` is neither ``landed`` nor ``price``, or the good is made outside the region.
+        The good is made outside the region.
     """
-    if cost_basis not in COST_BASES:
-        raise InputError(f"cost_basis must be 'landed' or 'price', not {cost_basis!r}")
+    cost_basis = "price" if costs is None else "landed"
     as_of = None if as_of is None else as_date(as_of)
     analysis: NetworkAnalysis
     if (
@@ -240,11 +256,11 @@ def advise_qualification(
             before, before.result, cost_basis,
         )  # fmt: skip
 
-    costs = LandedCosts(network, as_of, assumptions, policy) if cost_basis == "landed" else None
-    options, fixed, occurrences_of = _options(analysis, node, before, costs)
+    priced = None if costs is None else costs(as_of)
+    options, fixed, occurrences_of = _options(analysis, node, before, priced)
     considered = sum(o.edge >= 0 for o in options)
-    notes = tuple(dict.fromkeys(costs.notes)) if costs is not None else ()
-    if costs is None:
+    notes = tuple(dict.fromkeys(priced.notes)) if priced is not None else ()
+    if priced is None:
         basis_used = "price"
     elif any(o.landed is None for o in options):
         basis_used = "landed, price + freight where the landed cost is unknown"
@@ -298,10 +314,10 @@ def advise_qualification(
     added = sum(c.added_cost_per_unit for c in changes)
     qualifies = after is not None and after.originating
     duty_saved = None
-    if qualifies and costs is not None:
-        duty_saved = costs.duty_saved(good, before.site_id, _destinations(analysis, node))
-        notes = tuple(dict.fromkeys(costs.notes))
-    elif costs is None:
+    if qualifies and priced is not None:
+        duty_saved = priced.duty_saved(good, before.site_id, _destinations(analysis, node))
+        notes = tuple(dict.fromkeys(priced.notes))
+    elif priced is None:
         notes += ("duty saved on the finished good not counted: cost_basis 'price' (price + freight)",)
     deep = sum(1 for c in changes if c.within)
     rvc = None if after is None else after.rvc
@@ -333,7 +349,7 @@ def _destinations(analysis: NetworkAnalysis, node: int) -> dict[str, float]:
 
 
 def _options(
-    analysis: NetworkAnalysis, node: int, before: GoodOrigin, costs: LandedCosts | None
+    analysis: NetworkAnalysis, node: int, before: GoodOrigin, costs: SourceCosts | None
 ) -> tuple[list[_Option], list[_Part], dict[int, list[_Occurrence]]]:
     """Options per position (consuming plant, item) with a candidate source; the other materials, fixed."""
     data, graph = analysis.data, analysis.data.graph
@@ -521,4 +537,4 @@ def _solve(
     return [o for o, keep in zip(options, picked, strict=True) if keep]
 
 
-__all__ = ["COST_BASES", "QualificationPlan", "Resourcing", "advise_qualification"]
+__all__ = ["COST_BASES", "CostsAsOf", "QualificationPlan", "Resourcing", "SourceCosts", "plan_qualification"]

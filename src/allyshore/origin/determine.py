@@ -23,8 +23,8 @@ from typing import Any
 from allyshore.origin import automotive
 from allyshore.origin.case import Case, CaseIn, Material, Rule, RvcRequirement, TariffShift, parse_case
 from allyshore.origin.hs_codes import dotted
-from allyshore.origin.materials import ZERO, Contribution, combine, contribution
-from allyshore.origin.result import OriginResult, RvcOutcome, ShiftOutcome, fmt, money
+from allyshore.origin.materials import ZERO, MaterialContribution, combine, contribution
+from allyshore.origin.result import OriginResult, RvcOutcome, ShiftOutcome, fmt, format_money
 from allyshore.origin.rules import RuleChoice, find_rule, select_rule
 from allyshore.origin.rvc import averaging_period, pct, rvc_outcomes
 from allyshore.origin.schedule2 import COUNTRIES, Schedule2Finding, importing_country, schedule_2_status
@@ -159,7 +159,7 @@ def _designation_allowed(material: Material, parent: Case, ctx: _Context) -> boo
     return False
 
 
-def _totals(case: Case, ctx: _Context) -> tuple[_Totals, list[Contribution]]:
+def _totals(case: Case, ctx: _Context) -> tuple[_Totals, list[MaterialContribution]]:
     parts = [
         contribution(m, lambda x: _is_originating(x, case, ctx), lambda x: _designation_allowed(x, case, ctx))
         for m in case.materials
@@ -242,12 +242,12 @@ def _shift_outcome(
         return ShiftOutcome(False, ids, False, share), failing
     if share <= TEN_PERCENT:
         expl.append(
-            f"De minimis: their value {money(value)} is {fmt(share * 100)}% of {basis}, not more than 10%, "
+            f"De minimis: their value {format_money(value)} is {fmt(share * 100)}% of {basis}, not more than 10%, "
             f"so the change in tariff classification is met ({SOR} s.5(1)); they still count in VNM (s.5(1)(b))."
         )
         return ShiftOutcome(True, ids, True, share), failing
     expl.append(
-        f"De minimis: their value {money(value)} is {fmt(share * 100)}% of {basis}, more than 10% ({SOR} s.5(1))."
+        f"De minimis: their value {format_money(value)} is {fmt(share * 100)}% of {basis}, more than 10% ({SOR} s.5(1))."
     )
     return ShiftOutcome(False, ids, False, share), failing
 
@@ -306,10 +306,11 @@ def _rvc_outcomes(req: RvcRequirement, case: Case, totals: _Totals) -> list[RvcO
 
 
 def _rvc_sentence(o: RvcOutcome) -> str:
+    base, vnm = format_money(o.base), format_money(o.vnm)
     if o.method == "transaction_value":
-        head = f"RVC by the transaction value method ({SOR} s.7(2)): (TV {money(o.base)} − VNM {money(o.vnm)}) ÷ TV {money(o.base)} × 100"
+        head = f"RVC by the transaction value method ({SOR} s.7(2)): (TV {base} − VNM {vnm}) ÷ TV {base} × 100"
     else:
-        head = f"RVC by the net cost method ({SOR} s.7(3)): (NC {money(o.base)} − VNM {money(o.vnm)}) ÷ NC {money(o.base)} × 100"
+        head = f"RVC by the net cost method ({SOR} s.7(3)): (NC {base} − VNM {vnm}) ÷ NC {base} × 100"
     verdict = "met" if o.met else "not met"
     text = f"{head} = {fmt(o.value)}%; the requirement is not less than {pct(o.threshold)}%: {verdict}."
     if not o.met and Fraction(fmt(o.value)) >= o.threshold:
@@ -455,7 +456,7 @@ def _determine(case: Case, ctx: _Context) -> OriginResult:
     if case.averaging is not None:
         label, nc, vnm, count = averaging_period(case.averaging)
         expl.append(
-            f"The producer averages over {label}: net cost {money(nc)} and VNM {money(vnm)} summed over {count} "
+            f"The producer averages over {label}: net cost {format_money(nc)} and VNM {format_money(vnm)} summed over {count} "
             f"month(s) of records are used for the net cost method ({SOR} s.7(15)-(19))."
         )
     if is_apparel(case.hs):

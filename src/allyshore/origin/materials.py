@@ -23,7 +23,7 @@ ZERO = Fraction(0)
 
 
 @dataclass(frozen=True, slots=True)
-class Contribution:
+class MaterialContribution:
     """What one material adds to the good's totals, for each RVC method."""
 
     total_cost: Fraction  # cost included in the good's total cost (s.1(6))
@@ -47,14 +47,14 @@ def contribution(
     material: Material,
     is_originating: Callable[[Material], bool],
     designation_allowed: Callable[[Material], bool],
-) -> Contribution:
+) -> MaterialContribution:
     """The contribution of one material; ``is_originating`` decides self-produced materials."""
     if material.self_produced and (material.materials or material.designated):
         if material.designated and designation_allowed(material):
             value = intermediate_value(material)
             vnm = ZERO if is_originating(material) else value  # s.7(4)(b), s.8(7)(a)
             plain = ZERO if vnm == 0 else value
-            return Contribution(value, ZERO, vnm, vnm, value, plain)
+            return MaterialContribution(value, ZERO, vnm, vnm, value, plain)
         if not material.materials:
             return _bought(material)
         # s.7(5)(a): flatten — its costs become the good's costs, its non-originating inputs the good's VNM.
@@ -64,7 +64,7 @@ def contribution(
             if material.costs.total_cost is not None
             else inner.total_cost + material.costs.other
         )
-        return Contribution(
+        return MaterialContribution(
             total,
             inner.excluded + material.costs.excluded,
             inner.vnm_net_cost,
@@ -75,15 +75,15 @@ def contribution(
     return _bought(material)
 
 
-def _bought(material: Material) -> Contribution:
+def _bought(material: Material) -> MaterialContribution:
     value = material.value
     if material.originating and not material.treat_as_non_originating:
-        return Contribution(value, ZERO, ZERO, ZERO, value, ZERO)  # s.7(4)(a), s.8(13)(a), s.4(1)
+        return MaterialContribution(value, ZERO, ZERO, ZERO, value, ZERO)  # s.7(4)(a), s.8(13)(a), s.4(1)
     own = value - material.deductions if material.deductions else value  # s.8(2)
     plain = ZERO if material.originating else own
     s = material.statement
     if s is None or material.originating:
-        return Contribution(value, ZERO, own, own, value, plain)
+        return MaterialContribution(value, ZERO, own, own, value, plain)
     if s.net_cost is not None and s.vnm is not None:  # s.9(2)(a)
         nc_total, nc_vnm = s.net_cost + s.additional_costs, s.vnm
     elif s.non_vnm_value is not None:  # s.9(2)(b)
@@ -91,7 +91,7 @@ def _bought(material: Material) -> Contribution:
     else:
         nc_total, nc_vnm = value, own
     tv_vnm = s.vnm if s.vnm is not None else own  # s.9(3)
-    return Contribution(nc_total, ZERO, nc_vnm, tv_vnm, value, plain)
+    return MaterialContribution(nc_total, ZERO, nc_vnm, tv_vnm, value, plain)
 
 
 def exact_sum(values: Iterable[Fraction]) -> Fraction:
@@ -115,8 +115,8 @@ def _sums(rows: Sequence[Sequence[Fraction]], width: int) -> list[Fraction]:
     return [Fraction(t, common) if t else ZERO for t in totals]
 
 
-def combine(parts: Iterable[Contribution]) -> Contribution:
+def combine(parts: Iterable[MaterialContribution]) -> MaterialContribution:
     rows = [
         (p.total_cost, p.excluded, p.vnm_net_cost, p.vnm_transaction_value, p.book_value, p.plain_vnm) for p in parts
     ]
-    return Contribution(*_sums(rows, 6))
+    return MaterialContribution(*_sums(rows, 6))

@@ -27,7 +27,8 @@ def fmt(value: Fraction, places: int = 1) -> str:
     return f"{sign}{whole}.{frac:0{places}d}" if places else f"{sign}{whole}"
 
 
-def money(value: Fraction) -> str:
+def format_money(value: Fraction) -> str:
+    """An amount of money written with two decimals, as the reasons of a determination show it."""
     return fmt(value, 2)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from allyshore.origin.case import Case
-from allyshore.origin.result import fmt, money
+from allyshore.origin.result import fmt, format_money
 
 TEN_PERCENT = Fraction(1, 10)
 
@@ -31,7 +31,7 @@ def decide_set(case: Case) -> tuple[bool, list[str]]:
     ids = ", ".join(c.id for c in non)
     ok = share <= TEN_PERCENT
     return ok, [
-        f"The set is classified under GRI 3 and contains non-originating goods ({ids}) worth {money(worth)}, "
-        f"{fmt(share * 100)}% of the set's value {money(value)}; the limit is 10% (SOR/2020-155 s.6(3)-(4)): "
+        f"The set is classified under GRI 3 and contains non-originating goods ({ids}) worth {format_money(worth)}, "
+        f"{fmt(share * 100)}% of the set's value {format_money(value)}; the limit is 10% (SOR/2020-155 s.6(3)-(4)): "
         f"{'met' if ok else 'not met'}."
     ]

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from allyshore.cost.results import NetworkCost
     from allyshore.model.network import Network
     from allyshore.origin.advise_result import QualificationPlan
-    from allyshore.resilience.stress import StressResult
+    from allyshore.resilience.results import StressResult
     from allyshore.trust import TrustPolicy
 
 T = TypeVar("T")
@@ -124,7 +124,8 @@ def cost_results(
     with the same figures counts once): once that many items with a choice of sources are known, only further
     receiving sites of those items can still be shown, and the other candidates are not costed.
     """
-    from allyshore.cost.analysis import network_cost, sensitivity
+    from allyshore.cost.network import network_cost
+    from allyshore.cost.sensitivity import sensitivity
 
     if network.flows.height == 0 or network.demand.height == 0:
         return None
@@ -177,7 +178,7 @@ def origin_results(network: Network, *, policy: TrustPolicy | None = None) -> Or
     """USMCA origin of every finished good, and the advisor's plan for the first non-originating goods made in
     North America (:data:`~allyshore.report.origin.MAX_PLANS` of them; each plan is one small MIP, its landed
     cost under the report's trust ``policy``)."""
-    from allyshore.origin.advise import advise_qualification
+    from allyshore.advisor import advise_qualification
     from allyshore.origin.from_network import determine_network
 
     result = determine_network(network)

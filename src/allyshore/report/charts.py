@@ -331,7 +331,7 @@ def _label_place(
 
 
 @dataclass(frozen=True)
-class Swing:
+class TornadoBar:
     """One row of a tornado chart: the outcome at the low and at the high value of a factor."""
 
     label: str
@@ -341,7 +341,7 @@ class Swing:
 
 
 def tornado(
-    swings: Sequence[Swing],
+    swings: Sequence[TornadoBar],
     base: float,
     value_format: str = "usd",
     width: float = 1150.0,
@@ -352,7 +352,7 @@ def tornado(
 ) -> Markup:
     """A tornado chart: bars from ``base`` to each factor's low and high outcome, widest first.
 
-    >>> svg = tornado([Swing("Freight", 9.0, 12.0), Swing("Tariff", 8.0, 15.0)], base=10.0)
+    >>> svg = tornado([TornadoBar("Freight", 9.0, 12.0), TornadoBar("Tariff", 8.0, 15.0)], base=10.0)
     >>> svg.index("Tariff") < svg.index("Freight"), svg.count('class="swing"')
     (True, 4)
     """

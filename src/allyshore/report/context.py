@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from allyshore.model.network import Network
     from allyshore.origin.advise_result import QualificationPlan
     from allyshore.origin.network_result import NetworkOrigin
-    from allyshore.resilience.stress import StressResult
+    from allyshore.resilience.results import StressResult
     from allyshore.trust import TrustPolicy, TrustTable
 
 T = TypeVar("T")

@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 
-from allyshore.report.charts import PALETTE, Bar, Segment, legend, stacked_bars, tornado
-from allyshore.report.charts import Swing as ChartSwing
+from allyshore.report.charts import PALETTE, Bar, Segment, TornadoBar, legend, stacked_bars, tornado
 from allyshore.report.context import ReportContext, ready
 from allyshore.report.formatting import usd
 from allyshore.report.sections import Figure, Section
@@ -104,7 +103,7 @@ def _bars(result: Sensitivity) -> Markup:
 def _tornado(result: Sensitivity) -> Markup:
     leader = result.comparison.best
     swings = [
-        ChartSwing(
+        TornadoBar(
             s.factor.replace("_", " "),
             s.low[leader.label],
             s.high[leader.label],

@@ -2,7 +2,7 @@
 materials and, for goods that do not qualify, the advisor's least-cost re-sourcing plan.
 
 Results come from :func:`allyshore.origin.from_network.determine_network` and
-:func:`allyshore.origin.advise.advise_qualification`, run by
+:func:`allyshore.advisor.advise_qualification`, run by
 :func:`allyshore.report.analyses.origin_results`; the section shows only what
 they return, with the assumptions they list.
 """

@@ -31,11 +31,8 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-import polars as pl
-from markupsafe import Markup, escape
 from numpy.typing import NDArray
 
 from allyshore.conventions import Progress
@@ -48,9 +45,9 @@ from allyshore.resilience.evaluate import plan_of, transit_of
 from allyshore.resilience.linear_programs import ResilienceModel
 from allyshore.resilience.parallel import counter, executor
 from allyshore.resilience.phased import PhasedModel
+from allyshore.resilience.results import Contribution, SimulationResult
 from allyshore.resilience.scenarios import origin_countries, profit_per_demand_row
 from allyshore.resilience.stress import ORIGIN_ASSUMPTION, TRANSIT_ASSUMPTION
-from allyshore.results import Result, flat_frame
 
 FloatArray = NDArray[np.float64]
 
@@ -63,128 +60,6 @@ MIN_RECURRENCE_FOR_CURVE = 4
 NodeSet = tuple[int, ...]
 # One merged event: (run, nodes down, duration in weeks, components as (hazard, duration)).
 Event = tuple[int, NodeSet, float, tuple[tuple[int, float], ...]]
-
-
-@dataclass(frozen=True)
-class Contribution(Result):
-    """Expected annual lost profit attributed to one hazard source."""
-
-    source: str
-    kind: str  # site | country
-    country: str
-    expected_loss: float
-    share: float
-    events_per_year: float
-
-    json_keys = ("source", "kind", "country", ("expected_annual_loss", "expected_loss"), "share", "events_per_year")
-
-
-def _summary(x: FloatArray) -> dict[str, float]:
-    """mean (± its standard error σ/√R), P95, P99, CVaR95, P(any loss), worst year of annual losses ``x``."""
-    n = x.size
-    ordered = np.sort(x)
-    tail = ordered[math.floor(0.95 * n) :] if n else ordered
-    return {
-        "mean": float(x.mean()) if n else 0.0,
-        "mean_standard_error": float(x.std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0,
-        "p95": float(np.quantile(x, 0.95)) if n else 0.0,
-        "p99": float(np.quantile(x, 0.99)) if n else 0.0,
-        "cvar95": float(tail.mean()) if tail.size else 0.0,
-        "probability_of_loss": float((x > 0).mean()) if n else 0.0,
-        "max": float(x.max()) if n else 0.0,
-    }
-
-
-@dataclass(frozen=True, eq=False)
-class SimulationResult(Result):
-    """Distribution of annual lost profit over the simulated years, and who contributes to it."""
-
-    network: str
-    runs: int
-    seed: int
-    annual_losses: FloatArray
-    contributions: tuple[Contribution, ...]
-    events: int
-    merged_events: int
-    overlaps: int
-    sets_solved: int
-    lp_solves: int
-    notes: tuple[str, ...]
-    annual_losses_with_candidates: FloatArray | None = None
-    stock_in_transit: bool = True
-    candidate_terms: CandidateTerms | None = None
-
-    @property
-    def summary(self) -> dict[str, float]:
-        """mean (± its standard error σ/√R), P95, P99, CVaR95, P(any loss), worst year."""
-        return _summary(self.annual_losses)
-
-    @property
-    def summary_with_candidates(self) -> dict[str, float] | None:
-        """The same figures with candidate sources used (None when they were not)."""
-        x = self.annual_losses_with_candidates
-        return None if x is None else _summary(x)
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "network": self.network,
-            "runs": self.runs,
-            "seed": self.seed,
-            "annual_lost_profit": self.summary,
-            "contributions": [c.to_dict() for c in self.contributions],
-            "events": {
-                "drawn": self.events,
-                "after_merging": self.merged_events,
-                "overlaps_merged": self.overlaps,
-                "site_sets_solved": self.sets_solved,
-                "lp_solves": self.lp_solves,
-            },
-            "stock_in_transit": self.stock_in_transit,
-            "with_candidates": None
-            if self.candidate_terms is None
-            else {
-                "qualification_weeks": self.candidate_terms.qualification_weeks,
-                "ramp_up_weeks": self.candidate_terms.ramp_up_weeks,
-            },
-            "assumptions": list(self.notes),
-        }
-        if self.summary_with_candidates is not None:
-            out["annual_lost_profit_with_candidates"] = self.summary_with_candidates
-        return out
-
-    def to_frame(self) -> pl.DataFrame:
-        """The contributions, one row per hazard source."""
-        return pl.DataFrame(
-            [c.to_dict() for c in self.contributions],
-            schema={
-                "source": pl.String,
-                "kind": pl.String,
-                "country": pl.String,
-                "expected_annual_loss": pl.Float64,
-                "share": pl.Float64,
-                "events_per_year": pl.Float64,
-            },
-        )
-
-    def frames(self) -> dict[str, pl.DataFrame]:
-        """summary (the loss distribution, events and assumptions, one row) and contributions (one per source)."""
-        summary = {k: v for k, v in self.to_dict().items() if k != "contributions"}
-        return {"summary": flat_frame([summary]), "contributions": self.to_frame()}
-
-    def _repr_html_(self) -> str:
-        s = self.summary
-        rows = "".join(
-            f"<tr><td>{escape(c.source)}</td><td>{escape(c.kind)}</td><td>{c.expected_loss:,.0f}</td>"
-            f"<td>{c.share:.1%}</td></tr>"
-            for c in self.contributions[:25]
-        )
-        return str(
-            Markup(
-                f"<p>{self.runs:,} simulated years: mean annual lost profit {s['mean']:,.0f} USD, "
-                f"P95 {s['p95']:,.0f}, CVaR95 {s['cvar95']:,.0f}.</p><table><thead><tr><th>source</th><th>kind</th>"
-                f"<th>expected loss</th><th>share</th></tr></thead><tbody>{rows}</tbody></table>"
-            )
-        )
 
 
 # -- hazards ------------------------------------------------------------------------------------------------

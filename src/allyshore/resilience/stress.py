@@ -12,7 +12,7 @@ Stock in transit on the lanes reaches the receiver whatever happens to the sende
 (:mod:`allyshore.resilience.transit`). With ``with_candidates`` every scenario is
 also solved with the candidate sources coming on after their qualification and
 ramp-up (:mod:`allyshore.resilience.candidates`), side by side. The line-stopper
-list (:class:`LineStopper`) disrupts every current source of each purchased item
+list (:class:`~allyshore.resilience.results.LineStopper`) disrupts every current source of each purchased item
 and ranks the items by time to survive and by how many finished goods they stop.
 """
 
@@ -20,11 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
-
-import polars as pl
-from markupsafe import Markup, escape
+from typing import TYPE_CHECKING, Literal
 
 from allyshore.conventions import Progress
 from allyshore.errors import InputError
@@ -32,9 +28,10 @@ from allyshore.model.graph import NodeGraph, compile_network
 from allyshore.model.network import Network
 from allyshore.resilience.candidates import CandidateTerms
 from allyshore.resilience.evaluate import Options, Outcome, evaluate_chunk, plan_of, transit_of, unavailable_stock
-from allyshore.resilience.linear_programs import Binding, ResilienceModel
+from allyshore.resilience.linear_programs import ResilienceModel
 from allyshore.resilience.parallel import SYNCHRONOUS, counter, executor
 from allyshore.resilience.phased import candidate_gaps
+from allyshore.resilience.results import ASSUMPTIONS, LineStopper, ScenarioResult, StressResult
 from allyshore.resilience.scenarios import (
     Scenario,
     country_scenario,
@@ -47,7 +44,6 @@ from allyshore.resilience.scenarios import (
     tier_scenario,
     with_recovery_times,
 )
-from allyshore.results import Result, record_frames
 
 if TYPE_CHECKING:
     from allyshore.trust.policy import PolicySource
@@ -59,15 +55,6 @@ SCENARIOS_PER_TASK = 250
 #: Sweeps whose scenarios x nodes exceed this run on Dask by default.
 PARALLEL_ABOVE = 2_000_000
 
-ASSUMPTIONS = (
-    "Negligible lead times, rerouting and changeover costs: live alternates ramp to full capacity at once.",
-    "Time-aggregated: late output may cover early demand, so losses are understated against a time-phased model.",
-    "Capacities are those available to this network; fixed BOM proportions; lost sales, not backlog; linear profit.",
-    "Flows say which links exist; while sites are down volumes may re-balance among active links (shares are not "
-    "constraints).",
-    "A scenario's horizon is the longest TTR among its disrupted nodes (conservative option (a) of the brief).",
-    "A disrupted node still ships its inventory unless inventory_destroyed is set.",
-)
 #: Stated when stock in transit is counted (brief §4: stock shipped before the disruption is no longer at the node).
 TRANSIT_ASSUMPTION = (
     "Stock in transit counted: each active flow holds its weekly volume in the undisrupted plan times "
@@ -80,283 +67,6 @@ ORIGIN_ASSUMPTION = (
     "A country or tier scenario also stops every supply row whose origin_country (the maker's country) is among its "
     "countries: a distributor elsewhere still ships the stock it holds (never destroyed) but cannot restock."
 )
-
-
-def _weeks(value: float | None) -> float | None:
-    """A TTS for JSON: ``None`` when infinite (with a separate flag)."""
-    return None if value is None or math.isinf(value) else value
-
-
-@dataclass(frozen=True)
-class ScenarioResult(Result):
-    """The outcome of one scenario (the ``*_with_candidates`` numbers only when candidates were used)."""
-
-    scenario: Scenario
-    tts_weeks: float  # math.inf when the network survives indefinitely
-    lost_units: float
-    lost_profit: float
-    lost_profit_net: float  # net of what the undisrupted network loses over the same horizon
-    rei: float
-    binding: tuple[Binding, ...]
-    inventory_destroyed_units: float = 0.0  # on-hand stock destroyed at the disrupted nodes
-    in_transit_held_units: float = 0.0  # stock in transit held at a closed crossing
-    tts_with_candidates: float | None = None
-    lost_units_with_candidates: float | None = None
-    lost_profit_with_candidates: float | None = None
-
-    @property
-    def ttr_weeks(self) -> float:
-        return self.scenario.ttr_weeks
-
-    @property
-    def needs_mitigation(self) -> bool:
-        """TTS shorter than TTR (HBR 2015)."""
-        return self.tts_weeks < self.scenario.ttr_weeks
-
-    @property
-    def destroys_inventory(self) -> bool:
-        """Stock on hand is destroyed or stock in transit held (unavailable for the whole scenario)."""
-        return self.inventory_destroyed_units > 0 or self.in_transit_held_units > 0
-
-    def to_dict(self) -> dict[str, Any]:
-        s = self.scenario
-        out: dict[str, Any] = {
-            "disrupted": list(s.sites),
-            "kind": s.kind,
-            "label": s.label,
-            "nodes": list(s.node_labels),
-            "crossing": s.label if s.kind == "crossing" else None,
-            "countries": list(s.countries),
-            "stopped_by_origin": [lab for n, lab in zip(s.nodes, s.node_labels, strict=True) if n in s.stock_kept],
-            "ttr_weeks": s.ttr_weeks,
-            "ttr_source": s.ttr_source,
-            "tts_weeks": _weeks(self.tts_weeks),
-            "survives_indefinitely": math.isinf(self.tts_weeks),
-            "lost_units": self.lost_units,
-            "lost_profit": self.lost_profit,
-            "lost_profit_net_of_baseline": self.lost_profit_net,
-            "rei": self.rei,
-            "needs_mitigation": self.needs_mitigation,
-            "destroys_inventory": self.destroys_inventory,
-            "inventory_destroyed_units": self.inventory_destroyed_units,
-            "in_transit_held_units": self.in_transit_held_units,
-        }
-        if self.tts_with_candidates is not None:
-            out |= {
-                "tts_weeks_with_candidates": _weeks(self.tts_with_candidates),
-                "survives_indefinitely_with_candidates": math.isinf(self.tts_with_candidates),
-                "lost_units_with_candidates": self.lost_units_with_candidates,
-                "lost_profit_with_candidates": self.lost_profit_with_candidates,
-                "needs_mitigation_with_candidates": self.tts_with_candidates < s.ttr_weeks,
-            }
-        return out
-
-
-@dataclass(frozen=True)
-class LineStopper(Result):
-    """One purchased item with every current source down: how long the network lasts and what it stops.
-
-    ``finished_goods`` are the demanded items that lose demand once every stock (on hand and in transit) has run
-    out, beyond what the undisrupted network already misses; ``lost_units_per_week`` is then their shortfall.
-    """
-
-    item: str
-    name: str
-    sources: tuple[str, ...]  # node labels
-    source_countries: tuple[str, ...]
-    tts_weeks: float
-    ttr_weeks: float
-    ttr_source: str
-    finished_goods: tuple[str, ...]
-    lost_units_per_week: float
-    tts_with_candidates: float | None = None
-
-    @property
-    def rank_key(self) -> tuple[float, int, str]:
-        """Shortest time to survive first, then the most finished goods stopped (never the item's value)."""
-        return (self.tts_weeks, -len(self.finished_goods), self.item)
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "item": self.item,
-            "name": self.name,
-            "sources": list(self.sources),
-            "source_countries": list(self.source_countries),
-            "tts_weeks": _weeks(self.tts_weeks),
-            "survives_indefinitely": math.isinf(self.tts_weeks),
-            "ttr_weeks": self.ttr_weeks,
-            "ttr_source": self.ttr_source,
-            "needs_mitigation": self.tts_weeks < self.ttr_weeks,
-            "finished_goods_stopped": len(self.finished_goods),
-            "finished_goods": list(self.finished_goods),
-            "lost_units_per_week": self.lost_units_per_week,
-        }
-        if self.tts_with_candidates is not None:
-            out["tts_weeks_with_candidates"] = _weeks(self.tts_with_candidates)
-            out["survives_indefinitely_with_candidates"] = math.isinf(self.tts_with_candidates)
-        return out
-
-
-@dataclass(frozen=True)
-class StressResult(Result):
-    """Every scenario of a stress test, the baseline and the mitigation list.
-
-    ``rei_basis`` is ``profit`` (REI on lost profit), or ``units`` when no
-    demanded good has a profit per unit.
-    """
-
-    network: str
-    scenarios: tuple[ScenarioResult, ...]
-    rei_basis: Literal["profit", "units"]
-    baseline_tts_weeks: float
-    inventory_destroyed: bool = False
-    assumptions: tuple[str, ...] = ASSUMPTIONS
-    warnings: tuple[str, ...] = field(default_factory=tuple)
-    line_stoppers: tuple[LineStopper, ...] = ()  # ranked (LineStopper.rank_key)
-    stock_in_transit: bool = True
-    candidate_terms: CandidateTerms | None = None  # None: candidate sources not used
-    candidates: tuple[dict[str, Any], ...] = ()
-
-    @property
-    def with_candidates(self) -> bool:
-        return self.candidate_terms is not None
-
-    @property
-    def destroying(self) -> tuple[ScenarioResult, ...]:
-        """Scenarios that destroy stock on hand or hold stock in transit."""
-        return tuple(s for s in self.scenarios if s.destroys_inventory)
-
-    @property
-    def mitigation(self) -> tuple[ScenarioResult, ...]:
-        """Scenarios whose TTS is shorter than their TTR, worst lost profit first."""
-        return tuple(
-            sorted(
-                (s for s in self.scenarios if s.needs_mitigation),
-                key=lambda s: (-s.lost_profit, -s.lost_units, s.scenario.label),
-            )
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "network": self.network,
-            "rei_basis": self.rei_basis,
-            "inventory_destroyed": self.inventory_destroyed,
-            "baseline": {
-                "tts_weeks": None if math.isinf(self.baseline_tts_weeks) else self.baseline_tts_weeks,
-                "shortfall": not math.isinf(self.baseline_tts_weeks),
-            },
-            "scenarios": [s.to_dict() for s in self.scenarios],
-            "mitigation": [
-                {
-                    "disrupted": list(s.scenario.sites),
-                    "label": s.scenario.label,
-                    "nodes": list(s.scenario.node_labels),
-                    "ttr_weeks": s.ttr_weeks,
-                    "tts_weeks": s.tts_weeks,
-                    "lost_profit": s.lost_profit,
-                    "binding": [b.to_dict() for b in s.binding],
-                }
-                for s in self.mitigation
-            ],
-            "line_stoppers": [ls.to_dict() for ls in self.line_stoppers],
-            "stock_in_transit": self.stock_in_transit,
-            "with_candidates": None
-            if self.candidate_terms is None
-            else {
-                "qualification_weeks": self.candidate_terms.qualification_weeks,
-                "ramp_up_weeks": self.candidate_terms.ramp_up_weeks,
-                "candidates": list(self.candidates),
-            },
-            "assumptions": list(self.assumptions),
-            "warnings": list(self.warnings),
-        }
-
-    def line_stopper_frame(self) -> pl.DataFrame:
-        """The line-stopper list, one row per purchased item, in rank order."""
-        rows = [ls.to_dict() for ls in self.line_stoppers]
-        return pl.DataFrame(
-            {
-                "item": [r["item"] for r in rows],
-                "name": [r["name"] for r in rows],
-                "tts_weeks": [r["tts_weeks"] for r in rows],
-                "ttr_weeks": [r["ttr_weeks"] for r in rows],
-                "finished_goods_stopped": [r["finished_goods_stopped"] for r in rows],
-                "finished_goods": [";".join(r["finished_goods"]) for r in rows],
-                "sources": [";".join(r["sources"]) for r in rows],
-                "source_countries": [";".join(r["source_countries"]) for r in rows],
-            },
-            schema={
-                "item": pl.String,
-                "name": pl.String,
-                "tts_weeks": pl.Float64,
-                "ttr_weeks": pl.Float64,
-                "finished_goods_stopped": pl.Int64,
-                "finished_goods": pl.String,
-                "sources": pl.String,
-                "source_countries": pl.String,
-            },
-        )
-
-    def to_frame(self) -> pl.DataFrame:
-        """One row per scenario (TTS is null when the network survives indefinitely)."""
-        rows = self.to_dict()["scenarios"]
-        return pl.DataFrame(
-            {
-                "label": [r["label"] for r in rows],
-                "kind": [r["kind"] for r in rows],
-                "disrupted": [";".join(r["disrupted"]) for r in rows],
-                "ttr_weeks": [r["ttr_weeks"] for r in rows],
-                "ttr_source": [r["ttr_source"] for r in rows],
-                "tts_weeks": [r["tts_weeks"] for r in rows],
-                "lost_units": [r["lost_units"] for r in rows],
-                "lost_profit": [r["lost_profit"] for r in rows],
-                "rei": [r["rei"] for r in rows],
-                "needs_mitigation": [r["needs_mitigation"] for r in rows],
-                "destroys_inventory": [r["destroys_inventory"] for r in rows],
-                "tts_weeks_with_candidates": [r.get("tts_weeks_with_candidates") for r in rows],
-                "lost_profit_with_candidates": [r.get("lost_profit_with_candidates") for r in rows],
-            },
-            schema={
-                "label": pl.String,
-                "kind": pl.String,
-                "disrupted": pl.String,
-                "ttr_weeks": pl.Float64,
-                "ttr_source": pl.String,
-                "tts_weeks": pl.Float64,
-                "lost_units": pl.Float64,
-                "lost_profit": pl.Float64,
-                "rei": pl.Float64,
-                "needs_mitigation": pl.Boolean,
-                "destroys_inventory": pl.Boolean,
-                "tts_weeks_with_candidates": pl.Float64,
-                "lost_profit_with_candidates": pl.Float64,
-            },
-        )
-
-    def frames(self) -> dict[str, pl.DataFrame]:
-        """scenarios (one row per scenario), line_stoppers, and the mitigation list."""
-        tables = {"scenarios": self.to_frame(), "line_stoppers": self.line_stopper_frame()}
-        return tables | record_frames(mitigation=self.to_dict()["mitigation"])
-
-    def _repr_html_(self) -> str:
-        head = "".join(
-            f"<th>{h}</th>" for h in ("scenario", "TTR (weeks)", "TTS (weeks)", "lost units", "lost profit", "REI")
-        )
-        body = []
-        for s in sorted(self.scenarios, key=lambda s: -s.rei)[:50]:
-            tts = "∞" if math.isinf(s.tts_weeks) else f"{s.tts_weeks:,.2f}"
-            flag = ' style="color:#b00"' if s.needs_mitigation else ""
-            body.append(
-                f"<tr{flag}><td>{escape(s.scenario.label)}</td><td>{s.ttr_weeks:,.2f}</td><td>{tts}</td>"
-                f"<td>{s.lost_units:,.0f}</td><td>{s.lost_profit:,.0f}</td><td>{s.rei:.3f}</td></tr>"
-            )
-        return str(
-            Markup(
-                f"<table><caption>Stress test of {escape(self.network)}: {len(self.scenarios)} scenario(s), "
-                f"{len(self.mitigation)} need mitigation</caption><thead><tr>{head}</tr></thead>"
-                f"<tbody>{''.join(body)}</tbody></table>"
-            )
-        )
 
 
 def tiers_of(policy: PolicySource = None) -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""Landed costs for the qualification advisor, from the landed-cost engine's public functions.
+"""Landed costs for the qualification advisor (:class:`allyshore.origin.advise.SourceCosts`), from the landed-cost
+engine's public functions.
 
 The advisor prices a re-sourcing at what it costs delivered, not at its price: for each
 (input item, receiving plant) it asks :func:`allyshore.cost.compare_sources` once for the
@@ -7,6 +8,9 @@ duties and fees of every tariff layer in force, inventory carrying, risk), and f
 finished good it asks the same function twice per destination -- the good taken as
 non-originating, then as USMCA-originating -- so that the import duties and fees the
 preference avoids are known (``duty_saved``). Tariff tables are never read here directly.
+
+:func:`allyshore.advisor.advise_qualification` hands these costs to the advisor of :mod:`allyshore.origin.advise`,
+which defines what it needs (the protocol) and never imports cost.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from allyshore.cost.compare import compare_sources
 from allyshore.errors import AllyshoreError
 from allyshore.model.network import Network
 
@@ -31,8 +36,6 @@ class LandedCosts:
         self.notes: list[str] = []
 
     def _comparison(self, item: str, to_site: str, originating: Mapping[tuple[str, str], bool] | None = None) -> Any:
-        from allyshore.cost import compare_sources
-
         key: tuple[Any, ...] = (item, to_site, *sorted((originating or {}).items()))
         if key not in self._comparisons:
             try:
