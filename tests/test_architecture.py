@@ -42,6 +42,11 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
         "preference), and the origin advisor, a workflow over both, prices each re-sourcing at landed cost. "
         "The advisor's import is function-local; the cycle ends when the advisor's costing leaves origin/."
     ),
+    ("allyshore.origin.certificate_pdf", "allyshore.store"): (
+        "origin <-> store: the store keeps origin's determinations, and issuing a certification of origin "
+        "(issue_certification, an origin workflow) reads saved determinations from it. The import is "
+        "function-local; the cycle ends when issuing from saved records moves into store/."
+    ),
 }
 
 

@@ -97,7 +97,7 @@ def certify(
     csv_dir: CsvOption = None,
 ) -> None:
     """Issue the USMCA certification of origin (Annex 5-A data elements) as PDF and JSON."""
-    from allyshore.report.certificate import issue_certification
+    from allyshore.origin.certificate_pdf import issue_certification
 
     certification, (pdf_path, json_path) = issue_certification(
         parties=parties,

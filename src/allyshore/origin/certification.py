@@ -8,7 +8,7 @@ saved record's ``result``) and the parties named by the certifier; it refuses
 what the Annex does not allow (a good that is not originating, a blanket period
 of more than 12 months, a certifier without contact details, a party outside
 the territories of the Parties). Rendering to PDF and JSON is done by
-:mod:`allyshore.report.certificate`.
+:mod:`allyshore.origin.certificate_pdf`.
 
 >>> cert = certify(
 ...     [{"originating": True, "criterion": "B", "good": {"hs": "9018.90.60", "description": "Infusion pump"}}],
