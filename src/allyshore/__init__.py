@@ -47,9 +47,10 @@ if TYPE_CHECKING:
     from allyshore.model import Network
     from allyshore.model.validate import Validation
     from allyshore.origin import OriginResult, determine_origin, lookup_rule
-    from allyshore.origin.advise import QualificationPlan, advise_qualification
+    from allyshore.origin.advise import advise_qualification
     from allyshore.origin.certification import Certification, certify
-    from allyshore.origin.from_network import NetworkOrigin, determine_network
+    from allyshore.origin.from_network import determine_network
+    from allyshore.origin.results import NetworkOrigin, QualificationPlan
     from allyshore.report import write_report
     from allyshore.resilience import SimulationResult, StressResult, simulate, stress_test
     from allyshore.results import Result
@@ -97,8 +98,8 @@ _LAZY: dict[str, str] = {
     "StressResult": "allyshore.resilience",
     "SimulationResult": "allyshore.resilience",
     "OriginResult": "allyshore.origin",
-    "NetworkOrigin": "allyshore.origin.from_network",
-    "QualificationPlan": "allyshore.origin.advise",
+    "NetworkOrigin": "allyshore.origin.results",
+    "QualificationPlan": "allyshore.origin.results",
     "Certification": "allyshore.origin.certification",
     "DeterminationRecord": "allyshore.store",
     "DeterminationHistory": "allyshore.store",

@@ -15,7 +15,7 @@ from allyshore.cli import app
 from allyshore.cli._common import JSON_HELP, CsvOption, DatabaseOption, JsonOption, console, emit_json, output
 
 if TYPE_CHECKING:
-    from allyshore.origin.result import OriginResult
+    from allyshore.origin.results import OriginResult
 
 origin_app = typer.Typer(
     name="origin",
@@ -60,7 +60,7 @@ def _show(result: OriginResult) -> None:
     if result.alternative is not None:
         console.print(f"Alternative met: {result.alternative + 1}", markup=False)
     if result.rvc is not None:
-        from allyshore.origin.result import fmt
+        from allyshore.origin.results import fmt
         from allyshore.origin.rvc import pct
 
         method = result.rvc.method.replace("_", " ")

@@ -27,9 +27,8 @@ from allyshore.cli._common import (
 from allyshore.cli.origin import origin_app
 
 if TYPE_CHECKING:
-    from allyshore.origin.advise_result import QualificationPlan
     from allyshore.origin.certification import Certification
-    from allyshore.origin.network_result import NetworkOrigin
+    from allyshore.origin.results import NetworkOrigin, QualificationPlan
     from allyshore.store import DeterminationHistory
 
 RulesDateOption = Annotated[date | None, date_option("--as-of", "Date the rules are read at (default: no date).")]

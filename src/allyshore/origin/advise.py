@@ -72,12 +72,11 @@ from allyshore.conventions import AsOf, as_date
 from allyshore.errors import Infeasible, InputError, NotFoundError
 from allyshore.model.network import Network
 from allyshore.origin.advise_costs import LandedCosts
-from allyshore.origin.advise_result import QualificationPlan, Resourcing
 from allyshore.origin.bom import MaterialLine
 from allyshore.origin.case import Case, Rule
 from allyshore.origin.from_network import NetworkAnalysis, NetworkOrigin, _decide_good, analyse_network
 from allyshore.origin.materials import combine, contribution
-from allyshore.origin.network_result import GoodOrigin
+from allyshore.origin.results import GoodOrigin, QualificationPlan, Resourcing
 from allyshore.origin.rules import find_rule
 from allyshore.origin.tariff_shift import TEN_PERCENT, de_minimis_excluded, passes
 

@@ -3,7 +3,7 @@
 USMCA prescribes no form (Art. 5.2(4)): a certification is valid on any document
 that carries the minimum data elements of Annex 5-A. :func:`certify` builds
 them from one or more origin determinations (an
-:class:`~allyshore.origin.result.OriginResult`, its ``to_dict()`` form, or a
+:class:`~allyshore.origin.results.OriginResult`, its ``to_dict()`` form, or a
 saved record's ``result``) and the parties named by the certifier; it refuses
 what the Annex does not allow (a good that is not originating, a blanket period
 of more than 12 months, a certifier without contact details, a party outside

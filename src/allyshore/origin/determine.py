@@ -24,7 +24,7 @@ from allyshore.origin import automotive
 from allyshore.origin.case import Case, CaseIn, Material, Rule, RvcRequirement, TariffShift, parse_case
 from allyshore.origin.hs_codes import dotted
 from allyshore.origin.materials import ZERO, Contribution, combine, contribution
-from allyshore.origin.result import OriginResult, RvcOutcome, ShiftOutcome, fmt, money
+from allyshore.origin.results import OriginResult, RvcOutcome, ShiftOutcome, fmt, money
 from allyshore.origin.rules import RuleChoice, find_rule, select_rule
 from allyshore.origin.rvc import averaging_period, pct, rvc_outcomes
 from allyshore.origin.schedule2 import COUNTRIES, Schedule2Finding, importing_country, schedule_2_status

@@ -109,8 +109,7 @@ from allyshore.origin.bom import (
 )
 from allyshore.origin.case import Rule, RuleIn, _hs, rule_from_model
 from allyshore.origin.determine import determine_origin
-from allyshore.origin.network_result import Designation, DesignationOutcome, GoodOrigin, NetworkOrigin
-from allyshore.origin.result import OriginResult
+from allyshore.origin.results import Designation, DesignationOutcome, GoodOrigin, NetworkOrigin, OriginResult
 from allyshore.origin.rules import find_rule
 
 #: The parties to USMCA: a material's source must be in one of them to be originating.

@@ -29,7 +29,7 @@ from allyshore.report.origin import MAX_PLANS, failing_goods
 if TYPE_CHECKING:
     from allyshore.cost.results import NetworkCost
     from allyshore.model.network import Network
-    from allyshore.origin.advise_result import QualificationPlan
+    from allyshore.origin.results import QualificationPlan
     from allyshore.resilience.stress import StressResult
     from allyshore.trust import TrustPolicy
 

@@ -19,8 +19,7 @@ from allyshore.report.context import ReportContext, ready
 from allyshore.report.sections import Figure, Section
 
 if TYPE_CHECKING:
-    from allyshore.origin.advise_result import QualificationPlan
-    from allyshore.origin.network_result import GoodOrigin, NetworkOrigin
+    from allyshore.origin.results import GoodOrigin, NetworkOrigin, QualificationPlan
 
 #: At most this many non-originating goods get an advisor plan in the report (each is one small MIP).
 MAX_PLANS = 25

@@ -343,7 +343,7 @@ def lookup_rule(
 
 def library_as_dicts(hs: str) -> list[dict[str, Any]]:
     """Every entry for ``hs`` (all dates and scopes) as JSON-ready dicts, for `allyshore origin rule`."""
-    from allyshore.origin.result import rule_to_dict
+    from allyshore.origin.results import rule_to_dict
 
     out = []
     for e in find_rules(hs):
