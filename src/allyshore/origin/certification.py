@@ -36,7 +36,7 @@ from typing import Any, Literal
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
-from allyshore.countries import resolve_country
+from allyshore.countries import USMCA_PARTIES, resolve_country
 from allyshore.errors import InputError, Problem, ValidationError
 from allyshore.results import Result
 
@@ -48,7 +48,6 @@ CERTIFICATION_STATEMENT = (
     "verification visit, documentation necessary to support this certification."
 )
 SOURCE = "USMCA Article 5.2 and Annex 5-A (Minimum Data Elements)"
-PARTIES = frozenset({"US", "MX", "CA"})
 ROLES = ("importer", "exporter", "producer")
 VARIOUS = "Various"
 ON_REQUEST = "Available upon request by the importing authorities"
@@ -263,7 +262,7 @@ def _party(model: PartyIn, column: str, problems: list[Problem], *, in_region: b
     if country is None:
         problems.append(Problem("parties", f"unknown country {model.country!r}", column=f"{column}.country"))
         country = model.country
-    elif in_region and country not in PARTIES:
+    elif in_region and country not in USMCA_PARTIES:
         problems.append(
             Problem(
                 "parties",
@@ -395,7 +394,7 @@ def certify(
     goods = [g for i, d in enumerate(determinations) if (g := _good(d, i, problems)) is not None]
     role = model.certifier_role
     certifier = _party(model.certifier, "certifier", problems, in_region=role != "importer", certifier=True)
-    if role == "importer" and certifier.country not in PARTIES:
+    if role == "importer" and certifier.country not in USMCA_PARTIES:
         problems.append(Problem("parties", "an importer certifier must be in a Party's territory", column="certifier"))
 
     def entry(value: Any, column: str) -> PartyEntry | None:

@@ -20,6 +20,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from allyshore.countries import USMCA_PARTIES
 from allyshore.origin import automotive
 from allyshore.origin.case import Case, CaseIn, Material, Rule, RvcRequirement, TariffShift, parse_case
 from allyshore.origin.hs_codes import dotted
@@ -41,7 +42,7 @@ from allyshore.origin.tariff_shift import (
 )
 
 SOR = "SOR/2020-155"
-PARTIES = frozenset({"US", "CA", "MX", "USA", "CAN", "MEX"})
+PARTIES = USMCA_PARTIES | {"USA", "CAN", "MEX"}  # as a case may name them: alpha-2 or alpha-3
 CRITERION_D = RvcRequirement(transaction_value=Fraction(60), net_cost=Fraction(50))  # s.3(4)(a)(ii), (b)(ii)
 
 
