@@ -2,8 +2,9 @@
 
 One good's determination (:class:`OriginResult`, from :func:`allyshore.origin.determine_origin`), every finished
 good of a network (:class:`NetworkOrigin`, from :func:`allyshore.origin.from_network.determine_network`) and the
-advisor's re-sourcing plan (:class:`QualificationPlan`, from :func:`allyshore.origin.advise.advise_qualification`),
-with the number formatting their explanations use (:func:`fmt`, :func:`money`).
+advisor's re-sourcing plan (:class:`QualificationPlan`, from :func:`allyshore.origin.advise.advise_qualification`)
+and the rules library's entries for an HS code (:class:`RuleEntries`), with the number formatting their
+explanations use (:func:`fmt`, :func:`money`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import polars as pl
 
 from allyshore.errors import NotFoundError
 from allyshore.origin.case import Case, Rule
-from allyshore.results import Result, flat_frame
+from allyshore.results import Result, dumps, flat_frame
 
 if TYPE_CHECKING:
     from allyshore.origin.bom import MaterialLine
@@ -191,6 +192,28 @@ def rule_to_dict(rule: Rule) -> dict[str, Any]:
             for a in rule.alternatives
         ],
     }
+
+
+@dataclass(frozen=True)
+class RuleEntries(Result):
+    """The product-specific rules of origin the rules library holds for an HS code, every date and scope
+    (from :func:`allyshore.origin.rules.rule_entries`). Its JSON is the list of entries (the ``origin rule --json``
+    contract); its tables are ``rules``, one row per entry, and ``alternatives``, one row per alternative of each."""
+
+    hs: str
+    entries: tuple[dict[str, Any], ...]
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        return dumps(list(self.entries), indent=indent)
+
+    def frames(self) -> dict[str, pl.DataFrame]:
+        rules: list[Mapping[str, Any]] = [{k: v for k, v in e.items() if k != "alternatives"} for e in self.entries]
+        alternatives: list[Mapping[str, Any]] = [
+            {"hs": e["hs"], "scope": e["scope"], "valid_from": e["valid_from"], "alternative": i, **alternative}
+            for e in self.entries
+            for i, alternative in enumerate(e["alternatives"], 1)
+        ]
+        return {"rules": flat_frame(rules), "alternatives": flat_frame(alternatives)}
 
 
 # --------------------------------------------------------------------------- the goods of a network
