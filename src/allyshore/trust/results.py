@@ -20,6 +20,8 @@ from allyshore.trust.policy import COMPONENTS, TrustPolicy
 TIERS: tuple[str, ...] = ("domestic", "usmca", "ally", "aligned", "non_aligned", "adversary")
 #: The tiers the analyses call untrusted (the exposure map's untrusted-only items, the report's untrusted share).
 UNTRUSTED_TIERS: tuple[str, ...] = ("adversary", "non_aligned")
+#: The tiers the report calls trusted: home, USMCA partners and allies (by list, not by score alone).
+TRUSTED_TIERS: tuple[str, ...] = ("domestic", "usmca", "ally")
 
 #: A colour per tier for reports and maps (colour-blind-safe blues/greens to orange/red).
 TIER_COLORS: dict[str, str] = {
