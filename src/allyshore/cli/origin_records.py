@@ -24,7 +24,7 @@ from allyshore.cli._common import (
 from allyshore.cli.origin import origin_app
 
 if TYPE_CHECKING:
-    from allyshore.origin.certification import Certification
+    from allyshore.origin.results import Certification
     from allyshore.store import DeterminationHistory
 
 
