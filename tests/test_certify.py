@@ -23,8 +23,9 @@ import pytest
 from allyshore.cli import main
 from allyshore.errors import ValidationError
 from allyshore.origin import determine_origin
-from allyshore.origin.certification import CERTIFICATION_STATEMENT, ON_REQUEST, certify
-from allyshore.report.certificate import certificate_pdf, write_certification
+from allyshore.origin.certificate_pdf import certificate_pdf, write_certification
+from allyshore.origin.certification import ON_REQUEST, certify
+from allyshore.origin.results import CERTIFICATION_STATEMENT
 from allyshore.store import open_store
 
 ORIGINATING: dict[str, Any] = {

@@ -17,8 +17,6 @@ from allyshore.cli import _register, app, main
 ROOT = Path(__file__).resolve().parents[1]
 CASE = ROOT / "examples" / "origin-case.json"
 PARTIES = ROOT / "examples" / "parties.json"
-#: Commands with --json that print something other than a result's tables.
-NOT_TABLES = {"origin rule"}
 
 
 def _commands() -> dict[str, Any]:
@@ -54,8 +52,7 @@ def test_every_command_with_json_also_writes_csv() -> None:
     with_json = sorted(path for path, command in commands.items() if "--json" in _options(command))
     assert len(with_json) >= 15
     for path in with_json:
-        if path not in NOT_TABLES:
-            assert "--csv" in _options(commands[path]), path
+        assert "--csv" in _options(commands[path]), path
 
 
 @pytest.mark.parametrize(
@@ -72,6 +69,7 @@ def test_every_command_with_json_also_writes_csv() -> None:
         (("stress", "{net}", "--scheduler", "synchronous"), {"scenarios", "line_stoppers"}),
         (("origin", "determine", str(CASE)), {"summary"}),
         (("origin", "network", "infusion-pump", "--as-of", "2026-03-01"), {"goods"}),
+        (("origin", "rule", "8708.99"), {"rules", "alternatives"}),
     ],
     ids=lambda value: " ".join(value[:2]) if isinstance(value, tuple) else None,
 )
@@ -94,6 +92,24 @@ def test_exposure_csv_is_the_result_frames(tiny_path: Path, tmp_path: Path, caps
     frames = allyshore.exposure(allyshore.load_network(tiny_path)).frames()
     for name, frame in frames.items():
         assert pl.read_csv(tmp_path / f"{name}.csv", schema=frame.schema).equals(frame), name
+
+
+def test_origin_rule_tables_hold_every_entry_and_alternative(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``origin rule --csv``: one ``rules`` row per library entry, one ``alternatives`` row per alternative of each;
+    ``--json`` stays the list of entries."""
+    from allyshore.origin.rules import library_as_dicts
+
+    entries = library_as_dicts("8708.99")
+    code, out, _ = run(capsys, "origin", "rule", "8708.99", "--json")
+    assert code == 0 and json.loads(out) == json.loads(json.dumps(entries))
+    run(capsys, "origin", "rule", "8708.99", "--csv", str(tmp_path))
+    rules = pl.read_csv(tmp_path / "rules.csv", infer_schema_length=0)
+    alternatives = pl.read_csv(tmp_path / "alternatives.csv", infer_schema_length=0)
+    assert rules.height == len(entries) > 1
+    assert alternatives.height == sum(len(e["alternatives"]) for e in entries)
+    assert rules.get_column("text").to_list() == [e["text"] for e in entries]
 
 
 BAD_DATES = [

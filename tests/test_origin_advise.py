@@ -184,6 +184,17 @@ def test_net_cost_method_moves_with_the_plan() -> None:
     assert plan.rvc_after == pytest.approx(100 * 49 / 94)
 
 
+def test_a_plan_exactly_at_the_threshold_qualifies() -> None:
+    """RVC "not less than" the threshold (SOR/2020-155 s.7(2)): K, L, M at 5, 5 and 35 make VNM 45, RVC
+    (100 - 45) / 100 = 55% < 60%. Moving K to a certified US source at the same price 5 gives VNM 40 and RVC
+    exactly 60%, at no added cost; moving L (+1) or M (+1) also qualifies but costs more."""
+    document = three_inputs(prices=(5, 5, 35), candidates=(("US", 5, True), ("US", 6, True), ("US", 36, True)))
+    plan = advise_qualification(Network.from_dict(document), "G", **PRICE)
+    assert plan.qualifies and [c.item_id for c in plan.changes] == ["K"]
+    assert plan.added_cost_per_unit == 0
+    assert plan.rvc_after == pytest.approx(60.0)
+
+
 @pytest.mark.slow
 @settings(max_examples=12, deadline=None)
 @given(

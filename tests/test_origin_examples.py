@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from allyshore.origin import determine_origin
-from allyshore.origin.result import OriginResult, fmt
+from allyshore.origin.results import OriginResult, fmt
 
 NC_ONLY_50 = {"alternatives": [{"tariff_shift": None, "rvc": {"net_cost": 50}}]}
 TV60_NC50 = {"alternatives": [{"tariff_shift": None, "rvc": {"transaction_value": 60, "net_cost": 50}}]}

@@ -22,7 +22,7 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from allyshore.origin import determine_origin
-from allyshore.origin.result import OriginResult, fmt
+from allyshore.origin.results import OriginResult, fmt
 
 GOOD_HS = "9018.90"
 # 9018.90 fails the heading shift and shares the good's subheading (criterion D); 9018.11 fails it in another

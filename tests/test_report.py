@@ -82,12 +82,12 @@ def test_registry_lists_the_builders_of_the_report_modules() -> None:
 
 def test_sections_follow_registry_order_and_skip_none(tiny_context: ReportContext) -> None:
     CALLS.clear()
-    steps: list[int] = []
+    steps: list[tuple[int, int]] = []
     sections = build_sections(
-        tiny_context, [build_nothing, build_first, build_unavailable], advance=lambda: steps.append(1)
+        tiny_context, [build_nothing, build_first, build_unavailable], progress=lambda *step: steps.append(step)
     )
     assert CALLS == ["nothing", "first"]
-    assert len(steps) == 3
+    assert steps == [(1, 3), (2, 3), (3, 3)]  # one step per builder, of the three
     assert [s.id for s in sections] == ["first", "test_report-unavailable"]
     assert "no origin data for item" in str(sections[1].html)
 
@@ -150,6 +150,27 @@ def test_a_report_renders_from_stored_results(tiny_context: ReportContext) -> No
 
     stored = pickle.loads(pickle.dumps(tiny_context))
     assert _html(stored) == _html(tiny_context)
+
+
+def test_each_lower_step_reports_progress_in_the_one_convention(tiny_context: ReportContext, tmp_path: Path) -> None:
+    """run_analyses, render_context and write_context call ``progress(done, total)`` (conventions.Progress) like
+    every analysis: 6 analyses; one step per builder; one per builder and one for the writing."""
+    seen: dict[str, list[tuple[int, int]]] = {"analyses": [], "render": [], "write": []}
+    run_analyses(tiny_context.network, progress=lambda *step: seen["analyses"].append(step))
+    render_context(tiny_context, [build_first, build_nothing], progress=lambda *step: seen["render"].append(step))
+    write_context(tiny_context, tmp_path / "r", [build_first], progress=lambda *step: seen["write"].append(step))
+    assert seen == {
+        "analyses": [
+            (1, 6),
+            (2, 6),
+            (3, 6),
+            (4, 6),
+            (5, 6),
+            (6, 6),
+        ],  # trust, validation, exposure, cost, stress, origin
+        "render": [(1, 2), (2, 2)],
+        "write": [(1, 2), (2, 2)],
+    }
 
 
 def test_each_analysis_runs_once(tiny: Network, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -48,9 +48,9 @@ if TYPE_CHECKING:
     from allyshore.model import Network
     from allyshore.model.validate import Validation
     from allyshore.origin import OriginResult, determine_origin, lookup_rule
-    from allyshore.origin.advise import QualificationPlan
-    from allyshore.origin.certification import Certification, certify
-    from allyshore.origin.from_network import NetworkOrigin, determine_network
+    from allyshore.origin.certification import certify
+    from allyshore.origin.from_network import determine_network
+    from allyshore.origin.results import Certification, NetworkOrigin, QualificationPlan
     from allyshore.report import write_report
     from allyshore.resilience import SimulationResult, StressResult, simulate, stress_test
     from allyshore.results import Result
@@ -98,9 +98,9 @@ _LAZY: dict[str, str] = {
     "StressResult": "allyshore.resilience",
     "SimulationResult": "allyshore.resilience",
     "OriginResult": "allyshore.origin",
-    "NetworkOrigin": "allyshore.origin.from_network",
-    "QualificationPlan": "allyshore.origin.advise",
-    "Certification": "allyshore.origin.certification",
+    "NetworkOrigin": "allyshore.origin.results",
+    "QualificationPlan": "allyshore.origin.results",
+    "Certification": "allyshore.origin.results",
     "DeterminationRecord": "allyshore.store",
     "DeterminationHistory": "allyshore.store",
     # the calling convention's types

@@ -33,7 +33,7 @@ from typing import TypeAlias
 
 from allyshore.errors import InputError
 
-__all__ = ["AsOf", "Progress", "as_date", "stepper"]
+__all__ = ["AsOf", "Progress", "as_date", "progress_part", "stepper"]
 
 #: A date option: a date, ISO text (``YYYY-MM-DD``), or None for today.
 AsOf: TypeAlias = dt.date | str | None
@@ -82,3 +82,22 @@ def stepper(progress: Progress | None, total: int) -> Callable[[], None] | None:
         progress(done, total)
 
     return advance
+
+
+def progress_part(progress: Progress | None, start: int, total: int) -> Progress | None:
+    """The ``progress`` of one part of a larger run of ``total`` steps, ``start`` of them done before it: the part
+    reports ``(done, part_total)`` as it would alone, and ``progress`` hears ``(start + done, total)`` (None without
+    ``progress``).
+
+    >>> seen = []
+    >>> second = progress_part(lambda done, total: seen.append((done, total)), 2, 5)
+    >>> second(1, 3); second(3, 3); seen
+    [(3, 5), (5, 5)]
+    """
+    if progress is None:
+        return None
+
+    def part(done: int, _part_total: int) -> None:
+        progress(start + done, total)
+
+    return part

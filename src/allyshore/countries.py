@@ -17,6 +17,9 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+#: The parties to USMCA, alpha-2: a material is originating only if produced in one of them.
+USMCA_PARTIES: frozenset[str] = frozenset({"US", "MX", "CA"})
+
 # Everyday English names that ISO 3166-1 spells otherwise. pycountry covers the
 # official and common names; these are the short forms trade data use.
 _ALIASES = {

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from allyshore.cli import app
-from allyshore.cli._common import JSON_HELP, CsvOption, DatabaseOption, JsonOption, console, emit_json, output
+from allyshore.cli._common import CsvOption, DatabaseOption, JsonOption, console, emit_json, output
 
 if TYPE_CHECKING:
-    from allyshore.origin.result import OriginResult
+    from allyshore.origin.results import OriginResult, RuleEntries
 
 origin_app = typer.Typer(
     name="origin",
@@ -60,7 +60,7 @@ def _show(result: OriginResult) -> None:
     if result.alternative is not None:
         console.print(f"Alternative met: {result.alternative + 1}", markup=False)
     if result.rvc is not None:
-        from allyshore.origin.result import fmt
+        from allyshore.origin.results import fmt
         from allyshore.origin.rvc import pct
 
         method = result.rvc.method.replace("_", " ")
@@ -101,19 +101,18 @@ def schema(
 @origin_app.command("rule")
 def rule(
     hs: Annotated[str, typer.Argument(help="HS code of the good, e.g. 8708.99 or 870899.")],
-    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+    as_json: JsonOption = False,
+    csv_dir: CsvOption = None,
 ) -> None:
     """Print the product-specific rule(s) of origin for an HS code, with legal text and source."""
-    from allyshore.errors import NotFoundError
-    from allyshore.origin.rules import library_as_dicts
+    from allyshore.origin.rules import rule_entries
 
-    entries = library_as_dicts(hs)
-    if not entries:
-        raise NotFoundError(f"no product-specific rule for HS {hs} in the rules library")
-    if as_json:
-        emit_json(entries)
-        return
-    for e in entries:
+    entries = rule_entries(hs)
+    output(entries, lambda: _show_rules(entries), as_json=as_json, csv_dir=csv_dir)
+
+
+def _show_rules(entries: RuleEntries) -> None:
+    for e in entries.entries:
         dates = ""
         if e["valid_from"] or e["valid_to"]:
             dates = f" [{e['valid_from'] or '…'} to {e['valid_to'] or '…'}]"

@@ -23,15 +23,12 @@ StrictOpt = Annotated[
 
 
 def _write(network: Network, out: Path, policy: Path | None, title: str | None, strict: bool = False) -> Path:
-    from allyshore.conventions import stepper
-    from allyshore.report import ReportOptions, check_target, report_steps, run_analyses, write_context
+    from allyshore.report import ReportOptions, analyse_and_write, check_target
 
     check_target(out)  # before the progress bar starts, so that a refusal prints cleanly
     options = ReportOptions(title=title, policy=policy, strict_duties=strict)
     with progress(f"Writing the report of {network.name}") as update:
-        advance = stepper(update, report_steps())
-        context = run_analyses(network, options, advance=advance)
-        index = write_context(context, out, advance=advance)
+        context, index = analyse_and_write(network, out, options, progress=update)
     warn_unknown(context.unknown_duties)  # the same line as `cost network`: the report's landed cost has it
     return index
 

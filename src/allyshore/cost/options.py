@@ -39,11 +39,11 @@ from allyshore.cost.assumptions import LAYERS, AssumptionBook
 from allyshore.cost.entries import consolidate_entries, lane_ids, lane_partners
 from allyshore.cost.kernel import CostInputs, FloatArray
 from allyshore.cost.tariffs import DutyRates, duty_rates, item_duties, mpf_limits
+from allyshore.countries import USMCA_PARTIES as USMCA
 from allyshore.geography import great_circle_miles
 from allyshore.model.network import Network
 from allyshore.model.schema import MODES, TRUE_WORDS
 
-USMCA = ("US", "MX", "CA")
 ASIA = frozenset(
     [
         "CN",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from allyshore.origin.case import Case, CaseIn, Material, Rule, parse_case
 from allyshore.origin.determine import determine_origin
-from allyshore.origin.result import OriginResult
+from allyshore.origin.results import OriginResult
 from allyshore.origin.rules import find_rule, lookup_rule
 from allyshore.origin.schema import case_schema, result_schema
 

@@ -74,18 +74,18 @@ import scipy.sparse as sp
 from allyshore.conventions import AsOf, as_date
 from allyshore.errors import Infeasible, InputError, NotFoundError
 from allyshore.model.network import Network
-from allyshore.origin.advise_result import QualificationPlan, Resourcing
 from allyshore.origin.bom import MaterialLine
 from allyshore.origin.case import Case, Rule
 from allyshore.origin.from_network import NetworkAnalysis, NetworkOrigin, _decide_good, analyse_network
 from allyshore.origin.materials import combine, contribution
-from allyshore.origin.network_result import GoodOrigin
+from allyshore.origin.results import GoodOrigin, QualificationPlan, Resourcing
 from allyshore.origin.rules import find_rule
 from allyshore.origin.tariff_shift import TEN_PERCENT, de_minimis_excluded, passes
 
 #: Per-switch tie-breaker (USD per unit): among plans of equal cost, the one with fewer changes.
 SWITCH_EPSILON = 1e-6
-#: Safety margin on the RVC rows (percentage points) so floating-point plans hold under exact arithmetic.
+#: Float noise on the RVC rows (USD per unit of the good): a plan is first sought with the rows this much wider
+#: (so a plan exactly at the threshold is found), and again this much narrower when exact arithmetic refuses it.
 RVC_SAFETY = 1e-7
 COST_BASES = ("landed", "price")
 
@@ -273,7 +273,23 @@ def plan_qualification(
             "level) to the plant that consumes it" + _designation_hint(before), before, None, basis_used, None, notes,
         )  # fmt: skip
 
-    chosen = _solve(options, fixed, rule, before, time_limit_seconds)
+    # A plan exactly at the threshold qualifies ("not less than", SOR/2020-155 s.7(2), s.7(3)): solve first with the
+    # RVC rows widened by float noise, decide the plan exactly, and only when the exact decision disagrees solve
+    # again with the rows narrowed by the same amount.
+    assert analysis.bom is not None
+    for margin in (-RVC_SAFETY, RVC_SAFETY):
+        chosen = _solve(options, fixed, rule, before, time_limit_seconds, margin)
+        if chosen is None:
+            break
+        # Re-decide the good with the plan, exactly, with the origin engine and the same designation mode.
+        moves = [o for o in chosen if o.edge >= 0]
+        moved = {(int(graph.edge_consumer[o.edge]), int(graph.edge_item[o.edge])): o.edge for o in moves}
+        after_good = _decide_good(
+            node, analysis.bom.with_moves(moved), data, analysis.in_region, analysis.weekly, as_of, analysis.designate
+        )
+        after = after_good.result
+        if after is not None and after.originating:
+            break
     if chosen is None:
         return QualificationPlan(
             good, before.site_id, False, False, (), 0.0, units_per_year, before.rvc, None, None, None, None,
@@ -281,14 +297,6 @@ def plan_qualification(
             + _designation_hint(before), before, None, basis_used, None, notes,
         )  # fmt: skip
 
-    # Re-decide the good with the plan, exactly, with the origin engine and the same designation mode.
-    moves = [o for o in chosen if o.edge >= 0]
-    moved = {(int(graph.edge_consumer[o.edge]), int(graph.edge_item[o.edge])): o.edge for o in moves}
-    assert analysis.bom is not None
-    after_good = _decide_good(
-        node, analysis.bom.with_moves(moved), data, analysis.in_region, analysis.weekly, as_of, analysis.designate
-    )
-    after = after_good.result
     keep = {o.position: o for o in options if o.edge < 0}
     changes = []
     for o in moves:
@@ -438,7 +446,12 @@ def _case_totals(case: Case) -> tuple[float | None, float, float]:
 
 
 def _solve(
-    options: list[_Option], fixed: list[_Part], rule: Rule, before: GoodOrigin, time_limit_seconds: float
+    options: list[_Option],
+    fixed: list[_Part],
+    rule: Rule,
+    before: GoodOrigin,
+    time_limit_seconds: float,
+    margin: float = RVC_SAFETY,
 ) -> list[_Option] | None:
     """Solve the selection MIP; the chosen option of every position, or None when infeasible."""
     from allyshore._lp import LinearProgram
@@ -487,11 +500,11 @@ def _solve(
         z[k] = big
         if method == "transaction_value" and tv is not None and threshold is not None:
             # VNM0 + vnm y + big z <= (1 - t) TV + big
-            add(vnm, z, -np.inf, (1 - threshold / 100) * tv - vnm_fixed - RVC_SAFETY + big)
+            add(vnm, z, -np.inf, (1 - threshold / 100) * tv - vnm_fixed - margin + big)
         elif method == "net_cost" and threshold is not None:
             # VNM0 + vnm y - (1 - t) (NC0 + dnc y) + big z <= big
             share = 1 - threshold / 100
-            add(vnm - share * dnc, z, -np.inf, share * net_cost0 - vnm_fixed - RVC_SAFETY + big)
+            add(vnm - share * dnc, z, -np.inf, share * net_cost0 - vnm_fixed - margin + big)
         shift = rule.alternatives[a].tariff_shift
         if shift is not None:
             fail_value = np.array([sum(p.value for p in o.parts if _fails(p, good_hs, shift)) for o in options])

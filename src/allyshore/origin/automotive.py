@@ -26,7 +26,7 @@ from functools import lru_cache
 from importlib import resources
 
 from allyshore.origin.case import Alternative, AutomotiveIn, Case, CorePartIn, Rule, RvcRequirement, _num
-from allyshore.origin.result import fmt
+from allyshore.origin.results import fmt
 from allyshore.origin.rvc import pct
 
 SOR = "SOR/2020-155"

@@ -53,7 +53,7 @@ from allyshore.model.graph import NodeGraph
 from allyshore.origin.case import Case, Costs, Material, Rule
 from allyshore.origin.determine import decide_self_produced, designation_allowed
 from allyshore.origin.network_context import good_context
-from allyshore.origin.result import OriginResult, fmt
+from allyshore.origin.results import OriginResult, fmt
 from allyshore.results import Result
 
 MICRO = 1_000_000
@@ -455,7 +455,7 @@ def _material_document(m: Material) -> dict[str, Any]:
         if m.costs.total_cost is not None:
             out["total_cost"] = fmt(m.costs.total_cost, 6)
         if m.rule is not None:
-            from allyshore.origin.result import rule_to_dict
+            from allyshore.origin.results import rule_to_dict
 
             out["rule"] = rule_to_dict(m.rule)
     return out
@@ -481,7 +481,7 @@ def case_document(case: Case) -> dict[str, Any]:
         if getattr(case, key):
             doc[key] = getattr(case, key)
     if case.rule is not None:
-        from allyshore.origin.result import rule_to_dict
+        from allyshore.origin.results import rule_to_dict
 
         doc["rule"] = rule_to_dict(case.rule)
     return doc

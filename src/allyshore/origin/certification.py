@@ -3,12 +3,12 @@
 USMCA prescribes no form (Art. 5.2(4)): a certification is valid on any document
 that carries the minimum data elements of Annex 5-A. :func:`certify` builds
 them from one or more origin determinations (an
-:class:`~allyshore.origin.result.OriginResult`, its ``to_dict()`` form, or a
+:class:`~allyshore.origin.results.OriginResult`, its ``to_dict()`` form, or a
 saved record's ``result``) and the parties named by the certifier; it refuses
 what the Annex does not allow (a good that is not originating, a blanket period
 of more than 12 months, a certifier without contact details, a party outside
 the territories of the Parties). Rendering to PDF and JSON is done by
-:mod:`allyshore.report.certificate`.
+:mod:`allyshore.origin.certificate_pdf`.
 
 >>> cert = certify(
 ...     [{"originating": True, "criterion": "B", "good": {"hs": "9018.90.60", "description": "Infusion pump"}}],
@@ -27,32 +27,20 @@ the territories of the Parties). Rendering to PDF and JSON is done by
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
-from allyshore.countries import resolve_country
+from allyshore.countries import USMCA_PARTIES, resolve_country
 from allyshore.errors import InputError, Problem, ValidationError
-from allyshore.results import Result
+from allyshore.origin.results import Certification, CertifiedGood, Party, PartyEntry
 
-#: Annex 5-A, element 9: the statement that must accompany the certifier's signature and date.
-CERTIFICATION_STATEMENT = (
-    "I certify that the goods described in this document qualify as originating and the information "
-    "contained in this document is true and accurate. I assume responsibility for proving such "
-    "representations and agree to maintain and present upon request or to make available during a "
-    "verification visit, documentation necessary to support this certification."
-)
-SOURCE = "USMCA Article 5.2 and Annex 5-A (Minimum Data Elements)"
-PARTIES = frozenset({"US", "MX", "CA"})
 ROLES = ("importer", "exporter", "producer")
 VARIOUS = "Various"
 ON_REQUEST = "Available upon request by the importing authorities"
-UNKNOWN = "Unknown"
 SAME = "Same as certifier"
 CRITERIA = frozenset("ABCDE")
 
@@ -90,154 +78,6 @@ class PartiesIn(_Model):
     invoice: str | None = Field(None, description="Invoice number, for a certification of a single shipment.")
 
 
-# --------------------------------------------------------------------------- values
-
-
-@dataclass(frozen=True)
-class Party(Result):
-    """A person named on the certification (name, address with country, e-mail, telephone)."""
-
-    name: str
-    address: str
-    country: str
-    email: str = ""
-    phone: str = ""
-    title: str = ""
-    tax_id: str = ""
-
-    json_keys = ("name", "title", "address", "country", "phone", "email", "tax_id")
-
-    def lines(self) -> tuple[str, ...]:
-        from allyshore.countries import country_name
-
-        out = [self.name + (f", {self.title}" if self.title else ""), f"{self.address}, {country_name(self.country)}"]
-        contact = ", ".join(x for x in (self.phone, self.email) if x)
-        if contact:
-            out.append(contact)
-        if self.tax_id:
-            out.append(f"Tax id: {self.tax_id}")
-        return tuple(out)
-
-
-PartyEntry = Party | str  # a party, or one of the statements the Annex allows in its place
-
-
-@dataclass(frozen=True)
-class CertifiedGood(Result):
-    """Annex 5-A elements 6 and 7 for one good, with the determination that supports it."""
-
-    description: str
-    hs_classification: str  # 6-digit HS, dotted: "9018.90"
-    origin_criterion: str
-    record_id: int | None = None
-    content_hash: str | None = None
-    rule_source: str | None = None
-    rule_verified: bool | None = None
-    cautions: tuple[str, ...] = ()
-
-
-def _party_dict(entry: PartyEntry | None) -> dict[str, Any] | str | None:
-    return entry.to_dict() if isinstance(entry, Party) else entry
-
-
-def _party_text(entry: PartyEntry | None) -> str:
-    if entry is None:
-        return UNKNOWN
-    return "\n".join(entry.lines()) if isinstance(entry, Party) else entry
-
-
-@dataclass(frozen=True)
-class Certification(Result):
-    """A USMCA certification of origin holding the nine minimum data elements of Annex 5-A."""
-
-    certifier_role: str
-    certifier: Party
-    exporter: PartyEntry | None
-    producer: PartyEntry
-    importer: PartyEntry | None
-    goods: tuple[CertifiedGood, ...]
-    blanket_from: date | None
-    blanket_to: date | None
-    signatory: str
-    signatory_title: str
-    signed_on: date
-    invoice: str | None = None
-    statement: str = CERTIFICATION_STATEMENT
-
-    @property
-    def cautions(self) -> tuple[str, ...]:
-        """What the certifier must weigh before signing: goods decided under a user-supplied or unverified rule."""
-        return tuple(f"{g.description} (HS {g.hs_classification}): {c}" for g in self.goods for c in g.cautions)
-
-    def elements(self) -> list[tuple[str, str]]:
-        """The nine data elements in Annex 5-A order, as (label, text) pairs."""
-        goods = "\n".join(
-            f"{g.description}: HS {g.hs_classification}" + (f" (invoice {self.invoice})" if self.invoice else "")
-            for g in self.goods
-        )
-        criteria = "\n".join(f"{g.description}: {g.origin_criterion}" for g in self.goods)
-        period = (
-            f"{self.blanket_from.isoformat()} to {self.blanket_to.isoformat()}"
-            if self.blanket_from and self.blanket_to
-            else "Single shipment" + (f", invoice {self.invoice}" if self.invoice else "")
-        )
-        return [
-            ("1. Certifier", f"This certification is made by the {self.certifier_role}."),
-            ("2. Certifier details", "\n".join(self.certifier.lines())),
-            ("3. Exporter", _party_text(self.exporter)),
-            ("4. Producer", _party_text(self.producer)),
-            ("5. Importer", _party_text(self.importer)),
-            ("6. Description and HS tariff classification", goods),
-            ("7. Origin criterion", criteria),
-            ("8. Blanket period", period),
-            (
-                "9. Authorized signature and date",
-                f"{self.signatory}"
-                + (f", {self.signatory_title}" if self.signatory_title else "")
-                + f", {self.signed_on.isoformat()}",
-            ),
-        ]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "document": "USMCA certification of origin",
-            "source": SOURCE,
-            "certifier_role": self.certifier_role,
-            "certifier": self.certifier.to_dict(),
-            "exporter": _party_dict(self.exporter) or UNKNOWN,
-            "producer": _party_dict(self.producer),
-            "importer": _party_dict(self.importer) or UNKNOWN,
-            "goods": [g.to_dict() for g in self.goods],
-            "blanket_period": None
-            if self.blanket_from is None or self.blanket_to is None
-            else {"from": self.blanket_from.isoformat(), "to": self.blanket_to.isoformat()},
-            "invoice": self.invoice,
-            "signature": {
-                "name": self.signatory,
-                "title": self.signatory_title,
-                "date": self.signed_on.isoformat(),
-            },
-            "statement": self.statement,
-            "data_elements": [{"element": label, "value": text} for label, text in self.elements()],
-            "cautions": list(self.cautions),
-        }
-
-    def to_frame(self) -> Any:
-        import polars as pl
-
-        return pl.DataFrame(
-            {"element": [e for e, _ in self.elements()], "value": [v for _, v in self.elements()]},
-            schema={"element": pl.String, "value": pl.String},
-        )
-
-    def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><th>{html.escape(label)}</th><td>{html.escape(text).replace(chr(10), '<br>')}</td></tr>"
-            for label, text in self.elements()
-        )
-        return f"<table><caption>USMCA certification of origin</caption>{rows}</table>"
-
-
 # --------------------------------------------------------------------------- building
 
 
@@ -263,7 +103,7 @@ def _party(model: PartyIn, column: str, problems: list[Problem], *, in_region: b
     if country is None:
         problems.append(Problem("parties", f"unknown country {model.country!r}", column=f"{column}.country"))
         country = model.country
-    elif in_region and country not in PARTIES:
+    elif in_region and country not in USMCA_PARTIES:
         problems.append(
             Problem(
                 "parties",
@@ -395,7 +235,7 @@ def certify(
     goods = [g for i, d in enumerate(determinations) if (g := _good(d, i, problems)) is not None]
     role = model.certifier_role
     certifier = _party(model.certifier, "certifier", problems, in_region=role != "importer", certifier=True)
-    if role == "importer" and certifier.country not in PARTIES:
+    if role == "importer" and certifier.country not in USMCA_PARTIES:
         problems.append(Problem("parties", "an importer certifier must be in a Party's territory", column="certifier"))
 
     def entry(value: Any, column: str) -> PartyEntry | None:

@@ -20,11 +20,12 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from allyshore.countries import USMCA_PARTIES
 from allyshore.origin import automotive
 from allyshore.origin.case import Case, CaseIn, Material, Rule, RvcRequirement, TariffShift, parse_case
 from allyshore.origin.hs_codes import dotted
 from allyshore.origin.materials import ZERO, MaterialContribution, combine, contribution
-from allyshore.origin.result import OriginResult, RvcOutcome, ShiftOutcome, fmt, format_money
+from allyshore.origin.results import OriginResult, RvcOutcome, ShiftOutcome, fmt, format_money
 from allyshore.origin.rules import RuleChoice, find_rule, select_rule
 from allyshore.origin.rvc import averaging_period, pct, rvc_outcomes
 from allyshore.origin.schedule2 import COUNTRIES, Schedule2Finding, importing_country, schedule_2_status
@@ -41,7 +42,7 @@ from allyshore.origin.tariff_shift import (
 )
 
 SOR = "SOR/2020-155"
-PARTIES = frozenset({"US", "CA", "MX", "USA", "CAN", "MEX"})
+PARTIES = USMCA_PARTIES | {"USA", "CAN", "MEX"}  # as a case may name them: alpha-2 or alpha-3
 CRITERION_D = RvcRequirement(transaction_value=Fraction(60), net_cost=Fraction(50))  # s.3(4)(a)(ii), (b)(ii)
 
 

@@ -15,9 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from allyshore.countries import USMCA_PARTIES
 from allyshore.model.graph import NodeGraph
-
-PARTIES = frozenset({"US", "CA", "MX"})
 
 
 def destination_countries(graph: NodeGraph, node: int) -> tuple[str, ...]:
@@ -42,7 +41,7 @@ def good_context(graph: NodeGraph, node: int) -> dict[str, Any]:
     """``importing_country``, ``imported_from`` and ``rule_scope`` of the good made at ``node`` (for its case)."""
     plant = str(graph.node_country[node])
     abroad = sorted(c for c in destination_countries(graph, node) if c != plant)
-    into = abroad[0] if len(abroad) == 1 and abroad[0] in PARTIES else None
+    into = abroad[0] if len(abroad) == 1 and abroad[0] in USMCA_PARTIES else None
     items = graph.network.items
     scope = None
     if "origin_scope" in items.columns:
@@ -51,6 +50,6 @@ def good_context(graph: NodeGraph, node: int) -> dict[str, Any]:
         scope = str(values[0]).strip() if values and values[0] is not None and str(values[0]).strip() else None
     return {
         "importing_country": into,
-        "imported_from": plant if abroad and plant in PARTIES else None,
+        "imported_from": plant if abroad and plant in USMCA_PARTIES else None,
         "rule_scope": scope,
     }

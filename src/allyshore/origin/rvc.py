@@ -13,7 +13,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from allyshore.origin.case import Averaging, RvcRequirement
-from allyshore.origin.result import RvcOutcome
+from allyshore.origin.results import RvcOutcome
 
 HUNDRED = Fraction(100)
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "half_year": 6, "fiscal_year": 12}

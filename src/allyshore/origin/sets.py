@@ -9,7 +9,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from allyshore.origin.case import Case
-from allyshore.origin.result import fmt, format_money
+from allyshore.origin.results import fmt, format_money
 
 TEN_PERCENT = Fraction(1, 10)
 

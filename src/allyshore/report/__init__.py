@@ -14,14 +14,14 @@ from stored results).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from markupsafe import Markup
 
-from allyshore.conventions import Progress, stepper
+from allyshore.conventions import Progress, progress_part
 from allyshore.errors import InputError
 from allyshore.model.network import Network
 from allyshore.report import chokepoints, cost, exposure, origin, overview, quality, resilience, worldmap
@@ -37,6 +37,7 @@ __all__ = [
     "ReportContext",
     "ReportOptions",
     "Section",
+    "analyse_and_write",
     "build_report",
     "check_target",
     "render_context",
@@ -91,10 +92,14 @@ def report_steps(builders: Sequence[Builder] | None = None) -> int:
 def render_context(
     context: ReportContext,
     builders: Sequence[Builder] | None = None,
-    advance: Callable[[], None] | None = None,
+    *,
+    progress: Progress | None = None,
 ) -> Report:
-    """Draw the sections of ``context`` (default :data:`BUILDERS`) and return the :class:`Report`."""
-    sections = build_sections(context, BUILDERS if builders is None else builders, advance=advance)
+    """Draw the sections of ``context`` (default :data:`BUILDERS`) and return the :class:`Report`.
+
+    ``progress(done, total)`` is called after each section (:func:`build_sections`).
+    """
+    sections = build_sections(context, BUILDERS if builders is None else builders, progress=progress)
     network = context.network
     title = context.options.title or f"Ally-shoring report: {network.name}"
     return Report(network.name, title, tuple(sections), dt.datetime.now(dt.UTC).replace(microsecond=0))
@@ -104,10 +109,16 @@ def build_report(
     network: Network,
     options: ReportOptions | None = None,
     builders: Sequence[Builder] | None = None,
-    advance: Callable[[], None] | None = None,
+    *,
+    progress: Progress | None = None,
 ) -> Report:
-    """Run the analyses on ``network``, draw the sections and return the :class:`Report`."""
-    return render_context(run_analyses(network, options, advance=advance), builders, advance=advance)
+    """Run the analyses on ``network``, draw the sections and return the :class:`Report`.
+
+    ``progress(done, total)`` is called after each analysis and each section.
+    """
+    total = ANALYSIS_STEPS + len(BUILDERS if builders is None else builders)
+    context = run_analyses(network, options, progress=progress_part(progress, 0, total))
+    return render_context(context, builders, progress=progress_part(progress, ANALYSIS_STEPS, total))
 
 
 def render_report(report: Report) -> str:
@@ -138,26 +149,28 @@ def write_context(
     context: ReportContext,
     out_dir: str | Path,
     builders: Sequence[Builder] | None = None,
-    advance: Callable[[], None] | None = None,
+    *,
+    progress: Progress | None = None,
 ) -> Path:
     """Draw the report of ``context`` and write it into ``out_dir``; return the path of ``index.html``.
 
     The folder is written whole or not at all. An existing folder is replaced
-    only when it is empty or holds an earlier report. ``advance`` is called after
-    each section and once more after writing.
+    only when it is empty or holds an earlier report. ``progress(done, total)`` is
+    called after each section and once more after writing.
     """
     from allyshore.io.writers import atomic_path
 
     out_dir = Path(out_dir)
     check_target(out_dir)
-    report = render_context(context, builders, advance=advance)
+    total = len(BUILDERS if builders is None else builders) + 1
+    report = render_context(context, builders, progress=progress_part(progress, 0, total))
     html = render_report(report)
     with atomic_path(out_dir, directory=True) as tmp:
         (tmp / "index.html").write_text(html, encoding="utf-8")
         (tmp / MARKER).write_text(f"allyshore report of {report.network_name}, {report.generated.isoformat()}\n")
         tmp.chmod(0o755)
-    if advance is not None:
-        advance()
+    if progress is not None:
+        progress(total, total)
     return out_dir / "index.html"
 
 
@@ -180,7 +193,20 @@ def write_report(
     ``progress(done, total)`` is called after each analysis, each section and the
     writing (:func:`report_steps` steps in all).
     """
+    return analyse_and_write(network, out_dir, options, builders, progress=progress)[1]
+
+
+def analyse_and_write(
+    network: Network,
+    out_dir: str | Path,
+    options: ReportOptions | None = None,
+    builders: Sequence[Builder] | None = None,
+    *,
+    progress: Progress | None = None,
+) -> tuple[ReportContext, Path]:
+    """:func:`write_report`, returning the results the report was drawn from too (:class:`ReportContext`, e.g.
+    for its unknown duties) with the path of ``index.html``."""
     check_target(Path(out_dir))  # before the analyses run: a refused folder costs nothing
-    advance = stepper(progress, report_steps(builders))
-    context = run_analyses(network, options, advance=advance)
-    return write_context(context, out_dir, builders, advance=advance)
+    total = report_steps(builders)
+    context = run_analyses(network, options, progress=progress_part(progress, 0, total))
+    return context, write_context(context, out_dir, builders, progress=progress_part(progress, ANALYSIS_STEPS, total))

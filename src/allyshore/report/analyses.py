@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import polars as pl
 
+from allyshore.conventions import Progress, stepper
 from allyshore.errors import AllyshoreError
 from allyshore.report.context import (
     CostResults,
@@ -29,13 +30,13 @@ from allyshore.report.origin import MAX_PLANS, failing_goods
 if TYPE_CHECKING:
     from allyshore.cost.results import NetworkCost
     from allyshore.model.network import Network
-    from allyshore.origin.advise_result import QualificationPlan
+    from allyshore.origin.results import QualificationPlan
     from allyshore.resilience.results import StressResult
     from allyshore.trust import TrustPolicy
 
 T = TypeVar("T")
 
-#: Steps :func:`run_analyses` reports to ``advance``: trust, validation, exposure, cost, stress test, origin.
+#: Steps :func:`run_analyses` reports to ``progress``: trust, validation, exposure, cost, stress test, origin.
 ANALYSIS_STEPS = 6
 
 
@@ -48,12 +49,12 @@ def attempt(compute: Callable[[], T]) -> T | AllyshoreError:
 
 
 def run_analyses(
-    network: Network, options: ReportOptions | None = None, advance: Callable[[], None] | None = None
+    network: Network, options: ReportOptions | None = None, *, progress: Progress | None = None
 ) -> ReportContext:
     """Run every analysis the report shows on ``network`` and return the context its sections are drawn from.
 
-    ``advance`` is called after each of the :data:`ANALYSIS_STEPS` analyses (a
-    progress bar's step). An analysis the network's data cannot support is kept
+    ``progress(done, total)`` is called after each of the :data:`ANALYSIS_STEPS` analyses
+    (:data:`~allyshore.conventions.Progress`). An analysis the network's data cannot support is kept
     as its error (its section says why); a policy file that cannot be read, and
     with ``options.strict_duties`` an unknown duty of the landed cost, raise.
     """
@@ -62,6 +63,7 @@ def run_analyses(
     from allyshore.trust import assess_countries, load_policy
 
     options = options or ReportOptions()
+    advance = stepper(progress, ANALYSIS_STEPS)
 
     def step() -> None:
         if advance is not None:

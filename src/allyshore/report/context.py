@@ -30,8 +30,7 @@ if TYPE_CHECKING:
     from allyshore.cost.unknown import UnknownDuty
     from allyshore.exposure_map import ExposureResult
     from allyshore.model.network import Network
-    from allyshore.origin.advise_result import QualificationPlan
-    from allyshore.origin.network_result import NetworkOrigin
+    from allyshore.origin.results import NetworkOrigin, QualificationPlan
     from allyshore.resilience.results import StressResult
     from allyshore.trust import TrustPolicy, TrustTable
 

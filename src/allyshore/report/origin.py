@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
+from allyshore.countries import USMCA_PARTIES
 from allyshore.errors import AllyshoreError
 from allyshore.report.context import ReportContext, ready
 from allyshore.report.sections import Figure, Section
 
 if TYPE_CHECKING:
-    from allyshore.origin.advise_result import QualificationPlan
-    from allyshore.origin.network_result import GoodOrigin, NetworkOrigin
+    from allyshore.origin.results import GoodOrigin, NetworkOrigin, QualificationPlan
 
 #: At most this many non-originating goods get an advisor plan in the report (each is one small MIP).
 MAX_PLANS = 25
@@ -29,7 +29,7 @@ GOOD, BAD, GREY = "#2e7d32", "#c62828", "#9e9e9e"
 
 def failing_goods(result: NetworkOrigin) -> list[GoodOrigin]:
     """The non-originating goods made in North America, in the result's order: those the advisor plans for."""
-    return [g for g in result.goods if g.status == "not_originating" and g.country in ("MX", "US", "CA")]
+    return [g for g in result.goods if g.status == "not_originating" and g.country in USMCA_PARTIES]
 
 
 def gauge(rvc: float | None, threshold: float | None, width: int = 180, height: int = 18) -> Markup:

@@ -11,6 +11,7 @@ from allyshore.report.context import ReportContext
 from allyshore.report.exposure import goods_of, maker_countries, weekly_share
 from allyshore.report.formatting import percent, usd
 from allyshore.report.sections import Figure, Section
+from allyshore.trust import TRUSTED_TIERS
 
 _KINDS = ("supplier", "plant", "warehouse", "customer")
 
@@ -60,7 +61,7 @@ def build(context: ReportContext) -> Section:
     hs = dict(zip(items.get_column("item_id"), items.get_column("hs_code"), strict=True))
     total_value = sum(float(g.get("value_per_week") or 0.0) for g in goods)
     usmca = weekly_share(goods, ("domestic", "usmca"))
-    trusted = weekly_share(goods, ("domestic", "usmca", "ally"))
+    trusted = weekly_share(goods, TRUSTED_TIERS)
     rows = []
     for good in goods:
         ranked = sorted(good["by_country"].items(), key=lambda kv: -kv[1])
@@ -69,7 +70,7 @@ def build(context: ReportContext) -> Section:
                 "good": good,
                 "hs": hs.get(good["item_id"]) or "",
                 "adversary": good["by_tier"].get("adversary", 0.0),
-                "trusted": sum(good["by_tier"].get(t, 0.0) for t in ("domestic", "usmca", "ally")),
+                "trusted": sum(good["by_tier"].get(t, 0.0) for t in TRUSTED_TIERS),
                 "countries": ranked[:3],
             }
         )

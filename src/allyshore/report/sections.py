@@ -66,6 +66,7 @@ from typing import TYPE_CHECKING
 
 from markupsafe import Markup, escape
 
+from allyshore.conventions import Progress, stepper
 from allyshore.errors import AllyshoreError
 
 if TYPE_CHECKING:
@@ -154,13 +155,15 @@ def failed_section(builder: Builder, error: AllyshoreError) -> Section:
 def build_sections(
     context: ReportContext,
     builders: Sequence[Builder],
-    advance: Callable[[], None] | None = None,
+    *,
+    progress: Progress | None = None,
 ) -> list[Section]:
     """Run ``builders`` (:data:`allyshore.report.BUILDERS` for the whole report) on ``context`` and collect the
     sections they return, in order.
 
-    ``advance`` is called once after each builder (a progress bar's step).
+    ``progress(done, len(builders))`` is called once after each builder (:data:`~allyshore.conventions.Progress`).
     """
+    advance = stepper(progress, len(builders))
     sections: list[Section] = []
     seen: set[str] = set()
     for builder in builders:

@@ -26,6 +26,7 @@ import polars as pl
 from numpy.typing import NDArray
 
 from allyshore.countries import country_name
+from allyshore.geography import NORTH_AMERICA
 from allyshore.report.context import ReportContext
 from allyshore.report.exposure import maker_countries
 from allyshore.report.formatting import percent, tier_label
@@ -34,7 +35,6 @@ from allyshore.report.sections import Figure, Section
 
 KIND_SHAPES = {"supplier": "circle", "plant": "square", "warehouse": "diamond", "customer": "triangle"}
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
-_NORTH_AMERICA = ("US", "MX", "CA")
 #: Above this many linked site pairs the map draws one arc per pair of countries instead.
 MAX_SITE_ARCS = 400
 
@@ -368,7 +368,7 @@ def build(context: ReportContext) -> Section:
     markers.sort(key=lambda m: -float(m["scale"]))
 
     views = [MapView("world", "World", tuple(data["view_box"]))]
-    na_points = [positions[s] for s, c in site_country.items() if c in _NORTH_AMERICA]
+    na_points = [positions[s] for s, c in site_country.items() if c in NORTH_AMERICA]
     if len(na_points) >= 2 and len(na_points) < len(positions):
         views.append(_view_around(na_points, "North America (USMCA)", "north-america"))
 

@@ -25,8 +25,7 @@ from allyshore.store.records import (
 )
 
 if TYPE_CHECKING:
-    from allyshore.origin.network_result import NetworkOrigin
-    from allyshore.origin.result import OriginResult
+    from allyshore.origin.results import NetworkOrigin, OriginResult
 
 #: Environment variable naming the database (any SQLAlchemy URL).
 ENV_VAR = "ALLYSHORE_DATABASE_URL"

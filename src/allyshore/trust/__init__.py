@@ -9,19 +9,7 @@
 
 from __future__ import annotations
 
-from allyshore.trust.assess import (
-    RULES,
-    TIER_COLORS,
-    TIERS,
-    UNTRUSTED_TIERS,
-    Component,
-    CountryTrust,
-    InputValue,
-    ListMatch,
-    TrustTable,
-    assess_countries,
-    tiers_under,
-)
+from allyshore.trust.assess import assess_countries, tiers_under
 from allyshore.trust.policy import (
     COMPONENTS,
     CountryList,
@@ -33,12 +21,25 @@ from allyshore.trust.policy import (
     resolve_policy,
 )
 from allyshore.trust.reference import CountryTable, country_table
+from allyshore.trust.results import (
+    RULES,
+    TIER_COLORS,
+    TIERS,
+    TRUSTED_TIERS,
+    UNTRUSTED_TIERS,
+    Component,
+    CountryTrust,
+    InputValue,
+    ListMatch,
+    TrustTable,
+)
 
 __all__ = [
     "COMPONENTS",
     "RULES",
     "TIERS",
     "TIER_COLORS",
+    "TRUSTED_TIERS",
     "UNTRUSTED_TIERS",
     "Component",
     "CountryList",

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -40,6 +40,9 @@ from pydantic_core import PydanticCustomError
 from allyshore.errors import NotFoundError, Problem, ValidationError
 from allyshore.origin.case import Rule, RuleIn, _hs, rule_from_model
 from allyshore.origin.hs_codes import HS_CODE_HINT, dotted, error_hint, normalise_hs_entry
+
+if TYPE_CHECKING:
+    from allyshore.origin.results import RuleEntries
 
 
 class LibraryRuleIn(RuleIn):
@@ -341,9 +344,25 @@ def lookup_rule(
     return rule
 
 
+def rule_entries(hs: str) -> RuleEntries:
+    """Every entry of the rules library for ``hs`` (all dates and scopes), as a result: ``allyshore origin rule``.
+
+    Raises
+    ------
+    NotFoundError
+        The library holds no product-specific rule for ``hs``.
+    """
+    from allyshore.origin.results import RuleEntries
+
+    entries = library_as_dicts(hs)
+    if not entries:
+        raise NotFoundError(f"no product-specific rule for HS {hs} in the rules library")
+    return RuleEntries(hs, tuple(entries))
+
+
 def library_as_dicts(hs: str) -> list[dict[str, Any]]:
     """Every entry for ``hs`` (all dates and scopes) as JSON-ready dicts, for `allyshore origin rule`."""
-    from allyshore.origin.result import rule_to_dict
+    from allyshore.origin.results import rule_to_dict
 
     out = []
     for e in find_rules(hs):

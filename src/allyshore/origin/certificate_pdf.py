@@ -28,7 +28,7 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from allyshore.origin.certification import SOURCE, Certification
+from allyshore.origin.results import SOURCE, Certification
 
 _STYLES = getSampleStyleSheet()
 _BODY = ParagraphStyle("cert-body", parent=_STYLES["BodyText"], fontSize=9, leading=11.5)
