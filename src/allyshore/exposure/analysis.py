@@ -295,7 +295,7 @@ def _exposure_of_graph(graph: NodeGraph, policy: PolicySource, max_choke_points:
     is_sink = graph.node_kind == KIND_CODES.index("sink")
     origin = np.flatnonzero(~passes_through & ~is_sink)
     untrusted_country = np.isin(np.asarray([tiers[c] for c in countries], dtype=object), UNTRUSTED_TIERS)
-    item_rank = ranks(graph.item_ids)
+    item_rank = ranks(network.items.get_column("item_id"))  # items rows are in item_ids order
     items_sorted = np.empty(len(graph.item_ids), dtype=object)
     items_sorted[item_rank] = graph.item_ids
     # Per (good, item), items in alphabetical order: the number of origins the good reaches + 2^20 * the number

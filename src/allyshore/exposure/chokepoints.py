@@ -15,9 +15,10 @@ from allyshore.model.graph import BoolArray, FloatArray, IntArray, NodeGraph
 __all__ = ["choke_points", "ranks"]
 
 
-def ranks(names: tuple[str, ...]) -> IntArray:
+def ranks(names: tuple[str, ...] | pl.Series) -> IntArray:
     """Alphabetical rank of each name, from 0 (ids are unique)."""
-    return pl.Series(names, dtype=pl.String).rank("ordinal").cast(pl.Int64).to_numpy() - 1
+    series = names if isinstance(names, pl.Series) else pl.Series(names, dtype=pl.String)
+    return series.rank("ordinal").cast(pl.Int64).to_numpy() - 1
 
 
 def choke_points(
