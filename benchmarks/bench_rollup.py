@@ -4,7 +4,7 @@ Generates layered multi-tier networks with about 10k, 100k and 1M BOM + flow
 rows, then times, in the same run and on the same network (file I/O excluded):
 
 * ``compile``: :func:`allyshore.model.graph.compile_network` (tables -> node graph, on integer codes);
-* ``exposure``: :func:`allyshore.exposure_map.exposure_of_graph` on the compiled
+* ``exposure``: :func:`allyshore.exposure.exposure_of_graph` on the compiled
   graph (unit value, by country, by tier, by crossing, single-source items,
   choke points, findings);
 * ``networkx``: a memoised recursive roll-up over a networkx DiGraph of the same
@@ -28,7 +28,7 @@ import networkx as nx
 import numpy as np
 import polars as pl
 
-from allyshore.exposure_map import ExposureResult, exposure_of_graph
+from allyshore.exposure import ExposureResult, exposure_of_graph
 from allyshore.generate import generate_network
 from allyshore.model.graph import NodeGraph, compile_network
 from allyshore.model.network import Network, empty_table

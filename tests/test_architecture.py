@@ -30,8 +30,8 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     # workflows over several analyses: advisor prices the origin advisor's re-sourcing at landed cost (cost
     # imports origin, so their composition lives above both)
     ("workflows", frozenset({"advisor"})),
-    # store keeps origin determinations (it reads origin's results); exposure_map may become an exposure package
-    ("analyses", frozenset({"exposure_map", "exposure", "trust", "origin", "cost", "resilience", "store"})),
+    # store keeps origin determinations (it reads origin's results)
+    ("analyses", frozenset({"exposure", "trust", "origin", "cost", "resilience", "store"})),
     # samples and generate make networks (lane_rules: the generator's lanes), geography gives distances, regions
     # and border crossings, _lp builds the analyses' LPs
     ("model and io", frozenset({"model", "io", "samples", "generate", "lane_rules", "geography", "_lp"})),
@@ -212,7 +212,7 @@ def test_the_reader_sees_every_kind_of_import(tmp_path: Path) -> None:
         "    importlib.import_module('allyshore.cost.kernel')\n    from allyshore import exposure\n"
     )
     targets = {i.target for i in imports_of(probe, "allyshore.cli.probe")}
-    assert targets == {"allyshore.cli._common", "allyshore.trust", "allyshore.cost.kernel", "allyshore.exposure_map"}
+    assert targets == {"allyshore.cli._common", "allyshore.trust", "allyshore.cost.kernel", "allyshore.exposure"}
 
 
 def test_every_unit_has_a_layer(imports: list[Import]) -> None:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import allyshore
 from allyshore.model import graph as graph_module
-from allyshore.model.graph import NodeGraph, _hashed_codes, _KeyTable, compile_network, kahan_sums
+from allyshore.model.graph import NodeGraph, _hashed_codes, _KeyTable, compile_network, kahan_sums, stable_argsort
 from allyshore.model.network import Network
 
 FIELDS = (
@@ -78,6 +78,21 @@ def test_hashed_codes_are_rows_nulls_and_strangers_none() -> None:
     values = pl.Series(["S2", None, "P", "X", "S1", "S2"])
     assert _hashed_codes(ids, values).tolist() == [2, -1, 0, -1, 1, 2]  # type: ignore[union-attr]
     assert _hashed_codes(pl.Series([], dtype=pl.String), values).tolist() == [-1] * 6  # type: ignore[union-attr]
+    assert _hashed_codes(pl.Series(["P", "S1", "P"]), values) is None  # a repeated id: coded another way
+
+
+def test_stable_argsort_is_numpys_stable_argsort() -> None:
+    """Polars' sort of (key, row) orders equal keys by row, as numpy's stable sort does (a repeated key in
+    every group, negative keys, and a key range too wide for the composite key, which numpy sorts)."""
+    rng = np.random.default_rng(5)
+    for key in (
+        rng.integers(-1, 50, 40_000),
+        rng.integers(0, 2**40, 40_000) * np.int64(2**20),
+        np.zeros(20_000, dtype=np.int64),
+        rng.integers(-1, 3, 100),
+    ):
+        key = key.astype(np.int64)
+        assert np.array_equal(stable_argsort(key), np.argsort(key, kind="stable"))
 
 
 def test_the_enum_way_gives_the_same_graph(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,7 +2,7 @@
 
 The golden networks are written for these tests; the expected figures are worked
 out by hand in each test from the decomposition documented in
-:mod:`allyshore.exposure_map` (value added ``VA_n = p_n - sum_s A[n, s] p_s``,
+:mod:`allyshore.exposure.analysis` (value added ``VA_n = p_n - sum_s A[n, s] p_s``,
 contribution ``m_n * VA_n``). Tiers follow the default US policy of
 ../shared/domain/trust.md section 3.1: US domestic, MX and CA usmca, DE ally (NATO),
 CN adversary (15 CFR 791.4).
@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from allyshore import Network
 from allyshore.cli import main
-from allyshore.exposure_map import ExposureResult, exposure, exposure_of_graph
+from allyshore.exposure import ExposureResult, exposure, exposure_of_graph
 from allyshore.model.graph import compile_network
 from allyshore.model.rollup import calc_embodied, calc_embodied_without, calc_levels, calc_value_added
 

@@ -86,6 +86,17 @@ def test_every_exported_name_exists_and_is_allyshores() -> None:
             assert value.__doc__, f"allyshore.{name} has no docstring"
 
 
+def test_a_subpackage_does_not_take_the_place_of_a_public_name() -> None:
+    """``allyshore.exposure`` is the function also once the subpackage ``allyshore.exposure`` is imported
+    (importing a subpackage binds it as an attribute of its parent, unless the package refuses)."""
+    import importlib
+
+    package = importlib.import_module("allyshore.exposure")
+    assert inspect.isfunction(allyshore.exposure)
+    assert allyshore.exposure is package.exposure
+    assert importlib.import_module("allyshore.exposure.analysis").exposure is allyshore.exposure
+
+
 @pytest.mark.parametrize("name", RESULTS)
 def test_every_result_class_is_exported_and_is_a_result(name: str) -> None:
     cls = getattr(allyshore, name)

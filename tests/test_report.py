@@ -117,7 +117,7 @@ def test_builders_only_draw_the_results_of_the_context(
         raise AssertionError("a section builder ran an analysis")
 
     targets = {
-        "allyshore.exposure_map": ("exposure", "exposure_of_graph"),
+        "allyshore.exposure.analysis": ("exposure", "exposure_of_graph"),
         "allyshore.model.validate": ("check_network",),
         "allyshore.trust": ("assess_countries", "load_policy"),
         "allyshore.cost.network": ("network_cost",),

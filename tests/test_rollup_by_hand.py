@@ -1,5 +1,5 @@
 """The roll-up behind the exposure map, through the public API only (``allyshore.exposure``), on a network
-whose figures are worked by hand from the decomposition of docs and allyshore.exposure_map: value added
+whose figures are worked by hand from the decomposition of docs and allyshore.exposure.analysis: value added
 ``VA_n = p_n − Σ_s A[n, s] p_s``, a good's unit value ``Σ_n m_n VA_n`` with m_n the units of node n in one unit
 of the good, and the share of a crossing = 1 − (unit value with the crossing's edges dropped) ÷ unit value."""
 

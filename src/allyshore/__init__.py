@@ -25,6 +25,8 @@ and returns a frozen result (:class:`Result`: ``to_dict``, ``to_json``,
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 from allyshore.errors import AllyshoreError, InputError, NotFoundError, Problem, ValidationError
@@ -42,7 +44,7 @@ if TYPE_CHECKING:
         sensitivity,
         tariff_layers,
     )
-    from allyshore.exposure_map import ExposureResult, exposure
+    from allyshore.exposure import ExposureResult, exposure
     from allyshore.generate import generate_network
     from allyshore.io import load_network, write_network
     from allyshore.model import Network
@@ -70,7 +72,7 @@ _LAZY: dict[str, str] = {
     "generate_network": "allyshore.generate",
     "Validation": "allyshore.model.validate",
     # the analyses
-    "exposure": "allyshore.exposure_map",
+    "exposure": "allyshore.exposure",
     "assess_countries": "allyshore.trust",
     "load_policy": "allyshore.trust",
     "write_report": "allyshore.report",
@@ -88,7 +90,7 @@ _LAZY: dict[str, str] = {
     "open_store": "allyshore.store",
     # their results
     "Result": "allyshore.results",
-    "ExposureResult": "allyshore.exposure_map",
+    "ExposureResult": "allyshore.exposure",
     "TrustPolicy": "allyshore.trust",
     "TrustTable": "allyshore.trust",
     "CostComparison": "allyshore.cost",
@@ -121,6 +123,20 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
+
+
+class _Package(types.ModuleType):
+    """The package's module: importing a subpackage named like a lazy public name (the package
+    ``allyshore.exposure`` beside the function ``allyshore.exposure``) leaves the public name to the table,
+    instead of binding the subpackage over it; ``from allyshore.exposure import ...`` reads the subpackage."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _LAZY and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 # Written out (not built from _LAZY) so that type checkers see what the package exports; a test keeps them equal.

@@ -11,7 +11,7 @@ from allyshore.cli import app
 from allyshore.cli._common import CsvOption, JsonOption, NetworkArgument, PolicyOption, console, output
 
 if TYPE_CHECKING:
-    from allyshore.exposure_map import ExposureResult
+    from allyshore.exposure import ExposureResult
 
 
 def _shares(shares: dict[str, float] | object, limit: int = 6) -> str:
@@ -31,7 +31,7 @@ def exposure(
     ] = 25,
 ) -> None:
     """Map each finished good's value by country, trust tier and border crossing; list choke points."""
-    from allyshore.exposure_map import exposure as run_exposure
+    from allyshore.exposure import exposure as run_exposure
     from allyshore.io import load_network
 
     result = run_exposure(load_network(network_path), policy=policy, max_choke_points=choke_points)

@@ -331,7 +331,7 @@ def _id_codes(network: Network, pool: ThreadPoolExecutor) -> tuple[dict[tuple[st
     number of site and item codes: the columns of one vocabulary in one pass, each id looked up once
     (:func:`_hashed_codes`, else an Enum cast), the two vocabularies side by side in ``pool``."""
     kinds = (("site", "sites"), ("item", "items"))
-    vocabulary = {kind: _Vocabulary.of(network.tables[table].get_column(f"{kind}_id")) for kind, table in kinds}
+    ids = {kind: network.tables[table].get_column(f"{kind}_id") for kind, table in kinds}
     columns = {kind: [network.tables[t].get_column(c) for t, c in _ID_COLUMNS[kind]] for kind, _ in kinds}
     values = {kind: pl.concat(columns[kind]) for kind, _ in kinds}
 
@@ -343,12 +343,16 @@ def _id_codes(network: Network, pool: ThreadPoolExecutor) -> tuple[dict[tuple[st
         }
 
     code: dict[str, IntArray] = {}
-    hashable = [kind for kind, _ in kinds if vocabulary[kind].identity]
-    for kind, hashed in zip(
-        hashable, pool.map(lambda k: _hashed_codes(vocabulary[k].categories, values[k]), hashable), strict=True
-    ):
-        if hashed is not None:
+    vocabulary: dict[str, _Vocabulary] = {}
+    hashable = [kind for kind, _ in kinds if ids[kind].null_count() == 0]
+    for kind, hashed in zip(hashable, pool.map(lambda k: _hashed_codes(ids[k], values[k]), hashable), strict=True):
+        if hashed is not None:  # no null id and no two ids with one hash: distinct ids, each its own code
+            n = ids[kind].len()
+            vocabulary[kind] = _Vocabulary(ids[kind], np.arange(n, dtype=np.int64), n, True)
             code[kind] = hashed
+    for kind, _ in kinds:
+        if kind not in vocabulary:
+            vocabulary[kind] = _Vocabulary.of(ids[kind])
     missing = [kind for kind, _ in kinds if kind not in code]
     if missing:
         code.update(encode(*missing))
@@ -367,24 +371,61 @@ def _id_codes(network: Network, pool: ThreadPoolExecutor) -> tuple[dict[tuple[st
 
 
 def _hashed_codes(ids: pl.Series, values: pl.Series) -> IntArray | None:
-    """Row of each of ``values`` in ``ids`` (distinct, no null), -1 for null or absent: looked up by the ids'
-    64-bit hashes in a :class:`_KeyTable`, every match then checked on the text. None when two ids share a
-    slot or a match is not the same text (a hash collision): the caller looks them up another way."""
+    """Row of each of ``values`` in ``ids`` (no null), -1 for null or absent: looked up by the ids'
+    64-bit hashes in an open-addressing table of rows (:func:`_row_table`), every match then checked on the
+    text. None when two ids share a hash or a match is not the same text (a hash collision): the caller looks
+    them up another way."""
     if ids.len() == 0:
         return np.full(values.len(), -1, dtype=np.int64)
-    positive = np.int64(0x7FFFFFFFFFFFFFFF)
-    id_hash = ids.hash().to_numpy().view(np.int64) & positive
-    table = _KeyTable(id_hash.shape[0])
-    slot = table.slots(id_hash, insert=True)
-    row_at = np.full(table.size + 1, -1, dtype=np.int64)
+    id_hash = ids.hash().to_numpy()
+    row_at, shift = _row_table(id_hash)
     rows = np.arange(id_hash.shape[0], dtype=np.int64)
-    row_at[slot] = rows
-    if not np.array_equal(row_at[slot], rows):
+    if not np.array_equal(_find_rows(row_at, shift, id_hash, id_hash), rows):  # two ids with one hash
         return None
-    code = row_at[table.slots(values.hash().to_numpy().view(np.int64) & positive)]
+    code = _find_rows(row_at, shift, id_hash, values.hash().to_numpy())
     code[values.is_null().to_numpy()] = -1
     same = (values == ids.gather(np.maximum(code, 0))) | pl.Series(code < 0)
     return code if bool(same.all()) else None
+
+
+def _row_table(key_hash: NDArray[np.uint64]) -> tuple[IntArray, np.uint64]:
+    """An open-addressing table (linear probing, at most half full) of the rows of ``key_hash``: row ``r``
+    starts probing at slot ``key_hash[r] >> shift`` (the hash's top bits); empty slots hold -1."""
+    bits = max(4, int(np.ceil(np.log2(max(key_hash.shape[0], 1) * 2))))
+    size = 1 << bits
+    shift = np.uint64(64 - bits)
+    row_at = np.full(size, -1, dtype=np.int64)
+    pending = np.arange(key_hash.shape[0], dtype=np.int64)
+    pos = (key_hash >> shift).astype(np.int64)
+    while pending.size:  # each round, every free slot sought goes to one of its seekers; the others probe on
+        free = row_at[pos] == -1
+        row_at[pos[free]] = pending[free]
+        placed = np.zeros(pending.shape[0], dtype=bool)
+        placed[free] = row_at[pos[free]] == pending[free]
+        waiting = np.flatnonzero(~placed)
+        pending, pos = pending[waiting], (pos[waiting] + 1) & (size - 1)
+    return row_at, shift
+
+
+def _find_rows(row_at: IntArray, shift: np.uint64, key_hash: NDArray[np.uint64], query: NDArray[np.uint64]) -> IntArray:
+    """The first row of :func:`_row_table` on the probe path of each ``query`` hash whose hash is equal, else -1."""
+    mask = row_at.shape[0] - 1
+    pos = (query >> shift).astype(np.int64)
+    row = row_at[pos]
+    occupied = row >= 0
+    match = occupied & (key_hash[row] == query)
+    out = np.where(match, row, -1)
+    todo = np.flatnonzero(occupied & ~match)
+    pos = pos[todo]
+    while todo.size:  # the few probing on, one slot per round
+        pos = (pos + 1) & mask
+        row = row_at[pos]
+        occupied = row >= 0
+        match = occupied & (key_hash[row] == query[todo])
+        out[todo[match]] = row[match]
+        on = np.flatnonzero(occupied & ~match)
+        todo, pos = todo[on], pos[on]
+    return out
 
 
 class _KeyTable:
@@ -441,7 +482,7 @@ def _group_rows(key: IntArray) -> tuple[IntArray, IntArray, IntArray]:
     Returns ``(order, start, group_key)``: the rows of group ``g`` are ``order[start[g]:start[g + 1]]``
     and their key is ``group_key[g]`` (ascending).
     """
-    order = np.argsort(key, kind="stable")
+    order = stable_argsort(key)
     sorted_key = key[order]
     first = int(np.searchsorted(sorted_key, 0))
     order, sorted_key = order[first:], sorted_key[first:]
@@ -449,6 +490,19 @@ def _group_rows(key: IntArray) -> tuple[IntArray, IntArray, IntArray]:
     new[1:] = sorted_key[1:] != sorted_key[:-1]
     start = np.append(np.flatnonzero(new), sorted_key.shape[0]).astype(np.int64)
     return order.astype(np.int64), start, sorted_key[new]
+
+
+def stable_argsort(key: IntArray) -> IntArray:
+    """``np.argsort(key, kind="stable")``: polars sorts the distinct keys ``(key - min) * n + row`` (threaded)
+    where they fit in 63 bits, else numpy sorts ``key`` (stable)."""
+    n = int(key.shape[0])
+    if n < 2**14:
+        return np.argsort(key, kind="stable").astype(np.int64)
+    low, high = int(key.min()), int(key.max())
+    if (high - low + 1) * n >= 2**62:
+        return np.argsort(key, kind="stable").astype(np.int64)
+    distinct = (key - low) * n + np.arange(n, dtype=np.int64)
+    return pl.Series(distinct).arg_sort().to_numpy().astype(np.int64)
 
 
 def flow_shares(flows: pl.DataFrame) -> FloatArray:
@@ -661,7 +715,7 @@ def _compile(network: Network, pool: ThreadPoolExecutor) -> NodeGraph:
     share = shares.result()  # of each flow among those of its item into its site
     consumer = np.concatenate([req_node[internal], via_node[edge_via]])
     flow = np.concatenate([np.full(internal.shape[0], -1, dtype=np.int64), edge_flow])
-    order = np.argsort(consumer * (flows.height + 1) + flow + 1, kind="stable")
+    order = stable_argsort(consumer * (flows.height + 1) + flow + 1)
     consumer, flow = consumer[order], flow[order]
     supplier = np.concatenate([req_internal[internal], supplier])[order]
     edge_item = np.concatenate([bom_child[req_bom[internal]], via_item[edge_via]])[order]

@@ -58,7 +58,7 @@ def run_analyses(
     as its error (its section says why); a policy file that cannot be read, and
     with ``options.strict_duties`` an unknown duty of the landed cost, raise.
     """
-    from allyshore.exposure_map import exposure
+    from allyshore.exposure import exposure
     from allyshore.model.validate import check_network
     from allyshore.trust import assess_countries, load_policy
 

@@ -28,7 +28,7 @@ from allyshore.errors import AllyshoreError, Problem
 if TYPE_CHECKING:
     from allyshore.cost.results import NetworkCost, Sensitivity
     from allyshore.cost.unknown import UnknownDuty
-    from allyshore.exposure_map import ExposureResult
+    from allyshore.exposure import ExposureResult
     from allyshore.model.network import Network
     from allyshore.origin.results import NetworkOrigin, QualificationPlan
     from allyshore.resilience.results import StressResult
@@ -114,7 +114,7 @@ class ReportContext:
         return ready(self.exposure).to_dict()
 
     def exposure_dict(self) -> dict[str, Any]:
-        """The exposure map as :meth:`~allyshore.exposure_map.ExposureResult.to_dict` gives it (made once)."""
+        """The exposure map as :meth:`~allyshore.exposure.ExposureResult.to_dict` gives it (made once)."""
         return self._exposure_json
 
     def tier_of(self, country: str) -> str:

@@ -1,6 +1,6 @@
 """The exposure section: where each finished good's value originates, by trust tier and by country.
 
-Numbers come from :func:`allyshore.exposure` (see :mod:`allyshore.exposure_map`
+Numbers come from :func:`allyshore.exposure` (see :mod:`allyshore.exposure.analysis`
 for the roll-up); this module only draws them.
 """
 

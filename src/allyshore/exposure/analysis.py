@@ -88,19 +88,19 @@ Example
 from __future__ import annotations
 
 import gc
-import html
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from allyshore.errors import Problem
+from allyshore.exposure.chokepoints import choke_points, ranks
+from allyshore.exposure.findings import REL_TOL, findings
+from allyshore.exposure.results import ExposureResult, GoodExposure
 from allyshore.model.graph import KIND_CODES, BoolArray, FloatArray, IntArray, NodeGraph, compile_network
 from allyshore.model.network import Network
 from allyshore.model.rollup import (
@@ -110,226 +110,15 @@ from allyshore.model.rollup import (
     calc_levels,
     calc_requirement_matrix,
     calc_value_added,
-    node_value_added,
-    roll_up,
-    roll_up_without,
-    topological_levels,
 )
-from allyshore.results import Result
 from allyshore.trust.assess import UNTRUSTED_TIERS
 
 if TYPE_CHECKING:
     from allyshore.trust.policy import PolicySource
 
-_REL_TOL = 1e-9
 _COUNT_BASE = 2**20
 
-__all__ = [
-    "ChokePoint",
-    "ExposureResult",
-    "GoodExposure",
-    "Levels",
-    "exposure",
-    "exposure_of_graph",
-    "node_value_added",
-    "roll_up",
-    "roll_up_without",
-    "topological_levels",
-]
-
-
-# --------------------------------------------------------------------------- results
-
-
-@dataclass(frozen=True)
-class GoodExposure(Result):
-    """Exposure of one finished good (per unit unless the name says per week)."""
-
-    item_id: str
-    name: str | None
-    units_per_week: float
-    unit_value: float  # USD per unit
-    by_country: Mapping[str, float]  # ISO alpha-2 -> share of unit value
-    by_tier: Mapping[str, float]  # trust tier -> share
-    by_crossing: Mapping[str, float]  # border crossing -> share of value crossing it
-    hhi: float  # Herfindahl index of by_country, 0..1 (nan when the good has no value)
-    single_source_items: tuple[str, ...]  # purchased items with one origin (finished goods, in-house excluded)
-    untrusted_only_items: tuple[str, ...]
-    tier_depth: int
-    value_by_country: Mapping[str, float]  # USD per unit
-
-    json_keys = (
-        "item_id", "name", "unit_value", "by_country", "by_tier", "by_crossing", "hhi", "single_source_items",
-        "untrusted_only_items", "tier_depth", "units_per_week", "value_per_week", "value_by_country",
-    )  # fmt: skip
-
-    @property
-    def value_per_week(self) -> float:
-        return self.unit_value * self.units_per_week
-
-
-@dataclass(frozen=True)
-class ChokePoint(Result):
-    """A site that feeds finished goods, with the value it adds to weekly demand."""
-
-    site_id: str
-    name: str | None
-    country: str
-    tier: str
-    goods: int  # finished goods fed
-    good_ids: tuple[str, ...]
-    sole_origin_items: int  # (good, item) pairs for which this site is the only origin
-    value_per_week: float  # USD added at the site per week of demand
-    share_of_value: float  # of all demanded value per week
-
-
-@dataclass(frozen=True)
-class ExposureResult(Result):
-    """Exposure of every finished good of a network, its choke points and data-quality findings."""
-
-    network: str
-    goods: tuple[GoodExposure, ...]
-    choke_points: tuple[ChokePoint, ...]
-    findings: tuple[Problem, ...] = field(default=())
-    tiers: Mapping[str, str] = field(default_factory=dict)  # country -> tier used
-
-    json_keys = ("network", "goods", "choke_points", "findings", "single_source_items", "untrusted_only_items")
-
-    def good(self, item_id: str) -> GoodExposure:
-        for good in self.goods:
-            if good.item_id == item_id:
-                return good
-        raise KeyError(item_id)
-
-    @property
-    def single_source_items(self) -> tuple[str, ...]:
-        """Purchased items single-sourced in at least one finished good, sorted (see :class:`GoodExposure`)."""
-        return tuple(sorted({item for good in self.goods for item in good.single_source_items}))
-
-    @property
-    def untrusted_only_items(self) -> tuple[str, ...]:
-        """Items whose every origin, in at least one finished good, is adversary or non-aligned, sorted."""
-        return tuple(sorted({item for good in self.goods for item in good.untrusted_only_items}))
-
-    def to_frame(self) -> pl.DataFrame:
-        """One row per finished good."""
-        return self.frames()["goods"]
-
-    def frames(self) -> dict[str, pl.DataFrame]:
-        """The result as tables: goods, by_country, by_tier, by_crossing, choke_points, findings."""
-        goods = pl.DataFrame(
-            {
-                "item_id": [g.item_id for g in self.goods],
-                "name": [g.name for g in self.goods],
-                "units_per_week": [g.units_per_week for g in self.goods],
-                "unit_value": [g.unit_value for g in self.goods],
-                "value_per_week": [g.value_per_week for g in self.goods],
-                "hhi": [g.hhi for g in self.goods],
-                "tier_depth": [g.tier_depth for g in self.goods],
-                "single_source_items": [";".join(g.single_source_items) for g in self.goods],
-                "untrusted_only_items": [";".join(g.untrusted_only_items) for g in self.goods],
-            },
-            schema={
-                "item_id": pl.String,
-                "name": pl.String,
-                "units_per_week": pl.Float64,
-                "unit_value": pl.Float64,
-                "value_per_week": pl.Float64,
-                "hhi": pl.Float64,
-                "tier_depth": pl.Int64,
-                "single_source_items": pl.String,
-                "untrusted_only_items": pl.String,
-            },
-        )
-
-        def long(attr: str, key: str, usd: bool) -> pl.DataFrame:
-            rows: dict[str, list[Any]] = {"item_id": [], key: [], "share": []}
-            if usd:
-                rows["value_per_unit"] = []
-            for g in self.goods:
-                for k, share in getattr(g, attr).items():
-                    rows["item_id"].append(g.item_id)
-                    rows[key].append(k)
-                    rows["share"].append(share)
-                    if usd:
-                        rows["value_per_unit"].append(share * g.unit_value)
-            schema: dict[str, Any] = {"item_id": pl.String, key: pl.String, "share": pl.Float64}
-            if usd:
-                schema["value_per_unit"] = pl.Float64
-            return pl.DataFrame(rows, schema=schema)
-
-        chokes = pl.DataFrame(
-            [{**c.to_dict(), "good_ids": ";".join(c.good_ids)} for c in self.choke_points],
-            schema={
-                "site_id": pl.String,
-                "name": pl.String,
-                "country": pl.String,
-                "tier": pl.String,
-                "goods": pl.Int64,
-                "good_ids": pl.String,
-                "sole_origin_items": pl.Int64,
-                "value_per_week": pl.Float64,
-                "share_of_value": pl.Float64,
-            },
-        )
-        findings = pl.DataFrame(
-            [p.to_dict() for p in self.findings],
-            schema={
-                "severity": pl.String,
-                "table": pl.String,
-                "source": pl.String,
-                "row": pl.Int64,
-                "column": pl.String,
-                "message": pl.String,
-                "hint": pl.String,
-            },
-        )
-        return {
-            "goods": goods,
-            "by_country": long("by_country", "country", True),
-            "by_tier": long("by_tier", "tier", True),
-            "by_crossing": long("by_crossing", "crossing", False),
-            "choke_points": chokes,
-            "findings": findings,
-        }
-
-    def _repr_html_(self) -> str:
-        esc = html.escape
-        parts = [f"<h4>Exposure of {esc(self.network)}: {len(self.goods)} finished good(s)</h4>"]
-        parts.append(
-            "<table><thead><tr><th>good</th><th>unit value (USD)</th><th>by country</th><th>by tier</th>"
-            "<th>by crossing</th><th>HHI</th><th>single-source items</th><th>tier depth</th></tr></thead><tbody>"
-        )
-
-        def fmt(shares: Mapping[str, float]) -> str:
-            return ", ".join(f"{esc(k)} {v:.1%}" for k, v in shares.items())
-
-        for g in self.goods:
-            parts.append(
-                f"<tr><td>{esc(g.item_id)}</td><td>{g.unit_value:,.2f}</td><td>{fmt(g.by_country)}</td>"
-                f"<td>{fmt(g.by_tier)}</td><td>{fmt(g.by_crossing)}</td><td>{g.hhi:.3f}</td>"
-                f"<td>{esc(', '.join(g.single_source_items))}</td><td>{g.tier_depth}</td></tr>"
-            )
-        parts.append("</tbody></table>")
-        if self.choke_points:
-            parts.append(
-                "<table><thead><tr><th>site</th><th>country</th><th>tier</th><th>goods fed</th>"
-                "<th>value per week (USD)</th><th>share of value</th></tr></thead><tbody>"
-            )
-            for c in self.choke_points:
-                parts.append(
-                    f"<tr><td>{esc(c.site_id)}</td><td>{esc(c.country)}</td><td>{esc(c.tier)}</td>"
-                    f"<td>{c.goods}</td><td>{c.value_per_week:,.2f}</td><td>{c.share_of_value:.1%}</td></tr>"
-                )
-            parts.append("</tbody></table>")
-        if self.findings:
-            parts.append(f"<p>{len(self.findings)} data-quality finding(s):</p><ul>")
-            parts += [f"<li>{esc(str(p))}</li>" for p in self.findings[:50]]
-            parts.append("</ul>")
-        return "".join(parts)
-
-
-# --------------------------------------------------------------------------- kernels
+__all__ = ["exposure", "exposure_of_graph"]
 
 
 def _tier_lookup(countries: list[str], policy: PolicySource) -> dict[str, str]:
@@ -357,11 +146,6 @@ def _good_weights(graph: NodeGraph) -> tuple[IntArray, IntArray, sp.csr_matrix, 
     weight = np.where(total[good_of_row] > 0, units / safe_total[good_of_row], 1.0 / count[good_of_row])
     w = sp.csr_matrix((weight, (root_of_row, good_of_row)), shape=(roots.shape[0], goods.shape[0]))
     return goods.astype(np.int64), roots.astype(np.int64), w, total
-
-
-def _ranks(names: tuple[str, ...]) -> IntArray:
-    """Alphabetical rank of each name, from 0 (ids are unique)."""
-    return pl.Series(names, dtype=pl.String).rank("ordinal").cast(pl.Int64).to_numpy() - 1
 
 
 def _pattern(matrix: sp.csr_matrix) -> sp.csr_matrix:
@@ -420,21 +204,6 @@ def _names_by_row(row: IntArray, names: NDArray[np.object_], n_rows: int) -> lis
     bounds = np.searchsorted(row, np.arange(n_rows + 1)).tolist()
     flat = names.tolist()
     return [tuple(flat[bounds[r] : bounds[r + 1]]) for r in range(n_rows)]
-
-
-def _finding(network: Network, graph: NodeGraph, node: int, message: str, hint: str) -> Problem:
-    row = int(graph.node_supply_row[node])
-    if row < 0:
-        return Problem("demand", message, hint=hint, source=network.source_of("demand"), severity="warning")
-    return Problem(
-        "supply",
-        message,
-        row=network.row_of("supply", row),
-        column="unit_price",
-        hint=hint,
-        source=network.source_of("supply"),
-        severity="warning",
-    )
 
 
 def exposure(network: Network, *, policy: PolicySource = None, max_choke_points: int | None = 25) -> ExposureResult:
@@ -526,7 +295,7 @@ def _exposure_of_graph(graph: NodeGraph, policy: PolicySource, max_choke_points:
     is_sink = graph.node_kind == KIND_CODES.index("sink")
     origin = np.flatnonzero(~passes_through & ~is_sink)
     untrusted_country = np.isin(np.asarray([tiers[c] for c in countries], dtype=object), UNTRUSTED_TIERS)
-    item_rank = _ranks(graph.item_ids)
+    item_rank = ranks(network.items.get_column("item_id"))  # items rows are in item_ids order
     items_sorted = np.empty(len(graph.item_ids), dtype=object)
     items_sorted[item_rank] = graph.item_ids
     # Per (good, item), items in alphabetical order: the number of origins the good reaches + 2^20 * the number
@@ -572,7 +341,7 @@ def _exposure_of_graph(graph: NodeGraph, policy: PolicySource, max_choke_points:
     country_bounds, country_keys, country_values = _ranked_shares(country_share, countries, 0.0)
     country_usd = (np.asarray(country_values) * np.repeat(unit_value, np.diff(country_bounds))).tolist()
     country_bounds_list = country_bounds.tolist()
-    crossing_bounds, crossing_keys, crossing_values = _ranked_shares(crossing_share, crossing_names, _REL_TOL)
+    crossing_bounds, crossing_keys, crossing_values = _ranked_shares(crossing_share, crossing_names, REL_TOL)
     crossing_bounds_list = crossing_bounds.tolist()
     tier_good, tier_col = np.nonzero(tier_share > 0)
     tier_bounds = np.searchsorted(tier_good, np.arange(n_goods + 1)).tolist()
@@ -607,15 +376,15 @@ def _exposure_of_graph(graph: NodeGraph, policy: PolicySource, max_choke_points:
     order = sorted(range(n_goods), key=lambda g: good_results[g].item_id)
     good_results = [good_results[g] for g in order]
 
-    chokes = _choke_points(
+    chokes = choke_points(
         graph, per_good, reached, value_added, units_per_week, goods, single_node, is_sink, tiers, max_choke_points
     )
-    findings = _findings(graph, reached, margin, price, priced, passes_through | is_sink, good_results)
+    found = findings(graph, reached, margin, price, priced, passes_through | is_sink, good_results)
     return ExposureResult(
         network=network.name,
         goods=tuple(good_results),
         choke_points=chokes,
-        findings=findings,
+        findings=found,
         tiers={c: tiers[c] for c in countries if c},
     )
 
@@ -635,129 +404,3 @@ def _tier_rank(tier: str) -> tuple[int, str]:
     from allyshore.trust import TIERS
 
     return (TIERS.index(tier) if tier in TIERS else len(TIERS), tier)
-
-
-def _choke_points(
-    graph: NodeGraph,
-    per_good: sp.csr_matrix,
-    reached: sp.csr_matrix,
-    value_added: FloatArray,
-    units_per_week: FloatArray,
-    goods: IntArray,
-    single_node: IntArray,
-    is_sink: BoolArray,
-    tiers: Mapping[str, str],
-    limit: int | None,
-) -> tuple[ChokePoint, ...]:
-    """Sites ranked by max(share of goods fed, share of weekly value added), then value, goods and id."""
-    n_goods = int(goods.shape[0])
-    if n_goods == 0:
-        return ()
-    n_sites = len(graph.site_ids)
-    weekly_units = np.asarray(per_good.T @ units_per_week, dtype=np.float64)
-    feeding = np.flatnonzero(~is_sink)
-    site_value = np.bincount(graph.node_site[feeding], weights=(value_added * weekly_units)[feeding], minlength=n_sites)
-    # Distinct sites each good reaches (customer receiving nodes excluded): one sparse product, no sorting.
-    feeds = ~is_sink
-    site_indptr = np.zeros(graph.n_nodes + 1, dtype=np.int64)
-    np.cumsum(feeds, out=site_indptr[1:])
-    site_of = sp.csr_matrix(
-        (np.ones(int(site_indptr[-1])), graph.node_site[feeds], site_indptr), shape=(graph.n_nodes, n_sites)
-    )
-    good_sites = sp.csr_matrix(reached @ site_of)  # goods x sites, one entry per (good, site) fed
-    goods_fed = np.bincount(good_sites.indices, minlength=n_sites)
-    sole = np.bincount(graph.node_site[single_node], minlength=n_sites)
-    total_value = float(site_value.sum())
-    value_share = site_value / total_value if total_value > 0 else np.zeros(n_sites)
-    score = np.maximum(goods_fed / n_goods, value_share)
-    # Rank by (-score, -value share, -goods fed, site id) among the sites that feed a good; with a limit, only
-    # the sites scoring at least the limit-th best score can make the cut.
-    candidates = np.flatnonzero(goods_fed > 0)
-    if limit is not None and 0 < limit < candidates.size and not np.isnan(score[candidates]).any():
-        cut = np.partition(score[candidates], candidates.size - limit)[candidates.size - limit]
-        candidates = candidates[score[candidates] >= cut]
-    site_rank = _ranks(tuple(graph.site_ids[s] for s in candidates.tolist()))
-    order = np.lexsort((site_rank, -goods_fed[candidates], -value_share[candidates], -score[candidates]))
-    ranked = candidates[order]
-    if limit is not None:
-        ranked = ranked[:limit]
-    names = graph.network.sites.get_column("name").gather(ranked).to_list()
-    good_row = np.repeat(np.arange(n_goods), np.diff(good_sites.indptr))
-    is_ranked = np.zeros(n_sites, dtype=bool)
-    is_ranked[ranked] = True
-    picked = is_ranked[good_sites.indices]
-    fed_site, fed_good = good_sites.indices[picked], good_row[picked]
-    by_site = np.argsort(fed_site, kind="stable")
-    fed_site, fed_good = fed_site[by_site], fed_good[by_site]
-    out = []
-    for s, name in zip(ranked.tolist(), names, strict=True):
-        a, b = np.searchsorted(fed_site, [s, s + 1])
-        fed = sorted(graph.item_ids[goods[g]] for g in fed_good[a:b].tolist())
-        country = str(graph.site_country[s])
-        out.append(
-            ChokePoint(
-                site_id=graph.site_ids[s],
-                name=name,
-                country=country,
-                tier=tiers.get(country, "unknown"),
-                goods=int(goods_fed[s]),
-                good_ids=tuple(fed),
-                sole_origin_items=int(sole[s]),
-                value_per_week=float(site_value[s]),
-                share_of_value=float(value_share[s]),
-            )
-        )
-    return tuple(out)
-
-
-def _findings(
-    graph: NodeGraph,
-    reached_by_good: sp.csr_matrix,
-    margin: FloatArray,
-    price: FloatArray,
-    priced: BoolArray,
-    passing: BoolArray,
-    goods: list[GoodExposure],
-) -> tuple[Problem, ...]:
-    """Data-quality findings on the nodes the finished goods reach."""
-    network = graph.network
-    reached = np.bincount(reached_by_good.indices, minlength=graph.n_nodes) > 0
-    out: list[Problem] = []
-    for node in np.flatnonzero(reached & ~priced & ~passing).tolist():
-        label = graph.node_label(node)
-        item = graph.item_ids[graph.node_item[node]]
-        out.append(
-            _finding(
-                network,
-                graph,
-                node,
-                f"no price for {label}: its own value added is unknown and counted as 0",
-                f"give unit_price in supply or unit_cost for item '{item}' in items",
-            )
-        )
-    inputs = price - margin
-    negative = reached & (margin < -_REL_TOL * np.maximum(np.abs(inputs), 1.0))
-    for node in np.flatnonzero(negative).tolist():
-        out.append(
-            _finding(
-                network,
-                graph,
-                node,
-                f"price {price[node]:.2f} USD at {graph.node_label(node)} is below the cost of its inputs "
-                f"({inputs[node]:.2f} USD): value added clipped to 0",
-                "check the unit prices, BOM quantities and units of measure",
-            )
-        )
-    for good in goods:
-        if good.unit_value <= 0:
-            out.append(
-                Problem(
-                    "demand",
-                    f"finished good '{good.item_id}' has no value to decompose (no prices in its supply tree)",
-                    column="item_id",
-                    hint="give unit_price in supply or unit_cost in items",
-                    source=network.source_of("demand"),
-                    severity="warning",
-                )
-            )
-    return tuple(out)
