@@ -410,3 +410,41 @@ def test_sustainable_network_with_a_cut_lane(restrict: bool) -> None:
     assert model.survive(node(graph, "S/X"), explain=False).tts_weeks == pytest.approx(2.0)
     if restrict:  # S down is certified on its region both times; the cut lane leaves none to certify
         assert model.solves == {"restricted": 2, "full": 2}
+
+
+def test_restricted_loss_from_a_baseline_that_falls_short() -> None:
+    """With B making 2/week the undisrupted network loses 100 − 80 − 12 = 8 X over 10 weeks (40 USD), so its
+    optimum has non-zero duals (each X short is worth its profit, 5 + the unit tie-break). A down for 10 weeks:
+    B's 20 made and 12 in stock meet 32 of the 100, 68 lost (340 USD), solved on A's region and certified by
+    duality from the baseline's reduced costs c − Aᵀy, without a fall back to the whole program."""
+    model, graph = model_of(single_tier(b_capacity=2.0), restrict=True)
+    assert model.baseline_loss(10.0) == pytest.approx(40.0)
+    lost = model.lose(node(graph, "A/X"), 10.0)
+    assert (lost.lost_units, lost.lost_profit) == (pytest.approx(68.0), pytest.approx(340.0))
+    assert model.solves == {"restricted": 1, "full": 0}
+
+
+def test_many_dead_materials_keep_the_bill_of_materials_order() -> None:
+    """Plant P makes G from 20 parts M01..M20, each from supplier S only; G goes to warehouse W, then customer C.
+    S's 20 parts and P down, no stock anywhere: nothing reaches C at any rate (TTS 0), so every dead material is
+    listed, the nearest the customer first (G for W/G, depth 3), then the 20 parts for P/G (depth 2) in the order
+    the bill of materials lists them: the order of equal depths is kept however many there are."""
+    parts = [f"M{i:02d}" for i in range(1, 21)]
+    network = net(
+        sites=[("S", "CN", "supplier", 2), ("P", "MX", "plant", 1), ("W", "US", "warehouse", 1),
+               ("C", "US", "customer", None)],
+        items=[("G", 1.0), *((p, None) for p in parts)],
+        bom=[("G", p, 1) for p in parts],
+        supply=[{"site_id": "P", "item_id": "G", "capacity_per_week": 10}, {"site_id": "W", "item_id": "G"},
+                *({"site_id": "S", "item_id": p, "capacity_per_week": 10} for p in parts)],
+        flows=[*(("S", "P", p) for p in parts), ("P", "W", "G"), ("W", "C", "G")],
+        demand=[("C", "G", 1)],
+    )  # fmt: skip
+    model, graph = model_of(network)
+    down = np.concatenate([node(graph, "P/G"), *(node(graph, f"S/{p}") for p in parts)])
+    survival = model.survive(down)
+    assert survival.tts_weeks == 0.0
+    assert [(b.kind, b.node, b.detail) for b in survival.binding] == [
+        ("single_source", "W/G", "no live source of G for W/G"),
+        *(("single_source", "P/G", f"no live source of {p} for P/G") for p in parts),
+    ]
