@@ -448,3 +448,51 @@ def test_many_dead_materials_keep_the_bill_of_materials_order() -> None:
         ("single_source", "W/G", "no live source of G for W/G"),
         *(("single_source", "P/G", f"no live source of {p} for P/G") for p in parts),
     ]
+
+
+@pytest.mark.parametrize("restrict", [False, True])
+def test_a_capacity_of_zero_binds(restrict: bool) -> None:
+    """A has a capacity of 0 (listed, not yet producing); B down: B's 12 in stock meet the 10 a week for 1.2
+    weeks. Any output at A would lengthen that, so A's capacity (0/week, used in full) binds beside B's stock."""
+    network = net(
+        sites=[("A", "CN", "supplier", 3), ("B", "VN", "supplier", 2), ("C", "US", "customer", None)],
+        items=[("X", 5.0)],
+        supply=[
+            {"site_id": "A", "item_id": "X", "capacity_per_week": 0},
+            {"site_id": "B", "item_id": "X", "capacity_per_week": 8, "inventory": 12},
+        ],
+        flows=[("A", "C", "X"), ("B", "C", "X")],
+        demand=[("C", "X", 10)],
+    )
+    model, graph = model_of(network, restrict=restrict)
+    survival = model.survive(node(graph, "B/X"))
+    assert survival.tts_weeks == pytest.approx(1.2)
+    assert bindings(survival) == {
+        ("capacity", "A/X", "A", "capacity of A/X, 0/week, is fully used"),
+        ("inventory", "B/X", "B", "12 units on hand at B/X run out"),
+    }
+
+
+def test_an_idle_line_on_a_full_site_does_not_bind() -> None:
+    """Site Q makes at most 10 a week in all; Q/G (12/week, 6 in stock) serves C's 12 G a week, and Q/H (5/week)
+    makes H for no one. Undisrupted, 10 G a week and the 6 in stock meet 12 a week for 6/2 = 3 weeks: the site's
+    capacity and the G stock bind. Q/H makes nothing (any H would take the site's capacity from G): its own
+    capacity, 5/week, is not used, so it does not bind, though its column's reduced cost is not zero."""
+    network = net(
+        sites=[("Q", "US", "supplier", 2), ("C", "US", "customer", None)],
+        items=[("G", 1.0), ("H", 1.0)],
+        supply=[
+            {"site_id": "Q", "item_id": "G", "capacity_per_week": 12, "inventory": 6},
+            {"site_id": "Q", "item_id": "H", "capacity_per_week": 5},
+        ],
+        flows=[("Q", "C", "G")],
+        demand=[("C", "G", 12)],
+        site_capacity={"Q": 10},
+    )
+    model, _ = model_of(network)
+    survival = model.survive(np.zeros(0, dtype=np.int64))
+    assert survival.tts_weeks == pytest.approx(3.0)
+    assert bindings(survival) == {
+        ("capacity", "Q", "Q", "capacity of site Q, 10/week, is fully used"),
+        ("inventory", "Q/G", "Q", "6 units on hand at Q/G run out"),
+    }
