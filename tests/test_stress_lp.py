@@ -496,3 +496,22 @@ def test_an_idle_line_on_a_full_site_does_not_bind() -> None:
         ("capacity", "Q", "Q", "capacity of site Q, 10/week, is fully used"),
         ("inventory", "Q/G", "Q", "6 units on hand at Q/G run out"),
     }
+
+
+@pytest.mark.parametrize(("short", "lost"), [(1e-5, 0.0), (1e-2, 0.1)])
+def test_losses_below_the_solvers_tolerance_read_as_none(short: float, lost: float) -> None:
+    """C needs 1,000 X a week; A alone makes 1,000 − ``short`` a week; S (down) makes nothing anyway. Over 10 weeks
+    10·short units are lost: 1e-4 is below 1e-7 of the 10,000 demanded (1e-3), the solver's tolerance, and reads as
+    no loss; 0.1 is a loss."""
+    network = net(
+        sites=[("A", "US", "supplier", 1), ("S", "CN", "supplier", 1), ("C", "US", "customer", None)],
+        items=[("X", 1.0)],
+        supply=[
+            {"site_id": "A", "item_id": "X", "capacity_per_week": 1000 - short},
+            {"site_id": "S", "item_id": "X", "capacity_per_week": 0},
+        ],
+        flows=[("A", "C", "X"), ("S", "C", "X")],
+        demand=[("C", "X", 1000)],
+    )
+    model, graph = model_of(network)
+    assert model.lose(node(graph, "S/X"), 10.0, direct=True).lost_units == pytest.approx(lost, rel=1e-6, abs=0)
