@@ -92,3 +92,28 @@ def test_requirement_matrix_with_more_rows_than_sixteen_bits_count() -> None:
     expected[:-1, g], expected[:-1, k] = 1.0, 2.0
     expected[-1, k] = 1.0
     assert np.array_equal(matrix, expected)
+
+
+def test_requirement_matrix_keeps_empty_rows_at_the_end() -> None:
+    """Three demand mixes on G made from 2 K: one G, then two mixes that ask for nothing. The result has three rows,
+    the first 1 G and 2 K, the last two empty."""
+    network = allyshore.Network.from_dict(
+        {
+            "sites": [
+                {"site_id": "P", "country": "MX", "kind": "plant"},
+                {"site_id": "S", "country": "CN", "kind": "supplier"},
+            ],
+            "items": [{"item_id": "G"}, {"item_id": "K"}],
+            "bom": [{"parent_id": "G", "child_id": "K", "quantity": 2}],
+            "supply": [{"site_id": "P", "item_id": "G"}, {"site_id": "S", "item_id": "K"}],
+            "flows": [{"from_site": "S", "to_site": "P", "item_id": "K"}],
+        }
+    )
+    graph = compile_network(network)
+    g, k = (next(n for n in range(graph.n_nodes) if graph.node_label(n) == label) for label in ("P/G", "S/K"))
+    seed = sp.csr_matrix(([1.0], ([0], [g])), shape=(3, graph.n_nodes))
+    matrix = calc_requirement_matrix(calc_levels(graph), seed)
+    expected = np.zeros((3, graph.n_nodes))
+    expected[0, g], expected[0, k] = 1.0, 2.0
+    assert matrix.shape == (3, graph.n_nodes)
+    assert np.array_equal(matrix.toarray(), expected)
