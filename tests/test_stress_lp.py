@@ -515,3 +515,21 @@ def test_losses_below_the_solvers_tolerance_read_as_none(short: float, lost: flo
     )
     model, graph = model_of(network)
     assert model.lose(node(graph, "S/X"), 10.0, direct=True).lost_units == pytest.approx(lost, rel=1e-6, abs=0)
+
+
+@pytest.mark.parametrize(("short", "weeks"), [(1.5e-7, 1.0), (7e-8, 100.0)])
+def test_the_tolerance_scales_with_the_demand_over_the_horizon(short: float, weeks: float) -> None:
+    """C needs 0.5 X a week, A makes 0.5 − ``short``: ``short · weeks`` units are lost, above the tolerance
+    1e-7 · max(1, 0.5 · weeks) (1e-7 over one week, 5e-6 over 100), so they count."""
+    network = net(
+        sites=[("A", "US", "supplier", 1), ("S", "CN", "supplier", 1), ("C", "US", "customer", None)],
+        items=[("X", 1.0)],
+        supply=[
+            {"site_id": "A", "item_id": "X", "capacity_per_week": 0.5 - short},
+            {"site_id": "S", "item_id": "X", "capacity_per_week": 0},
+        ],
+        flows=[("A", "C", "X"), ("S", "C", "X")],
+        demand=[("C", "X", 0.5)],
+    )
+    model, graph = model_of(network)
+    assert model.lose(node(graph, "S/X"), weeks, direct=True).lost_units == pytest.approx(short * weeks, rel=1e-6)
