@@ -103,7 +103,7 @@ def test_baseline_loss_when_the_network_falls_short() -> None:
 @pytest.mark.parametrize("weeks", [-1.0, math.inf, math.nan])
 def test_recovery_time_must_be_finite_and_not_negative(weeks: float) -> None:
     model, graph = model_of(single_tier())
-    with pytest.raises(ValueError, match="finite number of weeks >= 0"):
+    with pytest.raises(ValueError, match=r"^the recovery time must be a finite number of weeks >= 0$"):
         model.lose(node(graph, "A/X"), weeks)
 
 
