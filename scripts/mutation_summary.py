@@ -2,8 +2,9 @@
 
 Reads the ``mutants/**/*.py.meta`` files mutmut writes. A mutant counts as killed when the tests failed on it
 (or timed out: the mutant made the code loop); as survived when they passed; "no tests" when no selected test
-reaches the mutated function. Prints one row per module and the surviving mutants, and exits 1 when a module
-kills fewer than ``--min`` percent (default 90) of its mutants.
+reaches the mutated function; "not checked" when the run stopped before it (a partial run: the kill rate is then
+over the mutants checked, and the module fails the check). Prints one row per module and the surviving mutants,
+and exits 1 when a module kills fewer than ``--min`` percent (default 90) of its mutants or has some not checked.
 
 Usage: python scripts/mutation_summary.py [--min 90] [--markdown]
 """
@@ -52,8 +53,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     failed = []
     if args.markdown:
-        print("| module | mutants | killed | survived | no tests | kill rate |")
-        print("| --- | ---: | ---: | ---: | ---: | ---: |")
+        print("| module | mutants | killed | survived | no tests | kill rate | not checked |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for module, by_status in table.items():
         counts = Counter({k: len(v) for k, v in by_status.items()})
         checked = sum(counts.values()) - counts["not checked"]
@@ -63,21 +64,22 @@ def main(argv: list[str] | None = None) -> int:
         if args.markdown:
             print(
                 f"| {module} | {checked} | {counts['killed']} | {counts['survived']} | {counts['no tests']} | "
-                f"{rate:.1f}% |"
+                f"{rate:.1f}% | {counts['not checked']} |"
             )
         else:
             print(
                 f"{module:40s} {checked:5d} mutants {counts['killed']:5d} killed {counts['survived']:4d} survived "
                 f"{counts['no tests']:4d} untested {rate:6.1f}%"
+                + (f" ({counts['not checked']} not checked)" if counts["not checked"] else "")
             )
-        if rate < args.min:
+        if rate < args.min or counts["not checked"]:
             failed.append(module)
     if not args.markdown:
         for by_status in table.values():
             for name in by_status.get("survived", []) + by_status.get("no tests", []) + by_status.get("suspicious", []):
                 print(f"  not killed: {name}")
     if failed:
-        print(f"kill rate below {args.min:g}% in: {', '.join(failed)}", file=sys.stderr)
+        print(f"kill rate below {args.min:g}% or mutants not checked in: {', '.join(failed)}", file=sys.stderr)
         return 1
     return 0
 

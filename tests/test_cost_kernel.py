@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import statistics
 
 import numpy as np
 import pytest
@@ -252,3 +253,46 @@ def test_take_with_values_and_concat() -> None:
     assert [bool(v) for v in picked.prepaid] == [False, False, True]
     prices = landed_cost(picked)["price"]
     assert [float(v) for v in prices] == [60.0, 60.0, 20.0]
+
+
+def test_service_levels_at_the_ends_keep_the_safety_stock_finite() -> None:
+    """z = Φ⁻¹(service level) is taken at a service level held within [1e-9, 1 − 1e-9]: 100% (which no finite
+    stock buys) gives z = Φ⁻¹(1 − 1e-9) ≈ 6.0, not an infinite stock; 0% and anything below it, none (z floored
+    at 0), never NaN. Φ⁻¹ here is the standard library's NormalDist, independent of the kernel's scipy."""
+    z_top = statistics.NormalDist().inv_cdf(1 - 1e-9)
+    assert 5.9 < z_top < 6.1
+    units = math.sqrt(5 * 20**2 + 100**2 * 1**2)  # L = 5 weeks, σ_d = 20, d = 100, σ_L = 1 week (as above)
+    assert factors(service_level=1.0)["carry_safety"] == pytest.approx(z_top * units * 24 * 0.25 / 5200, rel=1e-6)
+    assert factors(service_level=0.0)["carry_safety"] == 0.0
+    assert factors(service_level=-0.1)["carry_safety"] == 0.0
+
+
+def alone(**changes: float | bool) -> tuple[float, float]:
+    """(MPF, broker + crossing) per unit of the option of BASE (customs value 21), with ``changes``."""
+    inputs = CostInputs.single(**{**BASE, **changes})
+    mpf, broker = entry_fees(inputs, customs_value_of(inputs))
+    return float(mpf[0]), float(broker[0])
+
+
+def test_fractional_shipments_entries_and_volumes() -> None:
+    """Entry fees per unit for quantities below one (units of a large measure, rare entries): fees per entry
+    divided by the units of the option an entry carries, D ÷ E (E = D ÷ Q when not given).
+
+    * Q = 0.5 unit a shipment, one entry each: 120 of broker and crossing on half a unit = 240 per unit;
+    * D = 0.5 unit a year on E = 1 entry a year: again half a unit an entry, 240 per unit;
+    * E = 0.5 (an entry every two years) for D = 5,200: 10,400 units an entry, 120 / 10,400 per unit."""
+    assert alone(shipment_units=0.5)[1] == pytest.approx(240.0, rel=1e-12)
+    assert alone(annual_units=0.5, entries_per_year=1.0)[1] == pytest.approx(240.0, rel=1e-12)
+    assert alone(entries_per_year=0.5)[1] == pytest.approx(120 / 10_400, rel=1e-12)
+
+
+def test_an_entry_worth_less_than_a_dollar_still_shares_by_value() -> None:
+    """A good of 0.001 USD, 100 a year on one entry a year (0.1 USD of it an entry) beside 0.4 USD of other goods
+    that pay MPF: the entry is worth 0.5 USD and liable to MPF on 0.5 USD. Per unit: broker + crossing
+    120 · 0.001 / 0.5; MPF the minimum 31.67 (0.003464 · 0.5 is far below it) · 0.001 / 0.5."""
+    mpf, broker = alone(
+        unit_price=0.001, fx_rate=1.0, packaging=0.0, annual_units=100.0, entries_per_year=1.0,
+        entry_value_others=0.4, mpf_value_others=0.4,
+    )  # fmt: skip
+    assert broker == pytest.approx(120 * 0.001 / 0.5, rel=1e-12)
+    assert mpf == pytest.approx(31.67 * 0.001 / 0.5, rel=1e-12)

@@ -188,7 +188,10 @@ def test_passes_with_exceptions_groups_and_also_from() -> None:
 
 
 def test_chapters_textiles_and_apparel() -> None:
+    """s.1(3): the Chapter is the first two digits, whatever follows them (a national placeholder, or a code
+    not yet checked); no two leading digits, no Chapter (0)."""
     assert (chapter("9018"), chapter("0101"), chapter("ab12")) == (90, 1, 0)
+    assert (chapter("61aa"), chapter("6x"), chapter("")) == (61, 0, 0)
     assert [is_textile(c) for c in ("4911", "5001", "5607", "6310", "6401", "961900", "9618")] == [
         False,
         True,

@@ -7,9 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
+import scipy.sparse as sp
 
 import allyshore
+from allyshore.model.graph import compile_network
+from allyshore.model.rollup import calc_levels, calc_requirement_matrix
 
 
 def two_crossings() -> dict[str, Any]:
@@ -59,3 +63,57 @@ def test_crossings_do_not_depend_on_their_order() -> None:
     document["flows"][0]["crossing"], document["flows"][1]["crossing"] = "Laredo", "Ambassador Bridge"
     (good,) = allyshore.exposure(allyshore.Network.from_dict(document)).goods
     assert good.by_crossing == pytest.approx({"Laredo": 0.10, "Ambassador Bridge": 0.15})
+
+
+def test_requirement_matrix_with_more_rows_than_sixteen_bits_count() -> None:
+    """65,537 demand mixes (one more than 2^16) on G made from 2 K (the docstring's network): every mix but the last
+    asks for one G, so needs 1 G and 2 K; the last asks for one K alone. Each row holds its own mix, the last
+    included (no row number wraps around)."""
+    network = allyshore.Network.from_dict(
+        {
+            "sites": [
+                {"site_id": "P", "country": "MX", "kind": "plant"},
+                {"site_id": "S", "country": "CN", "kind": "supplier"},
+            ],
+            "items": [{"item_id": "G"}, {"item_id": "K"}],
+            "bom": [{"parent_id": "G", "child_id": "K", "quantity": 2}],
+            "supply": [{"site_id": "P", "item_id": "G"}, {"site_id": "S", "item_id": "K"}],
+            "flows": [{"from_site": "S", "to_site": "P", "item_id": "K"}],
+        }
+    )
+    graph = compile_network(network)
+    g, k = (next(n for n in range(graph.n_nodes) if graph.node_label(n) == label) for label in ("P/G", "S/K"))
+    rows = 2**16 + 1
+    columns = np.full(rows, g)
+    columns[-1] = k
+    seed = sp.csr_matrix((np.ones(rows), (np.arange(rows), columns)), shape=(rows, graph.n_nodes))
+    matrix = calc_requirement_matrix(calc_levels(graph), seed).toarray()
+    expected = np.zeros((rows, graph.n_nodes))
+    expected[:-1, g], expected[:-1, k] = 1.0, 2.0
+    expected[-1, k] = 1.0
+    assert np.array_equal(matrix, expected)
+
+
+def test_requirement_matrix_keeps_empty_rows_at_the_end() -> None:
+    """Three demand mixes on G made from 2 K: one G, then two mixes that ask for nothing. The result has three rows,
+    the first 1 G and 2 K, the last two empty."""
+    network = allyshore.Network.from_dict(
+        {
+            "sites": [
+                {"site_id": "P", "country": "MX", "kind": "plant"},
+                {"site_id": "S", "country": "CN", "kind": "supplier"},
+            ],
+            "items": [{"item_id": "G"}, {"item_id": "K"}],
+            "bom": [{"parent_id": "G", "child_id": "K", "quantity": 2}],
+            "supply": [{"site_id": "P", "item_id": "G"}, {"site_id": "S", "item_id": "K"}],
+            "flows": [{"from_site": "S", "to_site": "P", "item_id": "K"}],
+        }
+    )
+    graph = compile_network(network)
+    g, k = (next(n for n in range(graph.n_nodes) if graph.node_label(n) == label) for label in ("P/G", "S/K"))
+    seed = sp.csr_matrix(([1.0], ([0], [g])), shape=(3, graph.n_nodes))
+    matrix = calc_requirement_matrix(calc_levels(graph), seed)
+    expected = np.zeros((3, graph.n_nodes))
+    expected[0, g], expected[0, k] = 1.0, 2.0
+    assert matrix.shape == (3, graph.n_nodes)
+    assert np.array_equal(matrix.toarray(), expected)

@@ -103,7 +103,7 @@ def test_baseline_loss_when_the_network_falls_short() -> None:
 @pytest.mark.parametrize("weeks", [-1.0, math.inf, math.nan])
 def test_recovery_time_must_be_finite_and_not_negative(weeks: float) -> None:
     model, graph = model_of(single_tier())
-    with pytest.raises(ValueError, match="finite number of weeks >= 0"):
+    with pytest.raises(ValueError, match=r"^the recovery time must be a finite number of weeks >= 0$"):
         model.lose(node(graph, "A/X"), weeks)
 
 
@@ -410,3 +410,126 @@ def test_sustainable_network_with_a_cut_lane(restrict: bool) -> None:
     assert model.survive(node(graph, "S/X"), explain=False).tts_weeks == pytest.approx(2.0)
     if restrict:  # S down is certified on its region both times; the cut lane leaves none to certify
         assert model.solves == {"restricted": 2, "full": 2}
+
+
+def test_restricted_loss_from_a_baseline_that_falls_short() -> None:
+    """With B making 2/week the undisrupted network loses 100 − 80 − 12 = 8 X over 10 weeks (40 USD), so its
+    optimum has non-zero duals (each X short is worth its profit, 5 + the unit tie-break). A down for 10 weeks:
+    B's 20 made and 12 in stock meet 32 of the 100, 68 lost (340 USD), solved on A's region and certified by
+    duality from the baseline's reduced costs c − Aᵀy, without a fall back to the whole program."""
+    model, graph = model_of(single_tier(b_capacity=2.0), restrict=True)
+    assert model.baseline_loss(10.0) == pytest.approx(40.0)
+    lost = model.lose(node(graph, "A/X"), 10.0)
+    assert (lost.lost_units, lost.lost_profit) == (pytest.approx(68.0), pytest.approx(340.0))
+    assert model.solves == {"restricted": 1, "full": 0}
+
+
+def test_many_dead_materials_keep_the_bill_of_materials_order() -> None:
+    """Plant P makes G from 20 parts M01..M20, each from supplier S only; G goes to warehouse W, then customer C.
+    S's 20 parts and P down, no stock anywhere: nothing reaches C at any rate (TTS 0), so every dead material is
+    listed, the nearest the customer first (G for W/G, depth 3), then the 20 parts for P/G (depth 2) in the order
+    the bill of materials lists them: the order of equal depths is kept however many there are."""
+    parts = [f"M{i:02d}" for i in range(1, 21)]
+    network = net(
+        sites=[("S", "CN", "supplier", 2), ("P", "MX", "plant", 1), ("W", "US", "warehouse", 1),
+               ("C", "US", "customer", None)],
+        items=[("G", 1.0), *((p, None) for p in parts)],
+        bom=[("G", p, 1) for p in parts],
+        supply=[{"site_id": "P", "item_id": "G", "capacity_per_week": 10}, {"site_id": "W", "item_id": "G"},
+                *({"site_id": "S", "item_id": p, "capacity_per_week": 10} for p in parts)],
+        flows=[*(("S", "P", p) for p in parts), ("P", "W", "G"), ("W", "C", "G")],
+        demand=[("C", "G", 1)],
+    )  # fmt: skip
+    model, graph = model_of(network)
+    down = np.concatenate([node(graph, "P/G"), *(node(graph, f"S/{p}") for p in parts)])
+    survival = model.survive(down)
+    assert survival.tts_weeks == 0.0
+    assert [(b.kind, b.node, b.detail) for b in survival.binding] == [
+        ("single_source", "W/G", "no live source of G for W/G"),
+        *(("single_source", "P/G", f"no live source of {p} for P/G") for p in parts),
+    ]
+
+
+@pytest.mark.parametrize("restrict", [False, True])
+def test_a_capacity_of_zero_binds(restrict: bool) -> None:
+    """A has a capacity of 0 (listed, not yet producing); B down: B's 12 in stock meet the 10 a week for 1.2
+    weeks. Any output at A would lengthen that, so A's capacity (0/week, used in full) binds beside B's stock."""
+    network = net(
+        sites=[("A", "CN", "supplier", 3), ("B", "VN", "supplier", 2), ("C", "US", "customer", None)],
+        items=[("X", 5.0)],
+        supply=[
+            {"site_id": "A", "item_id": "X", "capacity_per_week": 0},
+            {"site_id": "B", "item_id": "X", "capacity_per_week": 8, "inventory": 12},
+        ],
+        flows=[("A", "C", "X"), ("B", "C", "X")],
+        demand=[("C", "X", 10)],
+    )
+    model, graph = model_of(network, restrict=restrict)
+    survival = model.survive(node(graph, "B/X"))
+    assert survival.tts_weeks == pytest.approx(1.2)
+    assert bindings(survival) == {
+        ("capacity", "A/X", "A", "capacity of A/X, 0/week, is fully used"),
+        ("inventory", "B/X", "B", "12 units on hand at B/X run out"),
+    }
+
+
+def test_an_idle_line_on_a_full_site_does_not_bind() -> None:
+    """Site Q makes at most 10 a week in all; Q/G (12/week, 6 in stock) serves C's 12 G a week, and Q/H (5/week)
+    makes H for no one. Undisrupted, 10 G a week and the 6 in stock meet 12 a week for 6/2 = 3 weeks: the site's
+    capacity and the G stock bind. Q/H makes nothing (any H would take the site's capacity from G): its own
+    capacity, 5/week, is not used, so it does not bind, though its column's reduced cost is not zero."""
+    network = net(
+        sites=[("Q", "US", "supplier", 2), ("C", "US", "customer", None)],
+        items=[("G", 1.0), ("H", 1.0)],
+        supply=[
+            {"site_id": "Q", "item_id": "G", "capacity_per_week": 12, "inventory": 6},
+            {"site_id": "Q", "item_id": "H", "capacity_per_week": 5},
+        ],
+        flows=[("Q", "C", "G")],
+        demand=[("C", "G", 12)],
+        site_capacity={"Q": 10},
+    )
+    model, _ = model_of(network)
+    survival = model.survive(np.zeros(0, dtype=np.int64))
+    assert survival.tts_weeks == pytest.approx(3.0)
+    assert bindings(survival) == {
+        ("capacity", "Q", "Q", "capacity of site Q, 10/week, is fully used"),
+        ("inventory", "Q/G", "Q", "6 units on hand at Q/G run out"),
+    }
+
+
+@pytest.mark.parametrize(("short", "lost"), [(1e-5, 0.0), (1e-2, 0.1)])
+def test_losses_below_the_solvers_tolerance_read_as_none(short: float, lost: float) -> None:
+    """C needs 1,000 X a week; A alone makes 1,000 − ``short`` a week; S (down) makes nothing anyway. Over 10 weeks
+    10·short units are lost: 1e-4 is below 1e-7 of the 10,000 demanded (1e-3), the solver's tolerance, and reads as
+    no loss; 0.1 is a loss."""
+    network = net(
+        sites=[("A", "US", "supplier", 1), ("S", "CN", "supplier", 1), ("C", "US", "customer", None)],
+        items=[("X", 1.0)],
+        supply=[
+            {"site_id": "A", "item_id": "X", "capacity_per_week": 1000 - short},
+            {"site_id": "S", "item_id": "X", "capacity_per_week": 0},
+        ],
+        flows=[("A", "C", "X"), ("S", "C", "X")],
+        demand=[("C", "X", 1000)],
+    )
+    model, graph = model_of(network)
+    assert model.lose(node(graph, "S/X"), 10.0, direct=True).lost_units == pytest.approx(lost, rel=1e-6, abs=0)
+
+
+@pytest.mark.parametrize(("short", "weeks"), [(1.5e-7, 1.0), (7e-8, 100.0)])
+def test_the_tolerance_scales_with_the_demand_over_the_horizon(short: float, weeks: float) -> None:
+    """C needs 0.5 X a week, A makes 0.5 − ``short``: ``short · weeks`` units are lost, above the tolerance
+    1e-7 · max(1, 0.5 · weeks) (1e-7 over one week, 5e-6 over 100), so they count."""
+    network = net(
+        sites=[("A", "US", "supplier", 1), ("S", "CN", "supplier", 1), ("C", "US", "customer", None)],
+        items=[("X", 1.0)],
+        supply=[
+            {"site_id": "A", "item_id": "X", "capacity_per_week": 0.5 - short},
+            {"site_id": "S", "item_id": "X", "capacity_per_week": 0},
+        ],
+        flows=[("A", "C", "X"), ("S", "C", "X")],
+        demand=[("C", "X", 0.5)],
+    )
+    model, graph = model_of(network)
+    assert model.lose(node(graph, "S/X"), weeks, direct=True).lost_units == pytest.approx(short * weeks, rel=1e-6)
