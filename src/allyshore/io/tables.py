@@ -15,8 +15,8 @@ Rules (the network format, README "Reading a network"):
   marks and zero-width characters, ignoring case (and Unicode compatibility forms): two names equal
   that way are refused. Data under a column with no name is ignored with a warning.
 * **Notes row.** The first row under the header is a notes row, skipped, when every filled cell
-  starts with ``# `` (a hash and a space), as the template writes it; a warning says so unless every
-  named column has its note. No other row is ever skipped except blank ones.
+  starts with ``# `` (a hash and a space); a warning names it unless it is exactly the notes row the
+  template writes. No other row is ever skipped except blank ones; a cell like ``#12`` is data.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import polars as pl
 
 from allyshore.errors import Problem
 from allyshore.model.parse import RawTable, clean_text, normalised_name
+from allyshore.model.schema import TABLES
 
 __all__ = ["NOTE_PREFIX", "decode_text", "normalised_name", "table_from_csv", "table_from_rows"]
 
@@ -283,6 +284,14 @@ def _report_ragged(
 _CSV_HINT = "save it as CSV (UTF-8) with a header row, the same number of fields in every row and balanced quotes"
 
 
+def _template_note(table: str, name: str) -> str:
+    """The note the template writes under a column (:mod:`allyshore.io.workbook`)."""
+    spec = TABLES.get(table)
+    if spec is None or name not in spec.column_names:
+        return f"{NOTE_PREFIX}user column"
+    return f"{NOTE_PREFIX}{spec.column(name).note}"
+
+
 def _column_letter(index: int) -> str:
     letters = ""
     index += 1
@@ -378,11 +387,11 @@ def table_from_rows(
         first = body.row(0)
         cells = [first[int(c[1:])] for c in keep if first[int(c[1:])] is not None]
         if cells and all(str(c).startswith(NOTE_PREFIX) for c in cells):
-            if len(cells) < len(keep):
+            if [first[int(c[1:])] for c in keep] != [_template_note(table, names[int(c[1:])]) for c in keep]:
                 problems.append(
                     Problem(
                         table,
-                        "read as the notes row (every filled cell starts with '# '): skipped",
+                        "read as a notes row (every filled cell starts with '# '), not data: skipped",
                         row=int(line[0]),
                         source=source,
                         severity="warning",

@@ -332,6 +332,23 @@ def _coerce_table(table: Table, raw: RawTable | None, problems: list[Problem]) -
         if column.country and column.name in raw.frame.columns:
             frame = frame.with_columns(_coerce_countries(raw, frame.get_column(column.name), problems))
     extra = [c for c in raw.frame.columns if c not in table.column_names]
+    known = {normalised_name(c): c for c in table.column_names}
+    for name in extra:
+        near = known.get(normalised_name(name))
+        if near is not None and (near in raw.frame.columns or table.column(near).required):
+            continue  # two columns of one name, or a required column missing: both reported as errors
+        if near is not None:
+            problems.append(
+                Problem(
+                    raw.name,
+                    f"column '{shown(name)}' is kept as a column of your own, not read as '{near}'",
+                    row=1,
+                    column=name,
+                    source=raw.source,
+                    severity="warning",
+                    hint=f"names are exact: rename it '{near}' for allyshore to read it",
+                )
+            )
     if extra:
         frame = frame.hstack(raw.frame.select(extra))
     return frame
