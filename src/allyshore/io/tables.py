@@ -84,9 +84,9 @@ def decode_text(data: bytes, table: str, source: str, problems: list[Problem]) -
     if encoding is None and b"\x00" in data:
         head = data[:4096]
         odd, even = head[1::2].count(0), head[0::2].count(0)
-        if len(data) % 2 == 0 and odd > 0.4 * len(head) / 2 and even == 0:
+        if len(data) % 2 == 0 and odd > 0.4 * len(head) / 2 and odd > 4 * even:
             encoding, label = "utf-16-le", "UTF-16 (little-endian, no byte-order mark)"
-        elif len(data) % 2 == 0 and even > 0.4 * len(head) / 2 and odd == 0:
+        elif len(data) % 2 == 0 and even > 0.4 * len(head) / 2 and even > 4 * odd:
             encoding, label = "utf-16-be", "UTF-16 (big-endian, no byte-order mark)"
         else:
             refuse(f"the file holds NUL bytes at line {_line_of(data, data.index(0))}: it is not a text file")
