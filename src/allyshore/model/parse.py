@@ -376,6 +376,13 @@ def parse_raw(
     )
     typed_ok = not any(p.severity == "error" for p in problems)
     unread = frozenset(p.table for p in problems if p.severity == "error" and p.table in TABLES) - set(raw)
+    unread |= {  # a table without one of its required columns cannot be referred to either
+        t.name
+        for t in TABLES.values()
+        if t.name in raw
+        and raw[t.name].frame.height
+        and any(c.required and c.name not in raw[t.name].frame.columns for c in t.columns)
+    }
     problems.extend(check_network(network, deep=typed_ok, unread=unread))
     if any(p.severity == "error" for p in problems):
         raise ValidationError(problems)
