@@ -228,9 +228,9 @@ def _record_lines(data: bytes) -> np.ndarray:
     """The line number of the start of each CSV record (quotes respected; the last empty record left out)."""
     arr = np.frombuffer(data, dtype=np.uint8)
     newlines = np.flatnonzero(arr == 10)
-    if 34 in data:
-        quotes = np.cumsum(arr == 34)
-        ends = newlines[quotes[newlines] % 2 == 0]
+    if 34 in data:  # a newline inside quotes (an odd number of quotes before it) does not end the record
+        quotes = np.flatnonzero(arr == 34)
+        ends = newlines[np.searchsorted(quotes, newlines) % 2 == 0]
     else:
         ends = newlines
     starts = np.concatenate([[0], ends + 1])
