@@ -501,6 +501,20 @@ def _() -> None:
     (OUT / "xlsx-zip-bomb.xlsx").write_bytes(patch_zip(workbook_bytes(doc), sheet_member(doc, "sites"), inflate))
 
 
+@case("xlsx-entity-expansion", "unreadable", message="cannot read the workbook")
+def _() -> None:
+    doc = base()
+    entities = b"".join(
+        b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"lol") * 10) for i in range(1, 10)
+    )
+
+    def laugh(xml: bytes) -> bytes:  # "billion laughs": nine levels of ten entities each, 10^9 "lol"
+        xml = re.sub(rb"^<\?xml[^>]*\?>", b"", xml)
+        return b"<!DOCTYPE lolz [" + entities + b"]>" + xml.replace(b"<v>40</v>", b"<v>&lol9;</v>")
+
+    (OUT / "xlsx-entity-expansion.xlsx").write_bytes(patch_zip(workbook_bytes(doc), sheet_member(doc, "demand"), laugh))
+
+
 @case("xlsx-formula-without-value", "refused", message="cell C2 holds a formula with no saved value", row=2)
 def _() -> None:
     doc = base()
