@@ -102,7 +102,13 @@ def _read_json(path: Path, problems: list[Problem], limits: ReadLimits) -> tuple
     except (RecursionError, ValueError) as err:
         raise InputError(f"{path}: cannot read the JSON ({type(err).__name__}: {err})") from err
     description = document.get("description", "") if isinstance(document, dict) else ""
-    return raw_from_document(document, path.name, problems), description if isinstance(description, str) else ""
+    description = description if isinstance(description, str) else ""
+    if description != description.encode("utf-8", "surrogatepass").decode("utf-8", "replace"):
+        problems.append(
+            Problem("description", "the description is not valid Unicode (a lone surrogate)", source=path.name)
+        )
+        description = ""
+    return raw_from_document(document, path.name, problems), description
 
 
 def _csv_table(data: bytes, table: str, source: str, problems: list[Problem], limits: ReadLimits) -> RawTable | None:

@@ -176,7 +176,7 @@ def raw_from_document(document: Any, label: str, problems: list[Problem]) -> dic
     for key in getattr(document, "duplicates", ()):
         problems.append(
             Problem(
-                str(key),
+                _safe_text(str(key)),
                 f"'{shown(_safe_text(str(key)))}' is given twice in the document",
                 source=label,
                 hint="give each table once: a JSON reader would silently take the last",
