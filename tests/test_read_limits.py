@@ -156,3 +156,13 @@ def test_an_optional_column_spelt_otherwise_is_a_warning(tmp_path: Path, tiny_do
     path.write_text(json.dumps(tiny_document))
     (warning,) = [p for p in validate_path(path) if "Transit_Days" in p.message]
     assert warning.severity == "warning" and "rename it 'transit_days'" in (warning.hint or "")
+
+
+def test_a_description_that_is_not_unicode_is_refused(tiny_path: Path, tiny_document: dict[str, Any]) -> None:
+    text = json.dumps(tiny_document)
+    tiny_path.write_text(text[:-1] + ', "description": "pumps \\ud800"}')
+    with pytest.raises(ValidationError) as info:
+        load_network(tiny_path)
+    (problem,) = [p for p in info.value.problems if p.severity == "error"]
+    assert (problem.table, problem.source) == ("description", tiny_path.name)
+    assert "not valid Unicode" in problem.message
