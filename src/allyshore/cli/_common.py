@@ -52,7 +52,7 @@ def __getattr__(name: str) -> Any:
 
 JSON_HELP = "Print the result as JSON on standard output."
 CSV_HELP = "Write the result's tables to DIR, one CSV file each, instead of printing them."
-NETWORK_HELP = "Network: a CSV folder, an .xlsx workbook or a .json file, or a sample name."
+NETWORK_HELP = "Network: a CSV folder, a .zip of CSV files, an .xlsx workbook or a .json file, or a sample name."
 POLICY_HELP = "Trust policy TOML file (default: the shipped US policy)."
 DATABASE_HELP = "Store: any SQLAlchemy URL or a SQLite file (default: ./allyshore.db, or $ALLYSHORE_DATABASE_URL)."
 

@@ -62,7 +62,9 @@ def _report_problems(path: Path, checked: Validation) -> None:
 
 @app.command()
 def convert(
-    source: Annotated[Path, typer.Argument(help="Network to read (CSV folder, .xlsx or .json), or a sample name.")],
+    source: Annotated[
+        Path, typer.Argument(help="Network to read (CSV folder, .zip of CSV files, .xlsx or .json), or a sample name.")
+    ],
     target: Annotated[
         Path, typer.Argument(help="Where to write it; the format follows the suffix (.json, .xlsx, else a CSV folder).")
     ],

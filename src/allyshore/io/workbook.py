@@ -52,7 +52,7 @@ def write_workbook(network: Network | None, path: Path) -> None:
             else:
                 cell.fill = _OPTIONAL_FILL if spec is not None and spec.used_by else _HEADER_FILL
             doc = spec.doc if spec is not None else "user column"
-            note = f"{NOTE_PREFIX} {spec.note if spec is not None else doc}"
+            note = f"{NOTE_PREFIX}{spec.note if spec is not None else doc}"  # as allyshore.io.tables expects it
             cell.comment = Comment(spec.note if spec is not None else doc, "allyshore")
             note_cell = sheet.cell(row=2, column=col, value=note)
             note_cell.font = _NOTE

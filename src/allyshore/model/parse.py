@@ -11,6 +11,9 @@ never half-loaded.
 
 from __future__ import annotations
 
+import json
+import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +23,23 @@ import polars as pl
 from allyshore.countries import resolve_country
 from allyshore.errors import InputError, Problem, ValidationError
 from allyshore.model.network import Network, empty_table, table_dtype
-from allyshore.model.schema import FALSE_WORDS, TABLES, TRUE_WORDS, Column, Table
+from allyshore.model.schema import FALSE_WORDS, LARGEST_NUMBER, TABLES, TRUE_WORDS, Column, Table
+
+#: The longest text read as a number: 17 significant digits, a sign, a point and an exponent fit many times over;
+#: a longer cell (a 400-digit integer) is refused before any conversion.
+MAX_NUMBER_CHARS = 64
+_INVISIBLE = re.compile("[\ufeff\u200b\u200c\u200d\u2060\u00a0]")
+
+
+def normalised_name(name: str) -> str:
+    """A column name as compared for duplicates: NFKC, invisible characters removed, stripped, case folded."""
+    return _INVISIBLE.sub("", unicodedata.normalize("NFKC", name)).strip().casefold()
+
+
+def shown(value: object, limit: int = 40) -> str:
+    """A cell value as quoted in a message: cut to ``limit`` characters."""
+    text = str(value)
+    return text if len(text) <= limit else f"{text[: limit - 3]}... ({len(text)} characters)"
 
 
 @dataclass(frozen=True)
@@ -47,7 +66,31 @@ def cell_text(value: Any) -> str | None:
         return "true" if value else "false"
     if isinstance(value, float):
         return repr(value)
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, default=str)
     return str(value)
+
+
+def _unencodable(values: list[str | None]) -> list[int]:
+    """Positions of the texts that are not valid Unicode (lone surrogates, e.g. from a JSON "\\ud800")."""
+    try:
+        "\n".join(v for v in values if v is not None).encode("utf-8")
+    except UnicodeEncodeError:
+        pass
+    else:
+        return []
+    out = []
+    for i, v in enumerate(values):
+        try:
+            if v is not None:
+                v.encode("utf-8")
+        except UnicodeEncodeError:
+            out.append(i)
+    return out
+
+
+def _safe_text(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _from_records(name: str, source: str, records: list[Any], problems: list[Problem]) -> RawTable:
@@ -66,11 +109,59 @@ def _from_records(name: str, source: str, records: list[Any], problems: list[Pro
                 )
             )
             continue
+        for key in getattr(record, "duplicates", ()):
+            problems.append(
+                Problem(
+                    name,
+                    f"key '{shown(_safe_text(key))}' is given twice in this record",
+                    row=position,
+                    column=_safe_text(key),
+                    source=source,
+                    hint="keep one of the two values: a JSON reader would silently take the last",
+                )
+            )
         for key in record:
             columns.setdefault(str(key), None)
         good.append(record)
         rows.append(position)
+    seen: dict[str, str] = {}
+    for column in list(columns):
+        key = normalised_name(column)
+        bad_name = bool(_unencodable([column]))
+        if key in seen or bad_name:
+            first = next((i for i, r in enumerate(good) if column in (str(k) for k in r)), 0)
+            message = (
+                f"key '{shown(_safe_text(column))}' is not valid Unicode"
+                if bad_name
+                else f"keys '{seen[key]}' and '{column}' differ only in case, spaces or invisible letters"
+            )
+            problems.append(
+                Problem(
+                    name,
+                    message,
+                    row=rows[first],
+                    column=_safe_text(column),
+                    source=source,
+                    hint="use one name per column, exactly as the format names it",
+                )
+            )
+            del columns[column]
+        else:
+            seen[key] = column
     data = {c: [cell_text(r.get(c)) for r in good] for c in columns}
+    for column, values in data.items():
+        for i in _unencodable(values):
+            problems.append(
+                Problem(
+                    name,
+                    f"'{shown(_safe_text(values[i] or ''))}' is not valid Unicode (a lone surrogate)",
+                    row=rows[i],
+                    column=column,
+                    source=source,
+                    hint="write the text as plain UTF-8",
+                )
+            )
+            values[i] = None
     frame = pl.DataFrame(data, schema=dict.fromkeys(columns, pl.String)) if columns else pl.DataFrame()
     if not columns and good:
         frame = pl.DataFrame({"__empty__": [None] * len(good)}, schema={"__empty__": pl.String}).drop("__empty__")
@@ -82,13 +173,22 @@ def raw_from_document(document: Any, label: str, problems: list[Problem]) -> dic
     if not isinstance(document, dict):
         raise InputError(f"{label}: a network document is one JSON object with a list per table ({', '.join(TABLES)})")
     out: dict[str, RawTable] = {}
+    for key in getattr(document, "duplicates", ()):
+        problems.append(
+            Problem(
+                _safe_text(str(key)),
+                f"'{shown(_safe_text(str(key)))}' is given twice in the document",
+                source=label,
+                hint="give each table once: a JSON reader would silently take the last",
+            )
+        )
     for key, records in document.items():
         if key not in TABLES:
             if key not in ("name", "description", "format_version", "meta"):
                 problems.append(
                     Problem(
-                        str(key),
-                        f"unknown table '{key}' is ignored",
+                        _safe_text(str(key)),
+                        f"unknown table '{shown(_safe_text(str(key)))}' is ignored",
                         source=label,
                         severity="warning",
                         hint=f"tables are {', '.join(TABLES)}",
@@ -106,6 +206,7 @@ def _coerce_column(raw: RawTable, column: Column, problems: list[Problem]) -> pl
     n = raw.frame.height
     if column.name not in raw.frame.columns:
         if column.required and n:
+            near = [c for c in raw.frame.columns if normalised_name(c) == normalised_name(column.name)]
             problems.append(
                 Problem(
                     raw.name,
@@ -113,7 +214,9 @@ def _coerce_column(raw: RawTable, column: Column, problems: list[Problem]) -> pl
                     row=1,
                     column=column.name,
                     source=raw.source,
-                    hint=f"add a '{column.name}' column ({column.doc})",
+                    hint=f"rename the column '{near[0]}' to '{column.name}' (names are exact)"
+                    if near
+                    else f"add a '{column.name}' column ({column.doc})",
                 )
             )
         return pl.repeat(column.default, n, dtype=table_dtype(column), eager=True).alias(column.name)
@@ -126,7 +229,7 @@ def _coerce_column(raw: RawTable, column: Column, problems: list[Problem]) -> pl
             problems.append(
                 Problem(
                     raw.name,
-                    message.format(value=value),
+                    message.format(value=shown(value), length=len(value or "")),
                     row=rows[index],
                     column=column.name,
                     source=raw.source,
@@ -136,24 +239,8 @@ def _coerce_column(raw: RawTable, column: Column, problems: list[Problem]) -> pl
 
     if column.required:
         report(text.is_null(), "a value is required", column.doc)
-    if column.type == "float":
-        values = text.cast(pl.Float64, strict=False)
-        bad = text.is_not_null() & values.is_null()
-        report(bad, "'{value}' is not a number", f"write a plain number such as 12.5 ({column.doc})")
-        finite = values.is_not_null()
-        if column.positive:
-            report(finite & (values <= 0), "{value} must be greater than 0", column.doc)
-        elif column.non_negative:
-            report(finite & (values < 0), "{value} must not be negative", column.doc)
-        if column.maximum is not None:
-            report(
-                finite & (values > column.maximum), "{value} is above the maximum " + f"{column.maximum:g}", column.doc
-            )
-        return values.alias(column.name)
-    if column.type == "int":
-        values = text.cast(pl.Int64, strict=False)
-        report(text.is_not_null() & values.is_null(), "'{value}' is not a whole number", column.doc)
-        return values.alias(column.name)
+    if column.type in ("float", "int"):
+        return _coerce_number(raw, column, text, report)
     if column.type == "bool":
         words = {**dict.fromkeys(TRUE_WORDS, True), **dict.fromkeys(FALSE_WORDS, False)}
         values = text.str.to_lowercase().replace_strict(words, default=None, return_dtype=pl.Boolean)
@@ -170,6 +257,49 @@ def _coerce_column(raw: RawTable, column: Column, problems: list[Problem]) -> pl
         values = lowered
     if column.default is not None:
         values = values.fill_null(str(column.default))
+    return values.alias(column.name)
+
+
+def _coerce_number(raw: RawTable, column: Column, text: pl.Series, report: Any) -> pl.Series:
+    """A number column: refused cell by cell when too long, not a number, not finite or out of the column's range;
+    a refused cell is left blank in the (unused) result."""
+    long = text.is_not_null() & (text.str.len_chars() > MAX_NUMBER_CHARS)
+    report(long, "a number cannot have {length} characters", f"write at most {MAX_NUMBER_CHARS} characters")
+    text = text.set(long, None) if bool(long.any()) else text
+    whole = column.type == "int"
+    values = text.cast(pl.Int64 if whole else pl.Float64, strict=False)
+    word = "whole number" if whole else "number"
+    report(
+        text.is_not_null() & values.is_null(),
+        "'{value}' is not a " + word,
+        f"write a plain {word} such as 12{'' if whole else '.5'} ({column.doc})",
+    )
+    if not whole:
+        bad = values.is_nan() | values.is_infinite()
+        report(
+            bad.fill_null(False),
+            "'{value}' is not a finite number (NaN, infinity or beyond 1.8e308)",
+            f"write a number, or leave the cell blank when it is unknown ({column.doc})",
+        )
+        values = values.set(bad.fill_null(False), None) if bool(bad.any()) else values
+    low, high = column.bounds
+    given = values.is_not_null()
+    if column.positive:
+        report(given & (values <= 0), "{value} must be greater than 0", column.doc)
+    elif column.non_negative:
+        report(given & (values < 0), "{value} must not be negative", column.doc)
+    if low < 0 or (low > 0 and not column.positive):
+        report(given & (values < low), "{value} is below the minimum " + f"{low:g}", column.doc)
+    if high < LARGEST_NUMBER:
+        report(given & (values > high), "{value} is above the maximum " + f"{high:g}", column.doc)
+    else:
+        report(
+            given & (values > high),
+            "{value} is above " + f"{LARGEST_NUMBER:g}, the largest number a network may hold",
+            f"check the unit or the digits ({column.doc})",
+        )
+    outside = given & ((values < low) | (values > high))
+    values = values.set(outside, None) if bool(outside.any()) else values
     return values.alias(column.name)
 
 
@@ -202,6 +332,23 @@ def _coerce_table(table: Table, raw: RawTable | None, problems: list[Problem]) -
         if column.country and column.name in raw.frame.columns:
             frame = frame.with_columns(_coerce_countries(raw, frame.get_column(column.name), problems))
     extra = [c for c in raw.frame.columns if c not in table.column_names]
+    known = {normalised_name(c): c for c in table.column_names}
+    for name in extra:
+        near = known.get(normalised_name(name))
+        if near is not None and (near in raw.frame.columns or table.column(near).required):
+            continue  # two columns of one name, or a required column missing: both reported as errors
+        if near is not None:
+            problems.append(
+                Problem(
+                    raw.name,
+                    f"column '{shown(name)}' is kept as a column of your own, not read as '{near}'",
+                    row=1,
+                    column=name,
+                    source=raw.source,
+                    severity="warning",
+                    hint=f"names are exact: rename it '{near}' for allyshore to read it",
+                )
+            )
     if extra:
         frame = frame.hstack(raw.frame.select(extra))
     return frame
@@ -228,7 +375,15 @@ def parse_raw(
         sources={k: v.source for k, v in raw.items()},
     )
     typed_ok = not any(p.severity == "error" for p in problems)
-    problems.extend(check_network(network, deep=typed_ok))
+    unread = frozenset(p.table for p in problems if p.severity == "error" and p.table in TABLES) - set(raw)
+    unread |= {  # a table without one of its required columns cannot be referred to either
+        t.name
+        for t in TABLES.values()
+        if t.name in raw
+        and raw[t.name].frame.height
+        and any(c.required and c.name not in raw[t.name].frame.columns for c in t.columns)
+    }
+    problems.extend(check_network(network, deep=typed_ok, unread=unread))
     if any(p.severity == "error" for p in problems):
         raise ValidationError(problems)
     return network

@@ -47,6 +47,12 @@ def parse_bool(text: str | None) -> bool | None:
     return True if word in TRUE_WORDS else False if word in FALSE_WORDS else None
 
 
+#: The largest magnitude of any number of a network (a quantity, price, capacity, amount, count or share): a
+#: trillion keeps every product of a roll-up far from float overflow, and is beyond any real supply chain's figures.
+#: A column's own ``minimum``/``maximum`` narrows it (shares 0-1, latitudes +-90).
+LARGEST_NUMBER = 1e12
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -58,8 +64,18 @@ class Column:
     positive: bool = False
     non_negative: bool = False
     maximum: float | None = None
+    minimum: float | None = None
     used_by: tuple[str, ...] = ()  # the analyses that read this optional column; () for a core column
     country: bool = False  # a country, stored as its ISO alpha-2 code
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The smallest and largest value a number of this column may take (:data:`LARGEST_NUMBER` unless
+        narrower; 0 as the smallest for a non-negative or positive column, which ``positive`` further excludes)."""
+        low = 0.0 if (self.non_negative or self.positive) else -LARGEST_NUMBER
+        low = max(low, self.minimum) if self.minimum is not None else low
+        high = min(LARGEST_NUMBER, self.maximum) if self.maximum is not None else LARGEST_NUMBER
+        return low, high
 
     @property
     def note(self) -> str:
@@ -100,8 +116,8 @@ SITES = Table(
         ),
         Column("kind", "str", True, "supplier | plant | warehouse | customer", choices=SITE_KINDS),
         Column("region", "str", doc="State or province."),
-        Column("lat", "float", doc="Latitude, decimal degrees."),
-        Column("lon", "float", doc="Longitude, decimal degrees."),
+        Column("lat", "float", doc="Latitude, decimal degrees.", minimum=-90.0, maximum=90.0),
+        Column("lon", "float", doc="Longitude, decimal degrees.", minimum=-180.0, maximum=180.0),
         Column(
             "capacity_per_week",
             "float",

@@ -17,6 +17,7 @@ import polars as pl
 from allyshore.errors import Problem
 from allyshore.model.graph import longest_path_of_edges
 from allyshore.model.network import Network
+from allyshore.model.parse import shown
 from allyshore.results import Result
 
 HS_PATTERN = re.compile(r"^\d{6,10}$")
@@ -92,12 +93,17 @@ def _problem(
 
 
 def _duplicates(network: Network) -> list[Problem]:
+    """Rows whose key repeats an earlier row's; a row with a blank key part is not compared (the blank is
+    reported as a missing required value)."""
     out: list[Problem] = []
     for table, key in KEYS.items():
-        frame = network.tables[table].select(key).with_row_index("i")
-        dup = frame.filter(pl.len().over(key) > 1).filter(pl.col("i") != pl.col("i").min().over(key))
+        frame = network.tables[table].select(key).with_row_index("i").drop_nulls(key)
+        dup = (
+            frame.with_columns(pl.col("i").min().over(key).alias("first"))
+            .filter(pl.col("i") != pl.col("first"))
+            .sort("i")
+        )
         for row in dup.iter_rows(named=True):
-            first = frame.filter(pl.all_horizontal([pl.col(k) == row[k] for k in key])).get_column("i")[0]
             value = "/".join(str(row[k]) for k in key)
             out.append(
                 _problem(
@@ -105,16 +111,18 @@ def _duplicates(network: Network) -> list[Problem]:
                     table,
                     row["i"],
                     key[-1],
-                    f"duplicate {'+'.join(key)} '{value}'",
-                    f"already given on row {network.row_of(table, first)}; merge the two rows",
+                    f"duplicate {'+'.join(key)} '{shown(value)}'",
+                    f"already given on row {network.row_of(table, row['first'])}; merge the two rows",
                 )
             )
     return out
 
 
-def _references(network: Network) -> list[Problem]:
+def _references(network: Network, unread: frozenset[str] = frozenset()) -> list[Problem]:
     out: list[Problem] = []
     for table, column, target in REFERENCES:
+        if target in unread:
+            continue
         known = network.tables[target].get_column(KEYS[target][0]).drop_nulls()
         frame = network.tables[table].select(column).with_row_index("i")
         bad = frame.filter(pl.col(column).is_not_null() & ~pl.col(column).is_in(known.implode()))
@@ -410,12 +418,16 @@ def _graph_checks(network: Network) -> list[Problem]:
     return out
 
 
-def check_network(network: Network, deep: bool = True) -> list[Problem]:
-    """Every semantic problem of a typed network; ``deep`` adds the graph checks (cycles, reachability)."""
-    problems = _duplicates(network) + _references(network) + _hs_codes(network) + _shares(network)
+def check_network(network: Network, deep: bool = True, unread: frozenset[str] = frozenset()) -> list[Problem]:
+    """Every semantic problem of a typed network; ``deep`` adds the graph checks (cycles, reachability).
+
+    ``unread`` names the tables the file has but that could not be read (their problems are reported): the checks
+    across tables are left out then, which would report every reference to them as unknown.
+    """
+    problems = _duplicates(network) + _references(network, unread) + _hs_codes(network) + _shares(network)
     problems += _bom_cycles(network)
-    if not any(p.severity == "error" for p in problems):
+    if not unread and not any(p.severity == "error" for p in problems):
         problems += _flow_sources(network) + _demand_places(network)
-    if deep and not any(p.severity == "error" for p in problems):
+    if deep and not unread and not any(p.severity == "error" for p in problems):
         problems += _graph_checks(network)
     return problems
