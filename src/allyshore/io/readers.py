@@ -15,6 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from allyshore.errors import InputError, Problem, ValidationError
+from allyshore.io.csv_cells import restore_formula_text
 from allyshore.model.network import Network
 from allyshore.model.parse import RawTable, cell_text, clean_text, parse_document, parse_raw, raw_from_document
 from allyshore.model.schema import TABLES
@@ -58,7 +59,9 @@ def _read_csv_folder(path: Path, problems: list[Problem]) -> dict[str, RawTable]
                 )
                 continue
         frame = frame.rename({c: c.strip().lstrip("\ufeff") for c in frame.columns})
-        out[name] = RawTable(name, file.name, clean_text(frame), tuple(range(2, frame.height + 2)))
+        out[name] = RawTable(
+            name, file.name, clean_text(restore_formula_text(frame)), tuple(range(2, frame.height + 2))
+        )
     if not found:
         raise InputError(f"{path}: no network tables found (expected {', '.join(f'{t}.csv' for t in TABLES)})")
     return out
