@@ -303,3 +303,20 @@ def test_certificate_of_a_4000_character_address_is_a_whole_pdf(tmp_path: Path) 
         assert address.strip() not in text and drawn <= LINE_CHARS
         assert "<b>Care</b>&<i>Devices</i></para>" in text.replace(" ", "")  # drawn as text, not read as markup
         assert json.loads(document.read_text())["certifier"]["address"] == address
+
+
+def test_certificate_and_csv_tables_get_the_umask(tmp_path: Path, tiny_document: dict[str, Any]) -> None:
+    from allyshore.origin.certification import certify
+    from allyshore.report.certificate import write_certification
+    from test_certify import ORIGINATING, PARTIES
+
+    path = tmp_path / "net.json"
+    path.write_text(json.dumps(tiny_document))
+    old = os.umask(0o027)
+    try:
+        written = write_certification(certify([ORIGINATING], PARTIES), tmp_path / "cert")
+        assert run_cli("exposure", str(path), "--csv", str(tmp_path / "tables")) == 0
+    finally:
+        os.umask(old)
+    tables = list((tmp_path / "tables").iterdir())
+    assert tables and {p.stat().st_mode & 0o777 for p in [*written, *tables]} == {0o640}

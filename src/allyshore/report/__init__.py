@@ -155,7 +155,6 @@ def write_context(
     with atomic_path(out_dir, directory=True) as tmp:
         (tmp / "index.html").write_text(html, encoding="utf-8")
         (tmp / MARKER).write_text(f"allyshore report of {report.network_name}, {report.generated.isoformat()}\n")
-        tmp.chmod(0o755)
     if advance is not None:
         advance()
     return out_dir / "index.html"
