@@ -320,3 +320,23 @@ def test_certificate_and_csv_tables_get_the_umask(tmp_path: Path, tiny_document:
         os.umask(old)
     tables = list((tmp_path / "tables").iterdir())
     assert tables and {p.stat().st_mode & 0o777 for p in [*written, *tables]} == {0o640}
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "why"),
+    [
+        ("name", "a\x01b", "holds a control character"),
+        ("name", "nul\x00", "holds a control character"),
+        ("region", "x" * 32_768, "is longer than the 32,767 characters an Excel cell holds"),  # Excel's limit
+    ],
+)
+def test_text_a_workbook_cannot_hold_is_refused_and_kept_by_the_other_formats(
+    tmp_path: Path, tiny_document: dict[str, Any], column: str, value: str, why: str
+) -> None:
+    tiny_document["sites"][1][column] = value
+    network = Network.from_dict(tiny_document)
+    with pytest.raises(InputError, match=rf"\[sites\] row 2, column '{column}': the text {why}"):
+        write_network(network, tmp_path / "n.xlsx")
+    assert list(tmp_path.iterdir()) == []
+    for target in ("n.json", "ncsv"):
+        assert load_network(write_network(network, tmp_path / target)).sites[column][1] == value

@@ -105,8 +105,9 @@ def _write_csv(network: Network, path: Path) -> None:
 
 
 def _write_xlsx(network: Network, path: Path) -> None:
-    from allyshore.io.workbook import write_workbook
+    from allyshore.io.workbook import check_cell_text, write_workbook
 
+    check_cell_text(network, path)
     with atomic_path(path) as tmp:
         write_workbook(network, tmp)
 
