@@ -340,3 +340,28 @@ def test_text_a_workbook_cannot_hold_is_refused_and_kept_by_the_other_formats(
     assert list(tmp_path.iterdir()) == []
     for target in ("n.json", "ncsv"):
         assert load_network(write_network(network, tmp_path / target)).sites[column][1] == value
+
+
+def test_a_csv_network_never_replaces_a_folder_of_other_files(tmp_path: Path, tiny_document: dict[str, Any]) -> None:
+    network = Network.from_dict(tiny_document)
+    folder = tmp_path / "work"
+    folder.mkdir()
+    (folder / "thesis.docx").write_text("years of work")
+    with pytest.raises(InputError, match=r"not network tables \(thesis.docx\).*choose a new or empty folder"):
+        write_network(network, folder)
+    assert [p.name for p in folder.iterdir()] == ["thesis.docx"]
+    assert [p.name for p in tmp_path.iterdir()] == ["work"]
+    # a folder holding only network tables is replaced; the current folder is not
+    (folder / "thesis.docx").unlink()
+    write_network(network, folder)
+    write_network(network, folder)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{t}.csv" for t in TABLES)
+    assert load_network(folder).tables["sites"].equals(network.sites)
+    cwd = Path.cwd()
+    os.chdir(folder)
+    try:
+        with pytest.raises(InputError, match="is the current folder"):
+            write_network(network, ".")
+    finally:
+        os.chdir(cwd)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{t}.csv" for t in TABLES)

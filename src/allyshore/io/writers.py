@@ -97,6 +97,20 @@ def _write_json(network: Network, path: Path) -> None:
 def _write_csv(network: Network, path: Path) -> None:
     if path.exists() and not path.is_dir():
         raise InputError(f"{path}: exists and is not a folder; a CSV network is a folder of CSV files")
+    if path.is_dir():
+        tables = {f"{name}.csv" for name in TABLES}
+        others = sorted(p.name for p in path.iterdir() if p.name not in tables)
+        if others:
+            shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+            raise InputError(
+                f"{path}: the folder holds files that are not network tables ({shown}); writing a CSV network "
+                "replaces the whole folder: choose a new or empty folder"
+            )
+    if path.is_dir() and Path.cwd().is_relative_to(path.resolve()):
+        raise InputError(
+            f"{path}: is the current folder (or holds it); writing a CSV network replaces the whole folder: "
+            "name a new folder"
+        )
     with atomic_path(path, directory=True) as tmp:
         for name in TABLES:
             frame = network.tables[name]
