@@ -39,6 +39,26 @@ def measure(args: list[str], src: Path, cwd: Path) -> tuple[float, float, int]:
     return seconds, usage.ru_maxrss / 1024, code  # ru_maxrss is in KiB on Linux
 
 
+GENERATE = (
+    "import sys\nfrom allyshore.generate import generate_network\nfrom allyshore.io import write_network\n"
+    "network = generate_network(edges=int(sys.argv[1]), seed=int(sys.argv[2]), validate=False)\n"
+    "if len(sys.argv) > 3:\n    write_network(network, sys.argv[3])\n"
+)
+
+
+def measure_writer(edges: int, seed: int, src: Path, cwd: Path) -> tuple[float, float]:
+    """Peak RSS (MB) of generating the network alone, and of generating it and writing it as JSON."""
+    peaks = []
+    for extra in ([], ["writer.json"]):
+        (cwd / "writer.json").unlink(missing_ok=True)
+        env = {**os.environ, "PYTHONPATH": str(src)}
+        process = subprocess.Popen([sys.executable, "-c", GENERATE, str(edges), str(seed), *extra], cwd=cwd, env=env)
+        _, status, usage = os.wait4(process.pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        peaks.append(usage.ru_maxrss / 1024)
+    return peaks[0], peaks[1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--edges", type=int, default=1_000_000)
@@ -73,9 +93,13 @@ def main() -> None:
     results: dict[tuple[str, str], tuple[float, float, int]] = {}
     for label, src in codes:
         for name, command in commands:
+            (work / "out.json").unlink(missing_ok=True)  # each run writes a new file
             results[(label, name)] = measure(command, src, work)
             seconds, peak, code = results[(label, name)]
             print(f"{label:>10} {name:<28} {peak:8.0f} MB {seconds:7.1f} s exit {code}", file=sys.stderr)
+    writer = {label: measure_writer(args.edges, args.seed, src, work) for label, src in codes}
+    for label, (alone, written) in writer.items():
+        print(f"{label:>10} generate {alone:8.0f} MB, generate + write JSON {written:8.0f} MB", file=sys.stderr)
     load_end = os.getloadavg()[0]
     header = "| command | " + " | ".join(f"{label} peak RSS MB | {label} s" for label, _ in codes) + " |"
     lines = [
@@ -99,6 +123,16 @@ def main() -> None:
             seconds, peak, code = results[(label, name)]
             cells.append(f"{peak:,.0f}{'' if code in (0, 1) else f' (exit {code})'} | {seconds:.1f}")
         lines.append(f"| `{name}` | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "The JSON writer alone (`write_network(network, 'x.json')` in the process that generated the network; "
+        "peak RSS of generating and writing, less that of generating alone):",
+        "",
+        "| code | generate only, peak RSS MB | generate + write JSON, peak RSS MB | writer's own share MB |",
+        "|---|---:|---:|---:|",
+    ]
+    for label, (alone, written) in writer.items():
+        lines.append(f"| {label} | {alone:,.0f} | {written:,.0f} | {max(written - alone, 0):,.0f} |")
     write_section("memory", "\n".join(lines))
 
 
