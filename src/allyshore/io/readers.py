@@ -59,9 +59,8 @@ def _read_csv_folder(path: Path, problems: list[Problem]) -> dict[str, RawTable]
                 )
                 continue
         frame = frame.rename({c: c.strip().lstrip("\ufeff") for c in frame.columns})
-        out[name] = RawTable(
-            name, file.name, clean_text(restore_formula_text(frame)), tuple(range(2, frame.height + 2))
-        )
+        frame = restore_formula_text(frame)  # the apostrophe before a formula-like cell (allyshore.io.csv_cells)
+        out[name] = RawTable(name, file.name, clean_text(frame), tuple(range(2, frame.height + 2)))
     if not found:
         raise InputError(f"{path}: no network tables found (expected {', '.join(f'{t}.csv' for t in TABLES)})")
     return out
