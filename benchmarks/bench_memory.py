@@ -133,6 +133,11 @@ def main() -> None:
     ]
     for label, (alone, written) in writer.items():
         lines.append(f"| {label} | {alone:,.0f} | {written:,.0f} | {max(written - alone, 0):,.0f} |")
+    lines += [
+        "",
+        "A share of 0 means writing the JSON never needed more memory than generating the network did. "
+        "`convert` from a JSON file peaks while reading the file (compare `validate` of the same file).",
+    ]
     write_section("memory", "\n".join(lines))
 
 

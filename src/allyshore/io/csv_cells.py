@@ -25,7 +25,7 @@ import re
 
 import polars as pl
 
-__all__ = ["FORMULA_START", "neutralize_formulas", "restore_formula_text"]
+__all__ = ["FORMULA_START", "neutralize_formulas", "restore_cell", "restore_formula_text"]
 
 FORMULA_START = "=+-@\t\r"
 _CLASS = "[=+\\-@\\t\\r]"
@@ -41,8 +41,9 @@ def _quote_name(name: str) -> str:
     return "'" + name if _NEEDS_QUOTE_RE.match(name) and not _NUMBER_RE.match(name) else name
 
 
-def _unquote_name(name: str) -> str:
-    return name[1:] if _QUOTED_RE.match(name) else name
+def restore_cell(text: str) -> str:
+    """One cell (or column name) as :func:`restore_formula_text` gives it back."""
+    return text[1:] if _QUOTED_RE.match(text) else text
 
 
 def neutralize_formulas(frame: pl.DataFrame) -> pl.DataFrame:
@@ -71,5 +72,5 @@ def restore_formula_text(frame: pl.DataFrame) -> pl.DataFrame:
             pl.when(pl.col(c).str.contains(_QUOTED)).then(pl.col(c).str.slice(1)).otherwise(pl.col(c)).alias(c)
             for c in text
         )
-    renamed = {c: _unquote_name(c) for c in out.columns if _unquote_name(c) != c}
+    renamed = {c: restore_cell(c) for c in out.columns if restore_cell(c) != c}
     return out.rename(renamed) if renamed else out
