@@ -90,12 +90,16 @@ def emit_json(payload: Any) -> None:
 
 
 def write_frames(frames: Mapping[str, pl.DataFrame], folder: Path) -> None:
-    """Write each table as ``folder/NAME.csv`` (list cells joined by ';') and say so."""
+    """Write each table as ``folder/NAME.csv`` (list cells joined by ';'; each file all at once; text a
+    spreadsheet would run as a formula prefixed with an apostrophe, see :mod:`allyshore.io.csv_cells`) and say so."""
+    from allyshore.io.atomic import atomic_path
+    from allyshore.io.csv_cells import neutralize_formulas
     from allyshore.results import csv_ready
 
     folder.mkdir(parents=True, exist_ok=True)
     for name, frame in frames.items():
-        csv_ready(frame).write_csv(folder / f"{name}.csv")
+        with atomic_path(folder / f"{name}.csv") as tmp:
+            neutralize_formulas(csv_ready(frame)).write_csv(tmp)
     __getattr__("console").print(f"Wrote {', '.join(f'{n}.csv' for n in frames)} to {folder}", markup=False)
 
 

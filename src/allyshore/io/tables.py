@@ -30,6 +30,7 @@ import numpy as np
 import polars as pl
 
 from allyshore.errors import Problem
+from allyshore.io.csv_cells import restore_cell, restore_formula_text
 from allyshore.model.parse import RawTable, clean_text, normalised_name
 from allyshore.model.schema import TABLES
 
@@ -192,6 +193,10 @@ def table_from_csv(
         if parsed is None:
             return None
         header, body, rows, header_row = parsed
+    # A CSV cell written with an apostrophe before a formula-like start reads back as written (io.csv_cells); a
+    # workbook's cells are text as they stand, so this is for CSV only.
+    header = [None if h is None else restore_cell(h) for h in header]
+    body = restore_formula_text(body)
     return table_from_rows(table, source, header, body, rows, problems, max_columns, header_row=header_row)
 
 

@@ -18,6 +18,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from allyshore.errors import InputError
 from allyshore.io.readers import NOTE_PREFIX
 from allyshore.io.writers import columns_to_write
 from allyshore.model.network import Network
@@ -29,6 +30,32 @@ _REQUIRED_FILL = PatternFill("solid", fgColor="9C2A00")
 _OPTIONAL_FILL = PatternFill("solid", fgColor="5B7F9F")  # optional columns read by one analysis
 _NOTE = Font(italic=True, color="555555")
 _ROWS_VALIDATED = 5000
+CELL_CHARS = 32_767  # the most characters an Excel cell holds
+_CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f]"  # characters XML 1.0 (so XLSX) cannot hold
+
+
+def check_cell_text(network: Network, path: Path) -> None:
+    """Raise :class:`InputError` at the first text cell an XLSX workbook cannot hold: a control character
+    (XML 1.0 has none but tab, line feed and carriage return) or more than :data:`CELL_CHARS` characters."""
+    for table in TABLES:
+        frame = network.tables[table]
+        for name, dtype in frame.schema.items():
+            if dtype != pl.String:
+                continue
+            values = frame.get_column(name)
+            control = values.str.contains(_CONTROL).fill_null(False)
+            long = (values.str.len_chars() > CELL_CHARS).fill_null(False)
+            for bad, why, fix in (
+                (control, "holds a control character", "remove it"),
+                (long, f"is longer than the {CELL_CHARS:,} characters an Excel cell holds", "shorten it"),
+            ):
+                if bad.any():
+                    index = int(bad.arg_true()[0])
+                    raise InputError(
+                        f"{path}: cannot write {network.source_of(table)} row {network.row_of(table, index)}, "
+                        f"column '{name}': the text {why}; {fix}, or write a .json file or a CSV folder, "
+                        "which keep any text"
+                    )
 
 
 def write_workbook(network: Network | None, path: Path) -> None:

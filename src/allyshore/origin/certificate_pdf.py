@@ -13,8 +13,6 @@ caution, in a boxed section of the PDF and in the JSON (``cautions``).
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from datetime import date
 from io import BytesIO
@@ -28,6 +26,7 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from allyshore.io.atomic import atomic_write_bytes
 from allyshore.origin.results import SOURCE, Certification
 
 _STYLES = getSampleStyleSheet()
@@ -35,14 +34,22 @@ _BODY = ParagraphStyle("cert-body", parent=_STYLES["BodyText"], fontSize=9, lead
 _LABEL = ParagraphStyle("cert-label", parent=_BODY, fontName="Helvetica-Bold")
 _CAUTION = ParagraphStyle("cert-caution", parent=_BODY, textColor=colors.HexColor("#b00020"))
 _SMALL = ParagraphStyle("cert-small", parent=_BODY, fontSize=7.5, leading=9, textColor=colors.HexColor("#444444"))
+LINE_CHARS = 1000  # longer lines of user text are cut in the PDF (with a note); the JSON keeps them whole
 _GRID: list[Any] = [
     ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#999999")),
     ("VALIGN", (0, 0), (-1, -1), "TOP"),
 ]
 
 
+def _clip(line: str, limit: int = LINE_CHARS) -> str:
+    if len(line) <= limit:
+        return line
+    return f"{line[:limit]}... [cut here: {len(line) - limit:,} more characters; the JSON file holds the full text]"
+
+
 def _para(text: str, style: ParagraphStyle = _BODY) -> Paragraph:
-    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+    """A paragraph of the user's text: markup characters escaped, each line cut at :data:`LINE_CHARS`."""
+    return Paragraph("<br/>".join(escape(_clip(line)) for line in text.split("\n")), style)
 
 
 def _story(certification: Certification, pages: str) -> list[Any]:
@@ -54,6 +61,7 @@ def _story(certification: Certification, pages: str) -> list[Any]:
     elements = Table(
         [[_para(name, _LABEL), _para(text)] for name, text in certification.elements()],
         colWidths=[52 * mm, 124 * mm],
+        splitInRow=1,
     )
     elements_style: list[Any] = [*_GRID, ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f0f0f0"))]
     elements.setStyle(TableStyle(elements_style))
@@ -76,12 +84,14 @@ def _story(certification: Certification, pages: str) -> list[Any]:
                 _para(reference, _SMALL),
             ]
         )
-    goods = Table(rows, colWidths=[62 * mm, 20 * mm, 18 * mm, 76 * mm], repeatRows=1)
+    goods = Table(rows, colWidths=[62 * mm, 20 * mm, 18 * mm, 76 * mm], repeatRows=1, splitInRow=1)
     goods_style: list[Any] = [*_GRID, ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f0f0f0"))]
     goods.setStyle(TableStyle(goods_style))
     story += [Paragraph("Goods covered", _STYLES["Heading3"]), goods, Spacer(1, 5 * mm)]
     if certification.cautions:
-        cautions = Table([[_para(text, _CAUTION)] for text in certification.cautions], colWidths=[176 * mm])
+        cautions = Table(
+            [[_para(text, _CAUTION)] for text in certification.cautions], colWidths=[176 * mm], splitInRow=1
+        )
         cautions.setStyle(
             TableStyle(
                 [
@@ -138,8 +148,8 @@ def _render(certification: Certification, pages: str) -> tuple[bytes, int]:
         topMargin=16 * mm,
         bottomMargin=18 * mm,
         title="USMCA certification of origin",
-        author=certification.certifier.name,
-        subject=", ".join(f"{g.description} (HS {g.hs_classification})" for g in certification.goods),
+        author=_clip(certification.certifier.name, 200),
+        subject=_clip(", ".join(f"{g.description} (HS {g.hs_classification})" for g in certification.goods), 500),
         invariant=True,
     )
     document.build(_story(certification, pages), onFirstPage=footer, onLaterPages=footer)
@@ -159,21 +169,9 @@ def write_certification(certification: Certification, stem: Path) -> tuple[Path,
     pdf_path, json_path = stem.with_name(stem.name + ".pdf"), stem.with_name(stem.name + ".json")
     pdf = certificate_pdf(certification)
     document = json.dumps(certification.to_dict(), indent=2, ensure_ascii=False) + "\n"
-    _atomic_write(pdf_path, pdf)
-    _atomic_write(json_path, document.encode("utf-8"))
+    atomic_write_bytes(pdf_path, pdf)
+    atomic_write_bytes(json_path, document.encode("utf-8"))
     return pdf_path, json_path
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(name, path)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
 
 
 def issue_certification(

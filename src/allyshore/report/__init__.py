@@ -168,7 +168,6 @@ def write_context(
     with atomic_path(out_dir, directory=True) as tmp:
         (tmp / "index.html").write_text(html, encoding="utf-8")
         (tmp / MARKER).write_text(f"allyshore report of {report.network_name}, {report.generated.isoformat()}\n")
-        tmp.chmod(0o755)
     if progress is not None:
         progress(total, total)
     return out_dir / "index.html"
