@@ -95,7 +95,7 @@ def test_migrations_create_the_schema(store: Store) -> None:
     assert "determinations" in inspector.get_table_names()
     assert "alembic_version" in inspector.get_table_names()
     with store.engine.connect() as conn:
-        assert conn.execute(text("select version_num from alembic_version")).scalar_one() == "0001_determinations"
+        assert conn.execute(text("select version_num from alembic_version")).scalar_one() == "0002_record_chain"
 
 
 def test_save_get_list_roundtrip(store: Store) -> None:
