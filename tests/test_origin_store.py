@@ -294,7 +294,8 @@ def test_first_save_creates_the_key_and_chains_each_record_to_the_one_before(sto
     assert [r.verified for r in store.list_determinations()] == [True, True, True]
     report = store.verify_records()
     assert report.ok and report.count("verified") == 3 and report.first_broken is None
-    assert json.loads((tmp_path / "keys" / "store.key.head").read_text()) == {"id": 3, "record_mac": third.record_mac}
+    (witnessed,) = json.loads((tmp_path / "keys" / "store.key.head").read_text()).values()
+    assert witnessed == {"id": 3, "record_mac": third.record_mac}
 
 
 def test_database_refuses_replace_upsert_and_truncate(store: Store, store_url: str) -> None:
@@ -540,3 +541,24 @@ def test_where_the_key_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
             == hmac.new(bytes.fromhex("ab" * 32), b"allyshore store key id", "sha256").hexdigest()[:16]
         )
     assert not (tmp_path / "data" / "records.db.key").exists()
+
+
+def test_one_key_file_for_two_stores_keeps_a_witness_for_each(tmp_path: Path) -> None:
+    key_file = tmp_path / "shared.key"
+    with open_store(str(tmp_path / "a.db"), key_file=key_file) as first:
+        three_records(first)
+    with open_store(str(tmp_path / "b.db"), key_file=key_file) as second:
+        save(second)
+        assert second.verify_records().ok  # record 1 of b is not taken for a truncated a
+    with open_store(str(tmp_path / "a.db"), key_file=key_file) as first:
+        assert first.verify_records().ok
+        as_owner(first, "DELETE FROM determinations WHERE id = 3")
+        assert "removed from the end" in first.verify_records().message()
+
+
+def test_a_store_from_a_newer_allyshore_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "newer.db"
+    with open_store(str(path)) as store, store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999_future'")
+    with pytest.raises(InputError, match=r"cannot open the store at .*9999_future.*upgrade allyshore"):
+        open_store(str(path))

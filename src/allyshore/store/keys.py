@@ -12,9 +12,10 @@ Where the key is, in this order:
 
 A key file holds 32 random bytes as 64 hexadecimal digits. It is created with mode 0600 on the
 first save to a store that has no keyed records (never over an existing store's records: a missing
-key is then an error). Beside it, ``KEY.head`` (the *witness*) holds the id and MAC of the last
-record this machine saved or verified, so that records removed from the end of the chain are
-noticed (the chain itself cannot show a missing last link).
+key is then an error). Beside it, ``KEY.head`` (the *witness*) holds, per store (by its URL, a
+SQLite file by its absolute path), the id and MAC of the last record this machine saved or
+verified, so that records removed from the end of the chain are noticed (the chain itself cannot
+show a missing last link).
 """
 
 from __future__ import annotations
@@ -48,11 +49,13 @@ class MissingKeyError(InputError):
 
 @dataclass(frozen=True)
 class KeySource:
-    """Where a store's key is: a file (``path``), or a value given directly (``value``: env or in memory)."""
+    """Where a store's key is: a file (``path``), or a value given directly (``value``: env or in memory);
+    ``store`` names the store in the witness file."""
 
     path: Path | None
     value: bytes | None
     label: str
+    store: str = ""
 
     @property
     def witness(self) -> Path | None:
@@ -81,19 +84,26 @@ def _default_key_path(url: URL) -> Path | None:
     return base / "allyshore" / "store-keys" / f"{slug}.key"
 
 
+def _store_name(url: URL) -> str:
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return f"sqlite:///{Path(url.database or '').expanduser().resolve()}"
+    return url.render_as_string(hide_password=True)
+
+
 def key_source(url: URL, key_file: str | Path | None = None) -> KeySource:
     """Where the key of the store at ``url`` is (see the module's docstring for the order)."""
+    store = _store_name(url)
     if key_file is not None:
-        return KeySource(Path(key_file).expanduser(), None, str(key_file))
+        return KeySource(Path(key_file).expanduser(), None, str(key_file), store)
     if os.environ.get(KEY_FILE_ENV):
         named = Path(os.environ[KEY_FILE_ENV]).expanduser()
-        return KeySource(named, None, f"{named} (${KEY_FILE_ENV})")
+        return KeySource(named, None, f"{named} (${KEY_FILE_ENV})", store)
     if os.environ.get(KEY_ENV):
-        return KeySource(None, parse_key(os.environ[KEY_ENV], f"${KEY_ENV}"), f"${KEY_ENV}")
+        return KeySource(None, parse_key(os.environ[KEY_ENV], f"${KEY_ENV}"), f"${KEY_ENV}", store)
     path = _default_key_path(url)
     if path is None:
-        return KeySource(None, secrets.token_bytes(32), "an in-memory key")
-    return KeySource(path, None, str(path))
+        return KeySource(None, secrets.token_bytes(32), "an in-memory key", store)
+    return KeySource(path, None, str(path), store)
 
 
 def read_key(source: KeySource) -> bytes | None:
@@ -132,32 +142,45 @@ def create_key(source: KeySource) -> bytes:
     return key
 
 
+def _witnessed(witness: Path) -> dict[str, dict[str, object]]:
+    try:
+        document = json.loads(witness.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{witness}: not a store witness file ({exc}); remove it to start a new one") from None
+    if not isinstance(document, dict):
+        raise InputError(f"{witness}: not a store witness file; remove it to start a new one")
+    return document
+
+
 def read_witness(source: KeySource) -> tuple[int, str] | None:
-    """The (id, record MAC) of the last record this machine saved or verified, if it knows one."""
+    """The (id, record MAC) of the last record of this store that this machine saved or verified, if any."""
     witness = source.witness
     if witness is None:
         return None
-    try:
-        document = json.loads(witness.read_text(encoding="utf-8"))
-        return int(document["id"]), str(document["record_mac"])
-    except FileNotFoundError:
+    entry = _witnessed(witness).get(source.store)
+    if entry is None:
         return None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    try:
+        return int(entry["id"]), str(entry["record_mac"])  # type: ignore[call-overload]
+    except (KeyError, TypeError, ValueError) as exc:
         raise InputError(f"{witness}: not a store witness file ({exc}); remove it to start a new one") from None
 
 
 def write_witness(source: KeySource, record_id: int, mac: str) -> None:
-    """Record (id, MAC) as the chain's end seen here, unless the witness already names a later record."""
+    """Record (id, MAC) as this store's chain end seen here, unless the witness already names a later record."""
     witness = source.witness
     if witness is None:
         return
     known = read_witness(source)
     if known is not None and known[0] >= record_id:
         return
+    document = {**_witnessed(witness), source.store: {"id": record_id, "record_mac": mac}}
     handle, temporary = tempfile.mkstemp(prefix=".head-", dir=witness.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump({"id": record_id, "record_mac": mac}, out)
+            json.dump(document, out, indent=1, sort_keys=True)
         os.replace(temporary, witness)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -458,12 +458,20 @@ def open_store(url: str | None = None, *, migrate: bool = True, key_file: str | 
             immediate = connection.get_execution_options().get("allyshore_write", False)
             connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
-    keys = key_source(engine.url, key_file)
-    if migrate:
-        try:
+    from alembic.util import CommandError
+
+    shown = engine.url.render_as_string(hide_password=True)
+    try:
+        keys = key_source(engine.url, key_file)
+        if migrate:
             _migrate(engine)
-        except DBAPIError as exc:
-            engine.dispose()
-            shown = engine.url.render_as_string(hide_password=True)
-            raise InputError(f"cannot open the store at {shown}: {exc.orig}") from exc
+    except DBAPIError as exc:
+        engine.dispose()
+        raise InputError(f"cannot open the store at {shown}: {exc.orig}") from exc
+    except CommandError as exc:  # e.g. a store upgraded by a newer allyshore, at a revision unknown here
+        engine.dispose()
+        raise InputError(f"cannot open the store at {shown}: {exc}; upgrade allyshore") from exc
+    except BaseException:
+        engine.dispose()
+        raise
     return Store(engine, keys)
