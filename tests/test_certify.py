@@ -11,8 +11,10 @@ certification statement.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import re
+import sqlite3
 import zlib
 from datetime import date
 from pathlib import Path
@@ -27,6 +29,8 @@ from allyshore.origin.certificate_pdf import certificate_pdf, write_certificatio
 from allyshore.origin.certification import ON_REQUEST, certify
 from allyshore.origin.results import CERTIFICATION_STATEMENT
 from allyshore.store import open_store
+from allyshore.store.chain import RecordCheck
+from allyshore.store.records import canonical_json, content_hash
 
 ORIGINATING: dict[str, Any] = {
     "originating": True,
@@ -304,3 +308,68 @@ def test_cli_prints_the_rule_source_and_the_caution(tmp_path: Path, capsys: pyte
     out = capsys.readouterr().out
     assert "Rule: supplied by the user (source: user, UNVERIFIED)" in out
     assert "Caution: the rule for HS 9018.90 was supplied by the user" in out
+
+
+def test_cli_verify_history_and_certify_refuse_a_re_hashed_record(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The forgery of the finding: an owner turns a non-originating record originating and re-hashes it (SHA-256
+    is unkeyed). The MAC under the store's key no longer matches: history shows it, verify names it, certify
+    refuses it and writes nothing."""
+    monkeypatch.delenv("ALLYSHORE_STORE_KEY", raising=False)
+    monkeypatch.delenv("ALLYSHORE_STORE_KEY_FILE", raising=False)
+    database = tmp_path / "records.db"
+    failing = {**CASE, "rule": {"alternatives": [{"tariff_shift": None, "rvc": {"net_cost": 60}}]}}
+    (tmp_path / "case.json").write_text(json.dumps(failing))  # RVC_NC 54.5% < 60%: not originating
+    (tmp_path / "parties.json").write_text(json.dumps(PARTIES))
+    assert run_cli("origin", "determine", str(tmp_path / "case.json"), "--save", "--database-url", str(database)) == 0
+    assert (tmp_path / "records.db.key").exists()  # beside the database by default
+    capsys.readouterr()
+    assert run_cli("origin", "verify", "--database-url", str(database), "--json") == 0
+    assert json.loads(capsys.readouterr().out)["ok"] is True
+    with open_store(str(database)) as store:
+        record = store.get_determination(1)
+    forged = {**record.result, "originating": True, "criterion": "B"}
+    fields = {
+        "created_at": record.created_at, "kind": record.kind, "subject": record.subject, "hs": record.hs,
+        "rule_version": record.rule_version, "software_version": record.software_version,
+        "inputs_json": canonical_json(record.inputs), "result_json": canonical_json(forged),
+        "explanation_json": canonical_json(list(record.explanation)),
+    }  # fmt: skip
+    raw = sqlite3.connect(database)
+    raw.execute("DROP TRIGGER determinations_no_update")
+    raw.execute(
+        "UPDATE determinations SET originating = 1, criterion = 'B', result_json = ?, content_hash = ? WHERE id = 1",
+        (fields["result_json"], content_hash(**fields)),
+    )
+    raw.commit()
+    raw.close()
+    assert run_cli("origin", "history", "--database-url", str(database), "--json") == 0
+    (shown,) = json.loads(capsys.readouterr().out)["records"]
+    assert shown["originating"] is True and shown["verified"] is False and shown["verification"] == "tampered"
+    assert run_cli("origin", "verify", "--database-url", str(database), "--json") == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] is False and report["first_broken"]["id"] == 1 and "MAC" in report["first_broken"]["reason"]
+    assert run_cli("origin", "verify", "--database-url", str(database)) == 1
+    assert "BROKEN: record 1 is tampered" in capsys.readouterr().out
+    code = run_cli(
+        "origin", "certify", "--parties", str(tmp_path / "parties.json"), "--record", "1",
+        "--out", str(tmp_path / "cert"), "--database-url", str(database),
+    )  # fmt: skip
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Error: cannot certify from the store") and "record 1 is tampered" in err
+    assert not (tmp_path / "cert.pdf").exists() and not (tmp_path / "cert.json").exists()
+    (tmp_path / "records.db.key").rename(tmp_path / "elsewhere.key")
+    assert run_cli("origin", "verify", "--database-url", str(database)) == 1
+    assert "is missing" in capsys.readouterr().err
+
+
+def test_certify_refuses_a_record_that_failed_verification() -> None:
+    with open_store("sqlite://") as store:
+        record = store.save_determination(
+            inputs={"good": ORIGINATING["good"]}, result=ORIGINATING, subject="pump", hs="901890", rule_version="GN 11"
+        )
+    forged = dataclasses.replace(record, check=RecordCheck(record.id, "chain-broken", "records were removed"))
+    with pytest.raises(ValidationError, match=r"saved record 1 failed verification \(chain-broken"):
+        certify([forged], PARTIES)

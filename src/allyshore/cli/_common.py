@@ -59,6 +59,13 @@ DATABASE_HELP = "Store: any SQLAlchemy URL or a SQLite file (default: ./allyshor
 DatabaseOption = Annotated[
     str | None, typer.Option("--database-url", envvar="ALLYSHORE_DATABASE_URL", help=DATABASE_HELP, show_envvar=False)
 ]
+KEY_FILE_HELP = (
+    "The store's key file (default: $ALLYSHORE_STORE_KEY_FILE, else $ALLYSHORE_STORE_KEY, else NAME.db.key beside "
+    "a SQLite file); created with mode 0600 on the first save. See docs/security.md."
+)
+KeyFileOption = Annotated[
+    Path | None, typer.Option("--key-file", envvar="ALLYSHORE_STORE_KEY_FILE", help=KEY_FILE_HELP, show_envvar=False)
+]
 JsonOption = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
 CsvOption = Annotated[Path | None, typer.Option("--csv", metavar="DIR", help=CSV_HELP)]
 NetworkArgument = Annotated[Path, typer.Argument(metavar="NETWORK", help=NETWORK_HELP)]

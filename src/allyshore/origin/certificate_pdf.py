@@ -184,11 +184,14 @@ def issue_certification(
     out: Path = Path("certification-of-origin"),
     save: bool = False,
     database_url: str | None = None,
+    key_file: str | Path | None = None,
 ) -> tuple[Certification, tuple[Path, Path]]:
     """Certify saved records and/or case files and write ``OUT.pdf`` and ``OUT.json``.
 
-    Records are read from the store; case files are determined now (and saved
-    when ``save``). Nothing is written unless the certification is valid.
+    Records are read from the store, after checking its whole chain (every record's MAC and link,
+    and the witness of its end) and each certified record's content: a store that fails is refused
+    (run ``allyshore origin verify`` to see every broken record). Case files are determined now (and
+    saved when ``save``). Nothing is written unless the certification is valid.
     """
     from allyshore.errors import InputError, Problem, ValidationError
     from allyshore.origin import determine_origin
@@ -209,7 +212,14 @@ def issue_certification(
     if record_ids or save:
         from allyshore.store import open_store
 
-        with open_store(database_url) as store:
+        with open_store(database_url, key_file=key_file) as store:
+            if record_ids:
+                chain = store.verify_records(content=False)
+                if not chain.ok:
+                    raise InputError(
+                        f"cannot certify from the store at {store.url}: {chain.message()}; "
+                        "`allyshore origin verify` lists every broken record"
+                    )
             determinations += [store.get_determination(i) for i in record_ids]
             for path in cases:
                 determinations.append(store.determine_and_save(path)[1] if save else determine_origin(path))

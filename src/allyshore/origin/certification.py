@@ -126,10 +126,36 @@ def _party(model: PartyIn, column: str, problems: list[Problem], *, in_region: b
     return Party(model.name, model.address, country, model.email, model.phone, model.title, model.tax_id)
 
 
+def _unverified(record: Any) -> str | None:
+    """Why a saved record may not be certified (it failed, or cannot pass, the store's verification), or None."""
+    verified = getattr(record, "verified", None)
+    if verified is True:
+        return None
+    status = getattr(record, "verification", "unchecked")
+    check = getattr(record, "check", None)
+    reason = check.reason if check is not None else "its content does not match its content hash"
+    if verified is False:
+        return (
+            f"saved record {record.id} failed verification ({status}: {reason}): it was changed behind the store "
+            "and cannot be certified; `allyshore origin verify` lists every broken record"
+        )
+    if status == "legacy-unkeyed":
+        return (
+            f"saved record {record.id} was saved before records were keyed and no keyed record seals it yet: "
+            "save a new determination (the first keyed record seals the earlier ones) or certify from the case "
+            "file (--case CASE.json --save)"
+        )
+    return f"saved record {record.id} cannot be verified ({status}: {reason}): give the store's key (--key-file)"
+
+
 def _good(result: Any, index: int, problems: list[Problem]) -> CertifiedGood | None:
     record_id = content = None
     if hasattr(result, "content_hash") and hasattr(result, "result"):  # a saved DeterminationRecord
         record_id, content = result.id, result.content_hash
+        refusal = _unverified(result)
+        if refusal is not None:
+            problems.append(Problem("determination", refusal, column=f"determinations[{index}]"))
+            return None
         data: Mapping[str, Any] = result.result
     elif hasattr(result, "to_dict"):
         data = result.to_dict()

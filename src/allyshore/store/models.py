@@ -39,3 +39,7 @@ class DeterminationRow(Base):
     result_json: Mapped[str] = mapped_column(Text, nullable=False)
     explanation_json: Mapped[str] = mapped_column(Text, nullable=False)
     content_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    # The keyed hash chain (allyshore.store.chain); empty on records saved before keys.
+    previous_mac: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    record_mac: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    key_id: Mapped[str | None] = mapped_column(String(16), nullable=True)

@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 
 from allyshore.results import Result
+from allyshore.store.chain import STATUSES, Link, RecordCheck
 from allyshore.store.models import DeterminationRow
 
 
@@ -91,10 +92,14 @@ class DeterminationRecord(Result):
     result: Mapping[str, Any]
     explanation: tuple[str, ...]
     content_hash: str
+    previous_mac: str | None = None
+    record_mac: str | None = None
+    key_id: str | None = None
+    check: RecordCheck | None = field(default=None, compare=False)
     _stored: tuple[str, str, str] = field(default=("", "", ""), repr=False, compare=False)
 
     @classmethod
-    def from_row(cls, row: DeterminationRow) -> DeterminationRecord:
+    def from_row(cls, row: DeterminationRow, check: RecordCheck | None = None) -> DeterminationRecord:
         return cls(
             id=row.id,
             created_at=as_utc(row.created_at),
@@ -109,11 +114,34 @@ class DeterminationRecord(Result):
             result=json.loads(row.result_json),
             explanation=tuple(json.loads(row.explanation_json)),
             content_hash=row.content_hash,
+            previous_mac=row.previous_mac,
+            record_mac=row.record_mac,
+            key_id=row.key_id,
+            check=check,
             _stored=(row.inputs_json, row.result_json, row.explanation_json),
         )
 
+    @property
+    def link(self) -> Link:
+        """The columns the keyed chain covers."""
+        return Link(self.id, self.content_hash, self.previous_mac, self.record_mac, self.key_id)
+
+    @property
+    def verification(self) -> str:
+        """How the store verified the record (:data:`allyshore.store.chain.STATUSES`), ``unchecked`` when not."""
+        return "unchecked" if self.check is None else self.check.status
+
+    @property
+    def verified(self) -> bool | None:
+        """True when content hash, MAC and chain link hold (or a record saved before keys is sealed), False when
+        the record was tampered with, None when it cannot be known (no key, or saved before keys, unsealed)."""
+        if not self.verify():
+            return False
+        return None if self.check is None else self.check.verified
+
     def verify(self) -> bool:
-        """True when the stored content still matches its ``content_hash``."""
+        """True when the stored content still matches its ``content_hash`` (the unkeyed part of the check; the
+        store's :meth:`~allyshore.store.Store.verify_records` checks the MAC and the chain as well)."""
         inputs_json, result_json, explanation_json = self._stored
         expected = content_hash(
             created_at=self.created_at,
@@ -142,6 +170,8 @@ class DeterminationRecord(Result):
             "rvc": rvc.get("value") if isinstance(rvc, Mapping) else None,
             "rule_version": self.rule_version,
             "content_hash": self.content_hash,
+            "verified": self.verified,
+            "verification": self.verification if self.verify() else "tampered",
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -151,7 +181,9 @@ class DeterminationRecord(Result):
             "inputs": dict(self.inputs),
             "result": dict(self.result),
             "explanation": list(self.explanation),
-            "verified": self.verify(),
+            "previous_mac": self.previous_mac,
+            "record_mac": self.record_mac,
+            "key_id": self.key_id,
         }
 
     def to_frame(self) -> pl.DataFrame:
@@ -188,18 +220,89 @@ class DeterminationHistory(Result):
             "rvc": pl.Float64,
             "rule_version": pl.String,
             "content_hash": pl.String,
+            "verified": pl.Boolean,
+            "verification": pl.String,
         }
         rows: Sequence[dict[str, Any]] = [r.summary() for r in self.records]
         return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{escape(c)}</th>" for c in ("id", "saved (UTC)", "good", "HS", "verdict", "criterion"))
+        columns = ("id", "saved (UTC)", "good", "HS", "verdict", "criterion", "verified")
+        head = "".join(f"<th>{escape(c)}</th>" for c in columns)
         body = "".join(
             "<tr>"
             f"<td>{r.id}</td><td>{escape(r.created_at.isoformat(timespec='seconds'))}</td>"
             f"<td>{escape(r.subject)}</td><td>{escape(r.hs)}</td>"
             f"<td>{'originating' if r.originating else 'not originating'}</td><td>{escape(r.criterion or '')}</td>"
+            f"<td>{escape(r.summary()['verification'])}</td>"
             "</tr>"
             for r in self.records
         )
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+@dataclass(frozen=True)
+class StoreVerification(Result):
+    """The check of a whole store: every record's content hash, MAC and link, and the witness of its end.
+
+    ``first_broken`` is the first failed record (lowest id); ``truncation`` says when records were
+    removed from the end of the chain (known only from the witness file beside the key).
+    """
+
+    store: str
+    key: str
+    checks: tuple[RecordCheck, ...]
+    witness: str | None = None
+    truncation: str | None = None
+
+    def count(self, status: str) -> int:
+        return sum(1 for c in self.checks if c.status == status)
+
+    @property
+    def first_broken(self) -> RecordCheck | None:
+        failed = [c for c in self.checks if c.verified is False]
+        return min(failed, key=lambda c: c.id) if failed else None
+
+    @property
+    def ok(self) -> bool:
+        """True when no record failed and no truncation was seen (records that cannot be known do not fail)."""
+        return self.first_broken is None and self.truncation is None
+
+    def message(self) -> str:
+        """One sentence: the store is intact, or where it first breaks."""
+        broken = self.first_broken
+        if broken is not None:
+            return f"record {broken.id} is {broken.status}: {broken.reason}"
+        if self.truncation is not None:
+            return self.truncation
+        return f"{len(self.checks)} record(s) verified"
+
+    def to_dict(self) -> dict[str, Any]:
+        broken = self.first_broken
+        return {
+            "store": self.store,
+            "key": self.key,
+            "ok": self.ok,
+            "message": self.message(),
+            "records": len(self.checks),
+            "counts": {status: self.count(status) for status in STATUSES},
+            "first_broken": None
+            if broken is None
+            else {"id": broken.id, "status": broken.status, "reason": broken.reason},
+            "witness": self.witness,
+            "truncation": self.truncation,
+            "failed": [
+                {"id": c.id, "status": c.status, "reason": c.reason} for c in self.checks if c.verified is False
+            ],
+        }
+
+    def to_frame(self) -> pl.DataFrame:
+        rows = [{"id": c.id, "status": c.status, "verified": c.verified, "reason": c.reason} for c in self.checks]
+        schema = {"id": pl.Int64, "status": pl.String, "verified": pl.Boolean, "reason": pl.String}
+        return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
+
+    def frames(self) -> dict[str, pl.DataFrame]:
+        return {"records": self.to_frame()}
+
+    def _repr_html_(self) -> str:
+        return f"<p>{escape(self.store)}: {escape(self.message())}</p>"

@@ -2,24 +2,38 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import create_engine, event, select
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy import create_engine, event, func, insert, select, text
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from allyshore.errors import InputError, NotFoundError
+from allyshore.store.chain import Link, RecordCheck, check_links, key_id, legacy_seal, record_mac
+from allyshore.store.keys import (
+    KeySource,
+    MissingKeyError,
+    create_key,
+    key_source,
+    read_key,
+    read_witness,
+    write_witness,
+)
 from allyshore.store.models import DeterminationRow
 from allyshore.store.records import (
     DeterminationHistory,
     DeterminationRecord,
+    StoreVerification,
     canonical_json,
     content_hash,
 )
@@ -33,6 +47,12 @@ ENV_VAR = "ALLYSHORE_DATABASE_URL"
 DEFAULT_DATABASE_FILE = "allyshore.db"
 
 KINDS = ("case", "network")
+
+# PostgreSQL advisory lock keys (any fixed 64-bit numbers): one serialises migrations, one the chain's end.
+_MIGRATION_LOCK = 0x616C6C7973680001
+_CHAIN_LOCK = 0x616C6C7973680002
+# Migrations of stores opened by threads of one process also wait here (Alembic's context is process-wide).
+_MIGRATING = threading.Lock()
 
 
 class ImmutableRecordError(InputError):
@@ -63,13 +83,30 @@ def _refuse_changes(session: Session, *_: Any) -> None:
             )
 
 
+@contextlib.contextmanager
+def _writing(engine: Engine, lock: int) -> Iterator[Connection]:
+    """A transaction holding the database's write lock: ``BEGIN IMMEDIATE`` on SQLite (see :func:`open_store`),
+    a transaction-scoped advisory lock on PostgreSQL. Concurrent writers wait for it in turn."""
+    with engine.connect().execution_options(allyshore_write=True) as connection, connection.begin():
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": lock})
+        yield connection
+
+
 def _migrate(engine: Engine) -> None:
+    """Upgrade the schema to the shipped head, under the write lock so concurrent first opens take turns."""
     from alembic import command
     from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
 
     config = Config()
     config.set_main_option("script_location", str(resources.files("allyshore.store") / "migrations"))
-    with engine.begin() as connection:
+    head = ScriptDirectory.from_config(config).get_current_head()
+    with engine.connect() as connection:  # the common case, a store at head, needs no lock (nor write access)
+        if MigrationContext.configure(connection).get_current_revision() == head:
+            return
+    with _MIGRATING, _writing(engine, _MIGRATION_LOCK) as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
@@ -80,9 +117,11 @@ class Store:
     A ``Store`` is a context manager; :meth:`close` releases its connections.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, keys: KeySource | None = None) -> None:
         self.engine = engine
+        self.keys = keys or key_source(engine.url)
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._saving = threading.Lock()
         event.listen(self._sessions, "before_flush", _refuse_changes)
 
     @property
@@ -137,6 +176,7 @@ class Store:
         explanation_json = canonical_json(explanation)
         digits = "".join(ch for ch in hs if ch.isalnum())
         row = DeterminationRow(
+            id=0,  # set in _append, under the write lock
             created_at=moment,
             kind=kind,
             subject=subject[:400],
@@ -160,10 +200,56 @@ class Store:
                 explanation_json=explanation_json,
             ),
         )
-        with self._sessions.begin() as session:
-            session.add(row)
-            session.flush()
-            return DeterminationRecord.from_row(row)
+        return self._append(row)
+
+    def _key_for_saving(self, store_key_id: str | None) -> bytes:
+        key = read_key(self.keys)
+        if key is None:
+            if store_key_id is not None:
+                raise MissingKeyError(
+                    f"the key of the store at {self.url} is missing: {self.keys.label} does not exist, and the "
+                    f"store's records are keyed (key id {store_key_id}); restore the key file, or name it with "
+                    "--key-file or $ALLYSHORE_STORE_KEY_FILE"
+                )
+            key = create_key(self.keys)
+        if store_key_id is not None and key_id(key) != store_key_id:
+            raise MissingKeyError(
+                f"the key {self.keys.label} (key id {key_id(key)}) is not the key of the store at {self.url}, "
+                f"whose records are keyed with key id {store_key_id}: give its key with --key-file"
+            )
+        return key
+
+    def _append(self, row: DeterminationRow) -> DeterminationRecord:
+        """Insert ``row`` at the end of the chain: under the write lock, read the chain's end, key and link the
+        record to it, insert it with the next id."""
+        columns = DeterminationRow.__table__.c
+        with self._saving, _writing(self.engine, _CHAIN_LOCK) as connection:
+            last_id = connection.execute(select(func.max(columns.id))).scalar()
+            last_keyed = connection.execute(
+                select(columns.record_mac, columns.key_id)
+                .where(columns.record_mac.is_not(None))
+                .order_by(columns.id.desc())
+                .limit(1)
+            ).first()
+            key = self._key_for_saving(None if last_keyed is None else last_keyed.key_id)
+            if last_keyed is None:  # the first keyed record seals the records saved before keys
+                previous = legacy_seal(
+                    connection.execute(select(columns.id, columns.content_hash).order_by(columns.id)).all()
+                )
+            else:
+                previous = str(last_keyed.record_mac)
+            row.id = int(last_id or 0) + 1
+            row.previous_mac = previous
+            row.record_mac = record_mac(key, record_id=row.id, content_hash=row.content_hash, previous=previous)
+            row.key_id = key_id(key)
+            connection.execute(
+                insert(DeterminationRow).values(
+                    {c.key: getattr(row, c.key) for c in DeterminationRow.__mapper__.column_attrs}
+                )
+            )
+        with contextlib.suppress(OSError):  # the witness is a help for later checks; the record is saved
+            write_witness(self.keys, row.id, row.record_mac)
+        return DeterminationRecord.from_row(row, RecordCheck(row.id, "verified", "saved now"))
 
     def save_origin_result(
         self, inputs: Mapping[str, Any], result: Any, *, kind: str = "case", subject: str | None = None
@@ -228,7 +314,8 @@ class Store:
             row = session.get(DeterminationRow, record_id)
             if row is None:
                 raise NotFoundError(f"no determination record {record_id} in {self.url}")
-            return DeterminationRecord.from_row(row)
+            checks = self._check_links(session, {record_id: DeterminationRecord.from_row(row).verify()})
+            return DeterminationRecord.from_row(row, checks.get(record_id))
 
     def list_determinations(
         self,
@@ -250,15 +337,89 @@ class Store:
         if limit is not None:
             query = query.limit(limit)
         with self._sessions() as session:
-            rows = session.scalars(query).all()
-            return DeterminationHistory(tuple(DeterminationRecord.from_row(r) for r in rows))
+            records = [DeterminationRecord.from_row(r) for r in session.scalars(query).all()]
+            checks = self._check_links(session, {r.id: r.verify() for r in records}) if records else {}
+            return DeterminationHistory(tuple(replace(r, check=checks.get(r.id)) for r in records))
+
+    # ----------------------------------------------------------------- verification
+
+    def _links(self, session: Session) -> list[Link]:
+        c = DeterminationRow.__table__.c
+        rows = session.execute(select(c.id, c.content_hash, c.previous_mac, c.record_mac, c.key_id).order_by(c.id))
+        return [Link(*row) for row in rows]
+
+    def _check_links(self, session: Session, content_ok: Mapping[int, bool]) -> dict[int, RecordCheck]:
+        """Every record's MAC and link checked (no key: links only); content as ``content_ok`` says."""
+        return check_links(self._links(session), read_key(self.keys), content_ok)
+
+    def verify_records(self, *, content: bool = True) -> StoreVerification:
+        """Check the whole store: each record's content hash (unless ``content`` is False), MAC and link to the
+        one before, and the witness of the chain's end beside the key file. A failed check is reported, not
+        raised; on success the witness moves to the last record.
+
+        Raises
+        ------
+        MissingKeyError
+            The store has keyed records and their key is missing or is another key.
+        """
+        key = read_key(self.keys)
+        with self._sessions() as session:
+            links = self._links(session)
+            content_ok: dict[int, bool] = {}
+            if content:
+                for row in session.scalars(
+                    select(DeterminationRow).order_by(DeterminationRow.id).execution_options(yield_per=500)
+                ):
+                    content_ok[row.id] = DeterminationRecord.from_row(row).verify()
+        keyed = sorted({link.key_id for link in links if link.record_mac is not None and link.key_id})
+        if keyed and key is None:
+            raise MissingKeyError(
+                f"cannot verify the store at {self.url}: its key {self.keys.label} is missing (records keyed with "
+                f"key id {', '.join(keyed)}); give it with --key-file, $ALLYSHORE_STORE_KEY_FILE or $ALLYSHORE_STORE_KEY"
+            )
+        if keyed and key is not None and key_id(key) not in keyed:
+            raise MissingKeyError(
+                f"the key {self.keys.label} (key id {key_id(key)}) is not the key of the store at {self.url} "
+                f"(records keyed with key id {', '.join(keyed)}): give its key with --key-file"
+            )
+        checks = check_links(links, key, content_ok)
+        truncation = self._truncation(links)
+        report = StoreVerification(
+            store=self.url,
+            key=self.keys.label,
+            checks=tuple(checks[i] for i in sorted(checks)),
+            witness=None if self.keys.witness is None else str(self.keys.witness),
+            truncation=truncation,
+        )
+        last = next((link for link in reversed(links) if link.record_mac is not None), None)
+        if report.ok and last is not None and last.record_mac is not None:
+            with contextlib.suppress(OSError):
+                write_witness(self.keys, last.id, last.record_mac)
+        return report
+
+    def _truncation(self, links: list[Link]) -> str | None:
+        witnessed = read_witness(self.keys)
+        if witnessed is None:
+            return None
+        witnessed_id, witnessed_mac = witnessed
+        found = next((link for link in links if link.id == witnessed_id), None)
+        end = f"record {links[-1].id}" if links else "no record"
+        if found is None:
+            return (
+                f"the store ends at {end}, but record {witnessed_id} was saved or verified here "
+                f"({self.keys.witness}): records were removed from the end of the chain"
+            )
+        if found.record_mac != witnessed_mac:
+            return f"record {witnessed_id} is not the record saved or verified here ({self.keys.witness}): the chain was rewritten"
+        return None
 
 
-def open_store(url: str | None = None, *, migrate: bool = True) -> Store:
+def open_store(url: str | None = None, *, migrate: bool = True, key_file: str | Path | None = None) -> Store:
     """Open (and create or upgrade, by the shipped Alembic migrations) the store at ``url``.
 
     ``url`` is any SQLAlchemy URL or a SQLite file path; by default
-    ``$ALLYSHORE_DATABASE_URL``, else ``./allyshore.db`` (see :func:`database_url`).
+    ``$ALLYSHORE_DATABASE_URL``, else ``./allyshore.db`` (see :func:`database_url`). ``key_file`` names
+    the file of the store's key (see :mod:`allyshore.store.keys` for where it is by default).
 
     Raises
     ------
@@ -270,6 +431,8 @@ def open_store(url: str | None = None, *, migrate: bool = True) -> Store:
         if resolved.startswith("sqlite:///") and resolved != "sqlite:///:memory:":
             Path(resolved.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
         options: dict[str, Any] = {}
+        if make_url(resolved).get_backend_name() == "sqlite":
+            options = {"connect_args": {"timeout": 60}}  # seconds a writer waits for the write lock
         if resolved in ("sqlite://", "sqlite:///:memory:"):
             from sqlalchemy.pool import StaticPool
 
@@ -281,15 +444,33 @@ def open_store(url: str | None = None, *, migrate: bool = True) -> Store:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None  # transactions begin in _sqlite_begin, not in the driver
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA recursive_triggers=ON")  # REPLACE fires the DELETE trigger on our connections
             cursor.close()
 
-    if migrate:
-        try:
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection: Connection) -> None:
+            # A writer takes the write lock at once (BEGIN IMMEDIATE), so it never reads a chain end that
+            # another writer is about to move, and concurrent migrations take turns.
+            immediate = connection.get_execution_options().get("allyshore_write", False)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    from alembic.util import CommandError
+
+    shown = engine.url.render_as_string(hide_password=True)
+    try:
+        keys = key_source(engine.url, key_file)
+        if migrate:
             _migrate(engine)
-        except OperationalError as exc:
-            engine.dispose()
-            shown = engine.url.render_as_string(hide_password=True)
-            raise InputError(f"cannot open the store at {shown}: {exc.orig}") from exc
-    return Store(engine)
+    except DBAPIError as exc:
+        engine.dispose()
+        raise InputError(f"cannot open the store at {shown}: {exc.orig}") from exc
+    except CommandError as exc:  # e.g. a store upgraded by a newer allyshore, at a revision unknown here
+        engine.dispose()
+        raise InputError(f"cannot open the store at {shown}: {exc}; upgrade allyshore") from exc
+    except BaseException:
+        engine.dispose()
+        raise
+    return Store(engine, keys)
