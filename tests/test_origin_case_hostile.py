@@ -169,3 +169,14 @@ def test_store_refuses_bad_cases_without_a_record(tmp_path: Path) -> None:
         result, record = store.determine_and_save(json.loads(json.dumps(base_case())))
         assert result.originating and len(store.list_determinations().records) == 1
         assert record.id == store.list_determinations().records[0].id
+
+
+def test_digits_a_float_would_round_are_kept(tmp_path: Path) -> None:
+    """17 significant digits: as a float 10000000.000000001 becomes 10000000.000000002; the file's text is
+    kept exact, so RVC = (TV − VNM) ÷ TV × 100 (s.7(2)) with the value as written."""
+    path = tmp_path / "case.json"
+    text = json.dumps(base_case() | {"transaction_value": 10**8}).replace('"value": 40', '"value": 10000000.000000001')
+    path.write_text(text)
+    result = determine_origin(path)
+    assert result.rvc is not None
+    assert result.rvc.value == (10**8 - Fraction("10000000.000000001")) / 10**8 * 100

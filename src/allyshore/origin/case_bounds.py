@@ -129,8 +129,9 @@ def _bounded(value: Any) -> Any:
 Number = Annotated[Decimal, BeforeValidator(_bounded)]
 
 
-def read_number(text: str) -> int | float | UnreadNumber:
-    """JSON reader hook for integers and reals: the number, or a marker when it is out of bounds."""
+def read_number(text: str) -> int | float | str | UnreadNumber:
+    """JSON reader hook for integers and reals: the number, its exact text when a float would round it, or a
+    marker when it is out of bounds."""
     if len(text) > MAX_NUMBER_CHARS:
         return UnreadNumber(text[:40], f"a number of {len(text)} characters (at most {MAX_NUMBER_CHARS})")
     parsed = Decimal(text)
@@ -139,7 +140,10 @@ def read_number(text: str) -> int | float | UnreadNumber:
         return UnreadNumber(text, problem)
     if parsed.as_tuple().exponent == 0 and "e" not in text.lower() and "." not in text:
         return int(text)
-    return float(text)
+    real = float(text)
+    if Decimal(repr(real)) == parsed:
+        return real
+    return text  # more digits than a float keeps: the exact text (a decimal string is a number of the format)
 
 
 def read_constant(text: str) -> UnreadNumber:
