@@ -180,3 +180,10 @@ def test_digits_a_float_would_round_are_kept(tmp_path: Path) -> None:
     result = determine_origin(path)
     assert result.rvc is not None
     assert result.rvc.value == (10**8 - Fraction("10000000.000000001")) / 10**8 * 100
+
+
+def test_union_fields_are_located_by_their_own_path() -> None:
+    """other_costs is a number or an object: both complaints name the field, not pydantic's branches."""
+    with pytest.raises(ValidationError) as info:
+        determine_origin(base_case() | {"other_costs": "x", "excluded_costs": "1e-99"})
+    assert {p.column for p in info.value.problems} == {"other_costs", "excluded_costs"}

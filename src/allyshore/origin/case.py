@@ -644,8 +644,10 @@ def _path(loc: tuple[int | str, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in ("Decimal", "float", "int", "str", "ExcludedCostsIn", "function-after[...]"):
-            continue
+        elif part in ("Decimal", "decimal", "float", "int", "str") or part.startswith("function-"):
+            continue  # a branch of a union or a validator, not a field
+        elif part[:1].isupper() and part.endswith("In"):
+            continue  # the model branch of a union (OtherCostsIn, ExcludedCostsIn)
         else:
             out += ("." if out else "") + str(part)
     return out or "(document)"
