@@ -13,22 +13,24 @@ values (SOR/2020-155 examples round only the reported percentage).
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pydantic
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
-from allyshore.errors import InputError, Problem, ValidationError
+from allyshore.errors import Problem, ValidationError
+from allyshore.origin.case_bounds import Number, cost_problems, document_problems, material_list_problems
+from allyshore.origin.case_file import read_case_file
 from allyshore.origin.hs_codes import HsEntry, error_hint, normalise_hs_entry
 
-Number = Decimal
+#: A cost that cannot be negative (SOR/2020-155 s.1(6): total cost is the sum of costs incurred).
+Cost = Annotated[Number, Field(ge=0)]
 
 
 _ZERO = Fraction(0)
@@ -119,9 +121,9 @@ class AdjustmentsIn(_Model):
 
 
 class OtherCostsIn(_Model):
-    product_costs: Number = Decimal(0)
-    period_costs: Number = Decimal(0)
-    other: Number = Decimal(0)
+    product_costs: Cost = Decimal(0)
+    period_costs: Cost = Decimal(0)
+    other: Number = Field(Decimal(0), description="May be negative: a net gain on foreign exchange (s.7(22) Ex. 9).")
 
 
 class ExcludedCostsIn(_Model):
@@ -157,7 +159,7 @@ class MaterialIn(_Model):
     designated_intermediate: bool = False
     materials: list[MaterialIn] = Field(default_factory=list)
     other_costs: Number | OtherCostsIn | None = None
-    excluded_costs: Number | ExcludedCostsIn | None = None
+    excluded_costs: Cost | ExcludedCostsIn | None = None
     total_cost: Number | None = Field(None, ge=0)
     rule: RuleIn | None = None
 
@@ -291,7 +293,7 @@ class CaseIn(_Model):
     international_shipping: Number = Field(Decimal(0), ge=0)
     materials: list[MaterialIn] = Field(default_factory=list)
     other_costs: Number | OtherCostsIn | None = None
-    excluded_costs: Number | ExcludedCostsIn | None = None
+    excluded_costs: Cost | ExcludedCostsIn | None = None
     total_cost: Number | None = Field(None, gt=0)
     wholly_obtained: bool = Field(False, description="s.3(1): wholly obtained or produced in the region.")
     unassembled: bool = Field(False, description="s.3(4)(b): imported unassembled, classified as assembled (GRI 2(a)).")
@@ -470,6 +472,8 @@ class Case:
     transit: TransitIn | None = None
     mere_dilution: bool = False
     rule_scope: str | None = None
+    notes: tuple[str, ...] = ()  # how the case file was read (an encoding other than UTF-8), shown as cautions
+    path: str = ""  # JSON path of a self-produced material decided as its own case ("" for the good)
 
 
 # --------------------------------------------------------------------------- conversion
@@ -558,9 +562,19 @@ def _material(m: MaterialIn, path: str, problems: list[Problem]) -> Material:
         )
     if not m.hs and not m.indirect:
         problems.append(Problem("case", "a material needs its HS code 'hs'", column=f"{path}.hs"))
+    problems += cost_problems(f"{path}.", costs.total_cost, costs.excluded)
     statement = None
     if m.supplier_statement is not None:
         s = m.supplier_statement
+        if s.net_cost is not None and s.vnm is not None and s.vnm > s.net_cost:
+            problems.append(
+                Problem(
+                    "case",
+                    f"the supplier's VNM ({s.vnm}) exceeds its net cost ({s.net_cost}) (SOR/2020-155 s.7(3), s.9(2)(a))",
+                    column=f"{path}.supplier_statement.vnm",
+                    hint="the VNM is part of the net cost",
+                )
+            )
         if s.net_cost is None and s.vnm is None and s.non_vnm_value is None and s.non_originating_materials is None:
             problems.append(
                 Problem(
@@ -630,11 +644,20 @@ def _path(loc: tuple[int | str, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in ("Decimal", "float", "int", "str", "ExcludedCostsIn", "function-after[...]"):
-            continue
+        elif part in ("Decimal", "decimal", "float", "int", "str") or part.startswith("function-"):
+            continue  # a branch of a union or a validator, not a field
+        elif part[:1].isupper() and part.endswith("In"):
+            continue  # the model branch of a union (OtherCostsIn, ExcludedCostsIn)
         else:
             out += ("." if out else "") + str(part)
     return out or "(document)"
+
+
+_TYPE_HINTS = {
+    "string_type": 'write it as text in quotes, e.g. "k1" (see `allyshore origin schema --which case`)',
+    "dict_type": "write it as an object {...} (see `allyshore origin schema --which case`)",
+    "list_type": "write it as a list [...] (see `allyshore origin schema --which case`)",
+}
 
 
 def case_model(data: dict[str, Any], source: str | None = None) -> CaseIn:
@@ -643,38 +666,17 @@ def case_model(data: dict[str, Any], source: str | None = None) -> CaseIn:
         return CaseIn.model_validate(data)
     except pydantic.ValidationError as exc:
         problems = [
-            Problem("case", err["msg"], column=_path(tuple(err["loc"])), hint=error_hint(dict(err)), source=source)
+            Problem(
+                "case",
+                err["msg"],
+                column=_path(tuple(err["loc"])),
+                hint=error_hint(dict(err)) or _TYPE_HINTS.get(err["type"]),
+                source=source,
+            )
             for err in exc.errors(include_url=False)
         ]
-        problems += _raw_problems(data, source, {p.column for p in problems})
+        problems += material_list_problems(data, source, {p.column for p in problems})
         raise ValidationError(problems, what="origin case") from None
-
-
-def _raw_problems(data: dict[str, Any], source: str | None, known: set[str | None]) -> list[Problem]:
-    """Problems the models cannot see, found on the raw document so that one run reports them all."""
-    out: list[Problem] = []
-    materials = data.get("materials")
-    if not isinstance(materials, list):
-        return out
-    ids = Counter(m.get("id") for m in materials if isinstance(m, dict))
-    for dup in sorted(str(i) for i, n in ids.items() if n > 1 and i is not None):
-        out.append(Problem("case", f"material id '{dup}' appears more than once", column="materials", source=source))
-    for i, m in enumerate(materials):
-        if not isinstance(m, dict):
-            continue
-        path = f"materials[{i}]"
-        if "value" not in m and not m.get("self_produced") and f"{path}.value" not in known:
-            out.append(
-                Problem(
-                    "case",
-                    "a material needs a 'value' unless it is self-produced",
-                    column=f"{path}.value",
-                    source=source,
-                )
-            )
-        if not m.get("hs") and not m.get("indirect") and f"{path}.hs" not in known:
-            out.append(Problem("case", "a material needs its HS code 'hs'", column=f"{path}.hs", source=source))
-    return out
 
 
 def case_from_model(model: CaseIn, source: str | None = None) -> Case:
@@ -685,6 +687,21 @@ def case_from_model(model: CaseIn, source: str | None = None) -> Case:
     counts = Counter(m.id for m in model.materials)
     for dup in sorted(i for i, n in counts.items() if n > 1):
         problems.append(Problem("case", f"material id '{dup}' appears more than once", column="materials"))
+    costs = _costs(model.other_costs, model.excluded_costs, model.total_cost)
+    problems += cost_problems("", costs.total_cost, costs.excluded)
+    tv, shipping = model.transaction_value, model.international_shipping
+    if tv is not None and shipping >= tv:
+        problems.append(
+            Problem(
+                "case",
+                f"the international shipping cost ({shipping}) is not less than the transaction value ({tv}): the "
+                f"adjusted transaction value (transaction_value − international_shipping = {tv - shipping}) must be "
+                "positive (SOR/2020-155 s.7(2); 19 U.S.C. 4531(d)(2))",
+                column="international_shipping",
+                hint="both are per unit and in the same currency; international_shipping is the part of "
+                "transaction_value spent on the international shipment of the good",
+            )
+        )
     if problems:
         raise ValidationError(
             [Problem(p.table, p.message, column=p.column, hint=p.hint, source=source) for p in problems],
@@ -737,27 +754,17 @@ def case_from_model(model: CaseIn, source: str | None = None) -> Case:
 
 
 def read_case(path: str | Path) -> dict[str, Any]:
-    """The document of a JSON case file.
+    """The document of a JSON case file (encoding detected, size, nesting and numbers bounded:
+    :func:`allyshore.origin.case_file.read_case_file`).
 
     Raises
     ------
     InputError
-        The file cannot be read.
+        The file cannot be read (missing, a directory, unreadable, too large).
     ValidationError
-        The file is not JSON, or not a JSON object.
+        The file is not JSON, not a JSON object, or holds values out of bounds.
     """
-    source = str(path)
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{source}: no such case file") from None
-    except json.JSONDecodeError as exc:
-        raise ValidationError(
-            [Problem("case", f"not valid JSON: {exc.msg}", row=exc.lineno, source=source)], what="origin case"
-        ) from None
-    if not isinstance(data, dict):
-        raise ValidationError([Problem("case", "a case is a JSON object", source=source)], what="origin case")
-    return data
+    return read_case_file(path).document
 
 
 def parse_case(case: Case | CaseIn | dict[str, Any] | str | Path, *, source: str | None = None) -> Case:
@@ -774,8 +781,15 @@ def parse_case(case: Case | CaseIn | dict[str, Any] | str | Path, *, source: str
     """
     if isinstance(case, Case):
         return case
+    notes: tuple[str, ...] = ()
     if isinstance(case, str | Path):
         source = str(case)
-        case = read_case(case)
+        read = read_case_file(case)
+        case, notes = read.document, (() if read.note is None else (read.note,))
+    elif not isinstance(case, CaseIn):
+        problems = document_problems(case, source)
+        if problems:
+            raise ValidationError(problems, what="origin case")
     model = case if isinstance(case, CaseIn) else case_model(case, source)
-    return case_from_model(model, source)
+    parsed = case_from_model(model, source)
+    return replace(parsed, notes=notes) if notes else parsed

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from allyshore.countries import USMCA_PARTIES
+from allyshore.errors import Problem, ValidationError
 from allyshore.origin import automotive
 from allyshore.origin.case import Case, CaseIn, Material, Rule, RvcRequirement, TariffShift, parse_case
 from allyshore.origin.hs_codes import dotted
@@ -100,6 +101,7 @@ def designation_allowed(material: Material, as_of: date | None = None) -> bool:
 
 def _sub_case(material: Material, parent: Case) -> Case:
     return Case(
+        path=material.path,
         hs=material.hs,
         description=material.description or material.id,
         materials=material.materials,
@@ -303,7 +305,57 @@ def _shift_text(shift: TariffShift) -> str:
 
 
 def _rvc_outcomes(req: RvcRequirement, case: Case, totals: _Totals) -> list[RvcOutcome]:
-    return rvc_outcomes(req, totals.tv, totals.vnm_tv, totals.net_cost, totals.vnm_nc, case.averaging)
+    """The RVC by each method. Above 100% (a base that is not positive, or a negative VNM) the inputs disagree
+    and the case is refused, located. Below 0% is a result: VNM worth more than the good (SOR s.7(2)-(3))."""
+    outcomes = rvc_outcomes(req, totals.tv, totals.vnm_tv, totals.net_cost, totals.vnm_nc, case.averaging)
+    wrong = [_rvc_range_problem(o, case) for o in outcomes if o.base <= 0 or o.vnm < 0 or o.value > 100]
+    costs = case.costs
+    no_net_cost = totals.net_cost < 0 or (totals.net_cost == 0 and (costs.excluded or costs.other))
+    if req.net_cost is not None and case.averaging is None and no_net_cost:  # costs given that leave no NC
+        at = f"{case.path}." if case.path else ""
+        wrong.append(
+            Problem(
+                "case",
+                f"the net cost (total cost − excluded costs = {format_money(totals.net_cost)}) is not positive "
+                f"({SOR} s.7(3), s.7(11); 19 U.S.C. 4531(d)(3))",
+                column=f"{at}other_costs" if totals.net_cost + costs.excluded <= 0 else f"{at}excluded_costs",
+                hint="check other_costs (a negative 'other' is a gain, s.7(22)) and excluded_costs, per unit",
+            )
+        )
+    if wrong:
+        raise ValidationError(wrong, what="origin case")
+    return outcomes
+
+
+def _rvc_range_problem(o: RvcOutcome, case: Case) -> Problem:
+    """Why an RVC would exceed 100%, naming the inputs that disagree (SOR/2020-155 s.7(2), (3), (11))."""
+    at = f"{case.path}." if case.path else ""
+    value = f"the RVC would be {fmt(o.value)}%, above 100%"
+    if o.vnm < 0:
+        return Problem(
+            "case",
+            f"the value of non-originating materials is negative ({format_money(o.vnm)}): {value} ({SOR} s.7(2)-(3), s.8)",
+            column=f"{at}materials",
+            hint="material values and their s.8(2) deductions are amounts of zero or more; a deduction cannot "
+            "exceed its material's value",
+        )
+    if o.method == "transaction_value":
+        return Problem(
+            "case",
+            f"the adjusted transaction value (transaction_value − international_shipping = {format_money(o.base)}) is not "
+            f"positive: {value} ({SOR} s.7(2); 19 U.S.C. 4531(d)(2))",
+            column=f"{at}international_shipping",
+            hint="international_shipping is the part of transaction_value spent on the international shipment; "
+            "both per unit, in the same currency",
+        )
+    column = f"{at}averaging.records" if case.averaging is not None else f"{at}excluded_costs"
+    return Problem(
+        "case",
+        f"the net cost (total cost − excluded costs = {format_money(o.base)}) is not positive: {value} "
+        f"({SOR} s.7(3), s.7(11); 19 U.S.C. 4531(d)(3))",
+        column=column,
+        hint="check total_cost, other_costs and excluded_costs (per unit): excluded costs are part of the total cost",
+    )
 
 
 def _rvc_sentence(o: RvcOutcome) -> str:
@@ -405,7 +457,8 @@ def _determine(case: Case, ctx: _Context) -> OriginResult:
         else:
             criterion, alternative = None, None
             expl.append("The good is not originating" + (f": failed {', '.join(failed)}." if failed else "."))
-        cautions = [rule_caution] if rule_caution and criterion not in ("A", "C", "E") else []
+        cautions = list(case.notes)  # how the case file was read
+        cautions += [rule_caution] if rule_caution and criterion not in ("A", "C", "E") else []
         cautions += extra_cautions if criterion == "E" else []
         for m in case.materials:  # criteria A, C and E do not rest on the rule; a sub-assembly's origin may
             sub = ctx.origin.get(id(m))
