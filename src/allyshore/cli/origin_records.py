@@ -133,7 +133,7 @@ def certify(
 ) -> None:
     """Issue the USMCA certification of origin (Annex 5-A data elements) as PDF and JSON; saved records are
     verified first (hash, key and chain), and a record that fails is refused."""
-    from allyshore.origin.certificate_pdf import issue_certification
+    from allyshore.certify_records import issue_certification
 
     certification, (pdf_path, json_path) = issue_certification(
         parties=parties,

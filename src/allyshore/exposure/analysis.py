@@ -111,7 +111,7 @@ from allyshore.model.rollup import (
     calc_requirement_matrix,
     calc_value_added,
 )
-from allyshore.trust.assess import UNTRUSTED_TIERS
+from allyshore.trust.results import UNTRUSTED_TIERS
 
 if TYPE_CHECKING:
     from allyshore.trust.policy import PolicySource

@@ -97,12 +97,6 @@ class Levels:
     def consumer_of_entries(self) -> IntArray:
         return np.repeat(self.group_node, np.diff(np.append(self.group_start, self.supplier.shape[0])))
 
-    def group_of_nodes(self) -> IntArray:
-        """Group number of each node (-1 for a node without entries: a raw source)."""
-        group = np.full(self.n_nodes, -1, dtype=np.int64)
-        group[self.group_node] = np.arange(self.group_node.shape[0], dtype=np.int64)
-        return group
-
 
 def calc_levels(graph: NodeGraph) -> Levels:
     """Group the active edges of ``graph`` by consumer depth (see :class:`Levels`).

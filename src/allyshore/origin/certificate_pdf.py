@@ -13,8 +13,6 @@ caution, in a boxed section of the PDF and in the JSON (``cautions``).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from datetime import date
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -172,60 +170,3 @@ def write_certification(certification: Certification, stem: Path) -> tuple[Path,
     atomic_write_bytes(pdf_path, pdf)
     atomic_write_bytes(json_path, document.encode("utf-8"))
     return pdf_path, json_path
-
-
-def issue_certification(
-    *,
-    parties: Path,
-    record_ids: Sequence[int] = (),
-    cases: Sequence[Path] = (),
-    blanket_from: date | str | None = None,
-    blanket_to: date | str | None = None,
-    out: Path = Path("certification-of-origin"),
-    save: bool = False,
-    database_url: str | None = None,
-    key_file: str | Path | None = None,
-) -> tuple[Certification, tuple[Path, Path]]:
-    """Certify saved records and/or case files and write ``OUT.pdf`` and ``OUT.json``.
-
-    Records are read from the store, after checking its whole chain (every record's MAC and link,
-    and the witness of its end) and each certified record's content: a store that fails is refused
-    (run ``allyshore origin verify`` to see every broken record). Case files are determined now (and
-    saved when ``save``). Nothing is written unless the certification is valid.
-    """
-    from allyshore.errors import InputError, Problem, ValidationError
-    from allyshore.origin import determine_origin
-    from allyshore.origin.certification import certify
-
-    if not record_ids and not cases:
-        raise InputError("give at least one saved determination (--record ID) or case file (--case CASE.json)")
-    try:
-        parties_document = json.loads(parties.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{parties}: no such parties file") from None
-    except json.JSONDecodeError as exc:
-        raise ValidationError(
-            [Problem("parties", f"not valid JSON: {exc.msg}", row=exc.lineno, source=str(parties))],
-            what="certification parties",
-        ) from None
-    determinations: list[Any] = []
-    if record_ids or save:
-        from allyshore.store import open_store
-
-        with open_store(database_url, key_file=key_file) as store:
-            if record_ids:
-                chain = store.verify_records(content=False)
-                if not chain.ok:
-                    raise InputError(
-                        f"cannot certify from the store at {store.url}: {chain.message()}; "
-                        "`allyshore origin verify` lists every broken record"
-                    )
-            determinations += [store.get_determination(i) for i in record_ids]
-            for path in cases:
-                determinations.append(store.determine_and_save(path)[1] if save else determine_origin(path))
-    else:
-        determinations += [determine_origin(path) for path in cases]
-    certification = certify(
-        determinations, parties_document, blanket_from=blanket_from, blanket_to=blanket_to, source=str(parties)
-    )
-    return certification, write_certification(certification, out)

@@ -35,7 +35,6 @@ from allyshore.countries import country_name, resolve_country
 from allyshore.errors import NotFoundError, PolicyError
 from allyshore.trust.policy import COMPONENTS, PolicySource, TrustPolicy, load_policy, resolve_policy
 from allyshore.trust.reference import CountryTable, country_table
-from allyshore.trust.results import UNTRUSTED_TIERS as UNTRUSTED_TIERS  # read here by allyshore.exposure_map
 from allyshore.trust.results import Component, CountryTrust, InputValue, ListMatch, TrustTable
 
 
