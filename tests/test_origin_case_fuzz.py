@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from allyshore.origin.result import OriginResult
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from allyshore.errors import InputError, ValidationError
 from allyshore.origin import determine_origin
 from allyshore.origin.case import case_model
+from allyshore.origin.results import OriginResult
 from allyshore.store import Store, open_store
 
 pytestmark = pytest.mark.fuzz

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from allyshore.errors import InputError, Problem, ValidationError
+from allyshore.io.text import read_text_file
 from allyshore.origin import determine_origin
 from allyshore.origin.certificate_pdf import write_certification
 from allyshore.origin.certification import certify
@@ -44,9 +45,7 @@ def issue_certification(
     if not record_ids and not cases:
         raise InputError("give at least one saved determination (--record ID) or case file (--case CASE.json)")
     try:
-        parties_document = json.loads(parties.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{parties}: no such parties file") from None
+        parties_document = json.loads(read_text_file(parties, "parties"))
     except json.JSONDecodeError as exc:
         raise ValidationError(
             [Problem("parties", f"not valid JSON: {exc.msg}", row=exc.lineno, source=str(parties))],

@@ -59,6 +59,7 @@ import polars as pl
 from allyshore.cost.measures import LAYERS, TARIFF_COLUMNS, combine, measures_from_rows, read_measures_file
 from allyshore.cost.measures import shipped_measures as _shipped_measures
 from allyshore.errors import PolicyError
+from allyshore.io.text import read_text_file
 from allyshore.results import Result
 
 if TYPE_CHECKING:
@@ -249,7 +250,7 @@ def _load_assumptions(path: str | Path | None, text: str | None) -> AssumptionBo
         return book
     where = str(path) if path is not None else "assumptions"
     try:
-        raw = Path(path).read_text(encoding="utf-8") if path is not None else str(text)
+        raw = read_text_file(path, "assumptions", error=PolicyError) if path is not None else str(text)
         data = tomllib.loads(raw)
     except OSError as exc:
         raise PolicyError(f"cannot read the assumptions file {where}: {exc.strerror or exc}") from exc

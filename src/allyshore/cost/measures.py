@@ -27,6 +27,7 @@ from typing import Any
 import polars as pl
 
 from allyshore.errors import PolicyError
+from allyshore.io.text import read_text_file
 from allyshore.model.schema import FALSE_WORDS, TRUE_WORDS
 
 #: The tariff layers, in the order they are reported. Layers add up; a measure may switch others off (``displaces``).
@@ -254,10 +255,7 @@ def read_measures_file(path: str | Path) -> pl.DataFrame:
         The file cannot be read, is not CSV or TOML, or a row is wrong (named by row and column).
     """
     file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise PolicyError(f"cannot read the tariff table {file}: {exc.strerror or exc}") from exc
+    text = read_text_file(file, "tariff table", error=PolicyError)
     if file.suffix.lower() == ".toml":
         try:
             data = tomllib.loads(text)

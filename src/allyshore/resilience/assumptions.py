@@ -55,6 +55,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticError
 
 from allyshore.errors import PolicyError
+from allyshore.io.text import read_text_file
 
 
 class _Strict(BaseModel):
@@ -136,9 +137,7 @@ def load_assumptions(path: str | Path | None = None) -> DisruptionAssumptions:
         return DEFAULT_ASSUMPTIONS
     path = Path(path)
     try:
-        data: dict[str, Any] = tomllib.loads(path.read_text())
-    except FileNotFoundError as error:
-        raise PolicyError(f"{path}: no such assumptions file") from error
+        data: dict[str, Any] = tomllib.loads(read_text_file(path, "assumptions", error=PolicyError))
     except tomllib.TOMLDecodeError as error:
         raise PolicyError(f"{path}: not valid TOML: {error}") from error
     merged: dict[str, Any] = {"source": str(path)}

@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from allyshore.countries import resolve_country
 from allyshore.errors import PolicyError
+from allyshore.io.text import read_text_file
 
 DEFAULT_POLICY_NAME = "policy_us.toml"
 
@@ -240,10 +241,7 @@ def load_policy(path: str | Path | None = None) -> TrustPolicy:
         text, source = default_policy_text(), DEFAULT_POLICY_NAME
     else:
         source = str(path)
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise PolicyError(f"{source}: cannot read the policy file ({exc.strerror or exc})") from None
+        text = read_text_file(path, "policy", error=PolicyError)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
