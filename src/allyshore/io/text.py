@@ -44,7 +44,7 @@ def read_text_file(
         check_file_size(file, limits or ReadLimits.from_env())
         data = file.read_bytes()
     except FileNotFoundError:
-        raise error(f"{file}: no such {what} file, cannot read it") from None
+        raise error(f"{file}: cannot read the {what} file: no such file") from None
     except OSError as exc:
         raise error(f"{file}: cannot read the {what} file ({exc.strerror or exc})") from None
     except InputError as exc:
