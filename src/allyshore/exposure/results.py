@@ -12,6 +12,7 @@ from typing import Any
 import polars as pl
 
 from allyshore.errors import Problem
+from allyshore.model.validate import PROBLEM_SCHEMA
 from allyshore.results import Result
 
 __all__ = ["ChokePoint", "ExposureResult", "GoodExposure"]
@@ -148,18 +149,7 @@ class ExposureResult(Result):
                 "share_of_value": pl.Float64,
             },
         )
-        findings = pl.DataFrame(
-            [p.to_dict() for p in self.findings],
-            schema={
-                "severity": pl.String,
-                "table": pl.String,
-                "source": pl.String,
-                "row": pl.Int64,
-                "column": pl.String,
-                "message": pl.String,
-                "hint": pl.String,
-            },
-        )
+        findings = pl.DataFrame([p.to_dict() for p in self.findings], schema=PROBLEM_SCHEMA)
         return {
             "goods": goods,
             "by_country": long("by_country", "country", True),
