@@ -28,8 +28,9 @@ ROOT_UNIT = "allyshore"  # the package itself: its eager part is __version__ and
 LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("surfaces", frozenset({"__main__", "cli", "report"})),
     # workflows over several analyses: advisor prices the origin advisor's re-sourcing at landed cost (cost
-    # imports origin); certify_records certifies the store's saved determinations (store imports origin)
-    ("workflows", frozenset({"advisor", "certify_records"})),
+    # imports origin); certify_records certifies the store's saved determinations (store imports origin);
+    # optimize chooses sources with the cost, trust, origin, exposure and resilience engines
+    ("workflows", frozenset({"advisor", "certify_records", "optimize"})),
     # store keeps origin determinations (it reads origin's results)
     ("analyses", frozenset({"exposure", "trust", "origin", "cost", "resilience", "store"})),
     # samples and generate make networks (lane_rules: the generator's lanes), geography gives distances, regions
