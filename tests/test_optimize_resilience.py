@@ -11,6 +11,7 @@ downstream the two agree exactly.
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -350,6 +351,27 @@ def test_rows_hold_only_when_the_stress_test_survives() -> None:
             assert not proxy, case
         seen[(proxy, survives)] += 1
     assert min(seen.values()) > 0, seen  # the grid has plans that pass, fail, and only the stress test passes
+
+
+def test_rows_with_a_candidate_match_the_time_phased_stress_test() -> None:
+    # A and B active, C a candidate coming on at week 2 + 2/2 = 3 (the stress test's time-phased program, periods
+    # [0, 3] and [3, 8]). With B live: rows at weeks 3 and 8 read x_A w t <= I + t (C_B - 10 x_B) + (t - 3)^+ C_C,
+    # i.e. 10 t <= I + C_B t + C_C (t - 3)^+: the program's no-loss condition at the end of each period. So the
+    # rows and the stress test agree exactly (B within its capacity); never weaker in any case.
+    seen = {True: 0, False: 0}
+    for x_a in (0.5, 0.8, 1.0):
+        for cap_b, cap_c, stock in itertools.product((4.0, 8.0), (3.0, 6.0), (0.0, 20.0, 40.0)):
+            shares = {"A": x_a, "B": 1.0 - x_a, "C": 0.0}
+            net = network(shares, cap={"B": cap_b, "C": cap_c}, stock=stock, candidate={"C": (2.0, 2.0)})
+            blocks = resilience_rows(net, choices_of(net))
+            proxy = holds(blocks, 3, np.array([x_a, 1.0 - x_a, 0.0]))
+            survives = tts_of(net) >= 8.0 - 1e-7
+            case = (x_a, cap_b, cap_c, stock)
+            assert survives or not proxy, case
+            if W * (1.0 - x_a) <= cap_b:
+                assert proxy is survives, case
+            seen[proxy] += 1
+    assert min(seen.values()) > 0, seen
 
 
 def test_finished_goods_stock_makes_the_rows_cautious() -> None:
