@@ -395,13 +395,13 @@ def _blocks(
         pl.format("cover {}->{}/{} if {} down, wk {}", "alt_site", "to_site", "item_id", "s", t_text)
     ).to_series()
     out: list[Rows] = []
-    names, row_code = np.unique(site_of_row.astype(str), return_inverse=True)
-    pair_code = np.searchsorted(names, pair_site.astype(str))
+    down_sites, row_code = np.unique(site_of_row.astype(str), return_inverse=True)
+    pair_code = np.searchsorted(down_sites, pair_site.astype(str))
     row_order = np.argsort(row_code, kind="stable")
-    row_start = np.searchsorted(row_code[row_order], np.arange(names.size + 1))
+    row_start = np.searchsorted(row_code[row_order], np.arange(down_sites.size + 1))
     pair_order = np.argsort(pair_code, kind="stable")
-    pair_start = np.searchsorted(pair_code[pair_order], np.arange(names.size + 1))
-    for k, site in enumerate(names.tolist()):
+    pair_start = np.searchsorted(pair_code[pair_order], np.arange(down_sites.size + 1))
+    for k, site in enumerate(down_sites.tolist()):
         mine = row_order[row_start[k] : row_start[k + 1]]
         cols = pair_order[pair_start[k] : pair_start[k + 1]]
         block = matrix[mine]
