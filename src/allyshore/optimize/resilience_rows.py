@@ -18,7 +18,7 @@ from ``s``, the plan must cover what ``s`` stops delivering, at every week ``t``
   plan's shares, pooled over every group the same site takes down), and, unless it keeps a share of at least
   ``eps`` (``live_share``), no more than a candidate that comes on at ``a_j = q + r/2`` (the stress test's
   qualification and ramp-up, :mod:`allyshore.resilience.candidates`: the plan writes an unused source as a
-  candidate).
+  candidate). Since ``c_j(t) >= 0``, the rows also keep every alternate they count within its capacity.
 
 With one tier, live alternates and enough stock, ``survive`` at ``t = tau`` for a single group reads
 ``w tau <= I_g + x_s w min(tau, T_s) + sum_j C_j tau``: exactly the stress test's condition ``TTS >= tau``
@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import polars as pl
@@ -56,7 +56,9 @@ from allyshore.optimize.blocks import Choices, Rows
 from allyshore.resilience.candidates import CandidateTerms
 
 if TYPE_CHECKING:
+    from allyshore.cost.assumptions import Assumptions
     from allyshore.resilience.results import SimulationResult
+    from allyshore.trust.policy import PolicySource
 
 FloatArray = NDArray[np.float64]
 
@@ -442,9 +444,9 @@ def risk_terms(
     network: Network,
     choices: Choices,
     *,
-    policy: object = None,
+    policy: PolicySource = None,
     simulation: SimulationResult | None = None,
-    assumptions: object = None,
+    assumptions: Assumptions = None,
 ) -> tuple[FloatArray, tuple[str, ...]]:
     """Expected annual disruption loss, USD per unit of need, of each choice, and notes on how it was found.
 
@@ -459,7 +461,7 @@ def risk_terms(
     from allyshore.cost.assumptions import as_book
     from allyshore.cost.options import tier_disruption_rates
 
-    book = as_book(assumptions)  # type: ignore[arg-type]
+    book = as_book(assumptions)
     frame = choices.frame
     n = choices.n
     notes: list[str] = []
@@ -472,7 +474,7 @@ def risk_terms(
     if tiers.null_count():
         from allyshore.trust import tiers_under
 
-        found = tiers_under(policy, sorted({c for c in countries.to_list() if c}))  # type: ignore[arg-type]
+        found = tiers_under(policy, sorted({c for c in countries.to_list() if c}))
         looked_up = countries.replace_strict(found, default=None, return_dtype=pl.String)
         tiers = tiers.fill_null(looked_up)
     tier_list = tiers.fill_null("").to_list()
@@ -527,9 +529,11 @@ def risk_per_unit(
     *,
     policy: object = None,
     simulation: SimulationResult | None = None,
-    assumptions: object = None,
+    assumptions: Assumptions = None,
 ) -> NDArray[np.float64]:
     """Expected annual disruption loss, USD per unit of need, of taking the whole need from each choice
     (:func:`risk_terms` without its notes; nan where unknown)."""
-    values, _ = risk_terms(network, choices, policy=policy, simulation=simulation, assumptions=assumptions)
+    values, _ = risk_terms(
+        network, choices, policy=cast("PolicySource", policy), simulation=simulation, assumptions=assumptions
+    )
     return values
