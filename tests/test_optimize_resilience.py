@@ -43,6 +43,7 @@ def network(
     stock: float = 0.0,
     transit_days: dict[str, float | None] | None = None,
     ttr: float = 8.0,
+    ttr_b: float | None = None,
     candidate: dict[str, tuple[float, float]] | None = None,
     plants: tuple[str, ...] = ("P",),
 ) -> Network:
@@ -56,7 +57,7 @@ def network(
     countries = {"A": "CN", "B": "US", "C": "CA"}
     sources = sorted(shares)
     sites: list[dict[str, Any]] = [
-        {"site_id": s, "country": countries[s], "kind": "supplier", "ttr_weeks": ttr if s == "A" else None}
+        {"site_id": s, "country": countries[s], "kind": "supplier", "ttr_weeks": {"A": ttr, "B": ttr_b}.get(s)}
         for s in sources
     ]
     sites += [{"site_id": p, "country": "MX", "kind": "plant"} for p in plants]
@@ -317,6 +318,29 @@ def test_sites_named_and_errors() -> None:
         resilience_rows(net, ch, live_share=0.0)
     ttr = dict(site_recovery_weeks(net).iter_rows())
     assert ttr == {"A": 8.0, "B": None, "P": None}
+
+
+def test_one_block_per_site_each_with_its_own_columns() -> None:
+    # A down 8 wk and B down 3 wk, each covered by the other; a supply row's ttr_weeks overrides its site's and a
+    # site takes the longest of its rows: B's row says 5 > 3, so B is down 5 weeks.
+    net = network({"A": 0.5, "B": 0.5}, cap={"A": 12.0, "B": 12.0}, stock=10.0, ttr_b=3.0)
+    supply = net.supply.with_columns(
+        pl.when(pl.col("site_id") == "B").then(5.0).otherwise(pl.col("ttr_weeks")).alias("ttr_weeks")
+    )
+    net = Network.from_dict({**net.to_dict(), "supply": supply.to_dicts()})
+    assert dict(site_recovery_weeks(net).iter_rows())["B"] == 5.0
+    blocks = resilience_rows(net, choices_of(net))
+    assert [b.name for b in blocks] == ["resilience:A", "resilience:B"]
+    for block in blocks:
+        block.check(2)
+        assert block.n_extra == 1
+    assert blocks[1].labels[0] == "K at P survives B down 5 wk"
+    # A down: 80 x_A - c <= 10, c <= 8 (12 - 10 x_B); B down: 50 x_B - c' <= 10, c' <= 5 (12 - 10 x_A).
+    # Half and half: 40 <= 10 + 56 and 25 <= 10 + 35: both hold. All from A: 80 <= 10 + 96 holds, but B's
+    # gate allows c <= 8000 x_B = 0: fails. x_A = 0.9: A: 72 <= 10 + 88; B: 5 <= 10: holds.
+    assert holds(blocks, 2, np.array([0.5, 0.5]))
+    assert not holds(blocks, 2, np.array([1.0, 0.0]))
+    assert holds(blocks, 2, np.array([0.9, 0.1]))
 
 
 # -- cross-check against the stress test ------------------------------------------------------------------------------
