@@ -348,7 +348,7 @@ def test_one_block_per_site_each_with_its_own_columns() -> None:
 
 GRID = [
     (x_a, cap_b, stock, transit)
-    for x_a in (0.0, 0.3, 0.6, 1.0)
+    for x_a in (0.0, 0.7, 1.0)
     for cap_b in (4.0, 7.0, 10.0)
     for stock in (0.0, 30.0)
     for transit in (None, 21.0)
@@ -383,7 +383,7 @@ def test_rows_with_a_candidate_match_the_time_phased_stress_test() -> None:
     # i.e. 10 t <= I + C_B t + C_C (t - 3)^+: the program's no-loss condition at the end of each period. So the
     # rows and the stress test agree exactly (B within its capacity); never weaker in any case.
     seen = {True: 0, False: 0}
-    for x_a in (0.5, 0.8, 1.0):
+    for x_a in (0.5, 1.0):
         for cap_b, cap_c, stock in itertools.product((4.0, 8.0), (3.0, 6.0), (0.0, 20.0, 40.0)):
             shares = {"A": x_a, "B": 1.0 - x_a, "C": 0.0}
             net = network(shares, cap={"B": cap_b, "C": cap_c}, stock=stock, candidate={"C": (2.0, 2.0)})
