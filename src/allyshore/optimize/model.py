@@ -35,6 +35,9 @@ from allyshore.optimize.value import ValueModel
 #: Rows that define auxiliary columns rather than restrict the plan: never relaxed, never reported.
 STRUCTURAL = frozenset({"source used", "min share when used", "change indicators"})
 _TOL = 1e-7
+#: Time limit of the elastic re-solve of an infeasible model when the options give none (seconds): the least
+#: violation found by then is reported.
+ELASTIC_SECONDS = 60.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -392,9 +395,8 @@ def elastic_conflicts(model: PlanModel) -> list[dict[str, Any]]:
     width = model.n_cols
     costs = np.concatenate([np.zeros(width), weight])
     integer = np.concatenate([model.integer, np.zeros(k_up + k_down, dtype=bool)])
-    opts: dict[str, Any] = {"mip_rel_gap": 1e-6}
-    if model.options.time_limit is not None:
-        opts["time_limit"] = float(model.options.time_limit)
+    limit = model.options.time_limit if model.options.time_limit is not None else ELASTIC_SECONDS
+    opts: dict[str, Any] = {"mip_rel_gap": 1e-6, "time_limit": float(limit)}
     program = LinearProgram(
         costs,
         sp.hstack([model.matrix, slack], format="csr"),
