@@ -342,7 +342,7 @@ def solve_model(model: PlanModel, *, duals: bool = True) -> PlanSolution:
     try:
         solution = lp.solve(accept_time_limit=True)
     except Infeasible:
-        return PlanSolution("infeasible", float("nan"), None, None, None, conflicts=tuple(elastic_conflicts(model)))
+        return PlanSolution("infeasible", 0.0, None, None, None, conflicts=tuple(elastic_conflicts(model)))
     except SolverError as exc:
         if model.options.time_limit is not None and "time" in str(exc).lower():
             return PlanSolution("time_limit", float("inf"), None, None, None)
@@ -432,7 +432,7 @@ def elastic_conflicts(model: PlanModel) -> list[dict[str, Any]]:
         for r in hit.tolist():
             i = b.start + r
             raised = bool(np.isin(i, up)) and (s[:k_up][up == i].sum() > 1e-6)
-            bound = float(model.row_lower[i] if raised else model.row_upper[i]) + float(shift[r])
+            bound = round(float(model.row_lower[i] if raised else model.row_upper[i]) + float(shift[r]), 12)
             conflicts.append(
                 {
                     "name": b.rows.name,
