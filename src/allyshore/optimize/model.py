@@ -338,6 +338,8 @@ class PlanSolution:
 
 def solve_model(model: PlanModel, *, duals: bool = True) -> PlanSolution:
     """Solve ``model``; duals from the LP (or the LP with the integers fixed); elastic conflicts when infeasible."""
+    if model.n_cols == 0:  # nothing to choose (no flow): the rows are constants
+        return _without_choices(model)
     lp = model.program()
     try:
         solution = lp.solve(accept_time_limit=True)
@@ -352,6 +354,34 @@ def solve_model(model: PlanModel, *, duals: bool = True) -> PlanSolution:
     if duals and solution.status == "optimal":
         row_dual, source = _duals(model, solution)
     return PlanSolution(solution.status, solution.gap, solution.x, solution.row_activity, row_dual, source)
+
+
+def _without_choices(model: PlanModel) -> PlanSolution:
+    """The 'solve' of a model without columns: every row's activity is 0; the plan is empty or infeasible."""
+    activity = np.zeros(model.matrix.shape[0])
+    short = np.maximum(model.row_lower - activity, 0.0)
+    over = np.maximum(activity - model.row_upper, 0.0)
+    conflicts = []
+    for b in model.blocks:
+        shift = b.rows.offset if isinstance(b.rows, C.ShiftedRows) else np.zeros(len(b.rows.labels))
+        for r in range(len(b.rows.labels)):
+            i = b.start + r
+            if short[i] > 1e-9 or over[i] > 1e-9:
+                bound = model.row_lower[i] if short[i] > 1e-9 else model.row_upper[i]
+                conflicts.append(
+                    {
+                        "name": b.rows.name,
+                        "row": b.rows.labels[r],
+                        "violation": float(short[i] + over[i]),
+                        "direction": "short of the lower bound" if short[i] > 1e-9 else "over the upper bound",
+                        "bound": round(float(bound + shift[r]), 12),
+                        "detail": f"{b.rows.labels[r]}: no flow can change it (off by {short[i] + over[i]:.6g})",
+                        "conflicts_with": [],
+                    }
+                )
+    if conflicts:
+        return PlanSolution("infeasible", 0.0, None, None, None, conflicts=tuple(conflicts))
+    return PlanSolution("optimal", 0.0, np.zeros(0), activity, np.zeros_like(activity), "no choice to make")
 
 
 def _duals(model: PlanModel, solution: Solution) -> tuple[FloatArray | None, str]:
