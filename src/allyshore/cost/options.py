@@ -26,7 +26,7 @@ Everything else comes from the assumption book (:mod:`allyshore.cost.assumptions
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
@@ -388,9 +388,9 @@ def build_inputs(
     annual = np.asarray(annual_units, dtype=np.float64)
     q = np.maximum(annual / np.maximum(shipments, 1e-9), 1.0)
     tier_of = tiers if tiers is not None else country_tiers([c for c in vocabulary if c])
-    risk = {r["tier"]: float(r["disruption_rate"]) for r in book.risk_tiers.iter_rows(named=True)}
     # The risk of the maker's country: a distributor's row with origin_country carries its maker's tier.
-    disruption_rate = np.asarray([risk.get(tier_of.get(c, ""), 0.0) for c in vocabulary], dtype=np.float64)[origin]
+    tier_rates = tier_disruption_rates(book, [tier_of.get(c, "") for c in vocabulary])
+    disruption_rate = np.nan_to_num(tier_rates, nan=0.0)[origin]
     packaging = np.nan_to_num(np.where(np.isnan(packaging_flow), packaging_supply, packaging_flow))
 
     def full(value: float) -> FloatArray:  # a read-only broadcast view: no n-sized allocation
@@ -537,6 +537,13 @@ def _originating(
             known = values >= 0
             out[known] = values[known] == 1
     return out
+
+
+def tier_disruption_rates(book: AssumptionBook, tiers: Sequence[str]) -> FloatArray:
+    """The country-risk disruption default of each trust tier: expected disruption cost as a share of price (the
+    ``risk_tiers`` table of the assumption book); nan for a tier the table does not give."""
+    risk = {r["tier"]: float(r["disruption_rate"]) for r in book.risk_tiers.iter_rows(named=True)}
+    return np.asarray([risk.get(t, np.nan) for t in tiers], dtype=np.float64)
 
 
 def country_tiers(countries: list[str]) -> dict[str, str]:
