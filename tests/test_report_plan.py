@@ -269,3 +269,29 @@ def test_a_bad_sweep_stops_the_report_before_anything_runs(
     assert exit_info.value.code == 1
     assert "--sweep 'min-trusted-share=0.5:1'" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
+
+
+def test_a_plan_stopped_by_the_time_limit_without_a_solution_is_drawn_as_no_plan(plan_context: ReportContext) -> None:
+    """A stored result with no plan (the time limit reached first: costs unknown, 'after' repeats 'before') is
+    drawn from the context alone: no change list, no 'this plan' mark, no cost figure."""
+    import dataclasses
+    import math
+
+    from allyshore.report.context import PlanResults
+
+    assert isinstance(plan_context.plan, PlanResults)
+    stored = plan_context.plan.result
+    nan = math.nan
+    objective = dict.fromkeys(
+        ("total_per_year", "landed_cost_per_year", "qualification_per_year", "risk_per_year"), nan
+    )
+    stopped = dataclasses.replace(
+        stored, status="time_limit", objective=objective, after=stored.before, plan=(), changes=(), network=None
+    )
+    context = dataclasses.replace(plan_context, plan=dataclasses.replace(plan_context.plan, result=stopped))
+    (section,) = build_sections(context, [sourcing_plan.build])
+    html = str(section.html)
+    assert "the solver reached its time limit before finding one" in html
+    assert 'id="plan-changes-table"' not in html and "this plan" not in html
+    assert 'id="chart-plan-frontier"' in html  # the frontier's own points stand
+    assert {f.label for f in section.figures} == {"Plan"}

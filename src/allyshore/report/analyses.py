@@ -170,7 +170,8 @@ def default_sweep(result: OptimizeResult, options: PlanOptions, points: int) -> 
     from the lowest of today's sourcing and of the plan (rounded down to 5%), so that the frontier spans both."""
     if points < 1:
         return None, ""
-    sides = [result.before] + ([result.after] if result.status != "infeasible" else [])
+    planned = result.status != "infeasible" and math.isfinite(float(result.objective.get("total_per_year", math.nan)))
+    sides = [result.before] + ([result.after] if planned else [])
     lows = []
     for side in sides:
         goods = [float(g["trusted_share"]) for g in side.get("goods", ()) if "trusted_share" in g]

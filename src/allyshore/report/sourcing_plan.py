@@ -45,12 +45,12 @@ def build(context: ReportContext) -> Section | None:
     results: PlanResults = ready(context.plan)
     result = results.result
     countries = _site_countries(context)
-    feasible = result.status != "infeasible"
     before, after = result.before, result.after
     cost_before = float(before["landed_cost_per_year"])
     cost_after = float(result.objective["total_per_year"])
+    feasible = has_plan(result)
     frontier = frontier_view(results, result)
-    tiers = tier_view(context, result) if feasible else None
+    tiers = tier_view(context, result) if feasible else None  # no plan: nothing after
     html = context.render(
         "sourcing_plan.html.j2",
         result=result,
@@ -108,6 +108,11 @@ def build(context: ReportContext) -> Section | None:
     )
 
 
+def has_plan(result: OptimizeResult) -> bool:
+    """Whether ``result`` holds a plan (infeasible, or stopped by the time limit before finding one: none)."""
+    return result.status != "infeasible" and math.isfinite(float(result.objective["total_per_year"]))
+
+
 def _gap(gap: float) -> str:
     return "–" if math.isnan(gap) else f"{gap:.2%}"
 
@@ -148,18 +153,17 @@ def frontier_view(results: PlanResults, result: OptimizeResult) -> dict[str, Any
     sweep: ParetoResult = results.frontier
     view["refined"] = any(str(n).startswith("refined") for n in sweep.notes)
     before = result.before
-    cheapest = min(
-        (float(p["objective"]["total_per_year"]) for p in sweep.frontier if p["status"] != "infeasible"),
-        default=math.nan,
-    )
+    costs = [float(p.get("objective", {}).get("total_per_year", math.nan)) for p in sweep.frontier]
+    cheapest = min((c for c in costs if math.isfinite(c)), default=math.nan)
     points: list[Point] = []
     line: list[tuple[float, float]] = []
     for p in sweep.frontier:
         words = _value_text(p["parameter"], p["value"])
-        if p["status"] == "infeasible" or not p.get("after"):
+        cost = float(p.get("objective", {}).get("total_per_year", math.nan))
+        if p["status"] == "infeasible" or not p.get("after") or not math.isfinite(cost):
             view["infeasible"].append(words)
             continue
-        share, cost = float(p["after"]["trusted_share"]), float(p["objective"]["total_per_year"])
+        share = float(p["after"]["trusted_share"])
         row = {
             "words": words,
             "status": p["status"],
@@ -193,7 +197,7 @@ def frontier_view(results: PlanResults, result: OptimizeResult) -> dict[str, Any
             f"trusted share {percent(before['trusted_share'])}, adversary share {percent(before['adversary_share'])}",
         )
     )
-    if result.status != "infeasible":
+    if has_plan(result):
         after = result.after
         points.append(
             Point(
@@ -218,9 +222,8 @@ def frontier_view(results: PlanResults, result: OptimizeResult) -> dict[str, Any
         y_format="usd",
         line=line,
     )
-    view["legend"] = legend(
-        [("plans of the frontier", FRONTIER_COLOR), ("today's sourcing", TODAY_COLOR), ("this plan", PLAN_COLOR)]
-    )
+    keys = [("plans of the frontier", FRONTIER_COLOR), ("today's sourcing", TODAY_COLOR)]
+    view["legend"] = legend(keys + ([("this plan", PLAN_COLOR)] if has_plan(result) else []))
     return view
 
 
