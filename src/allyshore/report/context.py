@@ -45,8 +45,8 @@ def ready(outcome: T | AllyshoreError) -> T:
     return outcome
 
 
-#: Points of the report's default frontier: the minimum trusted share of each good, from the cheapest plan's
-#: lowest (rounded down to 5%) to 100%.
+#: Points of the report's default frontier: the minimum trusted share of each good, in round steps to 100% from
+#: the lowest of today's sourcing and of the plan.
 SWEEP_POINTS = 5
 
 
@@ -57,8 +57,10 @@ class PlanSettings:
     ``options`` are plan options by name (:class:`allyshore.optimize.PlanOptions`, e.g.
     ``{"min_trusted_share": 0.8}``), over those of the report's policy file's ``[optimize]`` table.
     ``sweep`` is a frontier as ``allyshore optimize pareto --sweep`` takes it (``"min-trusted-share=0.5:1.0:6"``);
-    None sweeps the minimum trusted share of each good in ``points`` steps from the cheapest plan's lowest to
-    100%; ``points=0`` draws no frontier.
+    None sweeps the minimum trusted share of each good in ``points`` round steps to 100% from the lowest of
+    today's sourcing and of the plan, then as many again where the frontier ends
+    (:func:`allyshore.report.analyses.default_sweep`, :func:`~allyshore.report.analyses.refined`);
+    ``points=0`` draws no frontier.
     """
 
     options: Mapping[str, Any] = field(default_factory=dict)
