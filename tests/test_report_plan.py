@@ -108,9 +108,9 @@ def test_exposure_by_tier_before_and_after(plan_context: ReportContext) -> None:
     assert tips == [
         "Today\nDomestic: 80.0%",
         "Today\nAdversary: 20.0%",
-        "After the plan\nDomestic: 75.0%",
-        "After the plan\nAlly: 15.0%",
-        "After the plan\nAdversary: 10.0%",
+        "Plan\nDomestic: 75.0%",
+        "Plan\nAlly: 15.0%",
+        "Plan\nAdversary: 10.0%",
     ]
     assert table(html, "plan-goods-table") == [["G", "80.0%", "90.0%", "20.0%", "10.0%"]]
 
@@ -295,3 +295,36 @@ def test_a_plan_stopped_by_the_time_limit_without_a_solution_is_drawn_as_no_plan
     assert 'id="plan-changes-table"' not in html and "this plan" not in html
     assert 'id="chart-plan-frontier"' in html  # the frontier's own points stand
     assert {f.label for f in section.figures} == {"Plan"}
+
+
+def test_the_plan_section_in_chromium(plan_context: ReportContext, tmp_path: Path) -> None:
+    """In headless Chromium: no page error, the frontier's marks carry their hover text, the change list sorts."""
+    from allyshore.report import write_context
+    from test_report import CHROMIUM_ARGS, find_chromium
+
+    chromium = find_chromium()
+    if chromium is None:
+        pytest.skip("no Chromium found (install Debian's package: apt-get install chromium, or run make test)")
+    from playwright import sync_api
+
+    index = write_context(plan_context, tmp_path / "report")
+    errors: list[str] = []
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
+            page.on("requestfailed", lambda r: errors.append(f"request failed: {r.url}"))
+            page.goto(index.resolve().as_uri())
+            marks = page.locator("#chart-plan-frontier circle.point")
+            assert marks.count() == 5
+            marks.nth(3).hover()  # today's sourcing: x_A = 1, trusted 80%
+            assert "Today's sourcing" in page.locator("#tooltip").inner_text()
+            first_source = page.locator("#plan-changes-table tbody tr").first
+            page.locator("#plan-changes-table th").nth(7).click()  # by change: A -50% first, then B +50% first
+            assert first_source.inner_text().split("\t")[2] == "A"
+            page.locator("#plan-changes-table th").nth(7).click()
+            assert first_source.inner_text().split("\t")[2].startswith("B")
+        finally:
+            browser.close()
+    assert errors == []

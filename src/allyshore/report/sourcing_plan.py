@@ -244,7 +244,7 @@ def tier_view(context: ReportContext, result: OptimizeResult) -> dict[str, Any]:
     before, after = result.before, result.after
     bars = [
         _tier_bar(context, "Today", before.get("by_tier", {}), f"trusted {percent(before['trusted_share'])}"),
-        _tier_bar(context, "After the plan", after.get("by_tier", {}), f"trusted {percent(after['trusted_share'])}"),
+        _tier_bar(context, "Plan", after.get("by_tier", {}), f"trusted {percent(after['trusted_share'])}"),
     ]
     chart = stacked_bars(bars, chart_id="chart-plan-tiers", label="Value by trust tier, today and after the plan")
     used = [t for t in context.tiers if before.get("by_tier", {}).get(t, 0.0) or after.get("by_tier", {}).get(t, 0.0)]
