@@ -135,6 +135,17 @@ def _value_text(parameter: str, value: Any) -> str:
     return f"{parameter.replace('-', ' ')} {value:g}" if isinstance(value, float) else f"{parameter} {value}"
 
 
+def _missing_words(missing: Sequence[tuple[str, Any]]) -> str:
+    """The points of the frontier with no plan, in one phrase: "a minimum trusted share of 90% or 100%"."""
+    if not missing:
+        return ""
+    if all(parameter == "min-trusted-share" for parameter, _ in missing):
+        shares = [_share(float(value)) for _, value in missing]
+        listed = shares[0] if len(shares) == 1 else ", ".join(shares[:-1]) + " or " + shares[-1]
+        return f"a minimum trusted share of {listed}"
+    return "; ".join(_value_text(parameter, value) for parameter, value in missing)
+
+
 def _share(value: float) -> str:
     """A swept share: whole percents as such (70%), others to a tenth (81.7%)."""
     return percent(value, 0 if abs(value * 100 - round(value * 100)) < 1e-6 else 1)
@@ -144,6 +155,7 @@ def frontier_view(results: PlanResults, result: OptimizeResult) -> dict[str, Any
     """What the frontier part of the section shows: the chart (or why there is none) and the points' table."""
     view: dict[str, Any] = {"chart": None, "rows": [], "infeasible": [], "error": "", "note": results.frontier_note}
     view["refined"] = False
+    view["missing"] = ""
     view["sweep"] = results.sweep or ""
     if results.frontier is None:
         return view
@@ -157,11 +169,13 @@ def frontier_view(results: PlanResults, result: OptimizeResult) -> dict[str, Any
     cheapest = min((c for c in costs if math.isfinite(c)), default=math.nan)
     points: list[Point] = []
     line: list[tuple[float, float]] = []
+    missing: list[tuple[str, Any]] = []
     for p in sweep.frontier:
         words = _value_text(p["parameter"], p["value"])
         cost = float(p.get("objective", {}).get("total_per_year", math.nan))
         if p["status"] == "infeasible" or not p.get("after") or not math.isfinite(cost):
             view["infeasible"].append(words)
+            missing.append((p["parameter"], p["value"]))
             continue
         share = float(p["after"]["trusted_share"])
         row = {
@@ -184,6 +198,7 @@ def frontier_view(results: PlanResults, result: OptimizeResult) -> dict[str, Any
                 + ("" if p["status"] == "optimal" else f"\n{p['status'].replace('_', ' ')}"),
             )
         )
+    view["missing"] = _missing_words(missing)
     if not points:
         return view
     points.append(
