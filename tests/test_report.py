@@ -67,10 +67,13 @@ def tiny(tiny_document: dict[str, object]) -> Network:
 
 @pytest.fixture(scope="module")
 def tiny_context() -> ReportContext:
-    """The analyses of the tiny network, run once for the tests that only draw sections."""
+    """The analyses of the tiny network, run once for the tests that only draw sections (with a sourcing plan, so
+    that every section is drawn)."""
+    from allyshore.report import PlanSettings, ReportOptions
     from conftest import TINY
 
-    return run_analyses(Network.from_dict(copy.deepcopy(TINY), name="tiny"))
+    options = ReportOptions(plan=PlanSettings(points=3))
+    return run_analyses(Network.from_dict(copy.deepcopy(TINY), name="tiny"), options)
 
 
 def test_registry_lists_the_builders_of_the_report_modules() -> None:
@@ -126,6 +129,9 @@ def test_builders_only_draw_the_results_of_the_context(
         "allyshore.resilience.stress": ("stress_test",),
         "allyshore.origin.from_network": ("determine_network",),
         "allyshore.advisor": ("advise_qualification",),
+        "allyshore.optimize.plan": ("optimize",),
+        "allyshore.optimize.pareto": ("pareto",),
+        "allyshore.optimize.model": ("build_model", "solve_model"),
     }
     import importlib
     import sys

@@ -24,15 +24,26 @@ from markupsafe import Markup
 from allyshore.conventions import Progress, progress_part
 from allyshore.errors import InputError
 from allyshore.model.network import Network
-from allyshore.report import chokepoints, cost, exposure, origin, overview, quality, resilience, worldmap
-from allyshore.report.analyses import ANALYSIS_STEPS, run_analyses
-from allyshore.report.context import ReportContext, ReportOptions
+from allyshore.report import (
+    chokepoints,
+    cost,
+    exposure,
+    origin,
+    overview,
+    quality,
+    resilience,
+    sourcing_plan,
+    worldmap,
+)
+from allyshore.report.analyses import analysis_steps, run_analyses
+from allyshore.report.context import PlanSettings, ReportContext, ReportOptions
 from allyshore.report.sections import Builder, Figure, Section, build_sections, environment, headline_figures
 
 __all__ = [
     "BUILDERS",
     "Builder",
     "Figure",
+    "PlanSettings",
     "Report",
     "ReportContext",
     "ReportOptions",
@@ -58,6 +69,7 @@ BUILDERS: tuple[Builder, ...] = (
     resilience.build,
     origin.build,
     cost.build,
+    sourcing_plan.build,
     quality.build,
 )
 
@@ -84,9 +96,9 @@ def asset_text(name: str) -> str:
     return resources.files("allyshore.report").joinpath("assets", name).read_text(encoding="utf-8")
 
 
-def report_steps(builders: Sequence[Builder] | None = None) -> int:
+def report_steps(builders: Sequence[Builder] | None = None, options: ReportOptions | None = None) -> int:
     """Steps a progress bar over :func:`write_report` counts: each analysis, each section, the writing."""
-    return ANALYSIS_STEPS + len(BUILDERS if builders is None else builders) + 1
+    return analysis_steps(options) + len(BUILDERS if builders is None else builders) + 1
 
 
 def render_context(
@@ -116,9 +128,10 @@ def build_report(
 
     ``progress(done, total)`` is called after each analysis and each section.
     """
-    total = ANALYSIS_STEPS + len(BUILDERS if builders is None else builders)
+    analyses = analysis_steps(options)
+    total = analyses + len(BUILDERS if builders is None else builders)
     context = run_analyses(network, options, progress=progress_part(progress, 0, total))
-    return render_context(context, builders, progress=progress_part(progress, ANALYSIS_STEPS, total))
+    return render_context(context, builders, progress=progress_part(progress, analyses, total))
 
 
 def render_report(report: Report) -> str:
@@ -187,7 +200,7 @@ def write_report(
     (``builders``, default :data:`BUILDERS`). The folder is written whole or not
     at all. An existing folder is replaced only when it is empty or holds an
     earlier report. ``options`` carries the title, the trust policy (every analysis
-    of the report uses it) and ``strict_duties``.
+    of the report uses it), ``strict_duties`` and the sourcing plan to show (``plan``, a :class:`PlanSettings`).
 
     ``progress(done, total)`` is called after each analysis, each section and the
     writing (:func:`report_steps` steps in all).
@@ -206,6 +219,9 @@ def analyse_and_write(
     """:func:`write_report`, returning the results the report was drawn from too (:class:`ReportContext`, e.g.
     for its unknown duties) with the path of ``index.html``."""
     check_target(Path(out_dir))  # before the analyses run: a refused folder costs nothing
-    total = report_steps(builders)
+    total = report_steps(builders, options)
     context = run_analyses(network, options, progress=progress_part(progress, 0, total))
-    return context, write_context(context, out_dir, builders, progress=progress_part(progress, ANALYSIS_STEPS, total))
+    written = write_context(
+        context, out_dir, builders, progress=progress_part(progress, analysis_steps(options), total)
+    )
+    return context, written

@@ -8,9 +8,12 @@ allyshore.report`` stays light.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+import tomllib
+from collections.abc import Callable, Mapping
 from functools import partial
-from typing import TYPE_CHECKING, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import polars as pl
 
@@ -20,6 +23,8 @@ from allyshore.report.context import (
     CostResults,
     ItemSensitivity,
     OriginResults,
+    PlanResults,
+    PlanSettings,
     ReportContext,
     ReportOptions,
     StressResults,
@@ -30,14 +35,21 @@ from allyshore.report.origin import MAX_PLANS, failing_goods
 if TYPE_CHECKING:
     from allyshore.cost.results import NetworkCost
     from allyshore.model.network import Network
+    from allyshore.optimize import OptimizeResult, ParetoResult, PlanOptions
     from allyshore.origin.results import QualificationPlan
     from allyshore.resilience.results import StressResult
     from allyshore.trust import TrustPolicy
 
 T = TypeVar("T")
 
-#: Steps :func:`run_analyses` reports to ``progress``: trust, validation, exposure, cost, stress test, origin.
+#: Steps :func:`run_analyses` reports to ``progress``: trust, validation, exposure, cost, stress test, origin
+#: (and the sourcing plan when the options ask for one: :func:`analysis_steps`).
 ANALYSIS_STEPS = 6
+
+
+def analysis_steps(options: ReportOptions | None = None) -> int:
+    """Steps :func:`run_analyses` reports with ``options``: :data:`ANALYSIS_STEPS`, one more for a plan."""
+    return ANALYSIS_STEPS + (1 if options is not None and options.plan is not None else 0)
 
 
 def attempt(compute: Callable[[], T]) -> T | AllyshoreError:
@@ -53,36 +65,45 @@ def run_analyses(
 ) -> ReportContext:
     """Run every analysis the report shows on ``network`` and return the context its sections are drawn from.
 
-    ``progress(done, total)`` is called after each of the :data:`ANALYSIS_STEPS` analyses
+    ``progress(done, total)`` is called after each of the :func:`analysis_steps` analyses
     (:data:`~allyshore.conventions.Progress`). An analysis the network's data cannot support is kept
-    as its error (its section says why); a policy file that cannot be read, and
-    with ``options.strict_duties`` an unknown duty of the landed cost, raise.
+    as its error (its section says why); a policy file that cannot be read, plan options or a sweep that are
+    not valid, and with ``options.strict_duties`` an unknown duty of the landed cost, raise.
+
+    With ``options.plan`` the sourcing plan (:func:`allyshore.optimize`) and its frontier
+    (:func:`allyshore.pareto`) run last (:func:`plan_results`).
     """
     from allyshore.exposure import exposure
     from allyshore.model.validate import check_network
-    from allyshore.trust import assess_countries, load_policy
+    from allyshore.trust import assess_countries
 
     options = options or ReportOptions()
-    advance = stepper(progress, ANALYSIS_STEPS)
+    advance = stepper(progress, analysis_steps(options))
 
     def step() -> None:
         if advance is not None:
             advance()
 
-    policy = load_policy(options.policy) if options.policy is not None else load_policy()
+    policy, custom, plan_values = read_policy(options.policy)
+    plan_options = checked_plan_options(plan_values, options.plan) if options.plan is not None else None
     trust = assess_countries(policy)
     step()
     validation = attempt(lambda: tuple(check_network(network)))
     step()
     exposure_map = attempt(lambda: exposure(network, policy=policy))
     step()
-    given = policy if options.policy is not None else None  # the shipped policy: the analyses' own (cached) default
+    given = policy if custom else None  # the shipped policy: the analyses' own (cached) default
     cost = cost_results(network, policy=given, strict_duties=options.strict_duties)
     step()
     stress = attempt(lambda: stress_results(network))
     step()
     origin = attempt(lambda: origin_results(network, policy=given))
     step()
+    plan: PlanResults | AllyshoreError | None = None
+    if options.plan is not None and plan_options is not None:
+        settings, chosen = options.plan, plan_options
+        plan = attempt(lambda: plan_results(network, chosen, settings, policy=given))
+        step()
     return ReportContext(
         network=network,
         policy=policy,
@@ -93,7 +114,118 @@ def run_analyses(
         stress=stress,
         origin=origin,
         options=options,
+        plan=plan,
     )
+
+
+def read_policy(path: Path | None) -> tuple[TrustPolicy, bool, dict[str, Any]]:
+    """The report's trust policy, whether it is a user's (False: the shipped one), and the plan options of the
+    file's ``[optimize]`` table ({} without one).
+
+    The file may hold a trust policy, a plan's ``[optimize]`` table, or both, as ``allyshore optimize --policy``
+    reads it: a file of only an ``[optimize]`` table leaves the shipped trust policy in force.
+    """
+    from allyshore.errors import PolicyError
+    from allyshore.io.text import read_text_file
+    from allyshore.trust import load_policy
+    from allyshore.trust.policy import policy_from_dict
+
+    if path is None:
+        return load_policy(), False, {}
+    try:
+        data = tomllib.loads(read_text_file(path, "policy", error=PolicyError))
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"{path}: not valid TOML: {exc}") from None
+    if "optimize" not in data:
+        return policy_from_dict(data, str(path)), True, {}
+    from allyshore.optimize.options import read_plan_file
+
+    values, rest = read_plan_file(path)
+    if rest is None:
+        return load_policy(), False, values
+    return policy_from_dict(rest, str(path)), True, values
+
+
+def checked_plan_options(values: Mapping[str, Any], settings: PlanSettings) -> PlanOptions:
+    """The plan's options: the policy file's ``values``, then ``settings.options``; raises
+    :class:`~allyshore.errors.InputError` for an unknown or bad option, a bad sweep or a negative count of
+    points, before any analysis runs."""
+    from allyshore.errors import InputError
+    from allyshore.optimize import PlanOptions
+    from allyshore.optimize.pareto import parse_sweep
+
+    if settings.sweep is not None:
+        parse_sweep(settings.sweep)
+    if settings.points < 0:
+        raise InputError(f"sweep points {settings.points}: give 0 (no frontier) or more")
+    return PlanOptions().merged({**values, **settings.options})
+
+
+# --- sourcing plan --------------------------------------------------------------------------------------------------
+
+
+def default_sweep(result: OptimizeResult, options: PlanOptions, points: int) -> tuple[str | None, str]:
+    """The report's default frontier, and why there is none when there is none: the minimum trusted share
+    (of each good, or of the total value with ``trusted_scope = "total"``) in ``points`` even steps to 100%
+    from the lowest of today's sourcing and of the plan (rounded down to 5%), so that the frontier spans both."""
+    if points < 1:
+        return None, ""
+    planned = result.status != "infeasible" and math.isfinite(float(result.objective.get("total_per_year", math.nan)))
+    sides = [result.before] + ([result.after] if planned else [])
+    lows = []
+    for side in sides:
+        goods = [float(g["trusted_share"]) for g in side.get("goods", ()) if "trusted_share" in g]
+        lows.append(float(side["trusted_share"]) if options.trusted_scope == "total" or not goods else min(goods))
+    start = math.floor(round(min(lows) * 20, 9)) / 20
+    if start >= 1.0:
+        return None, "every finished good is wholly from trusted tiers already: there is no frontier to draw"
+    if points == 1:
+        return f"min-trusted-share={start:g}:{start:g}:1", ""
+    # round steps (multiples of 5%) ending at 100%, starting at or below the lowest share
+    step = math.ceil(round((1.0 - start) / (points - 1) * 20, 9)) / 20
+    start = max(0.0, round(1.0 - step * (points - 1), 9))
+    return f"min-trusted-share={start:g}:1:{points}", ""
+
+
+def refined(network: Network, sweep: ParetoResult, options: PlanOptions, policy: TrustPolicy | None) -> ParetoResult:
+    """``sweep`` with as many points again between its last feasible and its first infeasible minimum trusted
+    share, when it has both (where the frontier ends), warm-started; ``sweep`` itself otherwise."""
+    from allyshore.optimize import ParetoResult, pareto
+
+    values = [(float(p["value"]), p["status"] != "infeasible") for p in sweep.frontier]
+    feasible = [v for v, ok in values if ok]
+    infeasible = [v for v, ok in values if not ok]
+    if not feasible or not infeasible or max(feasible) > min(infeasible):
+        return sweep
+    low, high, count = max(feasible), min(infeasible), len(values)
+    inner = pareto(network, sweep=f"min-trusted-share={low!r}:{high!r}:{count + 2}", policy=policy, options=options)
+    known = {v for v, _ in values}
+    extra = [p for p in inner.frontier if not any(math.isclose(float(p["value"]), v) for v in known)]
+    points = sorted([*sweep.frontier, *extra], key=lambda p: float(p["value"]))
+    notes = (*sweep.notes, f"refined with {len(extra)} points between {low:g} and {high:g}, where the frontier ends")
+    return ParetoResult(sweep.parameter, tuple(points), as_of=sweep.as_of, notes=notes)
+
+
+def plan_results(
+    network: Network, options: PlanOptions, settings: PlanSettings, *, policy: TrustPolicy | None = None
+) -> PlanResults:
+    """The sourcing plan of ``network`` under ``options`` (the report's trust ``policy``) and its frontier
+    (``settings.sweep``, or :func:`default_sweep` made finer where it ends: :func:`refined`), warm-started; a
+    frontier that cannot be computed is kept as its error."""
+    from allyshore.optimize import optimize, pareto
+
+    result = optimize(network, policy=policy, options=options)
+    sweep, note = (
+        (settings.sweep, "") if settings.sweep is not None else default_sweep(result, options, settings.points)
+    )
+    if sweep is None:
+        return PlanResults(result=result, frontier_note=note)
+    frontier = attempt(lambda: pareto(network, sweep=sweep, policy=policy, options=options))
+    if settings.sweep is None and not isinstance(frontier, AllyshoreError):
+        first = frontier
+        finer = attempt(lambda: refined(network, first, options, policy))
+        frontier = first if isinstance(finer, AllyshoreError) else finer  # the coarse frontier stands
+    return PlanResults(result=result, frontier=frontier, sweep=sweep)
 
 
 # --- landed cost ----------------------------------------------------------------------------------------------------

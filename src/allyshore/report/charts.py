@@ -227,6 +227,37 @@ def _nice_axis(largest: float, intervals: int = 4) -> tuple[float, list[float]]:
     return ticks[-1], ticks
 
 
+def _nice_range(low: float, high: float) -> tuple[float, float, list[float]]:
+    """Round axis ends and ticks covering ``low``..``high`` (not from zero), the steps of :func:`_nice_axis`.
+
+    >>> _nice_range(0.62, 0.97)
+    (0.6, 1.0, [0.6, 0.7, 0.8, 0.9, 1.0])
+    >>> low, high, ticks = _nice_range(26.4e6, 26.4e6)  # one value: a span of 1% around it
+    >>> low < 26.4e6 < high, len(ticks) <= 7
+    (True, True)
+    """
+    span = high - low
+    if span <= abs(high) * 1e-9:
+        span = abs(high) * 0.01 or 1.0
+        low, high = low - span / 2, high + span / 2
+    _, ticks = _nice_axis(span)
+    step = ticks[1] - ticks[0]
+    first, last = math.floor(low / step + 1e-9), math.ceil(high / step - 1e-9)
+    out = [float(f"{step * i:.12g}") for i in range(first, last + 1)]
+    return out[0], out[-1], out
+
+
+def _tick_text(value: float, fmt: str, ticks: Sequence[float]) -> str:
+    """A tick's text: ``number`` (``%g``), ``percent`` (whole percents unless the ticks need a decimal) or
+    ``usd``."""
+    if fmt == "percent":
+        whole = all(abs(t * 100 - round(t * 100)) < 1e-6 for t in ticks)
+        return percent(value, 0 if whole else 1)
+    if fmt == "usd":
+        return usd_tick(value)
+    return f"{value:g}"
+
+
 def scatter(
     points: Sequence[Point],
     x_label: str,
@@ -236,27 +267,46 @@ def scatter(
     diagonal: bool = False,
     chart_id: str = "",
     label: str = "Scatter chart",
+    from_zero: bool = True,
+    x_format: str = "number",
+    y_format: str = "number",
+    line: Sequence[tuple[float, float]] = (),
 ) -> Markup:
-    """A scatter chart from zero on both axes; ``diagonal`` draws y = x (for example TTS against TTR).
+    """A scatter chart, from zero on both axes unless ``from_zero`` is False (then the axes span the marks);
+    ``diagonal`` draws y = x (for example TTS against TTR); ``line`` joins points (x, y) in order under the marks
+    (a frontier); ``x_format`` and ``y_format`` write the ticks (``number``, ``percent`` or ``usd``).
 
     >>> svg = scatter([Point(1, 2, "#333"), Point(3, 1, "#333", label="A")], "TTR (weeks)", "TTS (weeks)", diagonal=True)
     >>> svg.count("<circle"), "TTS (weeks)" in svg
     (2, True)
+    >>> svg = scatter([Point(0.7, 2.6e6, "#333"), Point(0.9, 2.7e6, "#333")], "share", "cost", from_zero=False,
+    ...               x_format="percent", y_format="usd", line=[(0.7, 2.6e6), (0.9, 2.7e6)])
+    >>> ">70%<" in svg, ">$2.7M<" in svg, svg.count("<polyline")
+    (True, True, 1)
     """
-    left, right, top, bottom = 64.0, 20.0, 14.0, 46.0
+    right, top, bottom = 20.0, 14.0, 46.0
+    xs = [p.x for p in points] + [x for x, _ in line] or [0.0]
+    ys = [p.y for p in points] + [y for _, y in line] or [0.0]
+    if from_zero:
+        largest_x = max([*xs, 0.0])
+        largest_y = max([*ys, 0.0])
+        if diagonal:
+            largest_x = largest_y = max(largest_x, largest_y)
+        x_min, y_min = 0.0, 0.0
+        x_max, x_ticks = _nice_axis(largest_x)
+        y_max, y_ticks = _nice_axis(largest_y)
+    else:
+        x_min, x_max, x_ticks = _nice_range(min(xs), max(xs))
+        y_min, y_max, y_ticks = _nice_range(min(ys), max(ys))
+    # room left of the plot for the y ticks and, beside them, the y axis label
+    left = max([64.0] + [_text_width(_tick_text(v, y_format, y_ticks), 10.5) + 36 for v in y_ticks])
     plot_w, plot_h = width - left - right, height - top - bottom
-    largest_x = max([p.x for p in points] + [0.0])
-    largest_y = max([p.y for p in points] + [0.0])
-    if diagonal:
-        largest_x = largest_y = max(largest_x, largest_y)
-    x_max, x_ticks = _nice_axis(largest_x)
-    y_max, y_ticks = _nice_axis(largest_y)
 
     def sx(v: float) -> float:
-        return left + plot_w * v / x_max
+        return left + plot_w * (v - x_min) / (x_max - x_min)
 
     def sy(v: float) -> float:
-        return top + plot_h * (1 - v / y_max)
+        return top + plot_h * (1 - (v - y_min) / (y_max - y_min))
 
     ident = f' id="{escape(chart_id)}"' if chart_id else ""
     parts = [
@@ -266,12 +316,13 @@ def scatter(
         parts.append(f'<line x1="{sx(xv):.1f}" y1="{top}" x2="{sx(xv):.1f}" y2="{top + plot_h}" stroke="#eef1f5"/>')
         parts.append(
             f'<text x="{sx(xv):.1f}" y="{top + plot_h + 16:.1f}" font-size="10.5" fill="#7b8794" '
-            f'text-anchor="middle">{xv:g}</text>'
+            f'text-anchor="middle">{escape(_tick_text(xv, x_format, x_ticks))}</text>'
         )
     for yv in y_ticks:
         parts.append(f'<line x1="{left}" y1="{sy(yv):.1f}" x2="{left + plot_w}" y2="{sy(yv):.1f}" stroke="#eef1f5"/>')
         parts.append(
-            f'<text x="{left - 8:.1f}" y="{sy(yv) + 4:.1f}" font-size="10.5" fill="#7b8794" text-anchor="end">{yv:g}</text>'
+            f'<text x="{left - 8:.1f}" y="{sy(yv) + 4:.1f}" font-size="10.5" fill="#7b8794" text-anchor="end">'
+            f"{escape(_tick_text(yv, y_format, y_ticks))}</text>"
         )
     parts.append(
         f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#9aa5b1"/>'
@@ -282,6 +333,9 @@ def scatter(
             f'<line x1="{sx(0):.1f}" y1="{sy(0):.1f}" x2="{sx(x_max):.1f}" y2="{sy(y_max):.1f}" '
             'stroke="#9aa5b1" stroke-dasharray="5 4"/>'
         )
+    if len(line) > 1:
+        path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in line)
+        parts.append(f'<polyline class="frontier" points="{path}" fill="none" stroke="#4e79a7" stroke-width="2"/>')
     parts.append(
         f'<text x="{left + plot_w / 2:.1f}" y="{height - 8:.1f}" font-size="12" fill="#34495e" '
         f'text-anchor="middle">{escape(x_label)}</text>'

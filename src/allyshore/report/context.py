@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from allyshore.cost.unknown import UnknownDuty
     from allyshore.exposure import ExposureResult
     from allyshore.model.network import Network
+    from allyshore.optimize.results import OptimizeResult, ParetoResult
     from allyshore.origin.results import NetworkOrigin, QualificationPlan
     from allyshore.resilience.results import StressResult
     from allyshore.trust import TrustPolicy, TrustTable
@@ -44,14 +45,38 @@ def ready(outcome: T | AllyshoreError) -> T:
     return outcome
 
 
+#: Points of the report's default frontier: the minimum trusted share of each good, in round steps to 100% from
+#: the lowest of today's sourcing and of the plan.
+SWEEP_POINTS = 5
+
+
+@dataclass(frozen=True)
+class PlanSettings:
+    """The sourcing plan a report shows (its "Sourcing plan" section) and the frontier drawn with it.
+
+    ``options`` are plan options by name (:class:`allyshore.optimize.PlanOptions`, e.g.
+    ``{"min_trusted_share": 0.8}``), over those of the report's policy file's ``[optimize]`` table.
+    ``sweep`` is a frontier as ``allyshore optimize pareto --sweep`` takes it (``"min-trusted-share=0.5:1.0:6"``);
+    None sweeps the minimum trusted share of each good in ``points`` round steps to 100% from the lowest of
+    today's sourcing and of the plan, then as many again where the frontier ends
+    (:func:`allyshore.report.analyses.default_sweep`, :func:`~allyshore.report.analyses.refined`);
+    ``points=0`` draws no frontier.
+    """
+
+    options: Mapping[str, Any] = field(default_factory=dict)
+    sweep: str | None = None
+    points: int = SWEEP_POINTS
+
+
 @dataclass(frozen=True)
 class ReportOptions:
     """What the user chose for the report."""
 
     title: str | None = None
-    policy: Path | None = None  # a trust policy file (TOML); None = the default policy
+    policy: Path | None = None  # a trust policy file (TOML), which may hold a plan's [optimize] table too
     extra: Mapping[str, object] = field(default_factory=dict)  # options of later sections, by name
     strict_duties: bool = False  # an unknown duty of the landed cost stops the report before anything is written
+    plan: PlanSettings | None = None  # the sourcing plan and its frontier; None: no plan section
 
 
 @dataclass(frozen=True)
@@ -90,13 +115,25 @@ class OriginResults:
     plans: Mapping[tuple[str, str], QualificationPlan | AllyshoreError] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class PlanResults:
+    """The sourcing plan of the network, and the frontier of plans drawn with it (None: no frontier asked for,
+    or none to draw, ``frontier_note`` says why), with the sweep that made it."""
+
+    result: OptimizeResult
+    frontier: ParetoResult | AllyshoreError | None = None
+    sweep: str | None = None
+    frontier_note: str = ""
+
+
 @dataclass(frozen=True, eq=False)
 class ReportContext:
     """Everything a section builder may use: the network, the options and the results of the analyses.
 
     ``trust`` is the country assessment of :mod:`allyshore.trust` under ``policy``;
     ``context.tier_of(code)`` gives a country's trust tier. ``cost`` is None when
-    the network has no flows or no demand, ``stress`` when it has no demand.
+    the network has no flows or no demand, ``stress`` when it has no demand, ``plan`` when the options ask
+    for no sourcing plan.
     """
 
     network: Network
@@ -108,6 +145,7 @@ class ReportContext:
     stress: StressResults | AllyshoreError | None
     origin: OriginResults | AllyshoreError
     options: ReportOptions = field(default_factory=ReportOptions)
+    plan: PlanResults | AllyshoreError | None = None  # None unless the options ask for a plan
 
     @cached_property
     def _exposure_json(self) -> dict[str, Any]:
