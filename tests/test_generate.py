@@ -16,7 +16,8 @@ from allyshore.errors import InputError
 from allyshore.generate import (
     HS_BY_TIER,
     SOURCING_COUNTRIES,
-    SOURCING_HS,
+    SOURCING_GOODS_HS,
+    SOURCING_PARTS_HS,
     expected_edges,
     generate_network,
     items_for_edges,
@@ -136,6 +137,9 @@ def test_hs_codes_of_the_generator_are_real(shared_data: Path) -> None:
     for codes in HS_BY_TIER:
         for code in codes:
             assert code.replace(".", "") in real, code
+    sourcing = [code for pair in SOURCING_GOODS_HS for code in pair if code] + list(SOURCING_PARTS_HS)
+    for code in sourcing:
+        assert code.replace(".", "")[:6] in real, code
 
 
 def test_trade_weights_match_their_source(shared_data: Path) -> None:
@@ -245,7 +249,8 @@ def test_sourcing_network_duties_are_known_for_every_flow() -> None:
 
     book = default_assumptions()
     countries = [c for c, _, _ in SOURCING_COUNTRIES]
-    for code in (*SOURCING_HS[0], *SOURCING_HS[1]):
+    lines = [code for pair in SOURCING_GOODS_HS for code in pair if code]
+    for code in (*lines, *SOURCING_PARTS_HS):
         rates = duty_rates(
             book.tariffs, [code] * len(countries), countries, ["US"] * len(countries), dt.date(2026, 12, 1), book.layers
         )
@@ -260,3 +265,22 @@ def test_sourcing_network_bad_sizes_are_input_errors() -> None:
         sourcing_network(purchased=10, goods=11)
     with pytest.raises(InputError, match="no city"):
         sourcing_network(purchased=10, sources=2, countries=(("ZZ", 1.0, 1.0),))
+
+
+def test_sourcing_network_own_parts_only_in_their_goods() -> None:
+    """A fifth of the parts of a good whose line has parts of its own (pump parts 8413.91 in a pump 8413.70) are
+    those parts; no other good gets them."""
+    network = sourcing_network(purchased=1000, sources=2, goods=20, seed=9)
+    hs = dict(network.items.select("item_id", "hs_code").rows())
+    own = dict(SOURCING_GOODS_HS)
+    counts: dict[str, list[int]] = {}
+    for parent, child in network.bom.select("parent_id", "child_id").rows():
+        line = own[hs[parent]]
+        mine = hs[child] == line if line else False
+        assert mine or hs[child] in SOURCING_PARTS_HS, (parent, child, hs[child])
+        counts.setdefault(parent, [0, 0])[0] += int(mine)
+        counts[parent][1] += 1
+    with_own = [c for g, c in counts.items() if own[hs[g]]]
+    assert with_own  # seed 9 draws goods with own parts
+    share = sum(c[0] for c in with_own) / sum(c[1] for c in with_own)
+    assert 0.1 < share < 0.3  # about OWN_PARTS_SHARE = 0.2

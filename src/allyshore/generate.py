@@ -577,13 +577,25 @@ SOURCING_COUNTRIES: tuple[tuple[str, float, float], ...] = (
     ("KR", 0.98, 0.04),
     ("TW", 0.96, 0.04),
 )
-#: US HTS lines of the purchased parts and of the finished goods of :func:`sourcing_network`: full lines whose
-#: duties the tariff tables know for every source country (a 6-digit code whose lines differ is unknown).
-SOURCING_HS: tuple[tuple[str, ...], tuple[str, ...]] = (
-    ("8501.10.40", "8534.00.00", "8536.50.90", "8536.10.00", "8481.80.90", "8413.70.20", "3926.90.99", "8504.40.95",
-     "8529.90.99", "8473.30.51", "8483.40.50"),
-    ("8413.70.20", "8504.40.95", "9027.89.60", "8471.30.01", "9018.90.80"),
+#: US HTS lines of the finished goods of :func:`sourcing_network`, each with the line of its own parts ("" for
+#: none), and of the other purchased parts: full lines whose duties the tariff tables know for every source
+#: country (a 6-digit code whose lines differ is unknown). A good's own parts (pump parts in a pump, 8413.91 in
+#: 8413.70) make no change of heading, so under USMCA the good is originating through them only with the regional
+#: value content its rule's other alternative asks (Annex 4-B: heading 8413, subheadings 9032.89 and 8507.60);
+#: the other parts change heading.
+SOURCING_GOODS_HS: tuple[tuple[str, str], ...] = (
+    ("8413.70.20", "8413.91.10"),
+    ("9032.89.60", "9032.90.61"),
+    ("8507.60.00", "8507.90.80"),
+    ("8504.40.95", ""),
+    ("9018.90.80", ""),
+)
+SOURCING_PARTS_HS: tuple[str, ...] = (
+    "8501.10.40", "8534.00.00", "8536.50.90", "8536.10.00", "8481.80.90", "3926.90.99", "8529.90.99", "8483.40.50",
+    "8544.42.90", "7318.15.80",
 )  # fmt: skip
+#: Share of a good's parts that are its own parts, where it has a line for them.
+OWN_PARTS_SHARE = 0.2
 
 
 def sourcing_network(
@@ -606,7 +618,9 @@ def sourcing_network(
     ``sources`` is at most their number) and at distinct sites; today's source is drawn by the countries' weights.
     A quote is the part's reference price (log-normal around USD 8) times the country's price level times 0.95-1.05;
     lanes (mode, transit, freight, border crossing) follow the geography as in :func:`generate_network`.
-    Plants sit in the US (whose tariff tables the cost engine has), goods ship to two US distribution centres. Capacities: today's
+    Plants sit in the US (whose tariff tables the cost engine has), goods ship to two US distribution centres.
+    HTS lines: :data:`SOURCING_GOODS_HS` and :data:`SOURCING_PARTS_HS` (a fifth of a good's parts its own parts,
+    where its line has them). Capacities: today's
     source 1.2-2 x the plant's weekly need of the part, a candidate 0.3-1.5 x, so that some plans split a part.
 
     >>> net = sourcing_network(purchased=20, sources=4, goods=2, plants=2, seed=1)
@@ -740,18 +754,16 @@ def sourcing_network(
     )
 
     # ------------------------------------------------------------------ the other tables
-    hs_parts, hs_goods = (pl.Series(list(c)) for c in SOURCING_HS)
+    good_hs = rng.integers(0, len(SOURCING_GOODS_HS), n_goods)
+    own_line = np.asarray([own for _, own in SOURCING_GOODS_HS])[good_hs[good_of]]
+    other_line = np.asarray(SOURCING_PARTS_HS)[rng.integers(0, len(SOURCING_PARTS_HS), purchased)]
+    part_hs = np.where((own_line != "") & (rng.random(purchased) < OWN_PARTS_SHARE), own_line, other_line)
     items = _typed(
         "items",
         {
             "item_id": pl.concat([good_ids, part_ids]),
             "name": pl.concat(["Finished good " + good_ids, "Part " + part_ids]),
-            "hs_code": pl.concat(
-                [
-                    hs_goods.gather(rng.integers(0, hs_goods.len(), n_goods)),
-                    hs_parts.gather(rng.integers(0, hs_parts.len(), purchased)),
-                ]
-            ),
+            "hs_code": np.concatenate([np.asarray([g for g, _ in SOURCING_GOODS_HS])[good_hs], part_hs]),
             "unit": pl.Series(["ea"]).gather(np.zeros(n_goods + purchased, np.int64)),
             "unit_cost": np.concatenate([good_price, quote[active]]),
             "weight_kg": np.concatenate([good_kg, part_kg]),
