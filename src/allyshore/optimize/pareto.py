@@ -66,7 +66,7 @@ def parse_sweep(text: str) -> Sweep:
         raise InputError(f"--sweep '{text}': START and STOP are numbers, COUNT a whole number") from None
     if count < 1:
         raise InputError(f"--sweep '{text}': COUNT must be at least 1")
-    values = tuple(float(v) for v in np.linspace(start, stop, count))
+    values = tuple(round(float(v), 12) for v in np.linspace(start, stop, count))
     return Sweep(name, values, country)
 
 

@@ -271,7 +271,7 @@ def assemble(
         notes.append("shadow prices: not available (the fixed-integer re-solve failed)")
     return OptimizeResult(
         status=solution.status,
-        gap=float(solution.gap) if solution.status != "infeasible" else float("nan"),
+        gap=float(solution.gap) if solution.status != "infeasible" else 0.0,
         as_of=as_of,
         objective=objective,
         before=before,
