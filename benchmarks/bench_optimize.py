@@ -421,7 +421,9 @@ def report(run: Run, load_start: tuple[float, float, float]) -> None:
         f" brought into use (annualised); each good's value >= {TRUSTED_SHARE:.0%} from trusted tiers, "
         + ", ".join(f"<= {v:.0%} from {c}" for c, v in COUNTRY_CAPS.items())
         + f"; supplier capacities; {origin_text}; MIP gap {GAP:.1%}.",
-        f"Model: {run.size.text()}.",
+        f"Model: {run.size.text()}. HiGHS starts its search from the relaxation rounded up"
+        " (`allyshore.optimize.start`); *costing* is `build_choices` (every flow's landed cost), timed alone and"
+        " counted in both totals; the peer's *model* time is building its dicts and the PuLP problem.",
         "",
         "| run | status | gap | objective (USD/year) | costing (s) | model + solve (s) | total (s) | CPU (s) |",
         "|---|---|---:|---:|---:|---:|---:|---:|",

@@ -566,17 +566,9 @@ def generate_network(
 #: (lower-cost Asian and Mexican suppliers, dearer US, Canadian, German and Japanese ones), not measured prices;
 #: the tariffs, freight and duties the landed-cost engine adds decide which source is cheapest landed.
 SOURCING_COUNTRIES: tuple[tuple[str, float, float], ...] = (
-    ("CN", 0.78, 0.45),
-    ("VN", 0.84, 0.08),
-    ("IN", 0.86, 0.05),
-    ("MX", 0.95, 0.10),
-    ("US", 1.12, 0.12),
-    ("CA", 1.10, 0.03),
-    ("DE", 1.15, 0.05),
-    ("JP", 1.08, 0.04),
-    ("KR", 0.98, 0.04),
-    ("TW", 0.96, 0.04),
-)
+    ("CN", 0.78, 0.45), ("VN", 0.84, 0.08), ("IN", 0.86, 0.05), ("MX", 0.95, 0.10), ("US", 1.12, 0.12),
+    ("CA", 1.10, 0.03), ("DE", 1.15, 0.05), ("JP", 1.08, 0.04), ("KR", 0.98, 0.04), ("TW", 0.96, 0.04),
+)  # fmt: skip
 #: US HTS lines of the finished goods of :func:`sourcing_network`, each with the line of its own parts ("" for
 #: none), and of the other purchased parts: full lines whose duties the tariff tables know for every source
 #: country (a 6-digit code whose lines differ is unknown). A good's own parts (pump parts in a pump, 8413.91 in
