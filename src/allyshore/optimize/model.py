@@ -159,8 +159,10 @@ def build_model(
     *,
     as_of: Any = None,
     policy: Any = None,
+    with_risk: bool = False,
 ) -> PlanModel:
-    """Assemble the program of ``options`` over ``choice_set`` (see the module docstring)."""
+    """Assemble the program of ``options`` over ``choice_set`` (see the module docstring); the priced risk of each
+    choice is computed when the risk weight is positive or ``with_risk`` (a sweep of the weight)."""
     from allyshore.optimize import origin_rows as origin
     from allyshore.optimize import resilience_rows as resilience
 
@@ -279,7 +281,7 @@ def build_model(
             "model (chosen only when no plan without them meets the constraints); see unknown_costs"
         )
     risk = np.zeros(n)
-    if options.risk_weight > 0:
+    if options.risk_weight > 0 or with_risk:
         per_unit = np.asarray(resilience.risk_per_unit(network, choice_set.choices, policy=policy), dtype=np.float64)
         unknown_risk = ~np.isfinite(per_unit)
         if unknown_risk.any():

@@ -99,7 +99,9 @@ def pareto(
         chosen = chosen.merged({"risk_weight": first})
     when = as_date(as_of)
     choice_set = build_choices(network, as_of=when, policy=trust, assumptions=assumptions)
-    model = build_model(network, choice_set, chosen, as_of=when, policy=trust)
+    model = build_model(
+        network, choice_set, chosen, as_of=when, policy=trust, with_risk=chosen_sweep.parameter == "risk-weight"
+    )
     x0 = choice_set.frame.get_column("share_before").to_numpy()
     trusted = chosen.trusted_tiers
     frontier: list[dict[str, Any]] = []
