@@ -13,7 +13,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from allyshore.errors import InputError
-from allyshore.generate import HS_BY_TIER, expected_edges, generate_network, items_for_edges, trade_weights
+from allyshore.generate import (
+    HS_BY_TIER,
+    SOURCING_COUNTRIES,
+    SOURCING_GOODS_HS,
+    SOURCING_PARTS_HS,
+    expected_edges,
+    generate_network,
+    items_for_edges,
+    sourcing_network,
+    trade_weights,
+)
 from allyshore.io.readers import parse_document
 from allyshore.model.graph import compile_network
 from allyshore.model.validate import check_network
@@ -127,6 +137,9 @@ def test_hs_codes_of_the_generator_are_real(shared_data: Path) -> None:
     for codes in HS_BY_TIER:
         for code in codes:
             assert code.replace(".", "") in real, code
+    sourcing = [code for pair in SOURCING_GOODS_HS for code in pair if code] + list(SOURCING_PARTS_HS)
+    for code in sourcing:
+        assert code.replace(".", "")[:6] in real, code
 
 
 def test_trade_weights_match_their_source(shared_data: Path) -> None:
@@ -178,3 +191,96 @@ def test_lane_rules_follow_geography() -> None:
     assert lanes["mode"].tolist() == ["truck", "ocean", "truck", "ocean"]
     assert 20 <= lanes["transit_days"][1] <= 30
     assert lanes["crossing"].tolist() == ["Laredo", "", "Laredo", ""]
+
+
+# -- sourcing_network: parts quoted by several sources in several countries ------------------------------------
+
+
+def test_sourcing_network_has_one_active_and_k_minus_one_candidates_per_part() -> None:
+    network = sourcing_network(purchased=120, sources=6, goods=3, plants=2, seed=5)
+    flows = network.flows
+    parts = flows.filter(pl.col("item_id").str.starts_with("C"))
+    # 120 parts x 6 quotes, plus one flow per good to its distribution centre: 720 + 3.
+    assert flows.height == 120 * 6 + 3
+    per_part = parts.group_by("item_id").agg(
+        (pl.col("status") == "active").sum().alias("active"),
+        (pl.col("status") == "candidate").sum().alias("candidates"),
+        pl.col("from_site").n_unique().alias("sites"),
+        pl.col("to_site").n_unique().alias("plants"),
+    )
+    assert per_part.height == 120
+    assert per_part.get_column("active").to_list() == [1] * 120
+    assert per_part.get_column("candidates").to_list() == [5] * 120
+    assert per_part.get_column("sites").to_list() == [6] * 120  # distinct suppliers
+    assert per_part.get_column("plants").to_list() == [1] * 120  # each part feeds its good's plant
+    # Distinct countries per part while there are at least as many countries as sources.
+    country = dict(network.sites.select("site_id", "country").rows())
+    by_part = parts.with_columns(pl.col("from_site").replace_strict(country).alias("country"))
+    assert by_part.group_by("item_id").agg(pl.col("country").n_unique()).get_column("country").to_list() == [6] * 120
+    # Active flows carry the whole need, candidates none yet.
+    assert parts.filter(pl.col("status") == "active").get_column("share").to_list() == [1.0] * 120
+    assert parts.filter(pl.col("status") == "candidate").get_column("share").null_count() == 600
+
+
+def test_sourcing_network_is_valid_and_reproducible() -> None:
+    a = sourcing_network(purchased=200, sources=10, seed=3, validate=False)
+    problems = check_network(a)
+    assert [p for p in problems if p.severity == "error"] == []
+    parse_document(a.to_dict())
+    b = sourcing_network(purchased=200, sources=10, seed=3)
+    for table in a.tables:
+        assert a.tables[table].equals(b.tables[table]), table
+    assert not a.supply.equals(sourcing_network(purchased=200, sources=10, seed=4).supply)
+    # Every source country of the default mix appears, plants are in the US.
+    sites = a.sites
+    assert set(sites.filter(pl.col("kind") == "supplier").get_column("country").to_list()) == {
+        c for c, _, _ in SOURCING_COUNTRIES
+    }
+    assert set(sites.filter(pl.col("kind") == "plant").get_column("country").to_list()) == {"US"}
+
+
+def test_sourcing_network_duties_are_known_for_every_flow() -> None:
+    """The HTS lines the sourcing generator draws are priced by the tariff tables for every source country (a
+    benchmark of the sourcing plan on unknown duties would measure the penalties, not the plan)."""
+    import datetime as dt
+
+    from allyshore.cost.assumptions import default_assumptions
+    from allyshore.cost.tariffs import duty_rates
+
+    book = default_assumptions()
+    countries = [c for c, _, _ in SOURCING_COUNTRIES]
+    lines = [code for pair in SOURCING_GOODS_HS for code in pair if code]
+    for code in (*lines, *SOURCING_PARTS_HS):
+        rates = duty_rates(
+            book.tariffs, [code] * len(countries), countries, ["US"] * len(countries), dt.date(2026, 12, 1), book.layers
+        )
+        unknown = {layer: v.tolist() for layer, v in rates.unknown.items() if np.any(v)}
+        assert unknown == {}, (code, unknown)
+
+
+def test_sourcing_network_bad_sizes_are_input_errors() -> None:
+    with pytest.raises(InputError, match="at least 1"):
+        sourcing_network(purchased=0)
+    with pytest.raises(InputError, match="goods must be between"):
+        sourcing_network(purchased=10, goods=11)
+    with pytest.raises(InputError, match="no city"):
+        sourcing_network(purchased=10, sources=2, countries=(("ZZ", 1.0, 1.0),))
+
+
+def test_sourcing_network_own_parts_only_in_their_goods() -> None:
+    """A fifth of the parts of a good whose line has parts of its own (pump parts 8413.91 in a pump 8413.70) are
+    those parts; no other good gets them."""
+    network = sourcing_network(purchased=1000, sources=2, goods=20, seed=9)
+    hs = dict(network.items.select("item_id", "hs_code").rows())
+    own = dict(SOURCING_GOODS_HS)
+    counts: dict[str, list[int]] = {}
+    for parent, child in network.bom.select("parent_id", "child_id").rows():
+        line = own[hs[parent]]
+        mine = hs[child] == line if line else False
+        assert mine or hs[child] in SOURCING_PARTS_HS, (parent, child, hs[child])
+        counts.setdefault(parent, [0, 0])[0] += int(mine)
+        counts[parent][1] += 1
+    with_own = [c for g, c in counts.items() if own[hs[g]]]
+    assert with_own  # seed 9 draws goods with own parts
+    share = sum(c[0] for c in with_own) / sum(c[1] for c in with_own)
+    assert 0.1 < share < 0.3  # about OWN_PARTS_SHARE = 0.2

@@ -249,6 +249,17 @@ class LinearProgram:
         """Set one HiGHS option for later solves (``time_limit``, ``mip_rel_gap``, ...)."""
         self._highs.setOptionValue(key, value)
 
+    def set_start(self, x: ArrayLike) -> None:
+        """Give the next mixed-integer solve a solution to start from (one value per column). HiGHS checks it
+        and, when it is feasible, searches from it as the first incumbent; an infeasible one is ignored."""
+        values = np.asarray(x, dtype=np.float64).reshape(-1)
+        if values.shape[0] != self.n_cols:
+            raise ValueError(f"a start of {values.shape[0]} values, expected {self.n_cols}")
+        start = highspy.HighsSolution()
+        start.col_value = values.tolist()
+        start.value_valid = True
+        self._highs.setSolution(start)
+
     def basis(self) -> Any:
         """The current simplex basis (an opaque copy), to restart later solves from it."""
         return self._highs.getBasis()

@@ -135,6 +135,7 @@ CITIES: tuple[tuple[str, str, str, float, float], ...] = (
     ("US", "Greenville", "South Carolina", 34.85, -82.40),
     ("US", "San Jose", "California", 37.34, -121.89),
     ("US", "Columbus", "Ohio", 39.96, -83.00),
+    ("VN", "Bien Hoa", "Dong Nai", 10.94, 106.82),
 )
 
 #: Real HS 2022 subheadings typical of each tier (finished goods, components, raw materials),
@@ -552,6 +553,240 @@ def generate_network(
         source=None,
     )
     if validate or (validate is None and bom_table.height + flow_table.height <= VALIDATE_UP_TO):
+        from allyshore.model.validate import check_network
+
+        problems = check_network(network)
+        if any(p.severity == "error" for p in problems):
+            raise ValidationError(problems, what="generated network")
+    return network
+
+
+#: The source countries of :func:`sourcing_network`: each with the price level of its factory-gate quotes
+#: relative to the item's reference price, and its chance of being today's (active) source. Illustrative levels
+#: (lower-cost Asian and Mexican suppliers, dearer US, Canadian, German and Japanese ones), not measured prices;
+#: the tariffs, freight and duties the landed-cost engine adds decide which source is cheapest landed.
+SOURCING_COUNTRIES: tuple[tuple[str, float, float], ...] = (
+    ("CN", 0.78, 0.45), ("VN", 0.84, 0.08), ("IN", 0.86, 0.05), ("MX", 0.95, 0.10), ("US", 1.12, 0.12),
+    ("CA", 1.10, 0.03), ("DE", 1.15, 0.05), ("JP", 1.08, 0.04), ("KR", 0.98, 0.04), ("TW", 0.96, 0.04),
+)  # fmt: skip
+#: US HTS lines of the finished goods of :func:`sourcing_network`, each with the line of its own parts ("" for
+#: none), and of the other purchased parts: full lines whose duties the tariff tables know for every source
+#: country (a 6-digit code whose lines differ is unknown). A good's own parts (pump parts in a pump, 8413.91 in
+#: 8413.70) make no change of heading, so under USMCA the good is originating through them only with the regional
+#: value content its rule's other alternative asks (Annex 4-B: heading 8413, subheadings 9032.89 and 8507.60);
+#: the other parts change heading.
+SOURCING_GOODS_HS: tuple[tuple[str, str], ...] = (
+    ("8413.70.20", "8413.91.10"),
+    ("9032.89.60", "9032.90.61"),
+    ("8507.60.00", "8507.90.80"),
+    ("8504.40.95", ""),
+    ("9018.90.80", ""),
+)
+SOURCING_PARTS_HS: tuple[str, ...] = (
+    "8501.10.40", "8534.00.00", "8536.50.90", "8536.10.00", "8481.80.90", "3926.90.99", "8529.90.99", "8483.40.50",
+    "8544.42.90", "7318.15.80",
+)  # fmt: skip
+#: Share of a good's parts that are its own parts, where it has a line for them.
+OWN_PARTS_SHARE = 0.2
+
+
+def sourcing_network(
+    purchased: int = 2000,
+    sources: int = 10,
+    *,
+    goods: int | None = None,
+    plants: int = 4,
+    seed: int = 0,
+    countries: tuple[tuple[str, float, float], ...] = SOURCING_COUNTRIES,
+    validate: bool | None = None,
+    name: str | None = None,
+) -> Network:
+    """A sourcing-choice network: ``purchased`` parts, each quoted by ``sources`` suppliers in different countries
+    (one ``active`` today, the others ``candidate``), assembled at ``plants`` plants (at most one per good) into ``goods`` finished goods.
+
+    Every part belongs to the BOM of one finished good (about ``purchased / goods`` parts each, default 50), and
+    every supplier quoting it ships to that good's plant: ``purchased * sources`` flows into the plants, one
+    (part, plant) need each part. The sources of a part are in distinct countries of ``countries`` (while
+    ``sources`` is at most their number) and at distinct sites; today's source is drawn by the countries' weights.
+    A quote is the part's reference price (log-normal around USD 8) times the country's price level times 0.95-1.05;
+    lanes (mode, transit, freight, border crossing) follow the geography as in :func:`generate_network`.
+    Plants sit in the US (whose tariff tables the cost engine has), goods ship to two US distribution centres.
+    HTS lines: :data:`SOURCING_GOODS_HS` and :data:`SOURCING_PARTS_HS` (a fifth of a good's parts its own parts,
+    where its line has them). Capacities: today's
+    source 1.2-2 x the plant's weekly need of the part, a candidate 0.3-1.5 x, so that some plans split a part.
+
+    >>> net = sourcing_network(purchased=20, sources=4, goods=2, plants=2, seed=1)
+    >>> net.flows.height, net.flows.filter(pl.col("status") == "candidate").height
+    (82, 60)
+    """
+    if purchased < 1 or sources < 1 or plants < 1:
+        raise InputError(f"purchased, sources and plants must be at least 1, not {purchased}, {sources}, {plants}")
+    n_goods = max(purchased // 50, 1) if goods is None else goods
+    if not 1 <= n_goods <= purchased:
+        raise InputError(f"goods must be between 1 and the number of purchased parts ({purchased}), not {n_goods}")
+    plants = min(plants, n_goods)  # no plant without a good to make
+    rng = np.random.default_rng(seed)
+    codes = np.asarray([c for c, _, _ in countries])
+    level = np.asarray([p for _, p, _ in countries])
+    weight_active = np.asarray([w for _, _, w in countries], dtype=np.float64)
+    weight_active = weight_active / weight_active.sum()
+    n_c = codes.size
+
+    # ------------------------------------------------------------------ items and BOM
+    good_of = rng.permutation(purchased) % n_goods  # every good gets parts
+    quantity = rng.choice(np.array([1.0, 1.0, 1.0, 2.0, 2.0, 4.0, 0.5]), purchased)
+    base = np.round(np.exp(rng.normal(math.log(8.0), 1.0, purchased)), 2) + 0.05
+    part_kg = np.round(np.exp(rng.normal(math.log(0.2), 1.0, purchased)), 4) + 0.001
+    width = len(str(max(purchased, n_goods)))
+    good_ids = "G" + pl.Series(np.arange(n_goods)).cast(pl.String).str.zfill(width)
+    part_ids = "C" + pl.Series(np.arange(purchased)).cast(pl.String).str.zfill(width)
+
+    # ------------------------------------------------------------------ sources: distinct countries, active first
+    active_country = rng.choice(n_c, purchased, p=weight_active)
+    keys = rng.random((purchased, n_c))
+    keys[np.arange(purchased), active_country] = -1.0
+    order = np.argsort(keys, axis=1)
+    if sources > n_c:  # more sources than countries: the extra ones anywhere
+        order = np.hstack([order, rng.integers(0, n_c, (purchased, sources - n_c))])
+    src_country = order[:, :sources].ravel()  # (part, rank) in row-major order, rank 0 = today's source
+    src_part = np.repeat(np.arange(purchased), sources)
+    src_rank = np.tile(np.arange(sources), purchased)
+    # Supplier sites: a pool per country, each supplier quoting about 8 parts; a part's sources at distinct sites.
+    pool = np.maximum(np.ceil(np.bincount(src_country, minlength=n_c) / 8.0).astype(np.int64), sources + 1)
+    pool_start = np.concatenate([[0], np.cumsum(pool)]).astype(np.int64)
+    offset = rng.integers(0, pool.max(), purchased)
+    src_site = pool_start[src_country] + (offset[src_part] + src_rank) % pool[src_country]
+    n_suppliers = int(pool_start[-1])
+
+    # ------------------------------------------------------------------ sites: suppliers, plants, customers
+    plant_country = np.full(plants, "US")
+    n_sites = n_suppliers + plants + 2
+    site_country = np.concatenate([np.repeat(codes, pool), plant_country, np.array(["US", "US"])])
+    kind = np.concatenate([np.full(n_suppliers, "supplier"), np.full(plants, "plant"), np.full(2, "customer")])
+    cities = pl.DataFrame(CITIES, schema=["country", "city", "region", "lat", "lon"], orient="row")
+    per_country = (
+        cities.with_row_index("city_row")
+        .group_by("country", maintain_order=True)
+        .agg(pl.col("city_row").min().alias("first"), pl.len().alias("count"))
+    )
+    lookup = pl.DataFrame({"country": site_country}).join(per_country, on="country", how="left", maintain_order="left")
+    if lookup.get_column("first").null_count():
+        missing = sorted(set(site_country) - set(cities.get_column("country").to_list()))
+        raise InputError(f"no city for the source countries {', '.join(missing)}: use countries of CITIES")
+    city_row = lookup.get_column("first").to_numpy() + (
+        rng.random(n_sites) * lookup.get_column("count").to_numpy()
+    ).astype(np.int64)
+    site_lat = np.round(cities.get_column("lat").to_numpy()[city_row] + rng.uniform(-0.3, 0.3, n_sites), 3)
+    site_lon = np.round(cities.get_column("lon").to_numpy()[city_row] + rng.uniform(-0.3, 0.3, n_sites), 3)
+    prefix = np.where(kind == "customer", "C", np.where(kind == "plant", "P", "S"))
+    sid = pl.Series(prefix) + pl.Series(np.arange(n_sites)).cast(pl.String).str.zfill(len(str(n_sites)))
+    label = np.where(kind == "customer", "Distribution centre", np.where(kind == "plant", "Assembly plant", "Supplier"))
+    city_name = cities.get_column("city").to_numpy()[city_row]
+    plant_of_good = n_suppliers + np.arange(n_goods) % plants
+    customer_of_good = n_suppliers + plants + np.arange(n_goods) % 2
+
+    # ------------------------------------------------------------------ weekly needs, quotes, capacities
+    units = np.round(np.exp(rng.normal(math.log(100.0), 0.7, n_goods)))
+    need = units[good_of] * quantity  # units a week of each part at its good's plant
+    quote = np.round(base[src_part] * level[src_country] * rng.uniform(0.95, 1.05, src_part.size), 2)
+    active = src_rank == 0
+    cap_factor = np.where(active, rng.uniform(1.2, 2.0, src_part.size), rng.uniform(0.3, 1.5, src_part.size))
+    bom_cost = np.bincount(good_of, weights=quantity * quote[active], minlength=n_goods)
+    good_price = np.round(bom_cost * rng.uniform(1.25, 1.6, n_goods), 2)
+    good_kg = np.round(np.bincount(good_of, weights=quantity * part_kg, minlength=n_goods) * 1.05, 4)
+    sup_site = np.concatenate([src_site, plant_of_good])
+    supply = _typed(
+        "supply",
+        {
+            "site_id": sid.gather(sup_site),
+            "item_id": pl.concat([part_ids.gather(src_part), good_ids]),
+            "unit_price": np.concatenate([quote, good_price]),
+            "capacity_per_week": np.ceil(np.concatenate([need[src_part] * cap_factor, units * 1.5])),
+            "inventory": np.concatenate([np.where(active, np.round(need[src_part] * 2), 0.0), units * 2]),
+            "ttr_weeks": np.clip(np.round(rng.gamma(2.0, 3.0, sup_site.size)), 1, 26),
+            "lead_time_days": np.round(rng.uniform(5, 45, sup_site.size)),
+            "status": pl.Series(["active", "candidate"]).gather(np.concatenate([~active, np.zeros(n_goods, bool)])),
+            "supplier_certifies_origin": pl.Series([None, True], dtype=pl.Boolean).gather(
+                np.isin(site_country[sup_site], NORTH_AMERICA).astype(np.int64)
+            ),
+        },
+    )
+
+    # ------------------------------------------------------------------ flows: every quote to its plant, goods out
+    f_from = np.concatenate([src_site, plant_of_good])
+    f_to = np.concatenate([plant_of_good[good_of[src_part]], customer_of_good])
+    f_kg = np.concatenate([part_kg[src_part], good_kg])
+    country_names = tuple(sorted(set(site_country.tolist())))
+    country_code = np.searchsorted(np.asarray(country_names), site_country)
+    lanes = lane_defaults(
+        site_lat[f_from],
+        site_lon[f_from],
+        site_lat[f_to],
+        site_lon[f_to],
+        country_code[f_from],
+        country_code[f_to],
+        f_kg,
+        draw=rng.random(f_from.size),
+        countries=country_names,
+    )
+    f_active = np.concatenate([active, np.ones(n_goods, bool)])
+    flows = _typed(
+        "flows",
+        {
+            "from_site": sid.gather(f_from),
+            "to_site": sid.gather(f_to),
+            "item_id": pl.concat([part_ids.gather(src_part), good_ids]),
+            "share": np.where(f_active, 1.0, np.nan),
+            "mode": pl.Series(MODES).gather(lanes["mode_code"]),
+            "transit_days": lanes["transit_days"],
+            "freight_per_unit": lanes["freight_per_unit"],
+            "crossing": pl.Series([None, *CROSSING_NAMES[1:]], dtype=pl.String).gather(lanes["crossing_code"]),
+            "status": pl.Series(["active", "candidate"]).gather((~f_active).astype(np.int64)),
+        },
+    )
+
+    # ------------------------------------------------------------------ the other tables
+    good_hs = rng.integers(0, len(SOURCING_GOODS_HS), n_goods)
+    own_line = np.asarray([own for _, own in SOURCING_GOODS_HS])[good_hs[good_of]]
+    other_line = np.asarray(SOURCING_PARTS_HS)[rng.integers(0, len(SOURCING_PARTS_HS), purchased)]
+    part_hs = np.where((own_line != "") & (rng.random(purchased) < OWN_PARTS_SHARE), own_line, other_line)
+    items = _typed(
+        "items",
+        {
+            "item_id": pl.concat([good_ids, part_ids]),
+            "name": pl.concat(["Finished good " + good_ids, "Part " + part_ids]),
+            "hs_code": np.concatenate([np.asarray([g for g, _ in SOURCING_GOODS_HS])[good_hs], part_hs]),
+            "unit": pl.Series(["ea"]).gather(np.zeros(n_goods + purchased, np.int64)),
+            "unit_cost": np.concatenate([good_price, quote[active]]),
+            "weight_kg": np.concatenate([good_kg, part_kg]),
+            "profit_per_unit": np.concatenate([np.round(good_price * 0.2, 2), np.full(purchased, np.nan)]),
+        },
+    )
+    sites = _typed(
+        "sites",
+        {
+            "site_id": sid,
+            "name": pl.Series(label) + " " + sid + " (" + pl.Series(city_name) + ")",
+            "country": site_country,
+            "kind": kind,
+            "region": cities.get_column("region").to_numpy()[city_row],
+            "lat": site_lat,
+            "lon": site_lon,
+            "ttr_weeks": np.where(kind == "customer", np.nan, np.round(rng.uniform(2, 16, n_sites))),
+        },
+    )
+    bom = _typed("bom", {"parent_id": good_ids.gather(good_of), "child_id": part_ids, "quantity": quantity})
+    demand = _typed("demand", {"site_id": sid.gather(customer_of_good), "item_id": good_ids, "units_per_week": units})
+    network = Network(
+        tables={"sites": sites, "items": items, "bom": bom, "supply": supply, "flows": flows, "demand": demand},
+        name=name or f"sourcing-{purchased}x{sources}-s{seed}",
+        description=(
+            f"Generated sourcing network: {purchased} purchased parts with {sources} sources each, {n_goods} finished"
+            f" goods at {plants} plants, seed {seed} (allyshore.generate.sourcing_network)."
+        ),
+        source=None,
+    )
+    if validate or (validate is None and bom.height + flows.height <= VALIDATE_UP_TO):
         from allyshore.model.validate import check_network
 
         problems = check_network(network)

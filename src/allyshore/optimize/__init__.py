@@ -10,6 +10,7 @@ options name; :func:`pareto` sweeps one of them. See docs/optimize.md.
 * :mod:`~allyshore.optimize.constraints`: the plan's own constraint families;
 * :mod:`~allyshore.optimize.origin_rows`, :mod:`~allyshore.optimize.resilience_rows`: USMCA origin and resilience;
 * :mod:`~allyshore.optimize.model`: assembly, solve, shadow prices and conflicts;
+* :mod:`~allyshore.optimize.start`: a first feasible plan for the solver, the relaxation rounded up;
 * :mod:`~allyshore.optimize.plan`: the public function and the optimised network;
 * :mod:`~allyshore.optimize.pareto`: the frontier;
 * :mod:`~allyshore.optimize.results`: the results.

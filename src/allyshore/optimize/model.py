@@ -30,6 +30,7 @@ from allyshore.optimize import constraints as C
 from allyshore.optimize.blocks import FloatArray, Rows
 from allyshore.optimize.choices import ChoiceSet
 from allyshore.optimize.options import PlanOptions
+from allyshore.optimize.start import rounded_start
 from allyshore.optimize.value import ValueModel
 
 #: Rows that define auxiliary columns rather than restrict the plan: never relaxed, never reported.
@@ -352,6 +353,13 @@ def solve_model(model: PlanModel, *, duals: bool = True) -> PlanSolution:
     if model.n_cols == 0:  # nothing to choose (no flow): the rows are constants
         return _without_choices(model)
     lp = model.program()
+    if model.integer.any():  # a first incumbent from the relaxation rounded up (allyshore.optimize.start)
+        start = rounded_start(
+            model.costs(), model.matrix, model.row_lower, model.row_upper, model.col_lower, model.col_upper,
+            model.integer, model.options.time_limit,
+        )  # fmt: skip
+        if start is not None:
+            lp.set_start(start)
     try:
         solution = lp.solve(accept_time_limit=True)
     except Infeasible:
