@@ -1,0 +1,274 @@
+"""USMCA origin rows of the sourcing plan, checked by hand and against the origin engine itself.
+
+The rows claim to be exact for a fixed bill of materials: a plan satisfies them if and only if the origin engine
+(:func:`allyshore.origin.from_network.determine_network`) finds the good originating on the network that plan
+writes. The key tests build that network for a grid of shares and compare both verdicts; the hand-worked cases
+derive the boundary share in comments from SOR/2020-155:
+
+* s.7(3): RVC_NC = (NC - VNM) / NC x 100, NC = total cost - excluded costs; s.7(2): RVC_TV = (TV - VNM) / TV x 100;
+* s.8(1): a material's value is its price plus the freight to the plant;
+* s.3(2): only non-originating materials must make the tariff change; s.5(1): unless those that fail are worth at
+  most 10% of the adjusted TV or of the total cost; s.5(4): the RVC is waived when all non-originating materials are
+  worth at most 10% of either;
+* s.3(6): meeting one alternative of the rule suffices.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pytest
+import scipy.sparse as sp
+
+from allyshore._lp import LinearProgram
+from allyshore.errors import Infeasible, NotFoundError
+from allyshore.model.network import Network
+from allyshore.optimize.blocks import CHOICE_COLUMNS, Choices, Rows
+from allyshore.optimize.origin_rows import OriginBlocks, origin_rows, originating_goods
+from allyshore.origin.from_network import determine_network
+
+# --------------------------------------------------------------------------- helpers
+
+
+def build(doc: dict[str, Any], shares: dict[tuple[str, str, str], float] | None = None) -> Network:
+    """The network of ``doc`` with the shares of some flows (from, to, item) set; a share of 0 makes it a candidate."""
+    doc = copy.deepcopy(doc)
+    for flow in doc["flows"]:
+        key = (flow["from_site"], flow["to_site"], flow["item_id"])
+        if shares is not None and key in shares:
+            share = shares[key]
+            flow["share"] = share if share > 0 else None
+            flow["status"] = "active" if share > 0 else "candidate"
+    return Network.from_dict(doc)
+
+
+def choices_of(network: Network) -> Choices:
+    """Share variables by hand: one per flow, grouped by (item, receiving site), as the assembler makes them."""
+    flows = network.flows.with_row_index("flow_row").with_columns(pl.col("flow_row").cast(pl.Int64))
+    status = flows.get_column("status").fill_null("active") if "status" in flows.columns else None
+    share = flows.get_column("share") if "share" in flows.columns else pl.Series([None] * flows.height)
+    frame = (
+        flows.select("flow_row", "item_id", "to_site", "from_site")
+        .with_columns(
+            status_before=status if status is not None else pl.lit("active"),
+            share_before=share.cast(pl.Float64).fill_null(1.0),
+        )
+        .with_columns(
+            share_before=pl.when(pl.col("status_before") == "candidate").then(0.0).otherwise("share_before"),
+            group=pl.struct("item_id", "to_site").rank("dense").cast(pl.Int64) - 1,
+            country=pl.lit(""),
+            tier=pl.lit(""),
+            need_per_year=pl.lit(520.0),
+            cost_per_unit=pl.lit(None, dtype=pl.Float64),
+            price_per_unit=pl.lit(None, dtype=pl.Float64),
+        )
+        .with_row_index("j")
+        .with_columns(pl.col("j").cast(pl.Int64))
+    )
+    return Choices(frame.select(CHOICE_COLUMNS))
+
+
+def feasible(block: Rows, n: int, x: np.ndarray) -> bool:
+    """Whether some value of the block's own (binary) columns satisfies its rows at shares ``x`` (a tiny MIP)."""
+    width = n + block.n_extra
+    lp = LinearProgram(
+        np.zeros(width),
+        block.matrix if block.matrix.shape[0] else sp.csr_matrix((1, width)),
+        block.lower if len(block.lower) else [-np.inf],
+        block.upper if len(block.upper) else [np.inf],
+        col_lower=np.concatenate([x, block.extra_lower]),
+        col_upper=np.concatenate([x, block.extra_upper]),
+        integrality=np.concatenate([np.zeros(n, dtype=bool), block.extra_integer]),
+    )
+    try:
+        lp.solve()
+    except Infeasible:
+        return False
+    return True
+
+
+def verdict(doc: dict[str, Any], shares: dict[tuple[str, str, str], float], good: str = "G") -> bool:
+    return determine_network(build(doc, shares)).good(good).originating
+
+
+def plan_x(choices: Choices, shares: dict[tuple[str, str, str], float]) -> np.ndarray:
+    """The share vector of a plan; flows not named keep share 1 (single sources)."""
+    keys = zip(*(choices.frame.get_column(c).to_list() for c in ("from_site", "to_site", "item_id")), strict=True)
+    return np.array([shares.get(k, 1.0) for k in keys])
+
+
+def solve_plan(blocks: OriginBlocks, choices: Choices, costs: np.ndarray) -> np.ndarray:
+    """Cheapest shares under demand (each group sums to 1) and the origin rows, through the one solver module."""
+    frame = choices.frame
+    n = choices.n
+    groups = frame.get_column("group").to_numpy()
+    demand = sp.csr_matrix((np.ones(n), (groups, np.arange(n))), shape=(groups.max() + 1, n))
+    extra = sum(b.n_extra for b in blocks.rows)
+    parts, lower, upper, offset = [sp.hstack([demand, sp.csr_matrix((demand.shape[0], extra))])], [], [], n
+    lower.append(np.ones(demand.shape[0]))
+    upper.append(np.ones(demand.shape[0]))
+    col_lo, col_hi, integer = [np.zeros(n)], [np.ones(n)], [np.zeros(n, dtype=bool)]
+    for b in blocks.rows:
+        m = b.matrix.tocsr()
+        left: sp.csr_matrix = m[:, :n]
+        own: sp.csr_matrix = m[:, n:]
+        pad_before = sp.csr_matrix((m.shape[0], offset - n))
+        pad_after = sp.csr_matrix((m.shape[0], n + extra - offset - b.n_extra))
+        parts.append(sp.hstack([left, pad_before, own, pad_after]))
+        lower.append(b.lower)
+        upper.append(b.upper)
+        col_lo.append(b.extra_lower)
+        col_hi.append(b.extra_upper)
+        integer.append(b.extra_integer)
+        offset += b.n_extra
+    lp = LinearProgram(
+        np.concatenate([costs, np.zeros(extra)]),
+        sp.vstack(parts).tocsr(),
+        np.concatenate(lower),
+        np.concatenate(upper),
+        np.concatenate(col_lo),
+        np.concatenate(col_hi),
+        integrality=np.concatenate(integer),
+    )
+    return lp.solve().x[:n]
+
+
+def sites(*rows: tuple[str, str, str]) -> list[dict[str, str]]:
+    return [{"site_id": s, "country": c, "kind": k} for s, c, k in rows]
+
+
+# --------------------------------------------------------------------------- case 1: RVC by net cost only
+
+# G (9018.90) at plant P in Mexico, other costs 5 per unit, rule: RVC >= 60% by net cost, no tariff shift.
+#   K (8536.50), 1 per G: from U (US, certified originating) at 40, or from S (CN, not originating) at 30.
+#   H (3926.90), 1 per G: from M (MX, certified) at 20.
+# With x the share of S:  NC = 40(1 - x) + 30x + 20 + 5 = 65 - 10x;  VNM = 30x.
+# RVC_NC >= 60%  <=>  0.4 NC - VNM >= 0  <=>  26 - 4x - 30x >= 0  <=>  x <= 26/34 = 0.764705...
+# (The s.5(4) waiver, VNM <= 10% of total cost: 30x <= 6.5 - x, x <= 0.2097, lies inside that range.)
+NC_RULE = {"alternatives": [{"tariff_shift": None, "rvc": {"net_cost": 60}}]}
+CASE1: dict[str, Any] = {
+    "name": "rvc-nc",
+    "sites": sites(
+        ("P", "MX", "plant"),
+        ("U", "US", "supplier"),
+        ("S", "CN", "supplier"),
+        ("M", "MX", "supplier"),
+        ("C", "US", "customer"),
+    ),
+    "items": [
+        {"item_id": "G", "hs_code": "9018.90"},
+        {"item_id": "K", "hs_code": "8536.50"},
+        {"item_id": "H", "hs_code": "3926.90"},
+    ],
+    "bom": [{"parent_id": "G", "child_id": "K", "quantity": 1}, {"parent_id": "G", "child_id": "H", "quantity": 1}],
+    "supply": [
+        {"site_id": "P", "item_id": "G", "unit_price": 100, "other_costs_per_unit": 5},
+        {"site_id": "U", "item_id": "K", "unit_price": 40, "supplier_certifies_origin": "yes"},
+        {"site_id": "S", "item_id": "K", "unit_price": 30},
+        {"site_id": "M", "item_id": "H", "unit_price": 20, "supplier_certifies_origin": "yes"},
+    ],
+    "flows": [
+        {"from_site": "U", "to_site": "P", "item_id": "K", "share": 0.5},
+        {"from_site": "S", "to_site": "P", "item_id": "K", "share": 0.5},
+        {"from_site": "M", "to_site": "P", "item_id": "H"},
+        {"from_site": "P", "to_site": "C", "item_id": "G"},
+    ],
+    "demand": [{"site_id": "C", "item_id": "G", "units_per_week": 10}],
+}
+X_MAX_1 = 26 / 34
+
+
+def with_rule(doc: dict[str, Any], rule: dict[str, Any], good: str = "G") -> dict[str, Any]:
+    import json
+
+    doc = copy.deepcopy(doc)
+    for item in doc["items"]:
+        if item["item_id"] == good:
+            item["origin_rule"] = json.dumps(rule)
+    return doc
+
+
+def shares_k(x: float) -> dict[tuple[str, str, str], float]:
+    return {("U", "P", "K"): 1 - x, ("S", "P", "K"): x}
+
+
+def test_rvc_net_cost_rows_match_the_engine_on_a_grid() -> None:
+    doc = with_rule(CASE1, NC_RULE)
+    network = build(doc)
+    choices = choices_of(network)
+    blocks = origin_rows(network, choices)
+    assert blocks.originating_before == ("G",)  # x = 0.5 <= 0.7647: originating today
+    (block,) = blocks.rows
+    block.check(choices.n)
+    assert block.n_extra == 0  # one way to qualify: no binary
+    assert any("RVC net cost >= 60%" in label and label.startswith("G at P") for label in block.labels)
+    for x in [0.0, 0.2, 0.5, 0.7, 0.76, 0.77, 0.8, 0.9, 1.0]:
+        rows_ok = feasible(block, choices.n, plan_x(choices, shares_k(x)))
+        assert rows_ok == verdict(doc, shares_k(x)), x
+        assert rows_ok == (x <= X_MAX_1), x  # the hand-derived boundary
+
+
+def test_the_cheapest_plan_takes_the_cheap_source_up_to_the_boundary() -> None:
+    doc = with_rule(CASE1, NC_RULE)
+    network = build(doc)
+    choices = choices_of(network)
+    blocks = origin_rows(network, choices)
+    # Costs per unit of share: U 40, S 30, M 20 (the customer flow is its own group, cost 0).
+    costs = np.array([40.0, 30.0, 20.0, 0.0])
+    x = solve_plan(blocks, choices, costs)
+    assert x[1] == pytest.approx(X_MAX_1, abs=1e-7)  # as much S as the RVC allows: 26/34
+    assert x[0] == pytest.approx(1 - X_MAX_1, abs=1e-7)
+    assert verdict(doc, shares_k(float(x[1]) - 1e-6))  # the engine agrees at the optimum
+    # Without the origin rows the plan would take S alone and lose origin.
+    assert not verdict(doc, shares_k(1.0))
+
+
+def test_originating_goods_is_the_engines_verdict() -> None:
+    doc = with_rule(CASE1, NC_RULE)
+    assert originating_goods(build(doc, shares_k(0.5))) == ("G",)
+    assert originating_goods(build(doc, shares_k(0.9))) == ()
+
+
+def test_keep_false_and_require() -> None:
+    doc = with_rule(CASE1, NC_RULE)
+    network = build(doc, shares_k(0.9))  # not originating today
+    choices = choices_of(network)
+    assert origin_rows(network, choices).rows == ()  # keep: nothing originates today
+    (block,) = origin_rows(network, choices, keep=False, require=["G"]).rows
+    assert not feasible(block, choices.n, plan_x(choices, shares_k(0.9)))
+    assert feasible(block, choices.n, plan_x(choices, shares_k(0.7)))
+    with pytest.raises(NotFoundError, match="K"):
+        origin_rows(network, choices, require=["K"])
+
+
+# --------------------------------------------------------------------------- case 2: NC or TV (a binary)
+
+
+# Same good, TV 100 (the plant's price), rule: RVC >= 60% TV or >= 50% NC (as 8703.10 in s.13).
+#   TV:  0.4 x 100 - 30x >= 0  <=>  x <= 40/30 (always, x <= 1)
+# so every share qualifies; make TV smaller to bind: plant price 60 => TV 60: 24 - 30x >= 0 <=> x <= 0.8.
+#   NC:  0.5 (65 - 10x) - 30x >= 0  <=>  32.5 - 35x >= 0  <=>  x <= 0.928571...
+# NC is laxer here, so the rows must accept x <= 0.9286 (either method suffices, s.7(1)); with excluded costs of
+# 20 the NC method tightens: NC = 45 - 10x, 22.5 - 35x >= 0 <=> x <= 0.642857, and TV (x <= 0.8) decides.
+def case2(excluded: float) -> dict[str, Any]:
+    doc = with_rule(CASE1, {"alternatives": [{"tariff_shift": None, "rvc": {"transaction_value": 60, "net_cost": 50}}]})
+    doc["supply"][0] = {
+        "site_id": "P", "item_id": "G", "unit_price": 60, "other_costs_per_unit": 5,
+        "excluded_costs_per_unit": excluded,
+    }  # fmt: skip
+    return doc
+
+
+@pytest.mark.parametrize(("excluded", "x_max"), [(0.0, 32.5 / 35), (20.0, 0.8)])
+def test_either_method_matches_the_engine(excluded: float, x_max: float) -> None:
+    doc = case2(excluded)
+    network = build(doc)
+    choices = choices_of(network)
+    (block,) = origin_rows(network, choices).rows
+    for x in [0.0, 0.3, 0.6, 0.64, 0.65, 0.79, 0.81, 0.9, 0.92, 0.93, 1.0]:
+        rows_ok = feasible(block, choices.n, plan_x(choices, shares_k(x)))
+        assert rows_ok == verdict(doc, shares_k(x)), x
+        assert rows_ok == (x <= x_max), x
