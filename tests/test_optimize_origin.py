@@ -272,3 +272,163 @@ def test_either_method_matches_the_engine(excluded: float, x_max: float) -> None
         rows_ok = feasible(block, choices.n, plan_x(choices, shares_k(x)))
         assert rows_ok == verdict(doc, shares_k(x)), x
         assert rows_ok == (x <= x_max), x
+
+
+# --------------------------------------------------------------------------- case 3: tariff shift OR RVC (binaries)
+
+# G (9018.90) at P, TV 100, other costs 5. Rule with two alternatives (s.3(6): either suffices):
+#   1. a change from any other heading (no RVC);   2. no change required, RVC >= 60% by net cost.
+# K (9018.11, heading 90.18 like the good, so a non-originating K fails the shift): U (US, certified) 40 or S (CN) 30.
+# H (3926.90, another heading, so it always shifts): M (MX, certified) 20 or T (CN) 15.
+# With s the share of S and t the share of T:
+#   alt. 1: S's K fails; de minimis (s.5(1)): 30s <= 10% of TV = 10, i.e. s <= 1/3 (the total cost basis,
+#           TC = 65 - 10s - 5t <= 65, is never larger than TV = 100, so TV decides); T passes whatever t.
+#   alt. 2: NC = 40(1-s) + 30s + 20(1-t) + 15t + 5 = 65 - 10s - 5t, VNM = 30s + 15t,
+#           0.4 NC - VNM = 26 - 34s - 17t >= 0.
+# The union {s <= 1/3} or {34s + 17t <= 26} is not convex: the rows need one binary per alternative.
+SHIFT_OR_RVC = {
+    "alternatives": [
+        {"tariff_shift": {"level": "heading"}, "rvc": None},
+        {"tariff_shift": None, "rvc": {"net_cost": 60}},
+    ]
+}
+
+
+def case3(rule: dict[str, Any]) -> dict[str, Any]:
+    doc = with_rule(CASE1, rule)
+    doc["items"][1]["hs_code"] = "9018.11"
+    doc["sites"].append({"site_id": "T", "country": "CN", "kind": "supplier"})
+    doc["supply"].append({"site_id": "T", "item_id": "H", "unit_price": 15})
+    doc["flows"].insert(3, {"from_site": "T", "to_site": "P", "item_id": "H", "share": 0.5})
+    doc["flows"][2]["share"] = 0.5
+    return doc
+
+
+def shares_st(s: float, t: float) -> dict[tuple[str, str, str], float]:
+    return {("U", "P", "K"): 1 - s, ("S", "P", "K"): s, ("M", "P", "H"): 1 - t, ("T", "P", "H"): t}
+
+
+def in_union(s: float, t: float) -> bool:
+    return s <= 1 / 3 or 34 * s + 17 * t <= 26
+
+
+def test_alternatives_match_the_engine_on_a_grid() -> None:
+    doc = case3(SHIFT_OR_RVC)
+    network = build(doc)
+    choices = choices_of(network)
+    (block,) = origin_rows(network, choices).rows
+    block.check(choices.n)
+    assert block.n_extra == 2 and block.extra_integer.all()
+    assert any("at least one of 2" in label for label in block.labels)
+    for s in [0.0, 0.2, 0.26, 0.27, 0.33, 0.34, 0.5, 0.76, 0.77, 1.0]:
+        for t in [0.0, 0.5, 1.0]:
+            rows_ok = feasible(block, choices.n, plan_x(choices, shares_st(s, t)))
+            assert rows_ok == verdict(doc, shares_st(s, t)), (s, t)
+            assert rows_ok == in_union(s, t), (s, t)
+
+
+def test_alternatives_cheapest_plan() -> None:
+    # Cost per unit of G = 40(1-s) + 30s + 20(1-t) + 15t = 60 - 10s - 5t.
+    # Alt. 1 best: s = 1/3, t = 1: 60 - 10/3 - 5 = 51.667.  Alt. 2 best: on 34s + 17t = 26, cost falls by
+    # 10/34 per unit of 34s and 5/17 = 10/34 per unit of 17t alike: 60 - 26 x 10/34 = 52.353. Alt. 1 wins.
+    doc = case3(SHIFT_OR_RVC)
+    network = build(doc)
+    choices = choices_of(network)
+    blocks = origin_rows(network, choices)
+    costs = np.array([40.0, 30.0, 20.0, 15.0, 0.0])  # U, S, M, T, customer flow
+    x = solve_plan(blocks, choices, costs)
+    assert float(costs @ x) == pytest.approx(60 - 10 / 3 - 5, abs=1e-6)
+    assert x[1] == pytest.approx(1 / 3, abs=1e-7) and x[3] == pytest.approx(1.0, abs=1e-7)
+
+
+def test_tariff_shift_alone_with_de_minimis() -> None:
+    # Only alternative 1: s <= 1/3 whatever t (derived above); no binary.
+    doc = case3({"alternatives": [SHIFT_OR_RVC["alternatives"][0]]})
+    network = build(doc)  # s = 0.5 today: not originating, so required
+    choices = choices_of(network)
+    (block,) = origin_rows(network, choices, require=["G"]).rows
+    assert block.n_extra == 0
+    assert any("10% of TV" in label for label in block.labels)
+    for s in [0.0, 0.3, 0.33, 0.34, 0.5, 1.0]:
+        for t in [0.0, 1.0]:
+            rows_ok = feasible(block, choices.n, plan_x(choices, shares_st(s, t)))
+            assert rows_ok == verdict(doc, shares_st(s, t)) == (s <= 1 / 3), (s, t)
+
+
+def test_tariff_shift_without_de_minimis_forbids_the_source() -> None:
+    # A textile good (chapter 63: de minimis by weight only, s.5(6)-(10), and a network gives no weights):
+    # a non-originating material that fails the shift may not be used at all: x_S <= 0.
+    doc = case3({"alternatives": [SHIFT_OR_RVC["alternatives"][0]]})
+    doc["items"][0]["hs_code"] = "6307.90"
+    doc["items"][1]["hs_code"] = "6307.10"
+    network = build(doc)
+    choices = choices_of(network)
+    (block,) = origin_rows(network, choices, require=["G"]).rows
+    (row,) = [i for i, label in enumerate(block.labels) if "no share from K from S" in label]
+    assert block.matrix[row].toarray().ravel()[1] == 1.0 and block.upper[row] == 0.0
+    for s in [0.0, 0.1, 0.5]:
+        rows_ok = feasible(block, choices.n, plan_x(choices, shares_st(s, 0.5)))
+        assert rows_ok == verdict(doc, shares_st(s, 0.5)) == (s == 0.0), s
+
+
+# --------------------------------------------------------------------------- case 4: criterion D
+
+
+# K now shares the good's subheading (9018.90): a non-originating K fails "a change from any other subheading",
+# but criterion D (s.3(4)(a)) then accepts the good with RVC >= 60% TV or 50% NC. H only from M (originating).
+# TV 50 (plant price), other costs 5, so with s the share of S:
+#   rule (shift, de minimis): 30s <= 10% of TV = 5 (s <= 1/6) or <= 10% of TC = 6.5 - s (s <= 6.5/31 = 0.2097);
+#   criterion D: TV: 0.4 x 50 - 30s = 20 - 30s >= 0 (s <= 2/3); NC = 65 - 10s: 0.5 NC - 30s = 32.5 - 35s >= 0
+#   (s <= 0.92857). So the good originates for s <= 0.92857.
+def test_criterion_d_matches_the_engine() -> None:
+    doc = with_rule(CASE1, {"alternatives": [{"tariff_shift": {"level": "subheading"}, "rvc": None}]})
+    doc["items"][1]["hs_code"] = "9018.90"
+    doc["supply"][0]["unit_price"] = 50
+    network = build(doc)
+    choices = choices_of(network)
+    (block,) = origin_rows(network, choices).rows
+    assert any("criterion D" in name for name in block.extra_names)
+    for s in [0.0, 0.16, 0.2, 0.21, 0.5, 0.66, 0.7, 0.92, 0.93, 1.0]:
+        rows_ok = feasible(block, choices.n, plan_x(choices, shares_k(s)))
+        assert rows_ok == verdict(doc, shares_k(s)) == (s <= 32.5 / 35), s
+
+
+# --------------------------------------------------------------------------- unknowns are said, not assumed
+
+
+def test_no_rule_known_requires_criterion_c_and_says_so() -> None:
+    # HS 0101.21 (horses) has no rule in the library: only criterion C (s.3(3)) can make G originating.
+    doc = copy.deepcopy(CASE1)
+    doc["items"][0]["hs_code"] = "0101.21"
+    network = build(doc, shares_k(0.0))
+    choices = choices_of(network)
+    blocks = origin_rows(network, choices, keep=False, require=["G"])
+    assert any("no product-specific rule" in note and "criterion C" in note for note in blocks.notes)
+    (block,) = blocks.rows
+    for s in [0.0, 0.2, 1.0]:
+        rows_ok = feasible(block, choices.n, plan_x(choices, shares_k(s)))
+        assert rows_ok == verdict(doc, shares_k(s)) == (s == 0.0), s
+
+
+def test_a_source_without_price_is_excluded_and_noted() -> None:
+    doc = with_rule(CASE1, NC_RULE)
+    del doc["supply"][2]["unit_price"]  # S has no price: its value is unknown
+    network = build(doc, shares_k(0.0))
+    choices = choices_of(network)
+    blocks = origin_rows(network, choices)
+    assert any("S" in note and "unknown value" in note for note in blocks.notes)
+    (block,) = blocks.rows
+    assert feasible(block, choices.n, plan_x(choices, shares_k(0.0)))
+    assert not feasible(block, choices.n, plan_x(choices, shares_k(0.1)))
+    assert not verdict(doc, shares_k(0.1))  # the engine leaves G undetermined when S is used
+
+
+def test_a_good_made_outside_the_region_cannot_be_required() -> None:
+    doc = with_rule(CASE1, NC_RULE)
+    doc["sites"][0]["country"] = "CN"
+    network = build(doc)
+    choices = choices_of(network)
+    blocks = origin_rows(network, choices, require=["G"])
+    (block,) = blocks.rows
+    assert block.lower[0] == 1.0 and block.matrix.nnz == 0  # 0 >= 1: the conflict is reported, not dropped
+    assert any("outside the USMCA region" in note for note in blocks.notes)

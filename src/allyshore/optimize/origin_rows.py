@@ -239,6 +239,8 @@ def _good_block(
         why = "no combination of its sources meets its rule"
         notes.append(f"{label} must {goal} originating but {why}.")
         return _impossible(label, why, n)
+    if any(not c.forbid.any() and not c.rows for c in conjs):
+        return None  # it qualifies whatever the shares: nothing to constrain
     x0 = src.get_column("share_before").fill_null(0.0).to_numpy().astype(np.float64)
     if origin.originating and not any(_holds(good, c, x0) for c in conjs):
         notes.append(
@@ -425,7 +427,7 @@ def _shift_variants(good: _Good, shift: TariffShift, tag: str) -> list[_Conj]:
     pruned = _prune(good, options, ~forbid)
     if pruned is None:
         return [_Conj(tag, forbid, why)]
-    return [_Conj(f"{tag}, {text.split(': ')[1]}", forbid, dict(why), [(e, text)]) for e, text in pruned]
+    return [_Conj(tag, forbid, dict(why), [(e, text)]) for e, text in pruned]
 
 
 def _combine(variants: list[_Conj], rvc: list[tuple[_Expr, str]] | None, good: _Good) -> list[_Conj]:
@@ -435,7 +437,7 @@ def _combine(variants: list[_Conj], rvc: list[tuple[_Expr, str]] | None, good: _
     for v in variants:
         for e, text in rvc:
             if good.extreme(e, ~v.forbid, largest=True) is not None:
-                out.append(_Conj(f"{v.text}, {text}", v.forbid, v.why, [*v.rows, (e, text)]))
+                out.append(_Conj(v.text, v.forbid, v.why, [*v.rows, (e, text)]))
     return out
 
 
@@ -547,21 +549,21 @@ def _assemble(
             np.array([1.0]),
             -np.inf,
             0.0,
-            f"no share from source {_source(good, i)}: {why_all.get(i, '')}",
+            f"no share from {_source(good, i)}: {why_all.get(i, '')}",
         )
     z = np.arange(k, dtype=np.int64) + n
     if k > 1:
         add(z, np.ones(k), 1.0, np.inf, f"qualifies by at least one of {k} ways")
     for q, c in enumerate(conjs):
-        ways = f" [{c.text}]"
+        ways = "" if k == 1 and c.text == "rule" else f" ({c.text})"
         if k > 1:
             for i in np.flatnonzero(c.forbid & ~common).tolist():
                 add(np.array([j[i], z[q]]), np.ones(2), -np.inf, 1.0,
-                    f"no share from source {_source(good, i)} under {c.text}: {c.why.get(i, good.base_why.get(i, ''))}")  # fmt: skip
+                    f"no share from {_source(good, i)}{ways}: {c.why.get(i, good.base_why.get(i, ''))}")  # fmt: skip
         for e, text in c.rows:
             nz = np.flatnonzero(e.c)
             if k == 1:
-                add(j[nz], e.c[nz], -e.k, np.inf, text + ("" if len(conjs) == 1 and c.text == "rule" else ways))
+                add(j[nz], e.c[nz], -e.k, np.inf, text + ways)
                 continue
             low = good.extreme(e, ~c.forbid, largest=False)
             big = max(0.0, -(low if low is not None else 0.0))
@@ -573,7 +575,10 @@ def _assemble(
         shape=(m, n + (k if k > 1 else 0)),
     )  # fmt: skip
     extra = k if k > 1 else 0
-    source = "no rule known: criterion C" if rule is None else (rule.source or "user")
+    if rule is None:
+        source = "no rule known: criterion C"
+    else:
+        source = "rule given with the item" if rule.supplied_by_user else f"rule of {rule.source}"
     return Rows(
         f"origin:{label.replace(' at ', '@')}",
         matrix,
@@ -581,15 +586,24 @@ def _assemble(
         np.asarray(upper, dtype=np.float64),
         tuple(labels),
         detail=(
-            f"USMCA origin: {label} must {goal} originating (HS {good.hs}, rule {source}); exact for its bill of "
+            f"USMCA origin: {label} must {goal} originating (HS {good.hs}, {source}); exact for its bill of "
             f"materials: {k} way(s) to qualify" + (", one binary each, at least one chosen" if k > 1 else "") + "."
         ),
         extra_lower=np.zeros(extra),
         extra_upper=np.ones(extra),
         extra_integer=np.ones(extra, dtype=bool),
-        extra_names=tuple(f"{label}: {c.text}" for c in conjs) if k > 1 else (),
+        extra_names=tuple(_way(label, c) for c in conjs) if k > 1 else (),
         extra_costs=np.zeros(extra),
     )
+
+
+def _way(label: str, conj: _Conj) -> str:
+    """The name of the binary of one way to qualify: the alternative and what it asks."""
+    asks = [text for _, text in conj.rows]
+    n_forbid = int(conj.forbid.sum())
+    if n_forbid:
+        asks.append(f"{n_forbid} source(s) unused")
+    return f"{label} qualifies by {conj.text}" + (f": {'; '.join(asks)}" if asks else "")
 
 
 def _source(good: _Good, i: int) -> str:
