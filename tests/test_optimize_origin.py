@@ -22,6 +22,8 @@ import numpy as np
 import polars as pl
 import pytest
 import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from allyshore._lp import LinearProgram
 from allyshore.errors import Infeasible, NotFoundError
@@ -432,3 +434,81 @@ def test_a_good_made_outside_the_region_cannot_be_required() -> None:
     (block,) = blocks.rows
     assert block.lower[0] == 1.0 and block.matrix.nnz == 0  # 0 >= 1: the conflict is reported, not dropped
     assert any("outside the USMCA region" in note for note in blocks.notes)
+
+
+# --------------------------------------------------------------------------- random goods against the engine
+
+_HS_POOL = ("9018.90", "9018.11", "8536.50", "3926.90", "6307.90", "6307.10")
+
+
+@st.composite
+def random_case(draw: st.DrawFn) -> tuple[dict[str, Any], list[dict[tuple[str, str, str], float]]]:
+    """A good G (9018.90, or the textile 6307.90) at P (MX) from two materials with two sources each (some with
+    lane freight), a random rule and random plans."""
+    alternatives = []
+    for _ in range(draw(st.integers(1, 2))):
+        shift = draw(st.sampled_from([None, "heading", "subheading"]))
+        rvc: dict[str, int] = {}
+        if draw(st.booleans()):
+            rvc["net_cost"] = draw(st.integers(30, 70))
+        if draw(st.booleans()):
+            rvc["transaction_value"] = draw(st.integers(35, 75))
+        alternatives.append({"tariff_shift": None if shift is None else {"level": shift}, "rvc": rvc or None})
+    excluded = draw(st.integers(0, 10))  # inside the other costs, so that the net cost stays positive (s.7(3))
+    plant: dict[str, Any] = {
+        "site_id": "P",
+        "item_id": "G",
+        "other_costs_per_unit": excluded + draw(st.integers(0, 30)),
+    }
+    if draw(st.booleans()):
+        plant["unit_price"] = draw(st.integers(40, 200))
+    plant["excluded_costs_per_unit"] = excluded
+    supply: list[dict[str, Any]] = [plant]
+    site_rows = [("P", "MX", "plant"), ("C", "US", "customer")]
+    flows: list[dict[str, Any]] = []
+    items = [{"item_id": "G", "hs_code": draw(st.sampled_from(["9018.90", "6307.90"]))}]
+    for material in ("K", "H"):
+        items.append({"item_id": material, "hs_code": draw(st.sampled_from(_HS_POOL))})
+        for k in (1, 2):
+            site = f"{material}{k}"
+            certified = draw(st.booleans())
+            site_rows.append((site, "US" if certified else "CN", "supplier"))
+            row: dict[str, Any] = {"site_id": site, "item_id": material, "unit_price": draw(st.integers(1, 60))}
+            if certified:
+                row["supplier_certifies_origin"] = "yes"
+            supply.append(row)
+            freight = draw(st.sampled_from([0, 0, 3]))
+            flows.append(
+                {"from_site": site, "to_site": "P", "item_id": material, "share": 0.5, "freight_per_unit": freight}
+            )
+    flows.append({"from_site": "P", "to_site": "C", "item_id": "G"})
+    doc = {
+        "name": "random",
+        "sites": sites(*site_rows),
+        "items": items,
+        "bom": [{"parent_id": "G", "child_id": m, "quantity": draw(st.integers(1, 3))} for m in ("K", "H")],
+        "supply": supply,
+        "flows": flows,
+        "demand": [{"site_id": "C", "item_id": "G", "units_per_week": 10}],
+    }
+    grid = st.sampled_from([0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0])
+    plans = []
+    for _ in range(4):
+        a, b = draw(grid), draw(grid)
+        plans.append({("K1", "P", "K"): 1 - a, ("K2", "P", "K"): a, ("H1", "P", "H"): 1 - b, ("H2", "P", "H"): b})
+    return with_rule(doc, {"alternatives": alternatives}), plans
+
+
+@settings(max_examples=40, deadline=None)
+@given(random_case())
+def test_random_goods_rows_agree_with_the_engine(case: tuple[dict[str, Any], list[Any]]) -> None:
+    """For random rules, prices, origins and shares: the rows hold exactly when the engine says originating."""
+    doc, plans = case
+    network = build(doc)
+    choices = choices_of(network)
+    blocks = origin_rows(network, choices, keep=False, require=["G"])
+    assert not any("not constrained" in note for note in blocks.notes), blocks.notes
+    for shares in plans:
+        x = plan_x(choices, shares)
+        rows_ok = all(feasible(b, choices.n, x) for b in blocks.rows)
+        assert rows_ok == verdict(doc, shares), (shares, [b.labels for b in blocks.rows])

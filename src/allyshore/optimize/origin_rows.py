@@ -61,6 +61,8 @@ FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 TEN_PERCENT = 0.1
 _TOL = 1e-9
+#: How much a strict inequality of the law must exceed its bound in the rows (USD per unit, or a share).
+EPSILON = 1e-6
 
 
 @dataclass(frozen=True)
@@ -234,7 +236,13 @@ def _good_block(
         return None
     rule = _rule(data.rules.get(origin.item_id), origin.hs, as_of, context.get("rule_scope"))
     good = _prepare(analysis, origin, terms, label, notes)
-    conjs = _conjunctions(good, rule, label, notes)
+    low_nc = good.extreme(good.nc(), ~good.base_forbid, largest=False)
+    if low_nc is not None and low_nc <= 0:
+        notes.append(
+            f"{label}: its net cost (total cost less excluded costs) is not positive for some plans; the origin "
+            "engine refuses such a case (SOR/2020-155 s.7(3)), which the rows do not model: check the cost columns."
+        )
+    conjs = _conjunctions(good, rule)
     if not conjs:
         why = "no combination of its sources meets its rule"
         notes.append(f"{label} must {goal} originating but {why}.")
@@ -441,7 +449,7 @@ def _combine(variants: list[_Conj], rvc: list[tuple[_Expr, str]] | None, good: _
     return out
 
 
-def _conjunctions(good: _Good, rule: Rule | None, label: str, notes: list[str]) -> list[_Conj]:
+def _conjunctions(good: _Good, rule: Rule | None) -> list[_Conj]:
     """Every conjunction of conditions under which the engine finds the good originating."""
     out: list[_Conj] = []
     allowed = ~good.base_forbid
@@ -455,7 +463,7 @@ def _conjunctions(good: _Good, rule: Rule | None, label: str, notes: list[str]) 
         rvc = None if alt.rvc is None else _rvc_options(good, alt.rvc, allowed)
         out += _combine(variants, rvc, good)
         if alt.tariff_shift is not None and not is_apparel(good.hs):
-            out += _d_conjunctions(good, rule, alt.rvc, alt.tariff_shift, tag, label, notes)
+            out += _d_conjunctions(good, rule, alt.rvc, alt.tariff_shift, tag)
     if rule is None or not alternatives:  # criterion C only (s.3(3))
         non = ~good.originating
         if not (~good.fixed_orig).any():
@@ -467,14 +475,14 @@ def _conjunctions(good: _Good, rule: Rule | None, label: str, notes: list[str]) 
 
 
 def _d_conjunctions(
-    good: _Good, rule: Rule | None, req: RvcRequirement | None, shift: TariffShift, tag: str, label: str,
-    notes: list[str],
-) -> list[_Conj]:  # fmt: skip
+    good: _Good, rule: Rule | None, req: RvcRequirement | None, shift: TariffShift, tag: str
+) -> list[_Conj]:
     """Criterion D for one alternative's shift, where failing materials share the good's subheading (s.3(4)(a)).
 
-    Exact only when meeting D's RVC also meets the alternative's own RVC: otherwise a plan whose shift passes
-    would be accepted by D although the engine tests the alternative's stricter RVC. Then D is left out (the
-    rows are stricter than the law) and a note says so.
+    The engine tries D only when the alternative's shift has failed (beyond de minimis). Where meeting D's RVC
+    also meets the alternative's own RVC that condition is implied (a plan whose shift passes qualifies by the
+    alternative itself); otherwise it is added: a failing material denied de minimis is used (their shares sum to
+    more than ``EPSILON``), or the failing materials exceed 10% of every base by more than ``EPSILON`` USD.
     """
     fails, fixed_fails = _shift_fails(good, shift)
     same = fails & _same_subheading(good, good.src_hs)
@@ -486,23 +494,40 @@ def _d_conjunctions(
     allowed = ~good.base_forbid
     d_opts = _rvc_options(good, d_req, allowed)
     own = None if req is None else _rvc_options(good, req, allowed)
-    exact = own is None or (
+    implied = own is None or (
         d_opts is not None
         and all(
             any((low := good.extreme(e - f, allowed, largest=False)) is not None and low >= -_TOL for f, _ in own)
             for e, _ in d_opts
         )
     )
-    if not exact:
-        notes.append(
-            f"{label}: criterion D (SOR/2020-155 s.3(4), materials of the good's own subheading) is not relied on "
-            f"for {tag}: its RVC is laxer than the rule's, which the rows cannot tell apart; they are stricter than the law."
-        )
-        return []
     other = fails & ~same
     why = dict.fromkeys(np.flatnonzero(other).tolist(), "non-originating, not of the good's subheading (criterion D)")
     base = _Conj(f"criterion D ({tag})", good.base_forbid | other, why)
-    return _combine([base], d_opts, good)
+    if implied:
+        return _combine([base], d_opts, good)
+    textile = is_textile(good.hs)
+    denied = np.array([textile or de_minimis_excluded(h, good.hs) is not None for h in good.src_hs], dtype=bool)
+    if any(
+        textile or de_minimis_excluded(h, good.hs) is not None
+        for h, f in zip(good.fixed_hs, fixed_fails, strict=True)
+        if f
+    ):
+        return _combine([base], d_opts, good)  # a fixed input fails without de minimis: the shift always fails
+    triggers: list[list[tuple[_Expr, str]]] = []
+    if (same & denied).any():
+        used = _Expr(np.where(same & denied, 1.0, 0.0), -EPSILON)
+        triggers.append([(used, "a failing material without de minimis is used (shift failed)")])
+    if not textile:
+        failing = _Expr(np.where(same, good.w, 0.0), float(good.fixed_w[fixed_fails].sum()) - EPSILON)
+        over = [(failing - good.tc().times(TEN_PERCENT), "failing materials > 10% of total cost (shift failed)")]
+        if good.tv:
+            over.append((failing - good.const(TEN_PERCENT * good.tv), "failing materials > 10% of TV (shift failed)"))
+        triggers.append(over)
+    out = []
+    for rows in triggers:
+        out += _combine([_Conj(base.text, base.forbid, base.why, list(rows))], d_opts, good)
+    return out
 
 
 def _d_requirement(good: _Good, rule: Rule | None) -> RvcRequirement:
@@ -565,7 +590,7 @@ def _assemble(
             if k == 1:
                 add(j[nz], e.c[nz], -e.k, np.inf, text + ways)
                 continue
-            low = good.extreme(e, ~c.forbid, largest=False)
+            low = good.extreme(e, ~good.base_forbid, largest=False)  # z = 0 frees the forbidden sources too
             big = max(0.0, -(low if low is not None else 0.0))
             add(np.append(j[nz], z[q]), np.append(e.c[nz], -big), -e.k - big, np.inf, text + ways)
     m = len(labels)
