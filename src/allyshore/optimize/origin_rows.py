@@ -51,7 +51,7 @@ from allyshore.origin.case import Case, Rule, RvcRequirement, TariffShift
 from allyshore.origin.determine import _criterion_d as _engine_criterion_d
 from allyshore.origin.from_network import NetworkAnalysis, determine_network
 from allyshore.origin.network_context import good_context
-from allyshore.origin.results import GoodOrigin
+from allyshore.origin.results import GoodOrigin, NetworkOrigin
 from allyshore.origin.rules import select_rule
 from allyshore.origin.rvc import pct
 from allyshore.origin.schedule2 import COUNTRIES, importing_country, schedule_2_status
@@ -74,10 +74,15 @@ class OriginBlocks:
     notes: tuple[str, ...] = ()
 
 
-def originating_goods(network: Network, *, as_of: AsOf = None) -> tuple[str, ...]:
-    """Item ids of the goods made in ``network`` that are USMCA-originating (the origin engine's verdict)."""
-    when = None if as_of is None else as_date(as_of)
-    return tuple(sorted({g.item_id for g in determine_network(network, as_of=when) if g.originating}))
+def originating_goods(network: Network, *, as_of: AsOf = None, verdict: NetworkOrigin | None = None) -> tuple[str, ...]:
+    """Item ids of the goods made in ``network`` that are USMCA-originating (the origin engine's verdict).
+
+    ``verdict``: the engine's determination of ``network`` on ``as_of`` when the caller has it already
+    (:func:`determine_network`), so that it is not worked out twice.
+    """
+    if verdict is None:
+        verdict = determine_network(network, as_of=None if as_of is None else as_date(as_of))
+    return tuple(sorted({g.item_id for g in verdict if g.originating}))
 
 
 def origin_rows(
@@ -87,6 +92,7 @@ def origin_rows(
     as_of: AsOf = None,
     keep: bool = True,
     require: Sequence[str] = (),
+    verdict: NetworkOrigin | None = None,
 ) -> OriginBlocks:
     """Rows that keep every good originating today originating (``keep``) and make ``require`` originating.
 
@@ -94,13 +100,17 @@ def origin_rows(
     in-house sub-assembly below them, share variables that do not reach the good, a verdict the rows do not
     reproduce) are left unconstrained and named in ``notes``; so are sources excluded for missing data.
 
+    ``verdict`` is the engine's determination of ``network`` on ``as_of`` (:func:`determine_network`, with its
+    analysis) when the caller has it already; by default it is worked out here.
+
     Raises
     ------
     NotFoundError
         An item of ``require`` is not a finished good made at a plant of the network.
     """
     when = None if as_of is None else as_date(as_of)
-    verdict = determine_network(network, as_of=when)
+    if verdict is None or verdict.analysis is None:
+        verdict = determine_network(network, as_of=when)
     analysis = verdict.analysis
     assert analysis is not None
     before = tuple(sorted({g.item_id for g in verdict if g.originating}))
@@ -211,7 +221,16 @@ def _good_block(
         )
         notes.append(f"{label} must become originating but cannot, whatever its sources: {why}.")
         return _impossible(label, why, n)
-    context = good_context(graph, node)
+    case = origin.case  # the engine's case of the good today: its importation and named good, else worked out
+    context: dict[str, object] = (
+        good_context(graph, node)
+        if case is None
+        else {
+            "importing_country": case.importing_country,
+            "imported_from": case.imported_from,
+            "rule_scope": case.rule_scope,
+        }
+    )
     if _criterion_e(origin.hs, context):
         notes.append(
             f"{label}: originating under criterion E (Schedule 2 good imported from another party, SOR/2020-155 "
@@ -249,7 +268,7 @@ def _good_block(
         return _impossible(label, why, n)
     if any(not c.forbid.any() and not c.rows for c in conjs):
         return None  # it qualifies whatever the shares: nothing to constrain
-    x0 = src.get_column("share_before").fill_null(0.0).to_numpy().astype(np.float64)
+    x0 = np.nan_to_num(src.get_column("share_before").to_numpy().astype(np.float64))
     if origin.originating and not any(_holds(good, c, x0) for c in conjs):
         notes.append(
             f"{label} is not constrained: it is originating today ({origin.criterion}) by a route these rows do not "
