@@ -512,3 +512,49 @@ def test_random_goods_rows_agree_with_the_engine(case: tuple[dict[str, Any], lis
         x = plan_x(choices, shares)
         rows_ok = all(feasible(b, choices.n, x) for b in blocks.rows)
         assert rows_ok == verdict(doc, shares), (shares, [b.labels for b in blocks.rows])
+
+
+def test_an_in_house_sub_assembly_leaves_the_good_unconstrained_and_says_so() -> None:
+    # K is made at a second plant Q (MX) of the network: the engine looks through it (s.7(5)(a)), the rows do not.
+    doc = with_rule(CASE1, NC_RULE)
+    doc["sites"].append({"site_id": "Q", "country": "MX", "kind": "plant"})
+    doc["items"].append({"item_id": "R", "hs_code": "7616.99"})
+    doc["bom"].append({"parent_id": "K", "child_id": "R", "quantity": 1})
+    doc["supply"].append({"site_id": "Q", "item_id": "K", "other_costs_per_unit": 5})
+    doc["supply"].append({"site_id": "M", "item_id": "R", "unit_price": 10, "supplier_certifies_origin": "yes"})
+    doc["flows"][0] = {"from_site": "Q", "to_site": "P", "item_id": "K", "share": 0.5}
+    doc["flows"].append({"from_site": "M", "to_site": "Q", "item_id": "R"})
+    network = build(doc)
+    blocks = origin_rows(network, choices_of(network), require=["G"])
+    assert not any(b.name == "origin:G@P" for b in blocks.rows)
+    assert any(note.startswith("G at P is not constrained") and "in-house" in note for note in blocks.notes)
+
+
+def test_a_candidate_made_by_a_supplier_in_the_region_counts_as_non_originating_and_is_noted() -> None:
+    # S becomes a Mexican supplier making K from R (no certification): decided by the engine only once it supplies.
+    doc = with_rule(CASE1, NC_RULE)
+    doc["sites"][2]["country"] = "MX"
+    doc["items"].append({"item_id": "R", "hs_code": "7616.99"})
+    doc["bom"].append({"parent_id": "K", "child_id": "R", "quantity": 1})
+    doc["supply"].append({"site_id": "M", "item_id": "R", "unit_price": 10, "supplier_certifies_origin": "yes"})
+    doc["flows"].append({"from_site": "M", "to_site": "S", "item_id": "R"})
+    doc["flows"].append({"from_site": "M", "to_site": "U", "item_id": "R"})  # U makes K too (certified)
+    network = build(doc, shares_k(0.0))  # S is a candidate today
+    choices = choices_of(network)
+    blocks = origin_rows(network, choices)
+    assert any("K from S" in note and "non-originating" in note for note in blocks.notes)
+    (block,) = blocks.rows  # x <= 26/34 as in case 1: S counted as non-originating
+    assert feasible(block, choices.n, plan_x(choices, shares_k(0.7)))
+    assert not feasible(block, choices.n, plan_x(choices, shares_k(0.8)))
+
+
+def test_the_engines_verdict_can_be_passed_in() -> None:
+    doc = with_rule(CASE1, NC_RULE)
+    network = build(doc)
+    choices = choices_of(network)
+    given = determine_network(network)
+    assert originating_goods(network, verdict=given) == ("G",)
+    again = origin_rows(network, choices, verdict=given)
+    fresh = origin_rows(network, choices)
+    assert again.rows[0].labels == fresh.rows[0].labels
+    assert (again.rows[0].matrix != fresh.rows[0].matrix).nnz == 0

@@ -331,6 +331,13 @@ def _prepare(analysis: NetworkAnalysis, origin: GoodOrigin, terms: GoodTerms, la
             f"{label}: the origin engine cannot decide the good when these sources are used, so they get no share "
             f"while it must be originating: {'; '.join(f'{names[i]} ({t})' for i, t in why.items())}."
         )
+    undecided = src.get_column("undecided").to_numpy().astype(bool)
+    if undecided.any():
+        notes.append(
+            f"{label}: candidate source(s) {', '.join(names[i] for i in np.flatnonzero(undecided).tolist())} count as "
+            "non-originating: a supplier makes them in the region without certifying origin, and the origin engine "
+            "decides them only once they supply (a certification, supplier_certifies_origin, would settle it)."
+        )
     _, group = np.unique(src.get_column("group").to_numpy(), return_inverse=True)
     price, shipping = float(data.selling_price[node]), float(data.shipping[node])
     tv = None if np.isnan(price) or price <= 0 else price - (0.0 if np.isnan(shipping) else shipping)

@@ -11,7 +11,9 @@ engine would use if that source supplied the whole need (:meth:`allyshore.origin
 * ``originating``: the engine's verdict on the source node (certified in the region, or made there by a supplier
   and qualifying itself, or passed through from originating sources only);
 * ``in_house``: the source is an in-house sub-assembly (a plant of the network in the region), which the engine
-  looks through rather than values as one material.
+  looks through rather than values as one material;
+* ``undecided``: a candidate source that a supplier makes (or passes through) in the region without certifying
+  it: the engine decides its origin only once it supplies, so it counts as non-originating here.
 
 Inputs that travel no flow (made at the good's own site) are fixed lines of the good at their value today.
 """
@@ -24,11 +26,14 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
+from allyshore.model.graph import KIND_CODES
 from allyshore.optimize.blocks import Choices
 from allyshore.origin.from_network import NetworkAnalysis
 
 FloatArray = NDArray[np.float64]
-_SOURCE_COLUMNS = ("j", "group", "value", "originating", "hs", "in_house", "from_site", "material", "share_before")
+_SOURCE_COLUMNS = (
+    "j", "group", "value", "originating", "hs", "in_house", "undecided", "from_site", "material", "share_before",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,16 @@ def good_terms(analysis: NetworkAnalysis, choices: Choices, roots: list[int]) ->
     item = graph.edge_item[every]
     price = graph.node_price[supplier] + data.edge_freight[every]
     in_house = analysis.in_house[supplier] if analysis.in_house is not None else np.zeros(every.size, dtype=bool)
+    # A candidate made (or passed through) in the region by a supplier is decided by the engine only once it
+    # supplies: until then it counts as non-originating unless certified (conservative).
+    kind = graph.node_kind[supplier]
+    undecided = (
+        ~graph.edge_active[every]
+        & ((kind == KIND_CODES.index("make")) | (kind == KIND_CODES.index("pass")))
+        & analysis.in_region[supplier]
+        & ~analysis.originating[supplier]
+        & ~in_house
+    )
     hs = np.asarray(data.hs, dtype=object)[item] if every.size else np.zeros(0, dtype=object)
     frame = pl.DataFrame(
         {
@@ -66,6 +81,7 @@ def good_terms(analysis: NetworkAnalysis, choices: Choices, roots: list[int]) ->
             "active": graph.edge_active[every],
             "originating": analysis.originating[supplier],
             "in_house": in_house,
+            "undecided": undecided,
         },
         schema_overrides={"material": pl.String, "hs": pl.String},
     ).with_columns(pl.col("value").fill_nan(None))
