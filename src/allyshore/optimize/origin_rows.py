@@ -353,7 +353,7 @@ def _prepare(analysis: NetworkAnalysis, origin: GoodOrigin, terms: GoodTerms, la
         fixed_w=terms.fixed_value,
         fixed_orig=terms.fixed_originating,
         fixed_hs=terms.fixed_hs,
-        tv=tv if tv else None,
+        tv=tv if tv is not None and tv > 0 else None,
         tc_fixed=None if np.isnan(total) else total,
         other=0.0 if np.isnan(other) else other,
         excluded=0.0 if np.isnan(excluded) else excluded,
