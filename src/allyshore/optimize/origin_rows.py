@@ -16,8 +16,8 @@ share of 1 (quantity x (price + lane freight), SOR/2020-155 s.8(1)):
   (``x_j <= 0``), or, where de minimis applies (s.5(1), not for chapters 50-63 or the s.5(3) exclusions), the
   failing materials are worth at most 10% of TV or of TC;
 * criterion C (every material originating, s.3(3)) when no rule is known; criterion D (s.3(4)) where the
-  failing materials share the good's subheading and modelling it is exact; criterion E (Schedule 2 goods
-  imported from another party) needs no rows.
+  failing materials share the good's subheading, once the alternative's shift has failed (beyond de minimis by
+  more than ``EPSILON``); criterion E (Schedule 2 goods imported from another party) needs no rows.
 
 Where the law gives alternatives (the rule's alternatives, s.3(6); net cost or transaction value, s.7(1); TV or
 TC as the de minimis base) each conjunction of conditions gets a binary ``z_k`` with ``sum z_k >= 1``; a source it
@@ -589,28 +589,36 @@ def _assemble(
         upper.append(hi)
         labels.append(f"{label}: {text}")
 
+    def forbid(idx: NDArray[np.int64], z_col: int | None, texts: list[str]) -> None:
+        """One row per source of ``idx``: ``x_j <= 0``, or ``x_j + z <= 1`` under the binary ``z_col``."""
+        first = len(labels)
+        at = first + np.arange(idx.size, dtype=np.int64)
+        rows_i.append(at if z_col is None else np.concatenate([at, at]))
+        cols.append(j[idx] if z_col is None else np.concatenate([j[idx], np.full(idx.size, z_col, dtype=np.int64)]))
+        vals.append(np.ones(idx.size if z_col is None else 2 * idx.size))
+        lower.extend([-np.inf] * idx.size)
+        upper.extend([0.0 if z_col is None else 1.0] * idx.size)
+        labels.extend(f"{label}: {t}" for t in texts)
+
     common = np.logical_and.reduce([c.forbid for c in conjs])
     why_all: dict[int, str] = {**good.base_why}
     for c in conjs:
         for i, t in c.why.items():
             why_all.setdefault(int(i), t)
-    for i in np.flatnonzero(common).tolist():
-        add(
-            np.array([j[i]]),
-            np.array([1.0]),
-            -np.inf,
-            0.0,
-            f"no share from {_source(good, i)}: {why_all.get(i, '')}",
-        )
+    idx = np.flatnonzero(common)
+    forbid(idx, None, [f"no share from {_source(good, i)}: {why_all.get(i, '')}" for i in idx.tolist()])
     z = np.arange(k, dtype=np.int64) + n
     if k > 1:
         add(z, np.ones(k), 1.0, np.inf, f"qualifies by at least one of {k} ways")
     for q, c in enumerate(conjs):
         ways = "" if k == 1 and c.text == "rule" else f" ({c.text})"
         if k > 1:
-            for i in np.flatnonzero(c.forbid & ~common).tolist():
-                add(np.array([j[i], z[q]]), np.ones(2), -np.inf, 1.0,
-                    f"no share from {_source(good, i)}{ways}: {c.why.get(i, good.base_why.get(i, ''))}")  # fmt: skip
+            idx = np.flatnonzero(c.forbid & ~common)
+            texts = [
+                f"no share from {_source(good, i)}{ways}: {c.why.get(i, good.base_why.get(i, ''))}"
+                for i in idx.tolist()
+            ]
+            forbid(idx, int(z[q]), texts)
         for e, text in c.rows:
             nz = np.flatnonzero(e.c)
             if k == 1:
