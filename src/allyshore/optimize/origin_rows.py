@@ -523,7 +523,7 @@ def _d_conjunctions(
     implied = own is None or (
         d_opts is not None
         and all(
-            any((low := good.extreme(e - f, allowed, largest=False)) is not None and low >= -_TOL for f, _ in own)
+            any((low := good.extreme(f - e, allowed, largest=False)) is not None and low >= -_TOL for f, _ in own)
             for e, _ in d_opts
         )
     )
