@@ -563,7 +563,9 @@ def test_the_engines_verdict_can_be_passed_in() -> None:
 def test_criterion_d_only_after_the_shift_has_failed() -> None:
     # G (9018.90) has no price (no TV), other costs 18; rule: change of heading AND RVC >= 35% by TV, which without
     # a TV only the s.5(4) waiver can meet. K (9018.90, the good's subheading) from K1 (CN) at 1; H (8536.50, which
-    # shifts) from H1 (CN) at 1 or H2 (CN) at 13; h is the share of H2. All materials are non-originating.
+    # shifts) from H1 (CN) at 1 or H2 (CN) at 13; h is the share of H2. All materials are non-originating. (A
+    # candidate K2 (CN) at 8 is not used by the plans; it keeps D's RVC from holding for every plan, 0.5 (27 + 12h)
+    # - (9 + 12h) = 4.5 - 6h < 0 at h = 1 with K2, so that D is not dropped as always met.)
     #   TC = 1 + (1 + 12h) + 18 = 20 + 12h;  VNM = 2 + 12h;  failing (K) = 1 <= 10% of TC: the shift passes.
     #   RVC waived iff VNM <= 10% TC: 2 + 12h <= 2 + 1.2h  <=>  h = 0.
     #   Criterion D is tried only when the shift fails, which it never does here: originating iff h = 0.
@@ -572,18 +574,20 @@ def test_criterion_d_only_after_the_shift_has_failed() -> None:
     doc = with_rule(CASE1, {"alternatives": [{"tariff_shift": {"level": "heading"}, "rvc": {"transaction_value": 35}}]})
     doc["sites"] = sites(
         ("P", "MX", "plant"), ("C", "US", "customer"), ("K1", "CN", "supplier"), ("H1", "CN", "supplier"),
-        ("H2", "CN", "supplier"),
+        ("H2", "CN", "supplier"), ("K2", "CN", "supplier"),
     )  # fmt: skip
     doc["items"][1]["hs_code"] = "9018.90"
     doc["items"][2]["hs_code"] = "8536.50"
     doc["supply"] = [
         {"site_id": "P", "item_id": "G", "other_costs_per_unit": 18},
         {"site_id": "K1", "item_id": "K", "unit_price": 1},
+        {"site_id": "K2", "item_id": "K", "unit_price": 8},
         {"site_id": "H1", "item_id": "H", "unit_price": 1},
         {"site_id": "H2", "item_id": "H", "unit_price": 13},
     ]
     doc["flows"] = [
         {"from_site": "K1", "to_site": "P", "item_id": "K"},
+        {"from_site": "K2", "to_site": "P", "item_id": "K", "status": "candidate"},
         {"from_site": "H1", "to_site": "P", "item_id": "H", "share": 0.5},
         {"from_site": "H2", "to_site": "P", "item_id": "H", "share": 0.5},
         {"from_site": "P", "to_site": "C", "item_id": "G"},
@@ -592,6 +596,6 @@ def test_criterion_d_only_after_the_shift_has_failed() -> None:
     choices = choices_of(network)
     blocks = origin_rows(network, choices, keep=False, require=["G"])
     for h in [0.0, 0.1, 0.5, 1.0]:
-        shares = {("H1", "P", "H"): 1 - h, ("H2", "P", "H"): h}
+        shares = {("K2", "P", "K"): 0.0, ("H1", "P", "H"): 1 - h, ("H2", "P", "H"): h}
         rows_ok = all(feasible(b, choices.n, plan_x(choices, shares)) for b in blocks.rows)
         assert rows_ok == verdict(doc, shares) == (h == 0.0), h
