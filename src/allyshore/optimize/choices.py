@@ -62,8 +62,9 @@ def build_choices(
     assumptions: Assumptions = None,
 ) -> ChoiceSet:
     """One share variable per flow row of ``network`` (see the module docstring); columns as
-    :data:`allyshore.optimize.blocks.CHOICE_COLUMNS` plus ``cost_known_part``, ``unknown_cost``,
-    ``unknown_reason``, ``supply_row`` and ``lane_type``."""
+    :data:`allyshore.optimize.blocks.CHOICE_COLUMNS` plus ``disruption_per_unit`` (the landed cost's own
+    disruption allowance, inside ``cost_per_unit``), ``cost_known_part``, ``unknown_cost``, ``unknown_reason``,
+    ``supply_row`` and ``lane_type``."""
     costs = flow_costs(network, as_of=as_of, policy=policy, assumptions=assumptions, idle_at_need=True)
     flows = network.flows
     supply = (
@@ -98,6 +99,7 @@ def build_choices(
             pl.Series("cost_known_part", cost.get_column("total_per_unit").to_numpy(), dtype=pl.Float64),
             pl.Series("unknown_cost", unknown.to_numpy(), dtype=pl.Boolean),
             pl.Series("price_per_unit", cost.get_column("price").to_numpy(), dtype=pl.Float64),
+            pl.Series("disruption_per_unit", cost.get_column("disruption").to_numpy(), dtype=pl.Float64),
             pl.Series("lane_type", cost.get_column("lane_type").cast(pl.String).to_list(), dtype=pl.String),
             pl.when(cost.get_column("unknown_duty") & cost.get_column("unknown_price"))
             .then(pl.lit("duty and price unknown"))
@@ -133,6 +135,7 @@ def build_choices(
         "need_per_year",
         "cost_per_unit",
         "price_per_unit",
+        "disruption_per_unit",
         "cost_known_part",
         "unknown_cost",
         "unknown_reason",

@@ -219,23 +219,13 @@ def build_model(
     originating_before: tuple[str, ...] | None = None
     keep = options.keep_originating
     if keep is not False or options.require_originating:
-        try:
-            found = origin.origin_rows(
-                network,
-                choice_set.choices,
-                as_of=as_of,
-                keep=keep is not False,
-                require=options.require_originating,
-            )
-        except NotImplementedError:
-            if keep is True or options.require_originating:
-                raise
-            notes.append("USMCA origin rows are not available in this version: originating status is not held")
-        else:
-            blocks += list(found.rows)
-            external += [True] * len(found.rows)
-            originating_before = found.originating_before
-            notes += list(found.notes)
+        found = origin.origin_rows(
+            network, choice_set.choices, as_of=as_of, keep=keep is not False, require=options.require_originating
+        )
+        blocks += list(found.rows)
+        external += [True] * len(found.rows)
+        originating_before = found.originating_before
+        notes += list(found.notes)
     if options.resilience or options.resilience_sites:
         sites = list(options.resilience_sites) or None
         found_rows = resilience.resilience_rows(network, choice_set.choices, sites=sites)
@@ -282,6 +272,13 @@ def build_model(
         )
     risk = np.zeros(n)
     if options.risk_weight > 0 or with_risk:
+        # The landed cost already holds an expected disruption cost (the country-risk default of each tier): the
+        # priced risk term replaces it rather than counting disruption twice.
+        landed = landed - need * frame.get_column("disruption_per_unit").fill_null(0.0).to_numpy()
+        notes.append(
+            "risk priced: landed_cost_per_year leaves out the landed cost's own disruption allowance (the "
+            "country-risk default), which risk_per_year replaces"
+        )
         per_unit = np.asarray(resilience.risk_per_unit(network, choice_set.choices, policy=policy), dtype=np.float64)
         unknown_risk = ~np.isfinite(per_unit)
         if unknown_risk.any():

@@ -204,17 +204,11 @@ def engine_landed_cost(network: Network, as_of: str, policy: PolicySource, assum
     return float((active.get_column("total_per_unit") * active.get_column("annual_units")).sum())
 
 
-def originating_of(network: Network, as_of: str, notes: list[str]) -> list[str]:
-    """The goods the origin engine finds originating ([] with a note while that engine is not available)."""
+def originating_of(network: Network, as_of: str) -> list[str]:
+    """The goods the origin engine finds originating."""
     from allyshore.optimize import origin_rows
 
-    try:
-        return sorted(origin_rows.originating_goods(network, as_of=as_of))
-    except NotImplementedError:
-        note = "originating goods are not reported in this version (the origin rows of the plan are not built)"
-        if note not in notes:
-            notes.append(note)
-        return []
+    return sorted(origin_rows.originating_goods(network, as_of=as_of))
 
 
 def objective_of(model: PlanModel, x: np.ndarray | None, shares: np.ndarray | None) -> dict[str, float]:
@@ -255,9 +249,7 @@ def assemble(
     trusted = model.options.trusted_tiers
     x0 = frame.get_column("share_before").to_numpy()
     originating_before = (
-        list(model.originating_before)
-        if model.originating_before is not None
-        else originating_of(network, as_of, notes)
+        list(model.originating_before) if model.originating_before is not None else originating_of(network, as_of)
     )
     before = side(network, float(model.landed @ x0), trusted, policy=policy, originating=originating_before)
     shares = clean_shares(model.choice_set, solution.x) if solution.x is not None else None
@@ -272,7 +264,7 @@ def assemble(
             objective["landed_cost_per_year"],
             trusted,
             policy=policy,
-            originating=originating_of(optimised, as_of, notes),
+            originating=originating_of(optimised, as_of),
         )
         if with_plan:
             plan, changes = plan_tables(frame, shares)
