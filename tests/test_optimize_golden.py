@@ -247,3 +247,21 @@ def test_unknown_costs_are_listed_not_zero() -> None:
     assert flagged == {("S1", "active"), ("S2", "candidate")}
     assert all(u["reason"] == "duty unknown" for u in result.unknown_costs)
     assert shares(result) == {"S1": pytest.approx(1.0)}
+
+
+def test_a_priced_risk_replaces_the_landed_costs_disruption_allowance() -> None:
+    """The landed cost c_j already holds an expected disruption cost d_j (the country-risk default of the source's
+    tier, a rate times the price). Priced risk r_j with the same default is that same d_j, and it replaces the
+    allowance: the plan is costed at c_j - d_j + w * r_j. With w = 1 the total is 5,200 * c_A again, risk_per_year
+    is 5,200 * d_A and the landed term 5,200 * (c_A - d_A); counting disruption twice would give 5,200 * (c_A + d_A).
+    """
+    net = network(active="A")
+    frame = build_choices(net, as_of=AS_OF).frame.filter(item_id="K", from_site="A")
+    c_a = frame.get_column("cost_per_unit").item()
+    d_a = frame.get_column("disruption_per_unit").item()
+    assert d_a > 0  # CN is an adversary-tier country: its default disruption rate is positive
+    result = optimize(net, as_of=AS_OF, risk_weight=1.0)
+    assert shares(result) == {"A": pytest.approx(1.0)}
+    assert result.objective["risk_per_year"] == pytest.approx(NEED * d_a, rel=1e-9)
+    assert result.objective["landed_cost_per_year"] == pytest.approx(NEED * (c_a - d_a), rel=1e-9)
+    assert result.objective["total_per_year"] == pytest.approx(NEED * c_a, rel=1e-9)
