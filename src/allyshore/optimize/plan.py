@@ -115,8 +115,9 @@ def clean_shares(choice_set: ChoiceSet, x: np.ndarray) -> np.ndarray:
 
 def apply_plan(network: Network, flow_rows: np.ndarray, shares: np.ndarray) -> Network:
     """``network`` with the plan's ``shares`` on the flow rows ``flow_rows``: ``flows.share`` set, a flow with a
-    share ``active`` and one without ``candidate``, and the supply row of every source used ``active``
-    (format v1, so that every other analysis runs on it). Pure: returns a new network."""
+    share ``active`` and one without ``candidate``; a supply row ``active`` when one of its flows is active, else
+    ``candidate`` (a row that ships on no flow keeps its status). Format v1, so that every other analysis runs on it.
+    Pure: returns a new network."""
     flows = network.flows
     share = np.full(flows.height, np.nan)
     share[flow_rows] = shares
@@ -129,21 +130,26 @@ def apply_plan(network: Network, flow_rows: np.ndarray, shares: np.ndarray) -> N
         pl.Series("share", np.where(given & ~used, 0.0, new_share), dtype=pl.Float64),
         pl.Series("status", status.tolist(), dtype=pl.String),
     )
-    sources = flows.filter(pl.Series(used)).select(pl.col("from_site").alias("site_id"), "item_id").unique()
+    # A supply row ships on the plan's flows: active when one of its flows is active afterwards, candidate when it
+    # has flows and none is (a plant's row that ships on no flow, e.g. to its own demand, keeps its status).
+    shipping = new_flows.group_by(pl.col("from_site").alias("site_id"), "item_id").agg(
+        (pl.col("status") != "candidate").any().alias("_active")
+    )
     supply = network.supply
-    if sources.height:
+    if shipping.height:
         hit = (
             supply.select("site_id", "item_id")
-            .join(
-                sources.with_columns(pl.lit(True).alias("_used")),
-                on=["site_id", "item_id"],
-                how="left",
-                maintain_order="left",
-            )
-            .get_column("_used")
-            .fill_null(False)
+            .join(shipping, on=["site_id", "item_id"], how="left", maintain_order="left")
+            .get_column("_active")
         )
-        supply = supply.with_columns(pl.when(hit).then(pl.lit("active")).otherwise(pl.col("status")).alias("status"))
+        supply = supply.with_columns(
+            pl.when(hit.is_null())
+            .then(pl.col("status"))
+            .when(hit)
+            .then(pl.lit("active"))
+            .otherwise(pl.lit("candidate"))
+            .alias("status")
+        )
     tables = {**network.tables, "flows": new_flows, "supply": supply}
     return replace(network, tables=tables, name=f"{network.name} (optimised)")
 
