@@ -442,38 +442,44 @@ class _KeyTable:
         self.bits = max(4, int(np.ceil(np.log2(max(capacity, 1) * 2))))  # at most half full
         self.size = 1 << self.bits
         self._keys = np.full(self.size, -1, dtype=np.int64)
-        self._claim = np.empty(self.size, dtype=np.int64)
 
     def slots(self, keys: IntArray, insert: bool = False) -> IntArray:
-        """Slot of each key; -1 for a negative key, or for a key not in the table unless ``insert``."""
+        """Slot of each key; -1 for a negative key, or for a key not in the table unless ``insert``.
+
+        Every key probes at once, one slot per round. Inserting, the keys that meet a free slot are
+        written to it together: one of them lands (the last written), and so do the keys equal to it;
+        the others find the slot taken and probe on. Slots are never freed, so a key already in the
+        table is met before any free slot on its path.
+        """
+        n = keys.shape[0]
+        mask = self.size - 1
         valid = keys >= 0
-        pos = (np.where(valid, keys, 0).view(np.uint64) * self._MULTIPLIER >> np.uint64(64 - self.bits)).view(np.int64)
-        # The first probe for every key at once (most keys end there), then the few that probe on.
-        held = self._keys[pos]
-        hit = (held == keys) & valid
-        out = np.where(hit, pos, -1)
-        todo = np.flatnonzero(~hit & valid if insert else ~hit & valid & (held != -1))
-        key = keys[todo]
-        pos = pos[todo] if insert else (pos[todo] + 1) & (self.size - 1)
+        todo = None if bool(valid.all()) else np.flatnonzero(valid)  # None: every key, in order
+        key = keys if todo is None else keys[todo]
+        pos = (key.view(np.uint64) * self._MULTIPLIER >> np.uint64(64 - self.bits)).view(np.int64)
+        out: IntArray | None = None if todo is None else np.full(n, -1, dtype=np.int64)
+        table = self._keys
         while key.size:  # one probe per round
-            held = self._keys[pos]
+            held = table[pos]
             hit = held == key
             free = held == -1
-            if insert and free.any():  # claim the free slots: one key per slot wins, the others retry it
+            if insert:
                 f = np.flatnonzero(free)
-                self._claim[pos[f]] = f
-                won = f[self._claim[pos[f]] == f]
-                self._keys[pos[won]] = key[won]
-                hit[won] = True
-                keep = ~hit
-                advance = keep & ~free
+                if f.size:
+                    at, sent = pos[f], key[f]
+                    table[at] = sent
+                    hit[f[table[at] == sent]] = True
+                go = ~hit
             else:
-                keep = advance = ~(hit | free)
-            out[todo[hit]] = pos[hit]
-            pos = (pos + advance) & (self.size - 1)
-            still = np.flatnonzero(keep)
-            todo, key, pos = todo[still], key[still], pos[still]
-        return out
+                go = ~(hit | free)
+            if out is None:
+                out = np.where(hit, pos, -1)
+            else:
+                out[todo[hit]] = pos[hit]
+            on = np.flatnonzero(go)
+            todo = on if todo is None else todo[on]
+            key, pos = key[on], (pos[on] + 1) & mask
+        return np.full(n, -1, dtype=np.int64) if out is None else out
 
 
 def _group_rows(key: IntArray) -> tuple[IntArray, IntArray, IntArray]:
@@ -493,10 +499,11 @@ def _group_rows(key: IntArray) -> tuple[IntArray, IntArray, IntArray]:
 
 
 def stable_argsort(key: IntArray) -> IntArray:
-    """``np.argsort(key, kind="stable")``: polars sorts the distinct keys ``(key - min) * n + row`` (threaded)
-    where they fit in 63 bits, else numpy sorts ``key`` (stable)."""
+    """``np.argsort(key, kind="stable")``: numpy's stable sort (timsort, which merges the runs already in order)
+    where ``key`` is mostly in order already (as the edges of :func:`compile_network` are: sorted runs, locally
+    shuffled); otherwise polars sorts the distinct keys ``(key - min) * n + row`` (threaded) where they fit in 63 bits."""
     n = int(key.shape[0])
-    if n < 2**14:
+    if n < 2**14 or np.count_nonzero(key[1:] < key[:-1]) < n // 8:  # at most one in 8 out of order
         return np.argsort(key, kind="stable").astype(np.int64)
     low, high = int(key.min()), int(key.max())
     if (high - low + 1) * n >= 2**62:
@@ -599,7 +606,11 @@ def _compile(network: Network, pool: ThreadPoolExecutor) -> NodeGraph:
     codes, n_site_codes, n_item_codes = _id_codes(network, pool)
     site_ids = tuple(sites.get_column("site_id").to_list())
     item_ids = tuple(items.get_column("item_id").to_list())
-    site_country = np.asarray(sites.get_column("country").fill_null("").to_list(), dtype=np.str_)
+    country = sites.get_column("country").cast(pl.String).fill_null("")
+    distinct_countries = country.unique()
+    site_country = np.asarray(distinct_countries.to_list(), dtype=np.str_)[
+        country.cast(pl.Enum(distinct_countries)).to_physical().to_numpy()
+    ]
 
     def pair(site: IntArray, item: IntArray) -> IntArray:
         """Key of (site, item) code pairs; -1 where either is null."""
@@ -630,10 +641,13 @@ def _compile(network: Network, pool: ThreadPoolExecutor) -> NodeGraph:
     flow_active = (flows.get_column("status") != "candidate").to_numpy().astype(bool)
     shares = pool.submit(_shares, flow_order, group_start, flows.get_column("share"), flow_active)  # meanwhile:
     table = _KeyTable(n_supply + group_key.shape[0] + demand_key.shape[0])
-    node_at = np.full(table.size + 1, n_supply, dtype=np.int64)  # the first node of each slot
+    node_at = np.full(table.size + 1, -1, dtype=np.int64)  # the first node of each slot
     supply_slot = table.slots(supply_key, insert=True)
-    np.minimum.at(node_at, supply_slot, np.arange(n_supply, dtype=np.int64))
-    node_at[node_at == n_supply] = -1
+    coded = np.flatnonzero(supply_slot >= 0)
+    node_at[supply_slot[coded]] = coded
+    repeated = coded[node_at[supply_slot[coded]] != coded]  # a (site, item) pair of several supply rows
+    if repeated.size:
+        np.minimum.at(node_at, supply_slot[repeated], repeated)
     group_at = np.full(table.size + 1, -1, dtype=np.int64)
     group_at[table.slots(group_key, insert=True)] = np.arange(group_key.shape[0], dtype=np.int64)
     demand_slot = table.slots(demand_key, insert=True)
