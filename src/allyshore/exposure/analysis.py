@@ -157,9 +157,12 @@ def _pattern(matrix: sp.csr_matrix) -> sp.csr_matrix:
 def _entry_crossings(graph: NodeGraph, levels: Levels) -> tuple[list[str], IntArray]:
     """Names of the crossings active entries travel through (sorted) and each entry's crossing number (-1: none)."""
     crossing = graph.network.flows.get_column("crossing").cast(pl.String)  # stripped, blanks null (io.readers)
-    distinct = crossing.drop_nulls().unique().sort()
+    present = np.flatnonzero(crossing.is_not_null().to_numpy())  # most flows cross no border: coded alone
+    given = crossing.gather(present)
+    distinct = given.unique().sort()
     categories = distinct.to_list()
-    codes = crossing.cast(pl.Enum(distinct)).to_physical().cast(pl.Int64).fill_null(-1).to_numpy()
+    codes = np.full(crossing.len(), -1, dtype=np.int64)
+    codes[present] = given.cast(pl.Enum(distinct)).to_physical().cast(pl.Int64).to_numpy()
     entry_flow = graph.edge_flow[levels.edge]
     entry_code = np.full(entry_flow.shape[0], -1, dtype=np.int64)
     through = entry_flow >= 0
@@ -352,27 +355,30 @@ def _exposure_of_graph(graph: NodeGraph, policy: PolicySource, max_choke_points:
     hhi_list = hhi.tolist()
     depth_list = root_depth.tolist()
     good_ids = [graph.item_ids[i] for i in goods.tolist()]
+    new_good = object.__new__
     good_results: list[GoodExposure] = []
     for g in range(n_goods):
         a, b = country_bounds_list[g], country_bounds_list[g + 1]
         c, d = crossing_bounds_list[g], crossing_bounds_list[g + 1]
         e, f = tier_bounds[g], tier_bounds[g + 1]
-        good_results.append(
-            GoodExposure(
-                item_id=good_ids[g],
-                name=good_names[g],
-                units_per_week=units_list[g],
-                unit_value=unit_values[g],
-                by_country=dict(zip(country_keys[a:b], country_values[a:b], strict=True)),
-                by_tier=dict(zip(tier_keys[e:f], tier_values[e:f], strict=True)),
-                by_crossing=dict(zip(crossing_keys[c:d], crossing_values[c:d], strict=True)),
-                hhi=hhi_list[g],
-                single_source_items=single_items[g],
-                untrusted_only_items=untrusted_items[g],
-                tier_depth=depth_list[g],
-                value_by_country=dict(zip(country_keys[a:b], country_usd[a:b], strict=True)),
-            )
+        # The fields set as GoodExposure(...) sets them (a frozen dataclass: no checks, no __post_init__), in one
+        # update instead of one object.__setattr__ per field: a network has thousands of goods.
+        good = new_good(GoodExposure)
+        good.__dict__.update(
+            item_id=good_ids[g],
+            name=good_names[g],
+            units_per_week=units_list[g],
+            unit_value=unit_values[g],
+            by_country=dict(zip(country_keys[a:b], country_values[a:b], strict=True)),
+            by_tier=dict(zip(tier_keys[e:f], tier_values[e:f], strict=True)),
+            by_crossing=dict(zip(crossing_keys[c:d], crossing_values[c:d], strict=True)),
+            hhi=hhi_list[g],
+            single_source_items=single_items[g],
+            untrusted_only_items=untrusted_items[g],
+            tier_depth=depth_list[g],
+            value_by_country=dict(zip(country_keys[a:b], country_usd[a:b], strict=True)),
         )
+        good_results.append(good)
     order = sorted(range(n_goods), key=lambda g: good_results[g].item_id)
     good_results = [good_results[g] for g in order]
 

@@ -378,19 +378,20 @@ def _hashed_codes(ids: pl.Series, values: pl.Series) -> IntArray | None:
     if ids.len() == 0:
         return np.full(values.len(), -1, dtype=np.int64)
     id_hash = ids.hash().to_numpy()
-    row_at, shift = _row_table(id_hash)
+    row_at, slot_hash, shift = _row_table(id_hash)
     rows = np.arange(id_hash.shape[0], dtype=np.int64)
-    if not np.array_equal(_find_rows(row_at, shift, id_hash, id_hash), rows):  # two ids with one hash
+    if not np.array_equal(_find_rows(row_at, slot_hash, shift, id_hash), rows):  # two ids with one hash
         return None
-    code = _find_rows(row_at, shift, id_hash, values.hash().to_numpy())
+    code = _find_rows(row_at, slot_hash, shift, values.hash().to_numpy())
     code[values.is_null().to_numpy()] = -1
     same = (values == ids.gather(np.maximum(code, 0))) | pl.Series(code < 0)
     return code if bool(same.all()) else None
 
 
-def _row_table(key_hash: NDArray[np.uint64]) -> tuple[IntArray, np.uint64]:
+def _row_table(key_hash: NDArray[np.uint64]) -> tuple[NDArray[np.int32], NDArray[np.uint64], np.uint64]:
     """An open-addressing table (linear probing, at most half full) of the rows of ``key_hash``: row ``r``
-    starts probing at slot ``key_hash[r] >> shift`` (the hash's top bits); empty slots hold -1."""
+    starts probing at slot ``key_hash[r] >> shift`` (the hash's top bits). Returns the row in each slot (-1:
+    empty; 32-bit, half the memory to read), the hash of that row in each slot (0 where empty) and ``shift``."""
     bits = max(4, int(np.ceil(np.log2(max(key_hash.shape[0], 1) * 2))))
     size = 1 << bits
     shift = np.uint64(64 - bits)
@@ -404,26 +405,34 @@ def _row_table(key_hash: NDArray[np.uint64]) -> tuple[IntArray, np.uint64]:
         placed[free] = row_at[pos[free]] == pending[free]
         waiting = np.flatnonzero(~placed)
         pending, pos = pending[waiting], (pos[waiting] + 1) & (size - 1)
-    return row_at, shift
+    slot_hash = np.where(row_at >= 0, key_hash[np.maximum(row_at, 0)] if key_hash.size else 0, 0).astype(np.uint64)
+    if key_hash.shape[0] >= 2**31:
+        raise ValueError("more than 2**31 ids")
+    return row_at.astype(np.int32), slot_hash, shift
 
 
-def _find_rows(row_at: IntArray, shift: np.uint64, key_hash: NDArray[np.uint64], query: NDArray[np.uint64]) -> IntArray:
-    """The first row of :func:`_row_table` on the probe path of each ``query`` hash whose hash is equal, else -1."""
+def _find_rows(
+    row_at: NDArray[np.int32], slot_hash: NDArray[np.uint64], shift: np.uint64, query: NDArray[np.uint64]
+) -> IntArray:
+    """The first row of :func:`_row_table` on the probe path of each ``query`` hash whose hash is equal, else -1.
+
+    The slot's row and hash are read side by side (not the hash through the row); an empty slot holds hash 0
+    and row -1, so a query hash of 0 that meets it finds -1, as it should.
+    """
     mask = row_at.shape[0] - 1
-    pos = (query >> shift).astype(np.int64)
-    row = row_at[pos]
-    occupied = row >= 0
-    match = occupied & (key_hash[row] == query)
-    out = np.where(match, row, -1)
-    todo = np.flatnonzero(occupied & ~match)
+    pos = (query >> shift).view(np.int64)
+    row = row_at.take(pos)
+    match = slot_hash.take(pos) == query
+    out = np.full(query.shape[0], -1, dtype=np.int64)
+    np.copyto(out, row, where=match)
+    todo = np.flatnonzero(~match & (row >= 0))
     pos = pos[todo]
     while todo.size:  # the few probing on, one slot per round
         pos = (pos + 1) & mask
-        row = row_at[pos]
-        occupied = row >= 0
-        match = occupied & (key_hash[row] == query[todo])
+        row = row_at.take(pos)
+        match = slot_hash.take(pos) == query.take(todo)
         out[todo[match]] = row[match]
-        on = np.flatnonzero(occupied & ~match)
+        on = np.flatnonzero(~match & (row >= 0))
         todo, pos = todo[on], pos[on]
     return out
 
