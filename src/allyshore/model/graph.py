@@ -58,8 +58,6 @@ class NodeGraph:
     """
 
     network: Network
-    site_ids: tuple[str, ...]
-    item_ids: tuple[str, ...]
     site_country: NDArray[np.str_]
     node_site: IntArray
     node_item: IntArray
@@ -79,6 +77,26 @@ class NodeGraph:
     edge_active: BoolArray
     demand_node: IntArray  # per demand row
     demand_units: FloatArray
+
+    @cached_property
+    def site_ids(self) -> tuple[str, ...]:
+        """Id of each site number (the rows of ``sites``), made when first asked for."""
+        return tuple(self.network.sites.get_column("site_id").to_list())
+
+    @cached_property
+    def item_ids(self) -> tuple[str, ...]:
+        """Id of each item number (the rows of ``items``), made when first asked for."""
+        return tuple(self.network.items.get_column("item_id").to_list())
+
+    def node_labels(self, nodes: IntArray) -> list[str]:
+        """:meth:`node_label` of each of ``nodes``, read from the tables (without making :attr:`site_ids` and
+        :attr:`item_ids`)."""
+        sites, items = self.network.sites.get_column("site_id"), self.network.items.get_column("item_id")
+        site, item = self.node_site[nodes], self.node_item[nodes]  # -1 reads the last, as a tuple does
+        site_id = sites.cast(pl.String).gather(np.where(site < 0, site + sites.len(), site))
+        item_id = items.cast(pl.String).gather(np.where(item < 0, item + items.len(), item))
+        labels: list[str] = (site_id + "/" + item_id).to_list()
+        return labels
 
     @property
     def n_nodes(self) -> int:
@@ -466,7 +484,7 @@ class _KeyTable:
         todo = None if bool(valid.all()) else np.flatnonzero(valid)  # None: every key, in order
         key = keys if todo is None else keys[todo]
         pos = (key.view(np.uint64) * self._MULTIPLIER >> np.uint64(64 - self.bits)).view(np.int64)
-        out: IntArray | None = None if todo is None else np.full(n, -1, dtype=np.int64)
+        out = np.full(n, -1, dtype=np.int64)
         table = self._keys
         while key.size:  # one probe per round
             held = table[pos]
@@ -481,14 +499,15 @@ class _KeyTable:
                 go = ~hit
             else:
                 go = ~(hit | free)
-            if out is None:
-                out = np.where(hit, pos, -1)
+            if todo is None:  # the first round, of every key
+                np.copyto(out, pos, where=hit)
+                todo = np.flatnonzero(go)
+                key, pos = key[todo], (pos[todo] + 1) & mask
             else:
                 out[todo[hit]] = pos[hit]
-            on = np.flatnonzero(go)
-            todo = on if todo is None else todo[on]
-            key, pos = key[on], (pos[on] + 1) & mask
-        return np.full(n, -1, dtype=np.int64) if out is None else out
+                on = np.flatnonzero(go)
+                todo, key, pos = todo[on], key[on], (pos[on] + 1) & mask
+        return out
 
 
 def _group_rows(key: IntArray) -> tuple[IntArray, IntArray, IntArray]:
@@ -613,8 +632,7 @@ def _compile(network: Network, pool: ThreadPoolExecutor) -> NodeGraph:
         network.demand,
     )
     codes, n_site_codes, n_item_codes = _id_codes(network, pool)
-    site_ids = tuple(sites.get_column("site_id").to_list())
-    item_ids = tuple(items.get_column("item_id").to_list())
+    n_sites, n_items = sites.height, items.height
     country = sites.get_column("country").cast(pl.String).fill_null("")
     distinct_countries = country.unique()
     site_country = np.asarray(distinct_countries.to_list(), dtype=np.str_)[
@@ -676,7 +694,7 @@ def _compile(network: Network, pool: ThreadPoolExecutor) -> NodeGraph:
     node_item_code = np.concatenate([supply_item, codes["demand", "item_id"][sinks]])
 
     item_cost = _float(items.get_column("unit_cost"), np.nan)
-    node_site, node_item = known(node_site_code, len(site_ids)), known(node_item_code, len(item_ids))
+    node_site, node_item = known(node_site_code, n_sites), known(node_item_code, n_items)
     price = np.full(n_nodes, np.nan)
     capacity = np.full(n_nodes, np.inf)
     inventory = np.zeros(n_nodes)
@@ -700,7 +718,7 @@ def _compile(network: Network, pool: ThreadPoolExecutor) -> NodeGraph:
     bom_qty = _float(bom.get_column("quantity"), np.nan)
     stocking_site = np.zeros(n_site_codes + 1, dtype=bool)  # one extra slot, read by the code -1 (null)
     kinds = sites.get_column("kind").is_in(["warehouse", "customer"]).fill_null(False)
-    stocking_site[: len(site_ids)] = kinds.to_numpy()
+    stocking_site[:n_sites] = kinds.to_numpy()
     received = np.bincount(req_node, weights=(req_internal >= 0) | (req_group >= 0), minlength=n_nodes) > 0
     stocking = np.zeros(n_nodes, dtype=bool)
     stocking[with_bom] = stocking_site[supply_site[with_bom]] | (inbound[with_bom] & ~received[with_bom])
@@ -753,8 +771,6 @@ def _compile(network: Network, pool: ThreadPoolExecutor) -> NodeGraph:
     kind[n_supply:] = KIND_CODES.index("sink")
     return NodeGraph(
         network=network,
-        site_ids=site_ids,
-        item_ids=item_ids,
         site_country=site_country,
         node_site=node_site,
         node_item=node_item,
@@ -767,7 +783,7 @@ def _compile(network: Network, pool: ThreadPoolExecutor) -> NodeGraph:
         node_supply_row=np.concatenate([np.arange(n_supply, dtype=np.int64), np.full(n_nodes - n_supply, -1)]),
         edge_consumer=consumer,
         edge_supplier=supplier,
-        edge_item=known(edge_item, len(item_ids)),
+        edge_item=known(edge_item, n_items),
         edge_qty=edge_qty,
         edge_share=edge_share,
         edge_flow=flow,
