@@ -160,12 +160,9 @@ def _entry_crossings(graph: NodeGraph, levels: Levels) -> tuple[list[str], IntAr
     given = crossing.gather(present)
     distinct = given.unique().sort()
     categories = distinct.to_list()
-    codes = np.full(crossing.len(), -1, dtype=np.int64)
+    codes = np.full(crossing.len() + 1, -1, dtype=np.int64)  # the last for the flow -1 (an internal edge)
     codes[present] = given.cast(pl.Enum(distinct)).to_physical().cast(pl.Int64).to_numpy()
-    entry_flow = graph.edge_flow[levels.edge]
-    entry_code = np.full(entry_flow.shape[0], -1, dtype=np.int64)
-    through = entry_flow >= 0
-    entry_code[through] = codes[entry_flow[through]]
+    entry_code = codes[graph.edge_flow[levels.edge]]
     used = np.flatnonzero(np.bincount(entry_code + 1, minlength=len(categories) + 1)[1:])
     renumber = np.full(len(categories) + 1, -1, dtype=np.int64)  # the last slot maps "no crossing" (-1) to -1
     renumber[used] = np.arange(used.shape[0])
