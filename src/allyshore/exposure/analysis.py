@@ -96,7 +96,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 import scipy.sparse as sp
-from numpy.typing import NDArray
 
 from allyshore.exposure.chokepoints import choke_points, ranks
 from allyshore.exposure.findings import REL_TOL, findings
@@ -157,13 +156,13 @@ def _pattern(matrix: sp.csr_matrix) -> sp.csr_matrix:
 def _entry_crossings(graph: NodeGraph, levels: Levels) -> tuple[list[str], IntArray]:
     """Names of the crossings active entries travel through (sorted) and each entry's crossing number (-1: none)."""
     crossing = graph.network.flows.get_column("crossing").cast(pl.String)  # stripped, blanks null (io.readers)
-    distinct = crossing.drop_nulls().unique().sort()
+    present = np.flatnonzero(crossing.is_not_null().to_numpy())  # most flows cross no border: coded alone
+    given = crossing.gather(present)
+    distinct = given.unique().sort()
     categories = distinct.to_list()
-    codes = crossing.cast(pl.Enum(distinct)).to_physical().cast(pl.Int64).fill_null(-1).to_numpy()
-    entry_flow = graph.edge_flow[levels.edge]
-    entry_code = np.full(entry_flow.shape[0], -1, dtype=np.int64)
-    through = entry_flow >= 0
-    entry_code[through] = codes[entry_flow[through]]
+    codes = np.full(crossing.len() + 1, -1, dtype=np.int64)  # the last for the flow -1 (an internal edge)
+    codes[present] = given.cast(pl.Enum(distinct)).to_physical().cast(pl.Int64).to_numpy()
+    entry_code = codes[graph.edge_flow[levels.edge]]
     used = np.flatnonzero(np.bincount(entry_code + 1, minlength=len(categories) + 1)[1:])
     renumber = np.full(len(categories) + 1, -1, dtype=np.int64)  # the last slot maps "no crossing" (-1) to -1
     renumber[used] = np.arange(used.shape[0])
@@ -199,11 +198,10 @@ def _ranked_shares(share: FloatArray, names: list[str], threshold: float) -> tup
     return bounds, np.asarray(names, dtype=object)[order[above]].tolist(), ranked[above].tolist()
 
 
-def _names_by_row(row: IntArray, names: NDArray[np.object_], n_rows: int) -> list[tuple[str, ...]]:
+def _names_by_row(row: IntArray, names: list[str], n_rows: int) -> list[tuple[str, ...]]:
     """``names`` (already in order within each row, rows ascending) split into one tuple per row."""
     bounds = np.searchsorted(row, np.arange(n_rows + 1)).tolist()
-    flat = names.tolist()
-    return [tuple(flat[bounds[r] : bounds[r + 1]]) for r in range(n_rows)]
+    return [tuple(names[bounds[r] : bounds[r + 1]]) for r in range(n_rows)]
 
 
 def exposure(network: Network, *, policy: PolicySource = None, max_choke_points: int | None = 25) -> ExposureResult:
@@ -295,9 +293,11 @@ def _exposure_of_graph(graph: NodeGraph, policy: PolicySource, max_choke_points:
     is_sink = graph.node_kind == KIND_CODES.index("sink")
     origin = np.flatnonzero(~passes_through & ~is_sink)
     untrusted_country = np.isin(np.asarray([tiers[c] for c in countries], dtype=object), UNTRUSTED_TIERS)
-    item_rank = ranks(network.items.get_column("item_id"))  # items rows are in item_ids order
-    items_sorted = np.empty(len(graph.item_ids), dtype=object)
-    items_sorted[item_rank] = graph.item_ids
+    item_ids = network.items.get_column("item_id")  # items rows are in item number order
+    n_items = item_ids.len()
+    item_rank = ranks(item_ids)
+    by_rank = np.empty(n_items, dtype=np.int64)
+    by_rank[item_rank] = np.arange(n_items, dtype=np.int64)
     # Per (good, item), items in alphabetical order: the number of origins the good reaches + 2^20 * the number
     # of untrusted ones, and the sum of (origin + 1); integers, summed exactly.
     is_origin = np.zeros(graph.n_nodes, dtype=bool)
@@ -307,8 +307,8 @@ def _exposure_of_graph(graph: NodeGraph, policy: PolicySource, max_choke_points:
     hit_indptr = np.concatenate(([0], np.cumsum(hit)))[reached.indptr]
     hit_item = item_rank[graph.node_item[hit_node]]
     count_weight = np.where(untrusted_country[node_country[hit_node]], 1 + _COUNT_BASE, 1).astype(np.int64)
-    counts = sp.csr_matrix((count_weight, hit_item, hit_indptr), shape=(n_goods, len(graph.item_ids)))
-    node_sums = sp.csr_matrix((hit_node + 1, hit_item, hit_indptr), shape=(n_goods, len(graph.item_ids)))
+    counts = sp.csr_matrix((count_weight, hit_item, hit_indptr), shape=(n_goods, n_items))
+    node_sums = sp.csr_matrix((hit_node + 1, hit_item, hit_indptr), shape=(n_goods, n_items))
     counts.sum_duplicates()
     node_sums.sum_duplicates()  # same pattern as counts
     count_row = np.repeat(np.arange(n_goods), np.diff(counts.indptr))
@@ -321,8 +321,10 @@ def _exposure_of_graph(graph: NodeGraph, policy: PolicySource, max_choke_points:
     is_single[is_single] = purchased[single_node]
     single_good, single_item = count_row[is_single], counts.indices[is_single]
     only_untrusted = (n_untrusted == n_origins) & (n_origins > 0)
-    single_items = _names_by_row(single_good, items_sorted[single_item], n_goods)
-    untrusted_items = _names_by_row(count_row[only_untrusted], items_sorted[counts.indices[only_untrusted]], n_goods)
+    single_items = _names_by_row(single_good, item_ids.gather(by_rank[single_item]).to_list(), n_goods)
+    untrusted_items = _names_by_row(
+        count_row[only_untrusted], item_ids.gather(by_rank[counts.indices[only_untrusted]]).to_list(), n_goods
+    )
 
     root_depth = np.zeros(n_goods, dtype=np.int64)
     root_of, good_of = weights.nonzero()
@@ -351,33 +353,36 @@ def _exposure_of_graph(graph: NodeGraph, policy: PolicySource, max_choke_points:
     units_list = units_per_week.tolist()
     hhi_list = hhi.tolist()
     depth_list = root_depth.tolist()
-    good_ids = [graph.item_ids[i] for i in goods.tolist()]
+    good_ids = item_ids.gather(goods).to_list()
+    new_good = object.__new__
     good_results: list[GoodExposure] = []
     for g in range(n_goods):
         a, b = country_bounds_list[g], country_bounds_list[g + 1]
         c, d = crossing_bounds_list[g], crossing_bounds_list[g + 1]
         e, f = tier_bounds[g], tier_bounds[g + 1]
-        good_results.append(
-            GoodExposure(
-                item_id=good_ids[g],
-                name=good_names[g],
-                units_per_week=units_list[g],
-                unit_value=unit_values[g],
-                by_country=dict(zip(country_keys[a:b], country_values[a:b], strict=True)),
-                by_tier=dict(zip(tier_keys[e:f], tier_values[e:f], strict=True)),
-                by_crossing=dict(zip(crossing_keys[c:d], crossing_values[c:d], strict=True)),
-                hhi=hhi_list[g],
-                single_source_items=single_items[g],
-                untrusted_only_items=untrusted_items[g],
-                tier_depth=depth_list[g],
-                value_by_country=dict(zip(country_keys[a:b], country_usd[a:b], strict=True)),
-            )
+        # The fields set as GoodExposure(...) sets them (a frozen dataclass: no checks, no __post_init__), in one
+        # update instead of one object.__setattr__ per field: a network has thousands of goods.
+        good = new_good(GoodExposure)
+        good.__dict__.update(
+            item_id=good_ids[g],
+            name=good_names[g],
+            units_per_week=units_list[g],
+            unit_value=unit_values[g],
+            by_country=dict(zip(country_keys[a:b], country_values[a:b], strict=True)),
+            by_tier=dict(zip(tier_keys[e:f], tier_values[e:f], strict=True)),
+            by_crossing=dict(zip(crossing_keys[c:d], crossing_values[c:d], strict=True)),
+            hhi=hhi_list[g],
+            single_source_items=single_items[g],
+            untrusted_only_items=untrusted_items[g],
+            tier_depth=depth_list[g],
+            value_by_country=dict(zip(country_keys[a:b], country_usd[a:b], strict=True)),
         )
+        good_results.append(good)
     order = sorted(range(n_goods), key=lambda g: good_results[g].item_id)
     good_results = [good_results[g] for g in order]
 
     chokes = choke_points(
-        graph, per_good, reached, value_added, units_per_week, goods, single_node, is_sink, tiers, max_choke_points
+        graph, per_good, reached, value_added, units_per_week, good_ids, single_node, is_sink, tiers, max_choke_points
     )
     found = findings(graph, reached, margin, price, priced, passes_through | is_sink, good_results)
     return ExposureResult(
@@ -394,7 +399,7 @@ def _purchased(graph: NodeGraph) -> BoolArray:
     sub-assembly (made from its BOM at a plant of the network)."""
     plant: BoolArray = (graph.network.sites.get_column("kind") == "plant").fill_null(False).to_numpy().astype(bool)
     in_house = (graph.node_kind == KIND_CODES.index("make")) & plant[graph.node_site]
-    finished = np.zeros(len(graph.item_ids), dtype=bool)
+    finished = np.zeros(graph.network.items.height, dtype=bool)
     finished[graph.node_item[graph.demand_node[graph.demand_node >= 0]]] = True
     purchased: BoolArray = ~in_house & ~finished[graph.node_item]
     return purchased

@@ -27,17 +27,18 @@ def choke_points(
     reached: sp.csr_matrix,
     value_added: FloatArray,
     units_per_week: FloatArray,
-    goods: IntArray,
+    good_ids: list[str],
     single_node: IntArray,
     is_sink: BoolArray,
     tiers: Mapping[str, str],
     limit: int | None,
 ) -> tuple[ChokePoint, ...]:
     """Sites ranked by max(share of goods fed, share of weekly value added), then value, goods and id."""
-    n_goods = int(goods.shape[0])
+    n_goods = len(good_ids)
     if n_goods == 0:
         return ()
-    n_sites = len(graph.site_ids)
+    site_ids = graph.network.sites.get_column("site_id")
+    n_sites = site_ids.len()
     weekly_units = np.asarray(per_good.T @ units_per_week, dtype=np.float64)
     feeding = np.flatnonzero(~is_sink)
     site_value = np.bincount(graph.node_site[feeding], weights=(value_added * weekly_units)[feeding], minlength=n_sites)
@@ -60,12 +61,13 @@ def choke_points(
     if limit is not None and 0 < limit < candidates.size and not np.isnan(score[candidates]).any():
         cut = np.partition(score[candidates], candidates.size - limit)[candidates.size - limit]
         candidates = candidates[score[candidates] >= cut]
-    site_rank = ranks(tuple(graph.site_ids[s] for s in candidates.tolist()))
+    site_rank = ranks(site_ids.gather(candidates))
     order = np.lexsort((site_rank, -goods_fed[candidates], -value_share[candidates], -score[candidates]))
     ranked = candidates[order]
     if limit is not None:
         ranked = ranked[:limit]
     names = graph.network.sites.get_column("name").gather(ranked).to_list()
+    ranked_ids = site_ids.gather(ranked).to_list()
     good_row = np.repeat(np.arange(n_goods), np.diff(good_sites.indptr))
     is_ranked = np.zeros(n_sites, dtype=bool)
     is_ranked[ranked] = True
@@ -74,13 +76,13 @@ def choke_points(
     by_site = np.argsort(fed_site, kind="stable")
     fed_site, fed_good = fed_site[by_site], fed_good[by_site]
     out = []
-    for s, name in zip(ranked.tolist(), names, strict=True):
+    for s, site_id, name in zip(ranked.tolist(), ranked_ids, names, strict=True):
         a, b = np.searchsorted(fed_site, [s, s + 1])
-        fed = sorted(graph.item_ids[goods[g]] for g in fed_good[a:b].tolist())
+        fed = sorted(good_ids[g] for g in fed_good[a:b].tolist())
         country = str(graph.site_country[s])
         out.append(
             ChokePoint(
-                site_id=graph.site_ids[s],
+                site_id=site_id,
                 name=name,
                 country=country,
                 tier=tiers.get(country, "unknown"),

@@ -29,9 +29,11 @@ def findings(
     network = graph.network
     reached = np.bincount(reached_by_good.indices, minlength=graph.n_nodes) > 0
     out: list[Problem] = []
-    for node in np.flatnonzero(reached & ~priced & ~passing).tolist():
-        label = graph.node_label(node)
-        item = graph.item_ids[graph.node_item[node]]
+    unpriced = np.flatnonzero(reached & ~priced & ~passing)
+    labels = graph.node_labels(unpriced)
+    item_ids = network.items.get_column("item_id")
+    for node, label in zip(unpriced.tolist(), labels, strict=True):
+        item = item_ids[int(graph.node_item[node])]
         out.append(
             _finding(
                 network,
@@ -43,13 +45,14 @@ def findings(
         )
     inputs = price - margin
     negative = reached & (margin < -REL_TOL * np.maximum(np.abs(inputs), 1.0))
-    for node in np.flatnonzero(negative).tolist():
+    clipped = np.flatnonzero(negative)
+    for node, label in zip(clipped.tolist(), graph.node_labels(clipped), strict=True):
         out.append(
             _finding(
                 network,
                 graph,
                 node,
-                f"price {price[node]:.2f} USD at {graph.node_label(node)} is below the cost of its inputs "
+                f"price {price[node]:.2f} USD at {label} is below the cost of its inputs "
                 f"({inputs[node]:.2f} USD): value added clipped to 0",
                 "check the unit prices, BOM quantities and units of measure",
             )

@@ -58,8 +58,6 @@ class NodeGraph:
     """
 
     network: Network
-    site_ids: tuple[str, ...]
-    item_ids: tuple[str, ...]
     site_country: NDArray[np.str_]
     node_site: IntArray
     node_item: IntArray
@@ -79,6 +77,26 @@ class NodeGraph:
     edge_active: BoolArray
     demand_node: IntArray  # per demand row
     demand_units: FloatArray
+
+    @cached_property
+    def site_ids(self) -> tuple[str, ...]:
+        """Id of each site number (the rows of ``sites``), made when first asked for."""
+        return tuple(self.network.sites.get_column("site_id").to_list())
+
+    @cached_property
+    def item_ids(self) -> tuple[str, ...]:
+        """Id of each item number (the rows of ``items``), made when first asked for."""
+        return tuple(self.network.items.get_column("item_id").to_list())
+
+    def node_labels(self, nodes: IntArray) -> list[str]:
+        """:meth:`node_label` of each of ``nodes``, read from the tables (without making :attr:`site_ids` and
+        :attr:`item_ids`)."""
+        sites, items = self.network.sites.get_column("site_id"), self.network.items.get_column("item_id")
+        site, item = self.node_site[nodes], self.node_item[nodes]  # -1 reads the last, as a tuple does
+        site_id = sites.cast(pl.String).gather(np.where(site < 0, site + sites.len(), site))
+        item_id = items.cast(pl.String).gather(np.where(item < 0, item + items.len(), item))
+        labels: list[str] = (site_id + "/" + item_id).to_list()
+        return labels
 
     @property
     def n_nodes(self) -> int:
@@ -378,19 +396,20 @@ def _hashed_codes(ids: pl.Series, values: pl.Series) -> IntArray | None:
     if ids.len() == 0:
         return np.full(values.len(), -1, dtype=np.int64)
     id_hash = ids.hash().to_numpy()
-    row_at, shift = _row_table(id_hash)
+    row_at, slot_hash, shift = _row_table(id_hash)
     rows = np.arange(id_hash.shape[0], dtype=np.int64)
-    if not np.array_equal(_find_rows(row_at, shift, id_hash, id_hash), rows):  # two ids with one hash
+    if not np.array_equal(_find_rows(row_at, slot_hash, shift, id_hash), rows):  # two ids with one hash
         return None
-    code = _find_rows(row_at, shift, id_hash, values.hash().to_numpy())
+    code = _find_rows(row_at, slot_hash, shift, values.hash().to_numpy())
     code[values.is_null().to_numpy()] = -1
     same = (values == ids.gather(np.maximum(code, 0))) | pl.Series(code < 0)
     return code if bool(same.all()) else None
 
 
-def _row_table(key_hash: NDArray[np.uint64]) -> tuple[IntArray, np.uint64]:
+def _row_table(key_hash: NDArray[np.uint64]) -> tuple[NDArray[np.int32], NDArray[np.uint64], np.uint64]:
     """An open-addressing table (linear probing, at most half full) of the rows of ``key_hash``: row ``r``
-    starts probing at slot ``key_hash[r] >> shift`` (the hash's top bits); empty slots hold -1."""
+    starts probing at slot ``key_hash[r] >> shift`` (the hash's top bits). Returns the row in each slot (-1:
+    empty; 32-bit, half the memory to read), the hash of that row in each slot (0 where empty) and ``shift``."""
     bits = max(4, int(np.ceil(np.log2(max(key_hash.shape[0], 1) * 2))))
     size = 1 << bits
     shift = np.uint64(64 - bits)
@@ -404,26 +423,34 @@ def _row_table(key_hash: NDArray[np.uint64]) -> tuple[IntArray, np.uint64]:
         placed[free] = row_at[pos[free]] == pending[free]
         waiting = np.flatnonzero(~placed)
         pending, pos = pending[waiting], (pos[waiting] + 1) & (size - 1)
-    return row_at, shift
+    slot_hash = np.where(row_at >= 0, key_hash[np.maximum(row_at, 0)] if key_hash.size else 0, 0).astype(np.uint64)
+    if key_hash.shape[0] >= 2**31:
+        raise ValueError("more than 2**31 ids")
+    return row_at.astype(np.int32), slot_hash, shift
 
 
-def _find_rows(row_at: IntArray, shift: np.uint64, key_hash: NDArray[np.uint64], query: NDArray[np.uint64]) -> IntArray:
-    """The first row of :func:`_row_table` on the probe path of each ``query`` hash whose hash is equal, else -1."""
+def _find_rows(
+    row_at: NDArray[np.int32], slot_hash: NDArray[np.uint64], shift: np.uint64, query: NDArray[np.uint64]
+) -> IntArray:
+    """The first row of :func:`_row_table` on the probe path of each ``query`` hash whose hash is equal, else -1.
+
+    The slot's row and hash are read side by side (not the hash through the row); an empty slot holds hash 0
+    and row -1, so a query hash of 0 that meets it finds -1, as it should.
+    """
     mask = row_at.shape[0] - 1
-    pos = (query >> shift).astype(np.int64)
-    row = row_at[pos]
-    occupied = row >= 0
-    match = occupied & (key_hash[row] == query)
-    out = np.where(match, row, -1)
-    todo = np.flatnonzero(occupied & ~match)
+    pos = (query >> shift).view(np.int64)
+    row = row_at.take(pos)
+    match = slot_hash.take(pos) == query
+    out = np.full(query.shape[0], -1, dtype=np.int64)
+    np.copyto(out, row, where=match)
+    todo = np.flatnonzero(~match & (row >= 0))
     pos = pos[todo]
     while todo.size:  # the few probing on, one slot per round
         pos = (pos + 1) & mask
-        row = row_at[pos]
-        occupied = row >= 0
-        match = occupied & (key_hash[row] == query[todo])
+        row = row_at.take(pos)
+        match = slot_hash.take(pos) == query.take(todo)
         out[todo[match]] = row[match]
-        on = np.flatnonzero(occupied & ~match)
+        on = np.flatnonzero(~match & (row >= 0))
         todo, pos = todo[on], pos[on]
     return out
 
@@ -442,37 +469,44 @@ class _KeyTable:
         self.bits = max(4, int(np.ceil(np.log2(max(capacity, 1) * 2))))  # at most half full
         self.size = 1 << self.bits
         self._keys = np.full(self.size, -1, dtype=np.int64)
-        self._claim = np.empty(self.size, dtype=np.int64)
 
     def slots(self, keys: IntArray, insert: bool = False) -> IntArray:
-        """Slot of each key; -1 for a negative key, or for a key not in the table unless ``insert``."""
+        """Slot of each key; -1 for a negative key, or for a key not in the table unless ``insert``.
+
+        Every key probes at once, one slot per round. Inserting, the keys that meet a free slot are
+        written to it together: one of them lands (the last written), and so do the keys equal to it;
+        the others find the slot taken and probe on. Slots are never freed, so a key already in the
+        table is met before any free slot on its path.
+        """
+        n = keys.shape[0]
+        mask = self.size - 1
         valid = keys >= 0
-        pos = (np.where(valid, keys, 0).view(np.uint64) * self._MULTIPLIER >> np.uint64(64 - self.bits)).view(np.int64)
-        # The first probe for every key at once (most keys end there), then the few that probe on.
-        held = self._keys[pos]
-        hit = (held == keys) & valid
-        out = np.where(hit, pos, -1)
-        todo = np.flatnonzero(~hit & valid if insert else ~hit & valid & (held != -1))
-        key = keys[todo]
-        pos = pos[todo] if insert else (pos[todo] + 1) & (self.size - 1)
+        todo = None if bool(valid.all()) else np.flatnonzero(valid)  # None: every key, in order
+        key = keys if todo is None else keys[todo]
+        pos = (key.view(np.uint64) * self._MULTIPLIER >> np.uint64(64 - self.bits)).view(np.int64)
+        out = np.full(n, -1, dtype=np.int64)
+        table = self._keys
         while key.size:  # one probe per round
-            held = self._keys[pos]
+            held = table[pos]
             hit = held == key
             free = held == -1
-            if insert and free.any():  # claim the free slots: one key per slot wins, the others retry it
+            if insert:
                 f = np.flatnonzero(free)
-                self._claim[pos[f]] = f
-                won = f[self._claim[pos[f]] == f]
-                self._keys[pos[won]] = key[won]
-                hit[won] = True
-                keep = ~hit
-                advance = keep & ~free
+                if f.size:
+                    at, sent = pos[f], key[f]
+                    table[at] = sent
+                    hit[f[table[at] == sent]] = True
+                go = ~hit
             else:
-                keep = advance = ~(hit | free)
-            out[todo[hit]] = pos[hit]
-            pos = (pos + advance) & (self.size - 1)
-            still = np.flatnonzero(keep)
-            todo, key, pos = todo[still], key[still], pos[still]
+                go = ~(hit | free)
+            if todo is None:  # the first round, of every key
+                np.copyto(out, pos, where=hit)
+                todo = np.flatnonzero(go)
+                key, pos = key[todo], (pos[todo] + 1) & mask
+            else:
+                out[todo[hit]] = pos[hit]
+                on = np.flatnonzero(go)
+                todo, key, pos = todo[on], key[on], (pos[on] + 1) & mask
         return out
 
 
@@ -493,10 +527,11 @@ def _group_rows(key: IntArray) -> tuple[IntArray, IntArray, IntArray]:
 
 
 def stable_argsort(key: IntArray) -> IntArray:
-    """``np.argsort(key, kind="stable")``: polars sorts the distinct keys ``(key - min) * n + row`` (threaded)
-    where they fit in 63 bits, else numpy sorts ``key`` (stable)."""
+    """``np.argsort(key, kind="stable")``: numpy's stable sort (timsort, which merges the runs already in order)
+    where ``key`` is mostly in order already (as the edges of :func:`compile_network` are: sorted runs, locally
+    shuffled); otherwise polars sorts the distinct keys ``(key - min) * n + row`` (threaded) where they fit in 63 bits."""
     n = int(key.shape[0])
-    if n < 2**14:
+    if n < 2**14 or np.count_nonzero(key[1:] < key[:-1]) < n // 8:  # at most one in 8 out of order
         return np.argsort(key, kind="stable").astype(np.int64)
     low, high = int(key.min()), int(key.max())
     if (high - low + 1) * n >= 2**62:
@@ -597,9 +632,12 @@ def _compile(network: Network, pool: ThreadPoolExecutor) -> NodeGraph:
         network.demand,
     )
     codes, n_site_codes, n_item_codes = _id_codes(network, pool)
-    site_ids = tuple(sites.get_column("site_id").to_list())
-    item_ids = tuple(items.get_column("item_id").to_list())
-    site_country = np.asarray(sites.get_column("country").fill_null("").to_list(), dtype=np.str_)
+    n_sites, n_items = sites.height, items.height
+    country = sites.get_column("country").cast(pl.String).fill_null("")
+    distinct_countries = country.unique()
+    site_country = np.asarray(distinct_countries.to_list(), dtype=np.str_)[
+        country.cast(pl.Enum(distinct_countries)).to_physical().to_numpy()
+    ]
 
     def pair(site: IntArray, item: IntArray) -> IntArray:
         """Key of (site, item) code pairs; -1 where either is null."""
@@ -630,10 +668,13 @@ def _compile(network: Network, pool: ThreadPoolExecutor) -> NodeGraph:
     flow_active = (flows.get_column("status") != "candidate").to_numpy().astype(bool)
     shares = pool.submit(_shares, flow_order, group_start, flows.get_column("share"), flow_active)  # meanwhile:
     table = _KeyTable(n_supply + group_key.shape[0] + demand_key.shape[0])
-    node_at = np.full(table.size + 1, n_supply, dtype=np.int64)  # the first node of each slot
+    node_at = np.full(table.size + 1, -1, dtype=np.int64)  # the first node of each slot
     supply_slot = table.slots(supply_key, insert=True)
-    np.minimum.at(node_at, supply_slot, np.arange(n_supply, dtype=np.int64))
-    node_at[node_at == n_supply] = -1
+    coded = np.flatnonzero(supply_slot >= 0)
+    node_at[supply_slot[coded]] = coded
+    repeated = coded[node_at[supply_slot[coded]] != coded]  # a (site, item) pair of several supply rows
+    if repeated.size:
+        np.minimum.at(node_at, supply_slot[repeated], repeated)
     group_at = np.full(table.size + 1, -1, dtype=np.int64)
     group_at[table.slots(group_key, insert=True)] = np.arange(group_key.shape[0], dtype=np.int64)
     demand_slot = table.slots(demand_key, insert=True)
@@ -653,7 +694,7 @@ def _compile(network: Network, pool: ThreadPoolExecutor) -> NodeGraph:
     node_item_code = np.concatenate([supply_item, codes["demand", "item_id"][sinks]])
 
     item_cost = _float(items.get_column("unit_cost"), np.nan)
-    node_site, node_item = known(node_site_code, len(site_ids)), known(node_item_code, len(item_ids))
+    node_site, node_item = known(node_site_code, n_sites), known(node_item_code, n_items)
     price = np.full(n_nodes, np.nan)
     capacity = np.full(n_nodes, np.inf)
     inventory = np.zeros(n_nodes)
@@ -677,7 +718,7 @@ def _compile(network: Network, pool: ThreadPoolExecutor) -> NodeGraph:
     bom_qty = _float(bom.get_column("quantity"), np.nan)
     stocking_site = np.zeros(n_site_codes + 1, dtype=bool)  # one extra slot, read by the code -1 (null)
     kinds = sites.get_column("kind").is_in(["warehouse", "customer"]).fill_null(False)
-    stocking_site[: len(site_ids)] = kinds.to_numpy()
+    stocking_site[:n_sites] = kinds.to_numpy()
     received = np.bincount(req_node, weights=(req_internal >= 0) | (req_group >= 0), minlength=n_nodes) > 0
     stocking = np.zeros(n_nodes, dtype=bool)
     stocking[with_bom] = stocking_site[supply_site[with_bom]] | (inbound[with_bom] & ~received[with_bom])
@@ -730,8 +771,6 @@ def _compile(network: Network, pool: ThreadPoolExecutor) -> NodeGraph:
     kind[n_supply:] = KIND_CODES.index("sink")
     return NodeGraph(
         network=network,
-        site_ids=site_ids,
-        item_ids=item_ids,
         site_country=site_country,
         node_site=node_site,
         node_item=node_item,
@@ -744,7 +783,7 @@ def _compile(network: Network, pool: ThreadPoolExecutor) -> NodeGraph:
         node_supply_row=np.concatenate([np.arange(n_supply, dtype=np.int64), np.full(n_nodes - n_supply, -1)]),
         edge_consumer=consumer,
         edge_supplier=supplier,
-        edge_item=known(edge_item, len(item_ids)),
+        edge_item=known(edge_item, n_items),
         edge_qty=edge_qty,
         edge_share=edge_share,
         edge_flow=flow,
