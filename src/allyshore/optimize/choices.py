@@ -15,12 +15,15 @@ without it meets the constraints (the penalty is not part of any reported figure
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 
+from allyshore.conventions import as_date
+from allyshore.cost.bridges import origin_engine
 from allyshore.cost.network import FlowCosts, flow_costs
 from allyshore.model.graph import flow_shares
 from allyshore.model.network import Network
@@ -60,12 +63,17 @@ def build_choices(
     as_of: AsOf = None,
     policy: PolicySource = None,
     assumptions: Assumptions = None,
+    required: Sequence[str] = (),
 ) -> ChoiceSet:
     """One share variable per flow row of ``network`` (see the module docstring); columns as
     :data:`allyshore.optimize.blocks.CHOICE_COLUMNS` plus ``disruption_per_unit`` (the landed cost's own
     disruption allowance, inside ``cost_per_unit``), ``cost_known_part``, ``unknown_cost``, ``unknown_reason``,
-    ``supply_row`` and ``lane_type``."""
-    costs = flow_costs(network, as_of=as_of, policy=policy, assumptions=assumptions, idle_at_need=True)
+    ``supply_row`` and ``lane_type``. The goods ``required`` to become originating are priced as originating
+    where they are shipped on (their preference is what the plan buys); every other good at today's origin."""
+    originating = _originating_after(network, as_of, required) if required else None
+    costs = flow_costs(
+        network, as_of=as_of, policy=policy, assumptions=assumptions, originating=originating, idle_at_need=True
+    )
     flows = network.flows
     supply = (
         network.supply.with_row_index("supply_row")
@@ -156,3 +164,12 @@ def build_choices(
         .alias("treatment"),
     )
     return ChoiceSet(Choices(frame), costs, tiers, tuple(flagged.to_dicts()))
+
+
+def _originating_after(network: Network, as_of: AsOf, required: Sequence[str]) -> dict[tuple[str, str], bool]:
+    """The origin engine's (site, item) -> originating map with every good in ``required`` originating wherever
+    it is made: the plan's origin rows make it so, and its flows onward are priced with the preference."""
+    decided, _ = origin_engine(network, as_date(as_of))
+    wanted = set(required)
+    made = network.supply.filter(pl.col("item_id").is_in(wanted)).select("site_id", "item_id").unique()
+    return {**decided, **dict.fromkeys(made.iter_rows(), True)}

@@ -98,7 +98,9 @@ def pareto(
     else:
         chosen = chosen.merged({"risk_weight": first})
     when = as_date(as_of)
-    choice_set = build_choices(network, as_of=when, policy=trust, assumptions=assumptions)
+    choice_set = build_choices(
+        network, as_of=when, policy=trust, assumptions=assumptions, required=chosen.require_originating
+    )
     model = build_model(
         network, choice_set, chosen, as_of=when, policy=trust, with_risk=chosen_sweep.parameter == "risk-weight"
     )

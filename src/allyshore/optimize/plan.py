@@ -85,7 +85,9 @@ def optimize(
             progress(step, total)
 
     when = as_date(as_of)
-    choice_set = build_choices(network, as_of=when, policy=trust, assumptions=assumptions)
+    choice_set = build_choices(
+        network, as_of=when, policy=trust, assumptions=assumptions, required=chosen.require_originating
+    )
     advance()
     model = build_model(network, choice_set, chosen, as_of=when, policy=trust)
     advance()
