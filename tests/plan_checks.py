@@ -427,6 +427,10 @@ class PlanPolicy:
 SHARE_TOL = 1e-6
 
 
+#: The least share a source carries to count towards ``min_sources`` (the optimiser's documented default).
+MIN_SHARE_COUNTED = 0.05
+
+
 def changes(before: Mapping[tuple[str, str, str], float], after: Mapping[tuple[str, str, str], float]) -> int:
     """Flows whose share moved (a source added, dropped or re-weighted)."""
     keys = set(before) | set(after)
@@ -457,13 +461,16 @@ def violations(
         if good not in figures.originating:
             out.append((f"{good} originating", 1.0))
     if policy.min_sources is not None:
-        counts: dict[tuple[str, str], int] = {}
-        for (item, site, _), share in figures.shares.items():
-            if share > SHARE_TOL and site != "C":
-                counts[(item, site)] = counts.get((item, site), 0) + 1
-        for pair, n in sorted(counts.items()):
-            if n < policy.min_sources:
-                out.append((f"sources of {pair[0]} into {pair[1]}", float(policy.min_sources - n)))
+        # Sources carrying at least MIN_SHARE_COUNTED of the need, in every (item, site) with that many choices.
+        choices: dict[tuple[str, str], int] = {}
+        for item, site, _ in before:
+            choices[(item, site)] = choices.get((item, site), 0) + 1
+        for pair, n_choices in sorted(choices.items()):
+            used = sum(
+                1 for (i, t, _), v in figures.shares.items() if (i, t) == pair and v >= MIN_SHARE_COUNTED - SHARE_TOL
+            )
+            if n_choices >= policy.min_sources and used < policy.min_sources:
+                out.append((f"sources of {pair[0]} into {pair[1]}", float(policy.min_sources - used)))
     if policy.max_changes is not None:
         moved = changes(before, {k: v for k, v in figures.shares.items() if k[1] != "C"})
         if moved > policy.max_changes:
@@ -505,3 +512,164 @@ def enumerate_plans(drawn: Drawn) -> Enumeration:
         plans.append((choice, cost, figures))
     before = evaluate(network, plants, cost=False)
     return Enumeration(tuple(plans), finished, before, current_shares(drawn))
+
+
+# --------------------------------------------------------------------------- a returned plan, re-checked
+
+
+@dataclass(frozen=True)
+class Fees:
+    """The cost parameters that make a flow's landed cost per unit depend on its volume (the shipped defaults)."""
+
+    per_entry: float  # broker fee + truck arrival fee + the MPF maximum, USD per customs entry
+    carrying_rate: float
+
+
+def fees() -> Fees:
+    from allyshore.cost.assumptions import as_book
+
+    book = as_book(None)
+    mpf = book.mpf.filter(pl.col("effective_from").cast(pl.String) <= AS_OF).sort("effective_from").tail(1)
+    per_entry = (
+        book.parameter("broker_fee_per_entry")
+        + book.parameter("truck_arrival_fee")
+        + float(mpf.get_column("maximum_usd")[0])
+    )
+    return Fees(per_entry, book.parameter("carrying_rate"))
+
+
+def linear_gap(
+    network: Network, priced_at: Mapping[tuple[str, str, str], float], used: Mapping[tuple[str, str, str], float]
+) -> float:
+    """How far apart a linear model's landed cost and the engine's may be on a plan, USD a year.
+
+    The engine prices a flow at the volume it carries; a linear model prices every unit of a flow at one rate, the
+    engine's for some volume (here: ``priced_at``, the flow's share of its receiving site's need it was priced at,
+    and ``used``, the share the plan gives it). Per unit, price, freight, insurance, duties, the harbor fee and the
+    carrying costs do not depend on the volume (cycle and safety stock scale with it: ``carry_cycle`` is
+    v·h ÷ (2 × shipments) once a shipment holds a unit or more). The fees per customs entry do: broker and
+    crossing fees per shipment and the merchandise processing fee, clamped to a minimum and maximum per entry
+    (19 CFR 24.23(b)(1)). With E shipments a year, a flow's entry fees a year F(u) lie between 0 and E·(b + c +
+    MPF maximum) = E·f at any volume u; a rate taken at volume v and applied to volume u gives (u/v)·F(v). So the
+    two differ by at most max(u/v, 1)·E·f, and not at all when u = v. A shipment of under one unit adds at most
+    half a unit's value times h a year. A flow carrying the volume it was priced at has no gap, so a single-source
+    plan priced at the whole need of each site costs the same both ways.
+    """
+    f = fees()
+    prices = {(r["site_id"], r["item_id"]): r["unit_price"] or 0.0 for r in network.supply.iter_rows(named=True)}
+    gap = 0.0
+    for row in network.flows.iter_rows(named=True):
+        key = (row["item_id"], row["to_site"], row["from_site"])
+        u, v = used.get(key, 0.0), priced_at.get(key, 1.0)
+        if u <= SHARE_TOL or abs(u - v) <= SHARE_TOL:
+            continue
+        shipments = row["shipments_per_year"] or 12.0
+        owned = prices.get((row["from_site"], row["item_id"]), 0.0) + (row["freight_per_unit"] or 0.0)
+        gap += max(u / max(v, SHARE_TOL), 1.0) * shipments * f.per_entry + owned * f.carrying_rate / 2.0
+    return gap
+
+
+def priced_at(enumeration: Enumeration) -> dict[tuple[str, str, str], float]:
+    """The share each flow is priced at by a linear model that takes the landed-cost engine's rate of the network as
+    given: its share today when it carries some of the need, else the whole need (a candidate's costing)."""
+    return {k: (v if v > SHARE_TOL else 1.0) for k, v in enumeration.shares_before.items()}
+
+
+def check_returned_plan(
+    result: Mapping[str, Any],
+    drawn: Drawn,
+    enumeration: Enumeration,
+    written: Network,
+    policy: PlanPolicy,
+) -> list[str]:
+    """Every disagreement between a returned plan, the network it wrote and the engines, in words."""
+    problems: list[str] = []
+    plants = sorted({g.to_site for g in drawn.groups})
+    after = evaluate(written, plants)
+    broken = violations(after, policy, enumeration.before.originating, enumeration.shares_before)
+    problems += [f"the written plan breaks {name} by {amount:.6g}" for name, amount in broken]
+    # The plan the result lists is the plan written.
+    listed = {
+        (p["item_id"], p["to_site"], s["site_id"]): float(s["share"])
+        for p in result["plan"]
+        for s in p["sources"]
+        if float(s["share"]) > SHARE_TOL
+    }
+    written_shares = {k: v for k, v in after.shares.items() if k[2] != "" and v > SHARE_TOL}
+    for key in sorted(set(listed) | {k for k in written_shares if k[1] in plants}):
+        a, b = listed.get(key, 0.0), written_shares.get(key, 0.0)
+        if abs(a - b) > SHARE_TOL:
+            problems.append(f"share of {key}: {a} in the result, {b} in the written network")
+    # Its landed cost: the engine's on the written network, within the fee allowance of a linear model.
+    engine = after.cost_per_year
+    reported = float(result["objective"]["landed_cost_per_year"])
+    allowance = linear_gap(written, priced_at(enumeration), after.shares)
+    if abs(engine - reported) > allowance + 1e-6 * max(engine, 1.0):
+        problems.append(
+            f"landed cost a year: {reported:.2f} reported, the engine gives {engine:.2f} on the written network "
+            f"(allowance {allowance:.2f} for per-entry fees of flows carrying another volume than priced)"
+        )
+    # The figures after, as the engines read the written network.
+    figures = result["after"]
+    if abs(float(figures["trusted_share"]) - after.trusted_total) > SHARE_TOL:
+        problems.append(f"after.trusted_share {figures['trusted_share']} but exposure gives {after.trusted_total}")
+    adversary = after.total_share(after.by_tier, "adversary")
+    if abs(float(figures["adversary_share"]) - adversary) > SHARE_TOL:
+        problems.append(f"after.adversary_share {figures['adversary_share']} but exposure gives {adversary}")
+    for country, share in figures["by_country"].items():
+        engine_share = after.total_share(after.by_country, country)
+        if abs(float(share) - engine_share) > SHARE_TOL:
+            problems.append(f"after.by_country[{country}] {share} but exposure gives {engine_share}")
+    if set(figures["originating_goods"]) != set(after.originating):
+        problems.append(
+            f"after.originating_goods {figures['originating_goods']} but origin gives {sorted(after.originating)}"
+        )
+    # The changes listed are the flows whose share moved.
+    moved = {
+        (c["item_id"], c["to_site"], c["site_id"])
+        for c in result["changes"]
+        if abs(float(c["share_after"]) - float(c["share_before"])) > SHARE_TOL
+    }
+    before = enumeration.shares_before
+    really = {k for k in set(before) | set(listed) if abs(listed.get(k, 0.0) - before.get(k, 0.0)) > SHARE_TOL}
+    if moved != really:
+        problems.append(f"changes list {sorted(moved)} but the shares moved on {sorted(really)}")
+    return problems
+
+
+def check_before(result: Mapping[str, Any], drawn: Drawn, enumeration: Enumeration) -> list[str]:
+    """The ``before`` figures of a result against the engines on the network as drawn."""
+    problems: list[str] = []
+    network = drawn.network
+    engine, _ = landed_costs(network, sorted({g.to_site for g in drawn.groups}))
+    figures = result["before"]
+    reported = float(figures["landed_cost_per_year"])
+    if abs(reported - engine) > 1e-6 * max(engine, 1.0):
+        problems.append(f"before.landed_cost_per_year {reported:.2f} but the engine gives {engine:.2f}")
+    before = enumeration.before
+    if abs(float(figures["trusted_share"]) - before.trusted_total) > SHARE_TOL:
+        problems.append(f"before.trusted_share {figures['trusted_share']} but exposure gives {before.trusted_total}")
+    if set(figures["originating_goods"]) != set(before.originating):
+        problems.append(
+            f"before.originating_goods {figures['originating_goods']} but origin gives {sorted(before.originating)}"
+        )
+    return problems
+
+
+@st.composite
+def policies(draw: Any, drawn: Drawn, enumeration: Enumeration) -> PlanPolicy:
+    """A policy whose bounds sit where the single-source plans put them (often exactly on one), so that some are
+    feasible, some not, and the bounds bind."""
+    lowest_trusted = sorted({round(min(f.trusted.values()), 12) for _, _, f in enumeration.plans})
+    cn = sorted({round(max(s.get("CN", 0.0) for s in f.by_country.values()), 12) for _, _, f in enumeration.plans})
+    min_trusted = draw(st.none() | st.sampled_from(lowest_trusted) | st.floats(0.5, 1.0), label="min_trusted_share")
+    cap = draw(st.none() | st.sampled_from(cn) | st.floats(0.0, 0.3), label="CN cap")
+    goods = [g for g, _ in drawn.goods]
+    require = tuple(g for g in goods if draw(st.booleans(), label=f"require {g}"))
+    return PlanPolicy(
+        min_trusted_share=min_trusted,
+        max_country_share={} if cap is None else {"CN": cap},
+        no_adversary=draw(st.booleans(), label="no_adversary"),
+        require_originating=require,
+        max_changes=draw(st.none() | st.integers(0, 4), label="max_changes"),
+    )

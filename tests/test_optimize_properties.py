@@ -8,7 +8,9 @@ shares the exposure map's, its originating goods the origin engine's.
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,16 +18,23 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from allyshore.io import load_network, write_network
+from allyshore.model.network import Network
 from plan_checks import (
+    AS_OF,
     Drawn,
     Group,
     PlanPolicy,
+    check_before,
+    check_returned_plan,
     choice_shares,
     enumerate_plans,
     evaluate,
     landed_costs,
+    linear_gap,
     option_costs,
     plan_network,
+    policies,
+    priced_at,
     shares_of,
     tiny_networks,
 )
@@ -86,7 +95,7 @@ def test_a_plan_network_reads_back_the_same_from_format_v1(drawn: Drawn, tmp_pat
 def test_the_enumeration_is_exhaustive_on_a_hand_built_network() -> None:
     """Two purchased items, 2 x 3 sources: six plans, each priced once; the best without a policy is the cheapest
     source of each item (costs add up), derived here from the engine's per-flow costs."""
-    drawn = _two_by_three()
+    drawn = hand_built({"S1", "S2", "S3", "S4", "S5"})
     enumeration = enumerate_plans(drawn)
     assert len(enumeration.plans) == 6
     costs, _ = option_costs(drawn, drawn.network)
@@ -98,9 +107,11 @@ def test_the_enumeration_is_exhaustive_on_a_hand_built_network() -> None:
     assert best[0] == cheapest
 
 
-def _two_by_three() -> Drawn:
-    """G at P (US) from K1 (sources in CN, MX) and K2 (sources in DE, VN, US), prices chosen by hand."""
-    rule = '{"alternatives": [{"tariff_shift": null, "rvc": {"transaction_value": 50}}]}'
+def hand_built(suppliers: set[str], threshold: int = 50) -> Drawn:
+    """G1 made at P1 (US) from 2 K1 (sources S1 in CN at 10, S2 in MX at 13, S6 in the US at 14) and 1 K2 (S3 in DE
+    at 20, S4 in VN at 16, S5 in the US at 24), sold at 120; the suppliers kept are ``suppliers``. G1's rule: RVC
+    by transaction value at least ``threshold``. Today K1 comes from S1 and K2 from S3 (when kept)."""
+    rule = json.dumps({"alternatives": [{"tariff_shift": None, "rvc": {"transaction_value": threshold}}]})
     document: dict[str, Any] = {
         "sites": [
             {"site_id": "P1", "country": "US", "kind": "plant"},
@@ -110,6 +121,7 @@ def _two_by_three() -> Drawn:
             {"site_id": "S3", "country": "DE", "kind": "supplier"},
             {"site_id": "S4", "country": "VN", "kind": "supplier"},
             {"site_id": "S5", "country": "US", "kind": "supplier"},
+            {"site_id": "S6", "country": "US", "kind": "supplier"},
         ],
         "items": [
             {"item_id": "G1", "hs_code": "9018.90.80", "origin_rule": rule, "profit_per_unit": 30},
@@ -127,6 +139,7 @@ def _two_by_three() -> Drawn:
             {"site_id": "S3", "item_id": "K2", "unit_price": 20},
             {"site_id": "S4", "item_id": "K2", "unit_price": 16, "status": "candidate"},
             {"site_id": "S5", "item_id": "K2", "unit_price": 24, "status": "candidate", "supplier_certifies_origin": True},
+            {"site_id": "S6", "item_id": "K1", "unit_price": 14, "status": "candidate", "supplier_certifies_origin": True},
         ],
         "flows": [
             {"from_site": "S1", "to_site": "P1", "item_id": "K1", "share": 1.0, "mode": "ocean", "transit_days": 30,
@@ -139,14 +152,137 @@ def _two_by_three() -> Drawn:
              "freight_per_unit": 1.0, "shipments_per_year": 12, "status": "candidate"},
             {"from_site": "S5", "to_site": "P1", "item_id": "K2", "mode": "truck", "transit_days": 2,
              "freight_per_unit": 0.5, "shipments_per_year": 52, "status": "candidate"},
+            {"from_site": "S6", "to_site": "P1", "item_id": "K1", "mode": "truck", "transit_days": 2,
+             "freight_per_unit": 0.5, "shipments_per_year": 52, "status": "candidate"},
             {"from_site": "P1", "to_site": "C", "item_id": "G1", "share": 1.0, "mode": "truck", "transit_days": 2,
              "freight_per_unit": 1.0},
         ],
         "demand": [{"site_id": "C", "item_id": "G1", "units_per_week": 100}],
     }  # fmt: skip
-    groups = (
-        Group("K1", "P1", ("S1", "S2"), (1.0, 0.0)),
-        Group("K2", "P1", ("S3", "S4", "S5"), (1.0, 0.0, 0.0)),
-    )
-    country = {s["site_id"]: s["country"] for s in document["sites"]}
-    return Drawn(document, groups, (("G1", "P1"),), country)
+    supplier = {"S1", "S2", "S3", "S4", "S5", "S6"}
+    dropped = supplier - suppliers
+    document["sites"] = [r for r in document["sites"] if r["site_id"] not in dropped]
+    document["supply"] = [r for r in document["supply"] if r["site_id"] not in dropped]
+    document["flows"] = [r for r in document["flows"] if r["from_site"] not in dropped]
+    groups = []
+    for item in ("K1", "K2"):
+        rows = [r for r in document["flows"] if r["item_id"] == item]
+        if not any(r.get("share") for r in rows):  # today's source dropped: the first one left takes the need
+            rows[0].update(share=1.0, status="active")
+            next(r for r in document["supply"] if r["site_id"] == rows[0]["from_site"])["status"] = "active"
+        groups.append(Group(item, "P1", tuple(r["from_site"] for r in rows), tuple(r.get("share", 0.0) for r in rows)))
+    country = {r["site_id"]: r["country"] for r in document["sites"]}
+    return Drawn(document, tuple(groups), (("G1", "P1"),), country)
+
+
+# --------------------------------------------------------------------------- the optimiser against the brute force
+
+
+def _optimize() -> Any:
+    """The optimiser's entry point (skips the test where it is not built)."""
+    from allyshore import optimize as package
+
+    function = getattr(package, "optimize", None)
+    if function is None:
+        pytest.skip("the sourcing-plan optimiser is not built in this tree")
+    return function
+
+
+def solve(network: Network, policy: PlanPolicy, folder: Path) -> tuple[dict[str, Any], Network | None]:
+    """The optimiser's result as JSON, and the network it writes read back from format v1 (None when no plan)."""
+    result = _optimize()(network, as_of=AS_OF, **policy.options())
+    document = json.loads(result.to_json())
+    if document["status"] != "optimal":
+        return document, None
+    return document, load_network(result.write_network(folder / "plan"))
+
+
+@given(drawn=tiny_networks(max_plans=12), data=st.data())
+@examples(6, 300)
+def test_the_plan_is_never_worse_than_the_best_single_source_plan(
+    drawn: Drawn, data: st.DataObject, tmp_path_factory: Any
+) -> None:
+    """Whenever a single-source plan meets the policy, the optimiser finds a plan (status optimal) whose landed cost
+    is at most the best such plan's (the engine's sum over its flows), within the linear model's allowance for the
+    per-entry fees of flows it prices at today's volume (:func:`plan_checks.linear_gap`: zero when every flow of
+    that plan is priced at the whole need, as candidates are); and every plan it returns meets the policy when the
+    engines read the network it writes."""
+    _optimize()
+    enumeration = enumerate_plans(drawn)
+    policy = data.draw(policies(drawn, enumeration), label="policy")
+    result, written = solve(drawn.network, policy, tmp_path_factory.mktemp("plan"))
+    assert not check_before(result, drawn, enumeration)
+    best = enumeration.best(policy)
+    if best is not None:
+        assert result["status"] == "optimal", (best, result["conflicts"])
+        choice, cost = best
+        bound = cost + enumeration.finished_goods_per_year
+        allowance = linear_gap(drawn.network, priced_at(enumeration), choice_shares(choice))
+        reported = float(result["objective"]["landed_cost_per_year"])
+        assert reported <= bound + allowance + 1e-6 * bound, (choice, cost, allowance)
+    if written is not None:
+        assert not check_returned_plan(result, drawn, enumeration, written, policy)
+
+
+# --------------------------------------------------------------------------- policies built to conflict
+
+
+def _conflicts(drawn: Drawn, policy: PlanPolicy, tmp_path: Path) -> list[dict[str, Any]]:
+    result, written = solve(drawn.network, policy, tmp_path)
+    assert result["status"] == "infeasible", result["status"]
+    assert written is None
+    assert result["conflicts"], "an infeasible plan names the constraints that conflict"
+    conflicts: list[dict[str, Any]] = result["conflicts"]
+    return conflicts
+
+
+def _named(conflicts: list[dict[str, Any]], *words: str) -> dict[str, Any]:
+    """The conflict whose name and row mention every one of ``words`` (case-insensitive)."""
+    for c in conflicts:
+        text = f"{c['name']} {c.get('row', '')}".lower()
+        if all(w.lower() in text for w in words):
+            return c
+    raise AssertionError(f"no conflict names {words}: {conflicts}")
+
+
+def test_every_good_fully_trusted_conflicts_with_a_part_only_china_makes(tmp_path: Path) -> None:
+    """K1 comes only from S1 in China: 2 units at USD 10 of G1's USD 120 (exposure values a bought part at its
+    source's price). The rest is trusted (K2 from Germany or the US, the value added at the US plant), so G1's
+    trusted share is at most (120 - 2 x 10) / 120 = 5/6: a minimum of 1.0 misses by 1/6."""
+    _optimize()
+    conflicts = _conflicts(hand_built({"S1", "S3", "S5"}), PlanPolicy(min_trusted_share=1.0), tmp_path)
+    conflict = _named(conflicts, "trusted", "G1")
+    assert conflict["violation"] == pytest.approx(1 / 6, abs=1e-6)
+
+
+def test_no_adversary_conflicts_with_a_part_only_china_makes(tmp_path: Path) -> None:
+    """No flow from an adversary country, but China (S1) is K1's only source: the plan must still take all of K1's
+    need from S1, so the row keeping S1's share at 0 gives way by the whole share, 1."""
+    _optimize()
+    conflicts = _conflicts(hand_built({"S1", "S3", "S5"}), PlanPolicy(no_adversary=True), tmp_path)
+    conflict = _named(conflicts, "adversary", "S1")
+    assert conflict["violation"] == pytest.approx(1.0, abs=1e-6)
+
+
+def test_a_country_cap_conflicts_with_two_sources_of_a_part(tmp_path: Path) -> None:
+    """K1 has two sources, S1 (China, USD 10) and S6 (US); at least 2 sources used means each carries at least the
+    documented least share of a counted source, 0.05, so China makes at least 0.05 x 2 x 10 = USD 1 of G1's USD 120:
+    a cap of 0 on China's share misses by 1/120 (the cheapest row to give way: 1/120 of a share, against a whole
+    source or 0.05 of a share), and the minimum number of sources is named beside it."""
+    _optimize()
+    policy = PlanPolicy(max_country_share={"CN": 0.0}, min_sources=2)
+    conflicts = _conflicts(hand_built({"S1", "S6", "S3"}), policy, tmp_path)
+    conflict = _named(conflicts, "CN", "G1")
+    assert conflict["violation"] == pytest.approx(1 / 120, abs=1e-6)
+    named = {c["name"] for c in conflicts} | {n for c in conflicts for n in c.get("conflicts_with", [])}
+    assert any("source" in n for n in named), named
+
+
+def test_a_good_that_cannot_originate_is_named(tmp_path: Path) -> None:
+    """G1 must originate under RVC (transaction value) >= 90, but K1 comes only from China (2 x (10 + 0.6 freight))
+    and K2 only from Germany (20 + 1.2), neither originating: non-originating materials are USD 42.40 of the USD 120
+    transaction value, RVC = (120 - 42.4) / 120 = 64.7% < 90 whatever the shares."""
+    _optimize()
+    conflicts = _conflicts(hand_built({"S1", "S3"}, threshold=90), PlanPolicy(require_originating=("G1",)), tmp_path)
+    _named(conflicts, "G1")
+    assert any("origin" in f"{c['name']} {c.get('row', '')}".lower() for c in conflicts), conflicts
