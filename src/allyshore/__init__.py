@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from allyshore.io import load_network, write_network
     from allyshore.model import Network
     from allyshore.model.validate import Validation
+    from allyshore.optimize import OptimizeResult, ParetoResult, optimize, pareto
     from allyshore.origin import OriginResult, determine_origin, lookup_rule
     from allyshore.origin.certification import certify
     from allyshore.origin.from_network import determine_network
@@ -86,6 +87,8 @@ _LAZY: dict[str, str] = {
     "lookup_rule": "allyshore.origin",
     "determine_network": "allyshore.origin.from_network",
     "advise_qualification": "allyshore.advisor",
+    "optimize": "allyshore.optimize",
+    "pareto": "allyshore.optimize",
     "certify": "allyshore.origin.certification",
     "open_store": "allyshore.store",
     # their results
@@ -103,6 +106,8 @@ _LAZY: dict[str, str] = {
     "NetworkOrigin": "allyshore.origin.results",
     "QualificationPlan": "allyshore.origin.results",
     "Certification": "allyshore.origin.results",
+    "OptimizeResult": "allyshore.optimize",
+    "ParetoResult": "allyshore.optimize",
     "DeterminationRecord": "allyshore.store",
     "DeterminationHistory": "allyshore.store",
     # the calling convention's types
@@ -153,7 +158,9 @@ __all__ = [
     "NetworkCost",
     "NetworkOrigin",
     "NotFoundError",
+    "OptimizeResult",
     "OriginResult",
+    "ParetoResult",
     "PolicySource",
     "Problem",
     "Progress",
@@ -182,6 +189,8 @@ __all__ = [
     "lookup_rule",
     "network_cost",
     "open_store",
+    "optimize",
+    "pareto",
     "sample_names",
     "sensitivity",
     "simulate",

@@ -96,6 +96,8 @@ class Solution:
     col_dual: FloatArray
     iterations: int
     mip: bool = False
+    status: str = "optimal"  # or "time_limit": stopped by the time limit with a feasible solution
+    gap: float = 0.0  # relative MIP gap of the solution returned (0 for a linear program)
 
 
 def _vector(values: ArrayLike | None, size: int, fill: float, name: str) -> FloatArray:
@@ -243,6 +245,10 @@ class LinearProgram:
         if flags.any():
             self.is_mip = True
 
+    def set_option(self, key: str, value: Any) -> None:
+        """Set one HiGHS option for later solves (``time_limit``, ``mip_rel_gap``, ...)."""
+        self._highs.setOptionValue(key, value)
+
     def basis(self) -> Any:
         """The current simplex basis (an opaque copy), to restart later solves from it."""
         return self._highs.getBasis()
@@ -262,8 +268,11 @@ class LinearProgram:
         )
 
     # -- solving ----------------------------------------------------------------------------
-    def solve(self, *, cold: bool = False) -> Solution:
+    def solve(self, *, cold: bool = False, accept_time_limit: bool = False) -> Solution:
         """Solve (warm from the last basis unless ``cold``) and return the optimal solution.
+
+        ``accept_time_limit``: a run stopped by the ``time_limit`` option with a feasible solution returns it
+        (``status`` ``"time_limit"``, ``gap`` the relative MIP gap reached) instead of raising.
 
         Raises
         ------
@@ -296,7 +305,8 @@ class LinearProgram:
                 raise Infeasible("the model has no feasible solution")
             if status in (ms.kUnbounded, ms.kUnboundedOrInfeasible):
                 raise Unbounded("the objective is unbounded")
-        if status != ms.kOptimal:
+        limited = status == ms.kTimeLimit and accept_time_limit and highs.getInfo().primal_solution_status == 2
+        if status != ms.kOptimal and not limited:
             raise SolverError(f"HiGHS stopped without an optimal solution: {highs.modelStatusToString(status)}")
         solution = highs.getSolution()
         info = highs.getInfo()
@@ -316,4 +326,6 @@ class LinearProgram:
             col_dual=col_dual,
             iterations=int(info.simplex_iteration_count),
             mip=self.is_mip,
+            status="time_limit" if limited else "optimal",
+            gap=float(info.mip_gap) if self.is_mip and np.isfinite(info.mip_gap) else (np.inf if limited else 0.0),
         )

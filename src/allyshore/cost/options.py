@@ -486,6 +486,7 @@ def build_inputs(
             pl.Series("option", np.arange(n), dtype=pl.Int64),
             decode("country", country, dict(enumerate(vocabulary))),
             decode("lane_type", lane, lane_names),
+            pl.Series("price_known", price_source < 3),
         )
         return OptionInputs(inputs=inputs, detail=detail, duties=trace)
     detail = options.select("source_site", "to_site", "item_id", "status", "crossing").with_columns(
