@@ -26,6 +26,7 @@ import polars as pl
 from hypothesis import strategies as st
 
 from allyshore.cost import network_cost
+from allyshore.cost.volumes import annual_flow_units
 from allyshore.exposure import exposure
 from allyshore.model.network import Network
 from allyshore.model.validate import check_network
@@ -114,6 +115,8 @@ def tiny_networks(draw: Any, max_plans: int = 24) -> Drawn:
             if item not in bom[good] and draw(st.booleans()):
                 bom[good][item] = draw(st.integers(1, 3))
     pairs = sorted({(item, plant) for good, plant in goods for item in bom[good]})
+    weekly = {good: float(draw(st.integers(20, 400))) for good, _ in goods}
+    need = {pair: sum(weekly[g] * bom[g].get(pair[0], 0) for g, p in goods if p == pair[1]) for pair in pairs}
 
     sites: list[dict[str, Any]] = [
         {"site_id": p, "name": p, "country": "US", "kind": "plant", "ttr_weeks": 2} for p in plants
@@ -169,6 +172,10 @@ def tiny_networks(draw: Any, max_plans: int = 24) -> Drawn:
                 "inventory": float(draw(st.integers(0, 2000))),
                 "status": status,
             }
+            # Some sources cannot carry the plant's whole need: capacity a week as a fraction of it.
+            fraction = draw(st.none() | st.sampled_from([0.4, 0.6, 1.0, 1.5]), label="capacity")
+            if fraction is not None:
+                row["capacity_per_week"] = round(fraction * need[(item, plant)], 3)
             if where in ("US", "MX", "CA"):
                 row["supplier_certifies_origin"] = draw(st.booleans())
             supply.append(row)
@@ -233,7 +240,7 @@ def tiny_networks(draw: Any, max_plans: int = 24) -> Drawn:
                 "freight_per_unit": 1.0,
             }
         )
-        demand.append({"site_id": "C", "item_id": good, "units_per_week": float(draw(st.integers(20, 400)))})
+        demand.append({"site_id": "C", "item_id": good, "units_per_week": weekly[good]})
     document = {
         "sites": sites,
         "items": items_rows,
@@ -333,6 +340,7 @@ class Figures:
     value_per_week: Mapping[str, float]  # good -> value a week (exposure)
     originating: frozenset[str]  # goods the origin engine finds originating
     shares: Mapping[tuple[str, str, str], float] = field(default_factory=dict)
+    over_capacity: Mapping[tuple[str, str], float] = field(default_factory=dict)  # (site, item) -> units a week over
 
     def total_share(self, shares_by_good: Mapping[str, Mapping[str, float]], key: str) -> float:
         """Share of all goods' value a week in ``key`` (a country or a tier)."""
@@ -360,6 +368,20 @@ def evaluate(network: Network, plants: Sequence[str], *, cost: bool = True) -> F
     result = exposure(network)
     trusted = {g.item_id: sum(v for t, v in g.by_tier.items() if t in TRUSTED_TIERS) for g in result.goods}
     origin = determine_network(network, as_of=AS_OF)
+    per_flow, _ = annual_flow_units(network)
+    shipped = (
+        network.flows.select(pl.col("from_site").alias("site_id"), "item_id")
+        .with_columns(pl.Series("units", per_flow / 52.0))
+        .group_by("site_id", "item_id")
+        .agg(pl.col("units").sum())
+        .join(network.supply.select("site_id", "item_id", "capacity_per_week"), on=["site_id", "item_id"])
+        .filter(pl.col("capacity_per_week").is_not_null())
+    )
+    over = {
+        (r["site_id"], r["item_id"]): r["units"] - r["capacity_per_week"]
+        for r in shipped.iter_rows(named=True)
+        if r["units"] > r["capacity_per_week"] * (1 + SHARE_TOL) + SHARE_TOL
+    }
     return Figures(
         cost_per_year=total,
         input_cost_per_year=inputs,
@@ -369,6 +391,7 @@ def evaluate(network: Network, plants: Sequence[str], *, cost: bool = True) -> F
         value_per_week={g.item_id: g.value_per_week for g in result.goods},
         originating=frozenset(g.item_id for g in origin.goods if g.originating),
         shares=shares_of(network),
+        over_capacity=over,
     )
 
 
@@ -403,6 +426,12 @@ class PlanPolicy:
     require_originating: tuple[str, ...] = ()
     min_sources: int | None = None
     max_changes: int | None = None
+    resilience: bool = False  # time to survive at least time to recover at every site
+
+    @property
+    def origin(self) -> bool:
+        """Whether the policy asks anything of USMCA origin."""
+        return self.keep_originating or bool(self.require_originating)
 
     def options(self) -> dict[str, Any]:
         """The options as keywords of the optimiser (names per its documented signature)."""
@@ -413,12 +442,15 @@ class PlanPolicy:
             out["max_country_share"] = dict(self.max_country_share)
         if self.no_adversary:
             out["no_adversary"] = True
+        out["keep_originating"] = self.keep_originating
         if self.require_originating:
             out["require_originating"] = list(self.require_originating)
         if self.min_sources is not None:
             out["min_sources"] = self.min_sources
         if self.max_changes is not None:
             out["max_changes"] = self.max_changes
+        if self.resilience:
+            out["resilience"] = True
         return out
 
 
@@ -456,6 +488,8 @@ def violations(
         for good, tiers in sorted(figures.by_tier.items()):
             if tiers.get("adversary", 0.0) > SHARE_TOL:
                 out.append((f"adversary share of {good}", tiers["adversary"]))
+    for (site, item), excess in sorted(figures.over_capacity.items()):
+        out.append((f"capacity of {site}/{item}", excess))
     keep = originating_before if policy.keep_originating else frozenset()
     for good in sorted(keep | set(policy.require_originating)):
         if good not in figures.originating:
@@ -620,7 +654,7 @@ def check_returned_plan(
         engine_share = after.total_share(after.by_country, country)
         if abs(float(share) - engine_share) > SHARE_TOL:
             problems.append(f"after.by_country[{country}] {share} but exposure gives {engine_share}")
-    if set(figures["originating_goods"]) != set(after.originating):
+    if policy.origin and set(figures["originating_goods"]) != set(after.originating):
         problems.append(
             f"after.originating_goods {figures['originating_goods']} but origin gives {sorted(after.originating)}"
         )
@@ -630,15 +664,43 @@ def check_returned_plan(
         for c in result["changes"]
         if abs(float(c["share_after"]) - float(c["share_before"])) > SHARE_TOL
     }
-    before = enumeration.shares_before
+    before = shares_of(drawn.network)  # the finished goods' flows too: a plan lists every (item, site)
     really = {k for k in set(before) | set(listed) if abs(listed.get(k, 0.0) - before.get(k, 0.0)) > SHARE_TOL}
     if moved != really:
         problems.append(f"changes list {sorted(moved)} but the shares moved on {sorted(really)}")
     return problems
 
 
-def check_before(result: Mapping[str, Any], drawn: Drawn, enumeration: Enumeration) -> list[str]:
-    """The ``before`` figures of a result against the engines on the network as drawn."""
+def check_statuses(written: Network, plants: Sequence[str]) -> list[str]:
+    """The written network in format v1 as the plan contract has it: every flow into a plant with a share active and
+    one without a candidate, and every supplier's supply row active when one of its flows is, else a candidate
+    (sources used switched to active, unused to candidate)."""
+    problems: list[str] = []
+    written_shares = shares_of(written)
+    flow_status = {
+        (r["item_id"], r["to_site"], r["from_site"]): r["status"] or "active"
+        for r in written.flows.iter_rows(named=True)
+    }
+    for key, status in sorted(flow_status.items()):
+        want = "active" if written_shares.get(key, 0.0) > 0 else "candidate"
+        if key[1] in plants and status != want:
+            problems.append(f"flow {key} is {status} in the written network with share {written_shares.get(key, 0.0)}")
+    for row in written.supply.iter_rows(named=True):
+        flows_of = [v for (i, _, f), v in flow_status.items() if (f, i) == (row["site_id"], row["item_id"])]
+        if row["site_id"] not in plants and flows_of:
+            want = "active" if "active" in flows_of else "candidate"
+            if (row["status"] or "active") != want:
+                problems.append(
+                    f"supply row {row['site_id']}/{row['item_id']} is {row['status']}, its flows {flows_of}"
+                )
+    return problems
+
+
+def check_before(
+    result: Mapping[str, Any], drawn: Drawn, enumeration: Enumeration, *, origin: bool = True
+) -> list[str]:
+    """The ``before`` figures of a result against the engines on the network as drawn (``origin``: its originating
+    goods too)."""
     problems: list[str] = []
     network = drawn.network
     engine, _ = landed_costs(network, sorted({g.to_site for g in drawn.groups}))
@@ -649,7 +711,7 @@ def check_before(result: Mapping[str, Any], drawn: Drawn, enumeration: Enumerati
     before = enumeration.before
     if abs(float(figures["trusted_share"]) - before.trusted_total) > SHARE_TOL:
         problems.append(f"before.trusted_share {figures['trusted_share']} but exposure gives {before.trusted_total}")
-    if set(figures["originating_goods"]) != set(before.originating):
+    if origin and set(figures["originating_goods"]) != set(before.originating):
         problems.append(
             f"before.originating_goods {figures['originating_goods']} but origin gives {sorted(before.originating)}"
         )
@@ -657,7 +719,7 @@ def check_before(result: Mapping[str, Any], drawn: Drawn, enumeration: Enumerati
 
 
 @st.composite
-def policies(draw: Any, drawn: Drawn, enumeration: Enumeration) -> PlanPolicy:
+def policies(draw: Any, drawn: Drawn, enumeration: Enumeration, origin: bool = True) -> PlanPolicy:
     """A policy whose bounds sit where the single-source plans put them (often exactly on one), so that some are
     feasible, some not, and the bounds bind."""
     lowest_trusted = sorted({round(min(f.trusted.values()), 12) for _, _, f in enumeration.plans})
@@ -665,11 +727,13 @@ def policies(draw: Any, drawn: Drawn, enumeration: Enumeration) -> PlanPolicy:
     min_trusted = draw(st.none() | st.sampled_from(lowest_trusted) | st.floats(0.5, 1.0), label="min_trusted_share")
     cap = draw(st.none() | st.sampled_from(cn) | st.floats(0.0, 0.3), label="CN cap")
     goods = [g for g, _ in drawn.goods]
-    require = tuple(g for g in goods if draw(st.booleans(), label=f"require {g}"))
+    require = tuple(g for g in goods if origin and draw(st.booleans(), label=f"require {g}"))
     return PlanPolicy(
         min_trusted_share=min_trusted,
         max_country_share={} if cap is None else {"CN": cap},
         no_adversary=draw(st.booleans(), label="no_adversary"),
+        keep_originating=origin,
         require_originating=require,
         max_changes=draw(st.none() | st.integers(0, 4), label="max_changes"),
+        min_sources=draw(st.none() | st.just(2), label="min_sources"),
     )
