@@ -227,15 +227,21 @@ def _show_plan(result: OptimizeResult, out: Path | None) -> None:
         return
     for line in lines[1:3]:
         console.print(line, markup=False)
-    grid = Table(title="Plan: share of each item's need into each site")
+    moved = {(c["item_id"], c["to_site"]) for c in result.changes}
+    grid = Table(title="Plan: share of each item's need into each site, where it changes")
     for column in ("item", "into", "source", "country", "share", "before"):
         grid.add_column(column, justify="right" if column == "share" else "left")
     for p in result.plan:
+        if (p["item_id"], p["to_site"]) not in moved:
+            continue
         for s in p["sources"]:
             grid.add_row(
                 p["item_id"], p["to_site"], s["site_id"], s["country"], f"{s['share']:.1%}", s["status_before"]
             )
-    console.print(grid)
+    if moved:
+        console.print(grid)
+    kept = len(result.plan) - len(moved & {(p["item_id"], p["to_site"]) for p in result.plan})
+    console.print(f"{kept} other (item, site) pair(s) keep today's sources and shares (--json lists every one).")
     if result.changes:
         changes = Table(title=f"{len(result.changes)} change(s)")
         for column in ("item", "into", "source", "share before", "share after"):

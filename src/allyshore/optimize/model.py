@@ -34,7 +34,12 @@ from allyshore.optimize.value import ValueModel
 
 #: Rows that define auxiliary columns rather than restrict the plan: never relaxed, never reported.
 STRUCTURAL = frozenset({"source used", "min share when used", "change indicators"})
+#: Rows never relaxed to explain an infeasible policy: the need is met in full (a capacity short of it gives way).
+HARD = frozenset({"demand met"})
 _TOL = 1e-7
+#: Time limit of the elastic re-solve of an infeasible model when the options give none (seconds): the least
+#: violation found by then is reported.
+ELASTIC_SECONDS = 60.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -153,8 +158,10 @@ def build_model(
     *,
     as_of: Any = None,
     policy: Any = None,
+    with_risk: bool = False,
 ) -> PlanModel:
-    """Assemble the program of ``options`` over ``choice_set`` (see the module docstring)."""
+    """Assemble the program of ``options`` over ``choice_set`` (see the module docstring); the priced risk of each
+    choice is computed when the risk weight is positive or ``with_risk`` (a sweep of the weight)."""
     from allyshore.optimize import origin_rows as origin
     from allyshore.optimize import resilience_rows as resilience
 
@@ -273,8 +280,15 @@ def build_model(
             "model (chosen only when no plan without them meets the constraints); see unknown_costs"
         )
     risk = np.zeros(n)
-    if options.risk_weight > 0:
-        risk = need * np.asarray(resilience.risk_per_unit(network, choice_set.choices, policy=policy), dtype=np.float64)
+    if options.risk_weight > 0 or with_risk:
+        per_unit = np.asarray(resilience.risk_per_unit(network, choice_set.choices, policy=policy), dtype=np.float64)
+        unknown_risk = ~np.isfinite(per_unit)
+        if unknown_risk.any():
+            notes.append(
+                f"priced risk unknown for {int(unknown_risk.sum())} source(s): not priced (0 in risk_per_year and in "
+                "the objective)"
+            )
+        risk = need * np.where(unknown_risk, 0.0, per_unit)
     book_years = _projection_years(choice_set)
     qualification = np.zeros(n)
     if options.qualification_cost > 0:
@@ -335,11 +349,13 @@ class PlanSolution:
 
 def solve_model(model: PlanModel, *, duals: bool = True) -> PlanSolution:
     """Solve ``model``; duals from the LP (or the LP with the integers fixed); elastic conflicts when infeasible."""
+    if model.n_cols == 0:  # nothing to choose (no flow): the rows are constants
+        return _without_choices(model)
     lp = model.program()
     try:
         solution = lp.solve(accept_time_limit=True)
     except Infeasible:
-        return PlanSolution("infeasible", float("nan"), None, None, None, conflicts=tuple(elastic_conflicts(model)))
+        return PlanSolution("infeasible", 0.0, None, None, None, conflicts=tuple(elastic_conflicts(model)))
     except SolverError as exc:
         if model.options.time_limit is not None and "time" in str(exc).lower():
             return PlanSolution("time_limit", float("inf"), None, None, None)
@@ -349,6 +365,34 @@ def solve_model(model: PlanModel, *, duals: bool = True) -> PlanSolution:
     if duals and solution.status == "optimal":
         row_dual, source = _duals(model, solution)
     return PlanSolution(solution.status, solution.gap, solution.x, solution.row_activity, row_dual, source)
+
+
+def _without_choices(model: PlanModel) -> PlanSolution:
+    """The 'solve' of a model without columns: every row's activity is 0; the plan is empty or infeasible."""
+    activity = np.zeros(model.matrix.shape[0])
+    short = np.maximum(model.row_lower - activity, 0.0)
+    over = np.maximum(activity - model.row_upper, 0.0)
+    conflicts = []
+    for b in model.blocks:
+        shift = b.rows.offset if isinstance(b.rows, C.ShiftedRows) else np.zeros(len(b.rows.labels))
+        for r in range(len(b.rows.labels)):
+            i = b.start + r
+            if short[i] > 1e-9 or over[i] > 1e-9:
+                bound = model.row_lower[i] if short[i] > 1e-9 else model.row_upper[i]
+                conflicts.append(
+                    {
+                        "name": b.rows.name,
+                        "row": b.rows.labels[r],
+                        "violation": float(short[i] + over[i]),
+                        "direction": "short of the lower bound" if short[i] > 1e-9 else "over the upper bound",
+                        "bound": round(float(bound + shift[r]), 12),
+                        "detail": f"{b.rows.labels[r]}: no flow can change it (off by {short[i] + over[i]:.6g})",
+                        "conflicts_with": [],
+                    }
+                )
+    if conflicts:
+        return PlanSolution("infeasible", 0.0, None, None, None, conflicts=tuple(conflicts))
+    return PlanSolution("optimal", 0.0, np.zeros(0), activity, np.zeros_like(activity), "no choice to make")
 
 
 def _duals(model: PlanModel, solution: Solution) -> tuple[FloatArray | None, str]:
@@ -370,9 +414,10 @@ def _duals(model: PlanModel, solution: Solution) -> tuple[FloatArray | None, str
 
 
 def elastic_conflicts(model: PlanModel) -> list[dict[str, Any]]:
-    """Relax every named row by a slack at a cost of 1 per unit of violation, scaled by the row's bound (so that a
-    violation weighs as a share of it), minimise the violation, and report each violated row by family."""
-    elastic = [b for b in model.blocks if not b.structural]
+    """Relax every named row but demand by a slack at a cost of 1 per unit of violation, scaled by the row's bound
+    (so that a violation weighs as a share of it), minimise the violation, and report each violated row by family
+    with the families whose binding rows share a column with it (through the structural rows)."""
+    elastic = [b for b in model.blocks if not b.structural and b.rows.name not in HARD]
     rows = np.concatenate([np.arange(b.start, b.stop) for b in elastic]) if elastic else np.zeros(0, dtype=np.int64)
     lo, hi = model.row_lower[rows], model.row_upper[rows]
     up = rows[np.isfinite(lo)]  # slack that raises the activity
@@ -392,9 +437,8 @@ def elastic_conflicts(model: PlanModel) -> list[dict[str, Any]]:
     width = model.n_cols
     costs = np.concatenate([np.zeros(width), weight])
     integer = np.concatenate([model.integer, np.zeros(k_up + k_down, dtype=bool)])
-    opts: dict[str, Any] = {"mip_rel_gap": 1e-6}
-    if model.options.time_limit is not None:
-        opts["time_limit"] = float(model.options.time_limit)
+    limit = model.options.time_limit if model.options.time_limit is not None else ELASTIC_SECONDS
+    opts: dict[str, Any] = {"mip_rel_gap": 1e-6, "time_limit": float(limit)}
     program = LinearProgram(
         costs,
         sp.hstack([model.matrix, slack], format="csr"),
@@ -414,23 +458,28 @@ def elastic_conflicts(model: PlanModel) -> list[dict[str, Any]]:
     np.add.at(violation, up, s[:k_up])
     np.add.at(violation, down, s[k_up:])
     activity = np.asarray(model.matrix @ solved.x[:width], dtype=np.float64)  # the plan's own, without the slack
+    tight = _binding(activity, model.row_lower, model.row_upper) | (violation > 1e-6)
+    family = np.full(n_rows, -1, dtype=np.int64)
+    structural = np.zeros(n_rows, dtype=bool)
+    tying = np.zeros(n_rows, dtype=bool)  # rows that tie columns together: structural ones and demand
+    for k, b in enumerate(model.blocks):
+        family[b.start : b.stop] = k
+        structural[b.start : b.stop] = b.structural
+        tying[b.start : b.stop] = b.structural or b.rows.name in HARD
+    matrix = sp.csr_matrix(model.matrix)
+    links = sp.csr_matrix(matrix[np.flatnonzero(tying)])
+    named_tight = np.flatnonzero(tight & ~structural)
     conflicts: list[dict[str, Any]] = []
-    violated_families: list[str] = []
-    tight_families: list[str] = []
     for b in elastic:
         part = violation[b.start : b.stop]
-        hit = np.flatnonzero(part > 1e-6)
-        if hit.size:
-            violated_families.append(b.rows.name)
-        else:
-            act = activity[b.start : b.stop]
-            if _binding(act, model.row_lower[b.start : b.stop], model.row_upper[b.start : b.stop]).any():
-                tight_families.append(b.rows.name)
         shift = b.rows.offset if isinstance(b.rows, C.ShiftedRows) else np.zeros(len(b.rows.labels))
-        for r in hit.tolist():
+        for r in np.flatnonzero(part > 1e-6).tolist():
             i = b.start + r
             raised = bool(np.isin(i, up)) and (s[:k_up][up == i].sum() > 1e-6)
-            bound = float(model.row_lower[i] if raised else model.row_upper[i]) + float(shift[r])
+            bound = round(float(model.row_lower[i] if raised else model.row_upper[i]) + float(shift[r]), 12)
+            cols = _reach(matrix, links, i)
+            touching = named_tight[np.asarray(matrix[named_tight][:, cols].getnnz(axis=1)).ravel() > 0]
+            partners = sorted({model.blocks[f].rows.name for f in family[touching].tolist()} - {b.rows.name})
             conflicts.append(
                 {
                     "name": b.rows.name,
@@ -440,11 +489,21 @@ def elastic_conflicts(model: PlanModel) -> list[dict[str, Any]]:
                     "bound": bound,
                     "detail": f"{b.rows.labels[r]}: needs to give way by {part[r]:.6g} "
                     f"({'short of' if raised else 'over'} its bound {bound:.6g} in the least-violating plan)",
+                    "conflicts_with": partners,
                 }
             )
-    for c in conflicts:
-        c["conflicts_with"] = sorted(set(tight_families + violated_families) - {c["name"]})
     return conflicts
+
+
+def _reach(matrix: sp.csr_matrix, links: sp.csr_matrix, row: int) -> np.ndarray:
+    """The columns of ``row``, and those tied to them by a linking row (a share and its 'used' binary, the other
+    sources of its item and site)."""
+    cols = matrix.indices[matrix.indptr[row] : matrix.indptr[row + 1]]
+    if links.shape[0] == 0 or cols.size == 0:
+        return np.asarray(cols)
+    tied = np.asarray(links[:, cols].getnnz(axis=1)).ravel() > 0
+    more = links[np.flatnonzero(tied)].indices
+    return np.unique(np.concatenate([cols, more]))
 
 
 def _binding(activity: FloatArray, lower: FloatArray, upper: FloatArray) -> np.ndarray:

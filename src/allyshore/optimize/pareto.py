@@ -66,7 +66,7 @@ def parse_sweep(text: str) -> Sweep:
         raise InputError(f"--sweep '{text}': START and STOP are numbers, COUNT a whole number") from None
     if count < 1:
         raise InputError(f"--sweep '{text}': COUNT must be at least 1")
-    values = tuple(float(v) for v in np.linspace(start, stop, count))
+    values = tuple(round(float(v), 12) for v in np.linspace(start, stop, count))
     return Sweep(name, values, country)
 
 
@@ -99,7 +99,9 @@ def pareto(
         chosen = chosen.merged({"risk_weight": first})
     when = as_date(as_of)
     choice_set = build_choices(network, as_of=when, policy=trust, assumptions=assumptions)
-    model = build_model(network, choice_set, chosen, as_of=when, policy=trust)
+    model = build_model(
+        network, choice_set, chosen, as_of=when, policy=trust, with_risk=chosen_sweep.parameter == "risk-weight"
+    )
     x0 = choice_set.frame.get_column("share_before").to_numpy()
     trusted = chosen.trusted_tiers
     frontier: list[dict[str, Any]] = []

@@ -91,7 +91,7 @@ def optimize(
     advance()
     solution = solve_model(model)
     advance()
-    result = assemble(network, model, solution, as_of=when.isoformat(), policy=trust)
+    result = assemble(network, model, solution, as_of=when.isoformat(), policy=trust, assumptions=assumptions)
     advance()
     return result
 
@@ -194,6 +194,16 @@ def side(
     }
 
 
+def engine_landed_cost(network: Network, as_of: str, policy: PolicySource, assumptions: Assumptions) -> float:
+    """The sum of every active flow's landed cost a year on ``network``, by the landed-cost engine (the
+    ``sum_of_tiers_per_year`` of ``allyshore cost network``; unknown duties counted 0 as there)."""
+    from allyshore.cost.network import flow_costs
+
+    frame = flow_costs(network, as_of=as_of, policy=policy, assumptions=assumptions).frame
+    active = frame.filter(pl.col("status") != "candidate")
+    return float((active.get_column("total_per_unit") * active.get_column("annual_units")).sum())
+
+
 def originating_of(network: Network, as_of: str, notes: list[str]) -> list[str]:
     """The goods the origin engine finds originating ([] with a note while that engine is not available)."""
     from allyshore.optimize import origin_rows
@@ -233,9 +243,13 @@ def assemble(
     *,
     as_of: str,
     policy: PolicySource,
+    assumptions: Assumptions = None,
     with_plan: bool = True,
 ) -> OptimizeResult:
-    """The result of a solved model: plan, changes, cost terms, exposure before and after, constraints."""
+    """The result of a solved model: plan, changes, cost terms, exposure before and after, constraints.
+
+    ``after`` also gives ``landed_cost_engine_per_year``: the landed-cost engine run again on the optimised
+    network (every active flow at the units it then carries), beside the model's figure (unit costs held)."""
     frame = model.choice_set.frame
     notes = list(model.notes)
     trusted = model.options.trusted_tiers
@@ -262,6 +276,7 @@ def assemble(
         )
         if with_plan:
             plan, changes = plan_tables(frame, shares)
+            after["landed_cost_engine_per_year"] = engine_landed_cost(optimised, as_of, policy, assumptions)
     else:
         after = dict(before)
         notes.append("no plan: 'after' repeats 'before'")
@@ -271,7 +286,7 @@ def assemble(
         notes.append("shadow prices: not available (the fixed-integer re-solve failed)")
     return OptimizeResult(
         status=solution.status,
-        gap=float(solution.gap) if solution.status != "infeasible" else float("nan"),
+        gap=float(solution.gap) if solution.status != "infeasible" else 0.0,
         as_of=as_of,
         objective=objective,
         before=before,

@@ -121,7 +121,8 @@ class OptimizeResult(Result):
 
     def describe(self) -> list[str]:
         """The plan in words: status, cost, shares, changes and the binding constraints."""
-        lines = [f"Sourcing plan ({self.status}, as of {self.as_of}, gap {self.gap:.4%})."]
+        gap = f", gap {self.gap:.4%}" if self.status != "infeasible" else ""
+        lines = [f"Sourcing plan ({self.status}, as of {self.as_of}{gap})."]
         if self.status == "infeasible":
             lines.append("No plan meets every constraint. The least-violating plan needs these to give way:")
             lines += [f"  - {c['detail']}" for c in self.conflicts]
