@@ -6,9 +6,9 @@ are active. :func:`plan_network` writes one, :func:`evaluate` reads it back with
 says which constraint of a :class:`PlanPolicy` it breaks and by how much.
 
 The random networks (:func:`tiny_networks`) are built so that the landed cost of a single-source plan is the sum of
-the engine's cost of each chosen flow at the receiving site's full need: every supplier site ships one item to one
-plant (no two items share a lane, so no customs entry is shared between choices) and the plants and the customer
-are in the United States (the finished goods cross no border, so their cost does not depend on where the inputs
+the engine's cost of each chosen flow at the receiving site's full need: every supplier site makes one item (it may
+ship it to both plants, from one supply row and capacity, but no two flows share a lane, so no customs entry is
+shared between choices) and the plants and the customer are in the United States (the finished goods cross no border, so their cost does not depend on where the inputs
 come from). :func:`option_costs` prices every flow that way with the landed-cost engine, a few calls per network;
 the tests confirm the sum against a full costing of the plans they compare.
 """
@@ -31,7 +31,7 @@ from allyshore.exposure import exposure
 from allyshore.model.network import Network
 from allyshore.model.validate import check_network
 from allyshore.origin.from_network import determine_network
-from allyshore.trust.results import TRUSTED_TIERS
+from allyshore.trust.results import TIERS, TRUSTED_TIERS
 
 AS_OF = "2026-06-01"
 
@@ -133,8 +133,15 @@ def tiny_networks(draw: Any, max_plans: int = 24) -> Drawn:
         # The product of the counts stays within max_plans.
         n_sources = draw(st.integers(1, max(1, min(3, budget))))
         budget = max(1, budget // n_sources)
-        names = []
+        names: list[str] = []
+        rows_of: dict[str, dict[str, Any]] = {}  # a supplier of the item to another plant, shipping here too
         for _ in range(n_sources):
+            earlier = [r for r in supply if r["item_id"] == item and r["site_id"] not in names]
+            if earlier and draw(st.booleans(), label="shared supplier"):
+                row = draw(st.sampled_from(earlier), label="which")
+                names.append(row["site_id"])
+                rows_of[row["site_id"]] = row
+                continue
             n_site += 1
             site = f"S{n_site}"
             where = draw(st.sampled_from(COUNTRIES))
@@ -161,24 +168,30 @@ def tiny_networks(draw: Any, max_plans: int = 24) -> Drawn:
         worst = 0.0
         for j, site in enumerate(names):
             where = country[site]
-            price = _money(draw, 1.0, 40.0)
             freight = _money(draw, 0.0, 3.0)
-            worst = max(worst, price + freight)
             status = "active" if shares[j] > 0 else "candidate"
-            row: dict[str, Any] = {
-                "site_id": site,
-                "item_id": item,
-                "unit_price": price,
-                "inventory": float(draw(st.integers(0, 2000))),
-                "status": status,
-            }
-            # Some sources cannot carry the plant's whole need: capacity a week as a fraction of it.
-            fraction = draw(st.none() | st.sampled_from([0.4, 0.6, 1.0, 1.5]), label="capacity")
-            if fraction is not None:
-                row["capacity_per_week"] = round(fraction * need[(item, plant)], 3)
-            if where in ("US", "MX", "CA"):
-                row["supplier_certifies_origin"] = draw(st.booleans())
-            supply.append(row)
+            if site in rows_of:  # a shared supplier: its supply row (price, capacity) serves both plants
+                row = rows_of[site]
+                worst = max(worst, row["unit_price"] + freight)
+                if status == "active":
+                    row["status"] = "active"
+            else:
+                price = _money(draw, 1.0, 40.0)
+                worst = max(worst, price + freight)
+                row = {
+                    "site_id": site,
+                    "item_id": item,
+                    "unit_price": price,
+                    "inventory": float(draw(st.integers(0, 2000))),
+                    "status": status,
+                }
+                # Some sources cannot carry the plant's whole need: capacity a week as a fraction of it.
+                fraction = draw(st.none() | st.sampled_from([0.4, 0.6, 1.0, 1.5]), label="capacity")
+                if fraction is not None:
+                    row["capacity_per_week"] = round(fraction * need[(item, plant)], 3)
+                if where in ("US", "MX", "CA"):
+                    row["supplier_certifies_origin"] = draw(st.booleans())
+                supply.append(row)
             overland = where in ("US", "MX", "CA")
             flow: dict[str, Any] = {
                 "from_site": site,
@@ -341,6 +354,7 @@ class Figures:
     originating: frozenset[str]  # goods the origin engine finds originating
     shares: Mapping[tuple[str, str, str], float] = field(default_factory=dict)
     over_capacity: Mapping[tuple[str, str], float] = field(default_factory=dict)  # (site, item) -> units a week over
+    tier_of: Mapping[str, str] = field(default_factory=dict)  # site -> trust tier of its country (exposure's)
 
     def total_share(self, shares_by_good: Mapping[str, Mapping[str, float]], key: str) -> float:
         """Share of all goods' value a week in ``key`` (a country or a tier)."""
@@ -351,8 +365,18 @@ class Figures:
 
     @property
     def trusted_total(self) -> float:
+        return self.trusted_total_at("ally")
+
+    def trusted_at(self, level: str) -> dict[str, float]:
+        """good -> share of its value from the tiers at or above ``level``."""
+        tiers = TIERS[: TIERS.index(level) + 1]
+        return {g: sum(v for t, v in shares.items() if t in tiers) for g, shares in self.by_tier.items()}
+
+    def trusted_total_at(self, level: str) -> float:
+        """Share of all goods' value a week from the tiers at or above ``level``."""
         total = sum(self.value_per_week.values())
-        return sum(self.value_per_week[g] * self.trusted[g] for g in self.trusted) / total if total > 0 else 0.0
+        trusted = self.trusted_at(level)
+        return sum(self.value_per_week[g] * trusted[g] for g in trusted) / total if total > 0 else 0.0
 
 
 def landed_costs(network: Network, plants: Sequence[str]) -> tuple[float, float]:
@@ -392,6 +416,7 @@ def evaluate(network: Network, plants: Sequence[str], *, cost: bool = True) -> F
         originating=frozenset(g.item_id for g in origin.goods if g.originating),
         shares=shares_of(network),
         over_capacity=over,
+        tier_of={r["site_id"]: result.tiers.get(r["country"], "") for r in network.sites.iter_rows(named=True)},
     )
 
 
@@ -420,6 +445,10 @@ class PlanPolicy:
     """The constraints a plan is drawn against (None / empty: not asked)."""
 
     min_trusted_share: float | None = None  # every good's value share from the trusted tiers
+    trusted_level: str = "ally"  # the tiers at or above it are trusted
+    trusted_scope: str = "goods"  # the share of each good's value, of all goods' value a week ("total"), or both
+    no_adversary_items: tuple[str, ...] = ()  # no adversary source for these items (all with no_adversary)
+    max_source_share: float | None = None  # of an (item, site) with several sources, from any one of them
     max_country_share: Mapping[str, float] = field(default_factory=dict)  # country -> largest share of a good
     no_adversary: bool = False
     keep_originating: bool = True  # goods originating today stay so
@@ -438,6 +467,12 @@ class PlanPolicy:
         out: dict[str, Any] = {}
         if self.min_trusted_share is not None:
             out["min_trusted_share"] = self.min_trusted_share
+            out["trusted_level"] = self.trusted_level
+            out["trusted_scope"] = self.trusted_scope
+        if self.no_adversary_items:
+            out["no_adversary_items"] = list(self.no_adversary_items)
+        if self.max_source_share is not None:
+            out["max_source_share"] = self.max_source_share
         if self.max_country_share:
             out["max_country_share"] = dict(self.max_country_share)
         if self.no_adversary:
@@ -477,9 +512,15 @@ def violations(
 ) -> list[tuple[str, float]]:
     """Each constraint of ``policy`` the plan breaks, with the amount (0 < amount) by which it misses."""
     out: list[tuple[str, float]] = []
-    for good, share in sorted(figures.trusted.items()):
-        if policy.min_trusted_share is not None and share < policy.min_trusted_share - SHARE_TOL:
-            out.append((f"trusted share of {good}", policy.min_trusted_share - share))
+    floor = policy.min_trusted_share
+    if floor is not None and policy.trusted_scope in ("goods", "both"):
+        for good, share in sorted(figures.trusted_at(policy.trusted_level).items()):
+            if share < floor - SHARE_TOL:
+                out.append((f"trusted share of {good}", floor - share))
+    if floor is not None and policy.trusted_scope in ("total", "both"):
+        share = figures.trusted_total_at(policy.trusted_level)
+        if share < floor - SHARE_TOL:
+            out.append(("trusted share of all goods", floor - share))
     for country, cap in sorted(policy.max_country_share.items()):
         for good, shares in sorted(figures.by_country.items()):
             if shares.get(country, 0.0) > cap + SHARE_TOL:
@@ -488,6 +529,14 @@ def violations(
         for good, tiers in sorted(figures.by_tier.items()):
             if tiers.get("adversary", 0.0) > SHARE_TOL:
                 out.append((f"adversary share of {good}", tiers["adversary"]))
+    for item, site, source in sorted(figures.shares):
+        if item in policy.no_adversary_items and figures.tier_of.get(source) == "adversary":
+            out.append((f"{item} from {source} into {site} (adversary)", figures.shares[(item, site, source)]))
+    if policy.max_source_share is not None:
+        several = {(i, t) for (i, t, _) in before if sum(1 for k in before if k[:2] == (i, t)) > 1}
+        for (item, site, source), share in sorted(figures.shares.items()):
+            if (item, site) in several and share > policy.max_source_share + SHARE_TOL:
+                out.append((f"share of {source} in {item} into {site}", share - policy.max_source_share))
     for (site, item), excess in sorted(figures.over_capacity.items()):
         out.append((f"capacity of {site}/{item}", excess))
     keep = originating_before if policy.keep_originating else frozenset()
@@ -645,8 +694,13 @@ def check_returned_plan(
         )
     # The figures after, as the engines read the written network.
     figures = result["after"]
-    if abs(float(figures["trusted_share"]) - after.trusted_total) > SHARE_TOL:
-        problems.append(f"after.trusted_share {figures['trusted_share']} but exposure gives {after.trusted_total}")
+    trusted = after.trusted_total_at(policy.trusted_level)
+    if abs(float(figures["trusted_share"]) - trusted) > SHARE_TOL:
+        problems.append(f"after.trusted_share {figures['trusted_share']} but exposure gives {trusted}")
+    if "landed_cost_engine_per_year" in figures:
+        told = float(figures["landed_cost_engine_per_year"])
+        if abs(told - engine) > 1e-6 * max(engine, 1.0):
+            problems.append(f"after.landed_cost_engine_per_year {told:.2f} but the engine gives {engine:.2f}")
     adversary = after.total_share(after.by_tier, "adversary")
     if abs(float(figures["adversary_share"]) - adversary) > SHARE_TOL:
         problems.append(f"after.adversary_share {figures['adversary_share']} but exposure gives {adversary}")
@@ -696,9 +750,7 @@ def check_statuses(written: Network, plants: Sequence[str]) -> list[str]:
     return problems
 
 
-def check_before(
-    result: Mapping[str, Any], drawn: Drawn, enumeration: Enumeration, *, origin: bool = True
-) -> list[str]:
+def check_before(result: Mapping[str, Any], drawn: Drawn, enumeration: Enumeration, policy: PlanPolicy) -> list[str]:
     """The ``before`` figures of a result against the engines on the network as drawn (``origin``: its originating
     goods too)."""
     problems: list[str] = []
@@ -709,9 +761,10 @@ def check_before(
     if abs(reported - engine) > 1e-6 * max(engine, 1.0):
         problems.append(f"before.landed_cost_per_year {reported:.2f} but the engine gives {engine:.2f}")
     before = enumeration.before
-    if abs(float(figures["trusted_share"]) - before.trusted_total) > SHARE_TOL:
-        problems.append(f"before.trusted_share {figures['trusted_share']} but exposure gives {before.trusted_total}")
-    if origin and set(figures["originating_goods"]) != set(before.originating):
+    trusted = before.trusted_total_at(policy.trusted_level)
+    if abs(float(figures["trusted_share"]) - trusted) > SHARE_TOL:
+        problems.append(f"before.trusted_share {figures['trusted_share']} but exposure gives {trusted}")
+    if policy.origin and set(figures["originating_goods"]) != set(before.originating):
         problems.append(
             f"before.originating_goods {figures['originating_goods']} but origin gives {sorted(before.originating)}"
         )
@@ -722,18 +775,28 @@ def check_before(
 def policies(draw: Any, drawn: Drawn, enumeration: Enumeration, origin: bool = True) -> PlanPolicy:
     """A policy whose bounds sit where the single-source plans put them (often exactly on one), so that some are
     feasible, some not, and the bounds bind."""
-    lowest_trusted = sorted({round(min(f.trusted.values()), 12) for _, _, f in enumeration.plans})
+    level = draw(st.sampled_from(["ally", "usmca", "aligned"]), label="trusted_level")
+    scope = draw(st.sampled_from(["goods", "total", "both"]), label="trusted_scope")
+    lowest = sorted({round(min(f.trusted_at(level).values()), 12) for _, _, f in enumeration.plans})
     cn = sorted({round(max(s.get("CN", 0.0) for s in f.by_country.values()), 12) for _, _, f in enumeration.plans})
-    min_trusted = draw(st.none() | st.sampled_from(lowest_trusted) | st.floats(0.5, 1.0), label="min_trusted_share")
+    min_trusted = draw(st.none() | st.sampled_from(lowest) | st.floats(0.5, 1.0), label="min_trusted_share")
     cap = draw(st.none() | st.sampled_from(cn) | st.floats(0.0, 0.3), label="CN cap")
     goods = [g for g, _ in drawn.goods]
+    items = sorted({g.item_id for g in drawn.groups})
     require = tuple(g for g in goods if origin and draw(st.booleans(), label=f"require {g}"))
+    everywhere = draw(st.booleans(), label="no_adversary")
     return PlanPolicy(
         min_trusted_share=min_trusted,
+        trusted_level=level,
+        trusted_scope=scope,
         max_country_share={} if cap is None else {"CN": cap},
-        no_adversary=draw(st.booleans(), label="no_adversary"),
+        no_adversary=everywhere,
+        no_adversary_items=()
+        if everywhere
+        else tuple(i for i in items if draw(st.booleans(), label=f"no adversary {i}")),
         keep_originating=origin,
         require_originating=require,
         max_changes=draw(st.none() | st.integers(0, 4), label="max_changes"),
         min_sources=draw(st.none() | st.just(2), label="min_sources"),
+        max_source_share=draw(st.none() | st.sampled_from([0.5, 0.8]), label="max_source_share"),
     )

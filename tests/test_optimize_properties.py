@@ -206,7 +206,7 @@ def _against_the_brute_force(drawn: Drawn, policy: PlanPolicy, enumeration: Enum
     that plan is priced at the whole need, as candidates are); and every plan it returns meets the policy when the
     engines read the network it writes."""
     result, written = solve(drawn.network, policy, folder)
-    assert not check_before(result, drawn, enumeration, origin=policy.origin)
+    assert not check_before(result, drawn, enumeration, policy)
     best = enumeration.best(policy)
     if best is not None:
         assert result["status"] == "optimal", (best, result["conflicts"])
