@@ -50,6 +50,9 @@ TIER_OF: dict[str, str] = {
 #: HTS codes of the purchased items: 8-digit lines the shipped US tables give a rate for, on Section 301 lists.
 HS_CODES: tuple[str, ...] = ("8536.50.90", "3926.90.99", "7318.15.20", "8481.80.10", "8544.42.90", "9403.60.80")
 CROSSING = {"MX": "Laredo", "CA": "Detroit"}
+#: Every duty of a drawn network is in the shipped tables (US imports on 8-digit lines): a duty the engine cannot
+#: give is an error in the checks, not a silent 0.
+STRICT_DUTIES = True
 
 Choice = dict[tuple[str, str], str]  # (item_id, to_site) -> the source site taking the whole need
 
@@ -379,16 +382,17 @@ class Figures:
         return sum(self.value_per_week[g] * trusted[g] for g in trusted) / total if total > 0 else 0.0
 
 
-def landed_costs(network: Network, plants: Sequence[str]) -> tuple[float, float]:
-    """Landed cost a year of every active flow, and of those into ``plants``, by the landed-cost engine."""
-    flows = network_cost(network, as_of=AS_OF, strict_duties=True).flows
+def landed_costs(network: Network, plants: Sequence[str], *, strict: bool = True) -> tuple[float, float]:
+    """Landed cost a year of every active flow, and of those into ``plants``, by the landed-cost engine
+    (``strict``: a duty the tables cannot give is an error, else counted as 0 as the engine lists it)."""
+    flows = network_cost(network, as_of=AS_OF, strict_duties=strict and STRICT_DUTIES).flows
     into = flows.filter(pl.col("to_site").is_in(list(plants)))
     return float(flows.get_column("total_per_year").sum()), float(into.get_column("total_per_year").sum())
 
 
-def evaluate(network: Network, plants: Sequence[str], *, cost: bool = True) -> Figures:
+def evaluate(network: Network, plants: Sequence[str], *, cost: bool = True, strict: bool = True) -> Figures:
     """The engines' figures of a plan network (``cost=False`` skips the landed cost, the slowest engine)."""
-    total, inputs = landed_costs(network, plants) if cost else (math.nan, math.nan)
+    total, inputs = landed_costs(network, plants, strict=strict) if cost else (math.nan, math.nan)
     result = exposure(network)
     trusted = {g.item_id: sum(v for t, v in g.by_tier.items() if t in TRUSTED_TIERS) for g in result.goods}
     origin = determine_network(network, as_of=AS_OF)
@@ -429,7 +433,9 @@ def option_costs(drawn: Drawn, network: Network) -> tuple[dict[tuple[str, str, s
     finished = math.nan
     for r in range(max(len(g.sources) for g in drawn.groups)):
         choice = {(g.item_id, g.to_site): g.sources[r % len(g.sources)] for g in drawn.groups}
-        flows = network_cost(plan_network(network, choice_shares(choice)), as_of=AS_OF, strict_duties=True).flows
+        flows = network_cost(
+            plan_network(network, choice_shares(choice)), as_of=AS_OF, strict_duties=STRICT_DUTIES
+        ).flows
         for row in flows.iter_rows(named=True):
             if row["to_site"] in plants:
                 out[(row["item_id"], row["to_site"], row["source_site"])] = float(row["total_per_year"])
@@ -465,10 +471,10 @@ class PlanPolicy:
     def options(self) -> dict[str, Any]:
         """The options as keywords of the optimiser (names per its documented signature)."""
         out: dict[str, Any] = {}
+        out["trusted_level"] = self.trusted_level  # also what the reported trusted shares count
+        out["trusted_scope"] = self.trusted_scope
         if self.min_trusted_share is not None:
             out["min_trusted_share"] = self.min_trusted_share
-            out["trusted_level"] = self.trusted_level
-            out["trusted_scope"] = self.trusted_scope
         if self.no_adversary_items:
             out["no_adversary_items"] = list(self.no_adversary_items)
         if self.max_source_share is not None:
