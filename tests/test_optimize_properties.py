@@ -25,21 +25,17 @@ from plan_checks import (
     Enumeration,
     Group,
     PlanPolicy,
-    check_before,
-    check_returned_plan,
-    check_statuses,
     choice_shares,
     enumerate_plans,
     evaluate,
     landed_costs,
-    linear_gap,
     option_costs,
     plan_network,
     policies,
-    priced_at,
     shares_of,
     tiny_networks,
 )
+from plan_rechecks import check_before, check_returned_plan, check_statuses, linear_gap, priced_at
 
 #: The property tests are marked ``fuzz``: ``make test`` runs a few examples of each (each costs every single-source
 #: plan of a network with the engines, about a second), ``make fuzz`` (HYPOTHESIS_PROFILE=fuzz) the long pass.
