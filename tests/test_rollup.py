@@ -125,6 +125,26 @@ def test_requirement_matrix_rows_are_demand_mixes(levels: Levels) -> None:
     assert calc_requirement_matrix(levels, seed).nnz == 7 + 3  # one entry per (row, node) reached
 
 
+def test_requirement_matrix_drops_stored_zeros_of_the_demand(levels: Levels) -> None:
+    """Two demand mixes that store a 0 (a sparse matrix may hold explicit zeros): the first a 0 for W/G beside
+    1 P/A, the second only a 0 for W/G. W/G needs nothing, so the first row holds P/A 1 and S/R 3 (A from 3 R) and
+    the second row nothing: no entry for W/G in either ("exact zeros dropped"), also where nothing else is filed
+    with the zero and could sum it away."""
+    w, a = LABELS.index("W/G"), LABELS.index("P/A")
+    seed = sp.csr_matrix(([0.0, 1.0], ([0, 0], [w, a])), shape=(1, len(LABELS)))
+    assert seed.nnz == 2  # the zero is stored
+    matrix = calc_requirement_matrix(levels, seed)
+    assert by_label(matrix.toarray()[0]) == pytest.approx(
+        {"C/G": 0, "W/G": 0, "P/G": 0, "P/A": 1, "S/R": 3, "S/B": 0, "T/B": 0}
+    )
+    assert sorted(LABELS[c] for c in matrix.indices) == ["P/A", "S/R"]
+    only_zero = sp.csr_matrix(([0.0], ([0], [w])), shape=(1, len(LABELS)))
+    assert only_zero.nnz == 1
+    nothing = calc_requirement_matrix(levels, only_zero)
+    assert nothing.shape == (1, len(LABELS))
+    assert nothing.nnz == 0
+
+
 def test_value_added_and_effective_prices(graph: NodeGraph, levels: Levels) -> None:
     margin, price, priced = calc_value_added(graph, levels)
     assert by_label(margin) == pytest.approx({"P/G": 47, "P/A": 14, "S/R": 2, "S/B": 10, "T/B": 14, "W/G": 0, "C/G": 0})
