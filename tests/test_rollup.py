@@ -125,6 +125,20 @@ def test_requirement_matrix_rows_are_demand_mixes(levels: Levels) -> None:
     assert calc_requirement_matrix(levels, seed).nnz == 7 + 3  # one entry per (row, node) reached
 
 
+def test_requirement_matrix_with_an_edge_dropped(levels: Levels) -> None:
+    """``keep`` drops the edge B from S (weight 0.25): one G at C then needs C/G, W/G, P/G 1, P/A 2, S/R 6 and
+    T/B 0.75 as before, but nothing from S/B (no entry at all), as calc_requirements gives with that edge kept at 0."""
+    keep = levels.weight != 0.25
+    assert int(keep.sum()) == keep.size - 1
+    seed = sp.csr_matrix(vector(C_G=1.0)[None, :])
+    matrix = calc_requirement_matrix(levels, seed, keep=keep)
+    assert by_label(matrix.toarray()[0]) == pytest.approx(
+        {"C/G": 1, "W/G": 1, "P/G": 1, "P/A": 2, "S/R": 6, "S/B": 0, "T/B": 0.75}
+    )
+    assert matrix.nnz == 6
+    assert matrix.toarray()[0] == pytest.approx(calc_requirements(levels, vector(C_G=1.0), keep=keep.astype(float)))
+
+
 def test_requirement_matrix_drops_stored_zeros_of_the_demand(levels: Levels) -> None:
     """Two demand mixes that store a 0 (a sparse matrix may hold explicit zeros): the first a 0 for W/G beside
     1 P/A, the second only a 0 for W/G. W/G needs nothing, so the first row holds P/A 1 and S/R 3 (A from 3 R) and
