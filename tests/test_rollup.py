@@ -188,6 +188,26 @@ def test_embodied_value_per_unit(graph: NodeGraph, levels: Levels) -> None:
     assert both[LABELS.index("C/G")].tolist() == pytest.approx([2 * 3 * 2 + 0.25 * 10, 0.75 * 14])
 
 
+def test_embodied_with_edges_dropped_per_column(graph: NodeGraph, levels: Levels) -> None:
+    """``keep`` on a two-column ``own`` (value added, and twice it). The entries are, in order, A from R (3),
+    G from A (2), G from B at S (0.25), G from B at T (0.75), W from G, C from W (1 each).
+
+    One mask for both columns, dropping B from T: G embodies 100 − 0.75 x 14 = 89.5, and twice that, 179.
+    A mask per column, the first keeping every edge, the second dropping B from S: G 100 and 100 − 0.25 x 10 =
+    97.5 (the same at W and C; A keeps 20 in both). A 2-D mask with a 1-D ``own`` is refused."""
+    value_added = np.maximum(calc_value_added(graph, levels)[0], 0.0)
+    own = np.column_stack([value_added, 2.0 * value_added])
+    one_mask = np.array([1.0, 1.0, 1.0, 0.0, 1.0, 1.0])
+    assert calc_embodied(levels, own, keep=one_mask)[LABELS.index("P/G")].tolist() == pytest.approx([89.5, 179.0])
+    per_column = np.ones((levels.weight.size, 2))
+    per_column[2, 1] = 0.0
+    both = calc_embodied(levels, np.column_stack([value_added, value_added]), keep=per_column)
+    for label, expected in {"P/G": [100.0, 97.5], "W/G": [100.0, 97.5], "C/G": [100.0, 97.5], "P/A": [20, 20]}.items():
+        assert both[LABELS.index(label)].tolist() == pytest.approx(expected)
+    with pytest.raises(ValueError, match=r"^a 2-D keep needs a 2-D own$"):
+        calc_embodied(levels, value_added, keep=per_column)
+
+
 def test_embodied_without_the_laredo_flows(graph: NodeGraph, levels: Levels) -> None:
     """Dropping the edges through Laredo (B from T, G into W) leaves, per unit of G at P, 100 - 10.5;
     above W nothing passes."""
