@@ -125,6 +125,17 @@ def test_requirement_matrix_rows_are_demand_mixes(levels: Levels) -> None:
     assert calc_requirement_matrix(levels, seed).nnz == 7 + 3  # one entry per (row, node) reached
 
 
+def test_requirement_matrix_of_demands_below_the_top(levels: Levels) -> None:
+    """Demand mixes that reach no node at the deepest levels (C/G at depth 5, W/G at 4): one G at P (depth 3)
+    needs P/G 1, P/A 2, S/R 6, S/B 0.25, T/B 0.75; 4 B from S alone (depth 1) needs just those 4."""
+    seed = sp.csr_matrix(np.vstack([vector(P_G=1.0), vector(S_B=4.0)]))
+    matrix = calc_requirement_matrix(levels, seed).toarray()
+    assert by_label(matrix[0]) == pytest.approx(
+        {"C/G": 0, "W/G": 0, "P/G": 1, "P/A": 2, "S/R": 6, "S/B": 0.25, "T/B": 0.75}
+    )
+    assert by_label(matrix[1]) == pytest.approx({"C/G": 0, "W/G": 0, "P/G": 0, "P/A": 0, "S/R": 0, "S/B": 4, "T/B": 0})
+
+
 def test_requirement_matrix_with_an_edge_dropped(levels: Levels) -> None:
     """``keep`` drops the edge B from S (weight 0.25): one G at C then needs C/G, W/G, P/G 1, P/A 2, S/R 6 and
     T/B 0.75 as before, but nothing from S/B (no entry at all), as calc_requirements gives with that edge kept at 0."""
