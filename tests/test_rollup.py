@@ -100,6 +100,31 @@ def test_levels_group_edges_by_consumer_depth(levels: Levels) -> None:
     assert levels.weight.tolist() == [3.0, 2.0, 0.25, 0.75, 1.0, 1.0]
 
 
+def test_levels_of_graphs_without_edges_or_nodes() -> None:
+    """Two supply rows and no flow or bill of materials: two raw sources at depth 1, no entries, so one unit of
+    each embodies only its own value (3 and 4) and a demand of 2 and 5 needs just that. A network without supply
+    rows has no nodes: no levels, and empty roll-ups."""
+    sites = [{"site_id": "S", "country": "CN", "kind": "supplier"}]
+    two = compile_network(
+        Network.from_dict(
+            {
+                "sites": sites,
+                "items": [{"item_id": "A"}, {"item_id": "B"}],
+                "supply": [{"site_id": "S", "item_id": "A"}, {"site_id": "S", "item_id": "B"}],
+            }
+        )
+    )
+    levels = calc_levels(two)
+    assert levels.depth.tolist() == [1, 1]
+    assert (levels.n_levels, levels.supplier.size, levels.group_node.size) == (1, 0, 0)
+    assert calc_embodied(levels, np.array([3.0, 4.0])).tolist() == [3.0, 4.0]
+    assert calc_requirements(levels, np.array([2.0, 5.0])).tolist() == [2.0, 5.0]
+    none = calc_levels(compile_network(Network.from_dict({"sites": sites, "items": [{"item_id": "A"}]})))
+    assert (none.n_nodes, none.n_levels, none.supplier.size) == (0, 0, 0)
+    assert calc_embodied(none, np.zeros(0)).size == 0
+    assert calc_requirements(none, np.zeros(0)).size == 0
+
+
 def test_requirements_for_the_weekly_demand(levels: Levels) -> None:
     weekly = calc_requirements(levels, vector(C_G=10.0))
     assert by_label(weekly) == pytest.approx(
