@@ -227,13 +227,14 @@ def test_embodied_value_per_unit(graph: NodeGraph, levels: Levels) -> None:
 def test_roll_ups_of_integer_vectors_are_float(levels: Levels) -> None:
     """Whole numbers given as integers: one unit of every node (``own`` all 1) embodies at P/A 1 + 3 x 1 = 4, at
     P/G 1 + 2 x 4 + 0.25 + 0.75 = 10, at W/G 11, at C/G 12; a demand of 10 G at C (an integer) needs 2.5 B from S
-    (shares are fractions, so the results are floats)."""
+    (shares are fractions, so the results are floats). The kernels are typed for float arrays; callers without
+    type checks (notebooks, scripts) pass whatever NumPy makes of their numbers."""
     embodied = calc_embodied(levels, np.ones(len(LABELS), dtype=np.int64))
     assert embodied.dtype == np.float64
     assert by_label(embodied) == {"P/G": 10, "P/A": 4, "S/R": 1, "S/B": 1, "T/B": 1, "W/G": 11, "C/G": 12}
     final = np.zeros(len(LABELS), dtype=np.int64)
     final[LABELS.index("C/G")] = 10
-    weekly = calc_requirements(levels, final)
+    weekly = calc_requirements(levels, final)  # type: ignore[arg-type]  # as an untyped caller passes it
     assert by_label(weekly) == pytest.approx(
         {"C/G": 10, "W/G": 10, "P/G": 10, "P/A": 20, "S/R": 60, "S/B": 2.5, "T/B": 7.5}
     )
