@@ -204,6 +204,33 @@ def test_value_added_and_effective_prices(graph: NodeGraph, levels: Levels) -> N
     assert [LABELS[n] for n in np.flatnonzero(~priced)] == ["W/G", "C/G"]
 
 
+def test_a_stocking_point_with_its_own_price_adds_value() -> None:
+    """Warehouse W (its supply row first, row 0) sells G at 120 and receives it from plant P, which makes it at
+    100: W adds 120 − 100 = 20 and P 100 (a raw source). The levels are built when not given."""
+    graph = compile_network(
+        Network.from_dict(
+            {
+                "sites": [
+                    {"site_id": "W", "country": "US", "kind": "warehouse"},
+                    {"site_id": "P", "country": "MX", "kind": "plant"},
+                ],
+                "items": [{"item_id": "G"}],
+                "supply": [
+                    {"site_id": "W", "item_id": "G", "unit_price": 120},
+                    {"site_id": "P", "item_id": "G", "unit_price": 100},
+                ],
+                "flows": [{"from_site": "P", "to_site": "W", "item_id": "G"}],
+            }
+        )
+    )
+    labels = [graph.node_label(n) for n in range(graph.n_nodes)]
+    assert int(graph.node_supply_row[labels.index("W/G")]) == 0
+    margin, price, priced = calc_value_added(graph)
+    assert dict(zip(labels, margin.tolist(), strict=True)) == pytest.approx({"W/G": 20.0, "P/G": 100.0})
+    assert dict(zip(labels, price.tolist(), strict=True)) == pytest.approx({"W/G": 120.0, "P/G": 100.0})
+    assert bool(priced.all())
+
+
 def test_prices_of_unknown_nodes_are_their_inputs(levels: Levels) -> None:
     # Only the raw sources priced: A costs 3 x 2 = 6, G 2 x 6 + 0.25 x 10 + 0.75 x 14 = 25.
     given = vector(S_R=2.0, S_B=10.0, T_B=14.0)
