@@ -231,6 +231,30 @@ def test_a_stocking_point_with_its_own_price_adds_value() -> None:
     assert bool(priced.all())
 
 
+def test_a_plant_priced_by_its_items_unit_cost() -> None:
+    """Plant P makes G from 2 K bought from S at 10; G has no unit_price on its supply row but the item's
+    unit_cost is 50, which is its price: P adds 50 − 2 x 10 = 30."""
+    graph = compile_network(
+        Network.from_dict(
+            {
+                "sites": [
+                    {"site_id": "P", "country": "MX", "kind": "plant"},
+                    {"site_id": "S", "country": "CN", "kind": "supplier"},
+                ],
+                "items": [{"item_id": "G", "unit_cost": 50}, {"item_id": "K"}],
+                "bom": [{"parent_id": "G", "child_id": "K", "quantity": 2}],
+                "supply": [{"site_id": "P", "item_id": "G"}, {"site_id": "S", "item_id": "K", "unit_price": 10}],
+                "flows": [{"from_site": "S", "to_site": "P", "item_id": "K"}],
+            }
+        )
+    )
+    labels = [graph.node_label(n) for n in range(graph.n_nodes)]
+    margin, price, priced = calc_value_added(graph)
+    assert dict(zip(labels, margin.tolist(), strict=True)) == pytest.approx({"P/G": 30.0, "S/K": 10.0})
+    assert dict(zip(labels, price.tolist(), strict=True)) == pytest.approx({"P/G": 50.0, "S/K": 10.0})
+    assert bool(priced.all())
+
+
 def test_prices_of_unknown_nodes_are_their_inputs(levels: Levels) -> None:
     # Only the raw sources priced: A costs 3 x 2 = 6, G 2 x 6 + 0.25 x 10 + 0.75 x 14 = 25.
     given = vector(S_R=2.0, S_B=10.0, T_B=14.0)
