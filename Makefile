@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 OUT    ?= out
 
-.PHONY: demo test lint typecheck pytest install dev chromium bench clean contracts mutation fuzz
+.PHONY: demo test lint typecheck pytest install dev chromium bench clean contracts mutation mutation-resume fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,14 @@ mutation: dev
 	@for module in $(MUTATION_MODULES); do \
 	  echo "mutmut: $$module"; \
 	  $(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) "$$module.*" >/dev/null || exit 1; \
+	done
+	$(BIN)/python scripts/mutation_summary.py --min 90
+
+# Resume stopped runs: only the mutants of MUTATION_MODULES not checked yet (mutmut re-checks every mutant it is named).
+mutation-resume: dev
+	@for module in $(MUTATION_MODULES); do \
+	  names=$$($(BIN)/python scripts/mutation_summary.py --unchecked $$module); \
+	  [ -z "$$names" ] || $(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) $$names >/dev/null || exit 1; \
 	done
 	$(BIN)/python scripts/mutation_summary.py --min 90
 

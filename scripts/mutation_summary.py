@@ -6,7 +6,11 @@ reaches the mutated function; "not checked" when the run stopped before it (a pa
 over the mutants checked, and the module fails the check). Prints one row per module and the surviving mutants,
 and exits 1 when a module kills fewer than ``--min`` percent (default 90) of its mutants or has some not checked.
 
-Usage: python scripts/mutation_summary.py [--min 90] [--markdown]
+With ``--unchecked MODULE`` it prints instead the names of that module's mutants not checked yet, one a line,
+for ``mutmut run <names>`` to resume a stopped run (``make mutation-resume``): naming the module's glob would check
+every mutant again.
+
+Usage: python scripts/mutation_summary.py [--min 90] [--markdown] [--unchecked MODULE]
 """
 
 from __future__ import annotations
@@ -46,8 +50,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min", type=float, default=90.0, help="lowest kill rate per module, percent")
     parser.add_argument("--root", type=Path, default=Path("mutants"))
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    parser.add_argument("--unchecked", metavar="MODULE", help="print the mutants of MODULE not checked yet")
     args = parser.parse_args(argv)
     table = summarise(args.root)
+    if args.unchecked:
+        print("\n".join(table.get(args.unchecked, {}).get("not checked", [])))
+        return 0
     if not table:
         print(f"no mutmut results under {args.root}", file=sys.stderr)
         return 1

@@ -100,6 +100,31 @@ def test_levels_group_edges_by_consumer_depth(levels: Levels) -> None:
     assert levels.weight.tolist() == [3.0, 2.0, 0.25, 0.75, 1.0, 1.0]
 
 
+def test_levels_of_graphs_without_edges_or_nodes() -> None:
+    """Two supply rows and no flow or bill of materials: two raw sources at depth 1, no entries, so one unit of
+    each embodies only its own value (3 and 4) and a demand of 2 and 5 needs just that. A network without supply
+    rows has no nodes: no levels, and empty roll-ups."""
+    sites = [{"site_id": "S", "country": "CN", "kind": "supplier"}]
+    two = compile_network(
+        Network.from_dict(
+            {
+                "sites": sites,
+                "items": [{"item_id": "A"}, {"item_id": "B"}],
+                "supply": [{"site_id": "S", "item_id": "A"}, {"site_id": "S", "item_id": "B"}],
+            }
+        )
+    )
+    levels = calc_levels(two)
+    assert levels.depth.tolist() == [1, 1]
+    assert (levels.n_levels, levels.supplier.size, levels.group_node.size) == (1, 0, 0)
+    assert calc_embodied(levels, np.array([3.0, 4.0])).tolist() == [3.0, 4.0]
+    assert calc_requirements(levels, np.array([2.0, 5.0])).tolist() == [2.0, 5.0]
+    none = calc_levels(compile_network(Network.from_dict({"sites": sites, "items": [{"item_id": "A"}]})))
+    assert (none.n_nodes, none.n_levels, none.supplier.size) == (0, 0, 0)
+    assert calc_embodied(none, np.zeros(0)).size == 0
+    assert calc_requirements(none, np.zeros(0)).size == 0
+
+
 def test_requirements_for_the_weekly_demand(levels: Levels) -> None:
     weekly = calc_requirements(levels, vector(C_G=10.0))
     assert by_label(weekly) == pytest.approx(
@@ -125,6 +150,51 @@ def test_requirement_matrix_rows_are_demand_mixes(levels: Levels) -> None:
     assert calc_requirement_matrix(levels, seed).nnz == 7 + 3  # one entry per (row, node) reached
 
 
+def test_requirement_matrix_of_demands_below_the_top(levels: Levels) -> None:
+    """Demand mixes that reach no node at the deepest levels (C/G at depth 5, W/G at 4): one G at P (depth 3)
+    needs P/G 1, P/A 2, S/R 6, S/B 0.25, T/B 0.75; 4 B from S alone (depth 1) needs just those 4."""
+    seed = sp.csr_matrix(np.vstack([vector(P_G=1.0), vector(S_B=4.0)]))
+    matrix = calc_requirement_matrix(levels, seed).toarray()
+    assert by_label(matrix[0]) == pytest.approx(
+        {"C/G": 0, "W/G": 0, "P/G": 1, "P/A": 2, "S/R": 6, "S/B": 0.25, "T/B": 0.75}
+    )
+    assert by_label(matrix[1]) == pytest.approx({"C/G": 0, "W/G": 0, "P/G": 0, "P/A": 0, "S/R": 0, "S/B": 4, "T/B": 0})
+
+
+def test_requirement_matrix_with_an_edge_dropped(levels: Levels) -> None:
+    """``keep`` drops the edge B from S (weight 0.25): one G at C then needs C/G, W/G, P/G 1, P/A 2, S/R 6 and
+    T/B 0.75 as before, but nothing from S/B (no entry at all), as calc_requirements gives with that edge kept at 0."""
+    keep = levels.weight != 0.25
+    assert int(keep.sum()) == keep.size - 1
+    seed = sp.csr_matrix(vector(C_G=1.0)[None, :])
+    matrix = calc_requirement_matrix(levels, seed, keep=keep)
+    assert by_label(matrix.toarray()[0]) == pytest.approx(
+        {"C/G": 1, "W/G": 1, "P/G": 1, "P/A": 2, "S/R": 6, "S/B": 0, "T/B": 0.75}
+    )
+    assert matrix.nnz == 6
+    assert matrix.toarray()[0] == pytest.approx(calc_requirements(levels, vector(C_G=1.0), keep=keep.astype(float)))
+
+
+def test_requirement_matrix_drops_stored_zeros_of_the_demand(levels: Levels) -> None:
+    """Two demand mixes that store a 0 (a sparse matrix may hold explicit zeros): the first a 0 for W/G beside
+    1 P/A, the second only a 0 for W/G. W/G needs nothing, so the first row holds P/A 1 and S/R 3 (A from 3 R) and
+    the second row nothing: no entry for W/G in either ("exact zeros dropped"), also where nothing else is filed
+    with the zero and could sum it away."""
+    w, a = LABELS.index("W/G"), LABELS.index("P/A")
+    seed = sp.csr_matrix(([0.0, 1.0], ([0, 0], [w, a])), shape=(1, len(LABELS)))
+    assert seed.nnz == 2  # the zero is stored
+    matrix = calc_requirement_matrix(levels, seed)
+    assert by_label(matrix.toarray()[0]) == pytest.approx(
+        {"C/G": 0, "W/G": 0, "P/G": 0, "P/A": 1, "S/R": 3, "S/B": 0, "T/B": 0}
+    )
+    assert sorted(LABELS[c] for c in matrix.indices) == ["P/A", "S/R"]
+    only_zero = sp.csr_matrix(([0.0], ([0], [w])), shape=(1, len(LABELS)))
+    assert only_zero.nnz == 1
+    nothing = calc_requirement_matrix(levels, only_zero)
+    assert nothing.shape == (1, len(LABELS))
+    assert nothing.nnz == 0
+
+
 def test_value_added_and_effective_prices(graph: NodeGraph, levels: Levels) -> None:
     margin, price, priced = calc_value_added(graph, levels)
     assert by_label(margin) == pytest.approx({"P/G": 47, "P/A": 14, "S/R": 2, "S/B": 10, "T/B": 14, "W/G": 0, "C/G": 0})
@@ -132,6 +202,57 @@ def test_value_added_and_effective_prices(graph: NodeGraph, levels: Levels) -> N
         {"P/G": 100, "P/A": 20, "S/R": 2, "S/B": 10, "T/B": 14, "W/G": 100, "C/G": 100}
     )
     assert [LABELS[n] for n in np.flatnonzero(~priced)] == ["W/G", "C/G"]
+
+
+def test_a_stocking_point_with_its_own_price_adds_value() -> None:
+    """Warehouse W (its supply row first, row 0) sells G at 120 and receives it from plant P, which makes it at
+    100: W adds 120 − 100 = 20 and P 100 (a raw source). The levels are built when not given."""
+    graph = compile_network(
+        Network.from_dict(
+            {
+                "sites": [
+                    {"site_id": "W", "country": "US", "kind": "warehouse"},
+                    {"site_id": "P", "country": "MX", "kind": "plant"},
+                ],
+                "items": [{"item_id": "G"}],
+                "supply": [
+                    {"site_id": "W", "item_id": "G", "unit_price": 120},
+                    {"site_id": "P", "item_id": "G", "unit_price": 100},
+                ],
+                "flows": [{"from_site": "P", "to_site": "W", "item_id": "G"}],
+            }
+        )
+    )
+    labels = [graph.node_label(n) for n in range(graph.n_nodes)]
+    assert int(graph.node_supply_row[labels.index("W/G")]) == 0
+    margin, price, priced = calc_value_added(graph)
+    assert dict(zip(labels, margin.tolist(), strict=True)) == pytest.approx({"W/G": 20.0, "P/G": 100.0})
+    assert dict(zip(labels, price.tolist(), strict=True)) == pytest.approx({"W/G": 120.0, "P/G": 100.0})
+    assert bool(priced.all())
+
+
+def test_a_plant_priced_by_its_items_unit_cost() -> None:
+    """Plant P makes G from 2 K bought from S at 10; G has no unit_price on its supply row but the item's
+    unit_cost is 50, which is its price: P adds 50 − 2 x 10 = 30."""
+    graph = compile_network(
+        Network.from_dict(
+            {
+                "sites": [
+                    {"site_id": "P", "country": "MX", "kind": "plant"},
+                    {"site_id": "S", "country": "CN", "kind": "supplier"},
+                ],
+                "items": [{"item_id": "G", "unit_cost": 50}, {"item_id": "K"}],
+                "bom": [{"parent_id": "G", "child_id": "K", "quantity": 2}],
+                "supply": [{"site_id": "P", "item_id": "G"}, {"site_id": "S", "item_id": "K", "unit_price": 10}],
+                "flows": [{"from_site": "S", "to_site": "P", "item_id": "K"}],
+            }
+        )
+    )
+    labels = [graph.node_label(n) for n in range(graph.n_nodes)]
+    margin, price, priced = calc_value_added(graph)
+    assert dict(zip(labels, margin.tolist(), strict=True)) == pytest.approx({"P/G": 30.0, "S/K": 10.0})
+    assert dict(zip(labels, price.tolist(), strict=True)) == pytest.approx({"P/G": 50.0, "S/K": 10.0})
+    assert bool(priced.all())
 
 
 def test_prices_of_unknown_nodes_are_their_inputs(levels: Levels) -> None:
@@ -152,6 +273,42 @@ def test_embodied_value_per_unit(graph: NodeGraph, levels: Levels) -> None:
     own = np.column_stack([value_added * (graph.node_country == "CN"), value_added * (graph.node_country == "US")])
     both = calc_embodied(levels, own)
     assert both[LABELS.index("C/G")].tolist() == pytest.approx([2 * 3 * 2 + 0.25 * 10, 0.75 * 14])
+
+
+def test_roll_ups_of_integer_vectors_are_float(levels: Levels) -> None:
+    """Whole numbers given as integers: one unit of every node (``own`` all 1) embodies at P/A 1 + 3 x 1 = 4, at
+    P/G 1 + 2 x 4 + 0.25 + 0.75 = 10, at W/G 11, at C/G 12; a demand of 10 G at C (an integer) needs 2.5 B from S
+    (shares are fractions, so the results are floats). The kernels are typed for float arrays; callers without
+    type checks (notebooks, scripts) pass whatever NumPy makes of their numbers."""
+    embodied = calc_embodied(levels, np.ones(len(LABELS), dtype=np.int64))
+    assert embodied.dtype == np.float64
+    assert by_label(embodied) == {"P/G": 10, "P/A": 4, "S/R": 1, "S/B": 1, "T/B": 1, "W/G": 11, "C/G": 12}
+    final = np.zeros(len(LABELS), dtype=np.int64)
+    final[LABELS.index("C/G")] = 10
+    weekly = calc_requirements(levels, final)  # type: ignore[arg-type]  # as an untyped caller passes it
+    assert by_label(weekly) == pytest.approx(
+        {"C/G": 10, "W/G": 10, "P/G": 10, "P/A": 20, "S/R": 60, "S/B": 2.5, "T/B": 7.5}
+    )
+
+
+def test_embodied_with_edges_dropped_per_column(graph: NodeGraph, levels: Levels) -> None:
+    """``keep`` on a two-column ``own`` (value added, and twice it). The entries are, in order, A from R (3),
+    G from A (2), G from B at S (0.25), G from B at T (0.75), W from G, C from W (1 each).
+
+    One mask for both columns, dropping B from T: G embodies 100 − 0.75 x 14 = 89.5, and twice that, 179.
+    A mask per column, the first keeping every edge, the second dropping B from S: G 100 and 100 − 0.25 x 10 =
+    97.5 (the same at W and C; A keeps 20 in both). A 2-D mask with a 1-D ``own`` is refused."""
+    value_added = np.maximum(calc_value_added(graph, levels)[0], 0.0)
+    own = np.column_stack([value_added, 2.0 * value_added])
+    one_mask = np.array([1.0, 1.0, 1.0, 0.0, 1.0, 1.0])
+    assert calc_embodied(levels, own, keep=one_mask)[LABELS.index("P/G")].tolist() == pytest.approx([89.5, 179.0])
+    per_column = np.ones((levels.weight.size, 2))
+    per_column[2, 1] = 0.0
+    both = calc_embodied(levels, np.column_stack([value_added, value_added]), keep=per_column)
+    for label, expected in {"P/G": [100.0, 97.5], "W/G": [100.0, 97.5], "C/G": [100.0, 97.5], "P/A": [20, 20]}.items():
+        assert both[LABELS.index(label)].tolist() == pytest.approx(expected)
+    with pytest.raises(ValueError, match=r"^a 2-D keep needs a 2-D own$"):
+        calc_embodied(levels, value_added, keep=per_column)
 
 
 def test_embodied_without_the_laredo_flows(graph: NodeGraph, levels: Levels) -> None:

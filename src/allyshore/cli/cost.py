@@ -57,7 +57,7 @@ MonteCarloOpt = Annotated[
 ]
 
 
-def _money(value: float) -> str:
+def _format_amount(value: float) -> str:
     return f"{value:,.2f}"
 
 
@@ -104,10 +104,10 @@ def _show_comparison(result: CostComparison) -> None:
     for factor in FACTORS:
         values = [o.per_unit[factor] for o in result.options]
         if any(abs(v) > 0 for v in values):
-            grid.add_row(factor, *(_money(v) for v in values))
-    grid.add_row("total", *(_money(o.total) for o in result.options), style="bold")
+            grid.add_row(factor, *(_format_amount(v) for v in values))
+    grid.add_row("total", *(_format_amount(o.total) for o in result.options), style="bold")
     grid.add_row("per year", *(f"{o.total * o.annual_units:,.0f}" for o in result.options))
-    grid.add_row(f"year {result.years}", *(_money(o.projection[-1]) for o in result.options))
+    grid.add_row(f"year {result.years}", *(_format_amount(o.projection[-1]) for o in result.options))
     console.print(grid)
     console.print(f"{len(result.assumptions)} shared assumptions; --json lists every assumption with its source.")
 
@@ -145,8 +145,8 @@ def _show_network(result: NetworkCost) -> None:
             row["site_id"],
             row["item_id"],
             f"{row['units_per_year']:,.0f}",
-            _money(row["landed_per_unit"]),
-            _money(row["chain_adders_per_unit"]),
+            _format_amount(row["landed_per_unit"]),
+            _format_amount(row["chain_adders_per_unit"]),
             f"{row['landed_per_year']:,.0f}",
         )
     goods.add_row("", "finished goods delivered", "", "", "", f"{result.finished_goods_per_year:,.0f}", style="bold")
@@ -164,9 +164,9 @@ def _show_network(result: NetworkCost) -> None:
             s.item_id,
             s.to_site,
             ", ".join(s.current_sources),
-            _money(s.current_per_unit),
+            _format_amount(s.current_per_unit),
             s.best_source,
-            _money(s.best_per_unit),
+            _format_amount(s.best_per_unit),
             f"{s.saving_per_year:,.0f}",
         )
     console.print(sourcing)
@@ -206,15 +206,15 @@ def sensitivity_command(
 
 def _show_sensitivity(result: Sensitivity) -> None:
     leader = result.comparison.best
-    tornado = Table(title=f"Tornado for {leader.label} ({_money(leader.total)} USD/unit)")
+    tornado = Table(title=f"Tornado for {leader.label} ({_format_amount(leader.total)} USD/unit)")
     for column in ("factor", "range", "low", "high", "why"):
         tornado.add_column(column, justify="right" if column in ("low", "high") else "left", overflow="fold")
     for s in result.swings:
         tornado.add_row(
             s.factor,
             f"{s.low_label} .. {s.high_label}",
-            _money(s.low[leader.label]),
-            _money(s.high[leader.label]),
+            _format_amount(s.low[leader.label]),
+            _format_amount(s.high[leader.label]),
             s.rationale,
         )
     console.print(tornado)

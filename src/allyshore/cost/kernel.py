@@ -301,7 +301,8 @@ def entry_fees(x: CostInputs, customs_value: FloatArray) -> tuple[FloatArray, Fl
     entry_value = own + x.entry_value_others
     share = np.divide(customs_value, entry_value, out=per_unit_alone.copy(), where=entry_value > 0)
     broker_crossing = (x.broker_per_entry + x.crossing_per_shipment) * share
-    mpf_value = np.where(x.mpf_applies, own, 0.0) + x.mpf_value_others
+    # The MPF-liable value of the entry; where this option's goods pay no MPF, fee_mpf below is 0 whatever it holds.
+    mpf_value = own + x.mpf_value_others
     mpf_entry = np.clip(x.mpf_rate * mpf_value, x.mpf_min, x.mpf_max)
     mpf_share = np.divide(customs_value, mpf_value, out=per_unit_alone.copy(), where=mpf_value > 0)
     fee_mpf = np.where(x.mpf_applies, mpf_entry * mpf_share, 0.0)

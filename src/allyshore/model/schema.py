@@ -26,6 +26,9 @@ SITE_KINDS = ("supplier", "plant", "warehouse", "customer")
 STATUSES = ("active", "candidate")
 MODES = ("ocean", "truck", "rail", "air", "parcel")
 
+#: Weeks in a year: the network's rates are per week (``units_per_week``), yearly figures are 52 of them.
+WEEKS_PER_YEAR = 52
+
 #: The analyses that read optional columns (values of ``Column.used_by``).
 USMCA_ORIGIN = "USMCA origin"
 LANDED_COST = "landed cost"

@@ -72,10 +72,10 @@ ALL = "designate_all"
 SOR = "SOR/2020-155"
 
 
-def money(value: float) -> Fraction:
+def usd_to_fraction(value: float) -> Fraction:
     """A USD amount as an exact fraction, to the micro-dollar.
 
-    >>> money(18.8)
+    >>> usd_to_fraction(18.8)
     Fraction(94, 5)
     """
     return Fraction(round(value * MICRO), MICRO)
@@ -397,21 +397,25 @@ def case_material(line: MaterialLine, data: NetworkInputs) -> Material:
     """The origin-case material of a line: purchased, or self-produced with its own materials and costs."""
     if not line.self_produced:
         return Material(
-            id=line.id, hs=line.hs, value=money(line.value), originating=line.originating, country=line.country
+            id=line.id,
+            hs=line.hs,
+            value=usd_to_fraction(line.value),
+            originating=line.originating,
+            country=line.country,
         )
     return Material(
         id=line.id,
         hs=line.hs,
-        value=money(line.value),
+        value=usd_to_fraction(line.value),
         description=data.names[int(data.graph.node_item[line.node])] if line.node >= 0 else "",
         country=line.country,
         self_produced=True,
         designated=line.designated,
         materials=tuple(case_material(m, data) for m in line.materials),
         costs=Costs(
-            other=money(line.other_costs),
-            excluded=money(line.excluded_costs),
-            total_cost=None if line.total_cost is None else money(line.total_cost),
+            other=usd_to_fraction(line.other_costs),
+            excluded=usd_to_fraction(line.excluded_costs),
+            total_cost=None if line.total_cost is None else usd_to_fraction(line.total_cost),
         ),
         rule=data.rules.get(line.item_id),
     )
@@ -429,12 +433,12 @@ def network_case(node: int, lines: Sequence[MaterialLine], data: NetworkInputs, 
         materials=tuple(case_material(m, data) for m in lines),
         rule=data.rules.get(graph.item_ids[int(graph.node_item[node])]),
         as_of=as_of,
-        transaction_value=None if np.isnan(price) or price <= 0 else money(price),
-        international_shipping=Fraction(0) if np.isnan(shipping) else money(shipping),
+        transaction_value=None if np.isnan(price) or price <= 0 else usd_to_fraction(price),
+        international_shipping=Fraction(0) if np.isnan(shipping) else usd_to_fraction(shipping),
         costs=Costs(
-            other=Fraction(0) if np.isnan(other) else money(other),
-            excluded=Fraction(0) if np.isnan(excluded) else money(excluded),
-            total_cost=None if np.isnan(total) else money(total),
+            other=Fraction(0) if np.isnan(other) else usd_to_fraction(other),
+            excluded=Fraction(0) if np.isnan(excluded) else usd_to_fraction(excluded),
+            total_cost=None if np.isnan(total) else usd_to_fraction(total),
         ),
         **good_context(graph, node),  # importing country, exporting party, named good (origin_scope)
     )
@@ -508,7 +512,7 @@ __all__ = [
     "counted",
     "designated_ids",
     "designated_items",
-    "money",
     "network_case",
+    "usd_to_fraction",
     "walk",
 ]

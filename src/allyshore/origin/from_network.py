@@ -89,6 +89,7 @@ from allyshore.errors import AllyshoreError, InputError, NotFoundError
 from allyshore.model.graph import KIND_CODES
 from allyshore.model.network import Network
 from allyshore.model.rollup import calc_levels, calc_requirements
+from allyshore.model.schema import WEEKS_PER_YEAR
 from allyshore.origin.bom import (
     ALL,
     AS_GIVEN,
@@ -102,16 +103,14 @@ from allyshore.origin.bom import (
     counted,
     designated_ids,
     designated_items,
-    money,
     network_case,
+    usd_to_fraction,
     walk,
 )
 from allyshore.origin.determine import determine_origin
 from allyshore.origin.network_inputs import network_inputs
 from allyshore.origin.results import Designation, DesignationOutcome, GoodOrigin, NetworkOrigin, OriginResult
 from allyshore.origin.rules import find_rule
-
-WEEKS_PER_YEAR = 52
 
 _MAKE, _PASS, _RAW = KIND_CODES.index("make"), KIND_CODES.index("pass"), KIND_CODES.index("raw")
 
@@ -128,7 +127,7 @@ def _deciding(result: OriginResult, lines: Sequence[MaterialLine]) -> tuple[str,
     if rvc is None or rvc.base <= 0:
         return tuple(dict.fromkeys(out))
     units = list(counted(lines))
-    points = {m.id: Fraction(money(m.value)) / rvc.base * 100 for m in units}
+    points = {m.id: Fraction(usd_to_fraction(m.value)) / rvc.base * 100 for m in units}
     margin = rvc.value - rvc.threshold
     # Largest first, the fewest materials whose change of origin flips the verdict: originating ones
     # that would sink an originating good, non-originating ones whose origin would close the gap.
@@ -576,6 +575,6 @@ __all__ = [
     "analyse_network",
     "case_document",
     "determine_network",
-    "money",
     "network_case",
+    "usd_to_fraction",
 ]

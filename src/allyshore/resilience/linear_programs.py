@@ -463,9 +463,9 @@ class ResilienceModel:
         stock[rows] = 0.0
         rhs = np.concatenate([stock - self._balance_demand * t, self.site_capacity * t])
         self.ttr.set_row_bounds(np.concatenate([self.balance_rows, self.site_rows]), -np.inf, rhs)
-        self._ttr_weeks = None  # the program no longer sits at a baseline
-        self._ttr_loss = None
-        self._ttr_base = None
+        # The program no longer sits at a baseline: the next lose() or baseline_loss() sets it again (which
+        # rewrites _ttr_loss and _ttr_base before reading them).
+        self._ttr_weeks = None
         return self._loss_from(self.ttr.solve(), t)
 
     def survive(
@@ -573,8 +573,7 @@ class ResilienceModel:
         """Read what binds at the TTS optimum from the duals (brief §7); without one, the dead materials."""
         graph = self.graph
         if solution is None:
-            hot = np.ones(self.tts.n_rows, dtype=bool)
-            col_hot = np.zeros(self.tts.n_cols, dtype=bool)
+            hot = np.ones(self.tts.n_rows, dtype=bool)  # only the dead materials are read below
         else:
             dual = np.abs(solution.row_dual)
             col_dual = np.abs(solution.col_dual)

@@ -39,6 +39,7 @@ from allyshore.conventions import Progress
 from allyshore.errors import InputError
 from allyshore.model.graph import KIND_CODES, compile_network
 from allyshore.model.network import Network
+from allyshore.model.schema import WEEKS_PER_YEAR
 from allyshore.resilience.assumptions import DisruptionAssumptions, Hazard, load_assumptions, risk_multiplier
 from allyshore.resilience.candidates import CandidateTerms
 from allyshore.resilience.evaluate import plan_of, transit_of
@@ -51,7 +52,6 @@ from allyshore.resilience.stress import ORIGIN_ASSUMPTION, TRANSIT_ASSUMPTION
 
 FloatArray = NDArray[np.float64]
 
-WEEKS_PER_YEAR = 52.0
 RUNS_PER_TASK = 1000
 LPS_PER_TASK = 400
 GRID_POINTS = 8
