@@ -224,8 +224,10 @@ class PeerRun:
     integers: int
 
 
-def pulp_plan(data: AnalystData, trusted_share: float, caps: Mapping[str, float], time_limit: float) -> PeerRun:
-    """The plan in PuLP (see the module docstring), solved by CBC to a relative gap of 0.5%."""
+def pulp_plan(
+    data: AnalystData, trusted_share: float, caps: Mapping[str, float], time_limit: float, gap: float = GAP
+) -> PeerRun:
+    """The plan in PuLP (see the module docstring), solved by CBC to the relative ``gap`` (0.5%)."""
     import pulp
 
     start = time.perf_counter()
@@ -271,7 +273,7 @@ def pulp_plan(data: AnalystData, trusted_share: float, caps: Mapping[str, float]
             prob += expr <= row.upper, f"origin_{i}_hi"
     build_s = time.perf_counter() - start
     start = time.perf_counter()
-    status = prob.solve(pulp.PULP_CBC_CMD(msg=False, gapRel=GAP, timeLimit=time_limit))
+    status = prob.solve(pulp.PULP_CBC_CMD(msg=False, gapRel=gap, timeLimit=time_limit))
     solve_s = time.perf_counter() - start
     found = prob.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
     objective = float(pulp.value(prob.objective)) if found else None
