@@ -224,8 +224,10 @@ class PeerRun:
     integers: int
 
 
-def pulp_plan(data: AnalystData, trusted_share: float, caps: Mapping[str, float], time_limit: float) -> PeerRun:
-    """The plan in PuLP (see the module docstring), solved by CBC to a relative gap of 0.5%."""
+def pulp_plan(
+    data: AnalystData, trusted_share: float, caps: Mapping[str, float], time_limit: float, gap: float = GAP
+) -> PeerRun:
+    """The plan in PuLP (see the module docstring), solved by CBC to the relative ``gap`` (0.5%)."""
     import pulp
 
     start = time.perf_counter()
@@ -271,7 +273,7 @@ def pulp_plan(data: AnalystData, trusted_share: float, caps: Mapping[str, float]
             prob += expr <= row.upper, f"origin_{i}_hi"
     build_s = time.perf_counter() - start
     start = time.perf_counter()
-    status = prob.solve(pulp.PULP_CBC_CMD(msg=False, gapRel=GAP, timeLimit=time_limit))
+    status = prob.solve(pulp.PULP_CBC_CMD(msg=False, gapRel=gap, timeLimit=time_limit))
     solve_s = time.perf_counter() - start
     found = prob.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
     objective = float(pulp.value(prob.objective)) if found else None
@@ -294,10 +296,11 @@ def main() -> None:
     parser.add_argument("--no-pareto", action="store_true", help="skip the frontier")
     parser.add_argument("--no-origin", action="store_true", help="leave out the USMCA origin rows")
     parser.add_argument("--peer-time-limit", type=float, default=1800.0, help="CBC time limit, s (default 1800)")
+    parser.add_argument("--repeat", type=int, default=2, help="runs of each side, the fastest kept (default 2)")
     parser.add_argument("--no-write", action="store_true", help="do not rewrite docs/benchmarks.md")
     args = parser.parse_args()
     if args.quick:
-        args.items, args.sources = 150, 4
+        args.items, args.sources, args.repeat = 150, 4, 1
     load_start = os.getloadavg()
     start = time.perf_counter()
     network = benchmark_network(args.items, args.sources)
@@ -316,9 +319,12 @@ def main() -> None:
     # neither side should carry.
     small = benchmark_network(40, 3)
     allyshore.optimize(small, as_of=AS_OF, **plan_options(small, origin=origin))
-    start, cpu = time.perf_counter(), cpu_seconds()
-    result = allyshore.optimize(network, as_of=AS_OF, **options)
-    ours_s, ours_cpu = time.perf_counter() - start, cpu_seconds() - cpu
+    ours_s = ours_cpu = math.inf
+    for _ in range(args.repeat):  # the best of the runs: the machine is shared
+        start, cpu = time.perf_counter(), cpu_seconds()
+        result = allyshore.optimize(network, as_of=AS_OF, **options)
+        wall, used = time.perf_counter() - start, cpu_seconds() - cpu
+        ours_s, ours_cpu = (wall, used) if wall < ours_s else (ours_s, ours_cpu)
     ours = result.to_dict()
     print(f"allyshore.optimize: {ours['status']}, gap {ours['gap']:.4%}, total {ours['objective']['total_per_year']:,.0f}"
           f" in {ours_s:.2f} s", flush=True)  # fmt: skip
@@ -346,11 +352,16 @@ def main() -> None:
     peer: PeerRun | None = None
     prep_s = peer_cpu = 0.0
     if not args.no_peer:
-        start, cpu = time.perf_counter(), cpu_seconds()
-        data = analyst_data(network, choice_set.frame, model)
-        prep_s = time.perf_counter() - start
-        peer = pulp_plan(data, TRUSTED_SHARE, COUNTRY_CAPS, args.peer_time_limit)
-        peer_cpu = cpu_seconds() - cpu
+        best = math.inf
+        for _ in range(args.repeat):
+            start, cpu = time.perf_counter(), cpu_seconds()
+            data = analyst_data(network, choice_set.frame, model)
+            prep = time.perf_counter() - start
+            run_ = pulp_plan(data, TRUSTED_SHARE, COUNTRY_CAPS, args.peer_time_limit)
+            used = cpu_seconds() - cpu
+            if prep + run_.build_s + run_.solve_s < best:
+                best, peer, prep_s, peer_cpu = prep + run_.build_s + run_.solve_s, run_, prep, used
+        assert peer is not None
         print(f"PuLP + CBC: {peer.status}, objective {peer.objective}, data {prep_s:.2f} s, build {peer.build_s:.2f}"
               f" s, solve {peer.solve_s:.2f} s", flush=True)  # fmt: skip
 
@@ -444,7 +455,8 @@ def report(run: Run, load_start: tuple[float, float, float]) -> None:
         " sides; *model*: `build_model`, or the peer's dicts and PuLP problem (its origin rows' coefficients read"
         " from allyshore's model, whose origin analysis is not counted for it); *result*: `assemble` (plan, changes,"
         " constraints, exposure and origin before and after). The stage-by-stage row is a second run; both follow a"
-        " warm-up on a 40-part network (imports, tariff tables, origin rules).",
+        f" warm-up on a 40-part network (imports, tariff tables, origin rules). Each end-to-end time is the"
+        f" fastest of {args.repeat} runs, CPU seconds those of that run.",
         "",
         "| run | status | gap | objective (USD/year) | costing (s) | model (s) | solve (s) | result (s) | total (s) |"
         " CPU (s) |",
