@@ -240,7 +240,7 @@ def _show_plan(result: OptimizeResult, out: Path | None) -> None:
             )
     if moved:
         console.print(grid)
-    kept = len(result.plan) - len(moved & {(p["item_id"], p["to_site"]) for p in result.plan})
+    kept = len(result.plan) - len(moved)
     console.print(f"{kept} other (item, site) pair(s) keep today's sources and shares (--json lists every one).")
     if result.changes:
         changes = Table(title=f"{len(result.changes)} change(s)")

@@ -27,7 +27,7 @@ from allyshore.cost.bridges import origin_engine
 from allyshore.cost.network import FlowCosts, flow_costs
 from allyshore.model.graph import flow_shares
 from allyshore.model.network import Network
-from allyshore.optimize.blocks import Choices
+from allyshore.optimize.blocks import CHOICE_COLUMNS, Choices
 
 if TYPE_CHECKING:
     from allyshore.conventions import AsOf
@@ -130,19 +130,7 @@ def build_choices(
         pl.int_range(pl.len(), dtype=pl.Int64).alias("j"),
     )
     frame = frame.select(
-        "j",
-        "flow_row",
-        "item_id",
-        "to_site",
-        "from_site",
-        "group",
-        "country",
-        "tier",
-        "status_before",
-        "share_before",
-        "need_per_year",
-        "cost_per_unit",
-        "price_per_unit",
+        *CHOICE_COLUMNS,
         "disruption_per_unit",
         "cost_known_part",
         "unknown_cost",
