@@ -32,7 +32,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     # optimize chooses sources with the cost, trust, origin, exposure and resilience engines
     ("workflows", frozenset({"advisor", "certify_records", "optimize"})),
     # store keeps origin determinations (it reads origin's results)
-    ("analyses", frozenset({"exposure", "trust", "origin", "cost", "resilience", "store"})),
+    ("analyses", frozenset({"exposure", "trust", "origin", "cost", "resilience", "store", "capacity", "immex", "tiva"})),
     # samples and generate make networks (lane_rules: the generator's lanes), geography gives distances, regions
     # and border crossings, _lp builds the analyses' LPs
     ("model and io", frozenset({"model", "io", "samples", "generate", "lane_rules", "geography", "_lp"})),
