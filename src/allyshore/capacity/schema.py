@@ -60,3 +60,9 @@ def data_dir(explicit: str | Path | None = None) -> Path:
         return Path(explicit)
     env = os.environ.get(DATA_DIR_ENV)
     return Path(env) if env else Path(user_data_dir("allyshore", appauthor=False))
+
+
+def editions_root(data: Path) -> Path:
+    """Where DENUE editions live: ``DATA/denue/editions/<edition>/state=XX/*.parquet``, and the pointer file
+    ``DATA/denue/CURRENT`` naming the edition in use (replaced atomically when an import completes)."""
+    return data / "denue"
