@@ -233,6 +233,7 @@ def build_map(
         notes=notes_of(selected),
         cells=cells,
         cell_resolution=cell_resolution,
+        selected_states=tuple(states) if states is not None else None,
     )
 
 

@@ -33,6 +33,7 @@ class CapacityMap(Result):
     notes: tuple[str, ...] = ()
     cells: pl.DataFrame | None = field(default=None, metadata=NOT_IN_JSON)
     cell_resolution: int | None = field(default=None, metadata=NOT_IN_JSON)
+    selected_states: tuple[str, ...] | None = field(default=None, metadata=NOT_IN_JSON)  # None: every state
 
     json_keys: ClassVar[tuple[str | tuple[str, str], ...]] = (
         "sector",

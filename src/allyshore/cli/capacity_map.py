@@ -45,6 +45,9 @@ def capacity_map_command(
         Path | None,
         typer.Option("--report", metavar="OUT.html", help="Also write the map as a self-contained HTML page."),
     ] = None,
+    map_by: Annotated[
+        str, typer.Option("--map-by", help="What shades the report's states: establishments or employment.")
+    ] = "establishments",
     cell_resolution: Annotated[
         int, typer.Option("--h3-resolution", min=0, max=9, help="h3 resolution of the report's hexagons.")
     ] = 4,
@@ -55,6 +58,11 @@ def capacity_map_command(
     from allyshore.capacity.capacity_map import capacity_map
     from allyshore.capacity.sectors import find_sector, read_sectors_file
 
+    from allyshore.errors import InputError
+
+    metrics = {"establishments": "establishments", "employment": "employees_mid"}
+    if map_by not in metrics:
+        raise InputError(f"--map-by '{map_by}': choose establishments or employment")
     if sectors_file is not None:
         read_sectors_file(sectors_file)  # a bad file is an error even without --sector
     chosen = find_sector(sector, sectors_file) if sector is not None else None
@@ -64,7 +72,7 @@ def capacity_map_command(
     if report is not None:
         from allyshore.report.capacity import write_capacity_page
 
-        written = write_capacity_page(result, report)
+        written = write_capacity_page(result, report, metrics[map_by])
         if not as_json and csv_dir is None:
             console.print(f"Wrote {written}", markup=False)
     output(result, lambda: _show(result), as_json=as_json, csv_dir=csv_dir)

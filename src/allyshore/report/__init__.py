@@ -85,6 +85,7 @@ class Report:
     title: str
     sections: tuple[Section, ...]
     generated: dt.datetime
+    subject: str = "Network"  # what network_name names, in the page's header line (e.g. "DENUE edition")
 
     @property
     def headline(self) -> list[Figure]:
