@@ -169,7 +169,7 @@ def build(package: Path) -> tuple[dict[str, Any], dict[str, Any]]:
         largest = max(rings, key=lambda r: abs(area_and_centroid(r)[0]))
         _, (cx, cy) = area_and_centroid(largest)
         states[code] = {"name": name, "hasc": key, "label": [round(cx, 3), round(cy, 3)], "rings": [flat(r) for r in rings]}
-    missing = sorted(set(c for c, _ in STATES.values()) - set(states))
+    missing = sorted({c for c, _ in STATES.values()} - set(states))
     if missing:
         raise SystemExit(f"states missing from the source: {missing}")
     points = sum(len(r) // 2 for s in states.values() for r in s["rings"]) + sum(len(r) // 2 for r in other)

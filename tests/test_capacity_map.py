@@ -11,12 +11,12 @@ from typing import Any
 
 import polars as pl
 import pytest
-from capacity_fixtures import OPEN_BAND_HIGH, SAMPLE, denue_sample, establishments, generated, write_edition
 
 from allyshore.capacity.capacity_map import aggregate, build_map, capacity_map
 from allyshore.capacity.establishments import NoEditionError
 from allyshore.capacity.sectors import SectorError, find_sector, load_sectors, read_sectors_file
 from allyshore.errors import InputError
+from capacity_fixtures import OPEN_BAND_HIGH, SAMPLE, denue_sample, establishments, generated, write_edition
 
 MEDICAL = load_sectors()["medical-devices"]
 

@@ -57,7 +57,6 @@ def capacity_map_command(
     """Map Mexico's establishments and employment by state and SCIAN code, in one sector."""
     from allyshore.capacity.capacity_map import capacity_map
     from allyshore.capacity.sectors import find_sector, read_sectors_file
-
     from allyshore.errors import InputError
 
     metrics = {"establishments": "establishments", "employment": "employees_mid"}

@@ -216,7 +216,7 @@ def build_capacity(result: CapacityMap, metric: str = "establishments") -> Secti
     ])
     other = [ring_path(r) for r in shapes.get("other", [])]
     hexagons, hex_legend = _hexagons(result)
-    legend = [(STATE_FILLS[0], "none")] + _legend(breaks, STATE_FILLS[1:], metric == "establishments")
+    legend = [(STATE_FILLS[0], "none"), *_legend(breaks, STATE_FILLS[1:], metric == "establishments")]
 
     classes = result.classes.sort("establishments", "scian", descending=[True, False])
     t = result.totals
