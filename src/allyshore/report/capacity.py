@@ -139,7 +139,7 @@ def place_labels(labels: list[dict[str, Any]], size: float = 13.0) -> list[dict[
     """``labels`` (``x``, ``y``, ``text``, centred) moved down until no two overlap.
 
     >>> [round(l["y"]) for l in place_labels([{"x": 0, "y": 0, "text": "ab"}, {"x": 1, "y": 2, "text": "cd"}])]
-    [0, 16]
+    [0, 18]
     """
     placed: list[tuple[float, float, float]] = []
     out = []
