@@ -38,6 +38,8 @@ MANUFACTURING: Final[dict[str, frozenset[str]]] = {
     "wiod2013": frozenset(f"c{i}" for i in range(3, 17)),
 }
 WIOD2013_SECTORS: Final = tuple(f"c{i}" for i in range(1, 36))
+#: Largest |v L - 1| for a table's own value-added row to be used as it is.
+VA_TOLERANCE: Final = 1e-3
 
 DEFINITION: Final = (
     "reporter_va_share: value added created in the reporter (any of its sectors, at any earlier stage) that is "
@@ -71,12 +73,16 @@ class IOModel:
 
 def build_model(table: IOTable, *, balancing: bool | None = None) -> IOModel:
     """Output ``x = Z 1 + Y 1``, ``A``, the Leontief inverse (one LU factorisation) and ``v``: the table's
-    value-added row over output when it has one (unless ``balancing``), else ``1 - column sums of A``."""
+    value-added row over output when it has one and it accounts for every unit of output (``v L = 1`` within
+    :data:`VA_TOLERANCE`), else ``1 - column sums of A``; ``balancing`` True or False forces the choice."""
     x = iomath.calc_x(table.Z, table.Y)
     A = iomath.calc_A(table.Z, x)
     L = iomath.calc_L(A)
     use_table = table.va is not None and not balancing
     v = iomath.calc_v(table.va, x) if use_table and table.va is not None else iomath.calc_v_balancing(A)
+    if use_table and balancing is None and iomath.va_identity_error(v, L) > VA_TOLERANCE:
+        use_table = False  # the table's value-added row does not account for its output: balance it instead
+        v = iomath.calc_v_balancing(A)
     Yr = table.Yr
     E = iomath.calc_gross_trade(table.Z, Yr, table.region, len(table.regions))
     return IOModel(table, x, A, L, v, "table" if use_table else "balancing", Yr, E)
@@ -141,7 +147,7 @@ def import_content(
                 reporter_va_share=_share(float(origin[r]), total),
                 reporter_va_share_extraction=_share(float(extraction[region == r].sum()), total),
                 partner_va_share=_share(float(origin[p]), total),
-                third_country_va_share=_share(total - float(origin[r]) - float(origin[p]), total),
+                third_country_va_share=_share(float(origin.sum() - origin[r] - origin[p]), total),
                 top_third_countries=dict(third[:top]),
                 manufacturing_imports=man_imports,
                 reporter_va_share_manufacturing=man_share,
@@ -200,6 +206,7 @@ def _claim(reporter: str, rows: list[PartnerContent]) -> dict[str, Any]:
 def _method(m: IOModel, manufacturing: frozenset[str] | None) -> dict[str, Any]:
     table = m.table
     negative = [table.labels()[k] for k in np.flatnonzero(m.v < 0)]
+    own_error = iomath.va_identity_error(iomath.calc_v(table.va, m.x), m.L) if table.va is not None else None
     return {
         "unit": table.unit,
         "source": table.source,
@@ -212,6 +219,11 @@ def _method(m: IOModel, manufacturing: frozenset[str] | None) -> dict[str, Any]:
         "value_added": (
             "v = 1 - column sums of A: everything a column pays outside the table's intermediates (value added, "
             "taxes less subsidies on products, international margins) counts as its value added"
+            + (
+                f"; the table's own value-added row was not used: it leaves |v L - 1| up to {own_error:.3g}"
+                if own_error is not None
+                else ""
+            )
             if m.v_kind == "balancing"
             else "v = the table's value-added row / x"
         ),

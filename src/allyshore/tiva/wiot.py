@@ -23,9 +23,9 @@ table a user writes in the same layout, and the text layout of pymrio's test sys
 Units are whatever the table uses (WIOD 2013: current US dollars, millions), the same in every file. Every
 cell must be a number: an empty or unreadable cell is an error naming its file, row and column.
 
-**pymrio text layout** (pymrio's ``mrio_data`` folder, tab-separated): ``trade_flows_Z.txt`` with three header
-rows (region, sector, unit) and three label columns (region, sector, unit); ``finald_demand_Y.txt`` with two
-header rows (region, category) and three label columns; optionally ``factor_input.txt`` (two header rows,
+**pymrio text layout** (pymrio's ``mrio_data`` folder, tab-separated): ``trade_flows_Z.txt`` with header rows
+(region, sector; a header row has an empty first cell) and three label columns (region, sector, unit);
+``finald_demand_Y.txt`` with header rows (region, category) and the same three label columns; optionally ``factor_input.txt`` (two header rows,
 label columns stressor and unit) whose ``Value Added`` row is read as value added.
 """
 
@@ -330,6 +330,12 @@ def read_wiod_csv(folder: str | Path, year: int | None = None, name: str | None 
 # ------------------------------------------------------------------------------------------ pymrio text layout
 
 
+def _header_rows(frame: pl.DataFrame) -> int:
+    """How many leading rows are headers: those whose first cell is empty."""
+    first = frame[:, 0].to_list()
+    return next((i for i, cell in enumerate(first) if cell is not None and str(cell).strip()), len(first))
+
+
 def read_pymrio_text(folder: str | Path, name: str | None = None) -> IOTable:
     """Read a table in pymrio's text layout (its test system's ``mrio_data``; see the module's docstring)."""
     folder = Path(folder)
@@ -339,33 +345,34 @@ def read_pymrio_text(folder: str | Path, name: str | None = None) -> IOTable:
     if not z_path.is_file() or not y_path.is_file():
         raise NotFoundError(f"{folder}: no trade_flows_Z.txt and finald_demand_Y.txt (pymrio's text layout)")
     z_raw = _raw_frame(z_path, separator="\t")
-    col_pairs = list(zip(z_raw.row(0)[3:], z_raw.row(1)[3:], strict=True))
-    row_pairs = [(str(a), str(b)) for a, b in z_raw[3:, :2].iter_rows()]
-    cols = [(str(a), str(b)) for a, b in col_pairs]
-    if row_pairs != cols:
+    h = _header_rows(z_raw)
+    cols = [(str(a), str(b)) for a, b in zip(z_raw.row(0)[3:], z_raw.row(1)[3:], strict=True)]
+    if [(str(a), str(b)) for a, b in z_raw[h:, :2].iter_rows()] != cols:
         raise InputError(f"{z_path}: the row labels (region, sector) must repeat the column labels in the same order")
     regions, sectors = _grid(cols, z_path, "column")
     labels = [f"{r}_{s}" for r, s in cols]
-    Z = _numbers(z_raw[3:, 3:], z_path, 4, labels)
-    units = {str(u) for u in z_raw[3:, 2].to_list()}
+    Z = _numbers(z_raw[h:, 3:], z_path, h + 1, labels)
+    units = {str(u) for u in z_raw[h:, 2].to_list()}
 
     y_raw = _raw_frame(y_path, separator="\t")
+    h = _header_rows(y_raw)
     y_pairs = [(str(a), str(b)) for a, b in zip(y_raw.row(0)[3:], y_raw.row(1)[3:], strict=True)]
-    if [(str(a), str(b)) for a, b in y_raw[2:, :2].iter_rows()] != cols:
+    if [(str(a), str(b)) for a, b in y_raw[h:, :2].iter_rows()] != cols:
         raise InputError(f"{y_path}: the row labels (region, sector) must be those of {z_path.name}, in the same order")
     index = {r: i for i, r in enumerate(regions)}
     if any(r not in index for r, _ in y_pairs):
         raise InputError(f"{y_path}, row 1: final-demand columns of regions not in {z_path.name}")
-    Y = _numbers(y_raw[2:, 3:], y_path, 3, [f"{r}_{c}" for r, c in y_pairs])
+    Y = _numbers(y_raw[h:, 3:], y_path, h + 1, [f"{r}_{c}" for r, c in y_pairs])
 
     va: Array | None = None
     if f_path.is_file():
         f_raw = _raw_frame(f_path, separator="\t")
         if [(str(a), str(b)) for a, b in zip(f_raw.row(0)[2:], f_raw.row(1)[2:], strict=True)] != cols:
             raise InputError(f"{f_path}: the columns (region, sector) must be those of {z_path.name}, in order")
-        for i, row in enumerate(f_raw[2:].iter_rows()):
+        h = _header_rows(f_raw)
+        for i, row in enumerate(f_raw[h:].iter_rows()):
             if str(row[0]).strip().lower() == "value added":
-                va = _numbers(f_raw[2 + i : 3 + i, 2:], f_path, 3 + i, labels)[0]
+                va = _numbers(f_raw[h + i : h + i + 1, 2:], f_path, h + i + 1, labels)[0]
     return IOTable(
         name=name or (folder.parent.name if folder.name == "mrio_data" else folder.name),
         year=None,
