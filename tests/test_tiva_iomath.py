@@ -79,6 +79,8 @@ def test_home_value_added_in_imports_from_foreign_by_hand(hand: dict[str, NDArra
     # v (x - x*) = (1*10, 0, 0.8*50, 1*10) = (10, 0, 40, 10): H's 10 is counted once here too.
     extracted = m.calc_extraction_va(hand["v"], hand["A"], YR, REGION, exporter=1, importer=0)
     np.testing.assert_allclose(extracted, [10.0, 0.0, 40.0, 10.0], atol=1e-12)
+    by_woodbury = m.calc_extraction_va(hand["v"], hand["A"], YR, REGION, exporter=1, importer=0, L=hand["L"])
+    np.testing.assert_allclose(by_woodbury, [10.0, 0.0, 40.0, 10.0], atol=1e-12)
 
 
 def test_value_added_absorbed_by_destination_by_hand(hand: dict[str, NDArray[np.float64]]) -> None:
@@ -205,5 +207,6 @@ def test_extraction_counts_at_most_the_source_based_value_added(table: tuple[NDA
     e = np.where(region == 1, E[:, 0], 0.0)
     source = m.calc_va_in_exports(v, L, e)
     once = m.calc_extraction_va(v, A, y, region, exporter=1, importer=0)
+    np.testing.assert_allclose(m.calc_extraction_va(v, A, y, region, 1, 0, L=L), once, rtol=1e-8, atol=1e-9)
     assert once.sum() <= source.sum() + 1e-9
     assert once[region == 0].sum() <= source[region == 0].sum() + 1e-9

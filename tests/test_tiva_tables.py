@@ -198,7 +198,7 @@ def test_missing_files_and_folders(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(NotFoundError, match="give --year"):
         read_wiod_csv(tmp_path / "empty")
-    with pytest.raises(NotFoundError, match="no wiot1999_Z_intermediate.csv"):
+    with pytest.raises(NotFoundError, match=r"no wiot1999_Z_intermediate\.csv"):
         read_wiod_csv(tmp_path / "empty", year=1999)
 
 
@@ -213,7 +213,7 @@ def test_the_named_table_says_how_to_get_wiod(tmp_path: Path, monkeypatch: pytes
 
 def test_unknown_region_is_named(tmp_path: Path) -> None:
     table = read_wiod_csv(_write_table(tmp_path / "t", GOOD_Z))
-    with pytest.raises(NotFoundError, match="--partners 'ZZ' is not a region .* AA, BB"):
+    with pytest.raises(NotFoundError, match=r"--partners 'ZZ' is not a region .* AA, BB"):
         import_content(table, "AA", ["ZZ"])
     with pytest.raises(InputError, match="is the reporter"):
         import_content(table, "AA", ["AA"])

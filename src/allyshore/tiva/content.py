@@ -130,7 +130,7 @@ def import_content(
         e = np.where(block, m.E[:, r], 0.0)  # p's gross exports to r, by p's sector
         origin = C @ e  # value added by origin region
         total = float(e.sum())
-        extraction = iomath.calc_extraction_va(m.v, m.A, m.Yr, region, p, r, x=xL)
+        extraction = iomath.calc_extraction_va(m.v, m.A, m.Yr, region, p, r, x=xL, L=m.L)
         third = [(table.regions[s], _share(float(origin[s]), total)) for s in range(G) if s not in (p, r)]
         third.sort(key=lambda kv: -kv[1])
         man_imports: float | None = None

@@ -70,7 +70,8 @@ def _reciprocal(x: Array) -> Array:
 
 def calc_x(Z: Array, Y: Array) -> Array:
     """Gross output: row sums of intermediate use plus row sums of final demand (any number of columns)."""
-    return np.asarray(Z, dtype=np.float64).sum(axis=1) + np.asarray(Y, dtype=np.float64).sum(axis=1)
+    total: Array = np.asarray(Z, dtype=np.float64).sum(axis=1) + np.asarray(Y, dtype=np.float64).sum(axis=1)
+    return total
 
 
 def calc_A(Z: Array, x: Array) -> Array:
@@ -216,7 +217,14 @@ def calc_export_split(
 
 
 def calc_extraction_va(
-    v: Array, A: Array, Yr: Array, region: Index, exporter: int, importer: int, x: Array | None = None
+    v: Array,
+    A: Array,
+    Yr: Array,
+    region: Index,
+    exporter: int,
+    importer: int,
+    x: Array | None = None,
+    L: Array | None = None,
 ) -> Array:
     """Value added of every country-sector that depends on the exports of region ``exporter`` to region
     ``importer``, counted once (hypothetical extraction, as Los, Timmer & de Vries 2016 do for one flow).
@@ -224,14 +232,31 @@ def calc_extraction_va(
     The flow is removed (the exporter's rows of A in the importer's columns, and of the importer's final
     demand, set to zero), output solved again, and ``diag(v) (x - x*)`` returned: an n-vector whose exporter
     block sums to the exporter's domestic value added in the flow, and whose importer block is the importer's
-    own value added that comes back in it. ``x``, the output of the whole table, is solved for when not given."""
-    rows = region == exporter
+    own value added that comes back in it. Since ``x - x* = L* e`` (``L*`` the inverse without the flow, ``e``
+    the flow's export vector) and ``L* <= L``, it never exceeds the source-based ``diag(v) L e`` when ``v >= 0``.
+
+    With ``L`` given, ``x*`` comes from ``L`` by the Woodbury identity (the removed coefficients are one block
+    of N rows: an N x N solve instead of an n x n one); else by a solve of ``I - A*``. ``x``, the output of the
+    whole table, is computed when not given."""
+    rows = np.flatnonzero(region == exporter)
     cols = region == importer
-    A_star = np.array(A, dtype=np.float64, copy=True)
-    A_star[np.ix_(rows, cols)] = 0.0
-    Y_star = np.array(Yr, dtype=np.float64, copy=True)
-    Y_star[rows, importer] = 0.0
-    if x is None:
-        x = solve_output(A, Yr.sum(axis=1))
-    x_star = solve_output(A_star, Y_star.sum(axis=1))
+    y = Yr.sum(axis=1)
+    y_star = y.copy()
+    y_star[rows] -= Yr[rows, importer]
+    if L is not None:
+        # I - A* = (I - A) + U W with U the exporter's rows of the identity (n x N), W = A[rows, importer cols]
+        # (N x n, zero elsewhere): (I - A*)^-1 = L - L U (I + W L U)^-1 W L.
+        W = np.zeros((rows.size, A.shape[1]), dtype=np.float64)
+        W[:, cols] = A[np.ix_(rows, np.flatnonzero(cols))]
+        LU_ = L[:, rows]
+        base = L @ y_star
+        x_star = base - LU_ @ np.linalg.solve(np.eye(rows.size) + W @ LU_, W @ base)
+        if x is None:
+            x = L @ y
+    else:
+        A_star = np.array(A, dtype=np.float64, copy=True)
+        A_star[np.ix_(rows, np.flatnonzero(cols))] = 0.0
+        x_star = solve_output(A_star, y_star)
+        if x is None:
+            x = solve_output(A, y)
     return np.asarray(v * (x - x_star), dtype=np.float64)

@@ -49,9 +49,9 @@ from allyshore.tiva.iomath import Array, Index
 
 __all__ = [
     "DIR_ENV",
-    "IOTable",
     "TABLES",
     "WIOD_URL",
+    "IOTable",
     "locate_table",
     "read_pymrio_text",
     "read_table",
