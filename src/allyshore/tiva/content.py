@@ -200,7 +200,7 @@ def import_content(
 def _claim(reporter: str, rows: list[PartnerContent]) -> dict[str, Any]:
     mex = next((p for p in rows if p.partner == "MEX"), None)
     computed = mex.reporter_va_share if reporter == "USA" and mex is not None else None
-    return {**CLAIM, "computed": computed, "computed_is": "partners[MEX].reporter_va_share" if computed else None}
+    return {**CLAIM, "computed": computed, "computed_is": "partners[MEX].reporter_va_share" if computed is not None else None}
 
 
 def _method(m: IOModel, manufacturing: frozenset[str] | None) -> dict[str, Any]:
