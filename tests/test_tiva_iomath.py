@@ -3,6 +3,8 @@ the identities every table must satisfy (checked on generated tables with hypoth
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -210,3 +212,22 @@ def test_extraction_counts_at_most_the_source_based_value_added(table: tuple[NDA
     np.testing.assert_allclose(m.calc_extraction_va(v, A, y, region, 1, 0, L=L), once, rtol=1e-8, atol=1e-9)
     assert once.sum() <= source.sum() + 1e-9
     assert once[region == 0].sum() <= source[region == 0].sum() + 1e-9
+
+
+@settings(max_examples=30, deadline=None)
+@given(tables(), st.randoms(use_true_random=False))
+def test_permuting_regions_permutes_the_shares(table: tuple[NDArray[np.float64], ...], rnd: Any) -> None:
+    z, y, region, g = table
+    G = int(g)
+    n_sec = z.shape[0] // G
+    order = list(range(G))
+    rnd.shuffle(order)
+    rows = np.concatenate([np.arange(r * n_sec, (r + 1) * n_sec) for r in order])  # new position -> old row
+
+    def shares(zz: NDArray[np.float64], yy: NDArray[np.float64]) -> NDArray[np.float64]:
+        A = m.calc_A(zz, m.calc_x(zz, yy))
+        return m.calc_origin_shares(m.calc_VL(m.calc_v_balancing(A), m.calc_L(A)), region, G)
+
+    before = shares(z, y)
+    after = shares(z[np.ix_(rows, rows)], y[np.ix_(rows, order)])
+    np.testing.assert_allclose(after, before[np.ix_(order, rows)], atol=1e-9)
