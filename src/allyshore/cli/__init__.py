@@ -37,6 +37,7 @@ COMMAND_MODULES: dict[str, str] = {
     "generate": "samples",
     "trust": "trust",
     "tariff": "tariff",
+    "tiva": "tiva",
 }
 
 app = typer.Typer(
