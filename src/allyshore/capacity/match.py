@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -111,7 +112,8 @@ def score_parts(
     weights: ScoreWeights,
 ) -> dict[str, FloatArray]:
     """The weighted parts of the score (see the module's docstring); ``band`` NaN where unknown (size 0)."""
-    size = np.clip(np.nan_to_num((band - 1.0) / 6.0, nan=0.0), 0.0, 1.0)
+    size = (band - 1.0) / 6.0
+    size = np.clip(np.where(np.isnan(size), 0.0, size), 0.0, 1.0)
     return {
         "concordance": weights.concordance * weight,
         "size": weights.size * size,
@@ -131,8 +133,13 @@ def top_order(score: FloatArray, road_km: FloatArray, top: int) -> IntArray:
     return chosen[order][:top].astype(np.int64)
 
 
-def _class_frame(frame: pl.LazyFrame | pl.DataFrame, keys: set[str], min_employees: int | None) -> pl.DataFrame:
-    lazy = frame.lazy()
+ROW = "_row"  # the row number of an establishment in the table the match was given
+
+
+def _numeric_frame(frame: pl.LazyFrame | pl.DataFrame, keys: set[str], min_employees: int | None) -> pl.DataFrame:
+    """The establishments of the classes ``keys`` (prefixes of 4 or 5 digits) with coordinates and enough
+    persons: their row number, 5-digit industry, band, park flag and coordinates (no text but the industry)."""
+    lazy = frame.lazy().with_row_index(ROW)
     by_length: dict[int, list[str]] = {}
     for key in keys:
         by_length.setdefault(len(key), []).append(key)
@@ -142,7 +149,45 @@ def _class_frame(frame: pl.LazyFrame | pl.DataFrame, keys: set[str], min_employe
     lazy = lazy.filter(wanted & pl.col("lat").is_not_null() & pl.col("lon").is_not_null())
     if min_employees is not None and min_employees > 0:
         lazy = lazy.filter(pl.col("employees_low") >= min_employees)
-    return lazy.select(MATCH_COLUMNS).collect()
+    return lazy.select(
+        ROW,
+        pl.col("scian").str.slice(0, 5).cast(pl.Int64, strict=False).fill_null(0).alias("industry"),
+        pl.col("band").cast(pl.Float64),
+        pl.col("in_industrial_park").fill_null(False).cast(pl.Float64).alias("park"),
+        pl.col("lat").cast(pl.Float64),
+        pl.col("lon").cast(pl.Float64),
+    ).collect()
+
+
+@dataclass(frozen=True)
+class _Range:
+    """The establishments in range of one receiving site, ordered by industry: those of industry ``j`` are
+    ``idx[bounds[j]:bounds[j + 1]]``."""
+
+    idx: IntArray
+    km: FloatArray
+    bounds: IntArray
+
+
+def _site_range(
+    cls: IntArray, lat: FloatArray, lon: FloatArray, site: tuple[float, float], radius: float, n: int
+) -> _Range:
+    idx, km = in_range(lat, lon, site[0], site[1], radius)
+    order = np.argsort(cls[idx], kind="stable")
+    idx, km = idx[order], km[order]
+    return _Range(idx, km, np.searchsorted(cls[idx], np.arange(n + 1)).astype(np.int64))
+
+
+def _details(establishments: pl.LazyFrame | pl.DataFrame, rows: IntArray) -> dict[int, dict[str, Any]]:
+    """The shown columns of the establishments at row numbers ``rows``, by row number."""
+    if isinstance(establishments, pl.DataFrame):
+        picked = establishments[rows].select(MATCH_COLUMNS).with_columns(pl.Series(ROW, rows))
+    else:
+        wanted = pl.Series(np.unique(rows)).implode()
+        picked = (
+            establishments.with_row_index(ROW).filter(pl.col(ROW).is_in(wanted)).select(ROW, *MATCH_COLUMNS).collect()
+        )
+    return {int(r[ROW]): r for r in picked.to_dicts()}
 
 
 def match_items(
@@ -161,33 +206,35 @@ def match_items(
     if top < 1:
         raise InputError(f"--top must be at least 1, not {top}")
     keys = {c.scian for q in queries for c in q.hs.classes}
-    frame = _class_frame(establishments, keys, min_employees)
-    lat = frame.get_column("lat").cast(pl.Float64).to_numpy()
-    lon = frame.get_column("lon").cast(pl.Float64).to_numpy()
-    band = frame.get_column("band").cast(pl.Float64).fill_null(np.nan).to_numpy()
-    park = frame.get_column("in_industrial_park").fill_null(False).cast(pl.Float64).to_numpy()
-    codes = frame.get_column("scian").str.slice(0, 5)
-    uniq = codes.unique().sort()
-    cls = (
-        codes.cast(pl.Enum(uniq.to_list())).to_physical().cast(pl.Int64).to_numpy()
-        if uniq.len()
-        else np.zeros(0, np.int64)
-    )
-    uniq_text = np.asarray(uniq.to_list(), dtype=str)
+    frame = _numeric_frame(establishments, keys, min_employees)
+    lat = frame.get_column("lat").to_numpy()
+    lon = frame.get_column("lon").to_numpy()
+    band = frame.get_column("band").fill_null(np.nan).to_numpy()
+    park = frame.get_column("park").to_numpy()
+    row_of = frame.get_column(ROW).cast(pl.Int64).to_numpy()
+    industry = frame.get_column("industry").to_numpy()
+    uniq = np.unique(industry)
+    cls: IntArray = np.searchsorted(uniq, industry).astype(np.int64)
+    uniq_text = uniq.astype(str)
     radius = within_km / circuity  # great-circle km that is within_km by road
-    ranges: dict[tuple[float, float], tuple[IntArray, FloatArray]] = {}
-    out = []
+    ranges: dict[tuple[float, float], _Range] = {}
+    chosen: list[tuple[ItemQuery, IntArray, FloatArray, IntArray, dict[str, list[float]], int]] = []
     for q in queries:
         if not q.hs.classes or not q.sites or q.note:
-            out.append(ItemMatch(q.item_id, q.hs.hs_code or None, q.hs.classes, (), q.sites, 0, q.note or q.hs.note))
+            chosen.append((q, np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64), {}, 0))
             continue
+        class_weight = np.zeros(uniq_text.size)
+        for c in q.hs.classes:
+            class_weight[np.char.startswith(uniq_text, c.scian)] += c.weight
+        matched = np.flatnonzero(class_weight > 0)
         found = []
-        for s, (la, lo) in enumerate(zip(q.site_lat, q.site_lon, strict=True)):
-            key = (float(la), float(lo))
-            if key not in ranges:
-                ranges[key] = in_range(lat, lon, key[0], key[1], radius)
-            idx, km = ranges[key]
-            found.append((idx, km, np.full(idx.size, s, dtype=np.int64)))
+        for s, site_at in enumerate(zip(q.site_lat.tolist(), q.site_lon.tolist(), strict=True)):
+            if site_at not in ranges:
+                ranges[site_at] = _site_range(cls, lat, lon, site_at, radius, uniq_text.size)
+            r = ranges[site_at]
+            spans = [np.arange(r.bounds[j], r.bounds[j + 1]) for j in matched]
+            sel = np.concatenate(spans) if spans else np.zeros(0, np.int64)
+            found.append((r.idx[sel], r.km[sel], np.full(sel.size, s, dtype=np.int64)))
         idx = np.concatenate([f[0] for f in found])
         km = np.concatenate([f[1] for f in found])
         site = np.concatenate([f[2] for f in found])
@@ -197,43 +244,50 @@ def match_items(
             first[1:] = idx[order][1:] != idx[order][:-1]
             pick = order[first]
             idx, km, site = idx[pick], km[pick], site[pick]
-        class_weight = np.zeros(uniq_text.size)
-        for c in q.hs.classes:
-            class_weight[np.char.startswith(uniq_text, c.scian)] += c.weight
-        w = class_weight[cls[idx]] if idx.size else np.zeros(0)
-        keep = w > 0
-        idx, km, site, w = idx[keep], km[keep], site[keep], w[keep]
         road = km * circuity
-        parts = score_parts(w, band[idx], road, park[idx], within_km, weights)
+        parts = score_parts(class_weight[cls[idx]], band[idx], road, park[idx], within_km, weights)
         score = parts["concordance"] + parts["size"] + parts["distance"] + parts["park"]
         best = top_order(score, road, top)
-        rows = frame[idx[best]].to_dicts()
+        shown = {name: values[best].tolist() for name, values in parts.items()}
+        shown["_score"], shown["_km"] = score[best].tolist(), km[best].tolist()
+        chosen.append((q, idx[best], road[best], site[best], shown, int(idx.size)))
+    picked = [rows for _, rows, *_ in chosen if rows.size]
+    details = _details(establishments, row_of[np.concatenate(picked)]) if picked else {}
+    out = []
+    for q, rows, road, site, shown, count in chosen:
+        if not q.hs.classes or not q.sites or q.note:
+            out.append(ItemMatch(q.item_id, q.hs.hs_code or None, q.hs.classes, (), q.sites, 0, q.note or q.hs.note))
+            continue
         candidates = tuple(
-            Candidate(
-                establishment_id=str(r["establishment_id"]),
-                name=str(r["name"] or ""),
-                scian=str(r["scian"]),
-                state=str(r["state"] or ""),
-                municipality=str(r["municipality"] or ""),
-                lat=float(r["lat"]),
-                lon=float(r["lon"]),
-                distance_km=float(road[b]),
-                employees_low=r["employees_low"],
-                employees_high=r["employees_high"],
-                score=float(score[b]),
-                score_parts={name: float(values[b]) for name, values in parts.items()},
-                band=r["band"],
-                in_industrial_park=r["in_industrial_park"],
-                great_circle_km=float(km[b]),
-                near_site=q.sites[int(site[b])],
-            )
-            for r, b in zip(rows, best, strict=True)
+            _candidate(details[int(row_of[row])], float(road[k]), shown, k, q.sites[int(site[k])])
+            for k, row in enumerate(rows)
         )
         note = q.hs.note
         if not candidates:
             note = "; ".join(filter(None, [note, f"no establishment of its classes within {within_km:g} km by road"]))
-        out.append(ItemMatch(q.item_id, q.hs.hs_code, q.hs.classes, candidates, q.sites, int(idx.size), note))
+        out.append(ItemMatch(q.item_id, q.hs.hs_code, q.hs.classes, candidates, q.sites, count, note))
     return tuple(out), frame.height
+
+
+def _candidate(r: dict[str, Any], road_km: float, parts: dict[str, list[float]], k: int, near: str) -> Candidate:
+    return Candidate(
+        establishment_id=str(r["establishment_id"]),
+        name=str(r["name"] or ""),
+        scian=str(r["scian"]),
+        state=str(r["state"] or ""),
+        municipality=str(r["municipality"] or ""),
+        lat=float(r["lat"]),
+        lon=float(r["lon"]),
+        distance_km=road_km,
+        employees_low=r["employees_low"],
+        employees_high=r["employees_high"],
+        score=parts["_score"][k],
+        score_parts={name: parts[name][k] for name in ("concordance", "size", "distance", "park")},
+        band=r["band"],
+        in_industrial_park=r["in_industrial_park"],
+        great_circle_km=parts["_km"][k],
+        near_site=near,
+    )
 
 
 def item_queries(network: Network, near: str | None = None) -> list[ItemQuery]:
