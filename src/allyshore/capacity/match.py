@@ -61,9 +61,10 @@ MATCH_COLUMNS = (
 DEFAULT_WITHIN_KM = 300.0
 DEFAULT_TOP = 10
 DEFAULT_WEIGHTS = ScoreWeights()
-#: The kinds of site an item may be received at, preferred first (a customer receives finished goods, which
-#: are made in the network: those are matched only with ``near``).
-RECEIVING_KINDS = ("plant", "warehouse")
+#: The kinds of site an item may be received at, preferred first (a supplier when the part feeds a supplier of
+#: the network; a customer receives finished goods, which are made in the network: those are matched only with
+#: ``near``).
+RECEIVING_KINDS = ("plant", "warehouse", "supplier")
 _KM_PER_DEGREE = np.pi * EARTH_RADIUS_KM / 180.0
 
 
