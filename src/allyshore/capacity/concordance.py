@@ -78,6 +78,15 @@ def scian_key(naics: str) -> str | None:
     return naics.split("X", 1)[0][:COMMON_DIGITS]
 
 
+@cache
+def _by_code() -> dict[tuple[int, str], pl.DataFrame]:
+    """The table's rows of each (level, HS code)."""
+    return {
+        (int(level), str(hs)): rows.select("naics", "lines")
+        for (level, hs), rows in hs_naics_table().group_by("level", "hs")
+    }
+
+
 def naics_weights(hs_code: str | None) -> tuple[int, pl.DataFrame]:
     """The NAICS codes of an HS code with weights summing to 1 (``naics``, ``lines``, ``weight``), and the HS
     digits they were read at (0 and an empty frame when the code is not in the table)."""
@@ -85,12 +94,10 @@ def naics_weights(hs_code: str | None) -> tuple[int, pl.DataFrame]:
     table = hs_naics_table()
     rows = pl.DataFrame(schema={"naics": pl.String, "lines": pl.Int64})
     level = 0
-    if len(digits) >= 8:
-        rows = table.filter((pl.col("level") == 8) & (pl.col("hs") == digits[:8])).select("naics", "lines")
-        level = 8 if rows.height else 0
-    if not rows.height and len(digits) >= 6:
-        rows = table.filter((pl.col("level") == 6) & (pl.col("hs") == digits[:6])).select("naics", "lines")
-        level = 6 if rows.height else 0
+    for digits_at in (8, 6):
+        if not rows.height and len(digits) >= digits_at:
+            rows = _by_code().get((digits_at, digits[:digits_at]), rows)
+            level = digits_at if rows.height else 0
     if not rows.height and len(digits) == 4:
         rows = (
             table.filter((pl.col("level") == 6) & pl.col("hs").str.starts_with(digits))
@@ -102,6 +109,7 @@ def naics_weights(hs_code: str | None) -> tuple[int, pl.DataFrame]:
     return level, rows.with_columns(weight=pl.col("lines") / pl.col("lines").sum())
 
 
+@cache
 def hs_classes(hs_code: str | None) -> HsClasses:
     """The SCIAN industries of an HS code with their weights (see the module's docstring), heaviest first."""
     digits = hs_digits(hs_code)

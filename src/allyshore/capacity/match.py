@@ -97,8 +97,8 @@ def in_range(
     dlat = radius_km / _KM_PER_DEGREE * 1.0001
     cos0 = np.cos(np.radians(min(89.9, abs(lat0) + dlat)))
     dlon = 180.0 if radius_km >= np.pi * EARTH_RADIUS_KM / 2 else min(180.0, dlat / max(cos0, 1e-9))
-    wrapped = np.abs((lon - lon0 + 180.0) % 360.0 - 180.0)
-    box = np.flatnonzero((np.abs(lat - lat0) <= dlat) & (wrapped <= dlon))
+    apart = np.abs(lon - lon0)  # degrees of longitude apart, either way round the antimeridian
+    box = np.flatnonzero((np.abs(lat - lat0) <= dlat) & ((apart <= dlon) | (apart >= 360.0 - dlon)))
     km = great_circle_km(lat[box], lon[box], np.full(box.size, lat0), np.full(box.size, lon0))
     keep = km <= radius_km
     return box[keep].astype(np.int64), km[keep]
@@ -141,18 +141,17 @@ def _numeric_frame(frame: pl.LazyFrame | pl.DataFrame, keys: set[str], min_emplo
     """The establishments of the classes ``keys`` (prefixes of 4 or 5 digits) with coordinates and enough
     persons: their row number, 5-digit industry, band, park flag and coordinates (no text but the industry)."""
     lazy = frame.lazy().with_row_index(ROW)
-    by_length: dict[int, list[str]] = {}
-    for key in keys:
-        by_length.setdefault(len(key), []).append(key)
+    code = pl.col("scian").cast(pl.Int64, strict=False)  # 6 digits as a number; anything else null, unmatched
     wanted = pl.lit(False)
-    for length, group in sorted(by_length.items()):
-        wanted = wanted | pl.col("scian").str.slice(0, length).is_in(sorted(group))
+    for digits in sorted({len(k) for k in keys}):
+        group = sorted(int(k) for k in keys if len(k) == digits)
+        wanted = wanted | (code // 10 ** (6 - digits)).is_in(group)
     lazy = lazy.filter(wanted & pl.col("lat").is_not_null() & pl.col("lon").is_not_null())
     if min_employees is not None and min_employees > 0:
         lazy = lazy.filter(pl.col("employees_low") >= min_employees)
     return lazy.select(
         ROW,
-        pl.col("scian").str.slice(0, 5).cast(pl.Int64, strict=False).fill_null(0).alias("industry"),
+        (code // 10).alias("industry"),
         pl.col("band").cast(pl.Float64),
         pl.col("in_industrial_park").fill_null(False).cast(pl.Float64).alias("park"),
         pl.col("lat").cast(pl.Float64),
@@ -174,7 +173,8 @@ def _site_range(
     cls: IntArray, lat: FloatArray, lon: FloatArray, site: tuple[float, float], radius: float, n: int
 ) -> _Range:
     idx, km = in_range(lat, lon, site[0], site[1], radius)
-    order = np.argsort(cls[idx], kind="stable")
+    keys = cls[idx].astype(np.int16 if n < 2**15 else np.int32)  # radix sort for 16-bit keys
+    order = np.argsort(keys, kind="stable")
     idx, km = idx[order], km[order]
     return _Range(idx, km, np.searchsorted(cls[idx], np.arange(n + 1)).astype(np.int64))
 
@@ -213,9 +213,13 @@ def match_items(
     band = frame.get_column("band").fill_null(np.nan).to_numpy()
     park = frame.get_column("park").to_numpy()
     row_of = frame.get_column(ROW).cast(pl.Int64).to_numpy()
-    industry = frame.get_column("industry").to_numpy()
-    uniq = np.unique(industry)
-    cls: IntArray = np.searchsorted(uniq, industry).astype(np.int64)
+    industry = frame.get_column("industry").to_numpy()  # 5-digit industries, 10000-99999
+    present = np.zeros(100_000, dtype=bool)
+    present[industry] = True
+    uniq = np.flatnonzero(present)
+    lookup = np.zeros(100_000, dtype=np.int64)
+    lookup[uniq] = np.arange(uniq.size)
+    cls: IntArray = lookup[industry]
     uniq_text = uniq.astype(str)
     radius = within_km / circuity  # great-circle km that is within_km by road
     ranges: dict[tuple[float, float], _Range] = {}
