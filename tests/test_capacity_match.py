@@ -362,3 +362,27 @@ def test_cli_writes_candidates(
     back = load_network(out_dir)
     priced = back.supply.filter(pl.col("site_id") == f"{SITE_PREFIX}A").get_column("unit_price")
     assert priced.to_list() == pytest.approx([18 * 1.1])
+
+
+def test_no_item_with_a_class_reads_nothing(tiny_document: dict[str, Any]) -> None:
+    document = copy.deepcopy(tiny_document)
+    for item in document["items"]:
+        item.pop("hs_code")
+    result = capacity_match(Network.from_dict(document), near_monterrey())
+    assert result.establishments == 0
+    assert all(i.candidates == () and "no HS code" in i.note for i in result.items)
+
+
+def test_csv_tables(tmp_path: Path, tiny_document: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "net.json"
+    write_network(network_with_coordinates(tiny_document), path)
+    store_edition(tmp_path / "data", near_monterrey())
+    code, _, err = cli(
+        capsys, "capacity", "match", str(path), "--data-dir", str(tmp_path / "data"), "--csv", str(tmp_path / "out")
+    )
+    assert code == 0, err
+    candidates = pl.read_csv(tmp_path / "out" / "candidates.csv", schema_overrides={"establishment_id": pl.String})
+    assert candidates.filter(pl.col("item_id") == "K").get_column("establishment_id").to_list() == ["A", "B", "C"]
+    assert {"score_parts.concordance", "score_parts.distance", "rank"} <= set(candidates.columns)
+    items = pl.read_csv(tmp_path / "out" / "items.csv")
+    assert set(items.get_column("item_id")) == {"G", "K", "U", "Z"}
