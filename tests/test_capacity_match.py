@@ -194,6 +194,12 @@ def test_min_employees_keeps_bands_starting_at_the_number() -> None:
 def test_top_n_in_score_order_then_nearest() -> None:
     rows = [{"id": f"E{i:02d}", "scian": "335911", "band": 1 + i % 7, "lat": 25.0 + i * 0.05} for i in range(25)]
     rows.append({"id": "TWIN", "scian": "335911", "band": 1 + 24 % 7, "lat": 25.0 + 24 * 0.05})  # a tie with E24
+    # a tie of another class with the same weight, given before E24: the earlier row comes first
+    rows.insert(0, {"id": "OTHER", "scian": "335921", "band": 1 + 24 % 7, "lat": 25.0 + 24 * 0.05})
+    two = (MatchClass("33591", 0.5, ("335911",)), MatchClass("33592", 0.5, ("335921",)))
+    ids = [c.establishment_id for c in run(establishments(rows), query(two), top=100).candidates]
+    assert ids.index("OTHER") + 1 == ids.index("E24") and ids.index("E24") + 1 == ids.index("TWIN")
+    rows.pop(0)
     item = run(establishments(rows), top=10)
     scores = [c.score for c in item.candidates]
     assert len(scores) == 10

@@ -123,14 +123,14 @@ def score_parts(
     }
 
 
-def top_order(score: FloatArray, road_km: FloatArray, top: int) -> IntArray:
-    """Indices of the ``top`` best: highest score first, then the nearest, then the earliest row."""
+def top_order(score: FloatArray, road_km: FloatArray, row: IntArray, top: int) -> IntArray:
+    """Indices of the ``top`` best: highest score first, then the nearest, then the earliest ``row``."""
     if score.size > top:
         kth = np.partition(score, score.size - top)[score.size - top]
         chosen = np.flatnonzero(score >= kth)
     else:
         chosen = np.arange(score.size)
-    order = np.lexsort((chosen, road_km[chosen], -score[chosen]))
+    order = np.lexsort((row[chosen], road_km[chosen], -score[chosen]))
     return chosen[order][:top].astype(np.int64)
 
 
@@ -252,7 +252,7 @@ def match_items(
         road = km * circuity
         parts = score_parts(class_weight[cls[idx]], band[idx], road, park[idx], within_km, weights)
         score = parts["concordance"] + parts["size"] + parts["distance"] + parts["park"]
-        best = top_order(score, road, top)
+        best = top_order(score, road, row_of[idx], top)
         shown = {name: values[best].tolist() for name, values in parts.items()}
         shown["_score"], shown["_km"] = score[best].tolist(), km[best].tolist()
         chosen.append((q, idx[best], road[best], site[best], shown, int(idx.size)))
