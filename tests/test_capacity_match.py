@@ -93,6 +93,13 @@ def test_an_eight_digit_code_reads_its_hs8_lines_and_reports_pseudo_codes() -> N
     assert "trade-only" in found.note
 
 
+def test_a_code_only_on_pseudo_codes_has_no_class() -> None:
+    # 7902.00 (zinc waste and scrap): every HS10 line under it maps to a Census trade-only code (9xxxxx)
+    found = hs_classes("7902.00")
+    assert found.classes == () and found.unmatched_share == pytest.approx(1.0)
+    assert "no SCIAN class to match" in found.note
+
+
 def test_a_census_aggregate_code_matches_on_its_digits_before_x() -> None:
     table = hs_naics_table()
     hs = table.filter(pl.col("naics") == "1123XX").get_column("hs")[0]
