@@ -8,11 +8,11 @@ articles and ``DE``/``DEL``/``Y`` dropped. The *sorted key* is the same words in
 a plain edit-distance ratio between two sorted keys is rapidfuzz's ``token_sort_ratio`` of the keys (word order
 does not count).
 
-Every function here works on whole columns (no per-row Python).
+Every function here works on whole columns (no per-row Python); a key is computed once per distinct name.
 
 >>> import polars as pl
->>> frame = pl.DataFrame({"n": ["Hermanos Muñoz, S.A. de C.V.", "HNOS. MUNOZ", "Cía. Textil del Bajío S. de R.L. de C.V."]})
->>> frame.select(name_key(pl.col("n"))).to_series().to_list()
+>>> names = ["Hermanos Muñoz, S.A. de C.V.", "HNOS. MUNOZ", "Cía. Textil del Bajío S. de R.L. de C.V."]
+>>> name_key(pl.Series(names)).to_list()
 ['HERMANOS MUNOZ', 'HERMANOS MUNOZ', 'COMPANIA TEXTIL BAJIO']
 """
 
@@ -145,19 +145,45 @@ def plain_text(text: pl.Expr) -> pl.Expr:
     return out.str.strip_chars()
 
 
+def _steps(values: pl.Series, *steps: pl.Expr) -> pl.Series:
+    """``values`` through each step in turn (column ``v``), each step computed once: an expression that
+    reuses its input twice would otherwise recompute it."""
+    frame = pl.DataFrame({"v": values.cast(pl.String)})
+    for step in steps:
+        frame = frame.with_columns(step.alias("v"))
+    return frame.get_column("v")
+
+
+def _non_empty(column: pl.Expr, fallback: pl.Expr) -> pl.Expr:
+    return pl.when(column.str.len_chars() > 0).then(column).otherwise(fallback)
+
+
 def strip_legal_form(plain: pl.Expr) -> pl.Expr:
     """A plain name without the legal form at its end (kept whole if nothing else would remain)."""
     stripped = (pl.lit(" ") + plain).str.replace(_LEGAL_TAIL, "").str.strip_chars()
-    return pl.when(stripped.str.len_chars() > 0).then(stripped).otherwise(plain)
+    return _non_empty(stripped, plain)
 
 
-def name_key(text: pl.Expr) -> pl.Expr:
-    """The comparable key of a business name (see the module's docstring); an empty name gives null."""
-    plain = strip_legal_form(plain_text(text))
-    expanded = _words_replaced(plain, ABBREVIATIONS)
-    without = _words_replaced(expanded, dict.fromkeys(STOPWORDS, ""))
-    key = pl.when(without.str.len_chars() > 0).then(without).otherwise(expanded)
-    return pl.when(key.str.len_chars() > 0).then(key).otherwise(None)
+def name_key(values: pl.Series) -> pl.Series:
+    """The comparable key of each business name (see the module's docstring); an empty name gives null.
+    Computed once per distinct name.
+
+    >>> name_key(pl.Series(["Fábrica de Hielo S.A.", "FCA. HIELO", None])).to_list()
+    ['FABRICA HIELO', 'FABRICA HIELO', None]
+    """
+    distinct = values.cast(pl.String).unique().drop_nulls()
+    v = pl.col("v")
+    frame = pl.DataFrame({"name": distinct, "plain": _steps(distinct, plain_text(v))})
+    frame = frame.with_columns(stripped=_steps(frame.get_column("plain"), strip_legal_form(v)))
+    frame = frame.with_columns(expanded=_steps(frame.get_column("stripped"), _words_replaced(v, ABBREVIATIONS)))
+    frame = frame.with_columns(
+        without=_steps(frame.get_column("expanded"), _words_replaced(v, dict.fromkeys(STOPWORDS, "")))
+    )
+    frame = frame.with_columns(key=_non_empty(pl.col("without"), pl.col("expanded"))).with_columns(
+        key=_non_empty(pl.col("key"), pl.lit(None, pl.String))
+    )
+    lookup = dict(zip(frame.get_column("name").to_list(), frame.get_column("key").to_list(), strict=True))
+    return values.cast(pl.String).replace_strict(lookup, default=None, return_dtype=pl.String)
 
 
 def sorted_key(key: pl.Expr) -> pl.Expr:
@@ -165,8 +191,9 @@ def sorted_key(key: pl.Expr) -> pl.Expr:
     return key.str.split(" ").list.sort().list.join(" ")
 
 
-def place_key(text: pl.Expr) -> pl.Expr:
-    """The comparable key of a municipality or state name: plain text, abbreviations of places written out
+def place_key(values: pl.Series) -> pl.Series:
+    """The comparable key of each municipality or state name: plain text, abbreviations of places written out
     (``STA`` -> ``SANTA``, ``GRAL`` -> ``GENERAL``), null when empty."""
-    key = _words_replaced(plain_text(text), {k: ABBREVIATIONS[k] for k in ("STA", "STO", "GRAL", "LIC")})
-    return pl.when(key.str.len_chars() > 0).then(key).otherwise(None)
+    places = {k: ABBREVIATIONS[k] for k in ("STA", "STO", "GRAL", "LIC")}
+    v = pl.col("v")
+    return _steps(values, plain_text(v), _words_replaced(v, places), _non_empty(v, pl.lit(None, pl.String)))

@@ -26,7 +26,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Final
 
-import h3  # type: ignore[import-untyped]
+import h3.api.basic_int as h3int  # type: ignore[import-untyped]
 import numpy as np
 import polars as pl
 
@@ -107,7 +107,7 @@ def _state_codes(suppliers: pl.DataFrame, establishments: pl.DataFrame) -> pl.Se
     states = establishments.select("state", "state_name").unique().drop_nulls("state")
     by_name = dict(
         zip(
-            states.select(place_key(pl.col("state_name"))).to_series().to_list(),
+            place_key(states.get_column("state_name")).to_list(),
             states.get_column("state").to_list(),
             strict=True,
         )
@@ -115,7 +115,7 @@ def _state_codes(suppliers: pl.DataFrame, establishments: pl.DataFrame) -> pl.Se
     given = suppliers.get_column("state")
     digits = given.str.contains(r"^[0-9]{1,2}$").fill_null(False)
     as_code = given.str.zfill(2)
-    as_name = suppliers.select(place_key(pl.col("state"))).to_series().replace_strict(by_name, default=None)
+    as_name = place_key(given).replace_strict(by_name, default=None, return_dtype=pl.String)
     code = as_code.zip_with(digits, as_name)
     known = set(states.get_column("state").to_list())
     bad = given.is_not_null() & (code.is_null() | ~code.is_in(list(known)))
@@ -156,13 +156,15 @@ def _prepare_suppliers(suppliers: pl.DataFrame, establishments: pl.DataFrame) ->
     )
     frame = frame.with_columns(
         s=pl.int_range(pl.len(), dtype=pl.Int64),
-        mun_key=place_key(pl.when(coded).then(pl.col("_mun_name")).otherwise(municipality)),
-        key=name_key(pl.col("name")),
+        _mun_text=pl.when(coded).then(pl.col("_mun_name")).otherwise(municipality),
         scian_block=pl.col("scian").str.slice(0, SCIAN_DIGITS),
         has_point=pl.col("lat").is_not_null() & pl.col("lon").is_not_null(),
         address_key=plain_text(pl.col("address")),
+    )
+    frame = frame.with_columns(
+        mun_key=place_key(frame.get_column("_mun_text")), key=name_key(frame.get_column("name"))
     ).with_columns(sort=sorted_key(pl.col("key")))
-    return frame.drop("_state5", "_mun3", "_mun_name")
+    return frame.drop("_state5", "_mun3", "_mun_name", "_mun_text")
 
 
 def _bucket(lat: pl.Expr, lon: pl.Expr) -> pl.Expr:
@@ -172,7 +174,8 @@ def _bucket(lat: pl.Expr, lon: pl.Expr) -> pl.Expr:
 def _prepare_establishments(establishments: pl.DataFrame, suppliers: pl.DataFrame) -> pl.DataFrame:
     """The establishments in some supplier's block (same municipality name, or near its coordinates), keyed."""
     frame = establishments.select(COLUMNS)
-    places = frame.select("municipality").unique().with_columns(mun_key=place_key(pl.col("municipality")))
+    places = frame.select("municipality").unique()
+    places = places.with_columns(mun_key=place_key(places.get_column("municipality")))
     frame = frame.join(places, on="municipality", how="left", nulls_equal=True)
     wanted = frame.get_column("mun_key").is_in(suppliers.get_column("mun_key").drop_nulls().unique().implode())
     points = suppliers.filter("has_point")
@@ -183,8 +186,8 @@ def _prepare_establishments(establishments: pl.DataFrame, suppliers: pl.DataFram
         wanted = wanted | bucket.is_in(around.implode()).fill_null(False)
     frame = frame.filter(wanted).with_row_index("e").with_columns(pl.col("e").cast(pl.Int64))
     return frame.with_columns(
-        name_key_=name_key(pl.col("name")),
-        legal_key_=name_key(pl.col("legal_name")),
+        name_key_=name_key(frame.get_column("name")),
+        legal_key_=name_key(frame.get_column("legal_name")),
     ).with_columns(
         name_sort=sorted_key(pl.col("name_key_")).fill_null(""),
         legal_sort=sorted_key(pl.col("legal_key_")).fill_null(""),
@@ -244,122 +247,134 @@ def _score_block(
     return best, score, legal, second
 
 
-def _h3_cells(lat: np.ndarray, lon: np.ndarray, resolution: int) -> list[str | None]:
-    return [
-        None if np.isnan(a) or np.isnan(o) else h3.latlng_to_cell(float(a), float(o), resolution)
-        for a, o in zip(lat, lon, strict=True)
-    ]
+def _h3_cells(lat: np.ndarray, lon: np.ndarray, resolution: int) -> np.ndarray:
+    """The h3 cell (64-bit integer form) of each point; 0 where a coordinate is missing. h3 has no array
+    form of this call: it runs once per point, and only for the establishments near a supplier's point."""
+    cells = np.zeros(len(lat), dtype=np.uint64)
+    ok = ~(np.isnan(lat) | np.isnan(lon))
+    cells[ok] = [h3int.latlng_to_cell(float(a), float(o), resolution) for a, o in zip(lat[ok], lon[ok], strict=True)]
+    return cells
 
 
-def _block_members(sup: pl.DataFrame, est: pl.DataFrame, thresholds: Thresholds) -> pl.DataFrame:
-    """Each supplier's block: its label and the establishment rows in it (before any SCIAN narrowing)."""
-    out: list[pl.DataFrame] = []
-    places = sup.filter(~pl.col("has_point"))
+def _blocks(sup: pl.DataFrame, est: pl.DataFrame, thresholds: Thresholds) -> tuple[pl.DataFrame, dict[str, np.ndarray]]:
+    """Each supplier's block label (frame of s, block) and the establishment rows of each block (before any
+    SCIAN narrowing): its municipality (in its state when given), or the h3 ring around its point."""
+    labels: list[pl.DataFrame] = []
+    members: dict[str, np.ndarray] = {}
+    state_label = pl.format("municipality={}:{}", pl.col("state").fill_null("*"), pl.col("mun_key"))
+    places = sup.filter(~pl.col("has_point") & pl.col("mun_key").is_not_null())
     if places.height:
-        by_state = est.group_by("state", "mun_key").agg("e")
-        by_name = est.group_by("mun_key").agg("e")
-        with_state = places.filter(pl.col("state").is_not_null()).join(by_state, on=["state", "mun_key"], how="left")
-        without = places.filter(pl.col("state").is_null()).join(by_name, on="mun_key", how="left")
-        for part, label in (
-            (with_state, pl.format("municipality={}:{}", pl.col("state"), pl.col("mun_key"))),
-            (without, pl.format("municipality=*:{}", pl.col("mun_key"))),
-        ):
-            out.append(part.select("s", label.alias("block"), pl.col("e").fill_null(pl.lit([], pl.List(pl.Int64)))))
+        labels.append(places.select("s", state_label.alias("block")))
+        wanted = places.select(state_label.alias("block")).unique().get_column("block")
+        by_state = est.group_by("state", "mun_key").agg("e").with_columns(state_label.alias("block"))
+        by_name = (
+            est.group_by("mun_key")
+            .agg("e")
+            .with_columns(pl.format("municipality=*:{}", pl.col("mun_key")).alias("block"))
+        )
+        for frame in (by_state, by_name):
+            kept = frame.filter(pl.col("block").is_in(wanted.implode()))
+            for label, rows in zip(kept.get_column("block").to_list(), kept.get_column("e").to_list(), strict=True):
+                members[label] = np.asarray(rows, dtype=np.int64)
     points = sup.filter("has_point")
     if points.height:
-        located = est.filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null())
-        cell_of = pl.Series(
-            "cell",
-            _h3_cells(
-                located.get_column("lat").to_numpy(), located.get_column("lon").to_numpy(), thresholds.h3_resolution
-            ),
-            dtype=pl.String,
+        lat, lon = est.get_column("lat").to_numpy(), est.get_column("lon").to_numpy()
+        near = _bucket(pl.col("lat"), pl.col("lon"))
+        around = pl.concat(
+            [points.select(near).to_series() + di * 10_000 + dj for di in (-1, 0, 1) for dj in (-1, 0, 1)]
         )
-        members = located.select("e").with_columns(cell_of).group_by("cell").agg("e")
-        index = dict(zip(members.get_column("cell").to_list(), members.get_column("e").to_list(), strict=True))
+        candidate = est.select(near.is_in(around.unique().implode()).fill_null(False)).to_series().to_numpy()
+        rows = np.flatnonzero(candidate)
+        cells = _h3_cells(lat[rows], lon[rows], thresholds.h3_resolution)
+        order = np.argsort(cells, kind="stable")
+        cells, rows = cells[order], rows[order]
         centre = _h3_cells(
             points.get_column("lat").to_numpy(), points.get_column("lon").to_numpy(), thresholds.h3_resolution
         )
-        rows = []
-        for cell in centre:
-            assert cell is not None
-            ring = h3.grid_disk(cell, thresholds.h3_ring)
-            rows.append(sorted(e for c in ring for e in index.get(c, [])))
-        out.append(
-            points.select("s").with_columns(
-                pl.Series("block", [f"h3={c}+{thresholds.h3_ring}" for c in centre], dtype=pl.String),
-                pl.Series("e", rows, dtype=pl.List(pl.Int64)),
-            )
-        )
-    return pl.concat(out) if out else pl.DataFrame(schema={"s": pl.Int64, "block": pl.String, "e": pl.List(pl.Int64)})
+        block_of = [f"h3={h3int.int_to_str(int(c))}+{thresholds.h3_ring}" for c in centre]
+        for c, label in zip(centre, block_of, strict=True):
+            if label in members:
+                continue
+            ring = np.asarray(sorted(h3int.grid_disk(int(c), thresholds.h3_ring)), dtype=np.uint64)
+            lo, hi = np.searchsorted(cells, ring, side="left"), np.searchsorted(cells, ring, side="right")
+            members[label] = np.sort(np.concatenate([rows[i:j] for i, j in zip(lo, hi, strict=True)]))
+        labels.append(points.select("s").with_columns(pl.Series("block", block_of, dtype=pl.String)))
+    assign = pl.concat(labels) if labels else pl.DataFrame(schema={"s": pl.Int64, "block": pl.String})
+    return assign, members
 
 
 def _fuzzy(
-    sup: pl.DataFrame, est: pl.DataFrame, blocks: pl.DataFrame, thresholds: Thresholds, workers: int, *, narrow: bool
+    sup: pl.DataFrame,
+    est: pl.DataFrame,
+    assign: pl.DataFrame,
+    members: dict[str, np.ndarray],
+    thresholds: Thresholds,
+    workers: int,
+    *,
+    narrow: bool,
 ) -> pl.DataFrame:
     """The best fuzzy candidate of each supplier in ``sup`` within its block (narrowed to its SCIAN subsector
-    when ``narrow``): columns s, e, score, field, runner_up, block (e null when the block is empty)."""
+    when ``narrow``): columns s, block, e, score, field, runner_up, block_size (e null when nothing reached
+    the review threshold)."""
     names = est.get_column("name_sort").to_numpy()
     legals = est.get_column("legal_sort").to_numpy()
     scian = est.get_column("scian").fill_null("").to_numpy().astype(str)
-    frame = sup.select("s", "sort", "scian_block").join(blocks, on="s", how="inner")
-    if narrow:
-        frame = frame.with_columns(block=pl.format("{}+scian={}", pl.col("block"), pl.col("scian_block")))
-    groups = frame.group_by("block", maintain_order=True).agg(
-        "s", "sort", pl.col("e").first(), pl.col("scian_block").first()
-    )
-    results: list[pl.DataFrame] = []
-    for block, s_ids, queries, members, subsector in groups.iter_rows():
-        idx = np.asarray(members, dtype=np.int64)
+    frame = sup.select("s", "sort", "scian_block").join(assign, on="s", how="inner")
+    groups = frame.group_by("block", "scian_block" if narrow else pl.lit(""), maintain_order=True).agg("s", "sort")
+    out_s, out_e, out_score, out_legal, out_second, out_size, out_block = [], [], [], [], [], [], []
+    for block, subsector, s_ids, queries in groups.iter_rows():
+        idx = members.get(block, np.zeros(0, dtype=np.int64))
         if narrow and idx.size:
             idx = idx[np.char.startswith(scian[idx], subsector)]
+        label = f"{block}+scian={subsector}" if narrow else block
+        n = len(s_ids)
+        out_s.append(np.asarray(s_ids, dtype=np.int64))
+        out_block.extend([label] * n)
+        out_size.append(np.full(n, idx.size, dtype=np.int64))
         if idx.size == 0:
-            results.append(
-                pl.DataFrame(
-                    {"s": s_ids, "block": [block] * len(s_ids), "block_size": [0] * len(s_ids)},
-                    schema_overrides={"s": pl.Int64},
-                )
-            )
+            out_e.append(np.full(n, -1, dtype=np.int64))
+            out_score.append(np.zeros(n, dtype=np.float32))
+            out_legal.append(np.zeros(n, dtype=bool))
+            out_second.append(np.zeros(n, dtype=np.float32))
             continue
         best, score, legal, second = _score_block(list(queries), names[idx], legals[idx], thresholds.review, workers)
-        found = score > 0
-        results.append(
-            pl.DataFrame(
-                {
-                    "s": s_ids,
-                    "block": [block] * len(s_ids),
-                    "e": np.where(found, idx[best], -1),
-                    "score": score.astype(np.float64),
-                    "field": np.where(legal, "legal_name", "name"),
-                    "runner_up": second.astype(np.float64),
-                    "block_size": [int(idx.size)] * len(s_ids),
-                },
-                schema_overrides={"s": pl.Int64},
-            ).with_columns(
-                pl.when(pl.col("e") >= 0).then(pl.col("e")).alias("e"),
-                pl.when(pl.col("e") >= 0).then(pl.col("score")).alias("score"),
-                pl.when(pl.col("e") >= 0).then(pl.col("field")).alias("field"),
-                pl.when(pl.col("runner_up") > 0).then(pl.col("runner_up")).alias("runner_up"),
-            )
+        out_e.append(np.where(score > 0, idx[best], -1))
+        out_score.append(score)
+        out_legal.append(legal)
+        out_second.append(second)
+    if not out_s:
+        return pl.DataFrame(
+            schema={
+                "s": pl.Int64,
+                "block": pl.String,
+                "e": pl.Int64,
+                "score": pl.Float64,
+                "field": pl.String,
+                "runner_up": pl.Float64,
+                "block_size": pl.Int64,
+            }
         )
-    schema = {
-        "s": pl.Int64,
-        "block": pl.String,
-        "e": pl.Int64,
-        "score": pl.Float64,
-        "field": pl.String,
-        "runner_up": pl.Float64,
-        "block_size": pl.Int64,
-    }
-    return (
-        pl.concat(
-            [
-                r.select(pl.col(c).cast(t) if c in r.columns else pl.lit(None, t).alias(c) for c, t in schema.items())
-                for r in results
-            ]
-        )
-        if results
-        else pl.DataFrame(schema=schema)
+    found = pl.col("e") >= 0
+    return pl.DataFrame(
+        {
+            "s": np.concatenate(out_s),
+            "block": out_block,
+            "e": np.concatenate(out_e),
+            "score": np.concatenate(out_score).astype(np.float64),
+            "legal": np.concatenate(out_legal),
+            "runner_up": np.concatenate(out_second).astype(np.float64),
+            "block_size": np.concatenate(out_size),
+        }
+    ).select(
+        "s",
+        "block",
+        pl.when(found).then(pl.col("e")).alias("e"),
+        pl.when(found).then(pl.col("score")).alias("score"),
+        pl.when(found)
+        .then(pl.when(pl.col("legal")).then(pl.lit("legal_name")).otherwise(pl.lit("name")))
+        .alias("field"),
+        pl.when(pl.col("runner_up") > 0).then(pl.col("runner_up")).alias("runner_up"),
+        "block_size",
     )
 
 
@@ -393,13 +408,13 @@ def resolve_suppliers(
         pl.col("n").alias("exact_count"),
     )
     rest = sup.join(exact_counts.select("s"), on="s", how="anti")
-    blocks = _block_members(rest, est, rule)
+    assign, members = _blocks(rest, est, rule)
     narrow_part = rest.filter(pl.col("scian_block").is_not_null())
-    fuzzy = _fuzzy(rest.filter(pl.col("scian_block").is_null()), est, blocks, rule, workers, narrow=False)
+    fuzzy = _fuzzy(rest.filter(pl.col("scian_block").is_null()), est, assign, members, rule, workers, narrow=False)
     if narrow_part.height:
-        narrow = _fuzzy(narrow_part, est, blocks, rule, workers, narrow=True)
+        narrow = _fuzzy(narrow_part, est, assign, members, rule, workers, narrow=True)
         retry = narrow.filter(pl.col("score").fill_null(0) < rule.accept).select("s")
-        wide = _fuzzy(narrow_part.join(retry, on="s"), est, blocks, rule, workers, narrow=False)
+        wide = _fuzzy(narrow_part.join(retry, on="s"), est, assign, members, rule, workers, narrow=False)
         better = wide.join(narrow.select("s", pl.col("score").alias("narrow")), on="s").filter(
             pl.col("score").fill_null(-1) > pl.col("narrow").fill_null(-1)
         )
@@ -407,7 +422,7 @@ def resolve_suppliers(
         fuzzy = pl.concat([fuzzy, narrow])
     fuzzy = fuzzy.with_columns(pl.lit("fuzzy").alias("method"), pl.lit(None, pl.UInt32).alias("exact_count"))
     decided = pl.concat([exact_rows.with_columns(pl.col("exact_count").cast(pl.UInt32)), fuzzy], how="diagonal_relaxed")
-    decided = _break_ties(sup, est, decided, exact, blocks, rule)
+    decided = _break_ties(sup, est, decided, exact, members, rule)
     return _result(sup, est, decided, rule, edition)
 
 
@@ -416,7 +431,7 @@ def _break_ties(
     est: pl.DataFrame,
     decided: pl.DataFrame,
     exact: pl.DataFrame,
-    blocks: pl.DataFrame,
+    members: dict[str, np.ndarray],
     rule: Thresholds,
 ) -> pl.DataFrame:
     """Ambiguous decisions (several establishments of one name, e.g. the branches of one firm) settled by the
@@ -435,18 +450,17 @@ def _break_ties(
         return decided
     names = est.get_column("name_sort").to_numpy()
     legals = est.get_column("legal_sort").to_numpy()
-    addresses = est.select(plain_text(pl.col("address")).fill_null("")).to_series().to_numpy()
     scian = est.get_column("scian").fill_null("").to_numpy().astype(str)
-    members = dict(zip(blocks.get_column("s").to_list(), blocks.get_column("e").to_list(), strict=True))
-    exact_of = exact.group_by("s").agg("e")
+    exact_of = exact.join(ambiguous.select("s"), on="s").group_by("s").agg("e")
     exact_members = dict(zip(exact_of.get_column("s").to_list(), exact_of.get_column("e").to_list(), strict=True))
     settled: list[dict[str, object]] = []
     for row in ambiguous.iter_rows(named=True):
         if row["method"] == "exact":
             candidates = np.asarray(exact_members[row["s"]], dtype=np.int64)
         else:
-            idx = np.asarray(members.get(row["s"], []), dtype=np.int64)
-            if "+scian=" in (row["block"] or "") and row["scian_block"]:
+            block, _, subsector = (row["block"] or "").partition("+scian=")
+            idx = members.get(block, np.zeros(0, dtype=np.int64))
+            if subsector:
                 idx = idx[np.char.startswith(scian[idx], row["scian_block"])]
             both = np.maximum(
                 process.cdist([row["sort"]], names[idx], scorer=fuzz.ratio, dtype=np.float32)[0],
@@ -455,7 +469,8 @@ def _break_ties(
             candidates = idx[both >= max(rule.accept, float(both.max()) - rule.ambiguity_margin)]
         if candidates.size < 2:
             continue
-        near = process.cdist([row["address_key"]], addresses[candidates], scorer=fuzz.token_sort_ratio)[0]
+        addresses = est[candidates].select(plain_text(pl.col("address")).fill_null("")).to_series().to_numpy()
+        near = process.cdist([row["address_key"]], addresses, scorer=fuzz.token_sort_ratio)[0]
         order = np.argsort(-near)
         first, second = float(near[order[0]]), float(near[order[1]])
         if first >= ADDRESS_MIN and first - second >= ADDRESS_MARGIN:

@@ -482,3 +482,41 @@ def from_denue_rows(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col("latitud").cast(pl.Float64).alias("lat"),
         pl.col("longitud").cast(pl.Float64).alias("lon"),
     ).with_columns(pl.when(pl.col("legal_name").str.len_chars() > 0).then(pl.col("legal_name")).alias("legal_name"))
+
+
+def labelled_set(
+    real: pl.DataFrame, *, distractors: int = 3_000, rounds: int = 3, seed: int = 11
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(establishments, labelled suppliers) built on real establishment rows (canonical columns): the real rows
+    plus ``distractors`` synthetic establishments placed in the same municipalities, and ``rounds`` supplier
+    lists of variants of the real rows (each round one variant per row, 15% absent rows), concatenated."""
+    places = (
+        real.select("state", "state_name", "municipality_code", "municipality")
+        .unique()
+        .sort("state", "municipality_code")
+    )
+    synthetic = synthetic_establishments(distractors, municipalities=places.height, states=1, seed=seed)
+    rng = np.random.default_rng(seed)
+    pick = pl.Series("k", rng.integers(0, places.height, size=synthetic.height), dtype=pl.UInt32)
+    placed = synthetic.drop("state", "state_name", "municipality_code", "municipality").with_columns(pick)
+    placed = placed.join(places.with_row_index("k"), on="k").drop("k")
+    establishments = pl.concat([real.select(COLUMNS_OUT), placed.select(COLUMNS_OUT)])
+    lists = [supplier_variants(real, real.height, seed=seed + r) for r in range(rounds)]
+    suppliers = pl.concat(lists).with_columns(supplier_id=pl.format("S{}", pl.int_range(1, pl.len() + 1)))
+    return establishments, suppliers
+
+
+#: The establishment columns of generated tables.
+COLUMNS_OUT: Final = (
+    "establishment_id",
+    "name",
+    "legal_name",
+    "scian",
+    "state",
+    "state_name",
+    "municipality_code",
+    "municipality",
+    "address",
+    "lat",
+    "lon",
+)
