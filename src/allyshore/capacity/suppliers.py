@@ -20,7 +20,7 @@ column                 required  meaning
 ``expected_establishment_id``  no  a known answer (blank = known to be absent): turns on the evaluation
 =====================  ========  ==============================================================================
 
-.. [1] the column must exist; a row may leave it blank when it gives ``lat`` and ``lon``.
+.. [1] unless the list has ``lat`` and ``lon`` columns; a row may leave it blank when it gives both.
 """
 
 from __future__ import annotations
@@ -96,7 +96,8 @@ def _canonical_columns(headers: list[str], source: str) -> dict[str, str]:
             continue
         seen[canonical] = header
         mapping[header] = canonical
-    for column in REQUIRED:
+    needed = [c for c in REQUIRED if not (c == "municipality" and "lat" in seen and "lon" in seen)]
+    for column in needed:
         if column not in seen:
             aliases = ", ".join(SUPPLIER_COLUMNS[column])
             problems.append(
