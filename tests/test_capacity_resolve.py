@@ -82,7 +82,9 @@ def test_exact_pass_matches_the_legal_name_whatever_its_legal_form() -> None:
         {"name": "TALLER EL TORNILLO", "legal_name": "MAQUINADOS HERMANOS MUÑOZ SA DE CV", **AGS},
         {"name": "MAQUINADOS MUNOZ", **AGS},
     )
-    result = resolve_suppliers(suppliers({"name": "Maquinados Hnos. Muñoz, S. de R.L.", "municipality": "AGUASCALIENTES"}), table)
+    result = resolve_suppliers(
+        suppliers({"name": "Maquinados Hnos. Muñoz, S. de R.L.", "municipality": "AGUASCALIENTES"}), table
+    )
     match = one(result)
     assert (match.status, match.method, match.field, match.establishment_id) == ("matched", "exact", "legal_name", "1")
     assert match.score == 100.0
@@ -114,7 +116,9 @@ def test_exact_names_of_several_establishments_go_to_review_unless_the_address_s
 
 def test_fuzzy_match_within_the_municipality_with_its_score() -> None:
     table = establishments({"name": "TROQUELADOS DEL NORTE", **AGS}, {"name": "FUNDICION AZTECA", **AGS})
-    result = resolve_suppliers(suppliers({"name": "Troquelados Noret", "municipality": "Aguascalientes", "state": "1"}), table)
+    result = resolve_suppliers(
+        suppliers({"name": "Troquelados Noret", "municipality": "Aguascalientes", "state": "1"}), table
+    )
     match = one(result)
     # keys "NORET TROQUELADOS" and "NORTE TROQUELADOS" (sorted words): 17 characters each; the swapped "ET"/"TE"
     # costs one deletion and one insertion, so the Indel similarity is (1 - 2/34) * 100 = 94.12 >= 90.
@@ -125,7 +129,9 @@ def test_fuzzy_match_within_the_municipality_with_its_score() -> None:
 
 def test_word_order_does_not_count() -> None:
     table = establishments({"name": "PLASTICOS INYECTADOS DEL BAJIO", **AGS})
-    result = resolve_suppliers(suppliers({"name": "Bajío Plásticos Inyectados", "municipality": "Aguascalientes"}), table)
+    result = resolve_suppliers(
+        suppliers({"name": "Bajío Plásticos Inyectados", "municipality": "Aguascalientes"}), table
+    )
     assert (one(result).status, one(result).score) == ("matched", 100.0)
 
 
@@ -152,7 +158,8 @@ def test_no_match_across_blocks() -> None:
     assert match.block == "municipality=*:AGUASCALIENTES"
     # a municipality name shared by two states is one block per state once the state is given
     table = establishments(
-        {"name": "TROQUELADOS DEL NORTE", **{**QRO, "municipality": "Aguascalientes"}}, {"name": "FUNDICION AZTECA", **AGS}
+        {"name": "TROQUELADOS DEL NORTE", **QRO, "municipality": "Aguascalientes"},
+        {"name": "FUNDICION AZTECA", **AGS},
     )
     given = resolve_suppliers(
         suppliers({"name": "Troquelados del Norte", "municipality": "Aguascalientes", "state": "Aguascalientes"}), table
@@ -171,13 +178,19 @@ def test_scian_narrows_the_block_and_widens_when_it_finds_nothing() -> None:
         {"name": "TROQUELADOS NORTE", "scian": "332119", **AGS},
         {"name": "TROQUELADOS NORTE", "scian": "326199", **AGS},
     )
-    filed = resolve_suppliers(suppliers({"name": "Troquelados Norte", "municipality": "Aguascalientes", "scian": "3261"}), table)
+    filed = resolve_suppliers(
+        suppliers({"name": "Troquelados Norte", "municipality": "Aguascalientes", "scian": "3261"}), table
+    )
     # the exact pass sees two establishments of the name; SCIAN does not narrow it
     assert one(filed).status == "review"
-    typo = resolve_suppliers(suppliers({"name": "Troquelados Noret", "municipality": "Aguascalientes", "scian": "326"}), table)
+    typo = resolve_suppliers(
+        suppliers({"name": "Troquelados Noret", "municipality": "Aguascalientes", "scian": "326"}), table
+    )
     assert (one(typo).status, one(typo).establishment_id) == ("matched", "2")
     assert one(typo).block == "municipality=*:AGUASCALIENTES+scian=326"
-    wrong = resolve_suppliers(suppliers({"name": "Troquelados Noret", "municipality": "Aguascalientes", "scian": "311"}), table)
+    wrong = resolve_suppliers(
+        suppliers({"name": "Troquelados Noret", "municipality": "Aguascalientes", "scian": "311"}), table
+    )
     assert one(wrong).status == "review"  # widened to the municipality: two equal candidates, ambiguous
     assert one(wrong).block == "municipality=*:AGUASCALIENTES"
 
@@ -218,7 +231,9 @@ def test_missing_column_and_bad_rows_are_located(tmp_path: Path) -> None:
     path.write_text("name,address\nMoldes Romo,Calle 1\n", encoding="utf-8")
     with pytest.raises(ValidationError, match=r"s.csv, row 1, column 'municipality': missing column"):
         read_suppliers(path)
-    path.write_text("name,municipality,lat,lon,scian\n,Calvillo,,,\nA,,,,\nB,Calvillo,40.1,-102,33A\n", encoding="utf-8")
+    path.write_text(
+        "name,municipality,lat,lon,scian\n,Calvillo,,,\nA,,,,\nB,Calvillo,40.1,-102,33A\n", encoding="utf-8"
+    )
     with pytest.raises(ValidationError) as caught:
         read_suppliers(path)
     text = str(caught.value)
@@ -230,7 +245,9 @@ def test_missing_column_and_bad_rows_are_located(tmp_path: Path) -> None:
 
 def test_unknown_state_is_located() -> None:
     with pytest.raises(ValidationError, match="row 2, column 'state': state 'Texas' is not in the DENUE edition"):
-        resolve_suppliers(suppliers({"name": "A", "municipality": "Calvillo", "state": "Texas"}), establishments({"name": "B", **AGS}))
+        resolve_suppliers(
+            suppliers({"name": "A", "municipality": "Calvillo", "state": "Texas"}), establishments({"name": "B", **AGS})
+        )
 
 
 # -- evaluation -----------------------------------------------------------------------------------------------
@@ -277,8 +294,8 @@ def test_precision_and_recall_on_variants_of_real_denue_names(shared_data: Path)
 
 
 def test_precision_and_recall_on_a_synthetic_table() -> None:
-    table = synthetic_establishments(20_000, municipalities=60, seed=3)
-    labelled = supplier_variants(table, 1_000, seed=5, with_points_share=0.2)
+    table = synthetic_establishments(10_000, municipalities=40, seed=3)
+    labelled = supplier_variants(table, 800, seed=5, with_points_share=0.2)
     result = resolve_suppliers(canonical_suppliers(labelled.drop("variant")), table)
     ev = result.evaluation
     assert ev is not None
@@ -320,12 +337,30 @@ def test_command_json_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert set(document) == {"thresholds", "suppliers", "summary"}
     assert document["thresholds"]["accept"] == 90.0 and document["thresholds"]["review"] == 75.0
     first = document["suppliers"][0]
-    for key in ("row", "name", "municipality", "status", "establishment_id", "matched_name", "score", "method", "block"):
+    for key in (
+        "row",
+        "name",
+        "municipality",
+        "status",
+        "establishment_id",
+        "matched_name",
+        "score",
+        "method",
+        "block",
+    ):
         assert key in first
     assert [s["status"] for s in document["suppliers"]] == ["matched", "review", "unmatched"]
     assert [s["row"] for s in document["suppliers"]] == [2, 3, 4]
-    assert document["summary"] | {} == {**document["summary"], "matched": 1, "review": 1, "unmatched": 1, "edition": "2026-05"}
-    code, out, err = _run(capsys, "capacity", "resolve", str(listing), "--data-dir", str(data), "--csv", str(tmp_path / "out"))
+    assert document["summary"] | {} == {
+        **document["summary"],
+        "matched": 1,
+        "review": 1,
+        "unmatched": 1,
+        "edition": "2026-05",
+    }
+    code, out, err = _run(
+        capsys, "capacity", "resolve", str(listing), "--data-dir", str(data), "--csv", str(tmp_path / "out")
+    )
     assert code == 0, err
     assert pl.read_csv(tmp_path / "out" / "suppliers.csv").height == 3
 

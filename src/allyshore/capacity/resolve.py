@@ -453,28 +453,39 @@ def _break_ties(
     scian = est.get_column("scian").fill_null("").to_numpy().astype(str)
     exact_of = exact.join(ambiguous.select("s"), on="s").group_by("s").agg("e")
     exact_members = dict(zip(exact_of.get_column("s").to_list(), exact_of.get_column("e").to_list(), strict=True))
+    # the candidates of each ambiguous supplier: its exact hits, or its block's establishments scoring within
+    # the margin of the best (one cdist per block)
+    candidates: dict[int, np.ndarray] = {}
+    for row in ambiguous.filter(pl.col("method") == "exact").select("s").iter_rows():
+        candidates[row[0]] = np.asarray(exact_members[row[0]], dtype=np.int64)
+    fuzzy = (
+        ambiguous.filter(pl.col("method") == "fuzzy").group_by("block").agg("s", "sort", pl.col("scian_block").first())
+    )
+    for block_label, s_ids, queries, subsector in fuzzy.iter_rows():
+        block, _, narrowed = (block_label or "").partition("+scian=")
+        idx = members.get(block, np.zeros(0, dtype=np.int64))
+        if narrowed:
+            idx = idx[np.char.startswith(scian[idx], subsector)]
+        both = np.maximum(
+            process.cdist(queries, names[idx], scorer=fuzz.ratio, dtype=np.float32),
+            process.cdist(queries, legals[idx], scorer=fuzz.ratio, dtype=np.float32),
+        )
+        floor = np.maximum(rule.accept, both.max(axis=1) - rule.ambiguity_margin)
+        for k, s_id in enumerate(s_ids):
+            candidates[s_id] = idx[both[k] >= floor[k]]
+    pooled = np.unique(np.concatenate([c for c in candidates.values() if c.size >= 2] or [np.zeros(0, np.int64)]))
+    plain = est[pooled].select(plain_text(pl.col("address")).fill_null("")).to_series().to_numpy()
+    address_of = dict(zip(pooled.tolist(), plain.tolist(), strict=True))
     settled: list[dict[str, object]] = []
-    for row in ambiguous.iter_rows(named=True):
-        if row["method"] == "exact":
-            candidates = np.asarray(exact_members[row["s"]], dtype=np.int64)
-        else:
-            block, _, subsector = (row["block"] or "").partition("+scian=")
-            idx = members.get(block, np.zeros(0, dtype=np.int64))
-            if subsector:
-                idx = idx[np.char.startswith(scian[idx], row["scian_block"])]
-            both = np.maximum(
-                process.cdist([row["sort"]], names[idx], scorer=fuzz.ratio, dtype=np.float32)[0],
-                process.cdist([row["sort"]], legals[idx], scorer=fuzz.ratio, dtype=np.float32)[0],
-            )
-            candidates = idx[both >= max(rule.accept, float(both.max()) - rule.ambiguity_margin)]
-        if candidates.size < 2:
+    for s_id, address in ambiguous.select("s", "address_key").iter_rows():
+        found = candidates.get(s_id, np.zeros(0, dtype=np.int64))
+        if found.size < 2:
             continue
-        addresses = est[candidates].select(plain_text(pl.col("address")).fill_null("")).to_series().to_numpy()
-        near = process.cdist([row["address_key"]], addresses, scorer=fuzz.token_sort_ratio)[0]
+        near = process.cdist([address], [address_of[e] for e in found.tolist()], scorer=fuzz.token_sort_ratio)[0]
         order = np.argsort(-near)
         first, second = float(near[order[0]]), float(near[order[1]])
         if first >= ADDRESS_MIN and first - second >= ADDRESS_MARGIN:
-            settled.append({"s": row["s"], "e_new": int(candidates[order[0]]), "address_score": round(first, 1)})
+            settled.append({"s": s_id, "e_new": int(found[order[0]]), "address_score": round(first, 1)})
     if not settled:
         return decided
     fix = pl.DataFrame(settled, schema={"s": pl.Int64, "e_new": pl.Int64, "address_score": pl.Float64})

@@ -356,10 +356,12 @@ def supplier_variants(
     absent_share: float = 0.15,
     seed: int = 7,
     with_points_share: float = 0.0,
+    scian_share: float = 0.0,
 ) -> pl.DataFrame:
     """A labelled supplier list of ``n`` rows (columns of :mod:`allyshore.capacity.suppliers` plus ``variant``):
     ``absent_share`` of them absent from ``establishments``, the others variants of distinct establishments;
-    ``with_points_share`` of the positive rows carry the establishment's coordinates, moved by up to ~1 km."""
+    ``with_points_share`` of the positive rows carry the establishment's coordinates, moved by up to ~1 km, and
+    ``scian_share`` of them its SCIAN class cut to 4 digits."""
     rng = np.random.default_rng(seed)
     n_absent = round(n * absent_share)
     n_pos = min(n - n_absent, establishments.height)
@@ -395,6 +397,7 @@ def supplier_variants(
                 "state": r["state"],
                 "lat": r["lat"] + rng.normal(0, 0.005) if point else None,
                 "lon": r["lon"] + rng.normal(0, 0.005) if point else None,
+                "scian": r["scian"][:4] if r["scian"] and rng.random() < scian_share else None,
                 "expected_establishment_id": r["establishment_id"],
                 "variant": str(kind),
             }
@@ -408,6 +411,7 @@ def supplier_variants(
             "address": pl.String,
             "municipality": pl.String,
             "state": pl.String,
+            "scian": pl.String,
             "lat": pl.Float64,
             "lon": pl.Float64,
             "expected_establishment_id": pl.String,
@@ -449,6 +453,7 @@ def _absent_rows(rng: np.random.Generator, establishments: pl.DataFrame, n: int)
                 "address": r["address"],
                 "municipality": r["municipality"],
                 "state": r["state"],
+                "scian": None,
                 "lat": None,
                 "lon": None,
                 "expected_establishment_id": None,
