@@ -167,6 +167,17 @@ def test_no_match_across_blocks() -> None:
     assert one(given).status == "unmatched"
 
 
+def test_municipality_by_inegi_code() -> None:
+    table = establishments({"name": "MOLDES ROMO", **JM}, {"name": "MOLDES ROMO", **AGS})
+    coded = resolve_suppliers(
+        suppliers({"name": "Moldes Romo", "municipality": "01005"}, {"name": "Moldes Romo", "municipality": "5", "state": "01"}),
+        table,
+    )
+    assert [s.establishment_id for s in coded.suppliers] == ["1", "1"]
+    with pytest.raises(ValidationError, match="row 2, column 'municipality': municipality code '005' is not in the DENUE"):
+        resolve_suppliers(suppliers({"name": "Moldes Romo", "municipality": "005"}), table)
+
+
 def test_an_empty_block_is_said_so() -> None:
     table = establishments({"name": "FUNDICION AZTECA", **AGS})
     match = one(resolve_suppliers(suppliers({"name": "Fundición Azteca", "municipality": "Calvillo"}), table))

@@ -164,14 +164,11 @@ def strip_legal_form(plain: pl.Expr) -> pl.Expr:
     return _non_empty(stripped, plain)
 
 
-def name_key(values: pl.Series) -> pl.Series:
-    """The comparable key of each business name (see the module's docstring); an empty name gives null.
-    Computed once per distinct name.
-
-    >>> name_key(pl.Series(["Fábrica de Hielo S.A.", "FCA. HIELO", None])).to_list()
-    ['FABRICA HIELO', 'FABRICA HIELO', None]
-    """
-    distinct = values.cast(pl.String).unique().drop_nulls()
+def name_keys(values: pl.Series) -> pl.DataFrame:
+    """For each business name, its key (``key``; see the module's docstring; null for an empty name) and the
+    key's words sorted (``sorted``), in the order of ``values``. Computed once per distinct name."""
+    text = values.cast(pl.String)
+    distinct = text.unique().drop_nulls()
     v = pl.col("v")
     frame = pl.DataFrame({"name": distinct, "plain": _steps(distinct, plain_text(v))})
     frame = frame.with_columns(stripped=_steps(frame.get_column("plain"), strip_legal_form(v)))
@@ -182,8 +179,17 @@ def name_key(values: pl.Series) -> pl.Series:
     frame = frame.with_columns(key=_non_empty(pl.col("without"), pl.col("expanded"))).with_columns(
         key=_non_empty(pl.col("key"), pl.lit(None, pl.String))
     )
-    lookup = dict(zip(frame.get_column("name").to_list(), frame.get_column("key").to_list(), strict=True))
-    return values.cast(pl.String).replace_strict(lookup, default=None, return_dtype=pl.String)
+    frame = frame.select("name", "key", sorted_key(pl.col("key")).alias("sorted"))
+    return pl.DataFrame({"name": text}).join(frame, on="name", how="left", maintain_order="left").drop("name")
+
+
+def name_key(values: pl.Series) -> pl.Series:
+    """The comparable key of each business name (see :func:`name_keys`).
+
+    >>> name_key(pl.Series(["Fábrica de Hielo S.A.", "FCA. HIELO", None])).to_list()
+    ['FABRICA HIELO', 'FABRICA HIELO', None]
+    """
+    return name_keys(values).get_column("key")
 
 
 def sorted_key(key: pl.Expr) -> pl.Expr:

@@ -30,7 +30,7 @@ import h3.api.basic_int as h3int  # type: ignore[import-untyped]
 import numpy as np
 import polars as pl
 
-from allyshore.capacity.names import name_key, place_key, plain_text, sorted_key
+from allyshore.capacity.names import name_keys, place_key, plain_text
 from allyshore.capacity.resolve_results import Evaluation, ResolveResult, SupplierMatch, Thresholds
 from allyshore.errors import InputError, Problem, ValidationError
 
@@ -161,9 +161,24 @@ def _prepare_suppliers(suppliers: pl.DataFrame, establishments: pl.DataFrame) ->
         has_point=pl.col("lat").is_not_null() & pl.col("lon").is_not_null(),
         address_key=plain_text(pl.col("address")),
     )
+    keys = name_keys(frame.get_column("name"))
     frame = frame.with_columns(
-        mun_key=place_key(frame.get_column("_mun_text")), key=name_key(frame.get_column("name"))
-    ).with_columns(sort=sorted_key(pl.col("key")))
+        mun_key=place_key(frame.get_column("_mun_text")), key=keys.get_column("key"), sort=keys.get_column("sorted")
+    )
+    unknown = frame.filter(pl.col("municipality").is_not_null() & pl.col("mun_key").is_null())
+    if unknown.height:
+        problems = [
+            Problem(
+                "suppliers",
+                f"municipality code '{m}' is not in the DENUE edition" + ("" if st else " (no state given)"),
+                row=r,
+                column="municipality",
+                hint="write the 5-digit code (state + municipality, e.g. 01001), or the 3-digit code with the state, "
+                "or the municipality's name",
+            )
+            for r, m, st in unknown.select("row", "municipality", "state").head(20).iter_rows()
+        ]
+        raise ValidationError(problems, what="supplier list")
     return frame.drop("_state5", "_mun3", "_mun_name", "_mun_text")
 
 
@@ -185,12 +200,23 @@ def _prepare_establishments(establishments: pl.DataFrame, suppliers: pl.DataFram
         bucket = frame.select(_bucket(pl.col("lat"), pl.col("lon"))).to_series()
         wanted = wanted | bucket.is_in(around.implode()).fill_null(False)
     frame = frame.filter(wanted).with_row_index("e").with_columns(pl.col("e").cast(pl.Int64))
+    name, legal = name_keys(frame.get_column("name")), name_keys(frame.get_column("legal_name"))
+    frame = frame.with_columns(
+        name_key_=name.get_column("key"),
+        legal_key_=legal.get_column("key"),
+        name_sort=name.get_column("sorted").fill_null(""),
+        legal_sort=legal.get_column("sorted").fill_null(""),
+    )
+    # every distinct sorted key numbered once (code 0 is the empty key), so that a block scores each key once
+    every = pl.concat([frame.get_column("name_sort"), frame.get_column("legal_sort"), pl.Series([""])])
+    vocabulary = every.unique().sort().rename("key").to_frame().with_row_index("code")
+    codes = {
+        c: frame.select(pl.col(c).alias("key")).join(vocabulary, on="key", how="left", maintain_order="left")
+        for c in ("name_sort", "legal_sort")
+    }
     return frame.with_columns(
-        name_key_=name_key(frame.get_column("name")),
-        legal_key_=name_key(frame.get_column("legal_name")),
-    ).with_columns(
-        name_sort=sorted_key(pl.col("name_key_")).fill_null(""),
-        legal_sort=sorted_key(pl.col("legal_key_")).fill_null(""),
+        name_code=codes["name_sort"].get_column("code").cast(pl.Int64),
+        legal_code=codes["legal_sort"].get_column("code").cast(pl.Int64),
     )
 
 
@@ -215,36 +241,59 @@ def _exact_candidates(sup: pl.DataFrame, est: pl.DataFrame) -> pl.DataFrame:
 
 
 def _score_block(
-    queries: list[str], names: np.ndarray, legals: np.ndarray, cutoff: float, workers: int
+    queries: list[str],
+    name_code: np.ndarray,
+    legal_code: np.ndarray,
+    vocabulary: np.ndarray,
+    cutoff: float,
+    workers: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """For each query: the best column, its score, whether the legal name gave it, and the runner-up score."""
+    """For each query: the best establishment (position in the block), its score, whether its legal name gave
+    it, and the runner-up score (the best of any other establishment).
+
+    Each distinct key of the block (codes into ``vocabulary``, whose code 0 is the empty key) is scored once,
+    in one cdist over trade and legal names together. The best key's first establishment is the match; the
+    runner-up is the same score when another establishment has that key, else the best key left once the
+    match's own two keys are set aside."""
     from rapidfuzz import fuzz, process
 
+    width = len(name_code)
+    distinct, inverse = np.unique(np.concatenate([name_code, legal_code]), return_inverse=True)
+    of_name, of_legal = inverse[:width], inverse[width:]
+    positions = np.arange(width)
+    own_legal = (of_legal != of_name) & (distinct[of_legal] != 0)
+    keys = np.concatenate([of_name, of_legal[own_legal]])
+    holders = np.concatenate([positions, positions[own_legal]])
+    is_legal = np.concatenate([np.zeros(width, dtype=bool), np.ones(int(own_legal.sum()), dtype=bool)])
+    count = np.bincount(keys, minlength=len(distinct))
+    first = np.zeros(len(distinct), dtype=np.int64)
+    first_legal = np.zeros(len(distinct), dtype=bool)
+    first[keys[::-1]] = holders[::-1]  # the first holder wins (trade names before legal names)
+    first_legal[keys[::-1]] = is_legal[::-1]
+    choices = vocabulary[distinct]
+    empty = distinct == 0
     n = len(queries)
     best = np.zeros(n, dtype=np.int64)
     score = np.zeros(n, dtype=np.float32)
     legal = np.zeros(n, dtype=bool)
     second = np.zeros(n, dtype=np.float32)
-    width = len(names)
-    step = max(1, CELLS_PER_CHUNK // max(width, 1))
-    any_legal = bool((legals != "").any())
+    step = max(1, CELLS_PER_CHUNK // max(len(distinct), 1))
     for start in range(0, n, step):
         chunk = queries[start : start + step]
-        m = process.cdist(chunk, names, scorer=fuzz.ratio, score_cutoff=cutoff, dtype=np.float32, workers=workers)
-        use_legal = np.zeros_like(m, dtype=bool)
-        if any_legal:
-            m2 = process.cdist(chunk, legals, scorer=fuzz.ratio, score_cutoff=cutoff, dtype=np.float32, workers=workers)
-            use_legal = m2 > m
-            m = np.maximum(m, m2)
+        scores = process.cdist(
+            chunk, choices, scorer=fuzz.ratio, score_cutoff=cutoff, dtype=np.float32, workers=workers
+        )
+        scores[:, empty] = 0.0
         rows = np.arange(len(chunk))
-        top = m.argmax(axis=1)
-        best[start : start + len(chunk)] = top
-        score[start : start + len(chunk)] = m[rows, top]
-        legal[start : start + len(chunk)] = use_legal[rows, top]
-        if width > 1:
-            m[rows, top] = -1.0
-            second[start : start + len(chunk)] = m.max(axis=1)
-    return best, score, legal, second
+        top = scores.argmax(axis=1)
+        top_score = scores[rows, top]
+        holder = first[top]
+        span = slice(start, start + len(chunk))
+        best[span], score[span], legal[span] = holder, top_score, first_legal[top]
+        scores[rows, of_name[holder]] = -1.0
+        scores[rows, of_legal[holder]] = -1.0
+        second[span] = np.where(count[top] >= 2, top_score, scores.max(axis=1) if scores.shape[1] else 0.0)
+    return best, score, legal, np.maximum(second, 0.0)
 
 
 def _h3_cells(lat: np.ndarray, lon: np.ndarray, resolution: int) -> np.ndarray:
@@ -303,6 +352,15 @@ def _blocks(sup: pl.DataFrame, est: pl.DataFrame, thresholds: Thresholds) -> tup
     return assign, members
 
 
+def _vocabulary(est: pl.DataFrame) -> np.ndarray:
+    """The sorted keys by code (see :func:`_prepare_establishments`)."""
+    size = est.height * 2 + 1  # codes are below the number of distinct keys
+    vocabulary = np.full(size, "", dtype=object)
+    vocabulary[est.get_column("name_code").to_numpy()] = est.get_column("name_sort").to_numpy()
+    vocabulary[est.get_column("legal_code").to_numpy()] = est.get_column("legal_sort").to_numpy()
+    return vocabulary
+
+
 def _fuzzy(
     sup: pl.DataFrame,
     est: pl.DataFrame,
@@ -316,8 +374,9 @@ def _fuzzy(
     """The best fuzzy candidate of each supplier in ``sup`` within its block (narrowed to its SCIAN subsector
     when ``narrow``): columns s, block, e, score, field, runner_up, block_size (e null when nothing reached
     the review threshold)."""
-    names = est.get_column("name_sort").to_numpy()
-    legals = est.get_column("legal_sort").to_numpy()
+    name_code = est.get_column("name_code").to_numpy()
+    legal_code = est.get_column("legal_code").to_numpy()
+    vocabulary = _vocabulary(est)
     scian = est.get_column("scian").fill_null("").to_numpy().astype(str)
     frame = sup.select("s", "sort", "scian_block").join(assign, on="s", how="inner")
     groups = frame.group_by("block", "scian_block" if narrow else pl.lit(""), maintain_order=True).agg("s", "sort")
@@ -337,7 +396,9 @@ def _fuzzy(
             out_legal.append(np.zeros(n, dtype=bool))
             out_second.append(np.zeros(n, dtype=np.float32))
             continue
-        best, score, legal, second = _score_block(list(queries), names[idx], legals[idx], thresholds.review, workers)
+        best, score, legal, second = _score_block(
+            list(queries), name_code[idx], legal_code[idx], vocabulary, thresholds.review, workers
+        )
         out_e.append(np.where(score > 0, idx[best], -1))
         out_score.append(score)
         out_legal.append(legal)
