@@ -9,8 +9,10 @@ from typing import Any
 
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from allyshore.capacity.names import name_key
+from allyshore.capacity.names import LEGAL_FORMS, name_key
 from allyshore.capacity.resolve import default_thresholds, evaluate, resolve_suppliers
 from allyshore.capacity.resolve_eval import (
     from_denue_rows,
@@ -72,6 +74,22 @@ def one(result: ResolveResult, row: int = 0) -> SupplierMatch:
 )
 def test_name_key_strips_legal_forms_accents_and_abbreviations(written: str, key: str | None) -> None:
     assert name_key(pl.Series([written])).to_list() == [key]
+
+
+_WORD = st.text(alphabet="ABCDEFGHIJKLMNÑOPQRSTUVWXYZÁÉÍÓÚ", min_size=4, max_size=9).filter(
+    lambda w: w not in {f for form in LEGAL_FORMS for f in form.split()}
+)
+
+
+@given(
+    words=st.lists(_WORD, min_size=1, max_size=4),
+    form=st.sampled_from(["S.A. de C.V.", "s. de r.l.", "SAPI DE CV", "A.C."]),
+)
+def test_a_legal_form_case_or_accents_do_not_change_the_key(words: list[str], form: str) -> None:
+    name = " ".join(words)
+    plain = name.lower().translate(str.maketrans("ÁÉÍÓÚÑáéíóúñ", "AEIOUNaeioun"))
+    keys = name_key(pl.Series([name, f"{name}, {form}", plain])).to_list()
+    assert keys[0] == keys[1] == keys[2]
 
 
 # -- the exact pass -------------------------------------------------------------------------------------------
@@ -170,11 +188,16 @@ def test_no_match_across_blocks() -> None:
 def test_municipality_by_inegi_code() -> None:
     table = establishments({"name": "MOLDES ROMO", **JM}, {"name": "MOLDES ROMO", **AGS})
     coded = resolve_suppliers(
-        suppliers({"name": "Moldes Romo", "municipality": "01005"}, {"name": "Moldes Romo", "municipality": "5", "state": "01"}),
+        suppliers(
+            {"name": "Moldes Romo", "municipality": "01005"},
+            {"name": "Moldes Romo", "municipality": "5", "state": "01"},
+        ),
         table,
     )
     assert [s.establishment_id for s in coded.suppliers] == ["1", "1"]
-    with pytest.raises(ValidationError, match="row 2, column 'municipality': municipality code '005' is not in the DENUE"):
+    with pytest.raises(
+        ValidationError, match="row 2, column 'municipality': municipality code '005' is not in the DENUE"
+    ):
         resolve_suppliers(suppliers({"name": "Moldes Romo", "municipality": "005"}), table)
 
 
@@ -235,6 +258,29 @@ def test_header_aliases_and_accents(tmp_path: Path) -> None:
         2, "Moldes Romo", "Aguascalientes", "01", "20000",
     )  # fmt: skip
     assert warnings == []
+
+
+def test_workbook_and_windows_1252_lists(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Proveedor", "Municipio", "Latitud", "Longitud"])
+    sheet.append(["Moldes Romo", "Jesús María", 21.96, -102.34])
+    book.save(tmp_path / "s.xlsx")
+    frame, _ = read_suppliers(tmp_path / "s.xlsx")
+    assert frame.select("row", "name", "municipality", "lat", "lon").row(0) == (
+        2,
+        "Moldes Romo",
+        "Jesús María",
+        21.96,
+        -102.34,
+    )
+    (tmp_path / "s.csv").write_bytes("name,municipality\nMoldes Muñoz,Jesús María\n".encode("cp1252"))
+    frame, warnings = read_suppliers(tmp_path / "s.csv")
+    assert frame.get_column("name").to_list() == ["Moldes Muñoz"]
+    assert warnings and "not UTF-8" in str(warnings[0])
 
 
 def test_missing_column_and_bad_rows_are_located(tmp_path: Path) -> None:
