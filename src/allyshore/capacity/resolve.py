@@ -596,6 +596,8 @@ def _reason(rule: Thresholds) -> pl.Expr:
         )
         .when(pl.col("status") == "review")
         .then(pl.format("review band [{}, {})", pl.lit(rule.review), pl.lit(rule.accept)))
+        .when((pl.col("block_size") == 0) & pl.col("block").str.starts_with("municipality="))
+        .then(pl.lit("no establishment in the block (check that the municipality is spelled as INEGI does)"))
         .when(pl.col("block_size") == 0)
         .then(pl.lit("no establishment in the block"))
         .otherwise(pl.format("no candidate scored >= review ({}) in the block", pl.lit(rule.review)))
