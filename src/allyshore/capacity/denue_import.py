@@ -154,12 +154,14 @@ def import_denue(
     sectors: Sequence[str] | None = None,
     block_size: int = BLOCK_SIZE,
     progress: Progress | None = None,
+    names: Sequence[str] | None = None,
 ) -> ImportResult:
     """Import the DENUE ``paths`` (ZIP, CSV or API JSON) into the data directory as one new edition in use.
 
     Raises :class:`DenueValidationError` listing the first bad rows (file, row, column, fix) unless
     ``skip_bad_rows``; :class:`~allyshore.errors.InputError` for unreadable files. A file set already
-    imported (same SHA-256) is not imported again unless ``force``.
+    imported (same SHA-256) is not imported again unless ``force``. ``names`` (one per path) are recorded
+    instead of the paths, e.g. the URLs of downloaded files.
     """
     from allyshore.store import open_store
     from allyshore.store.capacity_editions import CapacityEdition, find_capacity_edition, record_capacity_edition
@@ -168,16 +170,18 @@ def import_denue(
     if not paths:
         raise InputError("no file given: name DENUE ZIP, CSV or API JSON file(s) to import")
     sources = [open_source(p) for p in paths]
+    shown = [str(n) for n in names] if names is not None else [str(s.path) for s in sources]
     file_hash = _combined_hash(sources)
     encodings = sorted({s.encoding_name for s in sources})
     encoding = encodings[0] if len(encodings) == 1 else "mixed: " + ", ".join(encodings)
     folder = data_dir(data)
     root = editions_root(folder)
     with open_store(database_url) as store:
-        earlier = find_capacity_edition(store, file_hash)
+        kept_sectors = ",".join(sectors) if sectors else None
+        earlier = find_capacity_edition(store, file_hash, kept_sectors)
         here = earlier is not None and Path(earlier.data_path).parent == root / "editions"
         if earlier is not None and here and not force and Path(earlier.data_path).is_dir():
-            return _already(earlier, sources, root, started)
+            return _already(earlier, sources, shown, root, started)
         moment = datetime.now(UTC)
         edition_id = f"{moment:%Y%m%dT%H%M%S%fZ}-{file_hash[:12]}"
         target = root / "editions" / edition_id
@@ -187,17 +191,17 @@ def import_denue(
             writers = _StateWriters(tmp)
             try:
                 done = 0
-                for source in sources:
+                for source, name in zip(sources, shown, strict=True):
                     kept_before = state.rows
                     read_before = state.read
                     for first_row, raw in iter_batches(source, block_size):
-                        state.batch(raw, first_row, str(source.path), writers, skip_bad_rows)
+                        state.batch(raw, first_row, name, writers, skip_bad_rows)
                         done = min(total, done + min(block_size, total))
                         if progress is not None:
                             progress(done, total)
                     state.sources.append(
                         SourceRead(
-                            str(source.path), source.file_format, source.member, source.encoding_name,
+                            name, source.file_format, source.member, source.encoding_name,
                             source.sha256, state.read - read_before, state.rows - kept_before,
                         )
                     )  # fmt: skip
@@ -207,7 +211,7 @@ def import_denue(
                 raise DenueValidationError(state.problems[:MAX_PROBLEMS], state.problem_count)
             if state.rows == 0:
                 raise InputError(
-                    f"no establishments to import from {', '.join(str(s.path) for s in sources)}"
+                    f"no establishments to import from {', '.join(shown)}"
                     + (f" in sector(s) {', '.join(sectors)}" if sectors else "")
                     + (f" ({state.skipped} bad row(s) skipped)" if state.skipped else "")
                 )
@@ -219,16 +223,17 @@ def import_denue(
                 "rows": state.rows,
                 "skipped_rows": state.skipped,
                 "filtered_rows": state.filtered,
+                "sectors": list(sectors) if sectors else None,
                 "rows_by_state": dict(sorted(writers.rows.items())),
                 "open_band_method": OPEN_BAND_METHOD,
                 "contacts_dropped": list(CONTACTS_DROPPED),
             }
             (tmp / "edition.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
         record = CapacityEdition(
-            edition_id=edition_id, imported_at=moment, source="; ".join(str(s.path) for s in sources),
+            edition_id=edition_id, imported_at=moment, source="; ".join(shown),
             file_hash=file_hash, encoding=encoding, file_format="+".join(sorted({s.file_format for s in sources})),
             rows=state.rows, skipped_rows=state.skipped, filtered_rows=state.filtered, open_band_high=OPEN_BAND_HIGH,
-            edition_date=state.newest, data_path=str(target), current=True,
+            edition_date=state.newest, data_path=str(target), current=True, sectors=kept_sectors,
         )  # fmt: skip
         try:
             record_capacity_edition(store, record, before_commit=lambda: _point_to(root, edition_id))
@@ -287,14 +292,16 @@ class _Scan:
         self.problems.extend(problems[: max(0, MAX_PROBLEMS - len(self.problems))])
 
 
-def _already(earlier: object, sources: Sequence[DenueSource], root: Path, started: float) -> ImportResult:
+def _already(
+    earlier: object, sources: Sequence[DenueSource], shown: Sequence[str], root: Path, started: float
+) -> ImportResult:
     from allyshore.store.capacity_editions import CapacityEdition
 
     assert isinstance(earlier, CapacityEdition)
     return ImportResult(
         edition_id=earlier.edition_id, file_hash=earlier.file_hash, encoding=earlier.encoding,
-        sources=tuple(SourceRead(str(s.path), s.file_format, s.member, s.encoding_name, s.sha256, 0, 0)
-                      for s in sources),
+        sources=tuple(SourceRead(name, s.file_format, s.member, s.encoding_name, s.sha256, 0, 0)
+                      for s, name in zip(sources, shown, strict=True)),
         rows=earlier.rows, skipped_rows=earlier.skipped_rows, filtered_rows=earlier.filtered_rows, problem_count=0,
         problems=(), rows_by_state={}, edition_date=earlier.edition_date, open_band_high=earlier.open_band_high,
         open_band_method=OPEN_BAND_METHOD, contacts_dropped=CONTACTS_DROPPED, data_path=earlier.data_path,

@@ -171,6 +171,37 @@ class _ClosingMember(io.BufferedIOBase):
         super().close()
 
 
+class _ToUtf8(io.RawIOBase):
+    """A byte stream in ``encoding`` read as UTF-8, decoded and re-encoded a chunk at a time (the CSV parser
+    reads UTF-8 fastest; Python's codecs do the transcoding in C)."""
+
+    def __init__(self, raw: IO[bytes], encoding: str) -> None:
+        super().__init__()
+        self._raw = raw
+        self._decoder = codecs.getincrementaldecoder(encoding)()
+        self._pending = b""
+        self._at = 0
+        self._done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        while self._at >= len(self._pending) and not self._done:
+            chunk = self._raw.read(_CHUNK * 4)
+            self._done = not chunk
+            self._pending = self._decoder.decode(chunk, final=self._done).encode("utf-8")
+            self._at = 0
+        size = min(len(buffer), len(self._pending) - self._at)
+        buffer[:size] = memoryview(self._pending)[self._at : self._at + size]
+        self._at += size
+        return size
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
 def _csv_member(path: Path) -> str:
     try:
         with zipfile.ZipFile(path) as archive:
@@ -289,9 +320,7 @@ def iter_batches(source: DenueSource, block_size: int = BLOCK_SIZE) -> Iterator[
     names = _header(source)
     plan = _plan(names, str(source.path))
     wanted = sorted({c for columns in plan.values() for c in columns})
-    read = pacsv.ReadOptions(
-        encoding="utf8" if source.encoding == "utf-8" else source.encoding, block_size=block_size
-    )
+    read = pacsv.ReadOptions(block_size=block_size)
     convert = pacsv.ConvertOptions(
         column_types=dict.fromkeys(wanted, pa.string()),
         include_columns=wanted,
@@ -300,7 +329,8 @@ def iter_batches(source: DenueSource, block_size: int = BLOCK_SIZE) -> Iterator[
     )
     parse = pacsv.ParseOptions(newlines_in_values=True)
     row = 2
-    with source.open_text_bytes() as stream:
+    raw_stream = source.open_text_bytes()
+    with raw_stream if source.encoding == "utf-8" else io.BufferedReader(_ToUtf8(raw_stream, source.encoding), _CHUNK) as stream:
         try:
             reader = pacsv.open_csv(stream, read_options=read, parse_options=parse, convert_options=convert)
             for batch in reader:

@@ -233,7 +233,7 @@ def _problems(
         room = _MAX_PROBLEMS_KEPT - len(found)
         if room <= 0 or failing.height == 0:
             continue
-        for row, value, lat_v, lon_v in failing.head(room).select("_row", shown, "lat", "lon").iter_rows():
+        for row, value, lat_v, lon_v in failing.head(room).select("_row", pl.col(shown).alias("_value"), "lat", "lon").iter_rows():
             if message == "coordinates outside Mexico":
                 text = f"{message} ({_num(lat_v)}, {_num(lon_v)})"
             else:

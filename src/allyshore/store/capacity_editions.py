@@ -56,6 +56,7 @@ class CapacityEditionRow(Base):
     skipped_rows: Mapped[int] = mapped_column(Integer, nullable=False)
     filtered_rows: Mapped[int] = mapped_column(Integer, nullable=False)
     file_format: Mapped[str] = mapped_column(String(16), nullable=False)
+    sectors: Mapped[str | None] = mapped_column(String(200), nullable=True)
     open_band_high: Mapped[int | None] = mapped_column(Integer, nullable=True)
     edition_date: Mapped[str | None] = mapped_column(String(16), nullable=True)
     data_path: Mapped[str] = mapped_column(String(1000), nullable=False)
@@ -79,6 +80,7 @@ class CapacityEdition:
     edition_date: str | None
     data_path: str
     current: bool
+    sectors: str | None = None
 
 
 _FIELDS = tuple(f.name for f in fields(CapacityEdition))
@@ -117,7 +119,7 @@ def list_capacity_editions(store: Store) -> list[CapacityEdition]:
     return [_edition(row._mapping) for row in rows]
 
 
-def find_capacity_edition(store: Store, file_hash: str) -> CapacityEdition | None:
-    """The latest import of the file(s) with this SHA-256, or None."""
-    found = [e for e in list_capacity_editions(store) if e.file_hash == file_hash]
+def find_capacity_edition(store: Store, file_hash: str, sectors: str | None = None) -> CapacityEdition | None:
+    """The latest import of the file(s) with this SHA-256 (and the same sector filter), or None."""
+    found = [e for e in list_capacity_editions(store) if e.file_hash == file_hash and e.sectors == sectors]
     return found[-1] if found else None

@@ -6,7 +6,7 @@ Create Date: 2026-12-03
 
 One row per import of a DENUE file (or of several files imported together): which files (names and
 SHA-256), their format and encoding, how many rows were kept, skipped as bad (``--skip-bad-rows``) and
-left out by the sector filter, the edition's date as far as the file tells it (the newest ``fecha_alta``),
+left out by the sector filter (``sectors``, the SCIAN prefixes kept; NULL = all), the edition's date as far as the file tells it (the newest ``fecha_alta``),
 the upper bound given to the open stratum "251 y más", where its Parquet partitions are, and whether it is
 the edition in use. The establishments themselves are Parquet files, not rows of the store.
 """
@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("skipped_rows", sa.Integer(), nullable=False, server_default="0"),
         sa.Column("filtered_rows", sa.Integer(), nullable=False, server_default="0"),
         sa.Column("file_format", sa.String(16), nullable=False, server_default="csv"),
+        sa.Column("sectors", sa.String(200), nullable=True),
         sa.Column("open_band_high", sa.Integer(), nullable=True),
         sa.Column("edition_date", sa.String(16), nullable=True),
         sa.Column("data_path", sa.String(1000), nullable=False),
