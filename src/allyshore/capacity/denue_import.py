@@ -337,6 +337,7 @@ def list_editions(*, data: str | Path | None = None, database_url: str | None = 
             "filtered_rows": e.filtered_rows,
             "edition_date": e.edition_date,
             "open_band_high": e.open_band_high,
+            "sectors": e.sectors,
             "data_path": e.data_path,
             "present": Path(e.data_path).is_dir(),
             "current": e.edition_id == current,
