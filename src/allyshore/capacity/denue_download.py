@@ -58,7 +58,7 @@ def _fetch(url: str, folder: Path) -> Path | None:
     """Download ``url`` into ``folder``; None when the server says it does not exist (404)."""
     target = folder / url.rstrip("/").rsplit("/", 1)[-1]
     try:
-        with urllib.request.urlopen(url, timeout=_TIMEOUT) as response, open(target, "wb") as out:  # noqa: S310
+        with urllib.request.urlopen(url, timeout=_TIMEOUT) as response, open(target, "wb") as out:
             shutil.copyfileobj(response, out, 1 << 20)
     except urllib.error.HTTPError as exc:
         if exc.code == 404:

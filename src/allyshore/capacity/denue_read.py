@@ -145,7 +145,8 @@ class DenueSource:
         if self.member is None:
             return open(self.path, "rb")
         archive = zipfile.ZipFile(self.path)
-        return _ClosingMember(archive, archive.open(self.member))
+        member: IO[bytes] = _ClosingMember(archive, archive.open(self.member))  # type: ignore[assignment]
+        return member
 
 
 class _ClosingMember(io.BufferedIOBase):

@@ -59,7 +59,7 @@ def open_band_high(alpha: float = OPEN_BAND_ALPHA, quantile: float = OPEN_BAND_Q
     2203
     """
     low = BANDS[7][1]
-    return round(low * (1.0 - quantile) ** (-1.0 / alpha))
+    return int(round(low * (1.0 - quantile) ** (-1.0 / alpha)))
 
 
 OPEN_BAND_HIGH: Final = open_band_high()
@@ -225,15 +225,15 @@ def _problems(
     frame: pl.DataFrame, checks: list[tuple[str, str, pl.Expr, str]], source: str
 ) -> tuple[tuple[Problem, ...], int]:
     found: list[Problem] = []
-    count = 0
-    for column, message, mask, fix in checks:
-        shown = _SHOWN[column] if column != "latitud" or message != "coordinates outside Mexico" else "lat"
-        failing = frame.filter(mask.fill_null(False))
-        count += failing.height
+    tallies = frame.select([mask.fill_null(False).sum().alias(str(i)) for i, (_, _, mask, _) in enumerate(checks)])
+    count = int(sum(tallies.row(0)))
+    for (column, message, mask, fix), tally in zip(checks, tallies.row(0), strict=True):
         room = _MAX_PROBLEMS_KEPT - len(found)
-        if room <= 0 or failing.height == 0:
+        if room <= 0 or not tally:
             continue
-        for row, value, lat_v, lon_v in failing.head(room).select("_row", pl.col(shown).alias("_value"), "lat", "lon").iter_rows():
+        shown = _SHOWN[column] if message != "coordinates outside Mexico" else "lat"
+        failing = frame.filter(mask.fill_null(False)).head(room)
+        for row, value, lat_v, lon_v in failing.select("_row", pl.col(shown).alias("_value"), "lat", "lon").iter_rows():
             if message == "coordinates outside Mexico":
                 text = f"{message} ({_num(lat_v)}, {_num(lon_v)})"
             else:
@@ -258,7 +258,8 @@ class SeenKeys:
 
     @staticmethod
     def _hashes(column: pl.Series) -> np.ndarray:
-        return column.hash(seed=_HASH_SEED).to_numpy()
+        hashes: np.ndarray = column.hash(seed=_HASH_SEED).to_numpy()
+        return hashes
 
     def _repeated(self, column: pl.Series, seen: np.ndarray) -> np.ndarray:
         present = column.is_not_null().to_numpy()
@@ -268,7 +269,8 @@ class SeenKeys:
             at = np.searchsorted(seen, hashes).clip(0, seen.size - 1)
             earlier = seen[at] == hashes
         within = pl.Series(hashes).is_first_distinct().not_().to_numpy()
-        return present & (earlier | within)
+        repeated: np.ndarray = present & (earlier | within)
+        return repeated
 
     def duplicates(self, kept: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """Masks of the rows of ``kept`` whose ``establishment_id`` / ``clee`` came earlier (in this batch or before)."""

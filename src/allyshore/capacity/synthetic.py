@@ -135,7 +135,7 @@ def denue_rows(n: int, *, seed: int = 0, sectors: Sequence[str] = ("32", "33"), 
     ids = np.arange(start_id, start_id + n)
     code = pl.Series([c[0] for c in classes]).gather(cls)
     settle = rng.choice(len(_SETTLEMENTS), size=n, p=_SETTLEMENT_WEIGHTS)
-    in_park = np.array([s[0] == "PARQUE INDUSTRIAL" for s in _SETTLEMENTS])[settle]
+    in_park = np.array([kind == "PARQUE INDUSTRIAL" for kind, _ in _SETTLEMENTS])[settle]
     lat = places["lat"].to_numpy() + rng.normal(0.0, 0.04, n).clip(-0.1, 0.1)
     lon = places["lon"].to_numpy() + rng.normal(0.0, 0.04, n).clip(-0.1, 0.1)
     contact = rng.random(n)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Boolean, DateTime, Integer, String, select, update
+from sqlalchemy import Boolean, DateTime, Integer, String, insert, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from allyshore.store.models import Base
@@ -86,7 +86,7 @@ class CapacityEdition:
 _FIELDS = tuple(f.name for f in fields(CapacityEdition))
 
 
-def _edition(row: Mapping[str, Any]) -> CapacityEdition:
+def _edition(row: Mapping[Any, Any]) -> CapacityEdition:
     values = {name: row[name] for name in _FIELDS}
     moment = values["imported_at"]
     if moment.tzinfo is None:  # SQLite gives naive datetimes back; they were written in UTC
@@ -105,7 +105,7 @@ def record_capacity_edition(
             connection.execute(update(CapacityEditionRow).values(current=False))
         values = {name: getattr(edition, name) for name in _FIELDS}
         values["source"] = edition.source[:400]
-        connection.execute(CapacityEditionRow.__table__.insert().values(**values))
+        connection.execute(insert(CapacityEditionRow).values(**values))
         if before_commit is not None:
             before_commit()
     return edition
@@ -114,8 +114,8 @@ def record_capacity_edition(
 def list_capacity_editions(store: Store) -> list[CapacityEdition]:
     """Every imported edition, oldest first."""
     with store.engine.connect() as connection:
-        table = CapacityEditionRow.__table__
-        rows = connection.execute(select(table).order_by(table.c.id)).all()
+        columns = [getattr(CapacityEditionRow, name) for name in _FIELDS]
+        rows = connection.execute(select(*columns).order_by(CapacityEditionRow.id)).all()
     return [_edition(row._mapping) for row in rows]
 
 
