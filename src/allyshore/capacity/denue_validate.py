@@ -59,7 +59,8 @@ def open_band_high(alpha: float = OPEN_BAND_ALPHA, quantile: float = OPEN_BAND_Q
     2203
     """
     low = BANDS[7][1]
-    return int(round(low * (1.0 - quantile) ** (-1.0 / alpha)))
+    bound: float = low * (1.0 - quantile) ** (-1.0 / alpha)
+    return round(bound)
 
 
 OPEN_BAND_HIGH: Final = open_band_high()
