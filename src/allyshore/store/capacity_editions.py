@@ -19,14 +19,17 @@ nothing of DENUE's columns, so the store does not depend on the capacity layer.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import contextlib
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Boolean, DateTime, Integer, String, insert, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from allyshore.errors import InputError
 from allyshore.store.models import Base
 
 if TYPE_CHECKING:
@@ -94,13 +97,26 @@ def _edition(row: Mapping[Any, Any]) -> CapacityEdition:
     return CapacityEdition(**values)
 
 
+@contextlib.contextmanager
+def _located(store: Store, doing: str) -> Iterator[None]:
+    """A database error as one message naming the store (no traceback at the command line)."""
+    try:
+        yield
+    except DBAPIError as exc:
+        raise InputError(f"cannot {doing} the DENUE editions table of the store at {store.url}: {exc.orig}") from exc
+
+
 def record_capacity_edition(
     store: Store, edition: CapacityEdition, *, before_commit: Callable[[], None] | None = None
 ) -> CapacityEdition:
     """Add ``edition``; when it is ``current``, every other edition stops being current. One transaction:
     ``before_commit`` (e.g. replacing the data directory's pointer file) runs last inside it, and the row is
     not added if it fails."""
-    with store.engine.connect().execution_options(allyshore_write=True) as connection, connection.begin():
+    with (
+        _located(store, "write"),
+        store.engine.connect().execution_options(allyshore_write=True) as connection,
+        connection.begin(),
+    ):
         if edition.current:
             connection.execute(update(CapacityEditionRow).values(current=False))
         values = {name: getattr(edition, name) for name in _FIELDS}
@@ -113,7 +129,7 @@ def record_capacity_edition(
 
 def list_capacity_editions(store: Store) -> list[CapacityEdition]:
     """Every imported edition, oldest first."""
-    with store.engine.connect() as connection:
+    with _located(store, "read"), store.engine.connect() as connection:
         columns = [getattr(CapacityEditionRow, name) for name in _FIELDS]
         rows = connection.execute(select(*columns).order_by(CapacityEditionRow.id)).all()
     return [_edition(row._mapping) for row in rows]
