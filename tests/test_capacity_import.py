@@ -14,11 +14,13 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from allyshore.capacity import denue_import
 from allyshore.capacity.denue_import import DenueValidationError, import_denue, list_editions
 from allyshore.capacity.denue_read import open_source
-from allyshore.capacity.denue_validate import MEXICO_BOX, open_band_high
+from allyshore.capacity.denue_validate import MEXICO_BOX, open_band_high, to_establishments
 from allyshore.capacity.establishments import current_edition, scan_establishments
 from allyshore.capacity.synthetic import DENUE_COLUMNS, denue_rows, write_denue_csv, write_denue_zip
 from allyshore.cli import main
@@ -448,3 +450,33 @@ def test_a_generated_national_file_streams_in_batches(tmp_path: Path, where: dic
     result = import_denue([path], block_size=1 << 17, **where)  # 128 KiB blocks: several batches
     assert result.rows == 2000
     assert _stored(where)["establishment_id"].n_unique() == 2000
+
+
+# ------------------------------------------------------------------------------------------------ properties
+
+
+@given(
+    band=st.integers(1, 7),
+    form=st.sampled_from(["label", "upper", "code", "short", "spaced"]),
+)
+def test_every_written_form_of_a_stratum_gives_its_band(band: int, form: str) -> None:
+    from allyshore.capacity.denue_read import MNEMONICS
+    from allyshore.capacity.schema import BANDS
+
+    label, low, high = BANDS[band]
+    text = {
+        "label": label,
+        "upper": label.upper().replace("Á", "A"),  # 2010-2011: "251 Y MAS PERSONAS"
+        "code": str(band),  # 2012-2013 and the API
+        "short": label.removesuffix(" personas"),
+        "spaced": f"  {label.replace(' ', '  ')} ",
+    }[form]
+    raw = pl.DataFrame({m: [None] for m in MNEMONICS}, schema=dict.fromkeys(MNEMONICS, pl.String)).with_columns(
+        id=pl.lit("1"), codigo_act=pl.lit("336390"), per_ocu=pl.lit(text.strip()), cve_ent=pl.lit("19"),
+        latitud=pl.lit("25.67"), longitud=pl.lit("-100.31"),
+    )  # fmt: skip
+    outcome = to_establishments(raw, 2, "t.csv", None)
+    assert outcome.problem_count == 0
+    row = outcome.kept.row(0, named=True)
+    assert (row["band"], row["employees_low"]) == (band, low)
+    assert row["employees_high"] == (high if high is not None else open_band_high())

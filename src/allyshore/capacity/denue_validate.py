@@ -181,7 +181,7 @@ def to_establishments(raw: pl.DataFrame, first_row: int, source: str, sectors: t
         .alias("address"),
     )
     checks = _checks(mapped)
-    bad = pl.any_horizontal([mask for _, _, mask, _ in checks]) if checks else pl.lit(False)
+    bad = pl.any_horizontal([mask.fill_null(False) for _, _, mask, _ in checks])
     flagged = mapped.with_columns(bad.alias("_bad"))
     problems, count = _problems(flagged, checks, source)
     kept = flagged.filter(~pl.col("_bad")).select([*ESTABLISHMENT_COLUMNS, "_row"])
