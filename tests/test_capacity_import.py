@@ -480,3 +480,16 @@ def test_every_written_form_of_a_stratum_gives_its_band(band: int, form: str) ->
     row = outcome.kept.row(0, named=True)
     assert (row["band"], row["employees_low"]) == (band, low)
     assert row["employees_high"] == (high if high is not None else open_band_high())
+
+
+def test_download_needs_a_state_or_a_sector_and_sectors_are_checked(where: dict[str, str]) -> None:
+    from allyshore.capacity.denue_download import download_denue
+    from allyshore.capacity.denue_import import parse_sectors
+
+    with pytest.raises(InputError, match="--state EE, --sector"):
+        download_denue(url_base="http://127.0.0.1:9/", **where)
+    with pytest.raises(InputError, match="state code 01"):
+        download_denue(state="40", url_base="http://127.0.0.1:9/", **where)
+    assert parse_sectors("31-33,3391") == ("31", "32", "33", "3391")
+    with pytest.raises(InputError, match="SCIAN code prefixes"):
+        parse_sectors("33-31")
