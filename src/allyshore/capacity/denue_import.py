@@ -174,8 +174,7 @@ def import_denue(
     file_hash = _combined_hash(sources)
     encodings = sorted({s.encoding_name for s in sources})
     encoding = encodings[0] if len(encodings) == 1 else "mixed: " + ", ".join(encodings)
-    folder = data_dir(data)
-    root = editions_root(folder)
+    root = editions_root(data_dir(data)).absolute()
     with open_store(database_url) as store:
         kept_sectors = ",".join(sectors) if sectors else None
         earlier = find_capacity_edition(store, file_hash, kept_sectors)
