@@ -493,3 +493,23 @@ def test_download_needs_a_state_or_a_sector_and_sectors_are_checked(where: dict[
     assert parse_sectors("31-33,3391") == ("31", "32", "33", "3391")
     with pytest.raises(InputError, match="SCIAN code prefixes"):
         parse_sectors("33-31")
+
+
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "inegi_ce2024_saic_tamaulipas").is_dir(), reason="../shared is not here")
+def test_the_shipped_scian_sectors_equal_a_rebuild_from_shared() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_scian_sectors", ROOT / "scripts" / "build_scian_sectors.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    shipped = (ROOT / "src" / "allyshore" / "data" / "capacity" / "scian_sectors.csv").read_text(encoding="utf-8")
+    assert module.build(SHARED_DATA) == shipped
+    from allyshore.capacity.denue_validate import scian_sectors
+
+    # the census's 19 sectors, two of them ranges (31-33, 48-49) split into 5 codes, plus 93: 19 - 2 + 5 + 1 = 23
+    assert len(scian_sectors()) == 23 and {"31", "32", "33", "43", "46", "93"} <= set(scian_sectors())
+    assert "42" not in scian_sectors()  # NAICS wholesale; SCIAN uses 43
