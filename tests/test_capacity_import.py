@@ -513,3 +513,12 @@ def test_the_shipped_scian_sectors_equal_a_rebuild_from_shared() -> None:
     # the census's 19 sectors, two of them ranges (31-33, 48-49) split into 5 codes, plus 93: 19 - 2 + 5 + 1 = 23
     assert len(scian_sectors()) == 23 and {"31", "32", "33", "43", "46", "93"} <= set(scian_sectors())
     assert "42" not in scian_sectors()  # NAICS wholesale; SCIAN uses 43
+
+
+def test_the_folder_of_a_killed_import_is_removed_by_the_next(tmp_path: Path, where: dict[str, str]) -> None:
+    editions = Path(where["data"]) / "denue" / "editions"
+    stale = editions / ".20260101T000000000000Z-0123456789ab.999999999-x1y2.allyshore-tmp"  # no such process
+    (stale / "state=19").mkdir(parents=True)
+    import_denue([_write(tmp_path / "a.csv", denue_rows(10, seed=24))], **where)
+    assert not stale.exists()
+    assert [p.name for p in editions.iterdir() if p.name.startswith(".")] == []

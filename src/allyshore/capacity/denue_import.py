@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import time
 from collections.abc import Sequence
@@ -39,7 +40,7 @@ from allyshore.capacity.import_results import EditionsResult, ImportResult, Sour
 from allyshore.capacity.schema import ESTABLISHMENT_COLUMNS, data_dir, editions_root
 from allyshore.conventions import Progress
 from allyshore.errors import InputError, Problem, ValidationError
-from allyshore.io.atomic import atomic_path, atomic_write_bytes
+from allyshore.io.atomic import TEMP_SUFFIX, atomic_path, atomic_write_bytes, remove_stale_temps
 
 __all__ = ["DenueValidationError", "import_denue", "list_editions", "parse_sectors"]
 
@@ -184,6 +185,7 @@ def import_denue(
         moment = datetime.now(UTC)
         edition_id = f"{moment:%Y%m%dT%H%M%S%fZ}-{file_hash[:12]}"
         target = root / "editions" / edition_id
+        _remove_stale(target.parent)
         total = sum(_estimated_bytes(s) for s in sources)
         state = _Scan(sectors=tuple(sectors) if sectors else None)
         with atomic_path(target, directory=True) as tmp:
@@ -247,6 +249,20 @@ def import_denue(
         open_band_method=OPEN_BAND_METHOD, contacts_dropped=CONTACTS_DROPPED, data_path=str(target), current=True,
         already_imported=False, seconds=round(time.perf_counter() - started, 3),
     )  # fmt: skip
+
+
+_STALE: Final = re.compile(r"^\.(.+)\.\d+-[^/]*" + re.escape(TEMP_SUFFIX) + "$")
+
+
+def _remove_stale(editions: Path) -> None:
+    """Remove the temporary folders of imports whose process was killed (each edition has its own name, so
+    :func:`~allyshore.io.atomic.atomic_path` would not find them by the new edition's)."""
+    if not editions.is_dir():
+        return
+    for entry in editions.iterdir():
+        found = _STALE.match(entry.name)
+        if found is not None:
+            remove_stale_temps(editions / found.group(1))
 
 
 def _point_to(root: Path, edition_id: str) -> None:
