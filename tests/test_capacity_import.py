@@ -522,3 +522,15 @@ def test_the_folder_of_a_killed_import_is_removed_by_the_next(tmp_path: Path, wh
     import_denue([_write(tmp_path / "a.csv", denue_rows(10, seed=24))], **where)
     assert not stale.exists()
     assert [p.name for p in editions.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_ragged_csv_is_one_clear_error(tmp_path: Path, where: dict[str, str]) -> None:
+    frame = denue_rows(5, seed=25)
+    text = frame.write_csv().splitlines()
+    text[3] = text[3].rsplit(",", 2)[0]  # the third record loses two fields
+    path = tmp_path / "r.csv"
+    path.write_text("\n".join(text) + "\n", encoding="cp1252")
+    with pytest.raises(InputError, match="not a readable DENUE CSV"):
+        import_denue([path], **where)
+    with pytest.raises(InputError):
+        current_edition(where["data"])
