@@ -54,20 +54,42 @@ class ShortfallError(InputError):
 def _round_div(
     num: npt.NDArray[np.int64], mul: npt.NDArray[np.int64], den: npt.NDArray[np.int64]
 ) -> npt.NDArray[np.int64]:
-    """``round(num * mul / den)`` half to even, exactly: in int64 when the product fits, else in Python integers."""
+    """``round(num * mul / den)`` half to even, exactly, for ``den > 0``.
+
+    In int64 when the product fits; else from a float64 estimate of the quotient corrected by the exact
+    remainder, computed modulo 2**64 (it is small, so the wrapped value is the true one); else, for products
+    beyond 2**110, in Python integers."""
     if not num.size:
         return np.empty(0, np.int64)
-    big = max(abs(int(num.max())), abs(int(num.min()))) * max(abs(int(mul.max())), abs(int(mul.min())))
-    if big < 2**62 and int(den.max()) < 2**61:
-        prod = num * mul
-        q, r = np.divmod(prod, den)
-        up = (2 * r > den) | ((2 * r == den) & (q % 2 == 1))
-        out: npt.NDArray[np.int64] = (q + up).astype(np.int64)
-        return out
-    out = np.empty(num.size, np.int64)
-    for i, (a, b, c) in enumerate(zip(num.tolist(), mul.tolist(), den.tolist(), strict=True)):
-        out[i] = round(Fraction(a * b, c))
+    top = max(abs(int(num.max())), abs(int(num.min()))) * max(abs(int(mul.max())), abs(int(mul.min())))
+    if top < 2**62:
+        q, r = np.divmod(num * mul, den)
+    elif top < 2**110 and int(den.max()) < 2**61:
+        estimate = np.floor(num.astype(np.float64) * mul.astype(np.float64) / den.astype(np.float64))
+        if float(np.abs(estimate).max()) >= 2**61:
+            return _round_div_exact(num, mul, den)
+        q = estimate.astype(np.int64)
+        with np.errstate(over="ignore"):
+            wrapped = num.astype(np.uint64) * mul.astype(np.uint64) - q.astype(np.uint64) * den.astype(np.uint64)
+        r = wrapped.astype(np.int64)
+        step = np.floor_divide(r, den)
+        q, r = q + step, r - step * den
+    else:
+        return _round_div_exact(num, mul, den)
+    up = (2 * r > den) | ((2 * r == den) & (q % 2 == 1))
+    out: npt.NDArray[np.int64] = (q + up).astype(np.int64)
     return out
+
+
+def _round_div_exact(
+    num: npt.NDArray[np.int64], mul: npt.NDArray[np.int64], den: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """The same in Python integers (object arrays)."""
+    pairs = [divmod(a * b, c) for a, b, c in zip(num.tolist(), mul.tolist(), den.tolist(), strict=True)]
+    rounded = [
+        q + (1 if 2 * r > c or (2 * r == c and q % 2) else 0) for (q, r), c in zip(pairs, den.tolist(), strict=True)
+    ]
+    return np.asarray(rounded, dtype=np.int64)
 
 
 def _flat_bom(ledger: Ledger, products: set[str]) -> pl.DataFrame:
@@ -130,11 +152,12 @@ def _flat_bom(ledger: Ledger, products: set[str]) -> pl.DataFrame:
 def requirements(ledger: Ledger) -> pl.DataFrame:
     """One row per (exit, material): exit_id, kind, date, cited, material_id, quantity (micro tariff units),
     in processing order (date, exit_id, material_id)."""
-    exits = ledger.exits.sort("date", "exit_id")
+    exits = ledger.exits.sort("date", "exit_id").with_row_index("seq")
     direct = (
         exits.filter(pl.col("material_id").is_not_null())
         .join(ledger.materials.select("material_id", "tariff_unit_factor"), on="material_id")
         .select(
+            "seq",
             "exit_id",
             "kind",
             "date",
@@ -150,10 +173,10 @@ def requirements(ledger: Ledger) -> pl.DataFrame:
     if made.height:
         flat = _flat_bom(ledger, set(made.get_column("product_id").unique().to_list()))
         stretches = flat.select("product_id", "start").unique().sort("start")
-        keyed = made.sort("date").join_asof(
+        keyed = made.join_asof(  # made is in processing order, so sorted by date
             stretches, left_on="date", right_on="start", by="product_id", strategy="backward", check_sortedness=False
         )
-        exploded = keyed.join(flat, on=["product_id", "start"], how="left")
+        exploded = keyed.join(flat, on=["product_id", "start"], how="left", maintain_order="left_right")
         missing = exploded.filter(pl.col("material_id").is_null())
         if missing.height:
             row = missing.sort("date", "exit_id").row(0, named=True)
@@ -163,6 +186,7 @@ def requirements(ledger: Ledger) -> pl.DataFrame:
             )
         parts.append(
             exploded.select(
+                "seq",
                 "exit_id",
                 "kind",
                 "date",
@@ -180,12 +204,10 @@ def requirements(ledger: Ledger) -> pl.DataFrame:
     )
     q = frame.get_column("q").to_numpy().astype(np.int64)
     need = _round_div(q, _ints(frame.get_column("num")), _ints(frame.get_column("den")))
-    return (
-        frame.with_columns(pl.Series("quantity", need, pl.Int64))
-        .drop("q", "num", "den")
-        .filter(pl.col("quantity") > 0)
-        .sort("date", "exit_id", "material_id")
-    )
+    out = frame.with_columns(pl.Series("quantity", need, pl.Int64)).drop("q", "num", "den")
+    if direct.height and len(parts) > 1:  # both kinds of exit: merged back into processing order
+        out = out.sort("seq", "material_id", maintain_order=True)
+    return out.filter(pl.col("quantity") > 0).drop("seq")
 
 
 def _ints(series: pl.Series) -> npt.NDArray[np.int64]:
@@ -199,14 +221,15 @@ def _object_concat(parts: list[pl.DataFrame]) -> pl.DataFrame:
     return pl.concat([p.with_columns(pl.col("num").cast(pl.Object), pl.col("den").cast(pl.Object)) for p in parts])
 
 
-def _codes(values: pl.Series, categories: pl.Series) -> npt.NDArray[np.int64]:
-    """Integer codes of ``values`` in ``categories`` (-1 for null or absent)."""
-    index = {v: i for i, v in enumerate(categories.to_list())}
-    return (
-        np.asarray([index.get(v, -1) for v in values.to_list()], dtype=np.int64)
-        if values.len() < 1000
-        else (values.replace_strict(index, default=-1, return_dtype=pl.Int64).to_numpy().astype(np.int64))
-    )
+def _codes(*columns: pl.Series) -> list[npt.NDArray[np.int64]]:
+    """Integer codes of the values of ``columns`` (one numbering for all, in sorted order; -1 for null)."""
+    joined = pl.concat([c.cast(pl.String).rename("v") for c in columns])
+    ranks = joined.rank("dense").cast(pl.Int64).fill_null(0).to_numpy() - 1
+    out, start = [], 0
+    for c in columns:
+        out.append(ranks[start : start + c.len()].astype(np.int64))
+        start += c.len()
+    return out
 
 
 def _days(series: pl.Series) -> npt.NDArray[np.int64]:
@@ -227,65 +250,67 @@ def discharge(ledger: Ledger, *, mode: Mode = "quantity") -> Discharges:
     """Every exit discharged FIFO from the lots (see the module docstring); raises :class:`ShortfallError`."""
     if mode not in ("quantity", "value"):
         raise InputError(f"discharge mode '{mode}' is not quantity or value")
-    lot = lots(ledger).with_row_index("lot")
-    need = requirements(ledger)
+    lot = lots(ledger)  # in FIFO order
+    need = requirements(ledger)  # in processing order
     if mode == "quantity":
-        lot = lot.with_columns(pl.col("material_id").alias("group"), pl.col("quantity").alias("amount"))
-        need = need.with_columns(pl.col("material_id").alias("group"), pl.col("quantity").alias("amount"))
+        lot_group, lot_amount = lot.get_column("material_id"), lot.get_column("quantity")
+        need_group, need_amount = need.get_column("material_id"), need.get_column("quantity")
     else:
-        lot = lot.with_columns(pl.col("tariff_item").alias("group"), pl.col("value_usd").alias("amount"))
         need = _valued(need, lot)
-    lot = lot.sort("group", "clock_start", "pedimento", "sequence")
-    need = need.sort("group", "date", "exit_id", "material_id")
-    groups = pl.concat([lot.get_column("group"), need.get_column("group")]).unique().sort()
-    peds = pl.concat([lot.get_column("pedimento"), need.get_column("cited")]).drop_nulls().unique().sort()
+        lot_group, lot_amount = lot.get_column("tariff_item"), lot.get_column("value_usd")
+        need_group, need_amount = need.get_column("group"), need.get_column("amount")
+    lot_code, need_code = _codes(lot_group, need_group)
+    lot_ped, cited = _codes(lot.get_column("pedimento"), need.get_column("cited"))
+    # Group by group, keeping FIFO order among lots and processing order among requirements (stable sorts: a
+    # radix sort when the codes fit 16 bits).
+    small = np.int16 if max(int(lot_code.max(initial=0)), int(need_code.max(initial=0))) < 2**15 else np.int64
+    lot_order = np.argsort(lot_code.astype(small), kind="stable")
+    need_order = np.argsort(need_code.astype(small), kind="stable")
     result = allocate(
-        _codes(lot.get_column("group"), groups),
-        _days(lot.get_column("clock_start")),
-        lot.get_column("amount").to_numpy().astype(np.int64),
-        _codes(lot.get_column("pedimento"), peds),
-        _codes(need.get_column("group"), groups),
-        _days(need.get_column("date")),
-        need.get_column("amount").to_numpy().astype(np.int64),
-        _codes(need.get_column("cited"), peds),
+        lot_code[lot_order],
+        _days(lot.get_column("clock_start"))[lot_order],
+        lot_amount.to_numpy().astype(np.int64)[lot_order],
+        lot_ped[lot_order],
+        need_code[need_order],
+        _days(need.get_column("date"))[need_order],
+        need_amount.to_numpy().astype(np.int64)[need_order],
+        cited[need_order],
     )
     if result.shortage is not None:
-        raise _shortfall(mode, need.row(result.shortage.demand, named=True), result.shortage.missing)
-    pieces = pl.DataFrame({"d": result.demand, "l": result.lot, "amount": result.amount}).with_row_index("order")
-    pieces = pieces.join(
-        need.select("exit_id", "kind", "date").with_row_index("d").with_columns(pl.col("d").cast(pl.Int64)), on="d"
-    ).join(
-        lot.select("pedimento", "sequence", "material_id", "quantity", "value_usd")
-        .with_row_index("l")
-        .with_columns(pl.col("l").cast(pl.Int64)),
-        on="l",
-    )
-    pieces = pieces.sort("l", "order")
-    amount = pieces.get_column("amount").to_numpy().astype(np.int64)
-    consumed = pieces.select(pl.col("amount").cum_sum().over("l")).to_series().to_numpy().astype(np.int64)
-    qty = pieces.get_column("quantity").to_numpy().astype(np.int64)
-    val = pieces.get_column("value_usd").to_numpy().astype(np.int64)
+        row = need.row(int(need_order[result.shortage.demand]), named=True)
+        row["group"] = need_group[int(need_order[result.shortage.demand])]
+        raise _shortfall(mode, row, result.shortage.missing)
+    need_row = need_order[result.demand]
+    lot_row = lot_order[result.lot]
+    amount = result.amount
+    # Each piece's value (quantity mode) or quantity (value mode): the lot's cumulative share, rounded.
+    by_lot = np.argsort(lot_row, kind="stable")  # pieces of a lot in the order they were taken
+    sorted_lot, sorted_amount = lot_row[by_lot], amount[by_lot]
+    running = np.cumsum(sorted_amount)
+    first = np.r_[True, sorted_lot[1:] != sorted_lot[:-1]]
+    offset = np.maximum.accumulate(np.where(first, running - sorted_amount, 0))
+    consumed = np.empty_like(amount)
+    consumed[by_lot] = running - offset
+    qty = lot.get_column("quantity").to_numpy().astype(np.int64)[lot_row]
+    val = lot.get_column("value_usd").to_numpy().astype(np.int64)[lot_row]
     if mode == "quantity":
-        after = _round_div(consumed, val, qty)
-        before = _round_div(consumed - amount, val, qty)
-        quantity, value = amount, after - before
+        quantity, value = amount, _round_div(consumed, val, qty) - _round_div(consumed - amount, val, qty)
     else:
-        after = _round_div(consumed, qty, np.maximum(val, 1))
-        before = _round_div(consumed - amount, qty, np.maximum(val, 1))
-        quantity, value = after - before, amount
-    frame = (
-        pieces.with_columns(pl.Series("q", quantity, pl.Int64), pl.Series("v", value, pl.Int64))
-        .sort("date", "exit_id", "material_id", "order")
-        .select(
-            "exit_id",
-            "kind",
-            "date",
-            "pedimento",
-            "sequence",
-            "material_id",
-            pl.col("q").alias("quantity"),
-            pl.col("v").alias("value_usd"),
-        )
+        worth = np.maximum(val, 1)
+        quantity, value = _round_div(consumed, qty, worth) - _round_div(consumed - amount, qty, worth), amount
+    order = np.lexsort((np.arange(amount.size), need_row))  # processing order, then the order taken
+    exits = need.select("exit_id", "kind", "date")[need_row[order]]
+    lots_taken = lot.select("pedimento", "sequence", "material_id")[lot_row[order]]
+    frame = pl.concat(
+        [
+            exits,
+            lots_taken,
+            pl.DataFrame(
+                {"quantity": quantity[order], "value_usd": value[order]},
+                schema={"quantity": pl.Int64, "value_usd": pl.Int64},
+            ),
+        ],
+        how="horizontal",
     )
     return Discharges(frame=frame, mode=mode)
 
@@ -296,7 +321,7 @@ def _valued(need: pl.DataFrame, lot: pl.DataFrame) -> pl.DataFrame:
     latest = lot.sort("clock_start", "pedimento", "sequence").select(
         "material_id", "clock_start", "tariff_item", pl.col("quantity").alias("lq"), pl.col("value_usd").alias("lv")
     )
-    priced = need.sort("date").join_asof(
+    priced = need.join_asof(  # need is in processing order, so sorted by date
         latest, left_on="date", right_on="clock_start", by="material_id", strategy="backward", check_sortedness=False
     )
     unpriced = priced.filter(pl.col("lq").is_null())

@@ -78,6 +78,10 @@ def _stretch(balance: Ints, start: Ints, dates: Ints, amounts: Ints) -> tuple[In
     return demand, lot, amount, shortage
 
 
+_DAY_SHIFT = 719_163  # days from 0001-01-01 to 1970-01-01: every date's day number shifted to >= 0
+_DAY_SPAN = 2**22  # more than the days from 0001-01-01 to 9999-12-31
+
+
 def allocate(
     lot_group: Ints,
     lot_start: Ints,
@@ -89,42 +93,87 @@ def allocate(
     demand_cited: Ints,
 ) -> Allocation:
     """FIFO allocation of every demand. Lots sorted by (group, start, ...), demands by (group, processing order);
-    ``*_pedimento``/``demand_cited`` are pedimento codes (-1: none cited). Stops at the first shortage of the
-    earliest group that has one (``Allocation.shortage``; the pieces then are incomplete and must not be used)."""
-    groups = np.unique(demand_group)
-    lot_lo = np.searchsorted(lot_group, groups, side="left")
-    lot_hi = np.searchsorted(lot_group, groups, side="right")
-    dem_lo = np.searchsorted(demand_group, groups, side="left")
-    dem_hi = np.searchsorted(demand_group, groups, side="right")
-    out_d: list[Ints] = []
-    out_l: list[Ints] = []
-    out_a: list[Ints] = []
+    ``*_pedimento``/``demand_cited`` are pedimento codes (-1: none cited); dates are day numbers. The groups where
+    no demand cites a pedimento holding lots of the group are allocated all at once (:func:`_all_at_once`); the
+    others group by group (:func:`_stepwise`). Reports the first shortage found (``Allocation.shortage``; the pieces
+    are then incomplete and must not be used)."""
+    n_ped = int(max(lot_pedimento.max(initial=-1), demand_cited.max(initial=-1))) + 2
+    lot_keys = np.unique(lot_group * n_ped + lot_pedimento)
+    asks = demand_cited >= 0
+    asks[asks] = np.isin(demand_group[asks] * n_ped + demand_cited[asks], lot_keys)
+    slow = np.unique(demand_group[asks])
+    fast_lots = ~np.isin(lot_group, slow)
+    fast_demands = ~np.isin(demand_group, slow)
+    lots_at = np.flatnonzero(fast_lots)
+    demands_at = np.flatnonzero(fast_demands)
+    dem, lot, amt, short = _all_at_once(
+        lot_group[lots_at],
+        lot_start[lots_at],
+        lot_amount[lots_at],
+        demand_group[demands_at],
+        demand_date[demands_at],
+        demand_amount[demands_at],
+    )
+    if short is not None:
+        return Allocation(dem, lot, amt, shortage=Shortage(int(demands_at[short.demand]), short.missing))
+    out_d: list[Ints] = [demands_at[dem]]
+    out_l: list[Ints] = [lots_at[lot]]
+    out_a: list[Ints] = [amt]
+    if not slow.size:
+        return Allocation(*_joined(out_d, out_l, out_a))
+    lot_lo = np.searchsorted(lot_group, slow, side="left")
+    lot_hi = np.searchsorted(lot_group, slow, side="right")
+    dem_lo = np.searchsorted(demand_group, slow, side="left")
+    dem_hi = np.searchsorted(demand_group, slow, side="right")
     for a, b, c, d in zip(lot_lo.tolist(), lot_hi.tolist(), dem_lo.tolist(), dem_hi.tolist(), strict=True):
-        start, amounts = lot_start[a:b], lot_amount[a:b]
-        cited = demand_cited[c:d]
-        citing = (cited >= 0) & np.isin(cited, lot_pedimento[a:b]) if b > a else np.zeros(d - c, bool)
-        if not citing.any():
-            dem, lot, amt, short = _stretch(amounts, start, demand_date[c:d], demand_amount[c:d])
-            if short is not None:
-                return Allocation(*_joined(out_d, out_l, out_a), shortage=Shortage(c + short.demand, short.missing))
-            out_d.append(dem + c)
-            out_l.append(lot + a)
-            out_a.append(amt)
-            continue
-        short = _stepwise(
-            amounts.copy(),
-            start,
+        found = _stepwise(
+            lot_amount[a:b].copy(),
+            lot_start[a:b],
             lot_pedimento[a:b],
             demand_date[c:d],
             demand_amount[c:d],
-            cited,
-            citing,
+            demand_cited[c:d],
+            asks[c:d],
             (c, a),
             (out_d, out_l, out_a),
         )
-        if short is not None:
-            return Allocation(*_joined(out_d, out_l, out_a), shortage=short)
+        if found is not None:
+            return Allocation(*_joined(out_d, out_l, out_a), shortage=found)
     return Allocation(*_joined(out_d, out_l, out_a))
+
+
+def _all_at_once(
+    lot_group: Ints, lot_start: Ints, lot_amount: Ints, demand_group: Ints, demand_date: Ints, demand_amount: Ints
+) -> tuple[Ints, Ints, Ints, Shortage | None]:
+    """The merge of every group at once, uncited demands only: each group's lots and demands laid end to end on
+    one axis, a group's demands starting where its lots start."""
+    empty = np.empty(0, np.int64)
+    if not demand_amount.size:
+        return empty, empty, empty, None
+    lot_cum = np.cumsum(lot_amount, dtype=np.int64)
+    first_lot = np.searchsorted(lot_group, demand_group, side="left")
+    offset = np.where(first_lot > 0, lot_cum[np.maximum(first_lot - 1, 0)], 0) if lot_cum.size else 0 * first_lot
+    demand_cum = np.cumsum(demand_amount, dtype=np.int64)
+    first_demand = np.searchsorted(demand_group, demand_group, side="left")
+    before = np.where(first_demand > 0, demand_cum[np.maximum(first_demand - 1, 0)], 0)
+    position = offset + demand_cum - before
+    lot_key = lot_group * _DAY_SPAN + lot_start + _DAY_SHIFT
+    demand_key = demand_group * _DAY_SPAN + demand_date + _DAY_SHIFT
+    open_count = np.searchsorted(lot_key, demand_key, side="right")
+    eligible = np.where(open_count > 0, lot_cum[np.maximum(open_count - 1, 0)], 0) if lot_cum.size else 0 * offset
+    short = np.flatnonzero(position > eligible)
+    if short.size:
+        k = int(short[0])
+        missing = int(position[k]) - max(int(position[k]) - int(demand_amount[k]), int(eligible[k]))
+        return empty, empty, empty, Shortage(k, missing)
+    top = position.max()
+    points = np.union1d(lot_cum[lot_cum < top], position)
+    points = points[points > 0]
+    amount = np.diff(points, prepend=0).astype(np.int64)
+    lot = np.searchsorted(lot_cum, points, side="left").astype(np.int64)
+    demand = np.searchsorted(position, points, side="left").astype(np.int64)
+    keep = (lot_group[np.minimum(lot, lot_group.size - 1)] == demand_group[demand]) & (amount > 0)
+    return demand[keep], lot[keep], amount[keep], None
 
 
 def _joined(d: list[Ints], lo: list[Ints], a: list[Ints]) -> tuple[Ints, Ints, Ints]:
