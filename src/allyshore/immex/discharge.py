@@ -224,7 +224,8 @@ def _object_concat(parts: list[pl.DataFrame]) -> pl.DataFrame:
 def _codes(*columns: pl.Series) -> list[npt.NDArray[np.int64]]:
     """Integer codes of the values of ``columns`` (one numbering for all, in sorted order; -1 for null)."""
     joined = pl.concat([c.cast(pl.String).rename("v") for c in columns])
-    ranks = joined.rank("dense").cast(pl.Int64).fill_null(0).to_numpy() - 1
+    categories = joined.drop_nulls().unique().sort()
+    ranks = joined.cast(pl.Enum(categories)).to_physical().cast(pl.Int64).fill_null(-1).to_numpy()
     out, start = [], 0
     for c in columns:
         out.append(ranks[start : start + c.len()].astype(np.int64))

@@ -43,13 +43,20 @@ class Allocation:
     shortage: Shortage | None = None
 
 
+def _union(a: Ints, b: Ints) -> Ints:
+    """The sorted distinct values of two arrays (a plain sort: ``np.union1d`` hashes first)."""
+    both = np.concatenate([a, b])
+    both.sort()
+    return both[np.r_[True, both[1:] != both[:-1]]] if both.size else both
+
+
 def _merge(lot_cum: Ints, demand_cum: Ints) -> tuple[Ints, Ints, Ints]:
     """Pieces of consecutive demands (cumulative ``demand_cum``, starting at 0) over lots of cumulative
     ``lot_cum``: (demand index, lot index, amount)."""
     if not demand_cum.size or demand_cum[-1] <= 0:
         return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64)
     top = demand_cum[-1]
-    points = np.union1d(lot_cum[lot_cum < top], demand_cum)
+    points = _union(lot_cum[lot_cum < top], demand_cum)
     points = points[points > 0]
     amount = np.diff(points, prepend=0).astype(np.int64)
     lot = np.searchsorted(lot_cum, points, side="left").astype(np.int64)
@@ -167,7 +174,7 @@ def _all_at_once(
         missing = int(position[k]) - max(int(position[k]) - int(demand_amount[k]), int(eligible[k]))
         return empty, empty, empty, Shortage(k, missing)
     top = position.max()
-    points = np.union1d(lot_cum[lot_cum < top], position)
+    points = _union(lot_cum[lot_cum < top], position)
     points = points[points > 0]
     amount = np.diff(points, prepend=0).astype(np.int64)
     lot = np.searchsorted(lot_cum, points, side="left").astype(np.int64)
