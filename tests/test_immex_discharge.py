@@ -378,3 +378,30 @@ def test_exact_rounding_of_products_beyond_64_bits(triples: list[tuple[int, int,
     assert _round_div(a, b, c).tolist() == [
         round(Fraction(x * y, z)) for x, y, z in zip(a.tolist(), b.tolist(), c.tolist(), strict=True)
     ]
+
+
+def test_a_requirement_is_exact_when_its_coefficient_needs_more_than_64_bits() -> None:
+    # Three levels of six-decimal quantities and percentages: the coefficient's denominator has 160 bits. The
+    # requirement is 7.654321 x the product of the three (quantity x (1 + pct/100)) x 0.123457, rounded once to
+    # six decimals (half to even), as Python's exact fractions give it.
+    from fractions import Fraction as F
+
+    document = {
+        "materials": [{"material_id": "R", "tariff_item": "39012001", "class": "input",
+                       "tariff_unit_factor": "0.123457"}],
+        "products": [{"product_id": "P"}, {"product_id": "S"}, {"product_id": "T"}],
+        "bom": [
+            {"product_id": "P", "material_id": "S", "quantity": "1.000003", "waste_pct": "0.000007"},
+            {"product_id": "S", "material_id": "T", "quantity": "1.000011", "scrap_pct": "0.000013"},
+            {"product_id": "T", "material_id": "R", "quantity": "1.000017", "waste_pct": "0.000019"},
+        ],
+        "pedimentos": [{"pedimento": P1, "key": "IN", "regime": "ITE", "date": "2025-01-10"}],
+        "pedimento_lines": [{"pedimento": P1, "sequence": 1, "material_id": "R", "quantity": 1000, "value_usd": 10}],
+        "exits": [exit_("X", "2025-02-01", "7.654321", product_id="P")],
+    }  # fmt: skip
+    c = (
+        F("1.000003") * (1 + F("0.000007") / 100) * F("1.000011") * (1 + F("0.000013") / 100)
+        * F("1.000017") * (1 + F("0.000019") / 100) * F("0.123457")
+    )  # fmt: skip
+    expected = Decimal(round(F("7.654321") * c * 10**6)) / 10**6
+    assert [q for *_, q, _ in pieces(ledger_from_document(document))] == [expected]

@@ -27,6 +27,7 @@ or a rectification is handled by discharging the whole ledger again, so it alway
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 from typing import Literal
@@ -61,6 +62,8 @@ def _round_div(
     beyond 2**110, in Python integers."""
     if not num.size:
         return np.empty(0, np.int64)
+    if object in (num.dtype, mul.dtype, den.dtype):
+        return _round_div_exact(num, mul, den)
     top = max(abs(int(num.max())), abs(int(num.min()))) * max(abs(int(mul.max())), abs(int(mul.min())))
     if top < 2**62:
         q, r = np.divmod(num * mul, den)
@@ -92,9 +95,9 @@ def _round_div_exact(
     return np.asarray(rounded, dtype=np.int64)
 
 
-def _flat_bom(ledger: Ledger, products: set[str]) -> pl.DataFrame:
-    """Per product and start day of a stretch of days with one BOM: material -> exact coefficient (num, den),
-    in tariff units per unit of product."""
+def _flat_bom(ledger: Ledger, products: set[str]) -> list[tuple[str, date, list[tuple[str, int, int]]]]:
+    """Per product and first day of a stretch of days with one BOM (sorted): each material and its exact
+    coefficient (numerator, denominator) in tariff units per unit of product."""
     bom = ledger.bom
     is_product = set(ledger.products.get_column("product_id").to_list())
     factor = dict(ledger.materials.select("material_id", "tariff_unit_factor").iter_rows())
@@ -133,117 +136,169 @@ def _flat_bom(ledger: Ledger, products: set[str]) -> pl.DataFrame:
             memo[key] = out
         return memo[key]
 
-    rows: dict[str, list[object]] = {k: [] for k in ("product_id", "start", "material_id", "num", "den")}
+    out: list[tuple[str, date, list[tuple[str, int, int]]]] = []
     for product in sorted(products):
         for day in sorted(breakpoints(product)):
-            for material, c in sorted(flat(product, day).items()):
-                for k, v in zip(rows, (product, day, material, c.numerator, c.denominator), strict=True):
-                    rows[k].append(v)
-            if not flat(product, day):
-                for k, v in zip(rows, (product, day, None, None, None), strict=True):
-                    rows[k].append(v)
-    ints = pl.Object if any(isinstance(v, int) and abs(v) >= 2**62 for v in rows["num"] + rows["den"]) else pl.Int64
-    return pl.DataFrame(
-        rows,
-        schema={"product_id": pl.String, "start": pl.Date, "material_id": pl.String, "num": ints, "den": ints},
+            parts = [(m, c.numerator, c.denominator) for m, c in sorted(flat(product, day).items())]
+            out.append((product, day, parts))
+    return out
+
+
+Ints = npt.NDArray[np.int64]
+_DAY_SPAN = 2**22  # more days than from 0001-01-01 to 9999-12-31
+_DAY_SHIFT = 719_163  # 0001-01-01 as day 0
+
+
+def _whole(values: list[int]) -> Ints:
+    """Whole numbers as int64, or as Python integers (object array) when one does not fit 62 bits."""
+    if any(abs(v) >= 2**62 for v in values):
+        return np.asarray(values, dtype=object)
+    return np.asarray(values, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class _Needs:
+    """The requirements as arrays, in processing order: the exit (row of ``exits``), material code, date (day
+    number), cited pedimento (code, -1 for none), quantity (micro tariff units)."""
+
+    exits: pl.DataFrame  # the exits in processing order (date, exit_id)
+    materials: pl.Series  # material ids by code
+    exit_row: Ints
+    material: Ints
+    day: Ints
+    cited: Ints
+    quantity: Ints
+
+
+def _needs(ledger: Ledger, pedimentos: pl.Series) -> _Needs:
+    """Every exit exploded through the BOM in force on its date (module docstring, step 1), as arrays."""
+    exits = ledger.exits.sort("date", "exit_id")
+    materials = ledger.materials.get_column("material_id").sort()
+    code_of = pl.Enum(materials)
+    factor = ledger.materials.sort("material_id").get_column("tariff_unit_factor").to_numpy().astype(np.int64)
+    day = _days(exits.get_column("date"))
+    cited = _codes_in(exits.get_column("pedimento"), pedimentos)
+    qty = exits.get_column("quantity").to_numpy().astype(np.int64)
+    rows_parts: list[Ints] = []
+    mat_parts: list[Ints] = []
+    num_parts: list[Ints] = []
+    den_parts: list[Ints] = []
+    direct = np.flatnonzero(exits.get_column("material_id").is_not_null().to_numpy())
+    if direct.size:
+        codes = (
+            exits.get_column("material_id")
+            .cast(code_of)
+            .to_physical()
+            .cast(pl.Int64)
+            .fill_null(-1)
+            .to_numpy()
+            .astype(np.int64)[direct]
+        )
+        rows_parts.append(direct)
+        mat_parts.append(codes)
+        num_parts.append(factor[codes])
+        den_parts.append(np.full(direct.size, SCALE, np.int64))
+    made = np.flatnonzero(exits.get_column("product_id").is_not_null().to_numpy())
+    if made.size:
+        products = set(exits.get_column("product_id").drop_nulls().unique().to_list())
+        table = _flat_bom(ledger, products)
+        stretches = pl.DataFrame(
+            {"product_id": [r[0] for r in table], "start": [r[1] for r in table]},
+            schema={"product_id": pl.String, "start": pl.Date},
+        ).with_row_index("sid")
+        keyed = (
+            exits.select("product_id", "date")
+            .with_row_index("row")
+            .filter(pl.col("product_id").is_not_null())
+            .join_asof(
+                stretches.with_columns(pl.col("sid").cast(pl.Int64)),
+                left_on="date",
+                right_on="start",
+                by="product_id",
+                strategy="backward",
+                check_sortedness=False,
+            )
+        )
+        sid = keyed.get_column("sid").to_numpy().astype(np.int64)
+        counts = np.asarray([len(r[2]) for r in table], dtype=np.int64)
+        empty = np.flatnonzero(counts[sid] == 0)
+        if empty.size:
+            row = exits.row(int(made[empty[0]]), named=True)
+            raise InputError(
+                f"exit '{row['exit_id']}': no BOM line of product '{row['product_id']}' is in force on {row['date']} "
+                "(check the bom's effective_from and effective_to)"
+            )
+        flat_mat = (
+            (pl.Series([m for r in table for m, _, _ in r[2]], dtype=pl.String).cast(code_of).to_physical())
+            .to_numpy()
+            .astype(np.int64)
+        )
+        flat_num = _whole([c for r in table for _, c, _ in r[2]])
+        flat_den = _whole([d for r in table for _, _, d in r[2]])
+        first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        per_exit = counts[sid]
+        owner = np.repeat(np.arange(sid.size), per_exit)
+        within = np.arange(owner.size) - np.repeat(np.cumsum(per_exit) - per_exit, per_exit)
+        flat_row = first[sid][owner] + within
+        rows_parts.append(made[owner])
+        mat_parts.append(flat_mat[flat_row])
+        num_parts.append(flat_num[flat_row])
+        den_parts.append(flat_den[flat_row])
+    if not rows_parts:
+        none = np.empty(0, np.int64)
+        return _Needs(exits, materials, none, none, none, none, none)
+    exit_row = np.concatenate(rows_parts)
+    material = np.concatenate(mat_parts)
+    num = (
+        np.concatenate(num_parts)
+        if all(p.dtype != object for p in num_parts)
+        else np.concatenate([p.astype(object) for p in num_parts])
+    )
+    den = (
+        np.concatenate(den_parts)
+        if all(p.dtype != object for p in den_parts)
+        else np.concatenate([p.astype(object) for p in den_parts])
+    )
+    if len(rows_parts) > 1:  # exits of products and of materials: back into processing order
+        order = np.lexsort((material, exit_row))
+        exit_row, material, num, den = exit_row[order], material[order], num[order], den[order]
+    quantity = _round_div(qty[exit_row], num, den)
+    keep = quantity > 0
+    return _Needs(
+        exits, materials, exit_row[keep], material[keep], day[exit_row][keep], cited[exit_row][keep], quantity[keep]
     )
 
 
 def requirements(ledger: Ledger) -> pl.DataFrame:
     """One row per (exit, material): exit_id, kind, date, cited, material_id, quantity (micro tariff units),
     in processing order (date, exit_id, material_id)."""
-    exits = ledger.exits.sort("date", "exit_id").with_row_index("seq")
-    direct = (
-        exits.filter(pl.col("material_id").is_not_null())
-        .join(ledger.materials.select("material_id", "tariff_unit_factor"), on="material_id")
-        .select(
-            "seq",
-            "exit_id",
-            "kind",
-            "date",
-            pl.col("pedimento").alias("cited"),
-            "material_id",
-            pl.col("quantity").alias("q"),
-            pl.col("tariff_unit_factor").alias("num"),
-            pl.lit(SCALE, pl.Int64).alias("den"),
-        )
+    peds = ledger.pedimentos.get_column("pedimento").sort()
+    needs = _needs(ledger, peds)
+    head = needs.exits.select("exit_id", "kind", "date", pl.col("pedimento").alias("cited"))[needs.exit_row]
+    return head.with_columns(
+        pl.Series("material_id", needs.materials.to_numpy()[needs.material] if needs.material.size else [], pl.String),
+        pl.Series("quantity", needs.quantity, pl.Int64),
     )
-    made = exits.filter(pl.col("product_id").is_not_null()).drop("material_id")
-    parts = [direct]
-    if made.height:
-        flat = _flat_bom(ledger, set(made.get_column("product_id").unique().to_list()))
-        stretches = flat.select("product_id", "start").unique().sort("start")
-        keyed = made.join_asof(  # made is in processing order, so sorted by date
-            stretches, left_on="date", right_on="start", by="product_id", strategy="backward", check_sortedness=False
-        )
-        exploded = keyed.join(flat, on=["product_id", "start"], how="left", maintain_order="left_right")
-        missing = exploded.filter(pl.col("material_id").is_null())
-        if missing.height:
-            row = missing.sort("date", "exit_id").row(0, named=True)
-            raise InputError(
-                f"exit '{row['exit_id']}': no BOM line of product '{row['product_id']}' is in force on {row['date']} "
-                "(check the bom's effective_from and effective_to)"
-            )
-        parts.append(
-            exploded.select(
-                "seq",
-                "exit_id",
-                "kind",
-                "date",
-                pl.col("pedimento").alias("cited"),
-                "material_id",
-                pl.col("quantity").alias("q"),
-                "num",
-                "den",
-            )
-        )
-    frame = (
-        pl.concat([p.with_columns(pl.col("num").cast(pl.Int64), pl.col("den").cast(pl.Int64)) for p in parts])
-        if all(p.schema["num"] == pl.Int64 for p in parts)
-        else _object_concat(parts)
-    )
-    q = frame.get_column("q").to_numpy().astype(np.int64)
-    need = _round_div(q, _ints(frame.get_column("num")), _ints(frame.get_column("den")))
-    out = frame.with_columns(pl.Series("quantity", need, pl.Int64)).drop("q", "num", "den")
-    if direct.height and len(parts) > 1:  # both kinds of exit: merged back into processing order
-        out = out.sort("seq", "material_id", maintain_order=True)
-    return out.filter(pl.col("quantity") > 0).drop("seq")
 
 
-def _ints(series: pl.Series) -> npt.NDArray[np.int64]:
-    if series.dtype == pl.Object:
-        objects: npt.NDArray[np.int64] = np.asarray(series.to_list(), dtype=object)
-        return objects
-    return series.to_numpy().astype(np.int64)
+def _codes_in(values: pl.Series, categories: pl.Series) -> Ints:
+    """Codes of ``values`` among the sorted, distinct ``categories`` (-1 for null)."""
+    if not values.len():
+        return np.empty(0, np.int64)
+    out: Ints = values.cast(pl.Enum(categories)).to_physical().cast(pl.Int64).fill_null(-1).to_numpy()
+    return out.astype(np.int64)
 
 
-def _object_concat(parts: list[pl.DataFrame]) -> pl.DataFrame:
-    return pl.concat([p.with_columns(pl.col("num").cast(pl.Object), pl.col("den").cast(pl.Object)) for p in parts])
-
-
-def _codes(*columns: pl.Series) -> list[npt.NDArray[np.int64]]:
-    """Integer codes of the values of ``columns`` (one numbering for all, in sorted order; -1 for null)."""
-    joined = pl.concat([c.cast(pl.String).rename("v") for c in columns])
-    categories = joined.drop_nulls().unique().sort()
-    ranks = joined.cast(pl.Enum(categories)).to_physical().cast(pl.Int64).fill_null(-1).to_numpy()
-    out, start = [], 0
-    for c in columns:
-        out.append(ranks[start : start + c.len()].astype(np.int64))
-        start += c.len()
-    return out
-
-
-def _days(series: pl.Series) -> npt.NDArray[np.int64]:
+def _days(series: pl.Series) -> Ints:
     return series.cast(pl.Int32).to_numpy().astype(np.int64)
 
 
-def _shortfall(mode: Mode, row: dict[str, object], missing: int) -> ShortfallError:
-    what = f"tariff item {row['group']}" if mode == "value" else f"material '{row['group']}'"
+def _shortfall(mode: Mode, exit_row: dict[str, object], what: str, missing: int) -> ShortfallError:
     unit = "USD of value" if mode == "value" else "tariff units"
     return ShortfallError(
-        f"shortfall: exit '{row['exit_id']}' of {row['date']} needs {to_decimal(missing)} {unit} more of {what} "
-        "than the lots open on that day hold (imported, clock started on or before the exit, not yet discharged); "
-        "nothing was discharged. Check the exit's quantity and BOM, or add the missing pedimento"
+        f"shortfall: exit '{exit_row['exit_id']}' of {exit_row['date']} needs {to_decimal(missing)} {unit} more of "
+        f"{what} than the lots open on that day hold (imported, clock started on or before the exit, not yet "
+        "discharged); nothing was discharged. Check the exit's quantity and BOM, or add the missing pedimento"
     )
 
 
@@ -252,60 +307,64 @@ def discharge(ledger: Ledger, *, mode: Mode = "quantity") -> Discharges:
     if mode not in ("quantity", "value"):
         raise InputError(f"discharge mode '{mode}' is not quantity or value")
     lot = lots(ledger)  # in FIFO order
-    need = requirements(ledger)  # in processing order
+    peds = ledger.pedimentos.get_column("pedimento").sort()
+    needs = _needs(ledger, peds)
+    lot_material = _codes_in(lot.get_column("material_id"), needs.materials)
+    lot_day = _days(lot.get_column("clock_start"))
+    lot_qty = lot.get_column("quantity").to_numpy().astype(np.int64)
+    lot_val = lot.get_column("value_usd").to_numpy().astype(np.int64)
+    items = lot.get_column("tariff_item").unique().sort()
     if mode == "quantity":
-        lot_group, lot_amount = lot.get_column("material_id"), lot.get_column("quantity")
-        need_group, need_amount = need.get_column("material_id"), need.get_column("quantity")
+        lot_code, lot_amount = lot_material, lot_qty
+        need_code, need_amount = needs.material, needs.quantity
     else:
-        need = _valued(need, lot)
-        lot_group, lot_amount = lot.get_column("tariff_item"), lot.get_column("value_usd")
-        need_group, need_amount = need.get_column("group"), need.get_column("amount")
-    lot_code, need_code = _codes(lot_group, need_group)
-    lot_ped, cited = _codes(lot.get_column("pedimento"), need.get_column("cited"))
-    # Group by group, keeping FIFO order among lots and processing order among requirements (stable sorts: a
-    # radix sort when the codes fit 16 bits).
-    small = np.int16 if max(int(lot_code.max(initial=0)), int(need_code.max(initial=0))) < 2**15 else np.int64
+        lot_code, lot_amount = _codes_in(lot.get_column("tariff_item"), items), lot_val
+        need_code, need_amount = _valued(needs, lot_material, lot_day, lot_qty, lot_val, lot_code)
+    small = np.int16 if int(max(lot_code.max(initial=0), need_code.max(initial=0))) < 2**15 else np.int64
     lot_order = np.argsort(lot_code.astype(small), kind="stable")
     need_order = np.argsort(need_code.astype(small), kind="stable")
     result = allocate(
         lot_code[lot_order],
-        _days(lot.get_column("clock_start"))[lot_order],
-        lot_amount.to_numpy().astype(np.int64)[lot_order],
-        lot_ped[lot_order],
+        lot_day[lot_order],
+        lot_amount[lot_order],
+        _codes_in(lot.get_column("pedimento"), peds)[lot_order],
         need_code[need_order],
-        _days(need.get_column("date"))[need_order],
-        need_amount.to_numpy().astype(np.int64)[need_order],
-        cited[need_order],
+        needs.day[need_order],
+        need_amount[need_order],
+        needs.cited[need_order],
     )
     if result.shortage is not None:
-        row = need.row(int(need_order[result.shortage.demand]), named=True)
-        row["group"] = need_group[int(need_order[result.shortage.demand])]
-        raise _shortfall(mode, row, result.shortage.missing)
+        k = int(need_order[result.shortage.demand])
+        what = (
+            f"tariff item {items[int(need_code[k])]}"
+            if mode == "value"
+            else f"material '{needs.materials[int(need_code[k])]}'"
+        )
+        raise _shortfall(mode, needs.exits.row(int(needs.exit_row[k]), named=True), what, result.shortage.missing)
     need_row = need_order[result.demand]
     lot_row = lot_order[result.lot]
     amount = result.amount
-    # Each piece's value (quantity mode) or quantity (value mode): the lot's cumulative share, rounded.
-    by_lot = np.argsort(lot_row, kind="stable")  # pieces of a lot in the order they were taken
+    # Each piece's value (quantity mode) or quantity (value mode): the lot's cumulative share, rounded once per
+    # piece; a piece's "before" is the previous piece's "after" in the same lot.
+    by_lot = np.argsort(lot_row, kind="stable")  # the pieces of a lot in the order they were taken
     sorted_lot, sorted_amount = lot_row[by_lot], amount[by_lot]
     running = np.cumsum(sorted_amount)
-    first = np.r_[True, sorted_lot[1:] != sorted_lot[:-1]]
-    offset = np.maximum.accumulate(np.where(first, running - sorted_amount, 0))
-    consumed = np.empty_like(amount)
-    consumed[by_lot] = running - offset
-    qty = lot.get_column("quantity").to_numpy().astype(np.int64)[lot_row]
-    val = lot.get_column("value_usd").to_numpy().astype(np.int64)[lot_row]
+    first = np.r_[True, sorted_lot[1:] != sorted_lot[:-1]] if sorted_lot.size else np.empty(0, bool)
+    consumed = running - np.maximum.accumulate(np.where(first, running - sorted_amount, 0))
     if mode == "quantity":
-        quantity, value = amount, _round_div(consumed, val, qty) - _round_div(consumed - amount, val, qty)
+        after = _round_div(consumed, lot_val[sorted_lot], lot_qty[sorted_lot])
     else:
-        worth = np.maximum(val, 1)
-        quantity, value = _round_div(consumed, qty, worth) - _round_div(consumed - amount, qty, worth), amount
+        after = _round_div(consumed, lot_qty[sorted_lot], np.maximum(lot_val[sorted_lot], 1))
+    before = np.where(first, 0, np.r_[0, after[:-1]]) if after.size else after
+    other = np.empty_like(amount)
+    other[by_lot] = after - before
+    quantity, value = (amount, other) if mode == "quantity" else (other, amount)
     order = np.lexsort((np.arange(amount.size), need_row))  # processing order, then the order taken
-    exits = need.select("exit_id", "kind", "date")[need_row[order]]
-    lots_taken = lot.select("pedimento", "sequence", "material_id")[lot_row[order]]
+    exit_rows = needs.exit_row[need_row[order]]
     frame = pl.concat(
         [
-            exits,
-            lots_taken,
+            needs.exits.select("exit_id", "kind", "date")[exit_rows],
+            lot.select("pedimento", "sequence", "material_id")[lot_row[order]],
             pl.DataFrame(
                 {"quantity": quantity[order], "value_usd": value[order]},
                 schema={"quantity": pl.Int64, "value_usd": pl.Int64},
@@ -316,30 +375,25 @@ def discharge(ledger: Ledger, *, mode: Mode = "quantity") -> Discharges:
     return Discharges(frame=frame, mode=mode)
 
 
-def _valued(need: pl.DataFrame, lot: pl.DataFrame) -> pl.DataFrame:
-    """Value mode: each requirement valued at the unit value of the latest lot of its material open on its date,
-    grouped by that material's tariff item."""
-    latest = lot.sort("clock_start", "pedimento", "sequence").select(
-        "material_id", "clock_start", "tariff_item", pl.col("quantity").alias("lq"), pl.col("value_usd").alias("lv")
-    )
-    priced = need.join_asof(  # need is in processing order, so sorted by date
-        latest, left_on="date", right_on="clock_start", by="material_id", strategy="backward", check_sortedness=False
-    )
-    unpriced = priced.filter(pl.col("lq").is_null())
-    if unpriced.height:
-        row = unpriced.sort("date", "exit_id").row(0, named=True)
+def _valued(
+    needs: _Needs, lot_material: Ints, lot_day: Ints, lot_qty: Ints, lot_val: Ints, lot_item: Ints
+) -> tuple[Ints, Ints]:
+    """Value mode: each requirement valued at the unit value of the latest lot of its material open on its date
+    (lots in FIFO order: the last of the material with clock start <= date), grouped by that lot's tariff item."""
+    order = np.lexsort((np.arange(lot_material.size), lot_material))  # by material, FIFO order kept
+    key = lot_material[order] * _DAY_SPAN + lot_day[order] + _DAY_SHIFT
+    at = np.searchsorted(key, needs.material * _DAY_SPAN + needs.day + _DAY_SHIFT, side="right") - 1
+    found = (at >= 0) & (lot_material[order][np.maximum(at, 0)] == needs.material) if at.size else at >= 0
+    if not found.all():
+        k = int(np.flatnonzero(~found)[0])
+        row = needs.exits.row(int(needs.exit_row[k]), named=True)
         raise ShortfallError(
-            f"exit '{row['exit_id']}' of {row['date']}: material '{row['material_id']}' has no lot open on that day, "
-            "so its unit value is unknown and value mode cannot discharge it; add the pedimento that imported it"
+            f"exit '{row['exit_id']}' of {row['date']}: material '{needs.materials[int(needs.material[k])]}' has no "
+            "lot open on that day, so its unit value is unknown and value mode cannot discharge it; add the "
+            "pedimento that imported it"
         )
-    value = _round_div(
-        priced.get_column("quantity").to_numpy().astype(np.int64),
-        priced.get_column("lv").to_numpy().astype(np.int64),
-        priced.get_column("lq").to_numpy().astype(np.int64),
-    )
-    return priced.with_columns(pl.col("tariff_item").alias("group"), pl.Series("amount", value, pl.Int64)).drop(
-        "lq", "lv", "clock_start", "tariff_item"
-    )
+    pricing = order[at]
+    return lot_item[pricing], _round_div(needs.quantity, lot_val[pricing], lot_qty[pricing])
 
 
 def balances(ledger: Ledger, discharges: Discharges, as_of: date) -> pl.DataFrame:
