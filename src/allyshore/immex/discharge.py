@@ -37,7 +37,7 @@ import numpy.typing as npt
 import polars as pl
 
 from allyshore.errors import InputError
-from allyshore.immex.fifo import allocate
+from allyshore.immex.fifo import DAY_SHIFT, DAY_SPAN, allocate
 from allyshore.immex.ledger import Ledger, lots, to_decimal
 from allyshore.immex.results import Balances, Discharges
 from allyshore.immex.schema import SCALE
@@ -145,8 +145,6 @@ def _flat_bom(ledger: Ledger, products: set[str]) -> list[tuple[str, date, list[
 
 
 Ints = npt.NDArray[np.int64]
-_DAY_SPAN = 2**22  # more days than from 0001-01-01 to 9999-12-31
-_DAY_SHIFT = 719_163  # 0001-01-01 as day 0
 
 
 def _whole(values: list[int]) -> Ints:
@@ -381,8 +379,8 @@ def _valued(
     """Value mode: each requirement valued at the unit value of the latest lot of its material open on its date
     (lots in FIFO order: the last of the material with clock start <= date), grouped by that lot's tariff item."""
     order = np.lexsort((np.arange(lot_material.size), lot_material))  # by material, FIFO order kept
-    key = lot_material[order] * _DAY_SPAN + lot_day[order] + _DAY_SHIFT
-    at = np.searchsorted(key, needs.material * _DAY_SPAN + needs.day + _DAY_SHIFT, side="right") - 1
+    key = lot_material[order] * DAY_SPAN + lot_day[order] + DAY_SHIFT
+    at = np.searchsorted(key, needs.material * DAY_SPAN + needs.day + DAY_SHIFT, side="right") - 1
     found = (at >= 0) & (lot_material[order][np.maximum(at, 0)] == needs.material) if at.size else at >= 0
     if not found.all():
         k = int(np.flatnonzero(~found)[0])

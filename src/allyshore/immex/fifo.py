@@ -10,9 +10,10 @@ a *prefix* of the FIFO order, and demands come in date order, so stepwise FIFO a
 lots. Demand ``k`` (cumulative demand ``D_k``) is then served from the positions ``(D_{k-1}, D_k]`` of the lots'
 cumulative quantities ``L``, provided ``D_k <= E_k``, the cumulative quantity of the lots open to it; when
 ``D_k > E_k``, stepwise FIFO would run short at that demand too (it has ``E_k - D_{k-1}`` left for it). The
-allocation is the merge of the two sets of breakpoints (``np.union1d``, ``np.searchsorted``). A demand that cites
-a pedimento breaks the prefix: such groups run in stretches, each uncited stretch by the same merge over the
-current balances, each citing demand on its own.
+allocation is the merge of the two sets of breakpoints (a sort, ``np.searchsorted``), for every group at once
+(the groups laid end to end on one axis). A demand that cites a pedimento breaks the prefix: the groups with
+such demands run in rounds, each round's uncited demands of every group by the same merge over the current
+balances, then each group's next citing demand on its own.
 """
 
 from __future__ import annotations
@@ -50,43 +51,10 @@ def _union(a: Ints, b: Ints) -> Ints:
     return both[np.r_[True, both[1:] != both[:-1]]] if both.size else both
 
 
-def _merge(lot_cum: Ints, demand_cum: Ints) -> tuple[Ints, Ints, Ints]:
-    """Pieces of consecutive demands (cumulative ``demand_cum``, starting at 0) over lots of cumulative
-    ``lot_cum``: (demand index, lot index, amount)."""
-    if not demand_cum.size or demand_cum[-1] <= 0:
-        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64)
-    top = demand_cum[-1]
-    points = _union(lot_cum[lot_cum < top], demand_cum)
-    points = points[points > 0]
-    amount = np.diff(points, prepend=0).astype(np.int64)
-    lot = np.searchsorted(lot_cum, points, side="left").astype(np.int64)
-    demand = np.searchsorted(demand_cum, points, side="left").astype(np.int64)
-    return demand, lot, amount
-
-
-def _stretch(balance: Ints, start: Ints, dates: Ints, amounts: Ints) -> tuple[Ints, Ints, Ints, Shortage | None]:
-    """Allocate consecutive uncited demands over the current balances of one group's lots."""
-    lot_cum = np.cumsum(balance, dtype=np.int64)
-    demand_cum = np.cumsum(amounts, dtype=np.int64)
-    open_count = np.searchsorted(start, dates, side="right")
-    eligible = (
-        np.where(open_count > 0, lot_cum[np.maximum(open_count - 1, 0)], 0)
-        if lot_cum.size
-        else np.zeros_like(demand_cum)
-    )
-    short = np.flatnonzero(demand_cum > eligible)
-    shortage = None
-    if short.size:
-        k = int(short[0])
-        before = int(demand_cum[k - 1]) if k else 0
-        shortage = Shortage(k, int(demand_cum[k]) - max(before, int(eligible[k])))
-        demand_cum = demand_cum[:k]
-    demand, lot, amount = _merge(lot_cum, demand_cum)
-    return demand, lot, amount, shortage
-
-
-_DAY_SHIFT = 719_163  # days from 0001-01-01 to 1970-01-01: every date's day number shifted to >= 0
-_DAY_SPAN = 2**22  # more than the days from 0001-01-01 to 9999-12-31
+#: Day numbers shifted to >= 0 (0001-01-01 is day 0) and a span above every date to 9999-12-31: a (group, day)
+#: pair is one sortable integer ``group * DAY_SPAN + day + DAY_SHIFT``.
+DAY_SHIFT = 719_163
+DAY_SPAN = 2**22
 
 
 def allocate(
@@ -102,7 +70,7 @@ def allocate(
     """FIFO allocation of every demand. Lots sorted by (group, start, ...), demands by (group, processing order);
     ``*_pedimento``/``demand_cited`` are pedimento codes (-1: none cited); dates are day numbers. The groups where
     no demand cites a pedimento holding lots of the group are allocated all at once (:func:`_all_at_once`); the
-    others group by group (:func:`_stepwise`). Reports the first shortage found (``Allocation.shortage``; the pieces
+    others together, round by round (:func:`_in_rounds`). Reports the first shortage found (``Allocation.shortage``; the pieces
     are then incomplete and must not be used)."""
     n_ped = int(max(lot_pedimento.max(initial=-1), demand_cited.max(initial=-1))) + 2
     lot_keys = np.unique(lot_group * n_ped + lot_pedimento)
@@ -126,27 +94,74 @@ def allocate(
     out_d: list[Ints] = [demands_at[dem]]
     out_l: list[Ints] = [lots_at[lot]]
     out_a: list[Ints] = [amt]
-    if not slow.size:
-        return Allocation(*_joined(out_d, out_l, out_a))
-    lot_lo = np.searchsorted(lot_group, slow, side="left")
-    lot_hi = np.searchsorted(lot_group, slow, side="right")
-    dem_lo = np.searchsorted(demand_group, slow, side="left")
-    dem_hi = np.searchsorted(demand_group, slow, side="right")
-    for a, b, c, d in zip(lot_lo.tolist(), lot_hi.tolist(), dem_lo.tolist(), dem_hi.tolist(), strict=True):
-        found = _stepwise(
-            lot_amount[a:b].copy(),
-            lot_start[a:b],
-            lot_pedimento[a:b],
-            demand_date[c:d],
-            demand_amount[c:d],
-            demand_cited[c:d],
-            asks[c:d],
-            (c, a),
+    if slow.size:
+        found = _in_rounds(
+            np.flatnonzero(~fast_lots),
+            np.flatnonzero(~fast_demands),
+            (lot_group, lot_start, lot_amount, lot_pedimento),
+            (demand_group, demand_date, demand_amount, demand_cited, asks),
             (out_d, out_l, out_a),
         )
         if found is not None:
             return Allocation(*_joined(out_d, out_l, out_a), shortage=found)
     return Allocation(*_joined(out_d, out_l, out_a))
+
+
+def _in_rounds(
+    lots_at: Ints,
+    demands_at: Ints,
+    lot: tuple[Ints, Ints, Ints, Ints],
+    demand: tuple[Ints, Ints, Ints, Ints, npt.NDArray[np.bool_]],
+    out: tuple[list[Ints], list[Ints], list[Ints]],
+) -> Shortage | None:
+    """The groups where demands cite pedimentos, all together, round by round: round ``r`` allocates, in every
+    group, the uncited demands that follow its ``r``-th citing demand (by the merge, over the current balances),
+    then each group's ``r+1``-th citing demand on its own (its pedimento's lots first, then FIFO)."""
+    lot_group, lot_start, lot_amount, lot_pedimento = (a[lots_at] for a in lot)
+    group, day, amount, cited = (a[demands_at] for a in demand[:4])
+    asks = demand[4][demands_at]
+    balance = lot_amount.copy()
+    out_d, out_l, out_a = out
+    # The round of each demand: how many citing demands come before it in its group.
+    citations: Ints = np.cumsum(asks, dtype=np.int64) - asks.astype(np.int64)
+    first_of_group = np.searchsorted(group, group, side="left")
+    rounds: Ints = citations - citations[first_of_group]
+    lot_lo = np.searchsorted(lot_group, group, side="left")
+    lot_hi = np.searchsorted(lot_group, group, side="right")
+    for r in range(int(rounds.max(initial=-1)) + 1):
+        stretch = np.flatnonzero((rounds == r) & ~asks)
+        if stretch.size:
+            dem, where, took, short = _all_at_once(
+                lot_group, lot_start, balance, group[stretch], day[stretch], amount[stretch]
+            )
+            if short is not None:
+                return Shortage(int(demands_at[stretch[short.demand]]), short.missing)
+            np.subtract.at(balance, where, took)
+            out_d.append(demands_at[stretch[dem]])
+            out_l.append(lots_at[where])
+            out_a.append(took)
+        for k in np.flatnonzero((rounds == r) & asks).tolist():
+            a, b = int(lot_lo[k]), int(lot_hi[k])
+            need = int(amount[k])
+            eligible = a + int(np.searchsorted(lot_start[a:b], day[k], side="right"))
+            open_lots = np.arange(a, eligible)[balance[a:eligible] > 0]
+            own = lot_pedimento[open_lots] == cited[k]
+            taken_l: list[int] = []
+            taken_a: list[int] = []
+            for index in [*open_lots[own].tolist(), *open_lots[~own].tolist()]:
+                if need == 0:
+                    break
+                take = min(need, int(balance[index]))
+                balance[index] -= take
+                need -= take
+                taken_l.append(index)
+                taken_a.append(take)
+            out_d.append(np.full(len(taken_l), demands_at[k], np.int64))
+            out_l.append(lots_at[np.asarray(taken_l, np.int64)])
+            out_a.append(np.asarray(taken_a, np.int64))
+            if need:
+                return Shortage(int(demands_at[k]), need)
+    return None
 
 
 def _all_at_once(
@@ -164,8 +179,8 @@ def _all_at_once(
     first_demand = np.searchsorted(demand_group, demand_group, side="left")
     before = np.where(first_demand > 0, demand_cum[np.maximum(first_demand - 1, 0)], 0)
     position = offset + demand_cum - before
-    lot_key = lot_group * _DAY_SPAN + lot_start + _DAY_SHIFT
-    demand_key = demand_group * _DAY_SPAN + demand_date + _DAY_SHIFT
+    lot_key = lot_group * DAY_SPAN + lot_start + DAY_SHIFT
+    demand_key = demand_group * DAY_SPAN + demand_date + DAY_SHIFT
     open_count = np.searchsorted(lot_key, demand_key, side="right")
     eligible = np.where(open_count > 0, lot_cum[np.maximum(open_count - 1, 0)], 0) if lot_cum.size else 0 * offset
     short = np.flatnonzero(position > eligible)
@@ -187,53 +202,3 @@ def _joined(d: list[Ints], lo: list[Ints], a: list[Ints]) -> tuple[Ints, Ints, I
     if not d:
         return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64)
     return np.concatenate(d), np.concatenate(lo), np.concatenate(a)
-
-
-def _stepwise(
-    balance: Ints,
-    start: Ints,
-    pedimento: Ints,
-    dates: Ints,
-    amounts: Ints,
-    cited: Ints,
-    citing: npt.NDArray[np.bool_],
-    offsets: tuple[int, int],
-    out: tuple[list[Ints], list[Ints], list[Ints]],
-) -> Shortage | None:
-    """One group with citing demands: uncited stretches by the merge, each citing demand on its own."""
-    c0, a0 = offsets
-    out_d, out_l, out_a = out
-    marks = np.flatnonzero(citing).tolist()
-    cursor = 0
-    for stop in [*marks, len(amounts)]:
-        if stop > cursor:  # the uncited stretch before this citing demand
-            dem, lot, amt, short = _stretch(balance, start, dates[cursor:stop], amounts[cursor:stop])
-            np.subtract.at(balance, lot, amt)
-            out_d.append(dem + cursor + c0)
-            out_l.append(lot + a0)
-            out_a.append(amt)
-            if short is not None:
-                return Shortage(c0 + cursor + short.demand, short.missing)
-        if stop == len(amounts):
-            break
-        need = int(amounts[stop])
-        eligible = int(np.searchsorted(start, dates[stop], side="right"))
-        pieces_l: list[int] = []
-        pieces_a: list[int] = []
-        first = np.flatnonzero((pedimento[:eligible] == cited[stop]) & (balance[:eligible] > 0))
-        rest = np.flatnonzero((pedimento[:eligible] != cited[stop]) & (balance[:eligible] > 0))
-        for index in [*first.tolist(), *rest.tolist()]:
-            if need == 0:
-                break
-            take = min(need, int(balance[index]))
-            balance[index] -= take
-            need -= take
-            pieces_l.append(index)
-            pieces_a.append(take)
-        out_d.append(np.full(len(pieces_l), stop + c0, np.int64))
-        out_l.append(np.asarray(pieces_l, np.int64) + a0)
-        out_a.append(np.asarray(pieces_a, np.int64))
-        if need:
-            return Shortage(c0 + stop, need)
-        cursor = stop + 1
-    return None
