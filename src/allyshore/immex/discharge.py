@@ -344,7 +344,8 @@ def discharge(ledger: Ledger, *, mode: Mode = "quantity") -> Discharges:
     amount = result.amount
     # Each piece's value (quantity mode) or quantity (value mode): the lot's cumulative share, rounded once per
     # piece; a piece's "before" is the previous piece's "after" in the same lot.
-    by_lot = np.argsort(lot_row, kind="stable")  # the pieces of a lot in the order they were taken
+    # The pieces of a lot in the order they were taken (a stable sort of nearly sorted runs).
+    by_lot = np.argsort(result.lot, kind="stable")
     sorted_lot, sorted_amount = lot_row[by_lot], amount[by_lot]
     running = np.cumsum(sorted_amount)
     first = np.r_[True, sorted_lot[1:] != sorted_lot[:-1]] if sorted_lot.size else np.empty(0, bool)
@@ -357,7 +358,7 @@ def discharge(ledger: Ledger, *, mode: Mode = "quantity") -> Discharges:
     other = np.empty_like(amount)
     other[by_lot] = after - before
     quantity, value = (amount, other) if mode == "quantity" else (other, amount)
-    order = np.lexsort((np.arange(amount.size), need_row))  # processing order, then the order taken
+    order = np.argsort(need_row, kind="stable")  # processing order, then the order taken
     exit_rows = needs.exit_row[need_row[order]]
     frame = pl.concat(
         [

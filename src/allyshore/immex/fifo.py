@@ -173,11 +173,13 @@ def _all_at_once(
     if not demand_amount.size:
         return empty, empty, empty, None
     lot_cum = np.cumsum(lot_amount, dtype=np.int64)
-    first_lot = np.searchsorted(lot_group, demand_group, side="left")
+    # Per run of one group among the demands (sorted by group): where its lots start, where its demands start.
+    starts = np.flatnonzero(np.r_[True, demand_group[1:] != demand_group[:-1]])
+    sizes = np.diff(np.r_[starts, demand_group.size])
+    first_lot = np.repeat(np.searchsorted(lot_group, demand_group[starts], side="left"), sizes)
     offset = np.where(first_lot > 0, lot_cum[np.maximum(first_lot - 1, 0)], 0) if lot_cum.size else 0 * first_lot
     demand_cum = np.cumsum(demand_amount, dtype=np.int64)
-    first_demand = np.searchsorted(demand_group, demand_group, side="left")
-    before = np.where(first_demand > 0, demand_cum[np.maximum(first_demand - 1, 0)], 0)
+    before = np.repeat(demand_cum[starts] - demand_amount[starts], sizes)
     position = offset + demand_cum - before
     lot_key = lot_group * DAY_SPAN + lot_start + DAY_SHIFT
     demand_key = demand_group * DAY_SPAN + demand_date + DAY_SHIFT
