@@ -1,0 +1,485 @@
+"""What each way out of the temporary regime costs, for every lot near or past its deadline.
+
+:func:`deadline_alerts` takes the per-lot balances (a frame with the columns of the ledger's ``balances``:
+pedimento, sequence, material_id, tariff_item, class, key, balance, value_usd_balance, clock_start, deadline)
+and returns, for each lot with a positive balance whose deadline is at most 90 days away or already past, its
+alert level and the cost of each option with its legal basis (docs/immex_terms_sections.md):
+
+* ``return`` abroad (pedimento key RT/H1; LA art. 108): no taxes; freight and brokerage only when the
+  settings give them (``return_cost_share``), else unknown;
+* ``virtual_transfer`` to another IMMEX company (V1; LA art. 112, Decreto IMMEX art. 8): no taxes for the
+  transferor; the fees only when the settings give them (``transfer_cost_usd``), else unknown;
+* ``change_of_regime`` to definitive import (F4/F5; LA art. 109): IGI at the user's TIGIE rate, DTA
+  (LFD art. 49 fr. I), VAT 16 % (LIVA arts. 1, 24-I, 27) and the inflation update of the IGI from the
+  import month (LA art. 109; CFF art. 17-A);
+* after the deadline, ``regularise`` (A3; RGCE rule 2.5.2 [verify]): the same taxes, each updated
+  (CFF art. 17-A) and with surcharges (recargos, CFF art. 21) from the import month, plus the fine of
+  LA art. 183-II (per 15-day period or fraction late, spontaneous) — the LA arts. 178/183-III range if the
+  authority finds the goods first is given beside it.
+
+Every amount the settings cannot support (a tariff item without a rate, a month without an INPC, no
+exchange rate for a fine in pesos) makes the option's ``cost_usd`` null with the reason in ``unknown``;
+never a 0. Amounts are in US dollars at the import's exchange rate (currency moves are not priced).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from allyshore.errors import InputError
+from allyshore.immex.terms import add_months
+from allyshore.results import Result, record_frames
+
+if TYPE_CHECKING:
+    import polars as pl
+
+__all__ = [
+    "ALERT_LEVELS",
+    "Alert",
+    "CostSettings",
+    "DeadlineAlerts",
+    "Option",
+    "alert_level",
+    "deadline_alerts",
+    "load_rates",
+    "load_settings",
+]
+
+#: Alert levels, from the most urgent: past the deadline, then at most 7, 30, 60, 90 days left.
+ALERT_LEVELS: tuple[tuple[str, int], ...] = (("7", 7), ("30", 30), ("60", 60), ("90", 90))
+
+VAT_RATE = 0.16  # LIVA art. 1
+DTA_RATE = 0.008  # LFD art. 49 fr. I: 8 al millar of the customs value [verify for F4/A3]
+#: Surcharges per month of delay: the LIF 2026 extension rate (1.38 %) increased by 50 % (CFF art. 21) [verify].
+RECARGOS_MONTHLY = 0.0207
+#: LA art. 183-II fine per 15-day period or fraction, MXN, amounts per DOF 27 Dec 2025 (docs/immex.md) [verify].
+FINE_MXN_PER_PERIOD = (3020.0, 4560.0)
+#: LA art. 183-III / 178: fine when the authority finds the goods, as a share of the omitted taxes [verify].
+FINE_DISCOVERED_SHARE = (1.30, 1.50)
+#: CFF art. 21: surcharges run for at most five years.
+RECARGOS_MAX_MONTHS = 60
+
+
+@dataclass(frozen=True)
+class CostSettings:
+    """What the costs need beyond the ledger: the TIGIE ad-valorem rates by tariff item (fractions), the
+    INPC by month ("YYYY-MM"), the exchange rate (MXN per USD) for fines in pesos, and optional freight and
+    transfer costs. Every legal rate has a default with its source; the settings file may override it."""
+
+    tariff_rates: Mapping[str, float] = field(default_factory=dict)
+    inpc: Mapping[str, float] = field(default_factory=dict)
+    exchange_rate: float | None = None
+    vat_rate: float = VAT_RATE
+    dta_rate: float = DTA_RATE
+    recargos_monthly: float = RECARGOS_MONTHLY
+    fine_mxn_per_period: tuple[float, float] = FINE_MXN_PER_PERIOD
+    return_cost_share: float | None = None
+    transfer_cost_usd: float | None = None
+
+
+@dataclass(frozen=True)
+class Option(Result):
+    """One way out of the temporary regime and its cost (``cost_usd`` None: unknown, ``unknown`` says why)."""
+
+    action: str
+    cost_usd: float | None
+    basis: str
+    unknown: str | None = None
+    cost_usd_max: float | None = None
+    components: tuple[tuple[str, float | None], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"action": self.action, "cost_usd": self.cost_usd, "basis": self.basis}
+        if self.unknown:
+            out["unknown"] = self.unknown
+        if self.cost_usd_max is not None:
+            out["cost_usd_max"] = self.cost_usd_max
+        if self.components:
+            out["components"] = dict(self.components)
+        return out
+
+
+@dataclass(frozen=True)
+class Alert(Result):
+    """A lot near or past its deadline and what each option costs."""
+
+    pedimento: str
+    sequence: int
+    material_id: str
+    balance: float
+    deadline: date
+    days_left: int
+    level: str
+    options: tuple[Option, ...]
+    tariff_item: str = ""
+    value_usd_balance: float = 0.0
+
+    json_keys = (
+        "pedimento",
+        "sequence",
+        "material_id",
+        "tariff_item",
+        "balance",
+        "value_usd_balance",
+        "deadline",
+        "days_left",
+        "level",
+        "options",
+    )
+
+
+@dataclass(frozen=True)
+class DeadlineAlerts(Result):
+    """``immex deadlines``: the lots at most 90 days from their deadline or past it, the most urgent first."""
+
+    as_of: date
+    alerts: tuple[Alert, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"as_of": self.as_of.isoformat(), "alerts": [a.to_dict() for a in self.alerts]}
+
+    def frames(self) -> dict[str, pl.DataFrame]:
+        options = [
+            {"pedimento": a.pedimento, "sequence": a.sequence, "material_id": a.material_id, **o.to_dict()}
+            for a in self.alerts
+            for o in a.options
+        ]
+        lots = [{k: v for k, v in a.to_dict().items() if k != "options"} for a in self.alerts]
+        return record_frames(alerts=lots, options=options)
+
+
+def alert_level(days_left: int) -> str | None:
+    """``"expired"`` past the deadline (the deadline day itself is still within the term), else the first of
+    7/30/60/90 days that ``days_left`` does not exceed, else None (no alert)."""
+    if days_left < 0:
+        return "expired"
+    for name, limit in ALERT_LEVELS:
+        if days_left <= limit:
+            return name
+    return None
+
+
+# ---------------------------------------------------------------------------------------------- settings
+
+
+def _number(text: str, path: Path, row: int, column: str) -> float:
+    try:
+        value = Decimal(text.strip().rstrip("%").strip())
+    except InvalidOperation:
+        raise InputError(f"{path}: row {row}, column {column}: {text!r} is not a number; write e.g. 5 for 5%") from None
+    if not value.is_finite() or value < 0:
+        raise InputError(f"{path}: row {row}, column {column}: {text!r} must be a finite number >= 0")
+    return float(value)
+
+
+def load_rates(path: str | Path | None) -> dict[str, float]:
+    """The TIGIE ad-valorem rates of a CSV file with columns ``tariff_item,rate``: the rate in percent as the
+    TIGIE prints it (``5`` is 5 %; ``Ex.``/``Ex`` is exempt, 0). A blank rate is left out (unknown)."""
+    if path is None:
+        return {}
+    from allyshore.io.text import read_text_file
+
+    path = Path(path)
+    rows = list(csv.DictReader(read_text_file(path, "tariff rates").splitlines()))
+    if not rows or not {"tariff_item", "rate"} <= set(rows[0]):
+        raise InputError(f"{path}: the rates file needs the columns tariff_item,rate (rate in percent, e.g. 5)")
+    rates: dict[str, float] = {}
+    for i, row in enumerate(rows, start=2):
+        item = (row.get("tariff_item") or "").strip().replace(".", "")
+        text = (row.get("rate") or "").strip()
+        if not item.isdigit() or len(item) != 8:
+            raise InputError(f"{path}: row {i}, column tariff_item: {item!r} is not an 8-digit TIGIE item")
+        if not text:
+            continue
+        if text.lower().rstrip(".") == "ex":
+            rates[item] = 0.0
+            continue
+        rates[item] = _number(text, path, i, "rate") / 100
+    return rates
+
+
+def _positive(data: Mapping[str, Any], key: str, path: Path) -> float | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        raise InputError(f"{path}: {key} must be a number >= 0")
+    return float(value)
+
+
+def load_settings(path: str | Path | None, tariff_rates: Mapping[str, float] | None = None) -> CostSettings:
+    """Cost settings from a TOML file (None: the defaults, no INPC, no exchange rate)::
+
+    exchange_rate = 18.20        # MXN per USD, for fines fixed in pesos
+    vat_rate = 0.16              # LIVA art. 1
+    dta_rate = 0.008             # LFD art. 49 fr. I
+    recargos_monthly = 0.0207    # CFF art. 21 with the LIF rate of the year
+    fine_mxn_per_period = [3020, 4560]
+    return_cost_share = 0.03     # freight and brokerage of a return, share of the lot's value
+    transfer_cost_usd = 150      # fees of one virtual transfer
+    [inpc]                       # INEGI's INPC by month
+    "2025-02" = 140.1
+    """
+    rates = dict(tariff_rates or {})
+    if path is None:
+        return CostSettings(tariff_rates=rates)
+    from allyshore.io.text import read_text_file
+
+    path = Path(path)
+    try:
+        data = tomllib.loads(read_text_file(path, "cost settings"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML ({exc})") from None
+    allowed = {f for f in CostSettings.__dataclass_fields__ if f != "tariff_rates"}
+    unknown = set(data) - allowed
+    if unknown:
+        raise InputError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}; use {', '.join(sorted(allowed))}")
+    inpc_raw = data.get("inpc", {})
+    if not isinstance(inpc_raw, dict):
+        raise InputError(f'{path}: [inpc] must be a table of "YYYY-MM" = index')
+    inpc: dict[str, float] = {}
+    for month, value in inpc_raw.items():
+        try:
+            date.fromisoformat(f"{month}-01")
+        except ValueError:
+            raise InputError(f'{path}: [inpc] key {month!r} is not a month; write "YYYY-MM"') from None
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+            raise InputError(f"{path}: [inpc] {month} must be a positive number")
+        inpc[month] = float(value)
+    fine = data.get("fine_mxn_per_period", list(FINE_MXN_PER_PERIOD))
+    if not (isinstance(fine, list) and len(fine) == 2 and all(isinstance(v, int | float) for v in fine)):
+        raise InputError(f"{path}: fine_mxn_per_period must be [min, max] in pesos")
+    defaults = CostSettings()
+    return CostSettings(
+        tariff_rates=rates,
+        inpc=inpc,
+        exchange_rate=_positive(data, "exchange_rate", path),
+        vat_rate=_positive(data, "vat_rate", path) or defaults.vat_rate,
+        dta_rate=v if (v := _positive(data, "dta_rate", path)) is not None else defaults.dta_rate,
+        recargos_monthly=v if (v := _positive(data, "recargos_monthly", path)) is not None else RECARGOS_MONTHLY,
+        fine_mxn_per_period=(float(fine[0]), float(fine[1])),
+        return_cost_share=_positive(data, "return_cost_share", path),
+        transfer_cost_usd=_positive(data, "transfer_cost_usd", path),
+    )
+
+
+# ------------------------------------------------------------------------------------------------ kernels
+
+
+def months_or_fraction(start: date, end: date) -> int:
+    """Months from ``start`` to ``end``, a started month counting whole (CFF art. 21: "por cada mes o
+    fracción"); 0 when ``end`` is not after ``start``."""
+    if end <= start:
+        return 0
+    months = (end.year - start.year) * 12 + end.month - start.month
+    if add_months(start, months) > end:
+        months -= 1
+    return months + (1 if add_months(start, months) < end else 0)
+
+
+def _month_before(day: date) -> str:
+    year, month = (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)
+    return f"{year:04d}-{month:02d}"
+
+
+def update_factor(inpc: Mapping[str, float], start: date, paid: date) -> tuple[float | None, str | None]:
+    """CFF art. 17-A: INPC of the month before the payment month over the INPC of the month before the import
+    month; at least 1. ``(None, why)`` when either index is missing."""
+    recent, oldest = _month_before(paid), _month_before(start)
+    missing = [m for m in (oldest, recent) if m not in inpc]
+    if missing:
+        return None, f"INPC of {', '.join(missing)} not given (settings [inpc]; CFF art. 17-A)"
+    return max(1.0, inpc[recent] / inpc[oldest]), None
+
+
+def _round(value: float) -> float:
+    return float(Decimal(repr(value)).quantize(Decimal("0.01")))
+
+
+def _sum(parts: list[tuple[str, float | None]]) -> float | None:
+    return None if any(v is None for _, v in parts) else _round(sum(v for _, v in parts if v is not None))
+
+
+@dataclass(frozen=True)
+class _Lot:
+    tariff_item: str
+    value: float
+    clock_start: date
+    deadline: date
+    fixed_asset: bool
+
+
+def _fine(lot: _Lot, as_of: date, s: CostSettings) -> tuple[int, float | None, float | None]:
+    """LA art. 183-II: (15-day periods or fraction late, fine min, fine max in USD, capped at the goods' value)."""
+    periods = math.ceil((as_of - lot.deadline).days / 15)
+    if s.exchange_rate is None:
+        return periods, None, None
+    return (
+        periods,
+        min(periods * s.fine_mxn_per_period[0] / s.exchange_rate, lot.value),
+        min(periods * s.fine_mxn_per_period[1] / s.exchange_rate, lot.value),
+    )
+
+
+def _rounded(parts: list[tuple[str, float | None]]) -> tuple[tuple[str, float | None], ...]:
+    return tuple((n, None if v is None else _round(v)) for n, v in parts)
+
+
+def _options(lot: _Lot, as_of: date, settings: CostSettings, expired: bool) -> tuple[Option, ...]:
+    s = settings
+    why: list[str] = []
+    periods, fine_min, fine_max = _fine(lot, as_of, s) if expired else (0, 0.0, 0.0)
+    fine_why = "no exchange rate for the fine in pesos (settings exchange_rate)" if fine_min is None else None
+    out: list[Option] = []
+    # return abroad
+    freight = None if s.return_cost_share is None else lot.value * s.return_cost_share
+    freight_why = None if freight is not None else "freight and brokerage unknown: set return_cost_share"
+    parts: list[tuple[str, float | None]] = [("freight", freight)]
+    basis = "LA art. 108; pedimento RT (Anexo 22 Ap. 2): no taxes on the return"
+    if expired:
+        parts.append(("fine", fine_min))
+        basis += f"; late: fine LA art. 183-II, {periods} period(s) of 15 days or fraction, spontaneous [verify]"
+    out.append(
+        Option(
+            "return",
+            _sum(parts),
+            basis,
+            unknown="; ".join(w for w in (freight_why, fine_why if expired else None) if w) or None,
+            cost_usd_max=_sum([parts[0], ("fine", fine_max)]) if expired else None,
+            components=_rounded(parts),
+        )
+    )
+    if not expired:  # a transfer needs goods still within their term (LA arts. 108, 112) [verify]
+        out.append(
+            Option(
+                "virtual_transfer",
+                None if s.transfer_cost_usd is None else _round(s.transfer_cost_usd),
+                "LA art. 112; Decreto IMMEX art. 8; pedimento V1: no taxes for the transferring company",
+                unknown=None if s.transfer_cost_usd is not None else "fees unknown: set transfer_cost_usd",
+            )
+        )
+    rate = s.tariff_rates.get(lot.tariff_item)
+    if rate is None:
+        why.append(f"no TIGIE rate for tariff item {lot.tariff_item or '(none)'} (--rates FILE)")
+    igi = None if rate is None else lot.value * rate
+    dta = lot.value * s.dta_rate
+    vat = None if igi is None else (lot.value + igi + dta) * s.vat_rate
+    factor, factor_why = update_factor(s.inpc, lot.clock_start, as_of)
+    if factor_why:
+        why.append(factor_why)
+    if not expired:
+        update = None if igi is None or factor is None else igi * (factor - 1)
+        parts = [("igi", igi), ("dta", dta), ("vat", vat), ("update", update)]
+        out.append(
+            Option(
+                "change_of_regime",
+                _sum(parts),
+                ("LA art. 109 (pedimento F5)" if lot.fixed_asset else "LA art. 109 (pedimento F4)")
+                + ": IGI (TIGIE), DTA (LFD art. 49 fr. I), VAT (LIVA arts. 1, 27; creditable), IGI updated from "
+                "the import month (CFF art. 17-A)",
+                unknown="; ".join(why) or None,
+                components=_rounded(parts),
+            )
+        )
+        return tuple(out)
+    # regularisation after the deadline: taxes updated and with surcharges from the import month
+    taxes = None if igi is None or vat is None else igi + dta + vat
+    updated = None if taxes is None or factor is None else taxes * factor
+    months = min(months_or_fraction(lot.clock_start, as_of), RECARGOS_MAX_MONTHS)
+    recargos = None if updated is None else updated * s.recargos_monthly * months
+    if fine_why:
+        why.append(fine_why)
+    parts = [
+        ("taxes", taxes),
+        ("update", None if updated is None or taxes is None else updated - taxes),
+        ("recargos", recargos),
+        ("fine", fine_min),
+    ]
+    discovered = (
+        ""
+        if taxes is None
+        else f"; if the authority finds the goods first: LA arts. 183-III/178, fine USD "
+        f"{FINE_DISCOVERED_SHARE[0] * taxes:,.2f}-{FINE_DISCOVERED_SHARE[1] * taxes:,.2f} [verify]"
+    )
+    out.append(
+        Option(
+            "regularise",
+            _sum(parts),
+            f"RGCE rule 2.5.2 (pedimento A3) [verify]: IGI, DTA and VAT updated (CFF art. 17-A) with recargos "
+            f"(CFF art. 21, {months} month(s) at {s.recargos_monthly:.2%}) from the import month; fine LA art. "
+            f"183-II, {periods} period(s) of 15 days or fraction, spontaneous{discovered}",
+            unknown="; ".join(why) or None,
+            cost_usd_max=_sum([*parts[:3], ("fine", fine_max)]),
+            components=_rounded(parts),
+        )
+    )
+    return tuple(out)
+
+
+def deadline_alerts(
+    lots: pl.DataFrame, as_of: date, settings: CostSettings | None = None, *, horizon: int = 90
+) -> DeadlineAlerts:
+    """The lots with a positive balance and a deadline at most ``horizon`` days away (or past), with their
+    level and options, the most urgent first. ``lots`` has the columns of the ledger's per-lot balances;
+    ``days_left`` is recomputed from ``deadline`` and ``as_of``."""
+    import polars as pl
+
+    settings = settings or CostSettings()
+    needed = {
+        "pedimento",
+        "sequence",
+        "material_id",
+        "tariff_item",
+        "balance",
+        "value_usd_balance",
+        "clock_start",
+        "deadline",
+    }
+    absent = needed - set(lots.columns)
+    if absent:
+        raise InputError(f"the lots table lacks column(s) {', '.join(sorted(absent))}")
+    frame = lots.with_columns(
+        pl.col("balance").cast(pl.Float64),
+        pl.col("value_usd_balance").cast(pl.Float64),
+        pl.col("deadline").cast(pl.Date),
+        pl.col("clock_start").cast(pl.Date),
+    )
+    frame = frame.with_columns(days_left=(pl.col("deadline") - pl.lit(as_of)).dt.total_days().cast(pl.Int64))
+    frame = frame.filter((pl.col("balance") > 0) & pl.col("deadline").is_not_null() & (pl.col("days_left") <= horizon))
+    # the level as a cut of days_left at the limits: (-inf, -1] expired, [0, 7] "7", [8, 30] "30", ...
+    breaks = [-1, *(limit for _, limit in ALERT_LEVELS)]
+    labels = ["expired", *(name for name, _ in ALERT_LEVELS), "none"]
+    frame = frame.with_columns(
+        level=pl.col("days_left").cut(breaks, labels=labels, left_closed=False).cast(pl.String)
+    ).sort(["days_left", "pedimento", "sequence", "material_id"])
+    has_class = "class" in frame.columns
+    has_key = "key" in frame.columns
+    alerts = []
+    for row in frame.iter_rows(named=True):
+        fixed = (has_class and row["class"] == "fixed_asset") or (has_key and row["key"] == "AF")
+        lot = _Lot(
+            str(row["tariff_item"] or ""), row["value_usd_balance"] or 0.0, row["clock_start"], row["deadline"], fixed
+        )
+        alerts.append(
+            Alert(
+                pedimento=str(row["pedimento"]),
+                sequence=int(row["sequence"]),
+                material_id=str(row["material_id"]),
+                balance=row["balance"],
+                deadline=row["deadline"],
+                days_left=row["days_left"],
+                level=row["level"],
+                options=_options(lot, as_of, settings, row["days_left"] < 0),
+                tariff_item=lot.tariff_item,
+                value_usd_balance=lot.value,
+            )
+        )
+    return DeadlineAlerts(as_of=as_of, alerts=tuple(alerts))
