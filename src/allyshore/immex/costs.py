@@ -424,10 +424,8 @@ def _options(lot: _Lot, as_of: date, settings: CostSettings, expired: bool) -> t
     return tuple(out)
 
 
-def deadline_alerts(
-    lots: pl.DataFrame, as_of: date, settings: CostSettings | None = None, *, horizon: int = 90
-) -> DeadlineAlerts:
-    """The lots with a positive balance and a deadline at most ``horizon`` days away (or past), with their
+def deadline_alerts(lots: pl.DataFrame, as_of: date, settings: CostSettings | None = None) -> DeadlineAlerts:
+    """The lots with a positive balance and a deadline at most 90 days away (or past), with their
     level and options, the most urgent first. ``lots`` has the columns of the ledger's per-lot balances;
     ``days_left`` is recomputed from ``deadline`` and ``as_of``."""
     import polars as pl
@@ -453,13 +451,20 @@ def deadline_alerts(
         pl.col("clock_start").cast(pl.Date),
     )
     frame = frame.with_columns(days_left=(pl.col("deadline") - pl.lit(as_of)).dt.total_days().cast(pl.Int64))
-    frame = frame.filter((pl.col("balance") > 0) & pl.col("deadline").is_not_null() & (pl.col("days_left") <= horizon))
-    # the level as a cut of days_left at the limits: (-inf, -1] expired, [0, 7] "7", [8, 30] "30", ...
-    breaks = [-1, *(limit for _, limit in ALERT_LEVELS)]
-    labels = ["expired", *(name for name, _ in ALERT_LEVELS), "none"]
-    frame = frame.with_columns(
-        level=pl.col("days_left").cut(breaks, labels=labels, left_closed=False).cast(pl.String)
-    ).sort(["days_left", "pedimento", "sequence", "material_id"])
+    frame = frame.filter((pl.col("balance") > 0) & pl.col("deadline").is_not_null() & (pl.col("days_left") <= ALERT_LEVELS[-1][1]))
+    days = pl.col("days_left")
+    level = (
+        pl.when(days < 0)
+        .then(pl.lit("expired"))
+        .when(days <= 7)
+        .then(pl.lit("7"))
+        .when(days <= 30)
+        .then(pl.lit("30"))
+        .when(days <= 60)
+        .then(pl.lit("60"))
+        .otherwise(pl.lit("90"))
+    )
+    frame = frame.with_columns(level=level).sort(["days_left", "pedimento", "sequence", "material_id"])
     has_class = "class" in frame.columns
     has_key = "key" in frame.columns
     alerts = []
