@@ -23,9 +23,11 @@ if TYPE_CHECKING:
     import polars as pl
 
     from allyshore.immex.certification import CertificationFigures
-    from allyshore.immex.costs import DeadlineAlerts
+    from allyshore.immex.costs import CostSettings, DeadlineAlerts
+    from allyshore.immex.ledger import Ledger
+    from allyshore.immex.terms import BusinessCalendar
 
-__all__ = ["LEVEL_COLORS", "ImmexReportData", "build", "calendar_chart", "write_immex_report"]
+__all__ = ["LEVEL_COLORS", "ImmexReportData", "build", "calendar_chart", "report_data", "write_immex_report"]
 
 #: Colours of the alert levels in the calendar chart.
 LEVEL_COLORS = {
@@ -49,6 +51,26 @@ class ImmexReportData:
     lots: pl.DataFrame
     alerts: DeadlineAlerts
     certification: CertificationFigures
+
+
+def report_data(
+    ledger: Ledger,
+    as_of: dt.date,
+    *,
+    calendar: BusinessCalendar | None = None,
+    settings: CostSettings | None = None,
+) -> ImmexReportData:
+    """Everything the IMMEX page shows, computed once from the ledger (the analyses run here, before drawing)."""
+    from allyshore.immex.costs import deadline_alerts
+    from allyshore.immex.discharge import balances, discharge
+    from allyshore.immex.outlook import certification, lots_as_numbers, recomputed_deadlines
+    from allyshore.immex.terms import MEXICO
+
+    discharges = discharge(ledger)
+    lots = lots_as_numbers(recomputed_deadlines(balances(ledger, discharges, as_of), as_of, calendar or MEXICO))
+    alerts = deadline_alerts(lots, as_of, settings)
+    figures = certification(ledger, discharges, as_of, exchange_rate=settings.exchange_rate if settings else None)
+    return ImmexReportData(ledger.source or "ledger", as_of, lots, alerts, figures)
 
 
 def _month(day: dt.date) -> str:
