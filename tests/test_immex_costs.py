@@ -7,6 +7,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from allyshore.errors import InputError
 from allyshore.immex.certification import certification_figures
@@ -165,3 +167,24 @@ def test_certification_figures_on_a_small_ledger() -> None:
     assets = next(c for c in figures.checks if c.tier == "AA" and "machinery" in c.requirement)
     assert assets.figure == pytest.approx(360_000.0)
     assert figures.discharged_by_kind == {"change_of_regime": 1000.0, "return": 6000.0, "virtual_transfer": 2000.0}
+
+
+@given(
+    st.lists(st.dates(min_value=date(2018, 1, 1), max_value=date(2027, 12, 31)), min_size=1, max_size=30),
+    st.dates(min_value=date(2020, 1, 1), max_value=date(2028, 12, 31)),
+)
+def test_columnar_amounts_agree_with_the_scalar_rules(starts: list[date], as_of: date) -> None:
+    from allyshore.immex.costs import amounts
+
+    inpc = {f"{y:04d}-{m:02d}": 100.0 + y - 2017 + m / 12 for y in range(2017, 2029) for m in range(1, 13)}
+    frame = pl.DataFrame({
+        "tariff_item": ["39269099"] * len(starts),
+        "value_usd_balance": [1000.0] * len(starts),
+        "clock_start": starts,
+        "deadline": starts,
+    })
+    out = amounts(frame, as_of, CostSettings(tariff_rates={"39269099": 0.05}, inpc=inpc, exchange_rate=20.0))
+    for start, months, factor, periods in out.select("clock_start", "months", "factor", "periods").iter_rows():
+        assert months == min(months_or_fraction(start, as_of), 60)
+        assert factor == pytest.approx(update_factor(inpc, start, as_of)[0])
+        assert periods == max(0, -(-(as_of - start).days // 15))

@@ -122,18 +122,19 @@ class Alert(Result):
     tariff_item: str = ""
     value_usd_balance: float = 0.0
 
-    json_keys = (
-        "pedimento",
-        "sequence",
-        "material_id",
-        "tariff_item",
-        "balance",
-        "value_usd_balance",
-        "deadline",
-        "days_left",
-        "level",
-        "options",
-    )
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "pedimento": self.pedimento,
+            "sequence": self.sequence,
+            "material_id": self.material_id,
+            "tariff_item": self.tariff_item,
+            "balance": self.balance,
+            "value_usd_balance": self.value_usd_balance,
+            "deadline": self.deadline.isoformat(),
+            "days_left": self.days_left,
+            "level": self.level,
+            "options": [o.to_dict() for o in self.options],
+        }
 
 
 @dataclass(frozen=True)
@@ -301,63 +302,110 @@ def update_factor(inpc: Mapping[str, float], start: date, paid: date) -> tuple[f
 
 
 def _round(value: float) -> float:
-    return float(Decimal(repr(value)).quantize(Decimal("0.01")))
+    return round(value, 2) + 0.0  # + 0.0: no "-0.0"
 
 
 def _sum(parts: list[tuple[str, float | None]]) -> float | None:
     return None if any(v is None for _, v in parts) else _round(sum(v for _, v in parts if v is not None))
 
 
-@dataclass(frozen=True)
-class _Lot:
-    tariff_item: str
-    value: float
-    clock_start: date
-    deadline: date
-    fixed_asset: bool
-
-
-def _fine(lot: _Lot, as_of: date, s: CostSettings) -> tuple[int, float | None, float | None]:
-    """LA art. 183-II: (15-day periods or fraction late, fine min, fine max in USD, capped at the goods' value)."""
-    periods = math.ceil((as_of - lot.deadline).days / 15)
-    if s.exchange_rate is None:
-        return periods, None, None
-    return (
-        periods,
-        min(periods * s.fine_mxn_per_period[0] / s.exchange_rate, lot.value),
-        min(periods * s.fine_mxn_per_period[1] / s.exchange_rate, lot.value),
-    )
-
-
 def _rounded(parts: list[tuple[str, float | None]]) -> tuple[tuple[str, float | None], ...]:
     return tuple((n, None if v is None else _round(v)) for n, v in parts)
 
 
-def _options(lot: _Lot, as_of: date, settings: CostSettings, expired: bool) -> tuple[Option, ...]:
+def amounts(frame: pl.DataFrame, as_of: date, settings: CostSettings) -> pl.DataFrame:
+    """The amounts of every option, one column each, for the lots of ``frame`` (value_usd_balance, tariff_item,
+    clock_start, deadline): ``igi`` (null without a rate), ``dta``, ``vat``, ``factor`` (CFF art. 17-A, null
+    without both INPC), ``update`` (of the IGI), ``taxes``, ``updated``, ``months`` (CFF art. 21, at most 60),
+    ``recargos``, ``periods`` (LA art. 183-II, 15 days or fraction late), ``fine_min``/``fine_max`` (null without
+    an exchange rate), ``freight``. Columnar: no loop over lots."""
+    import polars as pl
+
+    s = settings
+    rates = pl.DataFrame(
+        {"tariff_item": list(s.tariff_rates), "_rate": list(s.tariff_rates.values())},
+        schema={"tariff_item": pl.String, "_rate": pl.Float64},
+    )
+    inpc = pl.DataFrame(
+        {"_old_month": list(s.inpc), "_old_inpc": list(s.inpc.values())},
+        schema={"_old_month": pl.String, "_old_inpc": pl.Float64},
+    )
+    recent = s.inpc.get(_month_before(as_of))
+    value = pl.col("value_usd_balance")
+    # months or fraction from the clock start to as_of (CFF art. 21), as months_or_fraction does
+    whole = (as_of.year - pl.col("clock_start").dt.year().cast(pl.Int64)) * 12 + (
+        as_of.month - pl.col("clock_start").dt.month().cast(pl.Int64)
+    )
+    shifted = pl.col("clock_start").dt.offset_by(pl.format("{}mo", pl.col("_whole")))
+    out = (
+        frame.with_columns(pl.col("tariff_item").cast(pl.String))
+        .join(rates, on="tariff_item", how="left")
+        .with_columns(_old_month=pl.col("clock_start").dt.offset_by("-1mo").dt.strftime("%Y-%m"), _whole=whole)
+        .join(inpc, on="_old_month", how="left")
+        .with_columns(_whole=pl.when(shifted > pl.lit(as_of)).then(pl.col("_whole") - 1).otherwise(pl.col("_whole")))
+        .with_columns(
+            months=pl.when(pl.col("clock_start") >= pl.lit(as_of))
+            .then(0)
+            .otherwise(pl.col("_whole") + (shifted < pl.lit(as_of)).cast(pl.Int64))
+            .clip(upper_bound=RECARGOS_MAX_MONTHS),
+            igi=value * pl.col("_rate"),
+            dta=value * s.dta_rate,
+            factor=(pl.lit(recent, dtype=pl.Float64) / pl.col("_old_inpc")).clip(lower_bound=1.0),
+            periods=((pl.lit(as_of) - pl.col("deadline")).dt.total_days() / 15).ceil().cast(pl.Int64).clip(0),
+        )
+        .with_columns(vat=(value + pl.col("igi") + pl.col("dta")) * s.vat_rate)
+        .with_columns(
+            update=pl.col("igi") * (pl.col("factor") - 1),
+            taxes=pl.col("igi") + pl.col("dta") + pl.col("vat"),
+        )
+        .with_columns(updated=pl.col("taxes") * pl.col("factor"))
+        .with_columns(
+            recargos=pl.col("updated") * s.recargos_monthly * pl.col("months"),
+            fine_min=pl.min_horizontal(
+                pl.col("periods") * s.fine_mxn_per_period[0] / pl.lit(s.exchange_rate, dtype=pl.Float64), value
+            ),
+            fine_max=pl.min_horizontal(
+                pl.col("periods") * s.fine_mxn_per_period[1] / pl.lit(s.exchange_rate, dtype=pl.Float64), value
+            ),
+            freight=value * pl.lit(s.return_cost_share, dtype=pl.Float64),
+        )
+    )
+    if s.exchange_rate is None:  # min_horizontal skips nulls: keep the fine unknown
+        out = out.with_columns(fine_min=pl.lit(None, dtype=pl.Float64), fine_max=pl.lit(None, dtype=pl.Float64))
+    return out.drop("_rate", "_old_month", "_old_inpc", "_whole")
+
+
+def _options(row: Mapping[str, Any], as_of: date, settings: CostSettings, expired: bool) -> tuple[Option, ...]:
+    """The options of one alerted lot from its precomputed :func:`amounts` (assembly only, no arithmetic
+    beyond sums)."""
     s = settings
     why: list[str] = []
-    periods, fine_min, fine_max = _fine(lot, as_of, s) if expired else (0, 0.0, 0.0)
-    fine_why = "no exchange rate for the fine in pesos (settings exchange_rate)" if fine_min is None else None
+    item = row["tariff_item"] or "(none)"
+    if row["igi"] is None:
+        why.append(f"no TIGIE rate for tariff item {item} (--rates FILE)")
+    if row["factor"] is None:
+        missing = [m for m in (row["_inpc_old"], _month_before(as_of)) if m not in s.inpc]
+        why.append(f"INPC of {', '.join(missing)} not given (settings [inpc]; CFF art. 17-A)")
+    fine_why = "no exchange rate for the fine in pesos (settings exchange_rate)" if row["fine_min"] is None else None
+    freight_why = None if row["freight"] is not None else "freight and brokerage unknown: set return_cost_share"
     out: list[Option] = []
-    # return abroad
-    freight = None if s.return_cost_share is None else lot.value * s.return_cost_share
-    freight_why = None if freight is not None else "freight and brokerage unknown: set return_cost_share"
-    parts: list[tuple[str, float | None]] = [("freight", freight)]
+    parts: list[tuple[str, float | None]] = [("freight", row["freight"])]
     basis = "LA art. 108; pedimento RT (Anexo 22 Ap. 2): no taxes on the return"
     if expired:
-        parts.append(("fine", fine_min))
-        basis += f"; late: fine LA art. 183-II, {periods} period(s) of 15 days or fraction, spontaneous [verify]"
+        parts.append(("fine", row["fine_min"]))
+        basis += f"; late: fine LA art. 183-II, {row['periods']} period(s) of 15 days or fraction, spontaneous [verify]"
     out.append(
         Option(
             "return",
             _sum(parts),
             basis,
             unknown="; ".join(w for w in (freight_why, fine_why if expired else None) if w) or None,
-            cost_usd_max=_sum([parts[0], ("fine", fine_max)]) if expired else None,
+            cost_usd_max=_sum([parts[0], ("fine", row["fine_max"])]) if expired else None,
             components=_rounded(parts),
         )
     )
-    if not expired:  # a transfer needs goods still within their term (LA arts. 108, 112) [verify]
+    if not expired:
+        # a transfer needs goods still within their term (LA arts. 108, 112) [verify]
         out.append(
             Option(
                 "virtual_transfer",
@@ -366,23 +414,12 @@ def _options(lot: _Lot, as_of: date, settings: CostSettings, expired: bool) -> t
                 unknown=None if s.transfer_cost_usd is not None else "fees unknown: set transfer_cost_usd",
             )
         )
-    rate = s.tariff_rates.get(lot.tariff_item)
-    if rate is None:
-        why.append(f"no TIGIE rate for tariff item {lot.tariff_item or '(none)'} (--rates FILE)")
-    igi = None if rate is None else lot.value * rate
-    dta = lot.value * s.dta_rate
-    vat = None if igi is None else (lot.value + igi + dta) * s.vat_rate
-    factor, factor_why = update_factor(s.inpc, lot.clock_start, as_of)
-    if factor_why:
-        why.append(factor_why)
-    if not expired:
-        update = None if igi is None or factor is None else igi * (factor - 1)
-        parts = [("igi", igi), ("dta", dta), ("vat", vat), ("update", update)]
+        parts = [("igi", row["igi"]), ("dta", row["dta"]), ("vat", row["vat"]), ("update", row["update"])]
         out.append(
             Option(
                 "change_of_regime",
                 _sum(parts),
-                ("LA art. 109 (pedimento F5)" if lot.fixed_asset else "LA art. 109 (pedimento F4)")
+                ("LA art. 109 (pedimento F5)" if row["_fixed"] else "LA art. 109 (pedimento F4)")
                 + ": IGI (TIGIE), DTA (LFD art. 49 fr. I), VAT (LIVA arts. 1, 27; creditable), IGI updated from "
                 "the import month (CFF art. 17-A)",
                 unknown="; ".join(why) or None,
@@ -390,18 +427,14 @@ def _options(lot: _Lot, as_of: date, settings: CostSettings, expired: bool) -> t
             )
         )
         return tuple(out)
-    # regularisation after the deadline: taxes updated and with surcharges from the import month
-    taxes = None if igi is None or vat is None else igi + dta + vat
-    updated = None if taxes is None or factor is None else taxes * factor
-    months = min(months_or_fraction(lot.clock_start, as_of), RECARGOS_MAX_MONTHS)
-    recargos = None if updated is None else updated * s.recargos_monthly * months
     if fine_why:
         why.append(fine_why)
+    taxes, updated = row["taxes"], row["updated"]
     parts = [
         ("taxes", taxes),
         ("update", None if updated is None or taxes is None else updated - taxes),
-        ("recargos", recargos),
-        ("fine", fine_min),
+        ("recargos", row["recargos"]),
+        ("fine", row["fine_min"]),
     ]
     discovered = (
         ""
@@ -414,10 +447,10 @@ def _options(lot: _Lot, as_of: date, settings: CostSettings, expired: bool) -> t
             "regularise",
             _sum(parts),
             f"RGCE rule 2.5.2 (pedimento A3) [verify]: IGI, DTA and VAT updated (CFF art. 17-A) with recargos "
-            f"(CFF art. 21, {months} month(s) at {s.recargos_monthly:.2%}) from the import month; fine LA art. "
-            f"183-II, {periods} period(s) of 15 days or fraction, spontaneous{discovered}",
+            f"(CFF art. 21, {row['months']} month(s) at {s.recargos_monthly:.2%}) from the import month; fine LA "
+            f"art. 183-II, {row['periods']} period(s) of 15 days or fraction, spontaneous{discovered}",
             unknown="; ".join(why) or None,
-            cost_usd_max=_sum([*parts[:3], ("fine", fine_max)]),
+            cost_usd_max=_sum([*parts[:3], ("fine", row["fine_max"])]),
             components=_rounded(parts),
         )
     )
@@ -465,26 +498,28 @@ def deadline_alerts(lots: pl.DataFrame, as_of: date, settings: CostSettings | No
         .otherwise(pl.lit("90"))
     )
     frame = frame.with_columns(level=level).sort(["days_left", "pedimento", "sequence", "material_id"])
-    has_class = "class" in frame.columns
-    has_key = "key" in frame.columns
-    alerts = []
-    for row in frame.iter_rows(named=True):
-        fixed = (has_class and row["class"] == "fixed_asset") or (has_key and row["key"] == "AF")
-        lot = _Lot(
-            str(row["tariff_item"] or ""), row["value_usd_balance"] or 0.0, row["clock_start"], row["deadline"], fixed
+    fixed = pl.lit(False)
+    if "class" in frame.columns:
+        fixed = fixed | (pl.col("class") == "fixed_asset").fill_null(False)
+    if "key" in frame.columns:
+        fixed = fixed | (pl.col("key") == "AF").fill_null(False)
+    frame = amounts(frame.with_columns(_fixed=fixed), as_of, settings).with_columns(
+        _inpc_old=pl.col("clock_start").dt.offset_by("-1mo").dt.strftime("%Y-%m"),
+        tariff_item=pl.col("tariff_item").fill_null(""),
+    )
+    alerts = [
+        Alert(
+            pedimento=str(row["pedimento"]),
+            sequence=int(row["sequence"]),
+            material_id=str(row["material_id"]),
+            balance=row["balance"],
+            deadline=row["deadline"],
+            days_left=row["days_left"],
+            level=row["level"],
+            options=_options(row, as_of, settings, row["days_left"] < 0),
+            tariff_item=row["tariff_item"],
+            value_usd_balance=row["value_usd_balance"] or 0.0,
         )
-        alerts.append(
-            Alert(
-                pedimento=str(row["pedimento"]),
-                sequence=int(row["sequence"]),
-                material_id=str(row["material_id"]),
-                balance=row["balance"],
-                deadline=row["deadline"],
-                days_left=row["days_left"],
-                level=row["level"],
-                options=_options(lot, as_of, settings, row["days_left"] < 0),
-                tariff_item=lot.tariff_item,
-                value_usd_balance=lot.value,
-            )
-        )
+        for row in frame.iter_rows(named=True)
+    ]
     return DeadlineAlerts(as_of=as_of, alerts=tuple(alerts))
