@@ -62,7 +62,8 @@ def _round_div(
         prod = num * mul
         q, r = np.divmod(prod, den)
         up = (2 * r > den) | ((2 * r == den) & (q % 2 == 1))
-        return (q + up).astype(np.int64)
+        out: npt.NDArray[np.int64] = (q + up).astype(np.int64)
+        return out
     out = np.empty(num.size, np.int64)
     for i, (a, b, c) in enumerate(zip(num.tolist(), mul.tolist(), den.tolist(), strict=True)):
         out[i] = round(Fraction(a * b, c))
@@ -189,7 +190,8 @@ def requirements(ledger: Ledger) -> pl.DataFrame:
 
 def _ints(series: pl.Series) -> npt.NDArray[np.int64]:
     if series.dtype == pl.Object:
-        return np.asarray(series.to_list(), dtype=object)  # type: ignore[no-any-return]
+        objects: npt.NDArray[np.int64] = np.asarray(series.to_list(), dtype=object)
+        return objects
     return series.to_numpy().astype(np.int64)
 
 
@@ -273,7 +275,7 @@ def discharge(ledger: Ledger, *, mode: Mode = "quantity") -> Discharges:
         quantity, value = after - before, amount
     frame = (
         pieces.with_columns(pl.Series("q", quantity, pl.Int64), pl.Series("v", value, pl.Int64))
-        .sort("order")
+        .sort("date", "exit_id", "material_id", "order")
         .select(
             "exit_id",
             "kind",

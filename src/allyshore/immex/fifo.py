@@ -43,18 +43,17 @@ class Allocation:
     shortage: Shortage | None = None
 
 
-def _merge(lot_cum: Ints, lot_base: Ints, demand_cum: Ints) -> tuple[Ints, Ints, Ints]:
+def _merge(lot_cum: Ints, demand_cum: Ints) -> tuple[Ints, Ints, Ints]:
     """Pieces of consecutive demands (cumulative ``demand_cum``, starting at 0) over lots of cumulative
     ``lot_cum``: (demand index, lot index, amount)."""
     if not demand_cum.size or demand_cum[-1] <= 0:
-        return (np.empty(0, np.int64),) * 3  # type: ignore[return-value]
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64)
     top = demand_cum[-1]
     points = np.union1d(lot_cum[lot_cum < top], demand_cum)
     points = points[points > 0]
     amount = np.diff(points, prepend=0).astype(np.int64)
     lot = np.searchsorted(lot_cum, points, side="left").astype(np.int64)
     demand = np.searchsorted(demand_cum, points, side="left").astype(np.int64)
-    del lot_base
     return demand, lot, amount
 
 
@@ -75,7 +74,7 @@ def _stretch(balance: Ints, start: Ints, dates: Ints, amounts: Ints) -> tuple[In
         before = int(demand_cum[k - 1]) if k else 0
         shortage = Shortage(k, int(demand_cum[k]) - max(before, int(eligible[k])))
         demand_cum = demand_cum[:k]
-    demand, lot, amount = _merge(lot_cum, lot_cum, demand_cum)
+    demand, lot, amount = _merge(lot_cum, demand_cum)
     return demand, lot, amount, shortage
 
 
@@ -130,7 +129,7 @@ def allocate(
 
 def _joined(d: list[Ints], lo: list[Ints], a: list[Ints]) -> tuple[Ints, Ints, Ints]:
     if not d:
-        return (np.empty(0, np.int64),) * 3  # type: ignore[return-value]
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64)
     return np.concatenate(d), np.concatenate(lo), np.concatenate(a)
 
 

@@ -134,6 +134,8 @@ class _Reporter:
         self.raw, self.problems = raw, problems
 
     def __call__(self, mask: pl.Series, column: str, message: str, hint: str, values: pl.Series | None = None) -> None:
+        if not mask.any():
+            return
         shown = values if values is not None else self.raw.frame.get_column(column)
         for index in mask.fill_null(False).arg_true().to_list():
             self.problems.append(
@@ -286,7 +288,7 @@ def parse_ledger(raw: Mapping[str, RawTable], *, source: str = "", problems: lis
     problems = [] if problems is None else problems
     tables = {name: _typed(name, raw.get(name), problems) for name in LEDGER_TABLES}
     ledger = Ledger(
-        **tables,  # type: ignore[arg-type]
+        **tables,
         source=source,
         locations={k: v.rows for k, v in raw.items()},
         sources={k: v.source for k, v in raw.items()},

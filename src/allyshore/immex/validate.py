@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 
 
 def _located(ledger: Ledger, table: str, mask: pl.Series, column: str, message: str, hint: str) -> list[Problem]:
+    if not mask.any():
+        return []
     frame = ledger.tables[table]
     out = []
     for index in mask.fill_null(False).arg_true().to_list():
@@ -21,7 +23,7 @@ def _located(ledger: Ledger, table: str, mask: pl.Series, column: str, message: 
         out.append(
             Problem(
                 table,
-                message.format(**{k: v for k, v in row.items()}),
+                message.format(**row),
                 row=ledger.row_of(table, index),
                 column=column,
                 source=ledger.source_of(table),
