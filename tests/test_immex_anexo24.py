@@ -76,6 +76,7 @@ def test_tables_by_hand(tmp_path: Path) -> None:
     assert t["entries"].height == 3 and t["entries"]["value_usd"].to_list()[2] == Decimal("12.5")
     assert t["entries"]["deadline"].to_list()[0] == date(2026, 9, 3)
     assert t["exits"]["kind"].to_list() == ["return", "waste", "waste"]
+    assert t["exits"]["exit_quantity"].to_list() == [Decimal(10), Decimal(90), Decimal(90)]  # units, not micro
     # balances by tariff item: 39269099 = 0 + 90 = 90 (value 54); 73181599 = 10 (value 12.5)
     by_item = {r["tariff_item"]: r for r in t["balances_by_tariff_item"].iter_rows(named=True)}
     assert by_item["39269099"]["balance"] == Decimal(90) and by_item["39269099"]["value_usd_balance"] == Decimal(54)

@@ -80,7 +80,10 @@ def anexo24_tables(ledger: Ledger, discharges: pl.DataFrame, balances: pl.DataFr
     material_id, quantity, value_usd; micro-units) and ``balances`` its per-lot balances as of ``as_of``."""
     import polars as pl
 
-    money = ("quantity", "value_usd", "imported", "discharged", "balance", "value_usd_balance", "exchange_rate")
+    money = (
+        "quantity", "exit_quantity", "value_usd", "imported", "discharged", "balance", "value_usd_balance",
+        "exchange_rate",
+    )
     taxpayer = ledger.programs.select("rfc", "program_number", "modality", "certification", "certification_valid_to")
     heads = ledger.pedimentos.select("pedimento", "key", "regime", "date", "clock_start", "exchange_rate", "rectifies")
     deadlines = balances.select("pedimento", "sequence", "material_id", "deadline") if balances.height else None

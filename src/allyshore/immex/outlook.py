@@ -34,7 +34,7 @@ def lots_as_numbers(balances: pl.DataFrame) -> pl.DataFrame:
     import polars as pl
 
     present = [c for c in MICRO_COLUMNS if c in balances.columns and balances.schema[c] == pl.Int64]
-    return balances.with_columns((pl.col(c).cast(pl.Float64) / 1_000_000).alias(c) for c in present)
+    return balances.with_columns((pl.col(c).cast(pl.Float64) / 1_000_000).round(6).alias(c) for c in present)
 
 
 def recomputed_deadlines(
