@@ -94,3 +94,4 @@ def test_report_anexo24_and_html(capsys: pytest.CaptureFixture[str], ledger: Pat
     _run(capsys, "immex", "report", "html", str(ledger), "--out", str(tmp_path / "page"), "--as-of", "2026-08-20")
     page = (tmp_path / "page" / "index.html").read_text(encoding="utf-8")
     assert "IMMEX temporary imports" in page and "immex-calendar" in page
+    assert "Current tier stated in the ledger: none" in page

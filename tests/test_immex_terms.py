@@ -127,3 +127,16 @@ def test_a_deadline_is_a_business_day_within_days_of_the_plain_month(start: date
 def test_business_calendar_business_override() -> None:
     calendar = BusinessCalendar(business=frozenset({date(2026, 5, 16)}))
     assert calendar.next_business_day(date(2026, 5, 16)) == date(2026, 5, 16)
+
+
+@given(
+    st.dates(min_value=date(2000, 1, 1), max_value=date(2090, 12, 31)),
+    st.integers(min_value=0, max_value=400),
+    st.sampled_from(["input", "container"]),
+)
+def test_a_later_start_never_gives_an_earlier_deadline(start: date, later_by: int, material_class: str) -> None:
+    from datetime import timedelta
+
+    later = start + timedelta(days=later_by)
+    first, second = deadline(start, material_class, "IN"), deadline(later, material_class, "IN")
+    assert first is not None and second is not None and first <= second

@@ -65,6 +65,8 @@ class CertificationFigures(Result):
     first_import: date | None
     years_on_record: float | None
     checks: tuple[TierCheck, ...]
+    tier: str | None = None  # the programme's current tier, as the ledger states it
+    tier_valid_to: date | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -78,6 +80,8 @@ class CertificationFigures(Result):
             "first_import": None if self.first_import is None else self.first_import.isoformat(),
             "years_on_record": self.years_on_record,
             "checks": [c.to_dict() for c in self.checks],
+            "tier": self.tier,
+            "tier_valid_to": None if self.tier_valid_to is None else self.tier_valid_to.isoformat(),
         }
 
 
@@ -88,6 +92,8 @@ def certification_figures(
     *,
     exchange_rate: float | None = None,
     anexo_ii: bool = False,
+    tier: str | None = None,
+    tier_valid_to: date | None = None,
 ) -> CertificationFigures:
     """The figures from ``imports`` (one row per pedimento line: ``clock_start``, ``class``, ``value_usd``) and
     ``discharged`` (one row per discharge: ``kind``, ``date``, ``value_usd``). ``exchange_rate`` (MXN per USD)
@@ -155,4 +161,6 @@ def certification_figures(
         first_import=first,
         years_on_record=years,
         checks=checks,
+        tier=tier,
+        tier_valid_to=tier_valid_to,
     )

@@ -99,7 +99,12 @@ def certification(
     discharged = discharges.frame.select(
         "kind", "date", (pl.col("value_usd").cast(pl.Float64) / 1_000_000).alias("value_usd")
     )
-    return certification_figures(imports, discharged, as_of, exchange_rate=exchange_rate)
+    programs = ledger.programs.filter(pl.col("certification").is_not_null())
+    tier = programs["certification"][0] if programs.height else None
+    valid_to = programs["certification_valid_to"][0] if programs.height else None
+    return certification_figures(
+        imports, discharged, as_of, exchange_rate=exchange_rate, tier=tier, tier_valid_to=valid_to
+    )
 
 
 def anexo24_report(ledger: Ledger, as_of: date, *, calendar: BusinessCalendar = MEXICO) -> Anexo24:
