@@ -49,7 +49,12 @@ def test_deadlines_json_with_rates_and_costs(capsys: pytest.CaptureFixture[str],
         _run(capsys, "immex", "deadlines", str(ledger), "--as-of", "2026-08-20", "--rates", str(rates),
              "--costs", str(costs), "--json")
     )
+    # the contract of issue 15, exactly: {"alerts": [{pedimento, sequence, material_id, balance, deadline,
+    # days_left, level, options}]}; an option may add the reason it is unknown and its parts
+    assert set(out) == {"alerts"}
     (alert,) = out["alerts"]
+    assert set(alert) == {"pedimento", "sequence", "material_id", "balance", "deadline", "days_left", "level",
+                          "options"}
     # 14 days to 3 Sep 2026 -> level "30"
     assert (alert["deadline"], alert["days_left"], alert["level"], alert["balance"]) == ("2026-09-03", 14, "30", 80)
     change = next(o for o in alert["options"] if o["action"] == "change_of_regime")

@@ -127,9 +127,7 @@ class Alert(Result):
             "pedimento": self.pedimento,
             "sequence": self.sequence,
             "material_id": self.material_id,
-            "tariff_item": self.tariff_item,
             "balance": self.balance,
-            "value_usd_balance": self.value_usd_balance,
             "deadline": self.deadline.isoformat(),
             "days_left": self.days_left,
             "level": self.level,
@@ -145,7 +143,8 @@ class DeadlineAlerts(Result):
     alerts: tuple[Alert, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"as_of": self.as_of.isoformat(), "alerts": [a.to_dict() for a in self.alerts]}
+        """Exactly the keys of the ``immex deadlines --json`` contract (issue 15): ``{"alerts": [...]}``."""
+        return {"alerts": [a.to_dict() for a in self.alerts]}
 
     def frames(self) -> dict[str, pl.DataFrame]:
         options = [
@@ -153,7 +152,15 @@ class DeadlineAlerts(Result):
             for a in self.alerts
             for o in a.options
         ]
-        lots = [{k: v for k, v in a.to_dict().items() if k != "options"} for a in self.alerts]
+        lots = [
+            {
+                "as_of": self.as_of.isoformat(),
+                **{k: v for k, v in a.to_dict().items() if k != "options"},
+                "tariff_item": a.tariff_item,
+                "value_usd_balance": a.value_usd_balance,
+            }
+            for a in self.alerts
+        ]
         return record_frames(alerts=lots, options=options)
 
 
