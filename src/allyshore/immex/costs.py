@@ -3,7 +3,7 @@
 :func:`deadline_alerts` takes the per-lot balances (a frame with the columns of the ledger's ``balances``:
 pedimento, sequence, material_id, tariff_item, class, key, balance, value_usd_balance, clock_start, deadline)
 and returns, for each lot with a positive balance whose deadline is at most 90 days away or already past, its
-alert level and the cost of each option with its legal basis (docs/immex_terms_sections.md):
+alert level and the cost of each option with its legal basis (docs/immex.md):
 
 * ``return`` abroad (pedimento key RT/H1; LA art. 108): no taxes; freight and brokerage only when the
   settings give them (``return_cost_share``), else unknown;

@@ -1,6 +1,6 @@
 """How long a temporary import may stay in Mexico, and the day its term ends.
 
-Terms (docs/immex_terms_sections.md, "Deadlines"):
+Terms (docs/immex.md, "Deadlines"):
 
 * inputs, parts, packaging and labels: 18 months (Ley Aduanera art. 108 fr. I; Decreto IMMEX art. 4 fr. I);
 * shipping containers and trailer boxes: 2 years (LA art. 108 fr. II; Decreto IMMEX art. 4 fr. II);
@@ -160,7 +160,7 @@ def load_calendar(path: str | Path | None) -> BusinessCalendar:
     try:
         data = tomllib.loads(read_text_file(path, "holidays"))
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: not valid TOML ({exc}); see docs/immex_terms_sections.md") from None
+        raise InputError(f"{path}: not valid TOML ({exc}); see docs/immex.md") from None
     unknown = set(data) - {"official", "weekend", "holidays", "business"}
     if unknown:
         raise InputError(
