@@ -534,3 +534,12 @@ def test_a_ragged_csv_is_one_clear_error(tmp_path: Path, where: dict[str, str]) 
         import_denue([path], **where)
     with pytest.raises(InputError):
         current_edition(where["data"])
+
+
+@needs_sample
+def test_a_generated_file_imports_beside_the_real_sample(tmp_path: Path, where: dict[str, str]) -> None:
+    # DENUE's ids are small numbers too (the sample has id 469): generated ids from 90,000,001 cannot clash.
+    path = write_denue_csv(tmp_path / "g.csv", 500, seed=7, start_id=90_000_001)
+    assert pl.read_csv(path, encoding="cp1252", infer_schema=False)["id"].head(1).item() == "90000001"
+    result = import_denue([SAMPLE, path], **where)
+    assert result.rows == 100 + 500
