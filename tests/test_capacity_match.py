@@ -284,6 +284,17 @@ def test_near_must_be_a_site(tiny_document: dict[str, Any]) -> None:
         capacity_match(network_with_coordinates(tiny_document), near_monterrey(), near="NOPE")
 
 
+def test_near_a_site_without_coordinates_is_a_clear_error(tiny_document: dict[str, Any]) -> None:
+    from allyshore.errors import InputError
+
+    document = network_with_coordinates(tiny_document).to_dict()
+    for site in document["sites"]:
+        if site["site_id"] == "C":
+            site["lat"] = site["lon"] = None
+    with pytest.raises(InputError, match="--near 'C' has no lat/lon"):
+        capacity_match(Network.from_dict(document, name="tiny"), near_monterrey(), near="C")
+
+
 def test_no_edition_is_a_clear_error(tmp_path: Path, tiny_document: dict[str, Any]) -> None:
     with pytest.raises(NoEditionError, match="capacity import"):
         capacity_match(network_with_coordinates(tiny_document), data=tmp_path)
