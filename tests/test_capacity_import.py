@@ -543,3 +543,23 @@ def test_a_generated_file_imports_beside_the_real_sample(tmp_path: Path, where: 
     assert pl.read_csv(path, encoding="cp1252", infer_schema=False)["id"].head(1).item() == "90000001"
     result = import_denue([SAMPLE, path], **where)
     assert result.rows == 100 + 500
+
+
+@needs_sample
+def test_rows_in_memory_map_as_the_import_stores_them(tmp_path: Path, where: dict[str, str]) -> None:
+    from allyshore.capacity.denue_validate import establishments_from_rows
+
+    import_denue([SAMPLE], **where)
+    stored = _stored(where).sort("establishment_id")
+    mapped = establishments_from_rows(pl.read_csv(SAMPLE, infer_schema=False)).sort("establishment_id")
+    assert mapped.columns == stored.columns
+    assert mapped.equals(stored)  # one mapping of DENUE's columns: address, park flag, codes alike
+
+
+def test_rows_in_memory_that_fail_a_check_are_a_located_error() -> None:
+    from allyshore.capacity.denue_validate import establishments_from_rows
+    from allyshore.errors import ValidationError
+
+    raw = denue_rows(2, seed=3).with_columns(pl.Series("latitud", ["91.0", "21.9"]))
+    with pytest.raises(ValidationError, match="outside Mexico"):
+        establishments_from_rows(raw, where="rows.csv")

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from allyshore.capacity.denue_validate import establishments_from_rows
 from allyshore.capacity.names import LEGAL_FORMS, name_key
 from allyshore.capacity.resolve import default_thresholds, evaluate, resolve_suppliers
 from allyshore.capacity.resolve_eval import (
-    from_denue_rows,
     labelled_set,
     supplier_variants,
     synthetic_establishments,
@@ -337,7 +337,7 @@ RECALL_WITH_REVIEW_FLOOR = 0.80
 
 
 def test_precision_and_recall_on_variants_of_real_denue_names(shared_data: Path) -> None:
-    real = from_denue_rows(
+    real = establishments_from_rows(  # the importer's own mapping of the published columns
         pl.read_csv(shared_data / "denue_sample" / "denue_manufacturing_ags_sample.csv", infer_schema=False)
     )
     table, labelled = labelled_set(real)

@@ -463,31 +463,6 @@ def _absent_rows(rng: np.random.Generator, establishments: pl.DataFrame, n: int)
     return rows
 
 
-#: DENUE bulk-file columns -> the canonical establishment columns resolution reads.
-DENUE_COLUMNS: Final = {
-    "id": "establishment_id",
-    "nom_estab": "name",
-    "raz_social": "legal_name",
-    "codigo_act": "scian",
-    "cve_ent": "state",
-    "entidad": "state_name",
-    "cve_mun": "municipality_code",
-    "municipio": "municipality",
-}
-
-
-def from_denue_rows(frame: pl.DataFrame) -> pl.DataFrame:
-    """Canonical establishment columns from rows in the DENUE bulk-file layout (all text), for labelled sets
-    built from published rows (the importer is the way to load a whole edition)."""
-    return frame.select(
-        *(pl.col(k).alias(v) for k, v in DENUE_COLUMNS.items()),
-        pl.concat_str(
-            pl.col("tipo_vial"), pl.col("nom_vial"), pl.col("numero_ext"), separator=" ", ignore_nulls=True
-        ).alias("address"),
-        pl.col("latitud").cast(pl.Float64).alias("lat"),
-        pl.col("longitud").cast(pl.Float64).alias("lon"),
-    ).with_columns(pl.when(pl.col("legal_name").str.len_chars() > 0).then(pl.col("legal_name")).alias("legal_name"))
-
 
 def labelled_set(
     real: pl.DataFrame, *, distractors: int = 3_000, rounds: int = 3, seed: int = 11
