@@ -17,6 +17,8 @@ from typing import Final
 import numpy as np
 import polars as pl
 
+from allyshore.capacity.resolve import COLUMNS
+
 #: Variant kinds and their share of the positive rows of a generated list.
 VARIANTS: Final[dict[str, float]] = {
     "exact": 0.10,
@@ -480,23 +482,8 @@ def labelled_set(
     pick = pl.Series("k", rng.integers(0, places.height, size=synthetic.height), dtype=pl.UInt32)
     placed = synthetic.drop("state", "state_name", "municipality_code", "municipality").with_columns(pick)
     placed = placed.join(places.with_row_index("k"), on="k").drop("k")
-    establishments = pl.concat([real.select(COLUMNS_OUT), placed.select(COLUMNS_OUT)])
+    establishments = pl.concat([real.select(COLUMNS), placed.select(COLUMNS)])
     lists = [supplier_variants(real, real.height, seed=seed + r) for r in range(rounds)]
     suppliers = pl.concat(lists).with_columns(supplier_id=pl.format("S{}", pl.int_range(1, pl.len() + 1)))
     return establishments, suppliers
 
-
-#: The establishment columns of generated tables.
-COLUMNS_OUT: Final = (
-    "establishment_id",
-    "name",
-    "legal_name",
-    "scian",
-    "state",
-    "state_name",
-    "municipality_code",
-    "municipality",
-    "address",
-    "lat",
-    "lon",
-)
