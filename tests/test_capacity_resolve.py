@@ -428,3 +428,14 @@ def test_command_without_an_edition_says_what_to_do(tmp_path: Path, capsys: pyte
     code, _, err = _run(capsys, "capacity", "resolve", str(listing), "--data-dir", str(tmp_path / "none"))
     assert code == 1
     assert "no DENUE edition imported" in err and "Traceback" not in err
+
+
+def test_a_score_equal_to_a_threshold_reaches_it() -> None:
+    from allyshore.capacity.resolve import _status
+
+    rule = default_thresholds(accept=90.0, review=75.0)
+    frame = pl.DataFrame(
+        {"score": [90.0, 89.9, 75.0, 74.9], "runner_up": [None] * 4, "by_address": [False] * 4},
+        schema={"score": pl.Float64, "runner_up": pl.Float64, "by_address": pl.Boolean},
+    )
+    assert frame.select(_status(rule)).to_series().to_list() == ["matched", "review", "review", "unmatched"]
