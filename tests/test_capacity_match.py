@@ -332,6 +332,7 @@ def test_cli_reads_the_edition_in_use(
     assert code == 0 and "Unit A" in out
 
 
+@pytest.mark.slow  # runs validate, cost compare, origin advise and optimize on the written network
 def test_write_candidates_round_trip(
     tmp_path: Path, tiny_document: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:

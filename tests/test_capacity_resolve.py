@@ -352,6 +352,7 @@ def test_precision_and_recall_on_variants_of_real_denue_names(shared_data: Path)
     assert ev.false_match_rate_on_negatives is not None and ev.false_match_rate_on_negatives <= 0.05
 
 
+@pytest.mark.slow
 def test_precision_and_recall_on_a_synthetic_table() -> None:
     table = synthetic_establishments(10_000, municipalities=40, seed=3)
     labelled = supplier_variants(table, 800, seed=5, with_points_share=0.2)
