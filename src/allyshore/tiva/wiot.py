@@ -245,8 +245,13 @@ def _year_of(folder: Path, year: int | None) -> int:
     if year is not None:
         return year
     years = sorted({int(m.group(1)) for p in folder.iterdir() if (m := re.match(r"wiot(\d{4})_Z_intermediate", p.name))})
+    if not years:
+        raise NotFoundError(
+            f"{folder}: no world input-output table here (no wiotYEAR_Z_intermediate.csv(.gz), nor pymrio's "
+            "trade_flows_Z.txt); give the folder of a table in the WIOD CSV or pymrio text layout (docs/tiva.md)"
+        )
     if len(years) != 1:
-        found = ", ".join(map(str, years)) or "none"
+        found = ", ".join(map(str, years))
         raise NotFoundError(
             f"{folder}: give --year: the folder has {found} wiotYEAR_Z_intermediate.csv(.gz) file(s) (docs/tiva.md)"
         )
