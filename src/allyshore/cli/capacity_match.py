@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from allyshore.cli._common import CsvOption, JsonOption, NetworkArgument, console, output
-from allyshore.cli.capacity import capacity_app
+from allyshore.cli.capacity import DataDirOption, capacity_app
 
 if TYPE_CHECKING:
     from allyshore.capacity.results import CapacityMatch
@@ -33,12 +33,7 @@ def match(
         ),
     ] = None,
     top: Annotated[int, typer.Option("--top", min=1, help="Establishments listed per item.")] = 10,
-    data_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--data-dir", envvar="ALLYSHORE_DATA_DIR", show_envvar=False, help="Data folder with the DENUE import."
-        ),
-    ] = None,
+    data_dir: DataDirOption = None,
     write_candidates: Annotated[
         Path | None,
         typer.Option(

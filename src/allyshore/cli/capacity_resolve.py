@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from allyshore.cli._common import CsvOption, JsonOption, console, err_console, output
-from allyshore.cli.capacity import capacity_app
+from allyshore.cli.capacity import DataDirOption, capacity_app
 
 if TYPE_CHECKING:
     from allyshore.capacity.resolve_results import ResolveResult
@@ -27,14 +27,7 @@ def resolve(
             "postal_code, scian, lat, lon, supplier_id, rfc, expected_establishment_id); docs/capacity.md.",
         ),
     ],
-    data_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--data-dir",
-            help="Data directory holding the imported DENUE (default $ALLYSHORE_DATA_DIR, "
-            "else the per-user data folder).",
-        ),
-    ] = None,
+    data_dir: DataDirOption = None,
     accept: Annotated[
         float, typer.Option("--accept", min=0, max=100, help="Score (0-100) at or above which a match is accepted.")
     ] = 90.0,
