@@ -443,3 +443,16 @@ def test_two_classes_of_an_item_on_one_industry_add_their_weights() -> None:
     frame = establishments([{"id": "1", "scian": "336320", "band": 1, "lat": PLANT[0]}])
     item = run(frame, query(classes))
     assert item.candidates[0].score_parts["concordance"] == pytest.approx(0.3)
+
+
+def test_the_table_shows_the_open_band_as_open(
+    tmp_path: Path, tiny_document: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # M (band 7, "251 y más") is a candidate for G measured from PL: DENUE gives no upper bound, so the table
+    # says 251+, not 251-<the import's calibration> as if DENUE had published it.
+    path = tmp_path / "net.json"
+    write_network(network_with_coordinates(tiny_document), path)
+    store_edition(tmp_path / "data", near_monterrey())
+    code, out, err = cli(capsys, "capacity", "match", str(path), "--data-dir", str(tmp_path / "data"), "--near", "PL")
+    assert code == 0, err
+    assert "Unit M" in out and "251+" in out and "251-" not in out

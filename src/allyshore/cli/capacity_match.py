@@ -80,6 +80,8 @@ def match(
 
 
 def _show(result: CapacityMatch) -> None:
+    from allyshore.capacity.schema import BANDS
+
     console.print(
         f"{result.network}: {result.establishments:,} establishments of the items' classes; within "
         f"{result.within_km:g} km by road (great circle x {result.road_circuity:g}), top {result.top} per item",
@@ -107,7 +109,9 @@ def _show(result: CapacityMatch) -> None:
         ):
             table.add_column(column, overflow="fold")
         for c in item.candidates:
-            persons = f"{c.employees_low}-{c.employees_high}" if c.employees_high is not None else f"{c.employees_low}+"
+            # the open band "251 y más": DENUE gives no upper bound (employees_high is the import's calibration)
+            open_band = c.employees_high is None or c.band == max(BANDS)
+            persons = f"{c.employees_low}+" if open_band else f"{c.employees_low}-{c.employees_high}"
             parts = "/".join(f"{c.score_parts[k]:.2f}" for k in ("concordance", "size", "distance", "park"))
             table.add_row(
                 f"{c.name} ({c.establishment_id})",
