@@ -563,3 +563,13 @@ def test_rows_in_memory_that_fail_a_check_are_a_located_error() -> None:
     raw = denue_rows(2, seed=3).with_columns(pl.Series("latitud", ["91.0", "21.9"]))
     with pytest.raises(ValidationError, match="outside Mexico"):
         establishments_from_rows(raw, where="rows.csv")
+
+
+def test_the_store_records_where_a_relative_file_was(
+    tmp_path: Path, where: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_denue_csv(tmp_path / "rel.csv", 20, seed=5)
+    monkeypatch.chdir(tmp_path)
+    import_denue([Path("rel.csv")], **where)
+    (edition,) = list_editions(**where).editions
+    assert edition["source"] == str(path.resolve())  # not "rel.csv", which says nothing from another folder
