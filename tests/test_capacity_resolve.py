@@ -442,3 +442,14 @@ def test_a_score_equal_to_a_threshold_reaches_it() -> None:
         schema={"score": pl.Float64, "runner_up": pl.Float64, "by_address": pl.Boolean},
     )
     assert frame.select(_status(rule)).to_series().to_list() == ["matched", "review", "review", "unmatched"]
+
+
+def test_the_table_says_why_a_supplier_is_not_matched(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "data"
+    _edition(data, establishments({"name": "TROQUELADOS DEL NORTE", **AGS}))
+    listing = tmp_path / "suppliers.csv"
+    listing.write_text("name,municipality\nTroquelados del Norte,Aguascalientes\nForja,Cd. Juarez\n", encoding="utf-8")
+    code, out, err = _run(capsys, "capacity", "resolve", str(listing), "--data-dir", str(data))
+    assert code == 0, err
+    flat = " ".join(out.split())  # rich folds long cells over lines
+    assert "exact" in flat and "spelled as INEGI" in flat

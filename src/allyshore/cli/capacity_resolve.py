@@ -54,7 +54,7 @@ def resolve(
 def _show(result: ResolveResult) -> None:
     rule = result.thresholds
     table = Table(title=f"Suppliers resolved against DENUE {result.edition or ''}".rstrip())
-    for column in ("row", "supplier", "municipality", "status", "establishment", "DENUE name", "score", "how"):
+    for column in ("row", "supplier", "municipality", "status", "establishment", "DENUE name", "score", "how / why"):
         table.add_column(column, overflow="fold")
     for s in result.suppliers[:_SHOWN]:
         table.add_row(
@@ -65,7 +65,7 @@ def _show(result: ResolveResult) -> None:
             s.establishment_id or "",
             s.matched_name or "",
             "" if s.score is None else f"{s.score:.1f}",
-            f"{s.method or ''} {s.field or ''}".strip(),
+            f"{s.method or ''} {s.field or ''}".strip() if s.status == "matched" else (s.reason or ""),
         )
     console.print(table)
     if len(result.suppliers) > _SHOWN:
