@@ -20,8 +20,9 @@ from pathlib import Path
 
 import polars as pl
 
+from allyshore.capacity.denue_validate import establishments_from_rows
 from allyshore.capacity.resolve import default_thresholds, resolve_suppliers
-from allyshore.capacity.resolve_eval import from_denue_rows, labelled_set, supplier_variants, synthetic_establishments
+from allyshore.capacity.resolve_eval import labelled_set, supplier_variants, synthetic_establishments
 from allyshore.capacity.suppliers import canonical_suppliers
 
 PAIRS = ((95.0, 80.0), (92.0, 75.0), (90.0, 75.0), (88.0, 75.0), (85.0, 70.0))
@@ -65,7 +66,7 @@ def main() -> None:
     parser.add_argument("--csv", type=Path, default=None)
     args = parser.parse_args()
     sample = args.shared / "data" / "denue_sample" / "denue_manufacturing_ags_sample.csv"
-    real = from_denue_rows(pl.read_csv(sample, infer_schema=False))
+    real = establishments_from_rows(pl.read_csv(sample, infer_schema=False))
     table, labelled = labelled_set(real)
     print("| set | accept | review | precision | recall | recall with review | absent matched | to review |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")

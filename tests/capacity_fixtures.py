@@ -2,13 +2,13 @@
 
 The import is not needed: :func:`establishments` builds a frame from short rows, :func:`write_edition` stores
 one in the layout the import writes (``DATA/denue/editions/<ed>/state=XX/part-0.parquet`` and ``DATA/denue/CURRENT``),
-and :func:`denue_sample` maps the real DENUE rows of ``../shared/data/denue_sample`` (39 columns, text).
-The open band's high bound is a fixture value here (:data:`OPEN_BAND_HIGH`); the import calibrates the real one.
+and :func:`denue_sample` maps the real DENUE rows of ``../shared/data/denue_sample`` with the import's own
+mapping. The open band's high bound of the short rows is a fixture value (:data:`OPEN_BAND_HIGH`); the import
+calibrates the real one.
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -16,12 +16,12 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from allyshore.capacity.denue_validate import establishments_from_rows
 from allyshore.capacity.schema import BANDS, ESTABLISHMENT_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT.parent / "shared" / "data" / "denue_sample" / "denue_manufacturing_ags_sample.csv"
 OPEN_BAND_HIGH = 500
-_LABELS = {label: code for code, (label, _, _) in BANDS.items()}
 
 
 def schema() -> dict[str, pl.DataType]:
@@ -77,41 +77,9 @@ def write_edition(data_dir: Path, frame: pl.DataFrame, edition: str = "2025-05")
 
 
 def denue_sample() -> pl.DataFrame:
-    """The 100 real DENUE rows (Aguascalientes, subsector 31) in the schema's columns."""
-    with SAMPLE.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    mapped = []
-    for r in rows:
-        band = _LABELS[r["per_ocu"]]
-        low, high = bounds(band)
-        park = r["tipoCenCom"].strip().upper()
-        mapped.append(
-            {
-                "establishment_id": r["id"],
-                "clee": r["clee"],
-                "name": r["nom_estab"],
-                "legal_name": r["raz_social"] or None,
-                "scian": r["codigo_act"],
-                "activity": r["nombre_act"],
-                "band": band,
-                "employees_low": low,
-                "employees_high": high,
-                "state": r["cve_ent"],
-                "state_name": r["entidad"],
-                "municipality_code": r["cve_mun"],
-                "municipality": r["municipio"],
-                "locality": r["localidad"],
-                "address": " ".join(v for v in (r["tipo_vial"], r["nom_vial"], r["numero_ext"]) if v),
-                "postal_code": r["cod_postal"] or None,
-                "park_type": r["tipoCenCom"] or None,
-                "park_name": r["nom_CenCom"] or None,
-                "in_industrial_park": "INDUSTRIAL" in park,
-                "lat": float(r["latitud"]),
-                "lon": float(r["longitud"]),
-                "added": r["fecha_alta"] or None,
-            }
-        )
-    return pl.DataFrame(mapped, schema=schema())
+    """The 100 real DENUE rows (Aguascalientes, subsector 31) in the schema's columns, mapped by the import's
+    own mapping (so the open band's high bound is the import's calibration, not :data:`OPEN_BAND_HIGH`)."""
+    return establishments_from_rows(pl.read_csv(SAMPLE, infer_schema=False), where=str(SAMPLE))
 
 
 #: (state code, name, a point inside it) for generated rows across the country.

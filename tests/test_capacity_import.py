@@ -534,3 +534,42 @@ def test_a_ragged_csv_is_one_clear_error(tmp_path: Path, where: dict[str, str]) 
         import_denue([path], **where)
     with pytest.raises(InputError):
         current_edition(where["data"])
+
+
+@needs_sample
+def test_a_generated_file_imports_beside_the_real_sample(tmp_path: Path, where: dict[str, str]) -> None:
+    # DENUE's ids are small numbers too (the sample has id 469): generated ids from 90,000,001 cannot clash.
+    path = write_denue_csv(tmp_path / "g.csv", 500, seed=7, start_id=90_000_001)
+    assert pl.read_csv(path, encoding="cp1252", infer_schema=False)["id"].head(1).item() == "90000001"
+    result = import_denue([SAMPLE, path], **where)
+    assert result.rows == 100 + 500
+
+
+@needs_sample
+def test_rows_in_memory_map_as_the_import_stores_them(tmp_path: Path, where: dict[str, str]) -> None:
+    from allyshore.capacity.denue_validate import establishments_from_rows
+
+    import_denue([SAMPLE], **where)
+    stored = _stored(where).sort("establishment_id")
+    mapped = establishments_from_rows(pl.read_csv(SAMPLE, infer_schema=False)).sort("establishment_id")
+    assert mapped.columns == stored.columns
+    assert mapped.equals(stored)  # one mapping of DENUE's columns: address, park flag, codes alike
+
+
+def test_rows_in_memory_that_fail_a_check_are_a_located_error() -> None:
+    from allyshore.capacity.denue_validate import establishments_from_rows
+    from allyshore.errors import ValidationError
+
+    raw = denue_rows(2, seed=3).with_columns(pl.Series("latitud", ["91.0", "21.9"]))
+    with pytest.raises(ValidationError, match="outside Mexico"):
+        establishments_from_rows(raw, where="rows.csv")
+
+
+def test_the_store_records_where_a_relative_file_was(
+    tmp_path: Path, where: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_denue_csv(tmp_path / "rel.csv", 20, seed=5)
+    monkeypatch.chdir(tmp_path)
+    import_denue([Path("rel.csv")], **where)
+    (edition,) = list_editions(**where).editions
+    assert edition["source"] == str(path.resolve())  # not "rel.csv", which says nothing from another folder

@@ -371,3 +371,11 @@ def test_the_page_renders_in_chromium(tmp_path: Path) -> None:
             browser.close()
     assert not errors, errors
     assert not [u for u in requests if not u.startswith(("file:", "data:", "about:"))]
+
+
+def test_map_labels_shorten_official_state_names_but_not_mexico_city() -> None:
+    from allyshore.report.capacity import short_state_name
+
+    assert short_state_name("Veracruz de Ignacio de la Llave") == "Veracruz"
+    assert short_state_name("Michoacán de Ocampo") == "Michoacán"
+    assert short_state_name("Ciudad de México") == "Ciudad de México"  # was labelled "Ciudad"

@@ -284,6 +284,17 @@ def test_near_must_be_a_site(tiny_document: dict[str, Any]) -> None:
         capacity_match(network_with_coordinates(tiny_document), near_monterrey(), near="NOPE")
 
 
+def test_near_a_site_without_coordinates_is_a_clear_error(tiny_document: dict[str, Any]) -> None:
+    from allyshore.errors import InputError
+
+    document = network_with_coordinates(tiny_document).to_dict()
+    for site in document["sites"]:
+        if site["site_id"] == "C":
+            site["lat"] = site["lon"] = None
+    with pytest.raises(InputError, match="--near 'C' has no lat/lon"):
+        capacity_match(Network.from_dict(document, name="tiny"), near_monterrey(), near="C")
+
+
 def test_no_edition_is_a_clear_error(tmp_path: Path, tiny_document: dict[str, Any]) -> None:
     with pytest.raises(NoEditionError, match="capacity import"):
         capacity_match(network_with_coordinates(tiny_document), data=tmp_path)
@@ -321,6 +332,7 @@ def test_cli_reads_the_edition_in_use(
     assert code == 0 and "Unit A" in out
 
 
+@pytest.mark.slow  # runs validate, cost compare, origin advise and optimize on the written network
 def test_write_candidates_round_trip(
     tmp_path: Path, tiny_document: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -399,3 +411,48 @@ def test_csv_tables(tmp_path: Path, tiny_document: dict[str, Any], capsys: pytes
     assert {"score_parts.concordance", "score_parts.distance", "rank"} <= set(candidates.columns)
     items = pl.read_csv(tmp_path / "out" / "items.csv")
     assert set(items.get_column("item_id")) == {"G", "K", "U", "Z"}
+
+
+# --- kernels at their edges (each of these once let a deliberate mistake through) ------------------------------
+
+
+def test_a_point_exactly_at_the_radius_is_in_range() -> None:
+    from allyshore.capacity.match import in_range
+    from allyshore.geography import great_circle_km
+
+    lat, lon = np.array([25.0, 25.0]), np.array([-100.0, -101.0])
+    edge = float(great_circle_km(lat[1:], lon[1:], np.array([25.0]), np.array([-100.0]))[0])
+    idx, km = in_range(lat, lon, 25.0, -100.0, edge)  # the radius is the second point's own distance
+    assert idx.tolist() == [0, 1] and km[1] == edge
+
+
+def test_equal_scores_rank_the_nearer_first_then_the_earlier_row() -> None:
+    from allyshore.capacity.match import top_order
+
+    score = np.array([0.5, 0.5, 0.5, 0.9])
+    road = np.array([120.0, 60.0, 60.0, 300.0])
+    row = np.array([0, 7, 3, 9])
+    # 0.9 first; then the two at 60 km (row 3 before row 7); then the one at 120 km
+    assert top_order(score, road, row, 4).tolist() == [3, 2, 1, 0]
+
+
+def test_two_classes_of_an_item_on_one_industry_add_their_weights() -> None:
+    # A Census aggregate (4 digits, 3363) and a class under it (33632) both take industry 33632: its weight
+    # is 0.5 + 0.25 = 0.75, so the concordance part is 0.4 x 0.75 = 0.3.
+    classes = (MatchClass("3363", 0.5, ("3363XX",)), MatchClass("33632", 0.25, ("336320",)))
+    frame = establishments([{"id": "1", "scian": "336320", "band": 1, "lat": PLANT[0]}])
+    item = run(frame, query(classes))
+    assert item.candidates[0].score_parts["concordance"] == pytest.approx(0.3)
+
+
+def test_the_table_shows_the_open_band_as_open(
+    tmp_path: Path, tiny_document: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # M (band 7, "251 y más") is a candidate for G measured from PL: DENUE gives no upper bound, so the table
+    # says 251+, not 251-<the import's calibration> as if DENUE had published it.
+    path = tmp_path / "net.json"
+    write_network(network_with_coordinates(tiny_document), path)
+    store_edition(tmp_path / "data", near_monterrey())
+    code, out, err = cli(capsys, "capacity", "match", str(path), "--data-dir", str(tmp_path / "data"), "--near", "PL")
+    assert code == 0, err
+    assert "Unit M" in out and "251+" in out and "251-" not in out

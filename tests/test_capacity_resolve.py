@@ -9,13 +9,13 @@ from typing import Any
 
 import polars as pl
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from allyshore.capacity.denue_validate import establishments_from_rows
 from allyshore.capacity.names import LEGAL_FORMS, name_key
 from allyshore.capacity.resolve import default_thresholds, evaluate, resolve_suppliers
 from allyshore.capacity.resolve_eval import (
-    from_denue_rows,
     labelled_set,
     supplier_variants,
     synthetic_establishments,
@@ -76,11 +76,13 @@ def test_name_key_strips_legal_forms_accents_and_abbreviations(written: str, key
     assert name_key(pl.Series([written])).to_list() == [key]
 
 
+_FORM_WORDS = frozenset(f for form in LEGAL_FORMS for f in form.split())  # once, not per drawn word
 _WORD = st.text(alphabet="ABCDEFGHIJKLMNÑOPQRSTUVWXYZÁÉÍÓÚ", min_size=4, max_size=9).filter(
-    lambda w: w not in {f for form in LEGAL_FORMS for f in form.split()}
+    lambda w: w not in _FORM_WORDS
 )
 
 
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     words=st.lists(_WORD, min_size=1, max_size=4),
     form=st.sampled_from(["S.A. de C.V.", "s. de r.l.", "SAPI DE CV", "A.C."]),
@@ -337,7 +339,7 @@ RECALL_WITH_REVIEW_FLOOR = 0.80
 
 
 def test_precision_and_recall_on_variants_of_real_denue_names(shared_data: Path) -> None:
-    real = from_denue_rows(
+    real = establishments_from_rows(  # the importer's own mapping of the published columns
         pl.read_csv(shared_data / "denue_sample" / "denue_manufacturing_ags_sample.csv", infer_schema=False)
     )
     table, labelled = labelled_set(real)
@@ -350,6 +352,7 @@ def test_precision_and_recall_on_variants_of_real_denue_names(shared_data: Path)
     assert ev.false_match_rate_on_negatives is not None and ev.false_match_rate_on_negatives <= 0.05
 
 
+@pytest.mark.slow
 def test_precision_and_recall_on_a_synthetic_table() -> None:
     table = synthetic_establishments(10_000, municipalities=40, seed=3)
     labelled = supplier_variants(table, 800, seed=5, with_points_share=0.2)
@@ -428,3 +431,25 @@ def test_command_without_an_edition_says_what_to_do(tmp_path: Path, capsys: pyte
     code, _, err = _run(capsys, "capacity", "resolve", str(listing), "--data-dir", str(tmp_path / "none"))
     assert code == 1
     assert "no DENUE edition imported" in err and "Traceback" not in err
+
+
+def test_a_score_equal_to_a_threshold_reaches_it() -> None:
+    from allyshore.capacity.resolve import _status
+
+    rule = default_thresholds(accept=90.0, review=75.0)
+    frame = pl.DataFrame(
+        {"score": [90.0, 89.9, 75.0, 74.9], "runner_up": [None] * 4, "by_address": [False] * 4},
+        schema={"score": pl.Float64, "runner_up": pl.Float64, "by_address": pl.Boolean},
+    )
+    assert frame.select(_status(rule)).to_series().to_list() == ["matched", "review", "review", "unmatched"]
+
+
+def test_the_table_says_why_a_supplier_is_not_matched(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "data"
+    _edition(data, establishments({"name": "TROQUELADOS DEL NORTE", **AGS}))
+    listing = tmp_path / "suppliers.csv"
+    listing.write_text("name,municipality\nTroquelados del Norte,Aguascalientes\nForja,Cd. Juarez\n", encoding="utf-8")
+    code, out, err = _run(capsys, "capacity", "resolve", str(listing), "--data-dir", str(data))
+    assert code == 0, err
+    flat = " ".join(out.split())  # rich folds long cells over lines
+    assert "exact" in flat and "spelled as INEGI" in flat

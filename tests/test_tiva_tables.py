@@ -206,8 +206,13 @@ def test_row_labels_must_repeat_the_columns(tmp_path: Path) -> None:
 
 def test_missing_files_and_folders(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
-    with pytest.raises(NotFoundError, match="give --year"):
+    with pytest.raises(NotFoundError, match="no world input-output table here"):  # not "give --year"
         read_wiod_csv(tmp_path / "empty")
+    (tmp_path / "two").mkdir()
+    for year in (2010, 2011):
+        (tmp_path / "two" / f"wiot{year}_Z_intermediate.csv").write_text("", encoding="utf-8")
+    with pytest.raises(NotFoundError, match="give --year: the folder has 2010, 2011"):
+        read_wiod_csv(tmp_path / "two")
     with pytest.raises(NotFoundError, match=r"no wiot1999_Z_intermediate\.csv"):
         read_wiod_csv(tmp_path / "empty", year=1999)
 

@@ -60,6 +60,11 @@ def _known_sum(column: str) -> pl.Expr:
     return pl.when(pl.col(column).null_count() == 0).then(pl.col(column).sum()).otherwise(None)
 
 
+def _midpoint() -> pl.Expr:
+    """An establishment's employment at the middle of its band (the open band's high bound calibrated)."""
+    return (pl.col("employees_low") + pl.col("employees_high")) / 2.0
+
+
 def _measures() -> list[pl.Expr]:
     low = _known_sum("employees_low").cast(pl.Int64)
     high = _known_sum("employees_high").cast(pl.Int64)
@@ -108,7 +113,7 @@ def aggregate(
     if states is not None:
         frame = frame.filter(pl.col("state").is_in(list(states)))
     frame = frame.with_columns(
-        ((pl.col("employees_low") + pl.col("employees_high")) / 2.0).alias("_mid"),
+        _midpoint().alias("_mid"),
         pl.col("scian").str.slice(0, digits).alias("code"),
     )
     selected = frame.collect()
@@ -170,7 +175,7 @@ def h3_cells(selected: pl.DataFrame, resolution: int = CELL_RESOLUTION) -> pl.Da
     ]
     counted = (
         located.with_columns(pl.Series("_cell", cells, dtype=pl.UInt64))
-        .with_columns(((pl.col("employees_low") + pl.col("employees_high")) / 2.0).alias("_mid"))
+        .with_columns(_midpoint().alias("_mid"))
         .group_by("_cell")
         .agg(pl.len().cast(pl.Int64).alias("establishments"), _known_sum("_mid").alias("employees_mid"))
     )

@@ -172,6 +172,8 @@ def import_denue(
         raise InputError("no file given: name DENUE ZIP, CSV or API JSON file(s) to import")
     sources = [open_source(p) for p in paths]
     shown = [str(n) for n in names] if names is not None else [str(s.path) for s in sources]
+    # the store keeps where the files were, whatever folder the import ran from (errors name them as given)
+    recorded = [str(n) for n in names] if names is not None else [str(Path(s.path).resolve()) for s in sources]
     file_hash = _combined_hash(sources)
     encodings = sorted({s.encoding_name for s in sources})
     encoding = encodings[0] if len(encodings) == 1 else "mixed: " + ", ".join(encodings)
@@ -231,7 +233,7 @@ def import_denue(
             }
             (tmp / "edition.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
         record = CapacityEdition(
-            edition_id=edition_id, imported_at=moment, source="; ".join(shown),
+            edition_id=edition_id, imported_at=moment, source="; ".join(recorded),
             file_hash=file_hash, encoding=encoding, file_format="+".join(sorted({s.file_format for s in sources})),
             rows=state.rows, skipped_rows=state.skipped, filtered_rows=state.filtered, open_band_high=OPEN_BAND_HIGH,
             edition_date=state.newest, data_path=str(target), current=True, sectors=kept_sectors,

@@ -46,6 +46,7 @@ __all__ = [
     "DenueSource",
     "fold",
     "iter_batches",
+    "mnemonic_columns",
     "open_source",
 ]
 
@@ -309,6 +310,12 @@ def _project(frame: pl.DataFrame, plan: dict[str, list[str]]) -> pl.DataFrame:
         parts = [pl.col(c).cast(pl.String).str.strip_chars().replace("", None) for c in columns]
         exprs.append((parts[0] if len(parts) == 1 else pl.coalesce(parts)).alias(mnemonic))
     return frame.select(exprs)
+
+
+def mnemonic_columns(frame: pl.DataFrame, where: str) -> pl.DataFrame:
+    """DENUE rows already in memory (any edition's headers, text columns) under :data:`MNEMONICS`, exactly as
+    :func:`iter_batches` gives a file's rows; ``where`` names them in an error."""
+    return _project(frame, _plan(list(frame.columns), where))
 
 
 def iter_batches(source: DenueSource, block_size: int = BLOCK_SIZE) -> Iterator[tuple[int, pl.DataFrame]]:

@@ -24,9 +24,9 @@ from typing import Final
 import numpy as np
 import polars as pl
 
-from allyshore.capacity.denue_read import fold
+from allyshore.capacity.denue_read import fold, mnemonic_columns
 from allyshore.capacity.schema import BANDS, ESTABLISHMENT_COLUMNS
-from allyshore.errors import Problem
+from allyshore.errors import Problem, ValidationError
 
 __all__ = [
     "MEXICO_BOX",
@@ -35,6 +35,7 @@ __all__ = [
     "OPEN_BAND_QUANTILE",
     "SeenKeys",
     "drop_duplicates",
+    "establishments_from_rows",
     "open_band_high",
     "scian_sectors",
     "to_establishments",
@@ -187,6 +188,17 @@ def to_establishments(raw: pl.DataFrame, first_row: int, source: str, sectors: t
     kept = flagged.filter(~pl.col("_bad")).select([*ESTABLISHMENT_COLUMNS, "_row"])
     bad_rows = flagged.height - kept.height
     return BatchOutcome(kept, bad_rows, problems, count)
+
+
+def establishments_from_rows(raw: pl.DataFrame, where: str = "DENUE rows") -> pl.DataFrame:
+    """The stored columns (:data:`~allyshore.capacity.schema.ESTABLISHMENT_COLUMNS`) of DENUE rows held in
+    memory (published bulk or API headers, text), mapped and checked exactly as the import maps a file, for
+    labelled sets and tests built from published rows; a :class:`ValidationError` listing the rows that fail.
+    The import (:func:`allyshore.capacity.denue_import.import_denue`) is the way to load a whole edition."""
+    outcome = to_establishments(mnemonic_columns(raw, where), 2, where, None)
+    if outcome.problem_count:
+        raise ValidationError(outcome.problems, what=where)
+    return outcome.kept.drop("_row")
 
 
 def _checks(frame: pl.DataFrame) -> list[tuple[str, str, pl.Expr, str]]:

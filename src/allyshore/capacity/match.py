@@ -307,6 +307,11 @@ def item_queries(network: Network, near: str | None = None) -> list[ItemQuery]:
             f"{network.source_of('sites')}: --near {near!r} is not a site_id of the network; "
             f"choose one of {', '.join(sorted(where)[:8])}{' ...' if len(where) > 8 else ''}"
         )
+    if near is not None and (where[near][0] is None or where[near][1] is None):
+        raise InputError(
+            f"{network.source_of('sites')}: --near {near!r} has no lat/lon; give the site coordinates "
+            "(lat, lon columns of the sites table) or name a site that has them"
+        )
     into: dict[str, list[str]] = {}
     for item_id, to_site in network.flows.select("item_id", "to_site").unique(maintain_order=True).iter_rows():
         into.setdefault(item_id, []).append(to_site)

@@ -17,6 +17,8 @@ from typing import Final
 import numpy as np
 import polars as pl
 
+from allyshore.capacity.resolve import COLUMNS
+
 #: Variant kinds and their share of the positive rows of a generated list.
 VARIANTS: Final[dict[str, float]] = {
     "exact": 0.10,
@@ -463,31 +465,6 @@ def _absent_rows(rng: np.random.Generator, establishments: pl.DataFrame, n: int)
     return rows
 
 
-#: DENUE bulk-file columns -> the canonical establishment columns resolution reads.
-DENUE_COLUMNS: Final = {
-    "id": "establishment_id",
-    "nom_estab": "name",
-    "raz_social": "legal_name",
-    "codigo_act": "scian",
-    "cve_ent": "state",
-    "entidad": "state_name",
-    "cve_mun": "municipality_code",
-    "municipio": "municipality",
-}
-
-
-def from_denue_rows(frame: pl.DataFrame) -> pl.DataFrame:
-    """Canonical establishment columns from rows in the DENUE bulk-file layout (all text), for labelled sets
-    built from published rows (the importer is the way to load a whole edition)."""
-    return frame.select(
-        *(pl.col(k).alias(v) for k, v in DENUE_COLUMNS.items()),
-        pl.concat_str(
-            pl.col("tipo_vial"), pl.col("nom_vial"), pl.col("numero_ext"), separator=" ", ignore_nulls=True
-        ).alias("address"),
-        pl.col("latitud").cast(pl.Float64).alias("lat"),
-        pl.col("longitud").cast(pl.Float64).alias("lon"),
-    ).with_columns(pl.when(pl.col("legal_name").str.len_chars() > 0).then(pl.col("legal_name")).alias("legal_name"))
-
 
 def labelled_set(
     real: pl.DataFrame, *, distractors: int = 3_000, rounds: int = 3, seed: int = 11
@@ -505,23 +482,8 @@ def labelled_set(
     pick = pl.Series("k", rng.integers(0, places.height, size=synthetic.height), dtype=pl.UInt32)
     placed = synthetic.drop("state", "state_name", "municipality_code", "municipality").with_columns(pick)
     placed = placed.join(places.with_row_index("k"), on="k").drop("k")
-    establishments = pl.concat([real.select(COLUMNS_OUT), placed.select(COLUMNS_OUT)])
+    establishments = pl.concat([real.select(COLUMNS), placed.select(COLUMNS)])
     lists = [supplier_variants(real, real.height, seed=seed + r) for r in range(rounds)]
     suppliers = pl.concat(lists).with_columns(supplier_id=pl.format("S{}", pl.int_range(1, pl.len() + 1)))
     return establishments, suppliers
 
-
-#: The establishment columns of generated tables.
-COLUMNS_OUT: Final = (
-    "establishment_id",
-    "name",
-    "legal_name",
-    "scian",
-    "state",
-    "state_name",
-    "municipality_code",
-    "municipality",
-    "address",
-    "lat",
-    "lon",
-)

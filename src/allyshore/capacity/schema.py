@@ -7,13 +7,12 @@ state. Every module reads it through the columns named here, whatever the DENUE 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Final
 
-from platformdirs import user_data_dir
+from allyshore.io.data_dir import DATA_DIR_ENV, data_dir
 
-DATA_DIR_ENV: Final = "ALLYSHORE_DATA_DIR"
+__all__ = ["BANDS", "DATA_DIR_ENV", "ESTABLISHMENT_COLUMNS", "data_dir", "editions_root"]
 
 #: The stored establishment columns: name -> (polars dtype name, meaning). Codes are text (leading zeros kept).
 ESTABLISHMENT_COLUMNS: Final[dict[str, tuple[str, str]]] = {
@@ -52,14 +51,6 @@ BANDS: Final[dict[int, tuple[str, int, int | None]]] = {
     6: ("101 a 250 personas", 101, 250),
     7: ("251 y más personas", 251, None),
 }
-
-
-def data_dir(explicit: str | Path | None = None) -> Path:
-    """The data directory: the explicit one, else ``$ALLYSHORE_DATA_DIR``, else the per-user data folder."""
-    if explicit is not None:
-        return Path(explicit)
-    env = os.environ.get(DATA_DIR_ENV)
-    return Path(env) if env else Path(user_data_dir("allyshore", appauthor=False))
 
 
 def editions_root(data: Path) -> Path:

@@ -209,12 +209,15 @@ def write_denue_csv(
     sectors: Sequence[str] = ("32", "33"),
     encoding: str = "cp1252",
     chunk: int = 100_000,
+    start_id: int = 1,
 ) -> Path:
-    """Write ``n`` generated rows as a DENUE bulk CSV in ``encoding``, ``chunk`` rows at a time."""
+    """Write ``n`` generated rows as a DENUE bulk CSV in ``encoding``, ``chunk`` rows at a time, with ids from
+    ``start_id`` on (DENUE's own ids are small numbers too: give a file meant to be imported beside real rows a
+    ``start_id`` above theirs, e.g. 90,000,001, or the import reports the shared ids as duplicates)."""
     path = Path(path)
     with open(path, "wb") as out:
         for k, start in enumerate(range(0, n, chunk)):
-            frame = denue_rows(min(chunk, n - start), seed=seed + k, sectors=sectors, start_id=start + 1)
+            frame = denue_rows(min(chunk, n - start), seed=seed + k, sectors=sectors, start_id=start_id + start)
             out.write(_csv_bytes(frame, encoding, header=k == 0))
         if n == 0:
             out.write(",".join(DENUE_COLUMNS).encode(encoding) + b"\n")
@@ -229,12 +232,13 @@ def write_denue_zip(
     sectors: Sequence[str] = ("32", "33"),
     encoding: str = "cp1252",
     member: str = "conjunto_de_datos/denue_inegi_31-33_.csv",
+    start_id: int = 1,
 ) -> Path:
     """Write ``n`` generated rows as INEGI's bulk ZIP: the data CSV under ``member``, with a data dictionary
     and a metadata file beside it (as in the published archives)."""
     path = Path(path)
     csv_path = path.with_suffix(".tmp.csv")
-    write_denue_csv(csv_path, n, seed=seed, sectors=sectors, encoding=encoding)
+    write_denue_csv(csv_path, n, seed=seed, sectors=sectors, encoding=encoding, start_id=start_id)
     try:
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
             archive.writestr(

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from allyshore.cli._common import CsvOption, JsonOption, console, output
-from allyshore.cli.capacity import capacity_app
+from allyshore.cli.capacity import DataDirOption, capacity_app
 
 if TYPE_CHECKING:
     from allyshore.capacity.results import CapacityMap
@@ -37,10 +37,7 @@ def capacity_map_command(
     state: Annotated[
         list[str] | None, typer.Option("--state", help="Only this state (2-digit INEGI code, e.g. 19); repeatable.")
     ] = None,
-    data_dir: Annotated[
-        Path | None,
-        typer.Option("--data-dir", help="Data directory of the imported DENUE (default $ALLYSHORE_DATA_DIR or the per-user folder)."),
-    ] = None,
+    data_dir: DataDirOption = None,
     report: Annotated[
         Path | None,
         typer.Option("--report", metavar="OUT.html", help="Also write the map as a self-contained HTML page."),

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from allyshore.cli._common import CsvOption, JsonOption, NetworkArgument, console, output
-from allyshore.cli.capacity import capacity_app
+from allyshore.cli.capacity import DataDirOption, capacity_app
 
 if TYPE_CHECKING:
     from allyshore.capacity.results import CapacityMatch
@@ -33,12 +33,7 @@ def match(
         ),
     ] = None,
     top: Annotated[int, typer.Option("--top", min=1, help="Establishments listed per item.")] = 10,
-    data_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--data-dir", envvar="ALLYSHORE_DATA_DIR", show_envvar=False, help="Data folder with the DENUE import."
-        ),
-    ] = None,
+    data_dir: DataDirOption = None,
     write_candidates: Annotated[
         Path | None,
         typer.Option(
@@ -85,6 +80,8 @@ def match(
 
 
 def _show(result: CapacityMatch) -> None:
+    from allyshore.capacity.schema import BANDS
+
     console.print(
         f"{result.network}: {result.establishments:,} establishments of the items' classes; within "
         f"{result.within_km:g} km by road (great circle x {result.road_circuity:g}), top {result.top} per item",
@@ -112,7 +109,9 @@ def _show(result: CapacityMatch) -> None:
         ):
             table.add_column(column, overflow="fold")
         for c in item.candidates:
-            persons = f"{c.employees_low}-{c.employees_high}" if c.employees_high is not None else f"{c.employees_low}+"
+            # the open band "251 y más": DENUE gives no upper bound (employees_high is the import's calibration)
+            open_band = c.employees_high is None or c.band == max(BANDS)
+            persons = f"{c.employees_low}+" if open_band else f"{c.employees_low}-{c.employees_high}"
             parts = "/".join(f"{c.score_parts[k]:.2f}" for k in ("concordance", "size", "distance", "park"))
             table.add_row(
                 f"{c.name} ({c.establishment_id})",

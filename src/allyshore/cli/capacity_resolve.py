@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from allyshore.cli._common import CsvOption, JsonOption, console, err_console, output
-from allyshore.cli.capacity import capacity_app
+from allyshore.cli.capacity import DataDirOption, capacity_app
 
 if TYPE_CHECKING:
     from allyshore.capacity.resolve_results import ResolveResult
@@ -27,14 +27,7 @@ def resolve(
             "postal_code, scian, lat, lon, supplier_id, rfc, expected_establishment_id); docs/capacity.md.",
         ),
     ],
-    data_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--data-dir",
-            help="Data directory holding the imported DENUE (default $ALLYSHORE_DATA_DIR, "
-            "else the per-user data folder).",
-        ),
-    ] = None,
+    data_dir: DataDirOption = None,
     accept: Annotated[
         float, typer.Option("--accept", min=0, max=100, help="Score (0-100) at or above which a match is accepted.")
     ] = 90.0,
@@ -61,7 +54,7 @@ def resolve(
 def _show(result: ResolveResult) -> None:
     rule = result.thresholds
     table = Table(title=f"Suppliers resolved against DENUE {result.edition or ''}".rstrip())
-    for column in ("row", "supplier", "municipality", "status", "establishment", "DENUE name", "score", "how"):
+    for column in ("row", "supplier", "municipality", "status", "establishment", "DENUE name", "score", "how / why"):
         table.add_column(column, overflow="fold")
     for s in result.suppliers[:_SHOWN]:
         table.add_row(
@@ -72,7 +65,7 @@ def _show(result: ResolveResult) -> None:
             s.establishment_id or "",
             s.matched_name or "",
             "" if s.score is None else f"{s.score:.1f}",
-            f"{s.method or ''} {s.field or ''}".strip(),
+            f"{s.method or ''} {s.field or ''}".strip() if s.status == "matched" else (s.reason or ""),
         )
     console.print(table)
     if len(result.suppliers) > _SHOWN:

@@ -135,6 +135,15 @@ def _legend(breaks: list[float], fills: tuple[str, ...], whole: bool) -> list[tu
     return entries
 
 
+def short_state_name(name: str) -> str:
+    """A state's name short enough for a map label: the official tail dropped, but not "Ciudad de México".
+
+    >>> short_state_name("Coahuila de Zaragoza"), short_state_name("Ciudad de México")
+    ('Coahuila', 'Ciudad de México')
+    """
+    return name if name.startswith("Ciudad de ") else name.split(" de ")[0]
+
+
 def place_labels(labels: list[dict[str, Any]], size: float = 13.0) -> list[dict[str, Any]]:
     """``labels`` (``x``, ``y``, ``text``, centred) moved down until no two overlap.
 
@@ -211,7 +220,7 @@ def build_capacity(result: CapacityMap, metric: str = "establishments") -> Secti
     label_at = {code: (float(x), float(y)) for code, x, y in zip(shapes["states"], lx, ly, strict=True)}
     top = sorted((c for c in values if values[c] > 0), key=lambda c: -values[c])[:6]
     labels = place_labels([
-        {"x": label_at[c][0], "y": label_at[c][1], "text": f"{shapes['states'][c]['name'].split(' de ')[0]} {number(values[c], 0)}"}
+        {"x": label_at[c][0], "y": label_at[c][1], "text": f"{short_state_name(shapes['states'][c]['name'])} {number(values[c], 0)}"}
         for c in top
     ])
     other = [ring_path(r) for r in shapes.get("other", [])]

@@ -41,9 +41,9 @@ from typing import Final
 
 import numpy as np
 import polars as pl
-from platformdirs import user_data_dir
 
 from allyshore.errors import InputError, NotFoundError
+from allyshore.io.data_dir import data_dir
 from allyshore.results import NOT_IN_JSON
 from allyshore.tiva.iomath import Array, Index
 
@@ -60,7 +60,6 @@ __all__ = [
 
 #: Where a table's folder is looked for when no ``--dir`` is given (before the data directory).
 DIR_ENV: Final = "ALLYSHORE_TIVA_DIR"
-DATA_DIR_ENV: Final = "ALLYSHORE_DATA_DIR"
 #: The WIOD 2013 release (Timmer et al. 2015), where its world input-output tables are published.
 WIOD_URL: Final = "https://www.rug.nl/ggdc/valuechain/wiod/wiod-2013-release"
 #: Named tables: name -> (folder name under DATA/tiva, year, description).
@@ -124,9 +123,6 @@ class IOTable:
 # --------------------------------------------------------------------------------------------------- locating
 
 
-def _data_dir() -> Path:
-    env = os.environ.get(DATA_DIR_ENV)
-    return Path(env) if env else Path(user_data_dir("allyshore", appauthor=False))
 
 
 def locate_table(table: str = "wiod2013-2011", directory: str | Path | None = None) -> Path:
@@ -145,7 +141,7 @@ def locate_table(table: str = "wiod2013-2011", directory: str | Path | None = No
     env = os.environ.get(DIR_ENV)
     if env:
         tried.append(Path(env))
-    tried.append(_data_dir() / "tiva" / folder)
+    tried.append(data_dir() / "tiva" / folder)
     for path in tried:
         if path.is_dir():
             return path
@@ -245,8 +241,13 @@ def _year_of(folder: Path, year: int | None) -> int:
     if year is not None:
         return year
     years = sorted({int(m.group(1)) for p in folder.iterdir() if (m := re.match(r"wiot(\d{4})_Z_intermediate", p.name))})
+    if not years:
+        raise NotFoundError(
+            f"{folder}: no world input-output table here (no wiotYEAR_Z_intermediate.csv(.gz), nor pymrio's "
+            "trade_flows_Z.txt); give the folder of a table in the WIOD CSV or pymrio text layout (docs/tiva.md)"
+        )
     if len(years) != 1:
-        found = ", ".join(map(str, years)) or "none"
+        found = ", ".join(map(str, years))
         raise NotFoundError(
             f"{folder}: give --year: the folder has {found} wiotYEAR_Z_intermediate.csv(.gz) file(s) (docs/tiva.md)"
         )
