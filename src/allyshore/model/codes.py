@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
@@ -18,6 +19,9 @@ from numpy.typing import NDArray
 
 from allyshore.model.arrays import BoolArray, FloatArray, IntArray
 from allyshore.model.network import Network
+
+if TYPE_CHECKING:  # scipy is imported where a matrix is built: validating a network does not need it
+    import scipy.sparse as sp
 
 
 @dataclass(frozen=True, eq=False)
@@ -184,58 +188,55 @@ def _find_rows(
     return out
 
 
-class KeyTable:
-    """A hash table of non-negative integer keys, vectorised: open addressing, linear probing.
+@dataclass(frozen=True, eq=False)
+class PairIndex:
+    """Numbers given to (site, item) pairs of codes, found by pair without hashing.
 
-    :meth:`slots` gives each key its slot (the same slot for the same key); callers keep what
-    they know of a key in arrays indexed by slot, with one extra element at the end that the
-    slot -1 (a null key, or a key not found) reads.
+    A sparse ``sites x items`` matrix (CSR, each site's items sorted) holds ``number + 1`` at each pair;
+    scipy finds a pair by a binary search among its site's items, in one pass in C over the queries.
     """
 
-    _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing
+    matrix: sp.csr_array
 
-    def __init__(self, capacity: int) -> None:
-        self.bits = max(4, int(np.ceil(np.log2(max(capacity, 1) * 2))))  # at most half full
-        self.size = 1 << self.bits
-        self._keys = np.full(self.size, -1, dtype=np.int64)
+    @classmethod
+    def of(cls, site: IntArray, item: IntArray, shape: tuple[int, int]) -> PairIndex:
+        """Each pair numbered by its position in ``site`` and ``item``; of a pair given twice, the first
+        position; a pair with a code -1 (null) is left out."""
+        import scipy.sparse as sp
 
-    def slots(self, keys: IntArray, insert: bool = False) -> IntArray:
-        """Slot of each key; -1 for a negative key, or for a key not in the table unless ``insert``.
+        valid = (site >= 0) & (item >= 0)
+        number = np.arange(site.shape[0], dtype=np.int64) if bool(valid.all()) else np.flatnonzero(valid)
+        row, col = site[number], item[number]
+        matrix = sp.csr_array((number + 1, (row, col)), shape=shape)  # repeated pairs summed
+        if matrix.nnz < number.shape[0]:  # a repeated pair: the first of each kept
+            _, first = np.unique(row * shape[1] + col, return_index=True)
+            number, row, col = number[first], row[first], col[first]
+            matrix = sp.csr_array((number + 1, (row, col)), shape=shape)
+        return cls(matrix)
 
-        Every key probes at once, one slot per round. Inserting, the keys that meet a free slot are
-        written to it together: one of them lands (the last written), and so do the keys equal to it;
-        the others find the slot taken and probe on. Slots are never freed, so a key already in the
-        table is met before any free slot on its path.
-        """
-        n = keys.shape[0]
-        mask = self.size - 1
-        valid = keys >= 0
-        todo = None if bool(valid.all()) else np.flatnonzero(valid)  # None: every key, in order
-        key = keys if todo is None else keys[todo]
-        pos = (key.view(np.uint64) * self._MULTIPLIER >> np.uint64(64 - self.bits)).view(np.int64)
-        out = np.full(n, -1, dtype=np.int64)
-        table = self._keys
-        while key.size:  # one probe per round
-            held = table[pos]
-            hit = held == key
-            free = held == -1
-            if insert:
-                f = np.flatnonzero(free)
-                if f.size:
-                    at, sent = pos[f], key[f]
-                    table[at] = sent
-                    hit[f[table[at] == sent]] = True
-                go = ~hit
-            else:
-                go = ~(hit | free)
-            if todo is None:  # the first round, of every key
-                np.copyto(out, pos, where=hit)
-                todo = np.flatnonzero(go)
-                key, pos = key[todo], (pos[todo] + 1) & mask
-            else:
-                out[todo[hit]] = pos[hit]
-                on = np.flatnonzero(go)
-                todo, key, pos = todo[on], key[on], (pos[on] + 1) & mask
+    @classmethod
+    def of_keys(cls, key: IntArray, shape: tuple[int, int]) -> PairIndex:
+        """Distinct ascending keys ``site * shape[1] + item``, each numbered by its position (the matrix in
+        CSR form as it stands: no sorting)."""
+        import scipy.sparse as sp
+
+        site = key // shape[1]
+        indptr = np.zeros(shape[0] + 1, dtype=np.int64)
+        np.cumsum(np.bincount(site, minlength=shape[0]), out=indptr[1:])
+        number = np.arange(1, key.shape[0] + 1, dtype=np.int64)
+        return cls(sp.csr_array((number, key - site * shape[1], indptr), shape=shape))
+
+    def find(self, site: IntArray, item: IntArray) -> IntArray:
+        """Number of each (site, item) pair; -1 where the pair has none or a code is -1."""
+        out = np.full(site.shape[0], -1, dtype=np.int64)
+        valid = (site >= 0) & (item >= 0)
+        at = None if bool(valid.all()) else np.flatnonzero(valid)
+        if (site.shape[0] if at is None else at.shape[0]) == 0:
+            return out
+        if at is None:
+            out += self.matrix[site, item]
+        else:
+            out[at] += self.matrix[site[at], item[at]]
         return out
 
 

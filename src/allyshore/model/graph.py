@@ -18,9 +18,9 @@ this structure instead of walking rows: the consumption matrix ``A`` has
 ``A[c, s]`` = units of node ``s`` used per unit of node ``c``; the roll-ups over
 it (units needed, value embodied, prices) are the kernel of :mod:`allyshore.model.rollup`.
 
-:func:`compile_network` never joins on text: each id column is read once as
-integer codes (one Enum cast per vocabulary, sites and items), and (site, item)
-pairs are matched as integer keys in one vectorised hash table.
+:func:`compile_network` never joins on text: each id cell is read once as an
+integer code (:mod:`allyshore.model.codes`: a hash look-up checked on the text),
+and (site, item) pairs of codes are found in sparse site x item matrices.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ import polars as pl
 from numpy.typing import NDArray
 
 from allyshore.model.arrays import BoolArray, FloatArray, IntArray, ranges
-from allyshore.model.codes import KeyTable, flow_shares, group_rows, group_shares, id_codes, kahan_sums, stable_argsort
+from allyshore.model.codes import PairIndex, flow_shares, group_rows, group_shares, id_codes, kahan_sums, stable_argsort
 from allyshore.model.network import Network
 
 if TYPE_CHECKING:  # scipy is imported where a matrix is built: validating a network does not need it
@@ -299,8 +299,9 @@ def compile_network(network: Network) -> NodeGraph:
     """Compile a validated network into integer arrays (see :class:`NodeGraph`).
 
     Every id is first turned into an integer code (one hash look-up per cell); nodes,
-    requirements and edges are then matched on integer keys ``site * items + item``
-    with numpy gathers, hash look-ups and one grouping of the flows; no joins on text.
+    requirements and edges are then matched on (site, item) pairs of codes with numpy
+    gathers, look-ups in sparse site x item matrices (:class:`~allyshore.model.codes.PairIndex`)
+    and one grouping of the flows; no joins on text.
     (A validated network has one supply row per site and item; of repeated rows, the
     first supplies what the site ships of the item.)
     """
@@ -336,8 +337,8 @@ def _compile(network: Network, pool: ThreadPoolExecutor) -> NodeGraph:
     # Requirement rows of the supply nodes whose item has a BOM: one per BOM row of the item.
     n_supply = supply.height
     supply_site, supply_item = codes["supply", "site_id"], codes["supply", "item_id"]
-    supply_key = pair(supply_site, supply_item)
-    demand_key = pair(codes["demand", "site_id"], codes["demand", "item_id"])
+    demand_site, demand_item = codes["demand", "site_id"], codes["demand", "item_id"]
+    demand_key = pair(demand_site, demand_item)
     flow_from, flow_item = codes["flows", "from_site"], codes["flows", "item_id"]
     bom_parent, bom_child = codes["bom", "parent_id"], codes["bom", "child_id"]
     bom_rows, bom_start, bom_parents = group_rows(bom_parent)
@@ -348,36 +349,39 @@ def _compile(network: Network, pool: ThreadPoolExecutor) -> NodeGraph:
     lo, hi = bom_first[supply_item[with_bom]], bom_last[supply_item[with_bom]]
     req_node = np.repeat(with_bom, hi - lo)
     req_bom = bom_rows[ranges(lo, hi)]
-    req_key = pair(supply_site[req_node], bom_child[req_bom])
-    # One hash table of (site, item) keys: what is made or stocked there (node), what flows there (group).
+    # (site, item) pairs found by pair: what is made or stocked there (node), what flows there (group).
+    shape = (n_site_codes, n_item_codes)
     flow_order, group_start, group_key = group_rows(pair(codes["flows", "to_site"], flow_item))
     flow_active = (flows.get_column("status") != "candidate").to_numpy().astype(bool)
     shares = pool.submit(group_shares, flow_order, group_start, flows.get_column("share"), flow_active)  # meanwhile:
-    table = KeyTable(n_supply + group_key.shape[0] + demand_key.shape[0])
-    node_at = np.full(table.size + 1, -1, dtype=np.int64)  # the first node of each slot
-    supply_slot = table.slots(supply_key, insert=True)
-    coded = np.flatnonzero(supply_slot >= 0)
-    node_at[supply_slot[coded]] = coded
-    repeated = coded[node_at[supply_slot[coded]] != coded]  # a (site, item) pair of several supply rows
-    if repeated.size:
-        np.minimum.at(node_at, supply_slot[repeated], repeated)
-    group_at = np.full(table.size + 1, -1, dtype=np.int64)
-    group_at[table.slots(group_key, insert=True)] = np.arange(group_key.shape[0], dtype=np.int64)
-    demand_slot = table.slots(demand_key, insert=True)
-    unmade = np.flatnonzero((demand_slot >= 0) & (node_at[demand_slot] < 0))
-    _, first = np.unique(demand_slot[unmade], return_index=True)
+    supplied = PairIndex.of(supply_site, supply_item, shape)  # the first supply row of each pair
+    groups = PairIndex.of_keys(group_key, shape)
+    demand_node = supplied.find(demand_site, demand_item)
+    unmade = np.flatnonzero((demand_node < 0) & (demand_site >= 0) & (demand_item >= 0))
+    _, first, sink_of = np.unique(demand_key[unmade], return_index=True, return_inverse=True)
+    sink_number = np.empty(first.shape[0], dtype=np.int64)
+    sink_number[np.argsort(first)] = np.arange(first.shape[0], dtype=np.int64)
+    demand_node[unmade] = n_supply + sink_number[sink_of.reshape(-1)]
     sinks = unmade[np.sort(first)]  # demand rows that add a sink, in order of first demand
-    node_at[demand_slot[sinks]] = n_supply + np.arange(sinks.shape[0], dtype=np.int64)
-    node_slot = np.concatenate([supply_slot, demand_slot[sinks]])
-    demand_node = node_at[demand_slot]
-    flow_supplier = node_at[table.slots(pair(flow_from, flow_item))]
-    req_slot = table.slots(req_key)
-    req_internal, req_group = node_at[req_slot], group_at[req_slot]
-    node_group = group_at[node_slot]
+    node_site_code = np.concatenate([supply_site, demand_site[sinks]])
+    node_item_code = np.concatenate([supply_item, demand_item[sinks]])
+    sunk = PairIndex.of(demand_site[sinks], demand_item[sinks], shape)
+
+    def node_at(site: IntArray, item: IntArray) -> IntArray:
+        """Node of each (site, item) pair: its first supply row, else its sink; -1 for neither."""
+        node = supplied.find(site, item)
+        missed = np.flatnonzero(node < 0) if sinks.size else node[:0]
+        if missed.size:
+            sink = sunk.find(site[missed], item[missed])
+            node[missed] = np.where(sink >= 0, n_supply + sink, -1)
+        return node
+
+    flow_supplier = node_at(flow_from, flow_item)
+    req_site, req_child = supply_site[req_node], bom_child[req_bom]
+    req_internal, req_group = node_at(req_site, req_child), groups.find(req_site, req_child)
+    node_group = groups.find(node_site_code, node_item_code)
     inbound = node_group >= 0
-    n_nodes = node_slot.shape[0]
-    node_site_code = np.concatenate([supply_site, codes["demand", "site_id"][sinks]])
-    node_item_code = np.concatenate([supply_item, codes["demand", "item_id"][sinks]])
+    n_nodes = node_site_code.shape[0]
 
     item_cost = _float(items.get_column("unit_cost"), np.nan)
     node_site, node_item = known(node_site_code, n_sites), known(node_item_code, n_items)
