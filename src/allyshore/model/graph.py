@@ -291,6 +291,33 @@ def longest_path_from(matrix: sp.csr_matrix, n: int) -> IntArray:
 def _float(series: pl.Series, fill: float) -> FloatArray:
     return series.cast(pl.Float64).fill_null(fill).to_numpy().astype(np.float64)
 
+def _node_values(
+    network: Network, node_site: IntArray, node_item: IntArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, BoolArray]:
+    """Price, capacity, inventory and time to recover of each node (supply rows first, then sinks), and
+    whether it is active: read from its supply row, else its item's unit cost or its site's time to recover."""
+    supply, sites, items = network.supply, network.sites, network.items
+    n_supply, n_nodes = supply.height, node_site.shape[0]
+    item_cost = _float(items.get_column("unit_cost"), np.nan)
+    price = np.full(n_nodes, np.nan)
+    capacity = np.full(n_nodes, np.inf)
+    inventory = np.zeros(n_nodes)
+    ttr = np.full(n_nodes, np.nan)
+    active = np.ones(n_nodes, dtype=bool)
+    if n_supply:
+        price[:n_supply] = _float(supply.get_column("unit_price"), np.nan)
+        capacity[:n_supply] = _float(supply.get_column("capacity_per_week"), np.inf)
+        inventory[:n_supply] = _float(supply.get_column("inventory"), 0.0)
+        site_ttr = _float(sites.get_column("ttr_weeks"), np.nan)
+        ttr[:n_supply] = _float(supply.get_column("ttr_weeks"), np.nan)
+        missing = np.isnan(ttr[:n_supply])
+        ttr[:n_supply][missing] = site_ttr[node_site[:n_supply][missing]]
+        active[:n_supply] = (supply.get_column("status") != "candidate").to_numpy()
+    unknown_price = np.isnan(price)
+    price[unknown_price] = item_cost[node_item[unknown_price]]
+    return price, capacity, inventory, ttr, active
+
+
 
 # --------------------------------------------------------------------------- compile
 
@@ -341,6 +368,7 @@ def _compile(network: Network, pool: ThreadPoolExecutor) -> NodeGraph:
     demand_key = pair(demand_site, demand_item)
     flow_from, flow_item = codes["flows", "from_site"], codes["flows", "item_id"]
     bom_parent, bom_child = codes["bom", "parent_id"], codes["bom", "child_id"]
+    grouped = pool.submit(group_rows, pair(codes["flows", "to_site"], flow_item))  # flows by (to_site, item), meanwhile:
     bom_rows, bom_start, bom_parents = group_rows(bom_parent)
     bom_first = np.zeros(n_item_codes + 1, dtype=np.int64)  # one extra slot, read by the code -1 (null): 0
     bom_last = np.zeros(n_item_codes + 1, dtype=np.int64)
@@ -351,11 +379,7 @@ def _compile(network: Network, pool: ThreadPoolExecutor) -> NodeGraph:
     req_bom = bom_rows[ranges(lo, hi)]
     # (site, item) pairs found by pair: what is made or stocked there (node), what flows there (group).
     shape = (n_site_codes, n_item_codes)
-    flow_order, group_start, group_key = group_rows(pair(codes["flows", "to_site"], flow_item))
-    flow_active = (flows.get_column("status") != "candidate").to_numpy().astype(bool)
-    shares = pool.submit(group_shares, flow_order, group_start, flows.get_column("share"), flow_active)  # meanwhile:
     supplied = PairIndex.of(supply_site, supply_item, shape)  # the first supply row of each pair
-    groups = PairIndex.of_keys(group_key, shape)
     demand_node = supplied.find(demand_site, demand_item)
     unmade = np.flatnonzero((demand_node < 0) & (demand_site >= 0) & (demand_item >= 0))
     _, first, sink_of = np.unique(demand_key[unmade], return_index=True, return_inverse=True)
@@ -366,6 +390,9 @@ def _compile(network: Network, pool: ThreadPoolExecutor) -> NodeGraph:
     node_site_code = np.concatenate([supply_site, demand_site[sinks]])
     node_item_code = np.concatenate([supply_item, demand_item[sinks]])
     sunk = PairIndex.of(demand_site[sinks], demand_item[sinks], shape)
+    node_site, node_item = known(node_site_code, n_sites), known(node_item_code, n_items)
+    n_nodes = node_site_code.shape[0]
+    values = pool.submit(_node_values, network, node_site, node_item)  # meanwhile:
 
     def node_at(site: IntArray, item: IntArray) -> IntArray:
         """Node of each (site, item) pair: its first supply row, else its sink; -1 for neither."""
@@ -378,29 +405,16 @@ def _compile(network: Network, pool: ThreadPoolExecutor) -> NodeGraph:
 
     flow_supplier = node_at(flow_from, flow_item)
     req_site, req_child = supply_site[req_node], bom_child[req_bom]
-    req_internal, req_group = node_at(req_site, req_child), groups.find(req_site, req_child)
+    req_internal = node_at(req_site, req_child)
+    flow_order, group_start, group_key = grouped.result()
+    flow_active = (flows.get_column("status") != "candidate").to_numpy().astype(bool)
+    shares = pool.submit(group_shares, flow_order, group_start, flows.get_column("share"), flow_active)  # meanwhile:
+    groups = PairIndex.of_keys(group_key, shape)
+    req_group = groups.find(req_site, req_child)
     node_group = groups.find(node_site_code, node_item_code)
     inbound = node_group >= 0
-    n_nodes = node_site_code.shape[0]
 
-    item_cost = _float(items.get_column("unit_cost"), np.nan)
-    node_site, node_item = known(node_site_code, n_sites), known(node_item_code, n_items)
-    price = np.full(n_nodes, np.nan)
-    capacity = np.full(n_nodes, np.inf)
-    inventory = np.zeros(n_nodes)
-    ttr = np.full(n_nodes, np.nan)
-    active = np.ones(n_nodes, dtype=bool)
-    if n_supply:
-        price[:n_supply] = _float(supply.get_column("unit_price"), np.nan)
-        capacity[:n_supply] = _float(supply.get_column("capacity_per_week"), np.inf)
-        inventory[:n_supply] = _float(supply.get_column("inventory"), 0.0)
-        site_ttr = _float(sites.get_column("ttr_weeks"), np.nan)
-        ttr[:n_supply] = _float(supply.get_column("ttr_weeks"), np.nan)
-        missing = np.isnan(ttr[:n_supply])
-        ttr[:n_supply][missing] = site_ttr[node_site[:n_supply][missing]]
-        active[:n_supply] = (supply.get_column("status") != "candidate").to_numpy()
-    unknown_price = np.isnan(price)
-    price[unknown_price] = item_cost[node_item[unknown_price]]
+    price, capacity, inventory, ttr, active = values.result()
 
     # Which supply nodes make their item from its BOM, and which only stock it. A node stocks
     # (passes through) when its site is a warehouse or customer, or when the item itself
