@@ -228,14 +228,13 @@ class PairIndex:
 
     def find(self, site: IntArray, item: IntArray) -> IntArray:
         """Number of each (site, item) pair; -1 where the pair has none or a code is -1."""
-        out = np.full(site.shape[0], -1, dtype=np.int64)
         valid = (site >= 0) & (item >= 0)
-        at = None if bool(valid.all()) else np.flatnonzero(valid)
-        if (site.shape[0] if at is None else at.shape[0]) == 0:
-            return out
-        if at is None:
-            out += self.matrix[site, item]
-        else:
+        if site.shape[0] and bool(valid.all()):
+            found: IntArray = self.matrix[site, item] - 1
+            return found
+        out = np.full(site.shape[0], -1, dtype=np.int64)
+        at = np.flatnonzero(valid)
+        if at.size:
             out[at] += self.matrix[site[at], item[at]]
         return out
 
