@@ -273,15 +273,15 @@ def _exposure_with(
     graph: NodeGraph, policy: PolicySource, max_choke_points: int | None, pool: ThreadPoolExecutor
 ) -> ExposureResult:
     network = graph.network
-    weighted = pool.submit(_good_weights, graph)  # meanwhile, the levels and value added
-    country_tiers = pool.submit(_country_tiers, graph, policy)
-    item_order = pool.submit(_item_order, network.items)
+    depth = pool.submit(lambda: graph.depth)  # meanwhile, what does not need the levels
+    goods, roots, weights, units_per_week = _good_weights(graph)
+    n_goods = int(goods.shape[0])
+    countries, node_country, tiers = _country_tiers(graph, policy)
+    item_rank, by_rank = _item_order(network.items)
+    depth.result()
     levels = calc_levels(graph)
     margin, price, priced = calc_value_added(graph, levels)
     value_added = np.maximum(margin, 0.0)
-
-    goods, roots, weights, units_per_week = weighted.result()
-    n_goods = int(goods.shape[0])
 
     # Border crossings, in the second thread meanwhile: one masked roll-up per crossing.
     crossings = pool.submit(_crossing_shares, graph, levels, value_added, roots, weights)
@@ -297,7 +297,6 @@ def _exposure_with(
 
     # Value by country: C[c, g] = sum over nodes n in c of VA_n * M[n, g], with c the country where the node's
     # value is made (its site's, or the maker's origin_country for a part bought from a distributor).
-    countries, node_country, tiers = country_tiers.result()
     # goods x countries, summed in the order of each good's entries (as the sparse product M^T VA_by_country).
     n_countries = len(countries)
     good_of_entry = np.repeat(np.arange(n_goods, dtype=np.int64), np.diff(per_good.indptr))
@@ -317,7 +316,6 @@ def _exposure_with(
     untrusted_country = np.isin(np.asarray([tiers[c] for c in countries], dtype=object), UNTRUSTED_TIERS)
     item_ids = network.items.get_column("item_id")  # items rows are in item number order
     n_items = item_ids.len()
-    item_rank, by_rank = item_order.result()
     # Per (good, item), items in alphabetical order: the number of origins the good reaches + 2^20 * the number
     # of untrusted ones, and the sum of (origin + 1); integers, summed exactly.
     is_origin = np.zeros(graph.n_nodes, dtype=bool)
