@@ -403,16 +403,17 @@ def _compile(network: Network, pool: ThreadPoolExecutor) -> NodeGraph:
             node[missed] = np.where(sink >= 0, n_supply + sink, -1)
         return node
 
-    flow_supplier = node_at(flow_from, flow_item)
     req_site, req_child = supply_site[req_node], bom_child[req_bom]
-    req_internal = node_at(req_site, req_child)
+    internal_at = pool.submit(node_at, req_site, req_child)  # and meanwhile:
+    flow_supplier = node_at(flow_from, flow_item)
     flow_order, group_start, group_key = grouped.result()
     flow_active = (flows.get_column("status") != "candidate").to_numpy().astype(bool)
     shares = pool.submit(group_shares, flow_order, group_start, flows.get_column("share"), flow_active)  # meanwhile:
     groups = PairIndex.of_keys(group_key, shape)
-    req_group = groups.find(req_site, req_child)
+    group_at = pool.submit(groups.find, req_site, req_child)  # and meanwhile:
     node_group = groups.find(node_site_code, node_item_code)
     inbound = node_group >= 0
+    req_internal, req_group = internal_at.result(), group_at.result()
 
     price, capacity, inventory, ttr, active = values.result()
 
