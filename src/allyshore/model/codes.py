@@ -300,11 +300,12 @@ def group_shares(order: IntArray, start: IntArray, share: pl.Series, active: Boo
     g = np.repeat(np.arange(length.shape[0], dtype=np.int64), length)
     blank = share.is_null().to_numpy().astype(bool)[rows]
     value = np.where(blank, 0.0, share.cast(pl.Float64).to_numpy()[rows])
-    given = kahan_sums(value, first, length)
-    blanks = np.bincount(g, weights=blank, minlength=length.shape[0])
     raw = value
     with np.errstate(divide="ignore", invalid="ignore"):
-        raw[blank] = np.maximum(1.0 - given[g[blank]], 0.0) / blanks[g[blank]]
+        if bool(blank.any()):  # blank shares split what the given ones leave
+            given = kahan_sums(value, first, length)
+            blanks = np.bincount(g, weights=blank, minlength=length.shape[0])
+            raw[blank] = np.maximum(1.0 - given[g[blank]], 0.0) / blanks[g[blank]]
         total = kahan_sums(raw, first, length)[g]
         out[rows] = np.where(total > 0, raw / total, 1.0 / length[g])
     return out
