@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
@@ -19,9 +18,6 @@ from numpy.typing import NDArray
 
 from allyshore.model.arrays import BoolArray, FloatArray, IntArray
 from allyshore.model.network import Network
-
-if TYPE_CHECKING:  # scipy is imported where a matrix is built: validating a network does not need it
-    import scipy.sparse as sp
 
 
 @dataclass(frozen=True, eq=False)
@@ -192,50 +188,61 @@ def _find_rows(
 class PairIndex:
     """Numbers given to (site, item) pairs of codes, found by pair without hashing.
 
-    A sparse ``sites x items`` matrix (CSR, each site's items sorted) holds ``number + 1`` at each pair;
-    scipy finds a pair by a binary search among its site's items, in one pass in C over the queries.
+    The pairs sorted by site, then item, as a compressed sparse row structure: the items of site ``s`` are
+    ``items[start[s]:start[s + 1]]`` (ascending), numbered ``number[...]``. A look-up is a binary search
+    among its site's items, every query at once (one vectorised step per halving of the longest row).
     """
 
-    matrix: sp.csr_array
+    start: IntArray
+    items: IntArray
+    number: IntArray
 
     @classmethod
     def of(cls, site: IntArray, item: IntArray, shape: tuple[int, int]) -> PairIndex:
         """Each pair numbered by its position in ``site`` and ``item``; of a pair given twice, the first
         position; a pair with a code -1 (null) is left out."""
-        import scipy.sparse as sp
-
         valid = (site >= 0) & (item >= 0)
         number = np.arange(site.shape[0], dtype=np.int64) if bool(valid.all()) else np.flatnonzero(valid)
-        row, col = site[number], item[number]
-        matrix = sp.csr_array((number + 1, (row, col)), shape=shape)  # repeated pairs summed
-        if matrix.nnz < number.shape[0]:  # a repeated pair: the first of each kept
-            _, first = np.unique(row * shape[1] + col, return_index=True)
-            number, row, col = number[first], row[first], col[first]
-            matrix = sp.csr_array((number + 1, (row, col)), shape=shape)
-        return cls(matrix)
+        key = site[number] * shape[1] + item[number]
+        order = stable_argsort(key)
+        key, number = key[order], number[order]
+        first = np.ones(key.shape[0], dtype=bool)  # the first of equal keys (stable: the first position)
+        first[1:] = key[1:] != key[:-1]
+        if not bool(first.all()):
+            key, number = key[first], number[first]
+        return cls.of_keys(key, shape, number)
 
     @classmethod
-    def of_keys(cls, key: IntArray, shape: tuple[int, int]) -> PairIndex:
-        """Distinct ascending keys ``site * shape[1] + item``, each numbered by its position (the matrix in
-        CSR form as it stands: no sorting)."""
-        import scipy.sparse as sp
-
+    def of_keys(cls, key: IntArray, shape: tuple[int, int], number: IntArray | None = None) -> PairIndex:
+        """Distinct ascending keys ``site * shape[1] + item``, numbered ``number`` (default: by position)."""
         site = key // shape[1]
-        indptr = np.zeros(shape[0] + 1, dtype=np.int64)
-        np.cumsum(np.bincount(site, minlength=shape[0]), out=indptr[1:])
-        number = np.arange(1, key.shape[0] + 1, dtype=np.int64)
-        return cls(sp.csr_array((number, key - site * shape[1], indptr), shape=shape))
+        start = np.zeros(shape[0] + 1, dtype=np.int64)
+        np.cumsum(np.bincount(site, minlength=shape[0]), out=start[1:])
+        numbers = np.arange(key.shape[0], dtype=np.int64) if number is None else number
+        return cls(start, key - site * shape[1], numbers)
 
     def find(self, site: IntArray, item: IntArray) -> IntArray:
         """Number of each (site, item) pair; -1 where the pair has none or a code is -1."""
-        valid = (site >= 0) & (item >= 0)
-        if site.shape[0] and bool(valid.all()):
-            found: IntArray = self.matrix[site, item] - 1
-            return found
         out = np.full(site.shape[0], -1, dtype=np.int64)
-        at = np.flatnonzero(valid)
-        if at.size:
-            out[at] += self.matrix[site[at], item[at]]
+        valid = (site >= 0) & (item >= 0)
+        query = np.arange(site.shape[0], dtype=np.int64) if bool(valid.all()) else np.flatnonzero(valid)
+        if query.size == 0 or self.items.size == 0:
+            return out
+        target = item[query]
+        row = site[query]
+        lo, end = self.start[row], self.start[row + 1]
+        hi = end.copy()
+        todo = np.flatnonzero(lo < hi)
+        while todo.size:  # lower bound of the target among the row's items, halving every range at once
+            low, high = lo[todo], hi[todo]
+            mid = (low + high) >> 1
+            right = self.items[mid] < target[todo]
+            lo[todo] = np.where(right, mid + 1, low)
+            hi[todo] = np.where(right, high, mid)
+            todo = todo[lo[todo] < hi[todo]]
+        hit = np.flatnonzero(lo < end)
+        hit = hit[self.items[lo[hit]] == target[hit]]
+        out[query[hit]] = self.number[lo[hit]]
         return out
 
 

@@ -20,7 +20,7 @@ it (units needed, value embodied, prices) are the kernel of :mod:`allyshore.mode
 
 :func:`compile_network` never joins on text: each id cell is read once as an
 integer code (:mod:`allyshore.model.codes`: a hash look-up checked on the text),
-and (site, item) pairs of codes are found in sparse site x item matrices.
+and (site, item) pairs of codes are found by binary search among sorted pairs.
 """
 
 from __future__ import annotations
@@ -327,7 +327,7 @@ def compile_network(network: Network) -> NodeGraph:
 
     Every id is first turned into an integer code (one hash look-up per cell); nodes,
     requirements and edges are then matched on (site, item) pairs of codes with numpy
-    gathers, look-ups in sparse site x item matrices (:class:`~allyshore.model.codes.PairIndex`)
+    gathers, binary searches among sorted pairs (:class:`~allyshore.model.codes.PairIndex`)
     and one grouping of the flows; no joins on text.
     (A validated network has one supply row per site and item; of repeated rows, the
     first supplies what the site ships of the item.)
