@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import allyshore
 from allyshore.model import codes as codes_module
-from allyshore.model.codes import PairIndex, hashed_codes, kahan_sums, stable_argsort
+from allyshore.model.codes import KeyTable, hashed_codes, kahan_sums, stable_argsort
 from allyshore.model.graph import NodeGraph, compile_network
 from allyshore.model.network import Network
 
@@ -39,29 +39,19 @@ def same_graph(a: NodeGraph, b: NodeGraph) -> bool:
 
 
 @settings(max_examples=60, deadline=None)
-@given(
-    st.lists(st.tuples(st.integers(-1, 6), st.integers(-1, 9)), max_size=80),
-    st.lists(st.tuples(st.integers(-1, 7), st.integers(-1, 10)), max_size=80),
-)
-def test_pair_index_numbers_each_pair_by_its_first_position(
-    given_pairs: list[tuple[int, int]], queried: list[tuple[int, int]]
-) -> None:
-    """Found by pair: the first position of the pair among those given, -1 for a pair never given or with a
-    code -1 (a dict of the pairs, written out, is the reference)."""
-    shape = (8, 11)
-    first: dict[tuple[int, int], int] = {}
-    for position, (site, item) in enumerate(given_pairs):
-        if site >= 0 and item >= 0:
-            first.setdefault((site, item), position)
-    site, item = (np.asarray([p[k] for p in given_pairs], dtype=np.int64) for k in (0, 1))
-    index = PairIndex.of(site, item, shape)
-    q_site, q_item = (np.asarray([p[k] for p in queried], dtype=np.int64) for k in (0, 1))
-    assert index.find(q_site, q_item).tolist() == [first.get(p, -1) for p in queried]
-    keys = np.asarray(sorted(s * shape[1] + i for s, i in first), dtype=np.int64)
-    by_key = PairIndex.of_keys(keys, shape)
-    position = {int(k): n for n, k in enumerate(keys.tolist())}
-    expected = [position.get(s * shape[1] + i, -1) if s >= 0 and i >= 0 else -1 for s, i in queried]
-    assert by_key.find(q_site, q_item).tolist() == expected
+@given(st.lists(st.integers(-3, 400), max_size=300), st.lists(st.integers(-3, 800), max_size=300))
+def test_key_table_gives_one_slot_per_key(inserted: list[int], queried: list[int]) -> None:
+    table = KeyTable(max(len(inserted), 1))
+    keys = np.asarray(inserted, dtype=np.int64)
+    slots = table.slots(keys, insert=True)
+    assert np.array_equal(slots < 0, keys < 0)
+    slot_of: dict[int, int] = {}
+    for key, slot in zip(keys.tolist(), slots.tolist(), strict=True):
+        if key >= 0:
+            assert slot_of.setdefault(key, slot) == slot
+    assert len(set(slot_of.values())) == len(slot_of)
+    found = table.slots(np.asarray(queried, dtype=np.int64))
+    assert found.tolist() == [slot_of.get(k, -1) for k in queried]
 
 
 def kahan(values: list[float]) -> float:

@@ -2,7 +2,7 @@
 
 :func:`compile_network <allyshore.model.graph.compile_network>` reads every id cell once, as an integer
 code (:func:`id_codes`: one hash look-up per cell, each match checked on the text), then matches
-(site, item) pairs of codes (:class:`PairIndex`) and groups rows by key (:func:`group_rows`) without
+(site, item) pairs of codes (:class:`KeyTable`) and groups rows by key (:func:`group_rows`) without
 ever joining on text. The sourcing shares of flows grouped by (to_site, item) are here too
 (:func:`flow_shares`), as the optimiser reads them without compiling.
 """
@@ -184,65 +184,58 @@ def _find_rows(
     return out
 
 
-@dataclass(frozen=True, eq=False)
-class PairIndex:
-    """Numbers given to (site, item) pairs of codes, found by pair without hashing.
+class KeyTable:
+    """A hash table of non-negative integer keys, vectorised: open addressing, linear probing.
 
-    The pairs sorted by site, then item, as a compressed sparse row structure: the items of site ``s`` are
-    ``items[start[s]:start[s + 1]]`` (ascending), numbered ``number[...]``. A look-up is a binary search
-    among its site's items, every query at once (one vectorised step per halving of the longest row).
+    :meth:`slots` gives each key its slot (the same slot for the same key); callers keep what
+    they know of a key in arrays indexed by slot, with one extra element at the end that the
+    slot -1 (a null key, or a key not found) reads.
     """
 
-    start: IntArray
-    items: IntArray
-    number: IntArray
+    _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing
 
-    @classmethod
-    def of(cls, site: IntArray, item: IntArray, shape: tuple[int, int]) -> PairIndex:
-        """Each pair numbered by its position in ``site`` and ``item``; of a pair given twice, the first
-        position; a pair with a code -1 (null) is left out."""
-        valid = (site >= 0) & (item >= 0)
-        number = np.arange(site.shape[0], dtype=np.int64) if bool(valid.all()) else np.flatnonzero(valid)
-        key = site[number] * shape[1] + item[number]
-        order = stable_argsort(key)
-        key, number = key[order], number[order]
-        first = np.ones(key.shape[0], dtype=bool)  # the first of equal keys (stable: the first position)
-        first[1:] = key[1:] != key[:-1]
-        if not bool(first.all()):
-            key, number = key[first], number[first]
-        return cls.of_keys(key, shape, number)
+    def __init__(self, capacity: int) -> None:
+        self.bits = max(4, int(np.ceil(np.log2(max(capacity, 1) * 2))))  # at most half full
+        self.size = 1 << self.bits
+        self._keys = np.full(self.size, -1, dtype=np.int64)
 
-    @classmethod
-    def of_keys(cls, key: IntArray, shape: tuple[int, int], number: IntArray | None = None) -> PairIndex:
-        """Distinct ascending keys ``site * shape[1] + item``, numbered ``number`` (default: by position)."""
-        site = key // shape[1]
-        start = np.zeros(shape[0] + 1, dtype=np.int64)
-        np.cumsum(np.bincount(site, minlength=shape[0]), out=start[1:])
-        numbers = np.arange(key.shape[0], dtype=np.int64) if number is None else number
-        return cls(start, key - site * shape[1], numbers)
+    def slots(self, keys: IntArray, insert: bool = False) -> IntArray:
+        """Slot of each key; -1 for a negative key, or for a key not in the table unless ``insert``.
 
-    def find(self, site: IntArray, item: IntArray) -> IntArray:
-        """Number of each (site, item) pair; -1 where the pair has none or a code is -1."""
-        out = np.full(site.shape[0], -1, dtype=np.int64)
-        valid = (site >= 0) & (item >= 0)
-        query = np.arange(site.shape[0], dtype=np.int64) if bool(valid.all()) else np.flatnonzero(valid)
-        if query.size == 0 or self.items.size == 0:
-            return out
-        target = item[query]
-        row = site[query]
-        lo, end = self.start[row], self.start[row + 1]
-        hi = end.copy()
-        todo = np.flatnonzero(lo < hi)
-        while todo.size:  # lower bound of the target among the row's items, halving every range at once
-            low, high = lo[todo], hi[todo]
-            mid = (low + high) >> 1
-            right = self.items[mid] < target[todo]
-            lo[todo] = np.where(right, mid + 1, low)
-            hi[todo] = np.where(right, high, mid)
-            todo = todo[lo[todo] < hi[todo]]
-        hit = np.flatnonzero(lo < end)
-        hit = hit[self.items[lo[hit]] == target[hit]]
-        out[query[hit]] = self.number[lo[hit]]
+        Every key probes at once, one slot per round. Inserting, the keys that meet a free slot are
+        written to it together: one of them lands (the last written), and so do the keys equal to it;
+        the others find the slot taken and probe on. Slots are never freed, so a key already in the
+        table is met before any free slot on its path.
+        """
+        n = keys.shape[0]
+        mask = self.size - 1
+        valid = keys >= 0
+        todo = None if bool(valid.all()) else np.flatnonzero(valid)  # None: every key, in order
+        key = keys if todo is None else keys[todo]
+        pos = (key.view(np.uint64) * self._MULTIPLIER >> np.uint64(64 - self.bits)).view(np.int64)
+        out = np.full(n, -1, dtype=np.int64)
+        table = self._keys
+        while key.size:  # one probe per round
+            held = table[pos]
+            hit = held == key
+            free = held == -1
+            if insert:
+                f = np.flatnonzero(free)
+                if f.size:
+                    at, sent = pos[f], key[f]
+                    table[at] = sent
+                    hit[f[table[at] == sent]] = True
+                go = ~hit
+            else:
+                go = ~(hit | free)
+            if todo is None:  # the first round, of every key
+                np.copyto(out, pos, where=hit)
+                todo = np.flatnonzero(go)
+                key, pos = key[todo], (pos[todo] + 1) & mask
+            else:
+                out[todo[hit]] = pos[hit]
+                on = np.flatnonzero(go)
+                todo, key, pos = todo[on], key[on], (pos[on] + 1) & mask
         return out
 
 

@@ -20,7 +20,7 @@ it (units needed, value embodied, prices) are the kernel of :mod:`allyshore.mode
 
 :func:`compile_network` never joins on text: each id cell is read once as an
 integer code (:mod:`allyshore.model.codes`: a hash look-up checked on the text),
-and (site, item) pairs of codes are found by binary search among sorted pairs.
+and (site, item) pairs of codes are matched as integer keys in one vectorised hash table.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ import polars as pl
 from numpy.typing import NDArray
 
 from allyshore.model.arrays import BoolArray, FloatArray, IntArray, ranges
-from allyshore.model.codes import PairIndex, flow_shares, group_rows, group_shares, id_codes, kahan_sums, stable_argsort
+from allyshore.model.codes import KeyTable, flow_shares, group_rows, group_shares, id_codes, kahan_sums, stable_argsort
 from allyshore.model.network import Network
 
 if TYPE_CHECKING:  # scipy is imported where a matrix is built: validating a network does not need it
@@ -327,7 +327,7 @@ def compile_network(network: Network) -> NodeGraph:
 
     Every id is first turned into an integer code (one hash look-up per cell); nodes,
     requirements and edges are then matched on (site, item) pairs of codes with numpy
-    gathers, binary searches among sorted pairs (:class:`~allyshore.model.codes.PairIndex`)
+    gathers, look-ups in one vectorised hash table (:class:`~allyshore.model.codes.KeyTable`)
     and one grouping of the flows; no joins on text.
     (A validated network has one supply row per site and item; of repeated rows, the
     first supplies what the site ships of the item.)
@@ -377,43 +377,37 @@ def _compile(network: Network, pool: ThreadPoolExecutor) -> NodeGraph:
     lo, hi = bom_first[supply_item[with_bom]], bom_last[supply_item[with_bom]]
     req_node = np.repeat(with_bom, hi - lo)
     req_bom = bom_rows[ranges(lo, hi)]
-    # (site, item) pairs found by pair: what is made or stocked there (node), what flows there (group).
-    shape = (n_site_codes, n_item_codes)
-    supplied = PairIndex.of(supply_site, supply_item, shape)  # the first supply row of each pair
-    demand_node = supplied.find(demand_site, demand_item)
-    unmade = np.flatnonzero((demand_node < 0) & (demand_site >= 0) & (demand_item >= 0))
-    _, first, sink_of = np.unique(demand_key[unmade], return_index=True, return_inverse=True)
-    sink_number = np.empty(first.shape[0], dtype=np.int64)
-    sink_number[np.argsort(first)] = np.arange(first.shape[0], dtype=np.int64)
-    demand_node[unmade] = n_supply + sink_number[sink_of.reshape(-1)]
-    sinks = unmade[np.sort(first)]  # demand rows that add a sink, in order of first demand
-    node_site_code = np.concatenate([supply_site, demand_site[sinks]])
-    node_item_code = np.concatenate([supply_item, demand_item[sinks]])
-    sunk = PairIndex.of(demand_site[sinks], demand_item[sinks], shape)
-    node_site, node_item = known(node_site_code, n_sites), known(node_item_code, n_items)
-    n_nodes = node_site_code.shape[0]
-    values = pool.submit(_node_values, network, node_site, node_item)  # meanwhile:
-
-    def node_at(site: IntArray, item: IntArray) -> IntArray:
-        """Node of each (site, item) pair: its first supply row, else its sink; -1 for neither."""
-        node = supplied.find(site, item)
-        missed = np.flatnonzero(node < 0) if sinks.size else node[:0]
-        if missed.size:
-            sink = sunk.find(site[missed], item[missed])
-            node[missed] = np.where(sink >= 0, n_supply + sink, -1)
-        return node
-
-    req_site, req_child = supply_site[req_node], bom_child[req_bom]
-    internal_at = pool.submit(node_at, req_site, req_child)  # and meanwhile:
-    flow_supplier = node_at(flow_from, flow_item)
+    # One hash table of (site, item) keys: what is made or stocked there (node), what flows there (group).
     flow_order, group_start, group_key = grouped.result()
     flow_active = (flows.get_column("status") != "candidate").to_numpy().astype(bool)
     shares = pool.submit(group_shares, flow_order, group_start, flows.get_column("share"), flow_active)  # meanwhile:
-    groups = PairIndex.of_keys(group_key, shape)
-    group_at = pool.submit(groups.find, req_site, req_child)  # and meanwhile:
-    node_group = groups.find(node_site_code, node_item_code)
+    table = KeyTable(n_supply + group_key.shape[0] + demand_key.shape[0])
+    node_at = np.full(table.size + 1, -1, dtype=np.int64)  # the first node of each slot
+    supply_slot = table.slots(pair(supply_site, supply_item), insert=True)
+    coded = np.flatnonzero(supply_slot >= 0)
+    node_at[supply_slot[coded]] = coded
+    repeated = coded[node_at[supply_slot[coded]] != coded]  # a (site, item) pair of several supply rows
+    if repeated.size:
+        np.minimum.at(node_at, supply_slot[repeated], repeated)
+    group_at = np.full(table.size + 1, -1, dtype=np.int64)
+    group_at[table.slots(group_key, insert=True)] = np.arange(group_key.shape[0], dtype=np.int64)
+    demand_slot = table.slots(demand_key, insert=True)
+    unmade = np.flatnonzero((demand_slot >= 0) & (node_at[demand_slot] < 0))
+    _, first = np.unique(demand_slot[unmade], return_index=True)
+    sinks = unmade[np.sort(first)]  # demand rows that add a sink, in order of first demand
+    node_at[demand_slot[sinks]] = n_supply + np.arange(sinks.shape[0], dtype=np.int64)
+    node_slot = np.concatenate([supply_slot, demand_slot[sinks]])
+    demand_node = node_at[demand_slot]
+    node_site_code = np.concatenate([supply_site, demand_site[sinks]])
+    node_item_code = np.concatenate([supply_item, demand_item[sinks]])
+    node_site, node_item = known(node_site_code, n_sites), known(node_item_code, n_items)
+    n_nodes = node_slot.shape[0]
+    values = pool.submit(_node_values, network, node_site, node_item)  # meanwhile:
+    flow_supplier = node_at[table.slots(pair(flow_from, flow_item))]
+    req_slot = table.slots(pair(supply_site[req_node], bom_child[req_bom]))
+    req_internal, req_group = node_at[req_slot], group_at[req_slot]
+    node_group = group_at[node_slot]
     inbound = node_group >= 0
-    req_internal, req_group = internal_at.result(), group_at.result()
 
     price, capacity, inventory, ttr, active = values.result()
 
