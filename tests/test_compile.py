@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import allyshore
-from allyshore.model import graph as graph_module
-from allyshore.model.graph import NodeGraph, _hashed_codes, _KeyTable, compile_network, kahan_sums, stable_argsort
+from allyshore.model import codes as codes_module
+from allyshore.model.codes import KeyTable, hashed_codes, kahan_sums, stable_argsort
+from allyshore.model.graph import NodeGraph, compile_network
 from allyshore.model.network import Network
 
 FIELDS = (
@@ -40,7 +41,7 @@ def same_graph(a: NodeGraph, b: NodeGraph) -> bool:
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.integers(-3, 400), max_size=300), st.lists(st.integers(-3, 800), max_size=300))
 def test_key_table_gives_one_slot_per_key(inserted: list[int], queried: list[int]) -> None:
-    table = _KeyTable(max(len(inserted), 1))
+    table = KeyTable(max(len(inserted), 1))
     keys = np.asarray(inserted, dtype=np.int64)
     slots = table.slots(keys, insert=True)
     assert np.array_equal(slots < 0, keys < 0)
@@ -76,9 +77,9 @@ def test_kahan_sums_are_polars_group_sums(runs: list[list[float]]) -> None:
 def test_hashed_codes_are_rows_nulls_and_strangers_none() -> None:
     ids = pl.Series(["P", "S1", "S2"])
     values = pl.Series(["S2", None, "P", "X", "S1", "S2"])
-    assert _hashed_codes(ids, values).tolist() == [2, -1, 0, -1, 1, 2]  # type: ignore[union-attr]
-    assert _hashed_codes(pl.Series([], dtype=pl.String), values).tolist() == [-1] * 6  # type: ignore[union-attr]
-    assert _hashed_codes(pl.Series(["P", "S1", "P"]), values) is None  # a repeated id: coded another way
+    assert hashed_codes(ids, values).tolist() == [2, -1, 0, -1, 1, 2]  # type: ignore[union-attr]
+    assert hashed_codes(pl.Series([], dtype=pl.String), values).tolist() == [-1] * 6  # type: ignore[union-attr]
+    assert hashed_codes(pl.Series(["P", "S1", "P"]), values) is None  # a repeated id: coded another way
 
 
 def test_stable_argsort_is_numpys_stable_argsort() -> None:
@@ -100,7 +101,7 @@ def test_the_enum_way_gives_the_same_graph(monkeypatch: pytest.MonkeyPatch) -> N
     coded by an Enum cast: the graph is the same."""
     network = allyshore.generate_network(items=150, seed=3)
     hashed = compile_network(network)
-    monkeypatch.setattr(graph_module, "_hashed_codes", lambda ids, values: None)
+    monkeypatch.setattr(codes_module, "hashed_codes", lambda ids, values: None)
     assert same_graph(hashed, compile_network(network))
 
 

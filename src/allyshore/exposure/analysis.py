@@ -249,41 +249,62 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _exposure_of_graph(graph: NodeGraph, policy: PolicySource, max_choke_points: int | None) -> ExposureResult:
+    # A second thread takes what the main line does not wait for (numpy, scipy and polars let go of the GIL).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return _exposure_with(graph, policy, max_choke_points, pool)
+
+
+def _country_tiers(graph: NodeGraph, policy: PolicySource) -> tuple[list[str], IntArray, dict[str, str]]:
+    """The countries where node values are made (sorted), each node's country number and each country's tier."""
+    country_names, node_country = graph.maker_country_codes
+    countries = list(country_names)
+    return countries, node_country, _tier_lookup(countries, policy)
+
+
+def _item_order(items: pl.DataFrame) -> tuple[IntArray, IntArray]:
+    """Alphabetical rank of each item number, and the item number of each rank."""
+    item_rank = ranks(items.get_column("item_id"))
+    by_rank = np.empty(item_rank.shape[0], dtype=np.int64)
+    by_rank[item_rank] = np.arange(item_rank.shape[0], dtype=np.int64)
+    return item_rank, by_rank
+
+
+def _exposure_with(
+    graph: NodeGraph, policy: PolicySource, max_choke_points: int | None, pool: ThreadPoolExecutor
+) -> ExposureResult:
     network = graph.network
+    depth = pool.submit(lambda: graph.depth)  # meanwhile, what does not need the levels
+    goods, roots, weights, units_per_week = _good_weights(graph)
+    n_goods = int(goods.shape[0])
+    countries, node_country, tiers = _country_tiers(graph, policy)
+    item_rank, by_rank = _item_order(network.items)
+    depth.result()
     levels = calc_levels(graph)
     margin, price, priced = calc_value_added(graph, levels)
     value_added = np.maximum(margin, 0.0)
 
-    goods, roots, weights, units_per_week = _good_weights(graph)
-    n_goods = int(goods.shape[0])
+    # Border crossings, in the second thread meanwhile: one masked roll-up per crossing.
+    crossings = pool.submit(_crossing_shares, graph, levels, value_added, roots, weights)
 
-    # Border crossings, in a second thread meanwhile (numpy lets go of the GIL): one masked roll-up per crossing.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        crossings = pool.submit(_crossing_shares, graph, levels, value_added, roots, weights)
+    # Units of every node per unit of each good: M^T (goods x nodes, one row per good), from the demand mixes.
+    at_root = sp.csr_matrix(
+        (np.ones(roots.shape[0]), (np.arange(roots.shape[0]), roots)), shape=(roots.shape[0], graph.n_nodes)
+    )
+    per_good = calc_requirement_matrix(levels, sp.csr_matrix(weights.T @ at_root))
+    per_good.eliminate_zeros()  # one entry per (good, node) already
+    reached = _pattern(per_good)  # 1 where a good uses a node
+    unit_value = np.asarray(per_good @ value_added, dtype=np.float64)
 
-        # Units of every node per unit of each good: M^T (goods x nodes, one row per good), from the demand mixes.
-        at_root = sp.csr_matrix(
-            (np.ones(roots.shape[0]), (np.arange(roots.shape[0]), roots)), shape=(roots.shape[0], graph.n_nodes)
-        )
-        per_good = calc_requirement_matrix(levels, sp.csr_matrix(weights.T @ at_root))
-        per_good.eliminate_zeros()  # one entry per (good, node) already
-        reached = _pattern(per_good)  # 1 where a good uses a node
-        unit_value = np.asarray(per_good @ value_added, dtype=np.float64)
-
-        # Value by country: C[c, g] = sum over nodes n in c of VA_n * M[n, g], with c the country where the node's
-        # value is made (its site's, or the maker's origin_country for a part bought from a distributor).
-        country_names, node_country = graph.maker_country_codes
-        countries = list(country_names)
-        tiers = _tier_lookup(countries, policy)
-        # goods x countries, summed in the order of each good's entries (as the sparse product M^T VA_by_country).
-        n_countries = len(countries)
-        good_of_entry = np.repeat(np.arange(n_goods, dtype=np.int64), np.diff(per_good.indptr))
-        value_by_country = np.bincount(
-            good_of_entry * n_countries + node_country[per_good.indices],
-            weights=per_good.data * value_added[per_good.indices],
-            minlength=n_goods * n_countries,
-        ).reshape(n_goods, n_countries)
-        crossing_names, crossing_share = crossings.result()  # goods x crossings
+    # Value by country: C[c, g] = sum over nodes n in c of VA_n * M[n, g], with c the country where the node's
+    # value is made (its site's, or the maker's origin_country for a part bought from a distributor).
+    # goods x countries, summed in the order of each good's entries (as the sparse product M^T VA_by_country).
+    n_countries = len(countries)
+    good_of_entry = np.repeat(np.arange(n_goods, dtype=np.int64), np.diff(per_good.indptr))
+    value_by_country = np.bincount(
+        good_of_entry * n_countries + node_country[per_good.indices],
+        weights=per_good.data * value_added[per_good.indices],
+        minlength=n_goods * n_countries,
+    ).reshape(n_goods, n_countries)
 
     # Origins: nodes that make or mine their item (stocking points are looked through).
     entry_consumer = levels.consumer_of_entries()
@@ -295,9 +316,6 @@ def _exposure_of_graph(graph: NodeGraph, policy: PolicySource, max_choke_points:
     untrusted_country = np.isin(np.asarray([tiers[c] for c in countries], dtype=object), UNTRUSTED_TIERS)
     item_ids = network.items.get_column("item_id")  # items rows are in item number order
     n_items = item_ids.len()
-    item_rank = ranks(item_ids)
-    by_rank = np.empty(n_items, dtype=np.int64)
-    by_rank[item_rank] = np.arange(n_items, dtype=np.int64)
     # Per (good, item), items in alphabetical order: the number of origins the good reaches + 2^20 * the number
     # of untrusted ones, and the sum of (origin + 1); integers, summed exactly.
     is_origin = np.zeros(graph.n_nodes, dtype=bool)
@@ -343,6 +361,7 @@ def _exposure_of_graph(graph: NodeGraph, policy: PolicySource, max_choke_points:
     country_bounds, country_keys, country_values = _ranked_shares(country_share, countries, 0.0)
     country_usd = (np.asarray(country_values) * np.repeat(unit_value, np.diff(country_bounds))).tolist()
     country_bounds_list = country_bounds.tolist()
+    crossing_names, crossing_share = crossings.result()  # goods x crossings
     crossing_bounds, crossing_keys, crossing_values = _ranked_shares(crossing_share, crossing_names, REL_TOL)
     crossing_bounds_list = crossing_bounds.tolist()
     tier_good, tier_col = np.nonzero(tier_share > 0)
@@ -354,6 +373,19 @@ def _exposure_of_graph(graph: NodeGraph, policy: PolicySource, max_choke_points:
     hhi_list = hhi.tolist()
     depth_list = root_depth.tolist()
     good_ids = item_ids.gather(goods).to_list()
+    chokes = pool.submit(  # in the second thread, while this one makes the result objects
+        choke_points,
+        graph,
+        per_good,
+        reached,
+        value_added,
+        units_per_week,
+        good_ids,
+        single_node,
+        is_sink,
+        tiers,
+        max_choke_points,
+    )
     new_good = object.__new__
     good_results: list[GoodExposure] = []
     for g in range(n_goods):
@@ -381,14 +413,11 @@ def _exposure_of_graph(graph: NodeGraph, policy: PolicySource, max_choke_points:
     order = sorted(range(n_goods), key=lambda g: good_results[g].item_id)
     good_results = [good_results[g] for g in order]
 
-    chokes = choke_points(
-        graph, per_good, reached, value_added, units_per_week, good_ids, single_node, is_sink, tiers, max_choke_points
-    )
     found = findings(graph, reached, margin, price, priced, passes_through | is_sink, good_results)
     return ExposureResult(
         network=network.name,
         goods=tuple(good_results),
-        choke_points=chokes,
+        choke_points=chokes.result(),
         findings=found,
         tiers={c: tiers[c] for c in countries if c},
     )
