@@ -407,3 +407,30 @@ def test_a_requirement_is_exact_when_its_coefficient_needs_more_than_64_bits() -
     )  # fmt: skip
     expected = Decimal(round(F("7.654321") * c * 10**6)) / 10**6
     assert [q for *_, q, _ in pieces(ledger_from_document(document))] == [expected]
+
+
+def test_rounding_of_many_quotients_at_the_edges_of_the_float_estimate() -> None:
+    # The quotient is estimated in float64 and corrected by the exact remainder: every row equals Python's exact
+    # rounding of the fraction, for divisors up to 2**49 (the estimate's path), 2**55 (int64 division) and
+    # products up to 2**109, with exact halves (a x b = (2k + 1) x c / 2) mixed in.
+    from fractions import Fraction
+
+    import numpy as np
+
+    from allyshore.immex.discharge import _round_div
+
+    rng = np.random.default_rng(7)
+    rows: list[tuple[int, int, int]] = []
+    for bits_a, bits_b, bits_c in [(20, 10, 5), (31, 31, 49), (40, 21, 3), (55, 54, 49), (60, 2, 55), (31, 30, 1)]:
+        for _ in range(300):
+            c = int(rng.integers(2 ** (bits_c - 1), 2**bits_c, endpoint=True))
+            rows.append((int(rng.integers(0, 2**bits_a)), int(rng.integers(0, 2**bits_b)), c))
+    for k in range(300):  # halves: a = 2k + 1, b = c / 2 for even c
+        c = 2 * int(rng.integers(1, 2**40))
+        rows.append((2 * k + 1, c // 2, c))
+    a, b, c = (np.asarray(x, dtype=np.int64) for x in zip(*rows, strict=True))
+    expected = [round(Fraction(x * y, z)) for x, y, z in rows]
+    assert _round_div(a, b, c).tolist() == expected
+    # The same rows in groups of one kind, so that each group takes its own path.
+    for i in range(0, len(rows), 300):
+        assert _round_div(a[i : i + 300], b[i : i + 300], c[i : i + 300]).tolist() == expected[i : i + 300]

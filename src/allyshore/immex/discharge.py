@@ -57,29 +57,42 @@ def _round_div(
 ) -> npt.NDArray[np.int64]:
     """``round(num * mul / den)`` half to even, exactly, for ``den > 0``.
 
-    In int64 when the product fits; else from a float64 estimate of the quotient corrected by the exact
-    remainder, computed modulo 2**64 (it is small, so the wrapped value is the true one); else, for products
-    beyond 2**110, in Python integers."""
+    Integer division is slow in numpy (no vector instruction), so the quotient is estimated in float64 and
+    corrected by the exact remainder ``num * mul - q * den``, computed in wrapping 64-bit arithmetic: the estimate
+    is off by far less than 2**10 units, so for ``den < 2**50`` the true remainder is below 2**62 and the wrapped
+    value is the true one. Bounds: the product below 2**110 and the estimate below 2**61; beyond them (or for a
+    larger ``den``) the exact quotient in int64 (product below 2**62) or Python integers."""
     if not num.size:
         return np.empty(0, np.int64)
     if object in (num.dtype, mul.dtype, den.dtype):
         return _round_div_exact(num, mul, den)
     top = max(abs(int(num.max())), abs(int(num.min()))) * max(abs(int(mul.max())), abs(int(mul.min())))
+    if top < 2**110 and int(den.max()) < 2**50:
+        den_f = den.astype(np.float64)
+        estimate = np.floor(num.astype(np.float64) * mul.astype(np.float64) / den_f)
+        if float(np.abs(estimate).max()) < 2**61:
+            q = estimate.astype(np.int64)
+            with np.errstate(over="ignore"):  # numpy's int64 arrays wrap around (two's complement)
+                r = num * mul - q * den
+            if ((r < -den) | (r >= 2 * den)).any():  # off by more than one unit: one more estimate
+                step = np.floor(r.astype(np.float64) / den_f).astype(np.int64)
+                q, r = q + step, r - step * den
+            low = r < 0
+            if low.any():
+                q, r = q - low, r + low * den
+            high = r >= den
+            if high.any():
+                q, r = q + high, r - high * den
+            return _rounded(q, r, den)
     if top < 2**62:
         q, r = np.divmod(num * mul, den)
-    elif top < 2**110 and int(den.max()) < 2**61:
-        estimate = np.floor(num.astype(np.float64) * mul.astype(np.float64) / den.astype(np.float64))
-        if float(np.abs(estimate).max()) >= 2**61:
-            return _round_div_exact(num, mul, den)
-        q = estimate.astype(np.int64)
-        with np.errstate(over="ignore"):
-            wrapped = num.astype(np.uint64) * mul.astype(np.uint64) - q.astype(np.uint64) * den.astype(np.uint64)
-        r = wrapped.astype(np.int64)
-        step = np.floor_divide(r, den)
-        q, r = q + step, r - step * den
-    else:
-        return _round_div_exact(num, mul, den)
-    up = (2 * r > den) | ((2 * r == den) & (q % 2 == 1))
+        return _rounded(q, r, den)
+    return _round_div_exact(num, mul, den)
+
+
+def _rounded(q: npt.NDArray[np.int64], r: npt.NDArray[np.int64], den: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """The quotient ``q`` rounded half to even by its remainder ``0 <= r < den``."""
+    up = (2 * r > den) | ((2 * r == den) & ((q & 1) == 1))
     out: npt.NDArray[np.int64] = (q + up).astype(np.int64)
     return out
 

@@ -190,12 +190,17 @@ def _all_at_once(
         k = int(short[0])
         missing = int(position[k]) - max(int(position[k]) - int(demand_amount[k]), int(eligible[k]))
         return empty, empty, empty, Shortage(k, missing)
-    top = position.max()
-    points = _union(lot_cum[lot_cum < top], position)
-    points = points[points > 0]
+    # The breakpoints: the demands' positions (strictly increasing: every amount is positive) merged with the
+    # few lot ends below the last position, each lot end inserted before the first position it does not exceed.
+    # A point's demand is the first position at or after it; its lot, the first lot end at or after it.
+    ends = _union(lot_cum[(lot_cum < position[-1]) & (lot_cum > 0)], np.empty(0, np.int64))
+    at = np.searchsorted(position, ends, side="left")
+    new = position[at] != ends
+    at, ends = at[new], ends[new]
+    points = np.insert(position, at, ends)
+    demand = np.insert(np.arange(position.size, dtype=np.int64), at, at)
     amount = np.diff(points, prepend=0).astype(np.int64)
     lot = np.searchsorted(lot_cum, points, side="left").astype(np.int64)
-    demand = np.searchsorted(position, points, side="left").astype(np.int64)
     keep = (lot_group[np.minimum(lot, lot_group.size - 1)] == demand_group[demand]) & (amount > 0)
     return demand[keep], lot[keep], amount[keep], None
 
