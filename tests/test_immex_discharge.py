@@ -434,3 +434,27 @@ def test_rounding_of_many_quotients_at_the_edges_of_the_float_estimate() -> None
     # The same rows in groups of one kind, so that each group takes its own path.
     for i in range(0, len(rows), 300):
         assert _round_div(a[i : i + 300], b[i : i + 300], c[i : i + 300]).tolist() == expected[i : i + 300]
+
+
+def test_exits_listed_by_id_are_processed_by_date_then_id() -> None:
+    # The ids are listed in order (E1 < E2 < E3 < E4) but their dates are not; E2 and E4 share a day. Processing
+    # order is (date, exit_id): E3 (03-01), E2 and E4 (04-01, by id), E1 (05-01). E2, E3, E4 each take
+    # 2 x 30 = 60 of R (2 R per P): E3 the first 60 of P1's 100, E2 P1's last 40 and 20 of P2, E4 60 of P2;
+    # E1 (2 x 10 = 20) the last 20 of P2 (200 imported - 180 before it).
+    document = base(
+        exits=[
+            exit_("E1", "2025-05-01", 10, product_id="P"),
+            exit_("E2", "2025-04-01", 30, product_id="P"),
+            exit_("E3", "2025-03-01", 30, product_id="P"),
+            exit_("E4", "2025-04-01", 30, product_id="P"),
+        ]
+    )
+    got = pieces(ledger_from_document(document))
+    assert [(e, p, q) for e, p, _, _, q, _ in got] == [
+        ("E3", P1, Decimal(60)),
+        ("E2", P1, Decimal(40)),
+        ("E2", P2, Decimal(20)),
+        ("E4", P2, Decimal(60)),
+        ("E1", P2, Decimal(20)),
+    ]
+    assert requirements(ledger_from_document(document)).get_column("exit_id").to_list() == ["E3", "E2", "E4", "E1"]

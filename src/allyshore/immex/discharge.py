@@ -183,7 +183,7 @@ class _Needs:
 
 def _needs(ledger: Ledger, pedimentos: pl.Series) -> _Needs:
     """Every exit exploded through the BOM in force on its date (module docstring, step 1), as arrays."""
-    exits = ledger.exits.sort("date", "exit_id")
+    exits = _in_processing_order(ledger.exits)
     materials = ledger.materials.get_column("material_id").sort()
     code_of = pl.Enum(materials)
     factor = ledger.materials.sort("material_id").get_column("tariff_unit_factor").to_numpy().astype(np.int64)
@@ -278,6 +278,14 @@ def _needs(ledger: Ledger, pedimentos: pl.Series) -> _Needs:
     return _Needs(
         exits, materials, exit_row[keep], material[keep], day[exit_row][keep], cited[exit_row][keep], quantity[keep]
     )
+
+
+def _in_processing_order(exits: pl.DataFrame) -> pl.DataFrame:
+    """The exits sorted by (date, exit_id). Ledgers usually list their exits by id already (the ids are unique):
+    then a stable sort of the day numbers alone gives that order, without comparing strings."""
+    if exits.height > 1 and exits.get_column("exit_id").is_sorted():
+        return exits[np.argsort(_days(exits.get_column("date")), kind="stable")]
+    return exits.sort("date", "exit_id")
 
 
 def requirements(ledger: Ledger) -> pl.DataFrame:
