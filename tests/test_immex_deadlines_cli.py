@@ -100,3 +100,21 @@ def test_report_anexo24_and_html(capsys: pytest.CaptureFixture[str], ledger: Pat
     page = (tmp_path / "page" / "index.html").read_text(encoding="utf-8")
     assert "IMMEX temporary imports" in page and "immex-calendar" in page
     assert "Current tier stated in the ledger: none" in page
+
+
+def test_balances_and_deadlines_agree_on_a_holiday(
+    capsys: pytest.CaptureFixture[str], ledger: Path, tmp_path: Path
+) -> None:
+    # The lot's term ends Thursday 3 Sep 2026 (3 Mar 2025 + 18 months). A holidays file makes 3 Sep a
+    # non-business day, so by CFF art. 12 the term ends on the next business day, Friday 4 Sep 2026; as of
+    # 20 Aug 2026 that is 4 Sep - 20 Aug = 11 + 4 = 15 days away. Both commands say so.
+    holidays = tmp_path / "holidays.toml"
+    holidays.write_text("holidays = [2026-09-03]\n", encoding="utf-8")
+    common = ("--as-of", "2026-08-20", "--holidays", str(holidays), "--json")
+    lots = json.loads(_run(capsys, "immex", "balances", str(ledger), *common))["lots"]
+    alerts = json.loads(_run(capsys, "immex", "deadlines", str(ledger), *common))["alerts"]
+    assert [(x["deadline"], x["days_left"]) for x in lots] == [("2026-09-04", 15)]
+    assert [(x["deadline"], x["days_left"]) for x in alerts] == [("2026-09-04", 15)]
+    # Without the file, both keep Thursday 3 Sep (14 days).
+    plain = json.loads(_run(capsys, "immex", "balances", str(ledger), "--as-of", "2026-08-20", "--json"))["lots"]
+    assert [(x["deadline"], x["days_left"]) for x in plain] == [("2026-09-03", 14)]

@@ -36,6 +36,14 @@ LEDGER_HELP = (
     "Without it, the ledger imported into the store (--database-url)."
 )
 LedgerArgument = Annotated[Path | None, typer.Argument(metavar="[LEDGER]", help=LEDGER_HELP, show_default=False)]
+HolidaysOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--holidays",
+        metavar="FILE",
+        help="Holidays TOML for the deadlines (default: weekends and the rest days of CFF art. 12).",
+    ),
+]
 
 
 def ledger_of(path: Path | None, database_url: str | None) -> Ledger:
@@ -71,16 +79,20 @@ def balances_command(
     value_mode: Annotated[
         bool, typer.Option("--value-mode", help="Discharge by value per tariff item instead of by quantity.")
     ] = False,
+    holidays: HolidaysOption = None,
     database_url: DatabaseOption = None,
     as_json: JsonOption = False,
     csv_dir: CsvOption = None,
 ) -> None:
     """Balance of every lot (pedimento, sequence) as of a day, with its deadline and days left, and by material."""
+    from allyshore.conventions import as_date
     from allyshore.immex.discharge import balance_report, discharge
+    from allyshore.immex.terms import load_calendar
 
+    calendar = load_calendar(holidays)
     book = ledger_of(ledger, database_url)
-    day = as_of or date.today()
-    result = balance_report(book, discharge(book, mode="value" if value_mode else "quantity"), day)
+    discharges = discharge(book, mode="value" if value_mode else "quantity")
+    result = balance_report(book, discharges, as_date(as_of), calendar)
     output(result, lambda: _show_balances(result), as_json=as_json, csv_dir=csv_dir)
 
 

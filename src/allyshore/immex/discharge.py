@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -41,6 +41,9 @@ from allyshore.immex.fifo import DAY_SHIFT, DAY_SPAN, allocate
 from allyshore.immex.ledger import Ledger, lots, to_decimal
 from allyshore.immex.results import Balances, Discharges
 from allyshore.immex.schema import SCALE
+
+if TYPE_CHECKING:
+    from allyshore.immex.terms import BusinessCalendar
 
 __all__ = ["ShortfallError", "balance_report", "balances", "discharge", "requirements"]
 
@@ -434,11 +437,15 @@ def _valued(
     return lot_item[pricing], _round_div(needs.quantity, lot_val[pricing], lot_qty[pricing])
 
 
-def balances(ledger: Ledger, discharges: Discharges, as_of: date) -> pl.DataFrame:
+def balances(
+    ledger: Ledger, discharges: Discharges, as_of: date, calendar: BusinessCalendar | None = None
+) -> pl.DataFrame:
     """One row per lot imported on or before ``as_of``: what was imported, discharged by exits on or before it,
-    the balance in quantity and value, the clock start, the deadline (:func:`allyshore.immex.terms.deadline`)
-    and the days left to it (negative when past). Quantities and values in micro-units."""
-    from allyshore.immex.terms import deadline
+    the balance in quantity and value, the clock start, the deadline (:func:`allyshore.immex.terms.deadlines`,
+    business days of ``calendar``, default :data:`allyshore.immex.terms.MEXICO`) and the days left to it
+    (negative when past). Quantities and values in micro-units. Every command that shows a deadline takes it
+    from here, so that they agree."""
+    from allyshore.immex.terms import MEXICO, deadlines
 
     lot = lots(ledger).filter(pl.col("date") <= as_of)
     done = (
@@ -458,10 +465,13 @@ def balances(ledger: Ledger, discharges: Discharges, as_of: date) -> pl.DataFram
         )
     )
     valid_to = _program_valid_to(ledger)
-    ends = [
-        deadline(start, klass, key, program_valid_to=valid_to)
-        for start, klass, key in out.select("clock_start", "class", "key").iter_rows()
-    ]
+    ends = deadlines(
+        out.get_column("clock_start").to_list(),
+        out.get_column("class").to_list(),
+        out.get_column("key").to_list(),
+        program_valid_to=valid_to,
+        calendar=calendar or MEXICO,
+    )
     out = out.with_columns(pl.Series("deadline", ends, pl.Date)).with_columns(
         (pl.col("deadline") - pl.lit(as_of)).dt.total_days().cast(pl.Int64).alias("days_left")
     )
@@ -489,9 +499,11 @@ def _program_valid_to(ledger: Ledger) -> date | None:
     return None
 
 
-def balance_report(ledger: Ledger, discharges: Discharges, as_of: date) -> Balances:
+def balance_report(
+    ledger: Ledger, discharges: Discharges, as_of: date, calendar: BusinessCalendar | None = None
+) -> Balances:
     """:func:`balances` and their sums by material, as the ``immex balances`` result."""
-    lot = balances(ledger, discharges, as_of)
+    lot = balances(ledger, discharges, as_of, calendar)
     by_material = (
         lot.group_by("material_id").agg(pl.col("balance").sum(), pl.col("value_usd_balance").sum()).sort("material_id")
     )
