@@ -118,3 +118,32 @@ def test_balances_and_deadlines_agree_on_a_holiday(
     # Without the file, both keep Thursday 3 Sep (14 days).
     plain = json.loads(_run(capsys, "immex", "balances", str(ledger), "--as-of", "2026-08-20", "--json"))["lots"]
     assert [(x["deadline"], x["days_left"]) for x in plain] == [("2026-09-03", 14)]
+
+
+def test_the_table_does_not_ask_for_rates_when_every_cost_is_known(
+    capsys: pytest.CaptureFixture[str], ledger: Path, tmp_path: Path
+) -> None:
+    examples = Path(__file__).parent.parent / "examples" / "immex" / "settings"
+    rates = tmp_path / "rates.csv"
+    rates.write_text("tariff_item,rate\n39269099,10\n", encoding="utf-8")
+    # As of 20 Jun 2026 the lot is 75 days from 3 Sep 2026; the example's settings have the INPC of 2025-02 and
+    # 2026-05 that the inflation update of a change of regime needs (CFF art. 17-A).
+    text = _run(capsys, "immex", "deadlines", str(ledger), "--as-of", "2026-06-20", "--rates", str(rates),
+                "--costs", str(examples / "costs.toml"))  # fmt: skip
+    assert "every option's cost is known" in text and "give --rates" not in text
+    text = _run(capsys, "immex", "deadlines", str(ledger), "--as-of", "2026-08-20")
+    assert "give --rates" in text
+
+
+def test_the_anexo24_workbook_has_a_sheet_per_report(
+    capsys: pytest.CaptureFixture[str], ledger: Path, tmp_path: Path
+) -> None:
+    import openpyxl
+
+    _run(capsys, "immex", "report", "anexo24", str(ledger), "--out", str(tmp_path / "x"), "--format", "xlsx",
+         "--as-of", "2026-01-01")  # fmt: skip
+    book = openpyxl.load_workbook(tmp_path / "x" / "anexo24.xlsx", read_only=True)
+    assert book.sheetnames == ["taxpayer", "entries", "exits", "balances", "balances_by_tariff_item", "materials_used"]
+    exits = list(book["exits"].iter_rows(values_only=True))
+    assert len(exits) == 2 and exits[1][0] == "X1"  # the header and exit X1's one piece
+    book.close()

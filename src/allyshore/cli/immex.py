@@ -142,12 +142,18 @@ def _show_balances(result: object) -> None:
             str(lot["discharged"]),
             str(lot["balance"]),
             str(lot["value_usd_balance"]),
-            str(lot["deadline"] or "none"),
+            str(lot["deadline"] or "unknown"),
             "" if lot["days_left"] is None else str(lot["days_left"]),
         )
     console.print(table)
     if not data["lots"]:
         console.print("No lots imported by that day.", markup=False)
+    if any(lot["deadline"] is None for lot in data["lots"]):
+        console.print(
+            "Deadline unknown: a fixed asset may stay for the programme's life (LA art. 108), and the ledger does "
+            "not state the programme's end.",
+            markup=False,
+        )
 
 
 def _show_discharges(result: object) -> None:

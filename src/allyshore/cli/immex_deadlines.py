@@ -81,11 +81,16 @@ def _show(result: DeadlineAlerts) -> None:
         )
     console.print(table)
     unknown = sum(1 for a in result.alerts for o in a.options if o.cost_usd is None)
-    console.print(
-        f"{len(result.alerts)} lot(s) alerted; {unknown} option cost(s) unknown (--json says why; give --rates and "
-        "--costs)." if result.alerts else "No lot with a balance is within 90 days of its deadline.",
-        markup=False,
-    )
+    if not result.alerts:
+        message = "No lot with a balance is within 90 days of its deadline."
+    elif unknown:
+        message = (
+            f"{len(result.alerts)} lot(s) alerted; {unknown} option cost(s) unknown (--json says why; give --rates "
+            "and --costs)."
+        )
+    else:
+        message = f"{len(result.alerts)} lot(s) alerted; every option's cost is known."
+    console.print(message, markup=False)
 
 
 @report_app.command("anexo24")

@@ -180,7 +180,8 @@ def write_immex_report(data: ImmexReportData, out_dir: str | Path) -> Path:
     section = build(data)
     report = Report(
         network_name=data.ledger_name,
-        title=f"IMMEX report: {data.ledger_name}",
+        subject="Ledger",
+        title=f"IMMEX report: {Path(data.ledger_name).name or data.ledger_name}",
         sections=(section,),
         generated=dt.datetime.now(dt.UTC).replace(microsecond=0),
     )
