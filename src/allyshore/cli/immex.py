@@ -36,6 +36,9 @@ LEDGER_HELP = (
     "Without it, the ledger imported into the store (--database-url)."
 )
 LedgerArgument = Annotated[Path | None, typer.Argument(metavar="[LEDGER]", help=LEDGER_HELP, show_default=False)]
+ValueModeOption = Annotated[
+    bool, typer.Option("--value-mode", help="Discharge by value per tariff item instead of by quantity.")
+]
 HolidaysOption = Annotated[
     Path | None,
     typer.Option(
@@ -76,9 +79,7 @@ def balances_command(
     as_of: Annotated[
         date | None, date_option("--as-of", "Balances after the exits up to this day (default today).")
     ] = None,
-    value_mode: Annotated[
-        bool, typer.Option("--value-mode", help="Discharge by value per tariff item instead of by quantity.")
-    ] = False,
+    value_mode: ValueModeOption = False,
     holidays: HolidaysOption = None,
     database_url: DatabaseOption = None,
     as_json: JsonOption = False,
@@ -99,9 +100,7 @@ def balances_command(
 @immex_app.command("discharges")
 def discharges_command(
     ledger: LedgerArgument = None,
-    value_mode: Annotated[
-        bool, typer.Option("--value-mode", help="Discharge by value per tariff item instead of by quantity.")
-    ] = False,
+    value_mode: ValueModeOption = False,
     database_url: DatabaseOption = None,
     as_json: JsonOption = False,
     csv_dir: CsvOption = None,

@@ -39,7 +39,7 @@ import polars as pl
 from allyshore.errors import InputError
 from allyshore.immex.fifo import DAY_SHIFT, DAY_SPAN, allocate
 from allyshore.immex.ledger import Ledger, lots, to_decimal
-from allyshore.immex.results import Balances, Discharges
+from allyshore.immex.results import LOT_COLUMNS, Balances, Discharges
 from allyshore.immex.schema import SCALE
 
 if TYPE_CHECKING:
@@ -475,22 +475,9 @@ def balances(
     out = out.with_columns(pl.Series("deadline", ends, pl.Date)).with_columns(
         (pl.col("deadline") - pl.lit(as_of)).dt.total_days().cast(pl.Int64).alias("days_left")
     )
-    return out.select(
-        "pedimento",
-        "sequence",
-        "material_id",
-        "tariff_item",
-        "class",
-        "key",
-        "imported",
-        "discharged",
-        "balance",
-        "value_usd_balance",
-        "clock_start",
-        "deadline",
-        "days_left",
-        "origin_country",
-    ).sort("clock_start", "pedimento", "sequence")
+    # The contract's columns, with the lot's class and key after its tariff item and its origin last.
+    columns = (*LOT_COLUMNS[:4], "class", "key", *LOT_COLUMNS[4:], "origin_country")
+    return out.select(columns).sort("clock_start", "pedimento", "sequence")
 
 
 def _program_valid_to(ledger: Ledger) -> date | None:
