@@ -458,3 +458,24 @@ def test_exits_listed_by_id_are_processed_by_date_then_id() -> None:
         ("E1", P2, Decimal(20)),
     ]
     assert requirements(ledger_from_document(document)).get_column("exit_id").to_list() == ["E3", "E2", "E4", "E1"]
+
+
+def test_a_lot_is_open_on_its_clock_start_day() -> None:
+    # "Clock start on or before the exit date": P1's clock starts 2025-01-10, P2's 2025-02-10 (their dates).
+    # E1 on 2025-01-10 takes 2 x 10 = 20 R from P1 that very day. E2 on 2025-02-10 needs 2 x 50 = 100: P1's
+    # remaining 80, then 20 from P2, open that day too. E3 on 2025-02-10 cites P2 and takes 2 x 5 = 10 from it
+    # (its own pedimento first, open the same day), leaving P2 100 - 20 - 10 = 70.
+    document = base(
+        exits=[
+            exit_("E1", "2025-01-10", 10, product_id="P"),
+            exit_("E2", "2025-02-10", 50, product_id="P"),
+            exit_("E3", "2025-02-10", 5, product_id="P", pedimento=P2),
+        ]
+    )
+    got = pieces(ledger_from_document(document))
+    assert [(e, p, q) for e, p, _, _, q, _ in got] == [
+        ("E1", P1, Decimal(20)),
+        ("E2", P1, Decimal(80)),
+        ("E2", P2, Decimal(20)),
+        ("E3", P2, Decimal(10)),
+    ]
