@@ -479,3 +479,18 @@ def test_a_lot_is_open_on_its_clock_start_day() -> None:
         ("E2", P2, Decimal(20)),
         ("E3", P2, Decimal(10)),
     ]
+
+
+def test_rounding_when_the_float_estimate_is_one_off() -> None:
+    # Above 2**53 float64 rounds to a multiple of a power of two: with m = 2**50, 768m is a multiple of 2**8
+    # (the spacing of floats near 2**59.6), so 768m - 2 and 768m + 5 both become 768m, whose third is 256m.
+    # Exact: (768m - 2) / 3 = 256m - 2/3, which rounds to 256m - 1 (the estimate is one too high);
+    # (768m + 5) / 3 = 256m + 5/3 = 256m + 1 + 2/3, which rounds to 256m + 2 (the estimate is one too low).
+    import numpy as np
+
+    from allyshore.immex.discharge import _round_div
+
+    m = 2**50
+    num = np.asarray([768 * m - 2, 768 * m + 5], dtype=np.int64)
+    one = np.ones(2, dtype=np.int64)
+    assert _round_div(num, one, 3 * one).tolist() == [256 * m - 1, 256 * m + 2]
