@@ -52,7 +52,7 @@ contracts: install
 # The kernels mutated (mutants named module.function__mutmut_N); the roll-up last. [tool.mutmut] in
 # pyproject.toml lists the files and the tests; MUTATION_CHILDREN workers (2 cores).
 MUTATION_MODULES ?= allyshore.origin.rvc allyshore.origin.tariff_shift allyshore.cost.kernel \
-                    allyshore.resilience.linear_programs allyshore.model.rollup
+                    allyshore.resilience.linear_programs allyshore.model.rollup allyshore.immex.fifo
 MUTATION_CHILDREN ?= 2
 
 mutation: dev

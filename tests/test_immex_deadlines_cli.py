@@ -100,3 +100,50 @@ def test_report_anexo24_and_html(capsys: pytest.CaptureFixture[str], ledger: Pat
     page = (tmp_path / "page" / "index.html").read_text(encoding="utf-8")
     assert "IMMEX temporary imports" in page and "immex-calendar" in page
     assert "Current tier stated in the ledger: none" in page
+
+
+def test_balances_and_deadlines_agree_on_a_holiday(
+    capsys: pytest.CaptureFixture[str], ledger: Path, tmp_path: Path
+) -> None:
+    # The lot's term ends Thursday 3 Sep 2026 (3 Mar 2025 + 18 months). A holidays file makes 3 Sep a
+    # non-business day, so by CFF art. 12 the term ends on the next business day, Friday 4 Sep 2026; as of
+    # 20 Aug 2026 that is 4 Sep - 20 Aug = 11 + 4 = 15 days away. Both commands say so.
+    holidays = tmp_path / "holidays.toml"
+    holidays.write_text("holidays = [2026-09-03]\n", encoding="utf-8")
+    common = ("--as-of", "2026-08-20", "--holidays", str(holidays), "--json")
+    lots = json.loads(_run(capsys, "immex", "balances", str(ledger), *common))["lots"]
+    alerts = json.loads(_run(capsys, "immex", "deadlines", str(ledger), *common))["alerts"]
+    assert [(x["deadline"], x["days_left"]) for x in lots] == [("2026-09-04", 15)]
+    assert [(x["deadline"], x["days_left"]) for x in alerts] == [("2026-09-04", 15)]
+    # Without the file, both keep Thursday 3 Sep (14 days).
+    plain = json.loads(_run(capsys, "immex", "balances", str(ledger), "--as-of", "2026-08-20", "--json"))["lots"]
+    assert [(x["deadline"], x["days_left"]) for x in plain] == [("2026-09-03", 14)]
+
+
+def test_the_table_does_not_ask_for_rates_when_every_cost_is_known(
+    capsys: pytest.CaptureFixture[str], ledger: Path, tmp_path: Path
+) -> None:
+    examples = Path(__file__).parent.parent / "examples" / "immex" / "settings"
+    rates = tmp_path / "rates.csv"
+    rates.write_text("tariff_item,rate\n39269099,10\n", encoding="utf-8")
+    # As of 20 Jun 2026 the lot is 75 days from 3 Sep 2026; the example's settings have the INPC of 2025-02 and
+    # 2026-05 that the inflation update of a change of regime needs (CFF art. 17-A).
+    text = _run(capsys, "immex", "deadlines", str(ledger), "--as-of", "2026-06-20", "--rates", str(rates),
+                "--costs", str(examples / "costs.toml"))  # fmt: skip
+    assert "every option's cost is known" in text and "give --rates" not in text
+    text = _run(capsys, "immex", "deadlines", str(ledger), "--as-of", "2026-08-20")
+    assert "give --rates" in text
+
+
+def test_the_anexo24_workbook_has_a_sheet_per_report(
+    capsys: pytest.CaptureFixture[str], ledger: Path, tmp_path: Path
+) -> None:
+    import openpyxl
+
+    _run(capsys, "immex", "report", "anexo24", str(ledger), "--out", str(tmp_path / "x"), "--format", "xlsx",
+         "--as-of", "2026-01-01")  # fmt: skip
+    book = openpyxl.load_workbook(tmp_path / "x" / "anexo24.xlsx", read_only=True)
+    assert book.sheetnames == ["taxpayer", "entries", "exits", "balances", "balances_by_tariff_item", "materials_used"]
+    exits = list(book["exits"].iter_rows(values_only=True))
+    assert len(exits) == 2 and exits[1][0] == "X1"  # the header and exit X1's one piece
+    book.close()

@@ -407,3 +407,90 @@ def test_a_requirement_is_exact_when_its_coefficient_needs_more_than_64_bits() -
     )  # fmt: skip
     expected = Decimal(round(F("7.654321") * c * 10**6)) / 10**6
     assert [q for *_, q, _ in pieces(ledger_from_document(document))] == [expected]
+
+
+def test_rounding_of_many_quotients_at_the_edges_of_the_float_estimate() -> None:
+    # The quotient is estimated in float64 and corrected by the exact remainder: every row equals Python's exact
+    # rounding of the fraction, for divisors up to 2**49 (the estimate's path), 2**55 (int64 division) and
+    # products up to 2**109, with exact halves (a x b = (2k + 1) x c / 2) mixed in.
+    from fractions import Fraction
+
+    import numpy as np
+
+    from allyshore.immex.discharge import _round_div
+
+    rng = np.random.default_rng(7)
+    rows: list[tuple[int, int, int]] = []
+    for bits_a, bits_b, bits_c in [(20, 10, 5), (31, 31, 49), (40, 21, 3), (55, 54, 49), (60, 2, 55), (31, 30, 1)]:
+        for _ in range(300):
+            c = int(rng.integers(2 ** (bits_c - 1), 2**bits_c, endpoint=True))
+            rows.append((int(rng.integers(0, 2**bits_a)), int(rng.integers(0, 2**bits_b)), c))
+    for k in range(300):  # halves: a = 2k + 1, b = c / 2 for even c
+        c = 2 * int(rng.integers(1, 2**40))
+        rows.append((2 * k + 1, c // 2, c))
+    a, b, c = (np.asarray(x, dtype=np.int64) for x in zip(*rows, strict=True))
+    expected = [round(Fraction(x * y, z)) for x, y, z in rows]
+    assert _round_div(a, b, c).tolist() == expected
+    # The same rows in groups of one kind, so that each group takes its own path.
+    for i in range(0, len(rows), 300):
+        assert _round_div(a[i : i + 300], b[i : i + 300], c[i : i + 300]).tolist() == expected[i : i + 300]
+
+
+def test_exits_listed_by_id_are_processed_by_date_then_id() -> None:
+    # The ids are listed in order (E1 < E2 < E3 < E4) but their dates are not; E2 and E4 share a day. Processing
+    # order is (date, exit_id): E3 (03-01), E2 and E4 (04-01, by id), E1 (05-01). E2, E3, E4 each take
+    # 2 x 30 = 60 of R (2 R per P): E3 the first 60 of P1's 100, E2 P1's last 40 and 20 of P2, E4 60 of P2;
+    # E1 (2 x 10 = 20) the last 20 of P2 (200 imported - 180 before it).
+    document = base(
+        exits=[
+            exit_("E1", "2025-05-01", 10, product_id="P"),
+            exit_("E2", "2025-04-01", 30, product_id="P"),
+            exit_("E3", "2025-03-01", 30, product_id="P"),
+            exit_("E4", "2025-04-01", 30, product_id="P"),
+        ]
+    )
+    got = pieces(ledger_from_document(document))
+    assert [(e, p, q) for e, p, _, _, q, _ in got] == [
+        ("E3", P1, Decimal(60)),
+        ("E2", P1, Decimal(40)),
+        ("E2", P2, Decimal(20)),
+        ("E4", P2, Decimal(60)),
+        ("E1", P2, Decimal(20)),
+    ]
+    assert requirements(ledger_from_document(document)).get_column("exit_id").to_list() == ["E3", "E2", "E4", "E1"]
+
+
+def test_a_lot_is_open_on_its_clock_start_day() -> None:
+    # "Clock start on or before the exit date": P1's clock starts 2025-01-10, P2's 2025-02-10 (their dates).
+    # E1 on 2025-01-10 takes 2 x 10 = 20 R from P1 that very day. E2 on 2025-02-10 needs 2 x 50 = 100: P1's
+    # remaining 80, then 20 from P2, open that day too. E3 on 2025-02-10 cites P2 and takes 2 x 5 = 10 from it
+    # (its own pedimento first, open the same day), leaving P2 100 - 20 - 10 = 70.
+    document = base(
+        exits=[
+            exit_("E1", "2025-01-10", 10, product_id="P"),
+            exit_("E2", "2025-02-10", 50, product_id="P"),
+            exit_("E3", "2025-02-10", 5, product_id="P", pedimento=P2),
+        ]
+    )
+    got = pieces(ledger_from_document(document))
+    assert [(e, p, q) for e, p, _, _, q, _ in got] == [
+        ("E1", P1, Decimal(20)),
+        ("E2", P1, Decimal(80)),
+        ("E2", P2, Decimal(20)),
+        ("E3", P2, Decimal(10)),
+    ]
+
+
+def test_rounding_when_the_float_estimate_is_one_off() -> None:
+    # Above 2**53 float64 rounds to a multiple of a power of two: with m = 2**50, 768m is a multiple of 2**8
+    # (the spacing of floats near 2**59.6), so 768m - 2 and 768m + 5 both become 768m, whose third is 256m.
+    # Exact: (768m - 2) / 3 = 256m - 2/3, which rounds to 256m - 1 (the estimate is one too high);
+    # (768m + 5) / 3 = 256m + 5/3 = 256m + 1 + 2/3, which rounds to 256m + 2 (the estimate is one too low).
+    import numpy as np
+
+    from allyshore.immex.discharge import _round_div
+
+    m = 2**50
+    num = np.asarray([768 * m - 2, 768 * m + 5], dtype=np.int64)
+    one = np.ones(2, dtype=np.int64)
+    assert _round_div(num, one, 3 * one).tolist() == [256 * m - 1, 256 * m + 2]

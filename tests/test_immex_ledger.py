@@ -351,3 +351,13 @@ def test_an_invalid_event_leaves_the_stored_ledger_byte_identical(case: str) -> 
         with pytest.raises((ValidationError, ShortfallError)):
             import_ledger(root / "next.json", url)
         assert _sha(root / "allyshore.db") == before
+
+
+def test_the_balances_table_says_why_a_deadline_is_unknown() -> None:
+    # The mould (class fixed_asset) may stay for the programme's life, whose end the ledger does not state:
+    # the table says "unknown" and why, rather than a bare "none".
+    out = runner.invoke(app, ["immex", "balances", str(EXAMPLE), "--as-of", "2025-07-01"])
+    assert out.exit_code == 0, out.output
+    mold = next(line for line in out.output.splitlines() if "MOLD" in line)
+    assert "unknown" in mold and "none" not in mold
+    assert "programme's life" in out.output

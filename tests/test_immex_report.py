@@ -55,3 +55,14 @@ def test_the_page_is_written_whole(tmp_path: Path) -> None:
     text = index.read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>") or "<html" in text
     assert "IMMEX report: demo" in text
+
+
+def test_the_header_names_the_ledger_by_its_folder(tmp_path: Path) -> None:
+    # A ledger read from a folder is titled by the folder's name (a full path overflows a phone's width) and the
+    # header line calls it a ledger, not a network.
+    data = _data()
+    data = ImmexReportData("/data/plant-7/immex", data.as_of, data.lots, data.alerts, data.certification)
+    text = write_immex_report(data, tmp_path / "immex").read_text(encoding="utf-8")
+    assert "IMMEX report: immex</" in text
+    assert "Ledger <strong>/data/plant-7/immex</strong>" in text
+    assert "Network <strong>" not in text

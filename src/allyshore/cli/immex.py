@@ -36,6 +36,17 @@ LEDGER_HELP = (
     "Without it, the ledger imported into the store (--database-url)."
 )
 LedgerArgument = Annotated[Path | None, typer.Argument(metavar="[LEDGER]", help=LEDGER_HELP, show_default=False)]
+ValueModeOption = Annotated[
+    bool, typer.Option("--value-mode", help="Discharge by value per tariff item instead of by quantity.")
+]
+HolidaysOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--holidays",
+        metavar="FILE",
+        help="Holidays TOML for the deadlines (default: weekends and the rest days of CFF art. 12).",
+    ),
+]
 
 
 def ledger_of(path: Path | None, database_url: str | None) -> Ledger:
@@ -68,28 +79,28 @@ def balances_command(
     as_of: Annotated[
         date | None, date_option("--as-of", "Balances after the exits up to this day (default today).")
     ] = None,
-    value_mode: Annotated[
-        bool, typer.Option("--value-mode", help="Discharge by value per tariff item instead of by quantity.")
-    ] = False,
+    value_mode: ValueModeOption = False,
+    holidays: HolidaysOption = None,
     database_url: DatabaseOption = None,
     as_json: JsonOption = False,
     csv_dir: CsvOption = None,
 ) -> None:
     """Balance of every lot (pedimento, sequence) as of a day, with its deadline and days left, and by material."""
+    from allyshore.conventions import as_date
     from allyshore.immex.discharge import balance_report, discharge
+    from allyshore.immex.terms import load_calendar
 
+    calendar = load_calendar(holidays)
     book = ledger_of(ledger, database_url)
-    day = as_of or date.today()
-    result = balance_report(book, discharge(book, mode="value" if value_mode else "quantity"), day)
+    discharges = discharge(book, mode="value" if value_mode else "quantity")
+    result = balance_report(book, discharges, as_date(as_of), calendar)
     output(result, lambda: _show_balances(result), as_json=as_json, csv_dir=csv_dir)
 
 
 @immex_app.command("discharges")
 def discharges_command(
     ledger: LedgerArgument = None,
-    value_mode: Annotated[
-        bool, typer.Option("--value-mode", help="Discharge by value per tariff item instead of by quantity.")
-    ] = False,
+    value_mode: ValueModeOption = False,
     database_url: DatabaseOption = None,
     as_json: JsonOption = False,
     csv_dir: CsvOption = None,
@@ -130,12 +141,18 @@ def _show_balances(result: object) -> None:
             str(lot["discharged"]),
             str(lot["balance"]),
             str(lot["value_usd_balance"]),
-            str(lot["deadline"] or "none"),
+            str(lot["deadline"] or "unknown"),
             "" if lot["days_left"] is None else str(lot["days_left"]),
         )
     console.print(table)
     if not data["lots"]:
         console.print("No lots imported by that day.", markup=False)
+    if any(lot["deadline"] is None for lot in data["lots"]):
+        console.print(
+            "Deadline unknown: a fixed asset may stay for the programme's life (LA art. 108), and the ledger does "
+            "not state the programme's end.",
+            markup=False,
+        )
 
 
 def _show_discharges(result: object) -> None:

@@ -11,11 +11,11 @@ import typer
 from rich.table import Table
 
 from allyshore.cli._common import CsvOption, DatabaseOption, JsonOption, console, date_option, output
-from allyshore.cli.immex import immex_app
+from allyshore.cli.immex import HolidaysOption, LedgerArgument, immex_app
+from allyshore.cli.immex import ledger_of as _ledger
 
 if TYPE_CHECKING:
     from allyshore.immex.costs import DeadlineAlerts
-    from allyshore.immex.ledger import Ledger
 
 report_app = typer.Typer(
     name="report",
@@ -25,18 +25,7 @@ report_app = typer.Typer(
 )
 immex_app.add_typer(report_app, name="report")
 
-LedgerArgument = Annotated[
-    Path | None,
-    typer.Argument(
-        metavar="[LEDGER]",
-        help="Ledger: a CSV folder, a .zip, an .xlsx workbook or a .json file (default: the ledger in the store).",
-    ),
-]
 AsOf = Annotated[date | None, date_option("--as-of", "Day the balances and deadlines are taken at (default today).")]
-HolidaysOption = Annotated[
-    Path | None,
-    typer.Option("--holidays", metavar="FILE", help="Holidays TOML (default: weekends and CFF art. 12 rest days)."),
-]
 RatesOption = Annotated[
     Path | None,
     typer.Option("--rates", metavar="FILE", help="TIGIE rates CSV: tariff_item,rate (percent). Missing: unknown."),
@@ -45,12 +34,6 @@ CostsOption = Annotated[
     Path | None,
     typer.Option("--costs", metavar="FILE", help="Cost settings TOML: exchange_rate, [inpc], recargos, freight."),
 ]
-
-
-def _ledger(path: Path | None, database_url: str | None) -> Ledger:
-    from allyshore.immex.ledger import load_ledger, read_ledger
-
-    return read_ledger(path) if path is not None else load_ledger(database_url)
 
 
 def _as_of(value: date | None) -> date:
@@ -98,11 +81,16 @@ def _show(result: DeadlineAlerts) -> None:
         )
     console.print(table)
     unknown = sum(1 for a in result.alerts for o in a.options if o.cost_usd is None)
-    console.print(
-        f"{len(result.alerts)} lot(s) alerted; {unknown} option cost(s) unknown (--json says why; give --rates and "
-        "--costs)." if result.alerts else "No lot with a balance is within 90 days of its deadline.",
-        markup=False,
-    )
+    if not result.alerts:
+        message = "No lot with a balance is within 90 days of its deadline."
+    elif unknown:
+        message = (
+            f"{len(result.alerts)} lot(s) alerted; {unknown} option cost(s) unknown (--json says why; give --rates "
+            "and --costs)."
+        )
+    else:
+        message = f"{len(result.alerts)} lot(s) alerted; every option's cost is known."
+    console.print(message, markup=False)
 
 
 @report_app.command("anexo24")

@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -39,8 +39,11 @@ import polars as pl
 from allyshore.errors import InputError
 from allyshore.immex.fifo import DAY_SHIFT, DAY_SPAN, allocate
 from allyshore.immex.ledger import Ledger, lots, to_decimal
-from allyshore.immex.results import Balances, Discharges
+from allyshore.immex.results import LOT_COLUMNS, Balances, Discharges
 from allyshore.immex.schema import SCALE
+
+if TYPE_CHECKING:
+    from allyshore.immex.terms import BusinessCalendar
 
 __all__ = ["ShortfallError", "balance_report", "balances", "discharge", "requirements"]
 
@@ -57,29 +60,42 @@ def _round_div(
 ) -> npt.NDArray[np.int64]:
     """``round(num * mul / den)`` half to even, exactly, for ``den > 0``.
 
-    In int64 when the product fits; else from a float64 estimate of the quotient corrected by the exact
-    remainder, computed modulo 2**64 (it is small, so the wrapped value is the true one); else, for products
-    beyond 2**110, in Python integers."""
+    Integer division is slow in numpy (no vector instruction), so the quotient is estimated in float64 and
+    corrected by the exact remainder ``num * mul - q * den``, computed in wrapping 64-bit arithmetic: the estimate
+    is off by far less than 2**10 units, so for ``den < 2**50`` the true remainder is below 2**62 and the wrapped
+    value is the true one. Bounds: the product below 2**110 and the estimate below 2**61; beyond them (or for a
+    larger ``den``) the exact quotient in int64 (product below 2**62) or Python integers."""
     if not num.size:
         return np.empty(0, np.int64)
     if object in (num.dtype, mul.dtype, den.dtype):
         return _round_div_exact(num, mul, den)
     top = max(abs(int(num.max())), abs(int(num.min()))) * max(abs(int(mul.max())), abs(int(mul.min())))
+    if top < 2**110 and int(den.max()) < 2**50:
+        den_f = den.astype(np.float64)
+        estimate = np.floor(num.astype(np.float64) * mul.astype(np.float64) / den_f)
+        if float(np.abs(estimate).max()) < 2**61:
+            q = estimate.astype(np.int64)
+            with np.errstate(over="ignore"):  # numpy's int64 arrays wrap around (two's complement)
+                r = num * mul - q * den
+            if ((r < -den) | (r >= 2 * den)).any():  # off by more than one unit: one more estimate
+                step = np.floor(r.astype(np.float64) / den_f).astype(np.int64)
+                q, r = q + step, r - step * den
+            low = r < 0
+            if low.any():
+                q, r = q - low, r + low * den
+            high = r >= den
+            if high.any():
+                q, r = q + high, r - high * den
+            return _rounded(q, r, den)
     if top < 2**62:
         q, r = np.divmod(num * mul, den)
-    elif top < 2**110 and int(den.max()) < 2**61:
-        estimate = np.floor(num.astype(np.float64) * mul.astype(np.float64) / den.astype(np.float64))
-        if float(np.abs(estimate).max()) >= 2**61:
-            return _round_div_exact(num, mul, den)
-        q = estimate.astype(np.int64)
-        with np.errstate(over="ignore"):
-            wrapped = num.astype(np.uint64) * mul.astype(np.uint64) - q.astype(np.uint64) * den.astype(np.uint64)
-        r = wrapped.astype(np.int64)
-        step = np.floor_divide(r, den)
-        q, r = q + step, r - step * den
-    else:
-        return _round_div_exact(num, mul, den)
-    up = (2 * r > den) | ((2 * r == den) & (q % 2 == 1))
+        return _rounded(q, r, den)
+    return _round_div_exact(num, mul, den)
+
+
+def _rounded(q: npt.NDArray[np.int64], r: npt.NDArray[np.int64], den: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """The quotient ``q`` rounded half to even by its remainder ``0 <= r < den``."""
+    up = (2 * r > den) | ((2 * r == den) & ((q & 1) == 1))
     out: npt.NDArray[np.int64] = (q + up).astype(np.int64)
     return out
 
@@ -170,7 +186,7 @@ class _Needs:
 
 def _needs(ledger: Ledger, pedimentos: pl.Series) -> _Needs:
     """Every exit exploded through the BOM in force on its date (module docstring, step 1), as arrays."""
-    exits = ledger.exits.sort("date", "exit_id")
+    exits = _in_processing_order(ledger.exits)
     materials = ledger.materials.get_column("material_id").sort()
     code_of = pl.Enum(materials)
     factor = ledger.materials.sort("material_id").get_column("tariff_unit_factor").to_numpy().astype(np.int64)
@@ -265,6 +281,14 @@ def _needs(ledger: Ledger, pedimentos: pl.Series) -> _Needs:
     return _Needs(
         exits, materials, exit_row[keep], material[keep], day[exit_row][keep], cited[exit_row][keep], quantity[keep]
     )
+
+
+def _in_processing_order(exits: pl.DataFrame) -> pl.DataFrame:
+    """The exits sorted by (date, exit_id). Ledgers usually list their exits by id already (the ids are unique):
+    then a stable sort of the day numbers alone gives that order, without comparing strings."""
+    if exits.height > 1 and exits.get_column("exit_id").is_sorted():
+        return exits[np.argsort(_days(exits.get_column("date")), kind="stable")]
+    return exits.sort("date", "exit_id")
 
 
 def requirements(ledger: Ledger) -> pl.DataFrame:
@@ -413,11 +437,15 @@ def _valued(
     return lot_item[pricing], _round_div(needs.quantity, lot_val[pricing], lot_qty[pricing])
 
 
-def balances(ledger: Ledger, discharges: Discharges, as_of: date) -> pl.DataFrame:
+def balances(
+    ledger: Ledger, discharges: Discharges, as_of: date, calendar: BusinessCalendar | None = None
+) -> pl.DataFrame:
     """One row per lot imported on or before ``as_of``: what was imported, discharged by exits on or before it,
-    the balance in quantity and value, the clock start, the deadline (:func:`allyshore.immex.terms.deadline`)
-    and the days left to it (negative when past). Quantities and values in micro-units."""
-    from allyshore.immex.terms import deadline
+    the balance in quantity and value, the clock start, the deadline (:func:`allyshore.immex.terms.deadlines`,
+    business days of ``calendar``, default :data:`allyshore.immex.terms.MEXICO`) and the days left to it
+    (negative when past). Quantities and values in micro-units. Every command that shows a deadline takes it
+    from here, so that they agree."""
+    from allyshore.immex.terms import MEXICO, deadlines
 
     lot = lots(ledger).filter(pl.col("date") <= as_of)
     done = (
@@ -437,29 +465,19 @@ def balances(ledger: Ledger, discharges: Discharges, as_of: date) -> pl.DataFram
         )
     )
     valid_to = _program_valid_to(ledger)
-    ends = [
-        deadline(start, klass, key, program_valid_to=valid_to)
-        for start, klass, key in out.select("clock_start", "class", "key").iter_rows()
-    ]
+    ends = deadlines(
+        out.get_column("clock_start").to_list(),
+        out.get_column("class").to_list(),
+        out.get_column("key").to_list(),
+        program_valid_to=valid_to,
+        calendar=calendar or MEXICO,
+    )
     out = out.with_columns(pl.Series("deadline", ends, pl.Date)).with_columns(
         (pl.col("deadline") - pl.lit(as_of)).dt.total_days().cast(pl.Int64).alias("days_left")
     )
-    return out.select(
-        "pedimento",
-        "sequence",
-        "material_id",
-        "tariff_item",
-        "class",
-        "key",
-        "imported",
-        "discharged",
-        "balance",
-        "value_usd_balance",
-        "clock_start",
-        "deadline",
-        "days_left",
-        "origin_country",
-    ).sort("clock_start", "pedimento", "sequence")
+    # The contract's columns, with the lot's class and key after its tariff item and its origin last.
+    columns = (*LOT_COLUMNS[:4], "class", "key", *LOT_COLUMNS[4:], "origin_country")
+    return out.select(columns).sort("clock_start", "pedimento", "sequence")
 
 
 def _program_valid_to(ledger: Ledger) -> date | None:
@@ -468,9 +486,11 @@ def _program_valid_to(ledger: Ledger) -> date | None:
     return None
 
 
-def balance_report(ledger: Ledger, discharges: Discharges, as_of: date) -> Balances:
+def balance_report(
+    ledger: Ledger, discharges: Discharges, as_of: date, calendar: BusinessCalendar | None = None
+) -> Balances:
     """:func:`balances` and their sums by material, as the ``immex balances`` result."""
-    lot = balances(ledger, discharges, as_of)
+    lot = balances(ledger, discharges, as_of, calendar)
     by_material = (
         lot.group_by("material_id").agg(pl.col("balance").sum(), pl.col("value_usd_balance").sum()).sort("material_id")
     )

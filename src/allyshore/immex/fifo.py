@@ -128,19 +128,27 @@ def _in_rounds(
     rounds: Ints = citations - citations[first_of_group]
     lot_lo = np.searchsorted(lot_group, group, side="left")
     lot_hi = np.searchsorted(lot_group, group, side="right")
-    for r in range(int(rounds.max(initial=-1)) + 1):
-        stretch = np.flatnonzero((rounds == r) & ~asks)
+    # The demands of each round, uncited ones first, in a contiguous slice of one stable sort (groups and
+    # processing order kept within a slice).
+    last_round = int(rounds.max(initial=-1))
+    key = 2 * rounds + asks
+    by_round = np.argsort(key.astype(np.int16) if last_round < 2**14 else key, kind="stable")
+    bounds = np.searchsorted(key[by_round], np.arange(2 * last_round + 3))
+    for r in range(last_round + 1):
+        stretch = by_round[bounds[2 * r] : bounds[2 * r + 1]]
         if stretch.size:
             dem, where, took, short = _all_at_once(
                 lot_group, lot_start, balance, group[stretch], day[stretch], amount[stretch]
             )
             if short is not None:
                 return Shortage(int(demands_at[stretch[short.demand]]), short.missing)
-            np.subtract.at(balance, where, took)
+            if where.size:  # the pieces come by lot (non-decreasing): one sum per run of a lot
+                runs = np.flatnonzero(np.r_[True, where[1:] != where[:-1]])
+                balance[where[runs]] -= np.add.reduceat(took, runs)
             out_d.append(demands_at[stretch[dem]])
             out_l.append(lots_at[where])
             out_a.append(took)
-        for k in np.flatnonzero((rounds == r) & asks).tolist():
+        for k in by_round[bounds[2 * r + 1] : bounds[2 * r + 2]].tolist():
             a, b = int(lot_lo[k]), int(lot_hi[k])
             need = int(amount[k])
             eligible = a + int(np.searchsorted(lot_start[a:b], day[k], side="right"))
@@ -190,12 +198,17 @@ def _all_at_once(
         k = int(short[0])
         missing = int(position[k]) - max(int(position[k]) - int(demand_amount[k]), int(eligible[k]))
         return empty, empty, empty, Shortage(k, missing)
-    top = position.max()
-    points = _union(lot_cum[lot_cum < top], position)
-    points = points[points > 0]
+    # The breakpoints: the demands' positions (strictly increasing: every amount is positive) merged with the
+    # few lot ends below the last position, each lot end inserted before the first position it does not exceed.
+    # A point's demand is the first position at or after it; its lot, the first lot end at or after it.
+    ends = _union(lot_cum[(lot_cum < position[-1]) & (lot_cum > 0)], np.empty(0, np.int64))
+    at = np.searchsorted(position, ends, side="left")
+    new = position[at] != ends
+    at, ends = at[new], ends[new]
+    points = np.insert(position, at, ends)
+    demand = np.insert(np.arange(position.size, dtype=np.int64), at, at)
     amount = np.diff(points, prepend=0).astype(np.int64)
     lot = np.searchsorted(lot_cum, points, side="left").astype(np.int64)
-    demand = np.searchsorted(position, points, side="left").astype(np.int64)
     keep = (lot_group[np.minimum(lot, lot_group.size - 1)] == demand_group[demand]) & (amount > 0)
     return demand[keep], lot[keep], amount[keep], None
 

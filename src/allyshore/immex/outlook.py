@@ -2,8 +2,8 @@
 :class:`~allyshore.immex.ledger.Ledger`: the functions the ``immex deadlines`` and ``immex report`` commands call.
 
 Each discharges the ledger once (:func:`allyshore.immex.discharge.discharge`), takes the per-lot balances
-(:func:`allyshore.immex.discharge.balances`), recomputes every deadline with the business-day calendar asked for
-(:mod:`allyshore.immex.terms`), and hands plain frames to the kernels (:mod:`.costs`, :mod:`.certification`,
+(:func:`allyshore.immex.discharge.balances`, whose deadlines use the business-day calendar asked for, as
+``immex balances`` does), and hands plain frames to the kernels (:mod:`.costs`, :mod:`.certification`,
 :mod:`.anexo24`).
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from allyshore.immex.terms import MEXICO, BusinessCalendar, deadlines
+from allyshore.immex.terms import MEXICO, BusinessCalendar
 
 if TYPE_CHECKING:
     import polars as pl
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from allyshore.immex.ledger import Ledger
     from allyshore.immex.results import Discharges
 
-__all__ = ["anexo24_report", "certification", "deadline_outlook", "lots_as_numbers", "recomputed_deadlines"]
+__all__ = ["anexo24_report", "certification", "deadline_outlook", "lots_as_numbers"]
 
 #: Columns of the per-lot balances held in micro-units.
 MICRO_COLUMNS = ("imported", "discharged", "balance", "value_usd_balance")
@@ -37,24 +37,6 @@ def lots_as_numbers(balances: pl.DataFrame) -> pl.DataFrame:
     return balances.with_columns((pl.col(c).cast(pl.Float64) / 1_000_000).round(6).alias(c) for c in present)
 
 
-def recomputed_deadlines(
-    balances: pl.DataFrame, as_of: date, calendar: BusinessCalendar = MEXICO, program_valid_to: date | None = None
-) -> pl.DataFrame:
-    """The per-lot balances with ``deadline`` and ``days_left`` recomputed on ``calendar``."""
-    import polars as pl
-
-    ends = deadlines(
-        balances["clock_start"].to_list(),
-        balances["class"].to_list(),
-        balances["key"].to_list(),
-        program_valid_to=program_valid_to,
-        calendar=calendar,
-    )
-    return balances.with_columns(pl.Series("deadline", ends, pl.Date)).with_columns(
-        (pl.col("deadline") - pl.lit(as_of)).dt.total_days().cast(pl.Int64).alias("days_left")
-    )
-
-
 def _discharged(ledger: Ledger) -> Discharges:
     from allyshore.immex.discharge import discharge
 
@@ -64,7 +46,7 @@ def _discharged(ledger: Ledger) -> Discharges:
 def _balances(ledger: Ledger, discharges: Discharges, as_of: date, calendar: BusinessCalendar) -> pl.DataFrame:
     from allyshore.immex.discharge import balances
 
-    return recomputed_deadlines(balances(ledger, discharges, as_of), as_of, calendar)
+    return balances(ledger, discharges, as_of, calendar)
 
 
 def deadline_outlook(

@@ -93,6 +93,22 @@ class Discharges(Result):
         return _frames(self.to_dict())
 
 
+#: The keys of a lot in ``immex balances --json`` (issue 15's contract), in order.
+LOT_COLUMNS = (
+    "pedimento",
+    "sequence",
+    "material_id",
+    "tariff_item",
+    "imported",
+    "discharged",
+    "balance",
+    "value_usd_balance",
+    "clock_start",
+    "deadline",
+    "days_left",
+)
+
+
 @dataclass(frozen=True)
 class Balances(Result):
     """Balances of every lot as of a day, and their sums by material (micro-units in the frames)."""
@@ -102,22 +118,9 @@ class Balances(Result):
     by_material: pl.DataFrame = field(metadata=NOT_IN_JSON)
 
     def to_dict(self) -> dict[str, Any]:
-        lot_columns = (
-            "pedimento",
-            "sequence",
-            "material_id",
-            "tariff_item",
-            "imported",
-            "discharged",
-            "balance",
-            "value_usd_balance",
-            "clock_start",
-            "deadline",
-            "days_left",
-        )
         return {
             "as_of": self.as_of,
-            "lots": decimal_rows(self.lots, lot_columns),
+            "lots": decimal_rows(self.lots, LOT_COLUMNS),
             "by_material": decimal_rows(self.by_material, ("material_id", "balance", "value_usd_balance")),
         }
 

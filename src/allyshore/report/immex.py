@@ -63,11 +63,10 @@ def report_data(
     """Everything the IMMEX page shows, computed once from the ledger (the analyses run here, before drawing)."""
     from allyshore.immex.costs import deadline_alerts
     from allyshore.immex.discharge import balances, discharge
-    from allyshore.immex.outlook import certification, lots_as_numbers, recomputed_deadlines
-    from allyshore.immex.terms import MEXICO
+    from allyshore.immex.outlook import certification, lots_as_numbers
 
     discharges = discharge(ledger)
-    lots = lots_as_numbers(recomputed_deadlines(balances(ledger, discharges, as_of), as_of, calendar or MEXICO))
+    lots = lots_as_numbers(balances(ledger, discharges, as_of, calendar))
     alerts = deadline_alerts(lots, as_of, settings)
     figures = certification(ledger, discharges, as_of, exchange_rate=settings.exchange_rate if settings else None)
     return ImmexReportData(ledger.source or "ledger", as_of, lots, alerts, figures)
@@ -181,7 +180,8 @@ def write_immex_report(data: ImmexReportData, out_dir: str | Path) -> Path:
     section = build(data)
     report = Report(
         network_name=data.ledger_name,
-        title=f"IMMEX report: {data.ledger_name}",
+        subject="Ledger",
+        title=f"IMMEX report: {Path(data.ledger_name).name or data.ledger_name}",
         sections=(section,),
         generated=dt.datetime.now(dt.UTC).replace(microsecond=0),
     )
