@@ -20,6 +20,8 @@ import math
 import re
 import zipfile
 import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -34,15 +36,33 @@ from allyshore.model.parse import MAX_NUMBER_CHARS, RawTable, cell_text, parse_d
 from allyshore.model.schema import TABLES
 
 __all__ = [
+    "NETWORK_TABLES",
     "NOTE_PREFIX",
     "RawTable",
     "ReadLimits",
+    "TableSet",
     "load_network",
     "parse_document",
     "parse_raw",
     "read_raw",
+    "read_tables",
     "validate_path",
 ]
+
+@dataclass(frozen=True)
+class TableSet:
+    """The tables a format holds (name -> its column names) and what a document of them is called in messages.
+
+    The network is one (:data:`NETWORK_TABLES`); other formats of record tables (the IMMEX ledger) are read by the
+    same readers with their own :class:`TableSet` (:func:`read_tables`).
+    """
+
+    what: str
+    tables: Mapping[str, tuple[str, ...]]
+
+
+#: The network format's tables.
+NETWORK_TABLES = TableSet("network", {name: spec.column_names for name, spec in TABLES.items()})
 
 _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
@@ -74,7 +94,7 @@ def _int(text: str) -> int | str:
     return int(text) if len(text) <= MAX_NUMBER_CHARS else text
 
 
-def _check_depth(text: str, path: Path, limit: int) -> None:
+def _check_depth(text: str, path: Path, limit: int, what: str = "network") -> None:
     """Refuse a JSON text nested deeper than ``limit`` before parsing it (brackets inside strings do not count)."""
     if text.count("[") + text.count("{") <= limit:
         return
@@ -84,16 +104,18 @@ def _check_depth(text: str, path: Path, limit: int) -> None:
     if depth.size and int(depth.max()) > limit:
         raise InputError(
             f"{path}: JSON nested {int(depth.max())} levels deep, above the limit of {limit} "
-            "(a network document is an object of lists of records; ALLYSHORE_MAX_JSON_DEPTH)"
+            f"(a {what} document is an object of lists of records; ALLYSHORE_MAX_JSON_DEPTH)"
         )
 
 
-def _read_json(path: Path, problems: list[Problem], limits: ReadLimits) -> tuple[dict[str, RawTable], str]:
+def _read_json(
+    path: Path, problems: list[Problem], limits: ReadLimits, spec: TableSet = NETWORK_TABLES
+) -> tuple[dict[str, RawTable], str]:
     check_file_size(path, limits)
     text = decode_text(path.read_bytes(), "document", path.name, problems)
     if text is None:
         raise ValidationError(problems)
-    _check_depth(text, path, limits.max_json_depth)
+    _check_depth(text, path, limits.max_json_depth, spec.what)
     try:
         # Numbers too long or not finite (NaN, Infinity, 1e309) are kept as written and refused where they are typed.
         document = json.loads(text, parse_float=_float, parse_int=_int, parse_constant=str, object_pairs_hook=_object)
@@ -108,47 +130,56 @@ def _read_json(path: Path, problems: list[Problem], limits: ReadLimits) -> tuple
             Problem("description", "the description is not valid Unicode (a lone surrogate)", source=path.name)
         )
         description = ""
-    return raw_from_document(document, path.name, problems), description
+    return raw_from_document(document, path.name, problems, spec.tables, spec.what), description
 
 
-def _csv_table(data: bytes, table: str, source: str, problems: list[Problem], limits: ReadLimits) -> RawTable | None:
+def _csv_table(
+    data: bytes, table: str, source: str, problems: list[Problem], limits: ReadLimits, spec: TableSet = NETWORK_TABLES
+) -> RawTable | None:
     text = decode_text(data, table, source, problems)
     if text is None:
         return None
-    return table_from_csv(text, table, source, TABLES[table].column_names, problems, limits.max_columns)
+    return table_from_csv(text, table, source, spec.tables[table], problems, limits.max_columns)
 
 
-def _read_csv_folder(path: Path, problems: list[Problem], limits: ReadLimits) -> dict[str, RawTable]:
+def _read_csv_folder(
+    path: Path, problems: list[Problem], limits: ReadLimits, spec: TableSet = NETWORK_TABLES
+) -> dict[str, RawTable]:
     out: dict[str, RawTable] = {}
     found = False
-    for name in TABLES:
+    tables = spec.tables
+    for name in tables:
         file = path / f"{name}.csv"
         if not file.exists():
             continue
         found = True
         check_file_size(file, limits)
-        raw = _csv_table(file.read_bytes(), name, file.name, problems, limits)
+        raw = _csv_table(file.read_bytes(), name, file.name, problems, limits, spec)
         if raw is not None:
             out[name] = raw
     if not found:
-        raise InputError(f"{path}: no network tables found (expected {', '.join(f'{t}.csv' for t in TABLES)})")
+        raise InputError(
+            f"{path}: no {spec.what} tables found (expected {', '.join(f'{t}.csv' for t in tables)})"
+        )
     for other in sorted(path.glob("*.csv")) + sorted(path.glob("*.CSV")):
-        if other.stem not in TABLES:
-            problems.append(_ignored(other.stem, other.name))
+        if other.stem not in tables:
+            problems.append(_ignored(other.stem, other.name, spec))
     return out
 
 
-def _ignored(stem: str, source: str) -> Problem:
+def _ignored(stem: str, source: str, spec: TableSet = NETWORK_TABLES) -> Problem:
     return Problem(
         stem,
-        f"'{source}' is not a table of the network: ignored",
+        f"'{source}' is not a table of the {spec.what}: ignored",
         source=source,
         severity="warning",
-        hint=f"tables are {', '.join(f'{t}.csv' for t in TABLES)} (lower case)",
+        hint=f"tables are {', '.join(f'{t}.csv' for t in spec.tables)} (lower case)",
     )
 
 
-def _read_zip(path: Path, problems: list[Problem], limits: ReadLimits) -> dict[str, RawTable]:
+def _read_zip(
+    path: Path, problems: list[Problem], limits: ReadLimits, spec: TableSet = NETWORK_TABLES
+) -> dict[str, RawTable]:
     check_zip(path, limits)
     out: dict[str, RawTable] = {}
     try:
@@ -160,18 +191,20 @@ def _read_zip(path: Path, problems: list[Problem], limits: ReadLimits) -> dict[s
                 if member.suffix.lower() != ".csv":
                     continue
                 source = f"{path.name}/{entry.filename}"
-                if member.stem not in TABLES:
-                    problems.append(_ignored(member.stem, source))
+                if member.stem not in spec.tables:
+                    problems.append(_ignored(member.stem, source, spec))
                     continue
                 if member.stem in out:
                     raise InputError(f"{path}: two entries for the table '{member.stem}' ({source})")
-                raw = _csv_table(archive.read(entry), member.stem, source, problems, limits)
+                raw = _csv_table(archive.read(entry), member.stem, source, problems, limits, spec)
                 if raw is not None:
                     out[member.stem] = raw
     except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError, OSError) as err:
         raise InputError(f"{path}: cannot unpack ({err})") from err
     if not out and not any(p.severity == "error" for p in problems):
-        raise InputError(f"{path}: no network tables in the zip (expected {', '.join(f'{t}.csv' for t in TABLES)})")
+        raise InputError(
+            f"{path}: no {spec.what} tables in the zip (expected {', '.join(f'{t}.csv' for t in spec.tables)})"
+        )
     return out
 
 
@@ -250,7 +283,9 @@ def _read_sheet(
     return raw
 
 
-def _read_xlsx(path: Path, problems: list[Problem], limits: ReadLimits) -> dict[str, RawTable]:
+def _read_xlsx(
+    path: Path, problems: list[Problem], limits: ReadLimits, spec: TableSet = NETWORK_TABLES
+) -> dict[str, RawTable]:
     import openpyxl
 
     check_zip(path, limits)
@@ -264,7 +299,7 @@ def _read_xlsx(path: Path, problems: list[Problem], limits: ReadLimits) -> dict[
         with zipfile.ZipFile(path) as archive:
             for sheet in book.worksheets:
                 name = sheet.title.strip().lower()
-                if name not in TABLES:
+                if name not in spec.tables:
                     continue
                 if name in titles:
                     raise InputError(
@@ -284,31 +319,34 @@ def _read_xlsx(path: Path, problems: list[Problem], limits: ReadLimits) -> dict[
     finally:
         book.close()
     if not titles:
-        raise InputError(f"{path}: no sheet named like a network table ({', '.join(TABLES)})")
+        raise InputError(f"{path}: no sheet named like a {spec.what} table ({', '.join(spec.tables)})")
     return out
 
 
-def _read(path: Path, problems: list[Problem], limits: ReadLimits) -> tuple[dict[str, RawTable], str]:
-    """The text tables of a network file or folder, and the description a JSON document gives."""
+def _read(
+    path: Path, problems: list[Problem], limits: ReadLimits, spec: TableSet = NETWORK_TABLES
+) -> tuple[dict[str, RawTable], str]:
+    """The text tables of a network (or ``spec``) file or folder, and the description a JSON document gives."""
+    what = spec.what
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")
     try:
         if path.is_dir():
-            return _read_csv_folder(path, problems, limits), ""
+            return _read_csv_folder(path, problems, limits, spec), ""
         suffix = path.suffix.lower()
         if suffix == ".json":
-            return _read_json(path, problems, limits)
+            return _read_json(path, problems, limits, spec)
         if suffix in (".xlsx", ".xlsm"):
-            return _read_xlsx(path, problems, limits), ""
+            return _read_xlsx(path, problems, limits, spec), ""
         if suffix == ".zip":
-            return _read_zip(path, problems, limits), ""
+            return _read_zip(path, problems, limits, spec), ""
         if suffix == ".csv":
-            raise InputError(f"{path}: a network is a folder of CSV files (or a .zip of them): give the folder")
+            raise InputError(f"{path}: a {what} is a folder of CSV files (or a .zip of them): give the folder")
     except (pl.exceptions.PolarsError, pl.exceptions.PanicException, RecursionError, UnicodeError) as err:
         raise InputError(f"{path}: cannot read ({type(err).__name__}: {str(err).splitlines()[0]})") from err
     except (IsADirectoryError, PermissionError) as err:
         raise InputError(f"{path}: cannot read ({err.strerror})") from err
-    raise InputError(f"{path}: unknown network format '{suffix}' (use a folder of CSV files, .zip, .xlsx or .json)")
+    raise InputError(f"{path}: unknown {what} format '{suffix}' (use a folder of CSV files, .zip, .xlsx or .json)")
 
 
 def read_raw(
@@ -317,6 +355,15 @@ def read_raw(
     """Read the text tables of a network file or folder, without typing them."""
     problems = [] if problems is None else problems
     return _read(Path(path), problems, limits or ReadLimits.from_env())[0]
+
+
+def read_tables(
+    path: str | Path, spec: TableSet, problems: list[Problem] | None = None, *, limits: ReadLimits | None = None
+) -> dict[str, RawTable]:
+    """The text tables of a file or folder of another format of record tables (``spec``), read by the network's
+    conventions: a CSV folder, a .zip of CSV files, an XLSX workbook (a sheet per table) or one JSON object."""
+    problems = [] if problems is None else problems
+    return _read(Path(path), problems, limits or ReadLimits.from_env(), spec)[0]
 
 
 def _name_of(path: Path) -> str:

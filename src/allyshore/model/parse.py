@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -168,10 +168,17 @@ def _from_records(name: str, source: str, records: list[Any], problems: list[Pro
     return RawTable(name, source, clean_text(frame), tuple(rows))
 
 
-def raw_from_document(document: Any, label: str, problems: list[Problem]) -> dict[str, RawTable]:
-    """The text tables of a document of record lists (one list per table); other keys are reported."""
+def raw_from_document(
+    document: Any,
+    label: str,
+    problems: list[Problem],
+    tables: Collection[str] = TABLES,
+    what: str = "network",
+) -> dict[str, RawTable]:
+    """The text tables of a document of record lists (one list per table of ``tables``, by default the network's);
+    other keys are reported."""
     if not isinstance(document, dict):
-        raise InputError(f"{label}: a network document is one JSON object with a list per table ({', '.join(TABLES)})")
+        raise InputError(f"{label}: a {what} document is one JSON object with a list per table ({', '.join(tables)})")
     out: dict[str, RawTable] = {}
     for key in getattr(document, "duplicates", ()):
         problems.append(
@@ -183,7 +190,7 @@ def raw_from_document(document: Any, label: str, problems: list[Problem]) -> dic
             )
         )
     for key, records in document.items():
-        if key not in TABLES:
+        if key not in tables:
             if key not in ("name", "description", "format_version", "meta"):
                 problems.append(
                     Problem(
@@ -191,7 +198,7 @@ def raw_from_document(document: Any, label: str, problems: list[Problem]) -> dic
                         f"unknown table '{shown(_safe_text(str(key)))}' is ignored",
                         source=label,
                         severity="warning",
-                        hint=f"tables are {', '.join(TABLES)}",
+                        hint=f"tables are {', '.join(tables)}",
                     )
                 )
             continue

@@ -51,6 +51,7 @@ KINDS = ("case", "network")
 # PostgreSQL advisory lock keys (any fixed 64-bit numbers): one serialises migrations, one the chain's end.
 _MIGRATION_LOCK = 0x616C6C7973680001
 _CHAIN_LOCK = 0x616C6C7973680002
+_APPEND_LOCK = 0x616C6C7973680003  # appends of other record tables (the IMMEX ledger's events)
 # Migrations of stores opened by threads of one process also wait here (Alembic's context is process-wide).
 _MIGRATING = threading.Lock()
 
@@ -138,6 +139,13 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    @contextlib.contextmanager
+    def appending(self) -> Iterator[Connection]:
+        """One write transaction (under the store's write lock) for appending rows to a record table: committed
+        when the block ends, rolled back, leaving the store as it was, when it raises."""
+        with _writing(self.engine, _APPEND_LOCK) as connection:
+            yield connection
 
     def __repr__(self) -> str:
         return f"Store({self.url!r})"

@@ -1,0 +1,206 @@
+"""The FIFO kernel: exact integer allocation of ordered demands to ordered lots, group by group.
+
+Pure arrays in, arrays out (int64 micro-units). Within a group (a material, or a tariff item in value mode) the
+lots come in FIFO order (clock start, then pedimento and sequence) and the demands in processing order (date,
+then exit). A demand may draw only on lots whose clock start is on or before its date; a demand that cites a
+pedimento draws on that pedimento's lots first.
+
+Why a cumulative-sum allocation is exact here: the lots a demand may use (clock start on or before its date) are
+a *prefix* of the FIFO order, and demands come in date order, so stepwise FIFO always consumes a prefix of the
+lots. Demand ``k`` (cumulative demand ``D_k``) is then served from the positions ``(D_{k-1}, D_k]`` of the lots'
+cumulative quantities ``L``, provided ``D_k <= E_k``, the cumulative quantity of the lots open to it; when
+``D_k > E_k``, stepwise FIFO would run short at that demand too (it has ``E_k - D_{k-1}`` left for it). The
+allocation is the merge of the two sets of breakpoints (a sort, ``np.searchsorted``), for every group at once
+(the groups laid end to end on one axis). A demand that cites a pedimento breaks the prefix: the groups with
+such demands run in rounds, each round's uncited demands of every group by the same merge over the current
+balances, then each group's next citing demand on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+Ints = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Shortage:
+    """The first demand that cannot be served: its index and the amount missing."""
+
+    demand: int
+    missing: int
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """One row per (demand, lot) piece, in processing order: indices into the demand and lot arrays, amount."""
+
+    demand: Ints
+    lot: Ints
+    amount: Ints
+    shortage: Shortage | None = None
+
+
+def _union(a: Ints, b: Ints) -> Ints:
+    """The sorted distinct values of two arrays (a plain sort: ``np.union1d`` hashes first)."""
+    both = np.concatenate([a, b])
+    both.sort()
+    return both[np.r_[True, both[1:] != both[:-1]]] if both.size else both
+
+
+#: Day numbers shifted to >= 0 (0001-01-01 is day 0) and a span above every date to 9999-12-31: a (group, day)
+#: pair is one sortable integer ``group * DAY_SPAN + day + DAY_SHIFT``.
+DAY_SHIFT = 719_163
+DAY_SPAN = 2**22
+
+
+def allocate(
+    lot_group: Ints,
+    lot_start: Ints,
+    lot_amount: Ints,
+    lot_pedimento: Ints,
+    demand_group: Ints,
+    demand_date: Ints,
+    demand_amount: Ints,
+    demand_cited: Ints,
+) -> Allocation:
+    """FIFO allocation of every demand. Lots sorted by (group, start, ...), demands by (group, processing order);
+    ``*_pedimento``/``demand_cited`` are pedimento codes (-1: none cited); dates are day numbers. The groups where
+    no demand cites a pedimento holding lots of the group are allocated all at once (:func:`_all_at_once`); the
+    others together, round by round (:func:`_in_rounds`). Reports the first shortage found (``Allocation.shortage``; the pieces
+    are then incomplete and must not be used)."""
+    n_ped = int(max(lot_pedimento.max(initial=-1), demand_cited.max(initial=-1))) + 2
+    lot_keys = np.unique(lot_group * n_ped + lot_pedimento)
+    asks = demand_cited >= 0
+    asks[asks] = np.isin(demand_group[asks] * n_ped + demand_cited[asks], lot_keys)
+    slow = np.unique(demand_group[asks])
+    fast_lots = ~np.isin(lot_group, slow)
+    fast_demands = ~np.isin(demand_group, slow)
+    lots_at = np.flatnonzero(fast_lots)
+    demands_at = np.flatnonzero(fast_demands)
+    dem, lot, amt, short = _all_at_once(
+        lot_group[lots_at],
+        lot_start[lots_at],
+        lot_amount[lots_at],
+        demand_group[demands_at],
+        demand_date[demands_at],
+        demand_amount[demands_at],
+    )
+    if short is not None:
+        return Allocation(dem, lot, amt, shortage=Shortage(int(demands_at[short.demand]), short.missing))
+    out_d: list[Ints] = [demands_at[dem]]
+    out_l: list[Ints] = [lots_at[lot]]
+    out_a: list[Ints] = [amt]
+    if slow.size:
+        found = _in_rounds(
+            np.flatnonzero(~fast_lots),
+            np.flatnonzero(~fast_demands),
+            (lot_group, lot_start, lot_amount, lot_pedimento),
+            (demand_group, demand_date, demand_amount, demand_cited, asks),
+            (out_d, out_l, out_a),
+        )
+        if found is not None:
+            return Allocation(*_joined(out_d, out_l, out_a), shortage=found)
+    return Allocation(*_joined(out_d, out_l, out_a))
+
+
+def _in_rounds(
+    lots_at: Ints,
+    demands_at: Ints,
+    lot: tuple[Ints, Ints, Ints, Ints],
+    demand: tuple[Ints, Ints, Ints, Ints, npt.NDArray[np.bool_]],
+    out: tuple[list[Ints], list[Ints], list[Ints]],
+) -> Shortage | None:
+    """The groups where demands cite pedimentos, all together, round by round: round ``r`` allocates, in every
+    group, the uncited demands that follow its ``r``-th citing demand (by the merge, over the current balances),
+    then each group's ``r+1``-th citing demand on its own (its pedimento's lots first, then FIFO)."""
+    lot_group, lot_start, lot_amount, lot_pedimento = (a[lots_at] for a in lot)
+    group, day, amount, cited = (a[demands_at] for a in demand[:4])
+    asks = demand[4][demands_at]
+    balance = lot_amount.copy()
+    out_d, out_l, out_a = out
+    # The round of each demand: how many citing demands come before it in its group.
+    citations: Ints = np.cumsum(asks, dtype=np.int64) - asks.astype(np.int64)
+    first_of_group = np.searchsorted(group, group, side="left")
+    rounds: Ints = citations - citations[first_of_group]
+    lot_lo = np.searchsorted(lot_group, group, side="left")
+    lot_hi = np.searchsorted(lot_group, group, side="right")
+    for r in range(int(rounds.max(initial=-1)) + 1):
+        stretch = np.flatnonzero((rounds == r) & ~asks)
+        if stretch.size:
+            dem, where, took, short = _all_at_once(
+                lot_group, lot_start, balance, group[stretch], day[stretch], amount[stretch]
+            )
+            if short is not None:
+                return Shortage(int(demands_at[stretch[short.demand]]), short.missing)
+            np.subtract.at(balance, where, took)
+            out_d.append(demands_at[stretch[dem]])
+            out_l.append(lots_at[where])
+            out_a.append(took)
+        for k in np.flatnonzero((rounds == r) & asks).tolist():
+            a, b = int(lot_lo[k]), int(lot_hi[k])
+            need = int(amount[k])
+            eligible = a + int(np.searchsorted(lot_start[a:b], day[k], side="right"))
+            open_lots = np.arange(a, eligible)[balance[a:eligible] > 0]
+            own = lot_pedimento[open_lots] == cited[k]
+            taken_l: list[int] = []
+            taken_a: list[int] = []
+            for index in [*open_lots[own].tolist(), *open_lots[~own].tolist()]:
+                if need == 0:
+                    break
+                take = min(need, int(balance[index]))
+                balance[index] -= take
+                need -= take
+                taken_l.append(index)
+                taken_a.append(take)
+            out_d.append(np.full(len(taken_l), demands_at[k], np.int64))
+            out_l.append(lots_at[np.asarray(taken_l, np.int64)])
+            out_a.append(np.asarray(taken_a, np.int64))
+            if need:
+                return Shortage(int(demands_at[k]), need)
+    return None
+
+
+def _all_at_once(
+    lot_group: Ints, lot_start: Ints, lot_amount: Ints, demand_group: Ints, demand_date: Ints, demand_amount: Ints
+) -> tuple[Ints, Ints, Ints, Shortage | None]:
+    """The merge of every group at once, uncited demands only: each group's lots and demands laid end to end on
+    one axis, a group's demands starting where its lots start."""
+    empty = np.empty(0, np.int64)
+    if not demand_amount.size:
+        return empty, empty, empty, None
+    lot_cum = np.cumsum(lot_amount, dtype=np.int64)
+    # Per run of one group among the demands (sorted by group): where its lots start, where its demands start.
+    starts = np.flatnonzero(np.r_[True, demand_group[1:] != demand_group[:-1]])
+    sizes = np.diff(np.r_[starts, demand_group.size])
+    first_lot = np.repeat(np.searchsorted(lot_group, demand_group[starts], side="left"), sizes)
+    offset = np.where(first_lot > 0, lot_cum[np.maximum(first_lot - 1, 0)], 0) if lot_cum.size else 0 * first_lot
+    demand_cum = np.cumsum(demand_amount, dtype=np.int64)
+    before = np.repeat(demand_cum[starts] - demand_amount[starts], sizes)
+    position = offset + demand_cum - before
+    lot_key = lot_group * DAY_SPAN + lot_start + DAY_SHIFT
+    demand_key = demand_group * DAY_SPAN + demand_date + DAY_SHIFT
+    open_count = np.searchsorted(lot_key, demand_key, side="right")
+    eligible = np.where(open_count > 0, lot_cum[np.maximum(open_count - 1, 0)], 0) if lot_cum.size else 0 * offset
+    short = np.flatnonzero(position > eligible)
+    if short.size:
+        k = int(short[0])
+        missing = int(position[k]) - max(int(position[k]) - int(demand_amount[k]), int(eligible[k]))
+        return empty, empty, empty, Shortage(k, missing)
+    top = position.max()
+    points = _union(lot_cum[lot_cum < top], position)
+    points = points[points > 0]
+    amount = np.diff(points, prepend=0).astype(np.int64)
+    lot = np.searchsorted(lot_cum, points, side="left").astype(np.int64)
+    demand = np.searchsorted(position, points, side="left").astype(np.int64)
+    keep = (lot_group[np.minimum(lot, lot_group.size - 1)] == demand_group[demand]) & (amount > 0)
+    return demand[keep], lot[keep], amount[keep], None
+
+
+def _joined(d: list[Ints], lo: list[Ints], a: list[Ints]) -> tuple[Ints, Ints, Ints]:
+    if not d:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64)
+    return np.concatenate(d), np.concatenate(lo), np.concatenate(a)
