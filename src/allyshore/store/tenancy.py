@@ -94,6 +94,7 @@ runs = sa.Table(
     sa.Column("message", sa.Text),
     sa.Column("error", sa.Text),
     sa.Column("result_json", sa.Text),
+    sa.Column("report_html", sa.Text),
     sa.Column("cancel_requested", sa.Boolean),
     sa.Column("worker", sa.String),
     sa.Column("created_by", sa.Integer),
@@ -467,6 +468,12 @@ class TenantStore:
             row = self._run_row(connection, run_id)
         return None if row["result_json"] is None else str(row["result_json"])
 
+    def run_report(self, run_id: str) -> str | None:
+        """The HTML report section(s) of a run (None when it has none)."""
+        with self.engine.connect() as connection:
+            row = self._run_row(connection, run_id)
+        return None if row["report_html"] is None else str(row["report_html"])
+
     def cancel_run(self, run_id: str, *, actor: Principal) -> RunInfo:
         """Cancel a queued run at once; ask a running one to stop (it stops at its next progress report)."""
         with _transaction(self.engine) as connection:
@@ -618,14 +625,20 @@ class RunQueue:
         return bool(asked)
 
     def finish(
-        self, run_id: str, status: str, *, result_json: str | None = None, error: str | None = None
+        self,
+        run_id: str,
+        status: str,
+        *,
+        result_json: str | None = None,
+        report_html: str | None = None,
+        error: str | None = None,
     ) -> None:
         """End a running run: succeeded (with its result), failed (with the error) or cancelled."""
         if status not in FINISHED:
             raise InputError(f"a run finishes as one of {', '.join(FINISHED)}, not {status!r}")
         values: dict[str, Any] = {"status": status, "finished_at": _now(), "message": status}
         if status == "succeeded":
-            values.update(progress=1.0, result_json=result_json)
+            values.update(progress=1.0, result_json=result_json, report_html=report_html)
         if error is not None:
             values["error"] = error[:4000]
         with _transaction(self.engine) as connection:
