@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from allyshore.errors import AllyshoreError, InputError, NotFoundError
+from allyshore.io.limits import ReadLimits
 from allyshore.store import Store, open_store
 from allyshore.store.tenancy import Accounts, Principal, TenantStore
 from allyshore.web.security import RateLimit, hash_password, verify_password
@@ -43,6 +44,8 @@ class Settings:
     #: settings of the machine the analyses read (``scheduler``, ``workers``, ``data_dir``): never the caller's
     analysis_settings: dict[str, Any] = field(default_factory=dict)
     key_file: str | None = None
+    #: bounds on an uploaded network (default :data:`allyshore.web.uploads.UPLOAD_LIMITS`)
+    upload_limits: ReadLimits | None = None
 
 
 class ApiError(Exception):
@@ -239,10 +242,10 @@ def upload_network(
     request: Request, caller: Writer, file: Annotated[UploadFile, File(description=".xlsx, .json or .zip of CSV")]
 ) -> NetworkOut:
     """Upload a network; an invalid one is refused (422, every problem listed) and nothing is stored."""
-    from allyshore.web.uploads import InvalidUpload, UploadTooLarge, read_upload
+    from allyshore.web.uploads import UPLOAD_LIMITS, InvalidUpload, UploadTooLarge, read_upload
 
     try:
-        read = read_upload(file.file, file.filename)
+        read = read_upload(file.file, file.filename, request.app.state.settings.upload_limits or UPLOAD_LIMITS)
     except UploadTooLarge as exc:
         raise ApiError(413, "too_large", str(exc)) from None
     except InvalidUpload as exc:
