@@ -574,6 +574,7 @@ class ClaimedRun:
     analysis: str
     options: Mapping[str, Any]
     network_json: str
+    network_name: str
 
 
 class RunQueue:
@@ -605,12 +606,14 @@ class RunQueue:
             ).rowcount
             if claimed != 1:
                 return None
-            network_json = connection.execute(
-                sa.select(networks.c.network_json).where(
+            network = connection.execute(
+                sa.select(networks.c.network_json, networks.c.name).where(
                     networks.c.id == row["network_id"], networks.c.org_id == row["org_id"]
                 )
-            ).scalar_one()
-        return ClaimedRun(row["id"], row["org_id"], row["analysis"], json.loads(row["options_json"]), network_json)
+            ).one()
+        return ClaimedRun(
+            row["id"], row["org_id"], row["analysis"], json.loads(row["options_json"]), network[0], network[1]
+        )
 
     def report(self, run_id: str, progress: float, message: str | None = None) -> bool:
         """Record progress (0..1) of a running run; True when its cancellation was asked for."""

@@ -57,7 +57,7 @@ def execute(queue: RunQueue, claimed: ClaimedRun, server: Mapping[str, Any] | No
     try:
         if queue.report(claimed.id, 0.0, "reading the network"):
             raise Cancelled
-        network = network_from_json(claimed.network_json, "network")
+        network = network_from_json(claimed.network_json, claimed.network_name)
         queue.report(claimed.id, 0.0, "running")
         result = run_analysis(claimed.analysis, network, claimed.options, progress=progress, server=server)
         if queue.report(claimed.id, 1.0, "writing the result"):

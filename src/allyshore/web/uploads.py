@@ -139,8 +139,15 @@ def read_upload(stream: IO[bytes], filename: str | None, limits: ReadLimits = UP
         write_network(network, canonical)
         text = canonical.read_text(encoding="utf-8")
     summary = {name: frame.height for name, frame in network.tables.items()}
-    name = network.name if network.name and network.name != "upload" else PurePath(label).stem
-    return ReadNetwork(name=name, filename=label, network_json=text, summary=summary)
+    return ReadNetwork(name=network_name(label), filename=label, network_json=text, summary=summary)
+
+
+def network_name(filename: str) -> str:
+    """The network's name, as the command line names a network read from a file of this name: its stem (made
+    safe as a file name: letters, digits, ``-_.`` and spaces)."""
+    stem = PurePath(filename).stem
+    cleaned = "".join(ch for ch in stem if ch.isalnum() or ch in "-_. ").strip(" .")
+    return cleaned[:120] or "network"
 
 
 def network_from_json(text: str, name: str) -> Any:
@@ -149,7 +156,7 @@ def network_from_json(text: str, name: str) -> Any:
 
     json.loads(text)  # stored by read_upload: always JSON; fail early and plainly if not
     with tempfile.TemporaryDirectory(prefix="allyshore-run-") as tmp:
-        path = Path(tmp) / "network.json"
+        path = Path(tmp) / f"{network_name(name + '.json')}.json"  # the file's stem is the network's name
         path.write_text(text, encoding="utf-8")
         network = load_network(path)
     return network
