@@ -7,7 +7,6 @@ import io
 import json
 import time
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +20,7 @@ from allyshore.io.limits import ReadLimits
 from allyshore.store.tenancy import Accounts, RunQueue, TenantStore
 from allyshore.web import Settings, create_app
 from allyshore.web.security import RateLimit
-from web_fixtures import PASSWORD, Platform, database_urls, make_platform, sample_path
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def platform(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    folder = tmp_path_factory.mktemp(f"web-{request.param}")
-    for url in database_urls(request.param, folder):
-        yield from make_platform(url, folder)
+from web_fixtures import PASSWORD, Platform, sample_path
 
 
 def cli_json(capsys: pytest.CaptureFixture[str], *argv: str) -> Any:

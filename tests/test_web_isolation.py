@@ -12,16 +12,16 @@ given its row here.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute
 from starlette.routing import Route
-from web_fixtures import PASSWORD, Org, Platform, database_urls, make_platform, sample_path
 
 from allyshore.store.tenancy import Accounts
+from web_fixtures import PASSWORD, Org, Platform, sample_path
 
 PUBLIC, ANY, WRITER, ADMIN = "public", "any", "writer", "admin"
 ALLOWED = {
@@ -75,13 +75,6 @@ ROUTES: dict[tuple[str, str], Case] = {
 
 
 DELETE_NETWORK = ("DELETE", "/api/v1/networks/{network_id}")
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def platform(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    folder = tmp_path_factory.mktemp(f"iso-{request.param}")
-    for url in database_urls(request.param, folder):
-        yield from make_platform(url, folder)
 
 
 def app_routes(platform: Platform) -> list[tuple[str, str]]:
