@@ -95,20 +95,17 @@ def make_platform(url: str, folder: Path) -> Iterator[Platform]:
     store = open_store(url, key_file=folder / "store.key")
     app = create_app(Settings(url), store=store, start_runner=False)
     accounts = Accounts(store)
+    hashed = hash_password(PASSWORD)  # one Argon2 hash for every user (each takes ~0.1-0.5 s by design)
     orgs = {}
     for name in ("A", "B"):
         org = Org(name)
         for role in ROLES:
             email = f"{role}@{name.lower()}.example"
-            accounts.create_user(email, f"Org {name}", role, hash_password(PASSWORD))
+            made = accounts.create_user(email, f"Org {name}", role, hashed)
             org.emails[role] = email
+            org.tokens[role] = accounts.issue_token(made, name="setup")[1]  # sign-in itself: test_web_api
         orgs[name] = org
     client = TestClient(app)
-    for org in orgs.values():
-        for role in ROLES:
-            response = client.post("/api/v1/auth/token", data={"username": org.emails[role], "password": PASSWORD})
-            assert response.status_code == 200, response.text
-            org.tokens[role] = response.json()["access_token"]
     platform = Platform(url, store, client, orgs["A"], orgs["B"])
     for org in orgs.values():
         response = platform.upload(org, sample_path())
