@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -79,8 +79,31 @@ def serve(
         key_file=str(key_file) if key_file else None,
     )
     application = create_app(settings)
+    _first_user(application.state.store)
     err_console.print(f"allyshore serving http://{host}:{port}/api/v1 (database {application.state.store.url})")
     uvicorn.run(application, host=host, port=port, log_level="info", proxy_headers=False)
+
+
+FIRST_USER = "admin@localhost"
+
+
+def _first_user(store: Any) -> None:
+    """On a database without users (a first start), make an administrator and print an API token for it, so
+    that one command starts a single user's platform; ``allyshore users create`` adds people later."""
+    from allyshore.store.tenancy import Accounts
+
+    accounts = Accounts(store)
+    if accounts.has_users():
+        return
+    made = accounts.create_user(FIRST_USER, "local", "admin", None, actor="serve")
+    _, token = accounts.issue_token(made, name="first start", actor="serve")
+    err_console.print(
+        f"No users yet: made {FIRST_USER} (admin, organisation 'local'). Its API token, shown once:\n  {token}\n"
+        "Use it as 'Authorization: Bearer TOKEN'; `allyshore users create EMAIL --org local --role admin` adds a "
+        "user who signs in with a password.",
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 @app.command()

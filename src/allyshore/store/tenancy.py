@@ -277,6 +277,10 @@ class Accounts:
             _audit(connection, org_id, actor, "user.create", str(user_id), email=email, role=role)
         return Principal(user_id, org_id, email, role)
 
+    def has_users(self) -> bool:
+        with self.engine.connect() as connection:
+            return connection.execute(sa.select(users.c.id).limit(1)).first() is not None
+
     def user_by_email(self, email: str) -> tuple[Principal, str | None] | None:
         """The user with this email and their password hash, or None."""
         with self.engine.connect() as connection:

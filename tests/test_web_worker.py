@@ -1,0 +1,64 @@
+"""The job queue: ``allyshore worker --once`` runs queued runs; concurrent workers never take the same run
+(``FOR UPDATE SKIP LOCKED`` on PostgreSQL, the write lock on SQLite); ``allyshore db upgrade`` migrates."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from allyshore.cli import main
+from allyshore.store.tenancy import RunQueue
+from web_fixtures import Platform
+
+
+def queue_runs(platform: Platform, count: int, analysis: str = "exposure") -> list[str]:
+    org = platform.a
+    return [
+        platform.client.post(
+            f"/api/v1/networks/{org.network_id}/runs", headers=org.auth("analyst"), json={"analysis": analysis}
+        ).json()["id"]
+        for _ in range(count)
+    ]
+
+
+def test_concurrent_claims_never_take_the_same_run(platform: Platform) -> None:
+    platform.run_pending()  # nothing else queued
+    ids = queue_runs(platform, 12, "origin")
+    queue = RunQueue(platform.store)
+    taken: list[str] = []
+    lock = threading.Lock()
+
+    def claim_all(name: str) -> None:
+        while (claimed := queue.claim(name)) is not None:
+            with lock:
+                taken.append(claimed.id)
+
+    workers = [threading.Thread(target=claim_all, args=(f"w{i}",)) for i in range(4)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(60)
+    assert sorted(taken) == sorted(ids)  # each exactly once
+    assert queue.recover_interrupted() == len(ids)  # leave no run 'running' behind
+
+
+def test_worker_once_runs_the_queued_runs(
+    platform: Platform, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (run_id,) = queue_runs(platform, 1)
+    with pytest.raises(SystemExit) as done:
+        main(["worker", "--once", "--database-url", platform.url, "--key-file", str(tmp_path / "k")])
+    assert done.value.code == 0
+    assert "1 run(s) done" in capsys.readouterr().err
+    state = platform.client.get(f"/api/v1/runs/{run_id}", headers=platform.a.auth()).json()
+    assert state["status"] == "succeeded"
+
+
+def test_db_upgrade_is_idempotent(platform: Platform, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    for _ in range(2):
+        with pytest.raises(SystemExit) as done:
+            main(["db", "upgrade", "--database-url", platform.url, "--key-file", str(tmp_path / "k")])
+        assert done.value.code == 0
+    assert capsys.readouterr().out.count("up to date") == 2
