@@ -192,6 +192,9 @@ def test_hostile_uploads_are_refused_before_reading(platform: Platform, tmp_path
     app.state.settings.upload_limits = ReadLimits(max_file_bytes=1000)  # type: ignore[attr-defined]
     try:
         assert platform.upload(platform.a, sample_path()).status_code == 413
+        small = tmp_path / "small.json"
+        small.write_bytes(b" " * 70_000)  # under the request bound (limit + 64 KiB), over the file bound
+        assert platform.upload(platform.a, small).json()["error"] == "too_large"
     finally:
         app.state.settings.upload_limits = None  # type: ignore[attr-defined]
 

@@ -521,7 +521,16 @@ def create_app(settings: Settings, *, store: Store | None = None, start_runner: 
 
     @app.middleware("http")
     async def _headers(request: Request, call_next: Callable[[Request], Any]) -> Response:
-        response: Response = await call_next(request)
+        from allyshore.web.uploads import UPLOAD_LIMITS
+
+        limit = (settings.upload_limits or UPLOAD_LIMITS).max_file_bytes + 64 * 1024  # the form's own bytes
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:  # refused before the body is read or spooled
+            response: Response = JSONResponse(
+                error_body("too_large", f"the request is larger than the {limit} bytes this server accepts"), 413
+            )
+        else:
+            response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         response.headers.setdefault("Content-Security-Policy", DEFAULT_CSP)
