@@ -62,3 +62,26 @@ def test_db_upgrade_is_idempotent(platform: Platform, capsys: pytest.CaptureFixt
             main(["db", "upgrade", "--database-url", platform.url, "--key-file", str(tmp_path / "k")])
         assert done.value.code == 0
     assert capsys.readouterr().out.count("up to date") == 2
+
+
+def test_a_worker_recovers_only_the_runs_of_dead_workers_of_its_host(platform: Platform) -> None:
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from allyshore.web.runner import Runner
+
+    platform.run_pending()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(dead.stdout)  # a process that has exited
+    host = socket.gethostname()
+    live_id, dead_id = queue_runs(platform, 2, "origin")
+    queue = RunQueue(platform.store)
+    first, second = queue.claim(f"{host}:{os.getppid()}:worker:0"), queue.claim(f"{host}:{dead_pid}:worker:0")
+    assert first is not None and second is not None
+    assert Runner(platform.store, kind="worker").recover(everything=False) == 1
+    status = {r: platform.client.get(f"/api/v1/runs/{r}", headers=platform.a.auth()).json()["status"]
+              for r in (live_id, dead_id)}
+    assert status == {live_id: "running", dead_id: "failed"}
+    assert queue.recover_interrupted() == 1  # leave nothing running

@@ -20,7 +20,7 @@ import hashlib
 import json
 import secrets
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -653,17 +653,20 @@ class RunQueue:
             connection.execute(sa.update(runs).where(runs.c.id == run_id, runs.c.status == "running").values(**values))
             _audit(connection, org_id, "runner", f"run.{status}", run_id)
 
-    def recover_interrupted(self, worker_prefix: str | None = None) -> int:
+    def recover_interrupted(
+        self, worker_prefix: str | None = None, alive: Callable[[str], bool] | None = None
+    ) -> int:
         """Mark the runs left 'running' (by a process that died) as failed, "interrupted"; how many.
 
-        ``worker_prefix`` limits it to the runs of workers whose name starts with it (a worker restarting on a
-        shared queue recovers only its own runs); None recovers every running run (one embedded runner)."""
-        query = sa.select(runs.c.id, runs.c.org_id).where(runs.c.status == "running")
+        ``worker_prefix`` limits it to the runs of workers whose name starts with it, and ``alive(worker)`` spares
+        the runs of workers still alive (a worker starting on a shared queue recovers only dead workers' runs of
+        its host); None for both recovers every running run (the one embedded runner of a database)."""
+        query = sa.select(runs.c.id, runs.c.org_id, runs.c.worker).where(runs.c.status == "running")
         if worker_prefix is not None:
             query = query.where(runs.c.worker.startswith(worker_prefix, autoescape=True))
         with _transaction(self.engine) as connection:
-            rows = connection.execute(query).all()
-            for run_id, org_id in rows:
+            rows = [r for r in connection.execute(query).all() if alive is None or not alive(r.worker or "")]
+            for run_id, org_id, _ in rows:
                 connection.execute(
                     sa.update(runs)
                     .where(runs.c.id == run_id, runs.c.status == "running")

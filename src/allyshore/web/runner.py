@@ -81,6 +81,23 @@ def execute(queue: RunQueue, claimed: ClaimedRun, server: Mapping[str, Any] | No
         return "failed"
 
 
+def _process_alive(worker: str) -> bool:
+    """Whether the process of a worker named by :func:`worker_name` (on this host) still runs."""
+    parts = worker.split(":")
+    if len(parts) < 2 or not parts[1].isdigit():
+        return False
+    pid = int(parts[1])
+    if pid == os.getpid():
+        return False  # this process is starting: a run under its own id is from an earlier life of the id
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class Runner:
     """``threads`` worker threads polling the queue every ``poll`` seconds until :meth:`stop`."""
 
@@ -104,8 +121,11 @@ class Runner:
 
     def recover(self, *, everything: bool) -> int:
         """Mark runs left running by a crash as failed ("interrupted"): every one (the embedded runner, the only
-        runner of its database) or those of workers of this host (a worker on a shared queue)."""
-        return self.queue.recover_interrupted(None if everything else f"{socket.gethostname()}:")
+        runner of its database) or those of this host's workers whose process is gone (a worker on a shared
+        queue)."""
+        if everything:
+            return self.queue.recover_interrupted()
+        return self.queue.recover_interrupted(f"{socket.gethostname()}:", alive=_process_alive)
 
     def start(self) -> None:
         for index in range(self.threads):
