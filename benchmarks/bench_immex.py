@@ -41,6 +41,7 @@ FINISHED = 400
 SUBASSEMBLIES = 100
 CITING_SHARE = 0.005
 NEW_BOM = date(2025, 7, 1)
+RUNS = 2
 
 
 def generate(lots: int, exits: int, seed: int = 15) -> Ledger:
@@ -248,18 +249,20 @@ def main() -> None:
     generated = time.perf_counter() - t0
     discharge(generate(5_000, 50_000, seed=1))  # warm-up (imports, polars kernels)
 
-    t0 = time.perf_counter()
-    cpu0 = time.process_time()
-    result = discharge(ledger)
-    ours = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    table = balances(ledger, result, date(2025, 12, 31))
-    ours_balances = time.perf_counter() - t1
-    ours_cpu = time.process_time() - cpu0
-
-    t0 = time.perf_counter()
-    peer = peer_fifo(ledger)
-    peer_time = time.perf_counter() - t0
+    # Best of RUNS runs on each side (the machine is shared: the best run is the least disturbed one).
+    ours = ours_balances = ours_cpu = peer_time = float("inf")
+    for _ in range(RUNS):
+        t0 = time.perf_counter()
+        cpu0 = time.process_time()
+        result = discharge(ledger)
+        t1 = time.perf_counter()
+        table = balances(ledger, result, date(2025, 12, 31))
+        t2 = time.perf_counter()
+        if t1 - t0 < ours:
+            ours, ours_balances, ours_cpu = t1 - t0, t2 - t1, time.process_time() - cpu0
+        t0 = time.perf_counter()
+        peer = peer_fifo(ledger)
+        peer_time = min(peer_time, time.perf_counter() - t0)
 
     mine = {
         (p, s): q
@@ -282,6 +285,8 @@ Ledger generated in memory in {generated:.1f} s: {n_lots:,} lots (10,000 pedimen
 BOM (finished product -> sub-assembly -> material, waste and scrap, the sub-assemblies' BOM in two versions),
 5 materials per exit ({pieces:,} discharge pieces); 0.5% of exits cite a pedimento. Exact integer micro-units on
 both sides; both give every lot the same discharged quantity (checked).
+
+Each time is the best of {RUNS} runs, the two sides alternating.
 
 | run | time (s) |
 |---|---:|

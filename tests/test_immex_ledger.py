@@ -314,3 +314,40 @@ def test_import_then_read_the_store_by_the_commands(tmp_path: Path) -> None:
     assert stored.exit_code == 0 and stored.stdout == direct.stdout
     csv = runner.invoke(app, ["immex", "balances", str(EXAMPLE), "--as-of", "2025-07-01", "--csv", str(tmp_path)])
     assert csv.exit_code == 0 and (tmp_path / "lots.csv").exists() and (tmp_path / "by_material.csv").exists()
+
+
+INVALID_EVENTS = {
+    "a pedimento number of 14 digits": ("pedimentos", {"pedimento": "25073430500010", "key": "IN", "regime": "ITE",
+                                                      "date": "2025-08-01"}),
+    "an exit of an unknown product": ("exits", {"exit_id": "X-9", "kind": "return", "date": "2025-08-01",
+                                                "product_id": "NOPE", "quantity": "1"}),
+    "an exit beyond the balance": ("exits", {"exit_id": "X-9", "kind": "return", "date": "2025-08-01",
+                                             "material_id": "CAB", "quantity": "1000"}),
+    "a stored line changed in place": ("pedimento_lines", {"pedimento": "250734305000101", "sequence": "1",
+                                                           "material_id": "RES", "quantity": "501",
+                                                           "value_usd": "1250"}),
+    "a second BOM line in force on the same days": ("bom", {"product_id": "HAR", "material_id": "BOX",
+                                                            "quantity": "0.2"}),
+}  # fmt: skip
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.sampled_from(sorted(INVALID_EVENTS)))
+def test_an_invalid_event_leaves_the_stored_ledger_byte_identical(case: str) -> None:
+    import tempfile
+
+    table, record = INVALID_EVENTS[case]
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        url = f"sqlite:///{root / 'allyshore.db'}"
+        import_ledger(EXAMPLE, url)
+        before = _sha(root / "allyshore.db")
+        document = csv_to_document(EXAMPLE)
+        if case == "a stored line changed in place":  # the file alone is valid; with the store it is not
+            document[table] = [record, *document[table][1:]]
+        else:
+            document[table] = [*document[table], record]
+        (root / "next.json").write_text(json.dumps(document), encoding="utf-8")
+        with pytest.raises((ValidationError, ShortfallError)):
+            import_ledger(root / "next.json", url)
+        assert _sha(root / "allyshore.db") == before

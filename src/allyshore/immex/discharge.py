@@ -358,7 +358,7 @@ def discharge(ledger: Ledger, *, mode: Mode = "quantity") -> Discharges:
     other = np.empty_like(amount)
     other[by_lot] = after - before
     quantity, value = (amount, other) if mode == "quantity" else (other, amount)
-    order = np.argsort(need_row, kind="stable")  # processing order, then the order taken
+    order = _grouped_order(need_row)  # processing order, then the order taken
     exit_rows = needs.exit_row[need_row[order]]
     frame = pl.concat(
         [
@@ -372,6 +372,24 @@ def discharge(ledger: Ledger, *, mode: Mode = "quantity") -> Discharges:
         how="horizontal",
     )
     return Discharges(frame=frame, mode=mode)
+
+
+def _grouped_order(keys: Ints) -> Ints:
+    """The stable sorting permutation of ``keys`` whose equal values stand in contiguous runs (the pieces of one
+    requirement are emitted together): a counting sort, linear in the number of pieces."""
+    if not keys.size:
+        return np.empty(0, np.int64)
+    run_start = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    run_length = np.diff(np.r_[run_start, keys.size])
+    counts = np.bincount(keys, minlength=int(keys.max()) + 1)
+    if run_start.size != np.count_nonzero(counts):  # a key in two runs: no shortcut
+        stable: Ints = np.argsort(keys, kind="stable")
+        return stable
+    first_slot = np.cumsum(counts) - counts
+    slot = np.repeat(first_slot[keys[run_start]] - run_start, run_length) + np.arange(keys.size)
+    order = np.empty(keys.size, np.int64)
+    order[slot] = np.arange(keys.size)
+    return order
 
 
 def _valued(

@@ -10,11 +10,16 @@ Interface (stable; docs/immex.md):
   :class:`~allyshore.errors.ValidationError`. A table left out is empty.
 * :func:`load_ledger` ``(store_url) -> Ledger`` reads the ledger appended to the store
   (:mod:`allyshore.immex.ledger_store`).
-* :func:`allyshore.immex.discharge.discharge` ``(ledger, *, mode="quantity" | "value") -> Discharges``: a frame
-  ``exit_id, date, pedimento, sequence, material_id, quantity, value_usd`` (one row per exit line, lot).
+* :func:`allyshore.immex.discharge.discharge` ``(ledger, *, mode="quantity" | "value") -> Discharges``
+  (:mod:`allyshore.immex.results`): ``Discharges.frame`` has ``exit_id, kind, date, pedimento, sequence,
+  material_id, quantity, value_usd``, one row per piece of an exit taken from one lot, in processing order;
+  it raises :class:`allyshore.immex.discharge.ShortfallError` (an ``InputError``) on a shortfall.
 * :func:`allyshore.immex.discharge.balances` ``(ledger, discharges, as_of) -> pl.DataFrame``: one row per lot
-  ``pedimento, sequence, material_id, tariff_item, class, key, imported, discharged, balance,
-  value_usd_balance, clock_start, deadline, days_left, origin_country``.
+  imported on or before ``as_of``: ``pedimento, sequence, material_id, tariff_item, class, key, imported,
+  discharged, balance, value_usd_balance, clock_start, deadline, days_left, origin_country`` (``deadline`` from
+  :func:`allyshore.immex.terms.deadline`; null, with ``days_left``, when the term is unknown);
+  :func:`allyshore.immex.discharge.balance_report` wraps it with the sums by material as the ``Balances`` result.
+* :func:`lots` ``(ledger)``: the lots (lines of ITE/ITR pedimentos, rectifications applied) in FIFO order.
 
 :class:`Ledger` is a frozen dataclass of one polars frame per table, with typed columns: text as ``String``,
 dates as ``Date``, ``sequence`` as ``Int64``, and every quantity, value, factor, exchange rate and percentage as

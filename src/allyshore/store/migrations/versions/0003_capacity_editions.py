@@ -4,9 +4,11 @@ Revision ID: 0003_capacity_editions
 Revises: 0002_record_chain
 Create Date: 2026-12-03
 
-One row per import of a DENUE file: which file (name and SHA-256), how many rows were kept and skipped,
-the edition's date as far as the file tells it, where its Parquet partitions are, and whether it is the
-edition in use. The establishments themselves are Parquet files, not rows of the store.
+One row per import of a DENUE file (or of several files imported together): which files (names and
+SHA-256), their format and encoding, how many rows were kept, skipped as bad (``--skip-bad-rows``) and
+left out by the sector filter (``sectors``, the SCIAN prefixes kept; NULL = all), the edition's date as far as the file tells it (the newest ``fecha_alta``),
+the upper bound given to the open stratum "251 y más", where its Parquet partitions are, and whether it is
+the edition in use. The establishments themselves are Parquet files, not rows of the store.
 """
 
 from __future__ import annotations
@@ -24,12 +26,17 @@ def upgrade() -> None:
     op.create_table(
         "capacity_editions",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("edition_id", sa.String(64), nullable=False),
         sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("source", sa.String(400), nullable=False),
         sa.Column("file_hash", sa.String(64), nullable=False),
         sa.Column("encoding", sa.String(32), nullable=False),
         sa.Column("rows", sa.Integer(), nullable=False),
         sa.Column("skipped_rows", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("filtered_rows", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("file_format", sa.String(16), nullable=False, server_default="csv"),
+        sa.Column("sectors", sa.String(200), nullable=True),
+        sa.Column("open_band_high", sa.Integer(), nullable=True),
         sa.Column("edition_date", sa.String(16), nullable=True),
         sa.Column("data_path", sa.String(1000), nullable=False),
         sa.Column("current", sa.Boolean(), nullable=False, server_default=sa.false()),
