@@ -21,7 +21,7 @@ def test_no_server_errors_and_answers_match_the_schema(platform: Platform) -> No
         operation = result.ok()
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        @settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck), database=None)
         def check(case: Any) -> None:
             response = case.call(headers=headers)
             case.validate_response(

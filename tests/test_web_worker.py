@@ -23,8 +23,15 @@ def queue_runs(platform: Platform, count: int, analysis: str = "exposure") -> li
     ]
 
 
+def drain(platform: Platform) -> None:
+    """Cancel the runs other tests left queued (without running them), so that a test sees only its own."""
+    queue = RunQueue(platform.store)
+    while (claimed := queue.claim("drain")) is not None:
+        queue.finish(claimed.id, "cancelled")
+
+
 def test_concurrent_claims_never_take_the_same_run(platform: Platform) -> None:
-    platform.run_pending()  # nothing else queued
+    drain(platform)
     ids = queue_runs(platform, 12, "origin")
     queue = RunQueue(platform.store)
     taken: list[str] = []
@@ -47,6 +54,7 @@ def test_concurrent_claims_never_take_the_same_run(platform: Platform) -> None:
 def test_worker_once_runs_the_queued_runs(
     platform: Platform, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
+    drain(platform)
     (run_id,) = queue_runs(platform, 1)
     with pytest.raises(SystemExit) as done:
         main(["worker", "--once", "--database-url", platform.url, "--key-file", str(tmp_path / "k")])
@@ -72,7 +80,7 @@ def test_a_worker_recovers_only_the_runs_of_dead_workers_of_its_host(platform: P
 
     from allyshore.web.runner import Runner
 
-    platform.run_pending()
+    drain(platform)
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     dead_pid = int(dead.stdout)  # a process that has exited
     host = socket.gethostname()
