@@ -86,3 +86,13 @@ def shared_data() -> Path:
     if not data.is_dir():
         pytest.skip("../shared/data is absent: the tests on real public data need it beside the repository")
     return data
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def platform(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The web platform on each database, shared by the web tests of a session (tests/web_fixtures.py)."""
+    from web_fixtures import database_urls, make_platform
+
+    folder = tmp_path_factory.mktemp(f"web-{request.param}")
+    for url in database_urls(request.param, folder):
+        yield from make_platform(url, folder)

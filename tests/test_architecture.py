@@ -26,11 +26,12 @@ ROOT_UNIT = "allyshore"  # the package itself: its eager part is __version__ and
 #: model with its readers and writers, and the base every part may use. A unit imports its own layer and the layers
 #: below it.
 LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
-    ("surfaces", frozenset({"__main__", "cli", "report"})),
+    ("surfaces", frozenset({"__main__", "cli", "report", "web"})),
     # workflows over several analyses: advisor prices the origin advisor's re-sourcing at landed cost (cost
     # imports origin); certify_records certifies the store's saved determinations (store imports origin);
-    # optimize chooses sources with the cost, trust, origin, exposure and resilience engines
-    ("workflows", frozenset({"advisor", "certify_records", "optimize"})),
+    # optimize chooses sources with the cost, trust, origin, exposure and resilience engines; catalog names
+    # the analyses a command or a web run can be (name + options -> result), shared by every surface
+    ("workflows", frozenset({"advisor", "catalog", "certify_records", "optimize"})),
     # store keeps origin determinations (it reads origin's results)
     ("analyses", frozenset({"exposure", "trust", "origin", "cost", "resilience", "store", "capacity", "immex", "tiva"})),
     # samples and generate make networks (lane_rules: the generator's lanes), geography gives distances, regions

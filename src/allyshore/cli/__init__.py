@@ -38,6 +38,8 @@ COMMAND_MODULES: dict[str, str] = {
     "trust": "trust",
     "tariff": "tariff",
     "tiva": "tiva",
+    "serve": "web",
+    "worker": "web",
 }
 
 app = typer.Typer(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 from rich.table import Table
@@ -55,13 +55,12 @@ def match(
     csv_dir: CsvOption = None,
 ) -> None:
     """Rank the establishments of the SCIAN classes of each item's HS code near its receiving plant."""
-    from allyshore.capacity.match import capacity_match
+    from allyshore import catalog
     from allyshore.io import load_network
 
     network = load_network(network_path)
-    result = capacity_match(
-        network, data=data_dir, within_km=within_km, near=near, min_employees=min_employees, top=top
-    )
+    options = catalog.CapacityMatchOptions(within_km=within_km, near=near, min_employees=min_employees, top=top)
+    result = cast("CapacityMatch", catalog.capacity_match(network, options, data_dir=data_dir))
     if write_candidates is not None:
         from allyshore.capacity.candidates import with_candidates
         from allyshore.io import write_network

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 from rich.table import Table
@@ -124,13 +124,15 @@ def network_command(
     csv_dir: CsvOption = None,
 ) -> None:
     """Landed cost of the finished goods delivered, per good and per year, and current vs best source per item."""
-    from allyshore.cost import network_cost
-    from allyshore.cost.assumptions import load_assumptions
+    from allyshore import catalog
     from allyshore.io import load_network
 
-    book = load_assumptions(assumptions, tariffs=tariffs or ())
-    result = network_cost(
-        load_network(network), as_of=as_of, policy=policy, assumptions=book, strict_duties=strict_duties
+    options = catalog.CostOptions(as_of=as_of, strict_duties=strict_duties)
+    result = cast(
+        "NetworkCost",
+        catalog.cost(
+            load_network(network), options, policy=policy, assumptions=assumptions, tariffs=tuple(tariffs or ())
+        ),
     )
     warn_unknown(result.unknown_duties)
     output(result, lambda: _show_network(result), as_json=as_json, csv_dir=csv_dir)

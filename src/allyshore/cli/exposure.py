@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 from rich.table import Table
@@ -31,10 +31,11 @@ def exposure(
     ] = 25,
 ) -> None:
     """Map each finished good's value by country, trust tier and border crossing; list choke points."""
-    from allyshore.exposure import exposure as run_exposure
+    from allyshore import catalog
     from allyshore.io import load_network
 
-    result = run_exposure(load_network(network_path), policy=policy, max_choke_points=choke_points)
+    options = catalog.ExposureOptions(choke_points=choke_points)
+    result = cast("ExposureResult", catalog.exposure(load_network(network_path), options, policy=policy))
     output(result, lambda: _show(result), as_json=as_json, csv_dir=csv_dir)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 from rich.table import Table
@@ -133,28 +133,6 @@ SweepOpt = Annotated[
 ]
 
 
-def _values(**given: Any) -> dict[str, Any]:
-    """The options given on the command line (unset ones left to the plan file and the defaults)."""
-    from allyshore.optimize.options import parse_country_caps, parse_min_sources
-
-    out: dict[str, Any] = {}
-    caps = given.pop("max_country_share")
-    if caps:
-        out["max_country_share"] = parse_country_caps(caps)
-    sources = given.pop("min_sources")
-    if sources:
-        overall, per_item = parse_min_sources(sources)
-        if overall is not None:
-            out["min_sources"] = overall
-        if per_item:
-            out["min_sources_per_item"] = per_item
-    for key, value in given.items():
-        if value is None or value is False or value == []:
-            continue
-        out[key] = tuple(value) if isinstance(value, list) else value
-    return out
-
-
 @optimize_app.command("plan")
 def plan_command(
     network: NetworkArgument,
@@ -186,33 +164,34 @@ def plan_command(
 ) -> None:
     """The sourcing plan that minimises landed cost under the constraints given: shares, changes, binding
     constraints, exposure before and after."""
+    from allyshore import catalog
     from allyshore.io import load_network
-    from allyshore.optimize import optimize
 
-    values = _values(
+    options = catalog.OptimizeOptions(
+        as_of=as_of,
         min_trusted_share=min_trusted_share,
         trusted_level=trusted_level,
         trusted_scope=trusted_scope,
-        max_country_share=max_country_share,
+        max_country_share=max_country_share or [],
         no_adversary=no_adversary,
-        no_adversary_items=no_adversary_item,
-        min_sources=min_sources,
+        no_adversary_item=no_adversary_item or [],
+        min_sources=min_sources or [],
         max_source_share=max_source_share,
         min_share_when_used=min_share_when_used,
         qualification_cost=qualification_cost,
         max_changes=max_changes,
         risk_weight=risk_weight,
         keep_originating=keep_originating,
-        require_originating=require_originating,
+        require_originating=require_originating or [],
         resilience=resilience,
-        resilience_sites=resilience_site,
+        resilience_site=resilience_site or [],
         allow_unknown_costs=allow_unknown_costs,
         mip_gap=mip_gap,
         time_limit=time_limit,
     )
-    if keep_originating is False:
-        values["keep_originating"] = False
-    result = optimize(load_network(network), as_of=as_of, policy=policy, assumptions=assumptions, **values)
+    result = cast(
+        "OptimizeResult", catalog.optimize(load_network(network), options, policy=policy, assumptions=assumptions)
+    )
     if out is not None and result.network is not None:
         result.write_network(out)
     output(result, lambda: _show_plan(result, out), as_json=as_json, csv_dir=csv_dir)
@@ -289,22 +268,25 @@ def pareto_command(
     csv_dir: CsvOption = None,
 ) -> None:
     """The frontier: one optimal plan per value of the swept parameter (warm-started)."""
+    from allyshore import catalog
     from allyshore.io import load_network
     from allyshore.optimize import pareto
 
-    values = _values(
-        min_trusted_share=min_trusted_share,
-        trusted_level=trusted_level,
-        trusted_scope=trusted_scope,
-        max_country_share=max_country_share,
-        no_adversary=no_adversary,
-        min_sources=min_sources,
-        max_source_share=max_source_share,
-        qualification_cost=qualification_cost,
-        risk_weight=risk_weight,
-        allow_unknown_costs=allow_unknown_costs,
-        mip_gap=mip_gap,
-        time_limit=time_limit,
+    values = catalog.optimize_values(
+        catalog.OptimizeOptions(
+            min_trusted_share=min_trusted_share,
+            trusted_level=trusted_level,
+            trusted_scope=trusted_scope,
+            max_country_share=max_country_share or [],
+            no_adversary=no_adversary,
+            min_sources=min_sources or [],
+            max_source_share=max_source_share,
+            qualification_cost=qualification_cost,
+            risk_weight=risk_weight,
+            allow_unknown_costs=allow_unknown_costs,
+            mip_gap=mip_gap,
+            time_limit=time_limit,
+        )
     )
     result = pareto(load_network(network), sweep=sweep, as_of=as_of, policy=policy, assumptions=assumptions, **values)
     output(result, lambda: _show_pareto(result), as_json=as_json, csv_dir=csv_dir)

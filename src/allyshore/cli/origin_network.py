@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 from rich.table import Table
@@ -55,10 +55,11 @@ def network_origin(
     csv_dir: CsvOption = None,
 ) -> None:
     """Decide USMCA origin for every finished good of a network: verdict, RVC, margin, deciding materials."""
+    from allyshore import catalog
     from allyshore.io import load_network
-    from allyshore.origin.from_network import determine_network
 
-    result = determine_network(load_network(network), good=good, as_of=as_of, designate=designate.value)
+    options = catalog.OriginOptions(good=good, as_of=as_of, designate=designate.value)
+    result = cast("NetworkOrigin", catalog.origin(load_network(network), options))
     if save:
         from allyshore.store import open_store
 

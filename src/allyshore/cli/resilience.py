@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 from rich.table import Table
@@ -110,30 +110,33 @@ def stress(
     csv_dir: CsvOption = None,
 ) -> None:
     """Stress test: time to survive vs time to recover, lost profit and REI per scenario; line stoppers."""
+    from allyshore import catalog
     from allyshore.io import load_network
-    from allyshore.resilience.stress import stress_test
 
     if by not in ("site", "node"):
         raise typer.BadParameter("choose site or node", param_hint="--by")
-    terms = _terms(with_candidates, qualification_weeks, ramp_up_weeks)
+    _terms(with_candidates, qualification_weeks, ramp_up_weeks)  # usage errors before any work
+    options = catalog.StressOptions(
+        by=by,
+        sites=_split(sites),
+        country=_split(country),
+        crossing=_split(crossing),
+        tier=_split(tier),
+        ttr_weeks=ttr_weeks,
+        inventory_destroyed=inventory_destroyed,
+        stock_in_transit=stock_in_transit,
+        with_candidates=with_candidates,
+        qualification_weeks=qualification_weeks,
+        ramp_up_weeks=ramp_up_weeks,
+        line_stoppers=line_stoppers,
+    )
     network = load_network(network_path)
     with progress("Stress test", enabled=not as_json) as advance:
-        result = stress_test(
-            network,
-            by=by,  # type: ignore[arg-type]
-            sites=_split(sites),
-            country=_split(country),
-            crossing=_split(crossing),
-            tier=_split(tier),
-            policy=policy,
-            ttr_weeks=ttr_weeks,
-            inventory_destroyed=inventory_destroyed,
-            stock_in_transit=stock_in_transit,
-            with_candidates=terms or False,
-            line_stoppers=line_stoppers,
-            progress=advance,
-            scheduler=scheduler,
-            workers=workers,
+        result = cast(
+            "StressResult",
+            catalog.stress(
+                network, options, policy=policy, progress=advance, scheduler=scheduler, workers=workers
+            ),
         )
     output(result, lambda: _show_stress(result), as_json=as_json, csv_dir=csv_dir)
 
@@ -224,22 +227,25 @@ def simulate(
     csv_dir: CsvOption = None,
 ) -> None:
     """Monte Carlo of site and country disruptions: annual lost profit (mean, P95, CVaR95) and contributions."""
+    from allyshore import catalog
     from allyshore.io import load_network
-    from allyshore.resilience.montecarlo import simulate as run
 
-    terms = _terms(with_candidates, qualification_weeks, ramp_up_weeks)
+    _terms(with_candidates, qualification_weeks, ramp_up_weeks)  # usage errors before any work
+    options = catalog.SimulateOptions(
+        runs=runs,
+        seed=seed,
+        stock_in_transit=stock_in_transit,
+        with_candidates=with_candidates,
+        qualification_weeks=qualification_weeks,
+        ramp_up_weeks=ramp_up_weeks,
+    )
     network = load_network(network_path)
     with progress("Simulating", enabled=not as_json) as advance:
-        result = run(
-            network,
-            runs=runs,
-            seed=seed,
-            scheduler=scheduler,
-            workers=workers,
-            assumptions=assumptions,
-            stock_in_transit=stock_in_transit,
-            with_candidates=terms or False,
-            progress=advance,
+        result = cast(
+            "SimulationResult",
+            catalog.simulate(
+                network, options, assumptions=assumptions, progress=advance, scheduler=scheduler, workers=workers
+            ),
         )
     output(result, lambda: _show_simulation(result), as_json=as_json, csv_dir=csv_dir)
 

@@ -1,0 +1,74 @@
+"""The report section(s) of a finished run, drawn by the report's own section builders from the run's result."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from allyshore.errors import AllyshoreError, NotFoundError
+
+if TYPE_CHECKING:
+    from allyshore.model import Network
+    from allyshore.report import Builder
+    from allyshore.results import Result
+
+
+def _builders(analysis: str) -> tuple[Builder, ...]:
+    from allyshore.report import chokepoints, cost, exposure, origin, resilience, worldmap
+
+    return {
+        "exposure": (worldmap.build, exposure.build, chokepoints.build),
+        "stress": (resilience.build,),
+        "origin": (origin.build,),
+        "cost": (cost.build,),
+    }.get(analysis, ())
+
+
+def has_report(analysis: str) -> bool:
+    return bool(_builders(analysis))
+
+
+def render_run_report(analysis: str, network: Network, result: Result) -> str | None:
+    """One HTML document with the report's sections of ``analysis`` drawn from ``result`` (None: the report has
+    no section of that analysis)."""
+    import datetime as dt
+
+    from allyshore.model.validate import check_network
+    from allyshore.report import Report, render_report
+    from allyshore.report.context import CostResults, OriginResults, ReportContext, StressResults
+    from allyshore.report.sections import build_sections
+    from allyshore.trust import assess_countries, load_policy
+
+    builders = _builders(analysis)
+    if not builders:
+        return None
+    missing = NotFoundError(f"not part of this {analysis} run")
+    policy = load_policy()
+    parts: dict[str, Any] = {"exposure": missing, "cost": None, "stress": None, "origin": missing}
+    if analysis == "exposure":
+        parts["exposure"] = result
+    elif analysis == "stress":
+        parts["stress"] = StressResults(sites=result)  # type: ignore[arg-type]
+    elif analysis == "origin":
+        parts["origin"] = OriginResults(network=result)  # type: ignore[arg-type]
+    elif analysis == "cost":
+        parts["cost"] = CostResults(network=result)  # type: ignore[arg-type]
+    validation: tuple[Any, ...] | AllyshoreError
+    try:
+        validation = tuple(check_network(network))
+    except AllyshoreError as exc:
+        validation = exc
+    context = ReportContext(
+        network=network,
+        policy=policy,
+        trust=assess_countries(policy),
+        validation=validation,
+        **parts,
+    )
+    sections = build_sections(context, builders)
+    report = Report(
+        network.name,
+        f"{analysis} of {network.name}",
+        tuple(sections),
+        dt.datetime.now(dt.UTC).replace(microsecond=0),
+    )
+    return render_report(report)

@@ -1,0 +1,166 @@
+"""The job runner: worker threads that claim queued runs from the store, run them and record the outcome.
+
+The same loop serves both deployments: the embedded runner of ``allyshore serve`` (threads in the web process,
+on SQLite or PostgreSQL) and ``allyshore worker`` (a process of its own beside a PostgreSQL server). Runs are
+claimed atomically from the ``runs`` table (:meth:`allyshore.store.tenancy.RunQueue.claim`: ``SELECT ... FOR
+UPDATE SKIP LOCKED`` on PostgreSQL, the database write lock on SQLite), so several workers never take the same
+run. On start the runner marks the runs its own name left ``running`` (a crash) as failed, "interrupted".
+
+Progress goes through the analyses' one convention, ``progress(done, total)``
+(:data:`allyshore.conventions.Progress`); each report records ``done / total`` and checks for a cancellation,
+which stops the analysis at its next report (an analysis without progress reports stops when it finishes,
+its result discarded).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from allyshore.errors import AllyshoreError
+from allyshore.store import Store
+from allyshore.store.tenancy import ClaimedRun, RunQueue
+
+log = logging.getLogger("allyshore.web.runner")
+
+
+class Cancelled(Exception):
+    """The run's cancellation was asked for."""
+
+
+def worker_name(kind: str = "embedded") -> str:
+    """This process's name on the queue: host, process id and kind."""
+    return f"{socket.gethostname()}:{os.getpid()}:{kind}"
+
+
+def execute(queue: RunQueue, claimed: ClaimedRun, server: Mapping[str, Any] | None = None) -> str:
+    """Run one claimed run to its end and record it; the status it ended with."""
+    from allyshore.catalog import run_analysis
+    from allyshore.web.reports import render_run_report
+    from allyshore.web.uploads import network_from_json
+
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        now = time.monotonic()
+        if total <= 0 or (now - last[0] < 0.2 and done < total):  # at most five writes a second
+            return
+        last[0] = now
+        if queue.report(claimed.id, done / total, f"{done} of {total} steps"):
+            raise Cancelled
+
+    try:
+        if queue.report(claimed.id, 0.0, "reading the network"):
+            raise Cancelled
+        network = network_from_json(claimed.network_json, claimed.network_name)
+        queue.report(claimed.id, 0.0, "running")
+        result = run_analysis(claimed.analysis, network, claimed.options, progress=progress, server=server)
+        if queue.report(claimed.id, 1.0, "writing the result"):
+            raise Cancelled
+        try:
+            report = render_run_report(claimed.analysis, network, result)
+        except AllyshoreError as exc:  # a section the result cannot draw: the run still succeeded
+            log.warning("run %s: no report section: %s", claimed.id, exc)
+            report = None
+        queue.finish(claimed.id, "succeeded", result_json=result.to_json(), report_html=report)
+        return "succeeded"
+    except Cancelled:
+        queue.finish(claimed.id, "cancelled")
+        return "cancelled"
+    except AllyshoreError as exc:
+        queue.finish(claimed.id, "failed", error=str(exc))
+        return "failed"
+    except Exception as exc:  # a defect: the run fails, the worker goes on
+        log.exception("run %s failed", claimed.id)
+        queue.finish(claimed.id, "failed", error=f"internal error ({type(exc).__name__})")
+        return "failed"
+
+
+def _process_alive(worker: str) -> bool:
+    """Whether the process of a worker named by :func:`worker_name` (on this host) still runs."""
+    parts = worker.split(":")
+    if len(parts) < 2 or not parts[1].isdigit():
+        return False
+    pid = int(parts[1])
+    if pid == os.getpid():
+        return False  # this process is starting: a run under its own id is from an earlier life of the id
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Runner:
+    """``threads`` worker threads polling the queue every ``poll`` seconds until :meth:`stop`."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        threads: int = 2,
+        poll: float = 0.25,
+        kind: str = "embedded",
+        server: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.queue = RunQueue(store)
+        self.threads = threads
+        self.poll = poll
+        self.name = worker_name(kind)
+        self.server = dict(server or {})
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._workers: list[threading.Thread] = []
+
+    def recover(self, *, everything: bool) -> int:
+        """Mark runs left running by a crash as failed ("interrupted"): every one (the embedded runner, the only
+        runner of its database) or those of this host's workers whose process is gone (a worker on a shared
+        queue)."""
+        if everything:
+            return self.queue.recover_interrupted()
+        return self.queue.recover_interrupted(f"{socket.gethostname()}:", alive=_process_alive)
+
+    def start(self) -> None:
+        for index in range(self.threads):
+            thread = threading.Thread(target=self._loop, args=(index,), name=f"allyshore-run-{index}", daemon=True)
+            thread.start()
+            self._workers.append(thread)
+
+    def wake(self) -> None:
+        """A run was queued: look now rather than at the next poll."""
+        self._wake.set()
+
+    def run_pending(self) -> int:
+        """Run queued runs in this thread until none is left; how many (for tests and one-shot workers)."""
+        count = 0
+        while (claimed := self.queue.claim(f"{self.name}:inline")) is not None:
+            execute(self.queue, claimed, self.server)
+            count += 1
+        return count
+
+    def _loop(self, index: int) -> None:
+        while not self._stop.is_set():
+            try:
+                claimed = self.queue.claim(f"{self.name}:{index}")
+            except Exception:  # the database is away for a moment: try again later
+                log.exception("claiming a run failed")
+                claimed = None
+            if claimed is None:
+                self._wake.wait(self.poll)
+                self._wake.clear()
+                continue
+            execute(self.queue, claimed, self.server)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        for thread in self._workers:
+            thread.join(timeout)
+        self._workers.clear()

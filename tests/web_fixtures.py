@@ -1,0 +1,128 @@
+"""What the web platform's tests share: one application per database (SQLite file, PostgreSQL schema of its own),
+two organisations with a user of each role, and a sample network uploaded by organisation A.
+
+PostgreSQL is the server on 127.0.0.1:5432, database ``test`` (``ALLYSHORE_TEST_POSTGRES_URL`` overrides it), as in
+tests/test_origin_store.py: each test module makes a schema, and drops it at the end; the tests on it skip, saying
+why, only when no server answers.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from allyshore.samples import sample_file
+from allyshore.store import Store, open_store
+from allyshore.store.tenancy import Accounts
+from allyshore.web import Settings, create_app
+from allyshore.web.runner import Runner
+from allyshore.web.security import hash_password
+
+POSTGRES_URL = os.environ.get("ALLYSHORE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PASSWORD = "correct horse battery staple"
+ROLES = ("admin", "analyst", "viewer")
+
+
+def sample_path() -> Path:
+    with sample_file("infusion-pump") as path:
+        return Path(path)
+
+
+@dataclass
+class Org:
+    name: str
+    tokens: dict[str, str] = field(default_factory=dict)  # role -> bearer token
+    emails: dict[str, str] = field(default_factory=dict)
+    network_id: str = ""
+    run_id: str = ""
+
+    def auth(self, role: str = "admin") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+
+@dataclass
+class Platform:
+    url: str
+    store: Store
+    client: TestClient
+    a: Org
+    b: Org
+
+    def run_pending(self) -> int:
+        return Runner(self.store, server={"scheduler": "synchronous"}).run_pending()
+
+    def upload(self, org: Org, path: Path, name: str | None = None, role: str = "admin") -> Any:
+        return self.client.post(
+            "/api/v1/networks", headers=org.auth(role), files={"file": (name or path.name, path.read_bytes())}
+        )
+
+
+def _postgres_schema() -> Iterator[str]:
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text("select 1"))
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        admin.dispose()
+        pytest.skip(f"no PostgreSQL server answers at {POSTGRES_URL} ({type(exc).__name__}); .ci/run starts one")
+    schema = f"allyshore_web_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def database_urls(kind: str, folder: Path) -> Iterator[str]:
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'allyshore.db'}"
+    else:
+        yield from _postgres_schema()
+
+
+def make_platform(url: str, folder: Path) -> Iterator[Platform]:
+    store = open_store(url, key_file=folder / "store.key")
+    app = create_app(Settings(url), store=store, start_runner=False)
+    accounts = Accounts(store)
+    hashed = hash_password(PASSWORD)  # one Argon2 hash for every user (each takes ~0.1-0.5 s by design)
+    orgs = {}
+    for name in ("A", "B"):
+        org = Org(name)
+        for role in ROLES:
+            email = f"{role}@{name.lower()}.example"
+            made = accounts.create_user(email, f"Org {name}", role, hashed)
+            org.emails[role] = email
+            org.tokens[role] = accounts.issue_token(made, name="setup")[1]  # sign-in itself: test_web_api
+        orgs[name] = org
+    client = TestClient(app)
+    platform = Platform(url, store, client, orgs["A"], orgs["B"])
+    for org in orgs.values():
+        response = platform.upload(org, sample_path())
+        assert response.status_code == 201, response.text
+        org.network_id = response.json()["id"]
+        if org is orgs["B"]:
+            continue  # B's network is enough: the tests try B's users on A's things
+        created = client.post(
+            f"/api/v1/networks/{org.network_id}/runs",
+            headers=org.auth(),
+            json={"analysis": "exposure", "options": {"choke-points": 5}},
+        )
+        assert created.status_code == 202, created.text
+        org.run_id = created.json()["id"]
+    platform.run_pending()
+    try:
+        yield platform
+    finally:
+        client.close()
+        store.close()
