@@ -252,14 +252,14 @@ def main() -> None:
     text = "\n".join(lines)
     print(text)
     if args.write:
-        from benchmarks._table import write_section
+        from _table import write_section  # benchmarks/ is on sys.path when run as a script
 
         write_section("capacity-match", text)
     del result
 
 
 def machine_line() -> str:
-    from benchmarks._table import machine, versions
+    from _table import machine, versions  # benchmarks/ is on sys.path when run as a script
 
     return f"{machine()}; {versions('numpy', 'polars', 'pandas')}"
 
