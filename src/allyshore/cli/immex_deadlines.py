@@ -106,20 +106,24 @@ def anexo24(
     holidays: HolidaysOption = None,
     database_url: DatabaseOption = None,
     as_json: JsonOption = False,
+    csv_dir: CsvOption = None,
 ) -> None:
-    """Write the Anexo 24 reports: entries, exits, balances (by lot and tariff item), materials used."""
+    """Write the Anexo 24 reports: entries, exits, balances (by lot and tariff item), materials used.
+
+    ``--json`` prints what was written (files and row counts), ``--csv DIR`` writes that summary's tables."""
     from allyshore.immex.anexo24 import write_anexo24
     from allyshore.immex.outlook import anexo24_report
     from allyshore.immex.terms import load_calendar
 
     report = anexo24_report(_ledger(ledger_path, database_url), _as_of(as_of), calendar=load_calendar(holidays))
     written = write_anexo24(report, out, fmt)
-    if as_json:
-        print(written.to_json())
-        return
-    for name, frame in written.tables.items():
-        console.print(f"{name}: {frame.height} row(s)", markup=False)
-    console.print(f"Wrote {', '.join(Path(f).name for f in written.files)} to {out}", markup=False)
+
+    def show() -> None:
+        for name, frame in written.tables.items():
+            console.print(f"{name}: {frame.height} row(s)", markup=False)
+        console.print(f"Wrote {', '.join(Path(f).name for f in written.files)} to {out}", markup=False)
+
+    output(written, show, as_json=as_json, csv_dir=csv_dir)
 
 
 @report_app.command("html")
