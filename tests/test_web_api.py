@@ -428,3 +428,11 @@ def test_the_store_guard_fails_closed(platform: Platform) -> None:
         store.network(platform.a.network_id)
     with pytest.raises(NotFoundError):
         store.run(platform.a.run_id)
+
+
+def test_a_nul_character_in_text_is_refused_not_a_server_error(platform: Platform) -> None:
+    # PostgreSQL text cannot hold U+0000 (schemathesis found the 500 it used to give on a token's name)
+    answer = platform.client.post("/api/v1/tokens", headers=platform.a.auth(), json={"name": "\u0000"})
+    assert answer.status_code == 422, answer.text
+    assert "NUL" in answer.json()["message"]
+    assert platform.client.get("/api/v1/networks/%00", headers=platform.a.auth()).status_code == 422

@@ -441,6 +441,18 @@ SECURITY_HEADERS = {
 DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'"
 
 
+async def _carries_nul(request: Request) -> bool:
+    """True when the path, the query or a JSON or form body carries a NUL character (uploaded files may)."""
+    raw_path = request.scope.get("raw_path", b"") or b""
+    if "\x00" in request.url.path or b"%00" in raw_path or "%00" in request.url.query:
+        return True
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind in ("application/json", "application/x-www-form-urlencoded"):
+        body = await request.body()
+        return b"\\u0000" in body or b"%00" in body or b"\x00" in body
+    return False
+
+
 def create_app(settings: Settings, *, store: Store | None = None, start_runner: bool = True) -> FastAPI:
     """The web application on ``settings.database_url`` (migrated on start), with its embedded runner."""
     opened = store or open_store(settings.database_url, key_file=settings.key_file)
@@ -528,6 +540,10 @@ def create_app(settings: Settings, *, store: Store | None = None, start_runner: 
         if declared.isdigit() and int(declared) > limit:  # refused before the body is read or spooled
             response: Response = JSONResponse(
                 error_body("too_large", f"the request is larger than the {limit} bytes this server accepts"), 413
+            )
+        elif await _carries_nul(request):  # PostgreSQL text cannot hold U+0000: refused here, never a 500 there
+            response = JSONResponse(
+                error_body("invalid_request", "text in the request contains a NUL character (U+0000); remove it"), 422
             )
         else:
             response = await call_next(request)
