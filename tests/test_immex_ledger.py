@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -26,9 +24,9 @@ from allyshore.errors import ValidationError
 from allyshore.immex.discharge import ShortfallError, discharge
 from allyshore.immex.ledger import ledger_from_document, load_ledger, read_ledger
 from allyshore.immex.ledger_store import import_ledger
+from pg_schema import postgres_schema
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "immex"
-POSTGRES_URL = os.environ.get("ALLYSHORE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 runner = CliRunner()
 _register()
 
@@ -161,22 +159,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytes
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'allyshore.db'}"
         return
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text("select 1"))
-    except Exception as exc:  # pragma: no cover - depends on the machine
-        admin.dispose()
-        pytest.skip(f"no PostgreSQL server answers at {POSTGRES_URL} ({type(exc).__name__})")
-    schema = f"allyshore_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    yield from postgres_schema("allyshore_test")
 
 
 def test_an_import_appends_and_a_second_import_adds_nothing(store_url: str) -> None:

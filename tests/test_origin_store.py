@@ -10,11 +10,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import sqlite3
 import stat
 import threading
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -38,8 +36,7 @@ from allyshore.store.keys import key_source
 from allyshore.store.models import DeterminationRow
 from allyshore.store.records import canonical_json, content_hash
 from allyshore.store.store import ImmutableRecordError
-
-POSTGRES_URL = os.environ.get("ALLYSHORE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+from pg_schema import postgres_schema
 
 RESULT: dict[str, Any] = {
     "originating": True,
@@ -68,17 +65,6 @@ CERTIFY_PARTIES: dict[str, Any] = {
 }  # fmt: skip
 
 
-def _postgres_admin_engine() -> Any:
-    engine = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("select 1"))
-    except Exception as exc:  # pragma: no cover - depends on the machine
-        engine.dispose()
-        pytest.skip(f"no PostgreSQL server answers at {POSTGRES_URL} ({type(exc).__name__}); .ci/run starts one")
-    return engine
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A fresh, empty database: a SQLite file in tmp_path, or a PostgreSQL schema of its own; its key file
@@ -88,16 +74,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytes
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'store' / 'allyshore.db'}"
         return
-    admin = _postgres_admin_engine()
-    schema = f"allyshore_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    yield from postgres_schema("allyshore_test")
 
 
 @pytest.fixture

@@ -8,16 +8,12 @@ why, only when no server answers.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
 
 from allyshore.samples import sample_file
 from allyshore.store import Store, open_store
@@ -25,8 +21,8 @@ from allyshore.store.tenancy import Accounts
 from allyshore.web import Settings, create_app
 from allyshore.web.runner import Runner
 from allyshore.web.security import hash_password
+from pg_schema import postgres_schema
 
-POSTGRES_URL = os.environ.get("ALLYSHORE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PASSWORD = "correct horse battery staple"
 ROLES = ("admin", "analyst", "viewer")
 
@@ -65,30 +61,11 @@ class Platform:
         )
 
 
-def _postgres_schema() -> Iterator[str]:
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text("select 1"))
-    except Exception as exc:  # pragma: no cover - depends on the machine
-        admin.dispose()
-        pytest.skip(f"no PostgreSQL server answers at {POSTGRES_URL} ({type(exc).__name__}); .ci/run starts one")
-    schema = f"allyshore_web_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
 def database_urls(kind: str, folder: Path) -> Iterator[str]:
     if kind == "sqlite":
         yield f"sqlite:///{folder / 'allyshore.db'}"
     else:
-        yield from _postgres_schema()
+        yield from postgres_schema("allyshore_web")
 
 
 def make_platform(url: str, folder: Path) -> Iterator[Platform]:
