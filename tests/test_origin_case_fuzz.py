@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 from allyshore.errors import InputError, ValidationError
 from allyshore.origin import determine_origin
@@ -88,10 +89,38 @@ def check_rvc(result: OriginResult, doc: dict[str, Any]) -> None:
     if result.rvc.method == "transaction_value":
         assert model.transaction_value is not None
         base = Fraction(model.transaction_value) - Fraction(model.international_shipping)
-    else:
-        assert model.total_cost is not None and isinstance(model.excluded_costs, Decimal)
-        base = Fraction(model.total_cost) - Fraction(model.excluded_costs)
+    else:  # total cost as given, else the materials plus the other costs (docs/origin.md)
+        total = (
+            Fraction(model.total_cost)
+            if model.total_cost is not None
+            else sum((Fraction(m.value or 0) for m in model.materials), cost_sum(model.other_costs))
+        )
+        base = total - cost_sum(model.excluded_costs)
     assert result.rvc.value == (base - vnm) / base * 100
+
+
+def cost_sum(costs: Decimal | BaseModel | None) -> Fraction:
+    """A cost given as one number or as named parts (None: nothing)."""
+    if costs is None:
+        return Fraction(0)
+    if isinstance(costs, Decimal):
+        return Fraction(costs)
+    return sum((Fraction(v) for v in costs.model_dump().values() if v is not None), Fraction(0))
+
+
+def test_net_cost_without_a_total_cost_is_the_materials_plus_other_costs() -> None:
+    """A case with neither transaction value nor total cost: total cost = materials 40 + 5 + other costs 0 = 45,
+    net cost = 45 - excluded 10 = 35, VNM = 40, RVC = (35 - 40) / 35 x 100 = -100/7 % (SOR/2020-155 s.7(3)); the
+    excluded costs (10) exceed the other costs (0), which cannot be when they are part of total cost: noted."""
+    doc = base_case()
+    del doc["transaction_value"], doc["total_cost"]
+    result = determine_origin(doc)
+    assert result.rvc is not None and result.rvc.method == "net_cost"
+    assert result.rvc.value == Fraction(35 - 40, 35) * 100
+    check_rvc(result, doc)
+    assert any("net cost is probably understated" in note for note in result.explanation)
+    doc["other_costs"] = 12  # other costs that hold the excluded costs: no note
+    assert not any("understated" in note for note in determine_origin(doc).explanation)
 
 
 # --------------------------------------------------------------------------- hostile values anywhere

@@ -174,6 +174,14 @@ def _totals(case: Case, ctx: _Context) -> tuple[_Totals, list[MaterialContributi
     else:
         total = agg.total_cost + case.costs.other
         tc_plain = agg.book_value + case.costs.other
+        if case.costs.excluded > case.costs.other:
+            ctx.notes[
+                f"No total cost is given, so it is taken as the materials plus the other costs "
+                f"({format_money(total)}); the excluded costs ({format_money(case.costs.excluded)}) exceed the other "
+                f"costs ({format_money(case.costs.other)}), although excluded costs are part of total cost ({SOR} "
+                f"s.1(1)): the net cost is probably understated. Give 'total_cost', or other costs that include "
+                f"the excluded costs."
+            ] = None
     net_cost = total - case.costs.excluded - agg.excluded
     tv = None if case.transaction_value is None else case.transaction_value - case.international_shipping
     return _Totals(tv, tc_plain, net_cost, agg.vnm_net_cost, agg.vnm_transaction_value, agg.plain_vnm), parts
