@@ -121,6 +121,7 @@ class OptimizeOptions(_Options):
     resilience: bool = False
     resilience_site: list[str] = Field(default_factory=list)
     allow_unknown_costs: bool = False
+    require_capacity: bool = False
     mip_gap: float | None = None
     time_limit: float | None = Field(None, gt=0)
 
@@ -267,6 +268,7 @@ def optimize_values(options: OptimizeOptions) -> dict[str, Any]:
         "resilience": options.resilience,
         "resilience_sites": options.resilience_site,
         "allow_unknown_costs": options.allow_unknown_costs,
+        "require_capacity": options.require_capacity,
         "mip_gap": options.mip_gap,
         "time_limit": options.time_limit,
     }

@@ -5,8 +5,8 @@ latitude and longitude); each (establishment, item) a ``supply`` row and a truck
 receiving site, both with status ``candidate``, so that the landed cost comparison, the origin advisor and the
 optimiser consider them at once.
 
-What DENUE cannot say is left as the network format's blank, never a made-up figure: capacity (blank = unlimited
-to the model, so a plan should be checked against a quote), transit days and freight (the landed cost estimates
+What DENUE cannot say is left as the network format's blank, never a made-up figure: capacity (the optimiser
+lists every candidate with no capacity and the share it gets; ``--require-capacity`` leaves them out), transit days and freight (the landed cost estimates
 them from the distance and its truck lane defaults when blank). The unit price is unknown too; it is taken as the
 current source's price (the mean unit price of the active supply rows that ship the item to the receiving site,
 else of every active supply row of the item, else the item's unit_cost) times ``price_factor``, an assumption

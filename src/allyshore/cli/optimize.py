@@ -117,6 +117,14 @@ UnknownOpt = Annotated[
         help="Cost candidates whose duty or price is unknown at their known part (default: only when forced).",
     ),
 ]
+CapacityOpt = Annotated[
+    bool,
+    typer.Option(
+        "--require-capacity",
+        help="Leave out candidate sources with no capacity_per_week on the supply row or the site (default: taken "
+        "as unlimited, as the network format reads a blank, and listed in unknown_capacity).",
+    ),
+]
 GapOpt = Annotated[float | None, typer.Option("--mip-gap", help="Relative MIP gap to stop at (default 0.005).")]
 TimeOpt = Annotated[float | None, typer.Option("--time-limit", help="Stop after this many seconds.")]
 OutOpt = Annotated[
@@ -156,6 +164,7 @@ def plan_command(
     resilience: ResilienceOpt = False,
     resilience_site: ResilienceSiteOpt = None,
     allow_unknown_costs: UnknownOpt = False,
+    require_capacity: CapacityOpt = False,
     mip_gap: GapOpt = None,
     time_limit: TimeOpt = None,
     out: OutOpt = None,
@@ -186,6 +195,7 @@ def plan_command(
         resilience=resilience,
         resilience_site=resilience_site or [],
         allow_unknown_costs=allow_unknown_costs,
+        require_capacity=require_capacity,
         mip_gap=mip_gap,
         time_limit=time_limit,
     )
@@ -239,6 +249,13 @@ def _show_plan(result: OptimizeResult, out: Path | None) -> None:
             f"Warning: {len(result.unknown_costs)} flow(s) with an unknown duty or price (see unknown_costs in --json).",
             markup=False,
         )
+    used = [u for u in result.unknown_capacity if u["share"]]
+    if used:
+        console.print(
+            f"Warning: {len(used)} candidate source(s) with no capacity carry a share of the plan, taken as "
+            "unlimited (see unknown_capacity in --json; --require-capacity leaves them out).",
+            markup=False,
+        )
     for note in result.notes:
         console.print(f"Note: {note}", markup=False)
     if out is not None:
@@ -262,6 +279,7 @@ def pareto_command(
     qualification_cost: QualOpt = None,
     risk_weight: RiskOpt = None,
     allow_unknown_costs: UnknownOpt = False,
+    require_capacity: CapacityOpt = False,
     mip_gap: GapOpt = None,
     time_limit: TimeOpt = None,
     as_json: JsonOption = False,
@@ -284,6 +302,7 @@ def pareto_command(
             qualification_cost=qualification_cost,
             risk_weight=risk_weight,
             allow_unknown_costs=allow_unknown_costs,
+            require_capacity=require_capacity,
             mip_gap=mip_gap,
             time_limit=time_limit,
         )

@@ -123,16 +123,38 @@ def change_rows(frame: pl.DataFrame, layout: Layout, options: PlanOptions) -> li
     return [define, named]
 
 
-def capacity_rows(network: Network, frame: pl.DataFrame, layout: Layout) -> list[Rows]:
-    """Units a week shipped on the flows of each supply node (its ``capacity_per_week``) and of each site (the
-    site's ``capacity_per_week``, shared by every item it ships) at most the capacity; the plan's needs held."""
-    out: list[Rows] = []
-    weekly = frame.get_column("need_per_year").to_numpy() / WEEKS
+def _capacities(network: Network, frame: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per choice: the capacity a week of its supply node and of its source site (NaN where blank), and the
+    capacities of the supply rows."""
     caps = network.supply.select(pl.col("capacity_per_week").cast(pl.Float64)).to_series().to_numpy()
     row = frame.get_column("supply_row").fill_null(-1).to_numpy()
     has = row >= 0
     cap_of = np.full(frame.height, np.nan)
     cap_of[has] = caps[row[has]]
+    site_caps = network.sites.select("site_id", pl.col("capacity_per_week").cast(pl.Float64).alias("cap"))
+    joined = frame.select("from_site").join(
+        site_caps, left_on="from_site", right_on="site_id", how="left", maintain_order="left"
+    )
+    site_cap = joined.get_column("cap").fill_null(np.nan).to_numpy()
+    return cap_of, site_cap, caps
+
+
+def unknown_capacity(network: Network, frame: pl.DataFrame) -> np.ndarray:
+    """Candidate choices whose capacity is unknown: ``capacity_per_week`` blank on their supply row and on their
+    source site. For an active source a blank capacity is the network format's "not limited"; for a candidate
+    (an establishment nobody has quoted yet, such as a DENUE match) it is unknown."""
+    cap_of, site_cap, _ = _capacities(network, frame)
+    candidate = (frame.get_column("status_before") == "candidate").to_numpy()
+    return np.asarray(candidate & np.isnan(cap_of) & np.isnan(site_cap), dtype=bool)
+
+
+def capacity_rows(network: Network, frame: pl.DataFrame, layout: Layout) -> list[Rows]:
+    """Units a week shipped on the flows of each supply node (its ``capacity_per_week``) and of each site (the
+    site's ``capacity_per_week``, shared by every item it ships) at most the capacity; the plan's needs held."""
+    out: list[Rows] = []
+    weekly = frame.get_column("need_per_year").to_numpy() / WEEKS
+    cap_of, site_cap, caps = _capacities(network, frame)
+    row = frame.get_column("supply_row").fill_null(-1).to_numpy()
     limited = np.flatnonzero(~np.isnan(cap_of) & (weekly > 0))
     if limited.size:
         nodes, node_of = np.unique(row[limited], return_inverse=True)
@@ -150,11 +172,6 @@ def capacity_rows(network: Network, frame: pl.DataFrame, layout: Layout) -> list
                 "units a week on the flows of a supply node <= its capacity_per_week",
             )
         )
-    site_caps = network.sites.select("site_id", pl.col("capacity_per_week").cast(pl.Float64).alias("cap"))
-    joined = frame.select("from_site").join(
-        site_caps, left_on="from_site", right_on="site_id", how="left", maintain_order="left"
-    )
-    site_cap = joined.get_column("cap").fill_null(np.nan).to_numpy()
     limited = np.flatnonzero(~np.isnan(site_cap) & (weekly > 0))
     if limited.size:
         names = frame.get_column("from_site").to_numpy()[limited]

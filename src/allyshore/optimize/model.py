@@ -80,6 +80,8 @@ class PlanModel:
     value: ValueModel
     notes: list[str] = field(default_factory=list)
     originating_before: tuple[str, ...] | None = None
+    #: per choice: a candidate with no capacity given (blank; left out of the plan under ``require_capacity``)
+    unknown_capacity: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     _lp: LinearProgram | None = None
 
     @property
@@ -251,6 +253,14 @@ def build_model(
         col_upper[layout.width :] = np.concatenate([b.extra_upper for b in blocks])
         integer[layout.width :] = np.concatenate([b.extra_integer for b in blocks])
 
+    unknown_capacity = C.unknown_capacity(network, frame) if options.capacity else np.zeros(n, dtype=bool)
+    if options.require_capacity and unknown_capacity.any():
+        col_upper[:n][unknown_capacity] = 0.0
+        notes.append(
+            f"{int(unknown_capacity.sum())} candidate source(s) with no capacity_per_week (on the supply row or the "
+            "site) are left out of the plan (require_capacity); see unknown_capacity"
+        )
+
     need = frame.get_column("need_per_year").to_numpy()
     known = frame.get_column("cost_known_part").fill_null(0.0).to_numpy()
     landed = need * known
@@ -312,6 +322,7 @@ def build_model(
         value=value,
         notes=notes,
         originating_before=originating_before,
+        unknown_capacity=unknown_capacity,
     )
 
 

@@ -52,6 +52,7 @@ class PlanOptions:
     resilience: bool = False  # time-to-survive >= time-to-recover at every site ...
     resilience_sites: tuple[str, ...] = ()  # ... or at these sites
     allow_unknown_costs: bool = False  # candidates with an unknown duty or price at their known part (else penalised)
+    require_capacity: bool = False  # candidates with no capacity left out (else taken as unlimited, and listed)
     capacity: bool = True  # capacity rows of supply nodes and sites with a capacity
     mip_gap: float = 0.005
     time_limit: float | None = None  # seconds

@@ -238,6 +238,27 @@ def objective_of(model: PlanModel, x: np.ndarray | None, shares: np.ndarray | No
     }
 
 
+def unknown_capacity(model: PlanModel, shares: np.ndarray | None, notes: list[str]) -> tuple[dict[str, Any], ...]:
+    """The candidate sources with no capacity given, each with its share in the plan (None without a plan); a
+    note when the plan gives any of them a share (its capacity then taken as unlimited, unchecked)."""
+    mask = model.unknown_capacity
+    if not mask.any():
+        return ()
+    frame = model.choice_set.frame.filter(pl.Series(mask))
+    share = [None] * frame.height if shares is None else [float(v) for v in shares[mask]]
+    rows = frame.select("item_id", "to_site", pl.col("from_site").alias("site_id")).with_columns(
+        pl.Series("share", share, dtype=pl.Float64)
+    )
+    used = sum(1 for v in share if v)
+    if used:
+        notes.append(
+            f"{used} candidate source(s) with no capacity_per_week (on the supply row or the site) carry a share of "
+            "the plan: a blank capacity is taken as unlimited, so check it against a quote, give capacity_per_week, "
+            "or leave them out with require_capacity; see unknown_capacity"
+        )
+    return tuple(rows.iter_rows(named=True))
+
+
 def assemble(
     network: Network,
     model: PlanModel,
@@ -296,6 +317,7 @@ def assemble(
         constraints=tuple(constraint_report(model, solution)),
         conflicts=solution.conflicts,
         unknown_costs=model.choice_set.unknown_costs,
+        unknown_capacity=unknown_capacity(model, shares, notes),
         model={
             "choices": model.n,
             "rows": int(model.matrix.shape[0]),

@@ -46,6 +46,7 @@ class OptimizeResult(Result):
     constraints: tuple[Mapping[str, Any], ...]
     conflicts: tuple[Mapping[str, Any], ...] = ()
     unknown_costs: tuple[Mapping[str, Any], ...] = ()
+    unknown_capacity: tuple[Mapping[str, Any], ...] = ()
     model: Mapping[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     assumptions: tuple[Any, ...] = ()
@@ -66,6 +67,7 @@ class OptimizeResult(Result):
             "constraints": jsonable(list(self.constraints)),
             "conflicts": jsonable(list(self.conflicts)),
             "unknown_costs": jsonable(list(self.unknown_costs)),
+            "unknown_capacity": jsonable(list(self.unknown_capacity)),
             "model": jsonable(self.model),
             "notes": list(self.notes),
             "assumptions": jsonable(list(self.assumptions)),
@@ -87,7 +89,8 @@ class OptimizeResult(Result):
         return write_network(self.network, path)
 
     def frames(self) -> dict[str, pl.DataFrame]:
-        """Tables: summary, plan (one row per source), changes, constraints, conflicts, unknown_costs, by_country."""
+        """Tables: summary, plan (one row per source), changes, constraints, conflicts, unknown_costs, unknown_capacity,
+        by_country."""
         summary = {
             "status": self.status,
             "gap": self.gap,
@@ -113,6 +116,7 @@ class OptimizeResult(Result):
             ("constraints", [{k: v for k, v in c.items() if k != "binding_rows"} for c in self.constraints]),
             ("conflicts", list(self.conflicts)),
             ("unknown_costs", list(self.unknown_costs)),
+            ("unknown_capacity", list(self.unknown_capacity)),
         )
         for name, rows in tables:
             if rows:
