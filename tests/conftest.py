@@ -11,6 +11,9 @@ from hypothesis import HealthCheck, settings
 # Hypothesis profiles: the default pass that `make test` runs, and `make fuzz` (HYPOTHESIS_PROFILE=fuzz), the
 # long pass of the tests marked `fuzz` over generated hostile inputs (docs/testing.md).
 settings.register_profile("fuzz", max_examples=2500, deadline=None, suppress_health_check=list(HealthCheck))
+# CI (.ci/run): the default pass with examples drawn from each test's fixed seed, so a run is repeatable and a
+# failure found by a local run (random seeds) is never a surprise of one CI run.
+settings.register_profile("ci", derandomize=True, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parents[1]
