@@ -366,6 +366,13 @@ def test_write_candidates_round_trip(
     k = next(row for row in plan["plan"] if row["item_id"] == "K")
     # the candidate at 18 x 0.9 by truck beats the Shanghai source at 18 by sea: the optimiser takes it up
     assert {s["site_id"] for s in k["sources"]} <= {f"{SITE_PREFIX}A", f"{SITE_PREFIX}B"}
+    # ... but their capacity is unknown: both listed, with the shares the plan gave them (summing to K's need)
+    unknown = {u["site_id"]: u["share"] for u in plan["unknown_capacity"]}
+    assert set(unknown) == {f"{SITE_PREFIX}A", f"{SITE_PREFIX}B"} and sum(unknown.values()) == pytest.approx(1.0)
+    code, out, err = cli(capsys, "optimize", str(path), "--require-capacity", "--json")
+    assert code == 0, err
+    k = next(row for row in json.loads(out)["plan"] if row["item_id"] == "K")
+    assert {s["site_id"] for s in k["sources"]} == {"S1"}  # the DENUE candidates left out; S2 is not cheaper
     code, out, err = cli(capsys, "cost", "compare", str(path), "--item", "K", "--json")
     assert code == 0, err
     assert f"{SITE_PREFIX}A" in out
