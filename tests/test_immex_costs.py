@@ -19,6 +19,8 @@ from allyshore.immex.costs import (
     load_rates,
     load_settings,
     months_or_fraction,
+    mora_rate,
+    recargos_rate,
     update_factor,
 )
 
@@ -89,7 +91,11 @@ def test_regularisation_after_expiry_by_hand() -> None:
     # ceil(36 / 15) = 3 periods of the LA art. 183-II fine: min 3 x 3,020 / 20 = 453, max 3 x 4,560 / 20 = 684 USD.
     # Taxes: IGI 500 + DTA 80 + VAT 1,692.80 = 2,272.80; INPC Dec 2023 100 -> Jul 2025 110: factor 1.10 ->
     # updated 2,500.08, update 227.28; recargos from 15 Jan 2024 to 20 Aug 2025 = 19 months + a fraction = 20
-    # months x 2.07 % x 2,500.08 = 1,035.03312. Total 2,272.80 + 227.28 + 1,035.03312 + 453 = 3,988.11312.
+    # months, all in 2024-2025, at the LIF 2024/2025 rate 0.98 % + 50 % = 1.47 % (CFF art. 21): 20 x 1.47 % =
+    # 29.40 % x 2,500.08 = 735.02352. A spontaneous regularisation pays no fine (LA art. 101; CFF art. 73):
+    # 2,272.80 + 227.28 + 735.02352 = 3,235.10352; during an audit the LA art. 183-II maximum adds 684.
+    # If the authority finds the goods first: 130-150 % of the omitted IGI 500 = 650-750 (LA arts. 183-III, 178-I),
+    # not of the VAT or the DTA.
     as_of = date(2025, 8, 20)
     settings = CostSettings(tariff_rates={"39269099": 0.05}, inpc={"2023-12": 100.0, "2025-07": 110.0},
                             exchange_rate=20.0, return_cost_share=0.03)
@@ -99,19 +105,74 @@ def test_regularisation_after_expiry_by_hand() -> None:
     options = {o.action: o for o in alert.options}
     assert "virtual_transfer" not in options and "change_of_regime" not in options
     regularise = options["regularise"]
-    assert regularise.cost_usd == pytest.approx(3988.11, abs=0.005)
-    assert regularise.cost_usd_max == pytest.approx(3988.11312 - 453 + 684, abs=0.005)
-    assert dict(regularise.components)["recargos"] == pytest.approx(1035.03, abs=0.005)
-    # a late return: freight 300 + fine 453
+    assert regularise.cost_usd == pytest.approx(3235.10, abs=0.005)
+    assert regularise.cost_usd_max == pytest.approx(3235.10352 + 684, abs=0.005)
+    assert dict(regularise.components)["recargos"] == pytest.approx(735.02, abs=0.005)
+    assert "fine" not in dict(regularise.components)
+    assert "USD 650.00-750.00" in regularise.basis
+    # a late return pays the LA art. 183-II fine even when spontaneous: freight 300 + fine 453
     assert options["return"].cost_usd == pytest.approx(753.0)
 
 
 def test_expired_without_exchange_rate_leaves_the_fine_unknown() -> None:
-    settings = CostSettings(tariff_rates={"39269099": 0.05}, inpc={"2023-12": 100.0, "2025-07": 110.0})
+    settings = CostSettings(tariff_rates={"39269099": 0.05}, inpc={"2023-12": 100.0, "2025-07": 110.0},
+                            return_cost_share=0.03)
+    lots = _lots({"clock_start": date(2024, 1, 15), "deadline": date(2025, 7, 15)})
+    (alert,) = deadline_alerts(lots, date(2025, 8, 20), settings).alerts
+    options = {o.action: o for o in alert.options}
+    # the late return's fine is in pesos: unknown without an exchange rate, so is the return's cost
+    assert options["return"].cost_usd is None and "exchange rate" in (options["return"].unknown or "")
+    # the spontaneous regularisation has no fine (3,235.10 as above); only its audit maximum is unknown
+    assert options["regularise"].cost_usd == pytest.approx(3235.10, abs=0.005)
+    assert options["regularise"].cost_usd_max is None and "exchange rate" in options["regularise"].basis
+
+
+def test_recargos_take_the_rate_of_each_year_and_the_factor_four_decimals() -> None:
+    # clock start 10 Sep 2024 -> deadline 10 Mar 2026 (Tuesday); as of 20 Apr 2026: 41 days late.
+    # Months of delay from 10 Sep 2024: 19 whole (to 10 Apr 2026) + a fraction = 20: Sep-Dec 2024 (4) and 2025
+    # (12) at 0.98 % x 1.5 = 1.47 %, Jan-Apr 2026 (4) at 1.38 % x 1.5 = 2.07 % (CFF art. 21; LIF 2026 art. 11):
+    # 16 x 1.47 + 4 x 2.07 = 23.52 + 8.28 = 31.80 %.
+    # Factor (CFF art. 17-A): INPC Mar 2026 107.777 / Aug 2024 100 = 1.07777, taken to the ten-thousandth: 1.0777.
+    # Taxes 2,272.80 (IGI 500, DTA 80, VAT 1,692.80); updated 2,272.80 x 1.0777 = 2,449.39656 (update 176.59656);
+    # recargos 2,449.39656 x 0.3180 = 778.90810608; total 2,272.80 + 176.59656 + 778.90810608 = 3,228.30466608.
+    as_of = date(2026, 4, 20)
+    settings = CostSettings(tariff_rates={"39269099": 0.05}, inpc={"2024-08": 100.0, "2026-03": 107.777},
+                            exchange_rate=20.0)
+    assert mora_rate("0.98") == 0.0147 and mora_rate("1.38") == 0.0207
+    assert mora_rate("1.13") == 0.0170  # 1.695 % -> the thousandth 5 rounds up to 1.70 %
+    assert recargos_rate(date(2024, 9, 10), 20, settings) == (pytest.approx(0.3180), None)
+    assert update_factor(settings.inpc, date(2024, 9, 10), as_of) == (1.0777, None)
+    lots = _lots({"clock_start": date(2024, 9, 10), "deadline": date(2026, 3, 10)})
+    (alert,) = deadline_alerts(lots, as_of, settings).alerts
+    regularise = next(o for o in alert.options if o.action == "regularise")
+    parts = dict(regularise.components)
+    assert parts["update"] == pytest.approx(176.60, abs=0.005)
+    assert parts["recargos"] == pytest.approx(778.91, abs=0.005)
+    assert regularise.cost_usd == pytest.approx(3228.30, abs=0.005)
+    assert "31.80%" in regularise.basis
+    # one flat rate, when the settings give it, for every month: 20 x 2.07 % = 41.40 %
+    flat = CostSettings(recargos_monthly=0.0207)
+    assert recargos_rate(date(2024, 9, 10), 20, flat) == (pytest.approx(0.4140), None)
+
+
+def test_a_year_without_a_surcharge_rate_makes_the_regularisation_unknown() -> None:
+    # delay from 10 Jun 2025 to 20 Jan 2028 runs into 2027 and 2028, years the LIF table does not have
+    settings = CostSettings(tariff_rates={"39269099": 0.05}, inpc={"2025-05": 100.0, "2027-12": 110.0})
+    assert recargos_rate(date(2025, 6, 10), 32, settings)[0] is None
+    lots = _lots({"clock_start": date(2025, 6, 10), "deadline": date(2026, 12, 10)})
+    (alert,) = deadline_alerts(lots, date(2028, 1, 20), settings).alerts
+    regularise = next(o for o in alert.options if o.action == "regularise")
+    assert regularise.cost_usd is None
+    assert "no surcharge rate for 2027, 2028" in (regularise.unknown or "")
+
+
+def test_discovered_fine_of_exempt_goods_is_a_share_of_the_value() -> None:
+    # TIGIE exempt: no IGI omitted, so LA art. 183-III gives 30-50 % of the commercial value 10,000: 3,000-5,000
+    settings = CostSettings(tariff_rates={"39269099": 0.0}, inpc={"2023-12": 100.0, "2025-07": 110.0})
     lots = _lots({"clock_start": date(2024, 1, 15), "deadline": date(2025, 7, 15)})
     (alert,) = deadline_alerts(lots, date(2025, 8, 20), settings).alerts
     regularise = next(o for o in alert.options if o.action == "regularise")
-    assert regularise.cost_usd is None and "exchange rate" in (regularise.unknown or "")
+    assert "USD 3,000.00-5,000.00" in regularise.basis and "exempt" in regularise.basis
 
 
 def test_months_or_fraction_and_update_factor() -> None:
@@ -133,6 +194,13 @@ def test_rates_and_settings_files(tmp_path: Path) -> None:
     settings.write_text('exchange_rate = 18.5\n[inpc]\n"2025-01" = 137.9\n', encoding="utf-8")
     loaded = load_settings(settings, {"39269099": 0.05})
     assert loaded.exchange_rate == 18.5 and loaded.inpc == {"2025-01": 137.9} and loaded.vat_rate == 0.16
+    assert loaded.recargos_monthly is None and loaded.recargos_by_year[2026] == 0.0207
+    settings.write_text('[recargos_by_year]\n"2027" = 0.021\n', encoding="utf-8")
+    assert load_settings(settings).recargos_by_year == {2023: 0.0147, 2024: 0.0147, 2025: 0.0147, 2026: 0.0207,
+                                                        2027: 0.021}
+    settings.write_text('[recargos_by_year]\n"27" = 0.021\n', encoding="utf-8")
+    with pytest.raises(InputError, match="not a year"):
+        load_settings(settings)
     settings.write_text("exchange = 18.5\n", encoding="utf-8")
     with pytest.raises(InputError, match="unknown key"):
         load_settings(settings)

@@ -7,15 +7,18 @@ alert level and the cost of each option with its legal basis (docs/immex.md):
 
 * ``return`` abroad (pedimento key RT/H1; LA art. 108): no taxes; freight and brokerage only when the
   settings give them (``return_cost_share``), else unknown;
-* ``virtual_transfer`` to another IMMEX company (V1; LA art. 112, Decreto IMMEX art. 8): no taxes for the
-  transferor; the fees only when the settings give them (``transfer_cost_usd``), else unknown;
+* ``virtual_transfer`` to another IMMEX company (V1; LA art. 112, Decreto IMMEX art. 8): the IGI is deferred
+  (LA arts. 112 second paragraph, 63-A) when the receiving company assumes joint liability, which is the
+  case priced; the fees only when the settings give them (``transfer_cost_usd``), else unknown;
 * ``change_of_regime`` to definitive import (F4/F5; LA art. 109): IGI at the user's TIGIE rate, DTA
   (LFD art. 49 fr. I), VAT 16 % (LIVA arts. 1, 24-I, 27) and the inflation update of the IGI from the
   import month (LA art. 109; CFF art. 17-A);
-* after the deadline, ``regularise`` (A3; RGCE rule 2.5.2 [verify]): the same taxes, each updated
-  (CFF art. 17-A) and with surcharges (recargos, CFF art. 21) from the import month, plus the fine of
-  LA art. 183-II (per 15-day period or fraction late, spontaneous) — the LA arts. 178/183-III range if the
-  authority finds the goods first is given beside it.
+* after the deadline, ``regularise`` (definitive import, pedimento A3; LA art. 101): the same taxes, each
+  updated (CFF art. 17-A) and with surcharges (recargos, CFF art. 21, the rate of each year) from the import
+  month. Done spontaneously it carries no fine (LA art. 101 reserves sanctions for when an audit has begun;
+  CFF art. 73); ``cost_usd_max`` adds the LA art. 183-II fine a regularisation during an audit pays (RGCE
+  rule 2.5.2 as the brief summarises it [verify]), and the LA arts. 178-I/183-III range if the authority
+  finds the goods first is given beside it. A late *return* does pay the LA art. 183-II fine.
 
 Every amount the settings cannot support (a tariff item without a rate, a month without an INPC, no
 exchange rate for a fine in pesos) makes the option's ``cost_usd`` null with the reason in ``unknown``;
@@ -30,7 +33,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,15 +60,34 @@ __all__ = [
 ALERT_LEVELS: tuple[tuple[str, int], ...] = (("7", 7), ("30", 30), ("60", 60), ("90", 90))
 
 VAT_RATE = 0.16  # LIVA art. 1
-DTA_RATE = 0.008  # LFD art. 49 fr. I: 8 al millar of the customs value [verify for F4/A3]
-#: Surcharges per month of delay: the LIF 2026 extension rate (1.38 %) increased by 50 % (CFF art. 21) [verify].
-RECARGOS_MONTHLY = 0.0207
-#: LA art. 183-II fine per 15-day period or fraction, MXN, amounts per DOF 27 Dec 2025 (docs/immex.md) [verify].
+#: LFD art. 49 fr. I: 8 al millar of the value for IGI purposes, for operations not in its other fractions (a
+#: definitive import such as an F4 or A3 pedimento; the fixed fees of fr. III/IV and the fr. III minimum per
+#: pedimento are not modelled).
+DTA_RATE = 0.008
+#: The monthly rate the Ley de Ingresos de la Federación sets for extensions (prórroga) of tax debts, by year:
+#: LIF 2026 art. 11 fr. I (DOF 7 Nov 2025): 1.38 %; LIF 2023-2025 art. 8 fr. I: 0.98 % [S: LIF summaries,
+#: docs/immex.md "Legal points"]. A year not listed has no known rate.
+LIF_EXTENSION_RATES: dict[int, str] = {2023: "0.98", 2024: "0.98", 2025: "0.98", 2026: "1.38"}
+#: LA art. 183-II fine per 15-day period or fraction, MXN, amounts updated DOF 27 Dec 2025.
 FINE_MXN_PER_PERIOD = (3020.0, 4560.0)
-#: LA art. 183-III / 178: fine when the authority finds the goods, as a share of the omitted taxes [verify].
+#: LA arts. 183-III and 178-I: when the authority discovers the missing return, 130-150 % of the omitted
+#: foreign-trade taxes (the IGI: LA art. 51; not the VAT or the DTA) ...
 FINE_DISCOVERED_SHARE = (1.30, 1.50)
+#: ... or 30-50 % of the goods' commercial value when they are exempt or a treaty preference applies.
+FINE_DISCOVERED_EXEMPT_SHARE = (0.30, 0.50)
 #: CFF art. 21: surcharges run for at most five years.
 RECARGOS_MAX_MONTHS = 60
+
+
+def mora_rate(lif_rate_percent: str) -> float:
+    """The monthly surcharge rate of CFF art. 21 (as a fraction) from the LIF rate in percent: increased by 50 %,
+    taken to the hundredth of a percent, a thousandth of 5 or more rounding up (``"1.38"`` -> 0.0207)."""
+    percent = (Decimal(lif_rate_percent) * Decimal("1.5")).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return float(percent / 100)
+
+
+#: Monthly surcharge rates by calendar year (CFF art. 21 on :data:`LIF_EXTENSION_RATES`): 1.47 % to 2025, 2.07 % in 2026.
+RECARGOS_BY_YEAR: dict[int, float] = {year: mora_rate(rate) for year, rate in LIF_EXTENSION_RATES.items()}
 
 
 @dataclass(frozen=True)
@@ -79,7 +101,9 @@ class CostSettings:
     exchange_rate: float | None = None
     vat_rate: float = VAT_RATE
     dta_rate: float = DTA_RATE
-    recargos_monthly: float = RECARGOS_MONTHLY
+    #: one monthly surcharge rate for every month (overrides ``recargos_by_year``); None: the rate of each year
+    recargos_monthly: float | None = None
+    recargos_by_year: Mapping[int, float] = field(default_factory=lambda: dict(RECARGOS_BY_YEAR))
     fine_mxn_per_period: tuple[float, float] = FINE_MXN_PER_PERIOD
     return_cost_share: float | None = None
     transfer_cost_usd: float | None = None
@@ -229,12 +253,15 @@ def load_settings(path: str | Path | None, tariff_rates: Mapping[str, float] | N
     exchange_rate = 18.20        # MXN per USD, for fines fixed in pesos
     vat_rate = 0.16              # LIVA art. 1
     dta_rate = 0.008             # LFD art. 49 fr. I
-    recargos_monthly = 0.0207    # CFF art. 21 with the LIF rate of the year
     fine_mxn_per_period = [3020, 4560]
     return_cost_share = 0.03     # freight and brokerage of a return, share of the lot's value
     transfer_cost_usd = 150      # fees of one virtual transfer
     [inpc]                       # INEGI's INPC by month
     "2025-02" = 140.1
+    [recargos_by_year]           # monthly surcharge rates (CFF art. 21) added to or replacing the defaults
+    "2027" = 0.0207
+
+    ``recargos_monthly = 0.0207`` instead applies one rate to every month.
     """
     rates = dict(tariff_rates or {})
     if path is None:
@@ -262,6 +289,16 @@ def load_settings(path: str | Path | None, tariff_rates: Mapping[str, float] | N
         if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
             raise InputError(f"{path}: [inpc] {month} must be a positive number")
         inpc[month] = float(value)
+    by_year_raw = data.get("recargos_by_year", {})
+    if not isinstance(by_year_raw, dict):
+        raise InputError(f'{path}: [recargos_by_year] must be a table of "YYYY" = monthly rate, e.g. "2026" = 0.0207')
+    by_year = dict(RECARGOS_BY_YEAR)
+    for year, value in by_year_raw.items():
+        if not (str(year).isdigit() and len(str(year)) == 4):
+            raise InputError(f'{path}: [recargos_by_year] key {year!r} is not a year; write "YYYY"')
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1:
+            raise InputError(f"{path}: [recargos_by_year] {year} must be a monthly rate as a fraction, e.g. 0.0207")
+        by_year[int(year)] = float(value)
     fine = data.get("fine_mxn_per_period", list(FINE_MXN_PER_PERIOD))
     if not (isinstance(fine, list) and len(fine) == 2 and all(isinstance(v, int | float) for v in fine)):
         raise InputError(f"{path}: fine_mxn_per_period must be [min, max] in pesos")
@@ -272,7 +309,8 @@ def load_settings(path: str | Path | None, tariff_rates: Mapping[str, float] | N
         exchange_rate=_positive(data, "exchange_rate", path),
         vat_rate=_positive(data, "vat_rate", path) or defaults.vat_rate,
         dta_rate=v if (v := _positive(data, "dta_rate", path)) is not None else defaults.dta_rate,
-        recargos_monthly=v if (v := _positive(data, "recargos_monthly", path)) is not None else RECARGOS_MONTHLY,
+        recargos_monthly=_positive(data, "recargos_monthly", path),
+        recargos_by_year=by_year,
         fine_mxn_per_period=(float(fine[0]), float(fine[1])),
         return_cost_share=_positive(data, "return_cost_share", path),
         transfer_cost_usd=_positive(data, "transfer_cost_usd", path),
@@ -298,14 +336,39 @@ def _month_before(day: date) -> str:
     return f"{year:04d}-{month:02d}"
 
 
+def _factor(recent: float, oldest: float) -> float:
+    """CFF art. 17-A: ``recent / oldest`` taken to the ten-thousandth (last paragraph: factors are computed
+    "hasta el diezmilésimo"; the digits beyond are dropped), and 1 when that is below 1 (fifth paragraph)."""
+    ratio = (Decimal(repr(recent)) / Decimal(repr(oldest))).quantize(Decimal("0.0001"), ROUND_DOWN)
+    return max(1.0, float(ratio))
+
+
 def update_factor(inpc: Mapping[str, float], start: date, paid: date) -> tuple[float | None, str | None]:
     """CFF art. 17-A: INPC of the month before the payment month over the INPC of the month before the import
-    month; at least 1. ``(None, why)`` when either index is missing."""
+    month, to four decimals; at least 1. ``(None, why)`` when either index is missing."""
     recent, oldest = _month_before(paid), _month_before(start)
     missing = [m for m in (oldest, recent) if m not in inpc]
     if missing:
         return None, f"INPC of {', '.join(missing)} not given (settings [inpc]; CFF art. 17-A)"
-    return max(1.0, inpc[recent] / inpc[oldest]), None
+    return _factor(inpc[recent], inpc[oldest]), None
+
+
+def recargos_rate(start: date, months: int, settings: CostSettings) -> tuple[float | None, str | None]:
+    """CFF art. 21: the sum of the monthly surcharge rates of the ``months`` months of delay counted from
+    ``start``, each month at the rate of the year it falls in ("la tasa que resulte de sumar las aplicables en
+    cada año para cada uno de los meses"); ``settings.recargos_monthly``, when given, for every month.
+    ``(None, why)`` when a month's year has no rate."""
+    if settings.recargos_monthly is not None:
+        return settings.recargos_monthly * months, None
+    first = start.year * 12 + start.month - 1
+    years = [(first + k) // 12 for k in range(months)]
+    missing = sorted({y for y in years if y not in settings.recargos_by_year})
+    if missing:
+        return None, (
+            f"no surcharge rate for {', '.join(map(str, missing))} (settings [recargos_by_year]: the Ley de "
+            "Ingresos rate of the year + 50 %, CFF art. 21)"
+        )
+    return sum(settings.recargos_by_year[y] for y in years), None
 
 
 def _round(value: float) -> float:
@@ -324,8 +387,9 @@ def amounts(frame: pl.DataFrame, as_of: date, settings: CostSettings) -> pl.Data
     """The amounts of every option, one column each, for the lots of ``frame`` (value_usd_balance, tariff_item,
     clock_start, deadline): ``igi`` (null without a rate), ``dta``, ``vat``, ``factor`` (CFF art. 17-A, null
     without both INPC), ``update`` (of the IGI), ``taxes``, ``updated``, ``months`` (CFF art. 21, at most 60),
-    ``recargos``, ``periods`` (LA art. 183-II, 15 days or fraction late), ``fine_min``/``fine_max`` (null without
-    an exchange rate), ``freight``. Columnar: no loop over lots."""
+    ``recargos_rate`` (the sum of the months' rates, null when a year has none), ``recargos``, ``periods`` (LA
+    art. 183-II, 15 days or fraction late), ``fine_min``/``fine_max`` (null without an exchange rate),
+    ``freight``. Columnar: no loop over lots (the loops run over the INPC months and the surcharge years)."""
     import polars as pl
 
     s = settings
@@ -333,11 +397,12 @@ def amounts(frame: pl.DataFrame, as_of: date, settings: CostSettings) -> pl.Data
         {"tariff_item": list(s.tariff_rates), "_rate": list(s.tariff_rates.values())},
         schema={"tariff_item": pl.String, "_rate": pl.Float64},
     )
-    inpc = pl.DataFrame(
-        {"_old_month": list(s.inpc), "_old_inpc": list(s.inpc.values())},
-        schema={"_old_month": pl.String, "_old_inpc": pl.Float64},
-    )
     recent = s.inpc.get(_month_before(as_of))
+    factors = {} if recent is None else {month: _factor(recent, index) for month, index in s.inpc.items()}
+    inpc = pl.DataFrame(
+        {"_old_month": list(factors), "_factor": list(factors.values())},
+        schema={"_old_month": pl.String, "_factor": pl.Float64},
+    )
     value = pl.col("value_usd_balance")
     # months or fraction from the clock start to as_of (CFF art. 21), as months_or_fraction does
     whole = (as_of.year - pl.col("clock_start").dt.year().cast(pl.Int64)) * 12 + (
@@ -357,7 +422,7 @@ def amounts(frame: pl.DataFrame, as_of: date, settings: CostSettings) -> pl.Data
             .clip(upper_bound=RECARGOS_MAX_MONTHS),
             igi=value * pl.col("_rate"),
             dta=value * s.dta_rate,
-            factor=(pl.lit(recent, dtype=pl.Float64) / pl.col("_old_inpc")).clip(lower_bound=1.0),
+            factor=pl.col("_factor"),
             periods=((pl.lit(as_of) - pl.col("deadline")).dt.total_days() / 15).ceil().cast(pl.Int64).clip(0),
         )
         .with_columns(vat=(value + pl.col("igi") + pl.col("dta")) * s.vat_rate)
@@ -365,9 +430,9 @@ def amounts(frame: pl.DataFrame, as_of: date, settings: CostSettings) -> pl.Data
             update=pl.col("igi") * (pl.col("factor") - 1),
             taxes=pl.col("igi") + pl.col("dta") + pl.col("vat"),
         )
-        .with_columns(updated=pl.col("taxes") * pl.col("factor"))
+        .with_columns(updated=pl.col("taxes") * pl.col("factor"), recargos_rate=_recargos_rate_expr(s))
         .with_columns(
-            recargos=pl.col("updated") * s.recargos_monthly * pl.col("months"),
+            recargos=pl.col("updated") * pl.col("recargos_rate"),
             fine_min=pl.min_horizontal(
                 pl.col("periods") * s.fine_mxn_per_period[0] / pl.lit(s.exchange_rate, dtype=pl.Float64), value
             ),
@@ -379,7 +444,26 @@ def amounts(frame: pl.DataFrame, as_of: date, settings: CostSettings) -> pl.Data
     )
     if s.exchange_rate is None:  # min_horizontal skips nulls: keep the fine unknown
         out = out.with_columns(fine_min=pl.lit(None, dtype=pl.Float64), fine_max=pl.lit(None, dtype=pl.Float64))
-    return out.drop("_rate", "_old_month", "_old_inpc", "_whole")
+    return out.drop("_rate", "_old_month", "_factor", "_whole")
+
+
+def _recargos_rate_expr(settings: CostSettings) -> pl.Expr:
+    """:func:`recargos_rate` column-wise over ``clock_start`` and ``months``: the months of each year are the
+    overlap of the delay's month indices ``[m0, m0 + months)`` with the year's ``[12 y, 12 y + 12)``; null when
+    the years with a rate do not cover every month."""
+    import polars as pl
+
+    months = pl.col("months").cast(pl.Int64)
+    if settings.recargos_monthly is not None:
+        return months.cast(pl.Float64) * settings.recargos_monthly
+    first = pl.col("clock_start").dt.year().cast(pl.Int64) * 12 + pl.col("clock_start").dt.month().cast(pl.Int64) - 1
+    rate, covered = pl.lit(0.0), pl.lit(0, dtype=pl.Int64)
+    for year, monthly in settings.recargos_by_year.items():
+        overlap = (
+            pl.min_horizontal(first + months, pl.lit(12 * year + 12)) - pl.max_horizontal(first, pl.lit(12 * year))
+        ).clip(0)
+        rate, covered = rate + overlap * monthly, covered + overlap
+    return pl.when(covered == months).then(rate).otherwise(None)
 
 
 def _options(row: Mapping[str, Any], as_of: date, settings: CostSettings, expired: bool) -> tuple[Option, ...]:
@@ -400,7 +484,10 @@ def _options(row: Mapping[str, Any], as_of: date, settings: CostSettings, expire
     basis = "LA art. 108; pedimento RT (Anexo 22 Ap. 2): no taxes on the return"
     if expired:
         parts.append(("fine", row["fine_min"]))
-        basis += f"; late: fine LA art. 183-II, {row['periods']} period(s) of 15 days or fraction, spontaneous [verify]"
+        basis += (
+            f"; late: fine LA art. 183-II (MXN 3,020-4,560 per period, DOF 27 Dec 2025), {row['periods']} period(s) "
+            "of 15 days or fraction, spontaneous return, at most the goods' value"
+        )
     out.append(
         Option(
             "return",
@@ -412,12 +499,15 @@ def _options(row: Mapping[str, Any], as_of: date, settings: CostSettings, expire
         )
     )
     if not expired:
-        # a transfer needs goods still within their term (LA arts. 108, 112) [verify]
+        # a transfer is of goods still under the temporary regime: past the term they are illegally in the
+        # country, the regime having ended (LA art. 108, paragraph after fr. III)
         out.append(
             Option(
                 "virtual_transfer",
                 None if s.transfer_cost_usd is None else _round(s.transfer_cost_usd),
-                "LA art. 112; Decreto IMMEX art. 8; pedimento V1: no taxes for the transferring company",
+                "LA art. 112; Decreto IMMEX art. 8; pedimento V1: the IGI is deferred (LA arts. 112 second "
+                "paragraph, 63-A) when the receiving company assumes joint liability; otherwise it is determined "
+                "and paid on the transfer pedimento",
                 unknown=None if s.transfer_cost_usd is not None else "fees unknown: set transfer_cost_usd",
             )
         )
@@ -428,40 +518,57 @@ def _options(row: Mapping[str, Any], as_of: date, settings: CostSettings, expire
                 _sum(parts),
                 ("LA art. 109 (pedimento F5)" if row["_fixed"] else "LA art. 109 (pedimento F4)")
                 + ": IGI (TIGIE), DTA (LFD art. 49 fr. I), VAT (LIVA arts. 1, 27; creditable), IGI updated from "
-                "the import month (CFF art. 17-A)",
+                "the import month (LA art. 109; CFF art. 17-A)",
                 unknown="; ".join(why) or None,
                 components=_rounded(parts),
             )
         )
         return tuple(out)
-    if fine_why:
-        why.append(fine_why)
+    if row["recargos_rate"] is None:
+        why.append(recargos_rate(row["clock_start"], row["months"], s)[1] or "no surcharge rate")
     taxes, updated = row["taxes"], row["updated"]
     parts = [
         ("taxes", taxes),
         ("update", None if updated is None or taxes is None else updated - taxes),
         ("recargos", row["recargos"]),
-        ("fine", row["fine_min"]),
     ]
-    discovered = (
-        ""
-        if taxes is None
-        else f"; if the authority finds the goods first: LA arts. 183-III/178, fine USD "
-        f"{FINE_DISCOVERED_SHARE[0] * taxes:,.2f}-{FINE_DISCOVERED_SHARE[1] * taxes:,.2f} [verify]"
+    rate = "" if row["recargos_rate"] is None else f", rates summing {row['recargos_rate']:.2%}"
+    audit = (
+        f"; during an audit add the LA art. 183-II fine, {row['periods']} period(s) of 15 days or fraction "
+        "(RGCE rule 2.5.2 as summarised in the IMMEX brief [verify])"
+        + ("" if fine_why is None else f": unknown, {fine_why}")
     )
     out.append(
         Option(
             "regularise",
             _sum(parts),
-            f"RGCE rule 2.5.2 (pedimento A3) [verify]: IGI, DTA and VAT updated (CFF art. 17-A) with recargos "
-            f"(CFF art. 21, {row['months']} month(s) at {s.recargos_monthly:.2%}) from the import month; fine LA "
-            f"art. 183-II, {row['periods']} period(s) of 15 days or fraction, spontaneous{discovered}",
+            "LA art. 101 (definitive import, pedimento A3): IGI, DTA and VAT updated (CFF art. 17-A) with "
+            f"recargos (CFF art. 21, {row['months']} month(s) at the rate of each year{rate}) from the import "
+            f"month; no fine when spontaneous (LA art. 101; CFF art. 73){audit}{_discovered(row)}",
             unknown="; ".join(why) or None,
-            cost_usd_max=_sum([*parts[:3], ("fine", row["fine_max"])]),
+            cost_usd_max=_sum([*parts, ("fine", row["fine_max"])]),
             components=_rounded(parts),
         )
     )
     return tuple(out)
+
+
+def _discovered(row: Mapping[str, Any]) -> str:
+    """The fine if the authority discovers the missing return first (LA art. 183-III): that of LA art. 178-I,
+    130-150 % of the omitted IGI; 30-50 % of the commercial value when the goods are exempt (and when a treaty
+    preference applies, which the rates file does not say)."""
+    igi, value = row["igi"], row["value_usd_balance"] or 0.0
+    low, high = FINE_DISCOVERED_EXEMPT_SHARE
+    exempt = f"USD {low * value:,.2f}-{high * value:,.2f} (30-50 % of the commercial value"
+    if igi is None:
+        return ""
+    if igi == 0:
+        return f"; if the authority finds the goods first: LA art. 183-III, {exempt}, exempt goods)"
+    return (
+        f"; if the authority finds the goods first: LA arts. 183-III/178-I, USD {FINE_DISCOVERED_SHARE[0] * igi:,.2f}"
+        f"-{FINE_DISCOVERED_SHARE[1] * igi:,.2f} (130-150 % of the omitted IGI), or {exempt} under a treaty "
+        "preference)"
+    )
 
 
 def deadline_alerts(lots: pl.DataFrame, as_of: date, settings: CostSettings | None = None) -> DeadlineAlerts:

@@ -27,9 +27,10 @@ CLASSES = ("input", "packaging", "container", "fixed_asset")
 #: Kinds of exit: how goods leave the temporary regime (LA 108, 109, 112; RGCE 4.3.5).
 EXIT_KINDS = ("return", "virtual_transfer", "change_of_regime", "destruction", "waste")
 #: Pedimento keys read (RGCE Anexo 22, Apendice 2: the IMMEX keys of docs/immex.md section 8, and R1, the
-#: rectification of a pedimento [verify R1 against the current Apendice 2]).
+#: rectification of a pedimento under LA art. 89). All eleven appear with these meanings in a 2025 transcription
+#: of Apendice 2 (github.com/cargoclaro/glosa, commit b8a15e0) [verify against the RGCE 2026 text].
 KEYS = ("IN", "AF", "RT", "H1", "F4", "F5", "V1", "V5", "A3", "BB", "R1")
-#: Customs regimes (RGCE Anexo 22, Apendice 16) [verify the list against the current Anexo 22].
+#: Customs regimes (RGCE Anexo 22, Apendice 16; the same ten in the 2025 transcription above).
 REGIMES = ("IMD", "EXD", "ITR", "ITE", "ETR", "ETE", "DFI", "RFE", "RFS", "TRA")
 #: Regimes whose pedimento lines are temporary imports, the ledger's lots.
 TEMPORARY_REGIMES = ("ITE", "ITR")

@@ -8,7 +8,8 @@ Terms (docs/immex.md, "Deadlines"):
   Decreto IMMEX art. 4 fr. III), i.e. ``program_valid_to``; unknown (None) when it is not given;
 * goods received by virtual transfer (pedimento key V1): 6 months counted from the transfer itself, not
   from the original import; 18 months when the transfer came from a national supplier without a programme
-  (Decreto IMMEX art. 4, last paragraph) [verify against LA art. 112 as amended DOF 19 Nov 2025].
+  (Decreto IMMEX art. 4, last paragraph, as quoted by a secondary source; LA art. 108, current to DOF 27 Dec
+  2025, sets no term of its own for them) [verify against the current Decreto text].
 
 Months are counted as the Código Fiscal de la Federación art. 12 says: a term in months ends on the same day
 of the later calendar month; when that day does not exist in that month, the term ends on the *first business
@@ -67,10 +68,13 @@ def official_rest_days(year: int) -> frozenset[date]:
     1 Jan; the first Monday of February; the third Monday of March; 1 and 5 May; 16 Sep; the third Monday
     of November; 25 Dec; and, every six years, the day the federal executive changes hands.
 
-    CFF art. 12 still names 1 December for the change of the executive; since the constitutional reform of
-    2014 (in force for the 2024 term) it happens on 1 October, and LFT art. 74 fr. VI says 1 October. This
-    list uses 1 December up to 2018 and 1 October from 2024 on [verify]. 5 May is a rest day for tax terms
-    (CFF art. 12) although LFT art. 74 does not list it."""
+    CFF art. 12 (text current to DOF 9 Apr 2026) still names "el 1o. de diciembre de cada 6 años, cuando
+    corresponda a la transmisión del Poder Ejecutivo"; since the reform of CPEUM art. 83 (DOF 10 Feb 2014) the
+    President takes office on 1 October, so from 2024 1 December no longer corresponds to the change, and
+    1 October is a mandatory rest day (LFT art. 74 fr. VII, DOF 30 Sep 2024) on which federal offices are
+    closed, which extends a term ending on it (CFF art. 12, fifth paragraph). This list therefore uses
+    1 December up to 2018 and 1 October from 2024 on. 5 May is a rest day for tax terms (CFF art. 12) although
+    LFT art. 74 does not list it."""
     days = {
         date(year, 1, 1),
         _nth_weekday(year, 2, 0, 1),
