@@ -481,6 +481,8 @@ async def add_member(request: Request) -> Response:
         where = ".".join(str(p) for p in first["loc"])
         return _members(request, session, 422, error=f"{where}: {first['msg']}", form=values)
     store = store_of(request)
+    if Accounts(store).user_by_email(body.email) is not None:  # said before the (slow) password hash
+        return _members(request, session, 422, error=f"a user {body.email.strip().lower()} exists already", form=values)
     try:
         Accounts(store).create_user(
             body.email,
