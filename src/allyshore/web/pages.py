@@ -382,11 +382,17 @@ def runs_page(request: Request) -> Response:
 
 
 def _run_context(request: Request, session: SignedIn, run_id: str) -> dict[str, Any]:
+    from allyshore.catalog import ANALYSES
     from allyshore.web.reports import has_report
 
     store = tenant(request, session)
     run = store.run(run_id)
-    return {"run": run, "network": store.network(run.network_id), "has_report": has_report(run.analysis)}
+    return {
+        "run": run,
+        "network": store.network(run.network_id),
+        "has_report": has_report(run.analysis),
+        "command": ANALYSES[run.analysis].command,
+    }
 
 
 @router.get("/runs/{run_id}")
