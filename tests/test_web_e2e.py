@@ -11,7 +11,6 @@ Chromium, these tests skip and say why. ``make test`` installs both.
 
 from __future__ import annotations
 
-import json
 import socket
 import threading
 import time
@@ -26,7 +25,7 @@ from allyshore.store.tenancy import Accounts
 from allyshore.web import Settings, create_app
 from allyshore.web.security import hash_password
 from test_report import ARTIFACTS, CHROMIUM_ARGS, ROOT, find_chromium
-from web_fixtures import PASSWORD, sample_path
+from web_fixtures import PASSWORD, broken_network, sample_path
 
 pytestmark = pytest.mark.browser
 
@@ -148,15 +147,6 @@ def sign_in(page: Any, server: Server) -> None:
     page.wait_for_url(f"{server.url}/networks")
 
 
-def broken_file(folder: Path) -> Path:
-    data = json.loads(sample_path().read_text(encoding="utf-8"))
-    data["sites"][2]["country"] = "Atlantis"
-    data["items"][1]["unit_cost"] = "cheap"
-    path = folder / "broken-network.json"
-    path.write_text(json.dumps(data), encoding="utf-8")
-    return path
-
-
 def run_from_form(page: Any, analysis: str, title: str) -> dict[str, Any]:
     """Submit an analysis's form on the network page and follow the run page's progress to its end: the states
     the page showed, in order, without a reload."""
@@ -184,7 +174,7 @@ def test_a_team_member_uploads_runs_and_reads_results(server: Server, chromium: 
         axe_check(page, "the networks page (empty)")
 
         # a broken file: every problem shown by file, row and column; nothing stored
-        page.get_by_label("Network file").set_input_files(str(broken_file(tmp_path)))
+        page.get_by_label("Network file").set_input_files(str(broken_network(tmp_path, "broken-network.json")))
         page.get_by_role("button", name="Upload").click()
         problems = page.locator("#problems tbody tr")
         problems.first.wait_for()

@@ -29,7 +29,7 @@ from allyshore.web.forms import FORMS, form_options
 from allyshore.web.pages import PAGE_CSP, STATIC
 from allyshore.web.security import RateLimit
 from test_web_isolation import app_routes
-from web_fixtures import PASSWORD, Org, Platform, sample_path
+from web_fixtures import PASSWORD, Org, Platform, broken_network, sample_path
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -319,20 +319,11 @@ def test_roles_on_the_pages(platform: Platform, browsers: Callable[[Org, str], B
 # ------------------------------------------------------------------------------------------- uploads
 
 
-def broken(tmp_path: Path) -> Path:
-    data = json.loads(sample_path().read_text(encoding="utf-8"))
-    data["sites"][2]["country"] = "Atlantis"
-    data["items"][1]["unit_cost"] = "cheap"
-    path = tmp_path / "broken.json"
-    path.write_text(json.dumps(data), encoding="utf-8")
-    return path
-
-
 def test_an_invalid_upload_shows_every_problem_by_file_row_and_column(
     platform: Platform, browsers: Callable[[Org, str], Browser], tmp_path: Path
 ) -> None:
     b = browsers(platform.a, "analyst")
-    path = broken(tmp_path)
+    path = broken_network(tmp_path)
     before = platform.client.get("/api/v1/networks", headers=platform.a.auth()).json()
     response = b.post("/networks", files={"file": ("broken.json", path.read_bytes())})
     assert response.status_code == 422

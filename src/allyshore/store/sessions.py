@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from allyshore.store.store import Store
-from allyshore.store.tenancy import Principal, _audit, _meta, _now, _transaction, token_digest, users
+from allyshore.store.tenancy import Principal, _audit, _meta, _now, _transaction, live_credential, token_digest
 
 web_sessions = sa.Table(
     "web_sessions",
@@ -90,27 +90,10 @@ class WebSessions:
 
     def resolve(self, token: str) -> SignedIn | None:
         """Whose live session ``token`` is (None when unknown or expired); the user's current role."""
-        query = (
-            sa.select(
-                users.c.id,
-                users.c.org_id,
-                users.c.email,
-                users.c.role,
-                web_sessions.c.org_id.label("session_org"),
-                web_sessions.c.csrf_secret,
-                web_sessions.c.expires_at,
-            )
-            .select_from(web_sessions.join(users, users.c.id == web_sessions.c.user_id))
-            .where(web_sessions.c.session_hash == token_digest(token))
-        )
-        with self.engine.connect() as connection:
-            row = connection.execute(query).first()
-        if row is None or row.org_id != row.session_org:  # a session names its user's organisation: fail closed
+        row = live_credential(self.engine, web_sessions.c.session_hash, token, web_sessions.c.csrf_secret)
+        if row is None:
             return None
-        expires = _aware(row.expires_at)
-        if expires <= _now():
-            return None
-        return SignedIn(Principal(row.id, row.org_id, row.email, row.role), row.csrf_secret, expires)
+        return SignedIn(Principal(row.id, row.org_id, row.email, row.role), row.csrf_secret, _aware(row.expires_at))
 
     def close(self, token: str, principal: Principal) -> bool:
         """End the session ``token`` of ``principal``'s organisation (sign-out); whether there was one."""
