@@ -192,6 +192,8 @@ def test_a_team_member_uploads_runs_and_reads_results(server: Server, chromium: 
         assert page.locator('[data-section="map"] svg').first.is_visible()
         assert page.locator('[data-section="exposure"]').is_visible()
         network_url = page.url
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 1, f"the network page is {overflow} px wider than 1280 px"
         shot(page, "network")
         axe_check(page, "the network page")
 

@@ -16,6 +16,7 @@ anywhere: the pages' Content-Security-Policy allows scripts from the server itse
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Coroutine
 from functools import lru_cache
 from importlib import resources
@@ -59,6 +60,7 @@ PAGE_CSP = (
     "img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 OVERVIEW_CACHE = 32
+_OVERVIEW_LOCK = threading.Lock()
 
 
 class PageRoute(APIRoute):
@@ -292,13 +294,16 @@ def overview(request: Request, store: TenantStore, network_id: str) -> str:
     from allyshore.web.uploads import network_from_json
 
     cache: dict[str, str] = request.app.state.page_overviews
-    if network_id not in cache:
+    with _OVERVIEW_LOCK:
+        found = cache.get(network_id)
+    if found is None:
         info = store.network(network_id)
-        html = report_body(network_overview(network_from_json(store.network_json(network_id), info.name)))
-        while len(cache) >= OVERVIEW_CACHE:
-            cache.pop(next(iter(cache)))
-        cache[network_id] = html
-    return cache[network_id]
+        found = report_body(network_overview(network_from_json(store.network_json(network_id), info.name)))
+        with _OVERVIEW_LOCK:
+            while len(cache) >= OVERVIEW_CACHE:
+                cache.pop(next(iter(cache)))
+            cache[network_id] = found
+    return found
 
 
 @router.get("/networks/{network_id}")
