@@ -489,8 +489,8 @@ def create_app(settings: Settings, *, store: Store | None = None, start_runner: 
     app.state.store = opened
     app.state.settings = settings
     app.state.sign_in_limit = RateLimit()
-    app.include_router(router)
     install_pages(app)  # the web pages (allyshore.web.pages), beside the API
+    app.include_router(router)
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
