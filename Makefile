@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 OUT    ?= out
 
-.PHONY: demo test lint typecheck pytest install dev chromium bench clean contracts mutation mutation-resume fuzz
+.PHONY: demo test lint typecheck pytest install dev chromium axe-core bench clean contracts mutation mutation-resume fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,13 +34,30 @@ chromium:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# axe-core (MPL-2.0, used unmodified as a test tool) for the web pages' accessibility checks in the browser
+# tests: taken from the npm registry into build/ (not committed), with npm from Debian where missing.
+AXE_VERSION ?= 4.14.1
+AXE_DIR     := build/axe-core
+
+axe-core: $(AXE_DIR)/axe.min.js
+
+$(AXE_DIR)/axe.min.js:
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "installing Debian's npm to fetch axe-core"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm >/dev/null; }
+	@mkdir -p $(AXE_DIR)
+	cd $(AXE_DIR) && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null \
+	  && tar -xzf axe-core-$(AXE_VERSION).tgz --strip-components=1 package/axe.min.js package/LICENSE package/package.json \
+	  && rm axe-core-$(AXE_VERSION).tgz
+
 lint: dev
 	$(BIN)/ruff check src tests benchmarks scripts
 
 typecheck: dev
 	$(BIN)/mypy
 
-pytest: dev chromium
+pytest: dev chromium axe-core
 	$(BIN)/pytest
 
 test: lint typecheck pytest

@@ -20,7 +20,7 @@ from allyshore.io.limits import ReadLimits
 from allyshore.store.tenancy import Accounts, RunQueue, TenantStore
 from allyshore.web import Settings, create_app
 from allyshore.web.security import RateLimit
-from web_fixtures import PASSWORD, Platform, sample_path
+from web_fixtures import PASSWORD, Platform, broken_network, sample_path
 
 
 def cli_json(capsys: pytest.CaptureFixture[str], *argv: str) -> Any:
@@ -145,12 +145,7 @@ def test_upload_json_xlsx_and_zip_give_the_same_counts(platform: Platform, tmp_p
 
 
 def broken_sample(tmp_path: Path) -> Path:
-    data = json.loads(sample_path().read_text(encoding="utf-8"))
-    data["sites"][2]["country"] = "Atlantis"
-    data["items"][1]["unit_cost"] = "cheap"
-    path = tmp_path / "broken.json"
-    path.write_text(json.dumps(data), encoding="utf-8")
-    return path
+    return broken_network(tmp_path)
 
 
 def test_an_invalid_network_is_refused_with_the_problems_validate_finds(platform: Platform, tmp_path: Path) -> None:

@@ -32,6 +32,18 @@ def sample_path() -> Path:
         return Path(path)
 
 
+def broken_network(folder: Path, name: str = "broken.json") -> Path:
+    """The sample with two broken values: site 3's country (Atlantis) and item 2's unit cost (cheap)."""
+    import json
+
+    data = json.loads(sample_path().read_text(encoding="utf-8"))
+    data["sites"][2]["country"] = "Atlantis"
+    data["items"][1]["unit_cost"] = "cheap"
+    path = folder / name
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
 @dataclass
 class Org:
     name: str

@@ -118,7 +118,7 @@ def environment() -> jinja2.Environment:
     if not _ENVIRONMENT:
         import jinja2
 
-        from allyshore.report import formatting
+        from allyshore.report import charts, formatting
 
         env = jinja2.Environment(
             loader=jinja2.PackageLoader("allyshore.report", "templates"),
@@ -128,6 +128,7 @@ def environment() -> jinja2.Environment:
             lstrip_blocks=True,
         )
         env.filters.update(formatting.FILTERS)
+        env.filters["ink"] = charts.ink  # text on a coloured background
         _ENVIRONMENT.append(env)
     return _ENVIRONMENT[0]
 

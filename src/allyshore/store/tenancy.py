@@ -150,6 +150,36 @@ def _audit(connection: Connection, org_id: int | None, actor: str, action: str, 
     )
 
 
+def live_credential(
+    engine: Engine, hash_column: sa.Column[Any], secret: str, *columns: sa.Column[Any], where: tuple[Any, ...] = ()
+) -> sa.Row[Any] | None:
+    """The user (``id``, ``org_id``, ``email``, ``role``) whom a live credential names, with ``columns`` of the
+    credential's table (API tokens, web sessions): found by the SHA-256 of ``secret`` in ``hash_column``; None when
+    unknown or expired, and when the credential's organisation is not its user's (fail closed)."""
+    table = hash_column.table
+    query = (
+        sa.select(
+            users.c.id,
+            users.c.org_id,
+            users.c.email,
+            users.c.role,
+            table.c.org_id.label("credential_org"),
+            table.c.expires_at,
+            *columns,
+        )
+        .select_from(table.join(users, users.c.id == table.c.user_id))
+        .where(hash_column == token_digest(secret), *where)
+    )
+    with engine.connect() as connection:
+        row = connection.execute(query).first()
+    if row is None or row.org_id != row.credential_org:
+        return None
+    expires = row.expires_at
+    if expires is not None and (expires if expires.tzinfo else expires.replace(tzinfo=UTC)) <= _now():
+        return None
+    return row
+
+
 @dataclass(frozen=True)
 class Principal:
     """Who is calling: a user of one organisation, with a role and the scope of the credential used."""
@@ -324,27 +354,14 @@ class Accounts:
 
     def principal_for_token(self, token: str) -> Principal | None:
         """Whose live token this is (None when unknown, revoked or expired)."""
-        query = (
-            sa.select(
-                users.c.id,
-                users.c.org_id,
-                users.c.email,
-                users.c.role,
-                api_tokens.c.org_id.label("token_org"),
-                api_tokens.c.scope,
-                api_tokens.c.expires_at,
-            )
-            .select_from(api_tokens.join(users, users.c.id == api_tokens.c.user_id))
-            .where(api_tokens.c.token_hash == token_digest(token), api_tokens.c.revoked_at.is_(None))
+        row = live_credential(
+            self.engine,
+            api_tokens.c.token_hash,
+            token,
+            api_tokens.c.scope,
+            where=(api_tokens.c.revoked_at.is_(None),),
         )
-        with self.engine.connect() as connection:
-            row = connection.execute(query).first()
-        if row is None or row.org_id != row.token_org:  # a token names its user's organisation: fail closed
-            return None
-        expires = row.expires_at
-        if expires is not None and (expires if expires.tzinfo else expires.replace(tzinfo=UTC)) <= _now():
-            return None
-        return Principal(row.id, row.org_id, row.email, row.role, row.scope)
+        return None if row is None else Principal(row.id, row.org_id, row.email, row.role, row.scope)
 
 
 class TenantStore:

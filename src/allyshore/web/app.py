@@ -27,6 +27,7 @@ from allyshore.errors import AllyshoreError, InputError, NotFoundError
 from allyshore.io.limits import ReadLimits
 from allyshore.store import Store, open_store
 from allyshore.store.tenancy import Accounts, Principal, TenantStore
+from allyshore.web.pages import install as install_pages
 from allyshore.web.security import RateLimit, hash_password, verify_password
 
 log = logging.getLogger("allyshore.web")
@@ -488,6 +489,7 @@ def create_app(settings: Settings, *, store: Store | None = None, start_runner: 
     app.state.store = opened
     app.state.settings = settings
     app.state.sign_in_limit = RateLimit()
+    install_pages(app)  # the web pages (allyshore.web.pages), beside the API
     app.include_router(router)
 
     @app.exception_handler(ApiError)

@@ -27,9 +27,11 @@ def has_report(analysis: str) -> bool:
     return bool(_builders(analysis))
 
 
-def render_run_report(analysis: str, network: Network, result: Result) -> str | None:
+def render_run_report(
+    analysis: str, network: Network, result: Result, builders: tuple[Builder, ...] | None = None
+) -> str | None:
     """One HTML document with the report's sections of ``analysis`` drawn from ``result`` (None: the report has
-    no section of that analysis)."""
+    no section of that analysis); ``builders`` chooses some of the sections only."""
     import datetime as dt
 
     from allyshore.model.validate import check_network
@@ -38,7 +40,7 @@ def render_run_report(analysis: str, network: Network, result: Result) -> str | 
     from allyshore.report.sections import build_sections
     from allyshore.trust import assess_countries, load_policy
 
-    builders = _builders(analysis)
+    builders = _builders(analysis) if builders is None else builders
     if not builders:
         return None
     missing = NotFoundError(f"not part of this {analysis} run")
@@ -72,3 +74,29 @@ def render_run_report(analysis: str, network: Network, result: Result) -> str | 
         dt.datetime.now(dt.UTC).replace(microsecond=0),
     )
     return render_report(report)
+
+
+def network_overview(network: Network) -> str:
+    """The report's map and exposure summary of ``network`` (the exposure analysis with its defaults), as one HTML
+    document: what the web page of a network shows before any run."""
+    from allyshore.catalog import ExposureOptions, exposure
+    from allyshore.report import exposure as exposure_section
+    from allyshore.report import worldmap
+
+    result = exposure(network, ExposureOptions())
+    html = render_run_report("exposure", network, result, (worldmap.build, exposure_section.build))
+    assert html is not None
+    return html
+
+
+MAIN_OPEN, MAIN_CLOSE = '<main class="wrap">', "</main>"
+
+
+def report_body(html: str) -> str:
+    """The sections of a report document (what its ``<main>`` holds: the key figures and the section cards), to
+    show inside a web page; its styles and script are served beside the pages (``/static/report.css``, ``.js``)."""
+    start = html.find(MAIN_OPEN)
+    end = html.rfind(MAIN_CLOSE)
+    if start < 0 or end < start:
+        raise AllyshoreError("the stored report has no sections (it was not written by this version's report)")
+    return html[start + len(MAIN_OPEN) : end]
