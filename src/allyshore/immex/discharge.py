@@ -60,17 +60,24 @@ def _round_div(
 ) -> npt.NDArray[np.int64]:
     """``round(num * mul / den)`` half to even, exactly, for ``den > 0``.
 
-    Integer division is slow in numpy (no vector instruction), so the quotient is estimated in float64 and
-    corrected by the exact remainder ``num * mul - q * den``, computed in wrapping 64-bit arithmetic: the estimate
-    is off by far less than 2**10 units, so for ``den < 2**50`` the true remainder is below 2**62 and the wrapped
-    value is the true one. Bounds: the product below 2**110 and the estimate below 2**61; beyond them (or for a
-    larger ``den``) the exact quotient in int64 (product below 2**62) or Python integers."""
+    When the product and ``den`` are below 2**62 (the usual case: micro-units times a small coefficient), the exact
+    quotient and remainder in int64. Otherwise the quotient is estimated in float64 and corrected by the exact
+    remainder ``num * mul - q * den``, computed in wrapping 64-bit arithmetic: the estimate is off by far less
+    than 2**10 units, so for ``den < 2**50`` the true remainder is below 2**62 and the wrapped value is the true
+    one. Bounds: the product below 2**110 and the estimate below 2**61; beyond them (or for a larger ``den``)
+    Python integers."""
     if not num.size:
         return np.empty(0, np.int64)
     if object in (num.dtype, mul.dtype, den.dtype):
         return _round_div_exact(num, mul, den)
-    top = max(abs(int(num.max())), abs(int(num.min()))) * max(abs(int(mul.max())), abs(int(mul.min())))
-    if top < 2**110 and int(den.max()) < 2**50:
+    top = _magnitude(num) * _magnitude(mul)
+    den_top = int(den.max())
+    if top < 2**62 and den_top < 2**62:
+        product = num * mul
+        q = product // den
+        product -= q * den  # the remainder, 0 <= r < den
+        return _rounded(q, product, den)
+    if top < 2**110 and den_top < 2**50:
         den_f = den.astype(np.float64)
         estimate = np.floor(num.astype(np.float64) * mul.astype(np.float64) / den_f)
         if float(np.abs(estimate).max()) < 2**61:
@@ -87,17 +94,21 @@ def _round_div(
             if high.any():
                 q, r = q + high, r - high * den
             return _rounded(q, r, den)
-    if top < 2**62:
-        q, r = np.divmod(num * mul, den)
-        return _rounded(q, r, den)
     return _round_div_exact(num, mul, den)
 
 
+def _magnitude(values: npt.NDArray[np.int64]) -> int:
+    """The largest absolute value, as a Python integer (that of the least int64 does not fit int64)."""
+    return max(abs(int(values.max())), abs(int(values.min())))
+
+
 def _rounded(q: npt.NDArray[np.int64], r: npt.NDArray[np.int64], den: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """The quotient ``q`` rounded half to even by its remainder ``0 <= r < den``."""
-    up = (2 * r > den) | ((2 * r == den) & ((q & 1) == 1))
-    out: npt.NDArray[np.int64] = (q + up).astype(np.int64)
-    return out
+    """The quotient ``q`` rounded half to even by its remainder ``0 <= r < den < 2**62``, both overwritten: up
+    when ``2r > den``, or ``2r = den`` and ``q`` odd, that is when ``2r + (q & 1) > den``."""
+    r <<= 1
+    r += q & 1
+    q += r > den
+    return q
 
 
 def _round_div_exact(
@@ -172,16 +183,22 @@ def _whole(values: list[int]) -> Ints:
 
 @dataclass(frozen=True)
 class _Needs:
-    """The requirements as arrays, in processing order: the exit (row of ``exits``), material code, date (day
-    number), cited pedimento (code, -1 for none), quantity (micro tariff units)."""
+    """The requirements as arrays, in processing order: the exit (row of ``exits``), material code, quantity
+    (micro tariff units); and per exit (row of ``exits``), its date (day number) and cited pedimento (code, -1 for
+    none)."""
 
     exits: pl.DataFrame  # the exits in processing order (date, exit_id)
     materials: pl.Series  # material ids by code
     exit_row: Ints
     material: Ints
-    day: Ints
-    cited: Ints
     quantity: Ints
+    exit_day: Ints
+    exit_cited: Ints
+
+    @property
+    def day(self) -> Ints:
+        """The date of each requirement."""
+        return self.exit_day[self.exit_row]
 
 
 def _needs(ledger: Ledger, pedimentos: pl.Series) -> _Needs:
@@ -249,38 +266,40 @@ def _needs(ledger: Ledger, pedimentos: pl.Series) -> _Needs:
         )
         flat_num = _whole([c for r in table for _, c, _ in r[2]])
         flat_den = _whole([d for r in table for _, _, d in r[2]])
-        first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        first = np.cumsum(counts) - counts
         per_exit = counts[sid]
         owner = np.repeat(np.arange(sid.size), per_exit)
-        within = np.arange(owner.size) - np.repeat(np.cumsum(per_exit) - per_exit, per_exit)
-        flat_row = first[sid][owner] + within
-        rows_parts.append(made[owner])
+        flat_row = np.repeat(first[sid] - (np.cumsum(per_exit) - per_exit), per_exit)
+        flat_row += np.arange(owner.size)
+        rows_parts.append(owner if made.size == exits.height else made[owner])
         mat_parts.append(flat_mat[flat_row])
         num_parts.append(flat_num[flat_row])
         den_parts.append(flat_den[flat_row])
     if not rows_parts:
         none = np.empty(0, np.int64)
-        return _Needs(exits, materials, none, none, none, none, none)
-    exit_row = np.concatenate(rows_parts)
-    material = np.concatenate(mat_parts)
-    num = (
-        np.concatenate(num_parts)
-        if all(p.dtype != object for p in num_parts)
-        else np.concatenate([p.astype(object) for p in num_parts])
-    )
-    den = (
-        np.concatenate(den_parts)
-        if all(p.dtype != object for p in den_parts)
-        else np.concatenate([p.astype(object) for p in den_parts])
-    )
-    if len(rows_parts) > 1:  # exits of products and of materials: back into processing order
+        return _Needs(exits, materials, none, none, none, day, cited)
+    if len(rows_parts) == 1:
+        exit_row, material, num, den = rows_parts[0], mat_parts[0], num_parts[0], den_parts[0]
+    else:  # exits of products and of materials: back into processing order
+        exit_row = np.concatenate(rows_parts)
+        material = np.concatenate(mat_parts)
+        num = (
+            np.concatenate(num_parts)
+            if all(p.dtype != object for p in num_parts)
+            else np.concatenate([p.astype(object) for p in num_parts])
+        )
+        den = (
+            np.concatenate(den_parts)
+            if all(p.dtype != object for p in den_parts)
+            else np.concatenate([p.astype(object) for p in den_parts])
+        )
         order = np.lexsort((material, exit_row))
         exit_row, material, num, den = exit_row[order], material[order], num[order], den[order]
     quantity = _round_div(qty[exit_row], num, den)
-    keep = quantity > 0
-    return _Needs(
-        exits, materials, exit_row[keep], material[keep], day[exit_row][keep], cited[exit_row][keep], quantity[keep]
-    )
+    if int(quantity.min(initial=1)) <= 0:
+        keep = quantity > 0
+        exit_row, material, quantity = exit_row[keep], material[keep], quantity[keep]
+    return _Needs(exits, materials, exit_row, material, quantity, day, cited)
 
 
 def _in_processing_order(exits: pl.DataFrame) -> pl.DataFrame:
@@ -342,18 +361,20 @@ def discharge(ledger: Ledger, *, mode: Mode = "quantity") -> Discharges:
     else:
         lot_code, lot_amount = _codes_in(lot.get_column("tariff_item"), items), lot_val
         need_code, need_amount = _valued(needs, lot_material, lot_day, lot_qty, lot_val, lot_code)
-    small = np.int16 if int(max(lot_code.max(initial=0), need_code.max(initial=0))) < 2**15 else np.int64
+    groups = int(max(lot_code.max(initial=0), need_code.max(initial=0))) + 1
+    small = np.int16 if groups < 2**15 else np.int64
     lot_order = np.argsort(lot_code.astype(small), kind="stable")
     need_order = np.argsort(need_code.astype(small), kind="stable")
+    need_exit = needs.exit_row[need_order]
     result = allocate(
         lot_code[lot_order],
         lot_day[lot_order],
         lot_amount[lot_order],
         _codes_in(lot.get_column("pedimento"), peds)[lot_order],
-        need_code[need_order],
-        needs.day[need_order],
+        np.repeat(np.arange(groups, dtype=np.int64), np.bincount(need_code, minlength=groups)),  # sorted codes
+        needs.exit_day[need_exit],
         need_amount[need_order],
-        needs.cited[need_order],
+        needs.exit_cited[need_exit],
     )
     if result.shortage is not None:
         k = int(need_order[result.shortage.demand])
@@ -363,7 +384,6 @@ def discharge(ledger: Ledger, *, mode: Mode = "quantity") -> Discharges:
             else f"material '{needs.materials[int(need_code[k])]}'"
         )
         raise _shortfall(mode, needs.exits.row(int(needs.exit_row[k]), named=True), what, result.shortage.missing)
-    need_row = need_order[result.demand]
     lot_row = lot_order[result.lot]
     amount = result.amount
     # Each piece's value (quantity mode) or quantity (value mode): the lot's cumulative share, rounded once per
@@ -374,22 +394,27 @@ def discharge(ledger: Ledger, *, mode: Mode = "quantity") -> Discharges:
     running = np.cumsum(sorted_amount)
     first = np.r_[True, sorted_lot[1:] != sorted_lot[:-1]] if sorted_lot.size else np.empty(0, bool)
     consumed = running - np.maximum.accumulate(np.where(first, running - sorted_amount, 0))
-    if mode == "quantity":
-        after = _round_div(consumed, lot_val[sorted_lot], lot_qty[sorted_lot])
-    else:
-        after = _round_div(consumed, lot_qty[sorted_lot], np.maximum(lot_val[sorted_lot], 1))
+    # V x C / Q with V / Q in lowest terms (the same rounding): the products then usually fit 62 bits.
+    share, whole = _lowest_terms(lot_val, lot_qty) if mode == "quantity" else _lowest_terms(lot_qty, lot_val)
+    after = _round_div(consumed, share[sorted_lot], whole[sorted_lot])
     before = np.where(first, 0, np.r_[0, after[:-1]]) if after.size else after
     other = np.empty_like(amount)
     other[by_lot] = after - before
-    quantity, value = (amount, other) if mode == "quantity" else (other, amount)
-    order = _grouped_order(need_row)  # processing order, then the order taken
-    exit_rows = needs.exit_row[need_row[order]]
+    # Processing order: the requirements in turn, the pieces of each in the order taken.
+    slot, per_need = _slots(need_order[result.demand], needs.exit_row.size)
+    lot_out = np.empty_like(lot_row)
+    lot_out[slot] = lot_row
+    amount_out = np.empty_like(amount)
+    amount_out[slot] = amount
+    other_out = np.empty_like(other)
+    other_out[slot] = other
+    quantity, value = (amount_out, other_out) if mode == "quantity" else (other_out, amount_out)
     frame = pl.concat(
         [
-            needs.exits.select("exit_id", "kind", "date")[exit_rows],
-            lot.select("pedimento", "sequence", "material_id")[lot_row[order]],
+            needs.exits.select("exit_id", "kind", "date")[np.repeat(needs.exit_row, per_need)],
+            lot.select("pedimento", "sequence", "material_id")[lot_out],
             pl.DataFrame(
-                {"quantity": quantity[order], "value_usd": value[order]},
+                {"quantity": quantity, "value_usd": value},
                 schema={"quantity": pl.Int64, "value_usd": pl.Int64},
             ),
         ],
@@ -398,22 +423,33 @@ def discharge(ledger: Ledger, *, mode: Mode = "quantity") -> Discharges:
     return Discharges(frame=frame, mode=mode)
 
 
-def _grouped_order(keys: Ints) -> Ints:
-    """The stable sorting permutation of ``keys`` whose equal values stand in contiguous runs (the pieces of one
-    requirement are emitted together): a counting sort, linear in the number of pieces."""
-    if not keys.size:
-        return np.empty(0, np.int64)
-    run_start = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    run_length = np.diff(np.r_[run_start, keys.size])
-    counts = np.bincount(keys, minlength=int(keys.max()) + 1)
-    if run_start.size != np.count_nonzero(counts):  # a key in two runs: no shortcut
-        stable: Ints = np.argsort(keys, kind="stable")
-        return stable
-    first_slot = np.cumsum(counts) - counts
-    slot = np.repeat(first_slot[keys[run_start]] - run_start, run_length) + np.arange(keys.size)
-    order = np.empty(keys.size, np.int64)
-    order[slot] = np.arange(keys.size)
-    return order
+def _lowest_terms(top: Ints, bottom: Ints) -> tuple[Ints, Ints]:
+    """``top / bottom`` per lot in lowest terms, the denominator at least 1 (a lot of no quantity or no value
+    gives no pieces to value, so its placeholder 1 is never used)."""
+    common = np.gcd(top, bottom)
+    common[common == 0] = 1
+    return top // common, np.maximum(bottom // common, 1)
+
+
+def _slots(keys: Ints, n: int) -> tuple[Ints, Ints]:
+    """Where each piece goes when the pieces are ordered by ``keys`` (a requirement's place in processing order,
+    ``0 <= key < n``), those of one key in the order given, and how many pieces each key has. The pieces of a
+    key stand in one contiguous run (the kernel serves a demand in one go): a piece's slot is the first slot of
+    its key plus its place in the run; otherwise a stable sort decides."""
+    per_key = np.bincount(keys, minlength=n)
+    first = np.cumsum(per_key)
+    first -= per_key
+    slot = first[keys]
+    later = np.flatnonzero(keys[1:] == keys[:-1])  # pieces after the first of their run, less one
+    if keys.size - later.size != np.count_nonzero(per_key):  # a key in two runs
+        slot[np.argsort(keys, kind="stable")] = np.arange(keys.size)
+        return slot, per_key
+    if later.size:
+        later += 1
+        new_run = np.r_[True, later[1:] != later[:-1] + 1]
+        place = np.arange(later.size)
+        slot[later] += place - np.maximum.accumulate(np.where(new_run, place, 0)) + 1
+    return slot, per_key
 
 
 def _valued(

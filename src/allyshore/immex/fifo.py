@@ -176,41 +176,75 @@ def _all_at_once(
     lot_group: Ints, lot_start: Ints, lot_amount: Ints, demand_group: Ints, demand_date: Ints, demand_amount: Ints
 ) -> tuple[Ints, Ints, Ints, Shortage | None]:
     """The merge of every group at once, uncited demands only: each group's lots and demands laid end to end on
-    one axis, a group's demands starting where its lots start."""
+    one axis, a group's demands starting where its lots start. Demands in (group, date) order, amounts >= 0.
+
+    Every count of lots below a demand's point (the lots open to it, those it reaches) is found by placing the
+    few lots among the many demands (``np.searchsorted`` of the lots into the demands, whose points increase
+    along the axis) and a running count, never by a search per demand."""
     empty = np.empty(0, np.int64)
-    if not demand_amount.size:
+    n = demand_amount.size
+    if not n:
         return empty, empty, empty, None
-    lot_cum = np.cumsum(lot_amount, dtype=np.int64)
-    # Per run of one group among the demands (sorted by group): where its lots start, where its demands start.
+    if int(demand_amount.min()) <= 0:  # a demand of nothing takes nothing (and cannot fall short)
+        taking = np.flatnonzero(demand_amount > 0)
+        dem, lot, amt, short = _all_at_once(
+            lot_group, lot_start, lot_amount, demand_group[taking], demand_date[taking], demand_amount[taking]
+        )
+        if short is not None:
+            return empty, empty, empty, Shortage(int(taking[short.demand]), short.missing)
+        return taking[dem], lot, amt, None
+    # cum[j]: the axis up to the end of lot j; cum[0] = 0 (lots numbered from 1 on the axis).
+    cum = np.zeros(lot_amount.size + 1, np.int64)
+    np.cumsum(lot_amount, out=cum[1:])
+    # Per run of one group among the demands: where its lots start on the axis, where its demands start.
     starts = np.flatnonzero(np.r_[True, demand_group[1:] != demand_group[:-1]])
-    sizes = np.diff(np.r_[starts, demand_group.size])
-    first_lot = np.repeat(np.searchsorted(lot_group, demand_group[starts], side="left"), sizes)
-    offset = np.where(first_lot > 0, lot_cum[np.maximum(first_lot - 1, 0)], 0) if lot_cum.size else 0 * first_lot
+    sizes = np.diff(np.r_[starts, n])
     demand_cum = np.cumsum(demand_amount, dtype=np.int64)
-    before = np.repeat(demand_cum[starts] - demand_amount[starts], sizes)
-    position = offset + demand_cum - before
-    lot_key = lot_group * DAY_SPAN + lot_start + DAY_SHIFT
-    demand_key = demand_group * DAY_SPAN + demand_date + DAY_SHIFT
-    open_count = np.searchsorted(lot_key, demand_key, side="right")
-    eligible = np.where(open_count > 0, lot_cum[np.maximum(open_count - 1, 0)], 0) if lot_cum.size else 0 * offset
-    short = np.flatnonzero(position > eligible)
-    if short.size:
-        k = int(short[0])
-        missing = int(position[k]) - max(int(position[k]) - int(demand_amount[k]), int(eligible[k]))
+    first_lot = np.searchsorted(lot_group, demand_group[starts], side="left")
+    position = demand_cum + np.repeat(cum[first_lot] - (demand_cum[starts] - demand_amount[starts]), sizes)
+    # The lots open to each demand: those of lower groups, and of its group with a clock start on or before its
+    # date (keys increase along both arrays).
+    demand_key = demand_group * DAY_SPAN
+    demand_key += demand_date
+    open_count = _counts_below(np.searchsorted(demand_key, lot_group * DAY_SPAN + lot_start, side="left"), n)
+    short = position > cum[open_count]
+    if short.any():
+        k = int(np.argmax(short))
+        missing = int(position[k]) - max(int(position[k]) - int(demand_amount[k]), int(cum[open_count[k]]))
         return empty, empty, empty, Shortage(k, missing)
-    # The breakpoints: the demands' positions (strictly increasing: every amount is positive) merged with the
-    # few lot ends below the last position, each lot end inserted before the first position it does not exceed.
-    # A point's demand is the first position at or after it; its lot, the first lot end at or after it.
-    ends = _union(lot_cum[(lot_cum < position[-1]) & (lot_cum > 0)], np.empty(0, np.int64))
-    at = np.searchsorted(position, ends, side="left")
-    new = position[at] != ends
-    at, ends = at[new], ends[new]
-    points = np.insert(position, at, ends)
-    demand = np.insert(np.arange(position.size, dtype=np.int64), at, at)
-    amount = np.diff(points, prepend=0).astype(np.int64)
-    lot = np.searchsorted(lot_cum, points, side="left").astype(np.int64)
-    keep = (lot_group[np.minimum(lot, lot_group.size - 1)] == demand_group[demand]) & (amount > 0)
-    return demand[keep], lot[keep], amount[keep], None
+    # Every demand served: the points now increase along the axis. A demand takes the lots from the first that
+    # ends above its start (``first``: how many end at or below it) to the first that reaches its point
+    # (``reach``: how many end below it); usually one.
+    start = position - demand_amount
+    first = _counts_below(np.searchsorted(start, cum[1:], side="left"), n)
+    extra = _counts_below(np.searchsorted(position, cum[1:], side="right"), n)
+    extra -= first  # the pieces beyond the first
+    if not extra.any():
+        return np.arange(n, dtype=np.int64), first, demand_amount.copy(), None
+    # The demands spanning several lots: each lot's share of the demand's stretch; the first piece stays in the
+    # demand's row, the others (lots of nothing skipped) are inserted after it.
+    several = np.flatnonzero(extra)
+    count = extra[several] + 1
+    owner = np.repeat(several, count)
+    lot = np.repeat(first[several], count) + np.arange(owner.size) - np.repeat(np.cumsum(count) - count, count)
+    amount = np.minimum(position[owner], cum[lot + 1]) - np.maximum(start[owner], cum[lot])
+    head = np.r_[True, owner[1:] != owner[:-1]]
+    took = demand_amount.copy()
+    took[several] = amount[head]
+    tail = ~head & (amount > 0)
+    at = owner[tail] + 1
+    return (
+        np.insert(np.arange(n, dtype=np.int64), at, owner[tail]),
+        np.insert(first, at, lot[tail]),
+        np.insert(took, at, amount[tail]),
+        None,
+    )
+
+
+def _counts_below(index: Ints, n: int) -> Ints:
+    """For each of ``n`` positions, how many of ``index`` are at or below it (``index`` values in ``0..n``)."""
+    counts: Ints = np.cumsum(np.bincount(index, minlength=n + 1)[:n], dtype=np.int64)
+    return counts
 
 
 def _joined(d: list[Ints], lo: list[Ints], a: list[Ints]) -> tuple[Ints, Ints, Ints]:
