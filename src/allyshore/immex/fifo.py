@@ -77,8 +77,14 @@ def allocate(
     asks = demand_cited >= 0
     asks[asks] = np.isin(demand_group[asks] * n_ped + demand_cited[asks], lot_keys)
     slow = np.unique(demand_group[asks])
-    fast_lots = ~np.isin(lot_group, slow)
-    fast_demands = ~np.isin(demand_group, slow)
+    if not slow.size:  # every group at once
+        dem, lot, amt, short = _all_at_once(lot_group, lot_start, lot_amount, demand_group, demand_date, demand_amount)
+        return Allocation(dem, lot, amt, shortage=short)
+    # Both sorted by group: the last holds the highest group.
+    is_slow = np.zeros(int(max(lot_group[-1] if lot_group.size else 0, demand_group[-1])) + 1, bool)
+    is_slow[slow] = True
+    fast_lots = ~is_slow[lot_group]
+    fast_demands = ~is_slow[demand_group]
     lots_at = np.flatnonzero(fast_lots)
     demands_at = np.flatnonzero(fast_demands)
     dem, lot, amt, short = _all_at_once(
@@ -94,16 +100,15 @@ def allocate(
     out_d: list[Ints] = [demands_at[dem]]
     out_l: list[Ints] = [lots_at[lot]]
     out_a: list[Ints] = [amt]
-    if slow.size:
-        found = _in_rounds(
-            np.flatnonzero(~fast_lots),
-            np.flatnonzero(~fast_demands),
-            (lot_group, lot_start, lot_amount, lot_pedimento),
-            (demand_group, demand_date, demand_amount, demand_cited, asks),
-            (out_d, out_l, out_a),
-        )
-        if found is not None:
-            return Allocation(*_joined(out_d, out_l, out_a), shortage=found)
+    found = _in_rounds(
+        np.flatnonzero(~fast_lots),
+        np.flatnonzero(~fast_demands),
+        (lot_group, lot_start, lot_amount, lot_pedimento),
+        (demand_group, demand_date, demand_amount, demand_cited, asks),
+        (out_d, out_l, out_a),
+    )
+    if found is not None:
+        return Allocation(*_joined(out_d, out_l, out_a), shortage=found)
     return Allocation(*_joined(out_d, out_l, out_a))
 
 
@@ -242,9 +247,9 @@ def _all_at_once(
 
 
 def _counts_below(index: Ints, n: int) -> Ints:
-    """For each of ``n`` positions, how many of ``index`` are at or below it (``index`` values in ``0..n``)."""
-    counts: Ints = np.cumsum(np.bincount(index, minlength=n + 1)[:n], dtype=np.int64)
-    return counts
+    """For each of ``n`` positions, how many of ``index`` (sorted, values in ``0..n``) are at or below it: a step
+    of one at each of them, written out as runs."""
+    return np.repeat(np.arange(index.size + 1, dtype=np.int64), np.diff(index, prepend=0, append=n))
 
 
 def _joined(d: list[Ints], lo: list[Ints], a: list[Ints]) -> tuple[Ints, Ints, Ints]:
