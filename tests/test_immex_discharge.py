@@ -294,7 +294,7 @@ def ledgers(draw: st.DrawFn, cite: bool = False) -> dict[str, Any]:
     }
 
 
-# Shortfalls are rejected (the properties hold for ledgers that discharge): up to about half the drawn ledgers.
+# Shortfalls are rejected (the properties hold for ledgers that discharge): often most of the drawn ledgers.
 PROPERTY = settings(
     max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
 )

@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -56,7 +56,10 @@ class ShortfallError(InputError):
 
 
 def _round_div(
-    num: npt.NDArray[np.int64], mul: npt.NDArray[np.int64], den: npt.NDArray[np.int64]
+    num: npt.NDArray[np.int64],
+    mul: npt.NDArray[np.int64],
+    den: npt.NDArray[np.int64],
+    tops: tuple[int, int, int] | None = None,
 ) -> npt.NDArray[np.int64]:
     """``round(num * mul / den)`` half to even, exactly, for ``den > 0``.
 
@@ -65,13 +68,14 @@ def _round_div(
     remainder ``num * mul - q * den``, computed in wrapping 64-bit arithmetic: the estimate is off by far less
     than 2**10 units, so for ``den < 2**50`` the true remainder is below 2**62 and the wrapped value is the true
     one. Bounds: the product below 2**110 and the estimate below 2**61; beyond them (or for a larger ``den``)
-    Python integers."""
+    Python integers. ``tops``: bounds of ``|num|``, ``|mul|`` and ``den`` when the caller knows them (from the
+    small tables the arrays were gathered from), else they are measured."""
     if not num.size:
         return np.empty(0, np.int64)
     if object in (num.dtype, mul.dtype, den.dtype):
         return _round_div_exact(num, mul, den)
-    top = _magnitude(num) * _magnitude(mul)
-    den_top = int(den.max())
+    num_top, mul_top, den_top = tops or (_magnitude(num), _magnitude(mul), int(den.max()))
+    top = num_top * mul_top
     if top < 2**62 and den_top < 2**62:
         product = num * mul
         q = product // den
@@ -99,7 +103,7 @@ def _round_div(
 
 def _magnitude(values: npt.NDArray[np.int64]) -> int:
     """The largest absolute value, as a Python integer (that of the least int64 does not fit int64)."""
-    return max(abs(int(values.max())), abs(int(values.min())))
+    return max(abs(int(values.max(initial=0))), abs(int(values.min(initial=0))))
 
 
 def _rounded(q: npt.NDArray[np.int64], r: npt.NDArray[np.int64], den: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
@@ -183,15 +187,16 @@ def _whole(values: list[int]) -> Ints:
 
 @dataclass(frozen=True)
 class _Needs:
-    """The requirements as arrays, in processing order: the exit (row of ``exits``), material code, quantity
-    (micro tariff units); and per exit (row of ``exits``), its date (day number) and cited pedimento (code, -1 for
-    none)."""
+    """The requirements as arrays, in processing order: the exit (its place in processing order), material code,
+    quantity (micro tariff units); and per exit in processing order, its row of ``exits``, its date (day number)
+    and its cited pedimento (code, -1 for none)."""
 
-    exits: pl.DataFrame  # the exits in processing order (date, exit_id)
+    exits: pl.DataFrame  # the ledger's exits, as listed
     materials: pl.Series  # material ids by code
     exit_row: Ints
     material: Ints
     quantity: Ints
+    exit_order: Ints  # the rows of ``exits`` in processing order (date, exit_id)
     exit_day: Ints
     exit_cited: Ints
 
@@ -200,70 +205,59 @@ class _Needs:
         """The date of each requirement."""
         return self.exit_day[self.exit_row]
 
+    def exit(self, k: int) -> dict[str, Any]:
+        """The exit of requirement ``k``, for messages."""
+        return self.exits.row(int(self.exit_order[self.exit_row[k]]), named=True)
+
+    def in_order(self, *columns: str | pl.Expr) -> pl.DataFrame:
+        """Columns of the exits in processing order."""
+        return self.exits.select(*columns)[self.exit_order]
+
 
 def _needs(ledger: Ledger, pedimentos: pl.Series) -> _Needs:
     """Every exit exploded through the BOM in force on its date (module docstring, step 1), as arrays."""
-    exits = _in_processing_order(ledger.exits)
+    exits = ledger.exits
+    order = _processing_order(exits)
     materials = ledger.materials.get_column("material_id").sort()
-    code_of = pl.Enum(materials)
     factor = ledger.materials.sort("material_id").get_column("tariff_unit_factor").to_numpy().astype(np.int64)
-    day = _days(exits.get_column("date"))
-    cited = _codes_in(exits.get_column("pedimento"), pedimentos)
-    qty = exits.get_column("quantity").to_numpy().astype(np.int64)
+    day = _days(exits.get_column("date"))[order]
+    cited = _codes_in(exits.get_column("pedimento"), pedimentos)[order]
+    qty = exits.get_column("quantity").to_numpy().astype(np.int64)[order]
     rows_parts: list[Ints] = []
     mat_parts: list[Ints] = []
     num_parts: list[Ints] = []
     den_parts: list[Ints] = []
-    direct = np.flatnonzero(exits.get_column("material_id").is_not_null().to_numpy())
+    num_top = den_top = 0  # bounds of the coefficients (of the tables they are gathered from)
+    material_of = _codes_in(exits.get_column("material_id"), materials)[order]
+    direct = np.flatnonzero(material_of >= 0)
     if direct.size:
-        codes = (
-            exits.get_column("material_id")
-            .cast(code_of)
-            .to_physical()
-            .cast(pl.Int64)
-            .fill_null(-1)
-            .to_numpy()
-            .astype(np.int64)[direct]
-        )
+        codes = material_of[direct]
         rows_parts.append(direct)
         mat_parts.append(codes)
         num_parts.append(factor[codes])
         den_parts.append(np.full(direct.size, SCALE, np.int64))
-    made = np.flatnonzero(exits.get_column("product_id").is_not_null().to_numpy())
-    if made.size:
-        products = set(exits.get_column("product_id").drop_nulls().unique().to_list())
-        table = _flat_bom(ledger, products)
-        stretches = pl.DataFrame(
-            {"product_id": [r[0] for r in table], "start": [r[1] for r in table]},
-            schema={"product_id": pl.String, "start": pl.Date},
-        ).with_row_index("sid")
-        keyed = (
-            exits.select("product_id", "date")
-            .with_row_index("row")
-            .filter(pl.col("product_id").is_not_null())
-            .join_asof(
-                stretches.with_columns(pl.col("sid").cast(pl.Int64)),
-                left_on="date",
-                right_on="start",
-                by="product_id",
-                strategy="backward",
-                check_sortedness=False,
-            )
+        num_top, den_top = _magnitude(factor), SCALE
+    products = exits.get_column("product_id").drop_nulls().unique().sort()
+    if products.len():
+        product_of = _codes_in(exits.get_column("product_id"), products)[order]
+        made = np.flatnonzero(product_of >= 0)
+        table = _flat_bom(ledger, set(products.to_list()))
+        # The stretch of each exit: the last of its product starting on or before its date (every product's
+        # first stretch starts on 0001-01-01).
+        stretch_key = np.asarray(
+            [products_at * DAY_SPAN + (start.toordinal() - DAY_SHIFT) for products_at, start in _coded(table)],
+            dtype=np.int64,
         )
-        sid = keyed.get_column("sid").to_numpy().astype(np.int64)
+        sid = np.searchsorted(stretch_key, product_of[made] * DAY_SPAN + day[made], side="right") - 1
         counts = np.asarray([len(r[2]) for r in table], dtype=np.int64)
         empty = np.flatnonzero(counts[sid] == 0)
         if empty.size:
-            row = exits.row(int(made[empty[0]]), named=True)
+            row = exits.row(int(order[made[empty[0]]]), named=True)
             raise InputError(
                 f"exit '{row['exit_id']}': no BOM line of product '{row['product_id']}' is in force on {row['date']} "
                 "(check the bom's effective_from and effective_to)"
             )
-        flat_mat = (
-            (pl.Series([m for r in table for m, _, _ in r[2]], dtype=pl.String).cast(code_of).to_physical())
-            .to_numpy()
-            .astype(np.int64)
-        )
+        flat_mat = _codes_in(pl.Series([m for r in table for m, _, _ in r[2]], dtype=pl.String), materials)
         flat_num = _whole([c for r in table for _, c, _ in r[2]])
         flat_den = _whole([d for r in table for _, _, d in r[2]])
         first = np.cumsum(counts) - counts
@@ -275,9 +269,11 @@ def _needs(ledger: Ledger, pedimentos: pl.Series) -> _Needs:
         mat_parts.append(flat_mat[flat_row])
         num_parts.append(flat_num[flat_row])
         den_parts.append(flat_den[flat_row])
+        if flat_num.dtype != object and flat_den.dtype != object:
+            num_top, den_top = max(num_top, _magnitude(flat_num)), max(den_top, int(flat_den.max()))
     if not rows_parts:
         none = np.empty(0, np.int64)
-        return _Needs(exits, materials, none, none, none, day, cited)
+        return _Needs(exits, materials, none, none, none, order, day, cited)
     if len(rows_parts) == 1:
         exit_row, material, num, den = rows_parts[0], mat_parts[0], num_parts[0], den_parts[0]
     else:  # exits of products and of materials: back into processing order
@@ -293,21 +289,40 @@ def _needs(ledger: Ledger, pedimentos: pl.Series) -> _Needs:
             if all(p.dtype != object for p in den_parts)
             else np.concatenate([p.astype(object) for p in den_parts])
         )
-        order = np.lexsort((material, exit_row))
-        exit_row, material, num, den = exit_row[order], material[order], num[order], den[order]
-    quantity = _round_div(qty[exit_row], num, den)
+        merged = np.lexsort((material, exit_row))
+        exit_row, material, num, den = exit_row[merged], material[merged], num[merged], den[merged]
+    tops = None if num.dtype == object or den.dtype == object else (_magnitude(qty), num_top, den_top)
+    quantity = _round_div(qty[exit_row], num, den, tops)
     if int(quantity.min(initial=1)) <= 0:
         keep = quantity > 0
         exit_row, material, quantity = exit_row[keep], material[keep], quantity[keep]
-    return _Needs(exits, materials, exit_row, material, quantity, day, cited)
+    return _Needs(exits, materials, exit_row, material, quantity, order, day, cited)
 
 
-def _in_processing_order(exits: pl.DataFrame) -> pl.DataFrame:
-    """The exits sorted by (date, exit_id). Ledgers usually list their exits by id already (the ids are unique):
-    then a stable sort of the day numbers alone gives that order, without comparing strings."""
+def _processing_order(exits: pl.DataFrame) -> Ints:
+    """The rows of the exits in processing order (date, exit_id). Ledgers usually list their exits by id already
+    (the ids are unique): then a stable sort of the day numbers alone gives that order, without comparing
+    strings (as 16-bit numbers, a radix sort, when the dates span less than 2**15 days)."""
     if exits.height > 1 and exits.get_column("exit_id").is_sorted():
-        return exits[np.argsort(_days(exits.get_column("date")), kind="stable")]
-    return exits.sort("date", "exit_id")
+        day = _days(exits.get_column("date"))
+        day -= day.min()
+        small = np.int16 if int(day.max()) < 2**15 else np.int64
+        order: Ints = np.argsort(day.astype(small), kind="stable")
+        return order
+    by_id: Ints = exits.select(pl.arg_sort_by("date", "exit_id")).to_series().to_numpy().astype(np.int64)
+    return by_id
+
+
+def _coded(table: list[tuple[str, date, list[tuple[str, int, int]]]]) -> list[tuple[int, date]]:
+    """Each stretch of the flat BOM table as (product code, first day): codes number the products in order."""
+    out: list[tuple[int, date]] = []
+    code = -1
+    previous = None
+    for product, start, _ in table:
+        if product != previous:
+            code, previous = code + 1, product
+        out.append((code, start))
+    return out
 
 
 def requirements(ledger: Ledger) -> pl.DataFrame:
@@ -315,7 +330,7 @@ def requirements(ledger: Ledger) -> pl.DataFrame:
     in processing order (date, exit_id, material_id)."""
     peds = ledger.pedimentos.get_column("pedimento").sort()
     needs = _needs(ledger, peds)
-    head = needs.exits.select("exit_id", "kind", "date", pl.col("pedimento").alias("cited"))[needs.exit_row]
+    head = needs.in_order("exit_id", "kind", "date", pl.col("pedimento").alias("cited"))[needs.exit_row]
     return head.with_columns(
         pl.Series("material_id", needs.materials.to_numpy()[needs.material] if needs.material.size else [], pl.String),
         pl.Series("quantity", needs.quantity, pl.Int64),
@@ -383,7 +398,7 @@ def discharge(ledger: Ledger, *, mode: Mode = "quantity") -> Discharges:
             if mode == "value"
             else f"material '{needs.materials[int(need_code[k])]}'"
         )
-        raise _shortfall(mode, needs.exits.row(int(needs.exit_row[k]), named=True), what, result.shortage.missing)
+        raise _shortfall(mode, needs.exit(k), what, result.shortage.missing)
     lot_row = lot_order[result.lot]
     amount = result.amount
     # Each piece's value (quantity mode) or quantity (value mode): the lot's cumulative share, rounded once per
@@ -396,7 +411,8 @@ def discharge(ledger: Ledger, *, mode: Mode = "quantity") -> Discharges:
     consumed = running - np.maximum.accumulate(np.where(first, running - sorted_amount, 0))
     # V x C / Q with V / Q in lowest terms (the same rounding): the products then usually fit 62 bits.
     share, whole = _lowest_terms(lot_val, lot_qty) if mode == "quantity" else _lowest_terms(lot_qty, lot_val)
-    after = _round_div(consumed, share[sorted_lot], whole[sorted_lot])
+    tops = (_magnitude(lot_amount), _magnitude(share), int(whole.max(initial=1)))  # consumed <= the lot's amount
+    after = _round_div(consumed, share[sorted_lot], whole[sorted_lot], tops)
     before = np.where(first, 0, np.r_[0, after[:-1]]) if after.size else after
     other = np.empty_like(amount)
     other[by_lot] = after - before
@@ -411,7 +427,7 @@ def discharge(ledger: Ledger, *, mode: Mode = "quantity") -> Discharges:
     quantity, value = (amount_out, other_out) if mode == "quantity" else (other_out, amount_out)
     frame = pl.concat(
         [
-            needs.exits.select("exit_id", "kind", "date")[np.repeat(needs.exit_row, per_need)],
+            needs.in_order("exit_id", "kind", "date")[np.repeat(needs.exit_row, per_need)],
             lot.select("pedimento", "sequence", "material_id")[lot_out],
             pl.DataFrame(
                 {"quantity": quantity, "value_usd": value},
@@ -463,7 +479,7 @@ def _valued(
     found = (at >= 0) & (lot_material[order][np.maximum(at, 0)] == needs.material) if at.size else at >= 0
     if not found.all():
         k = int(np.flatnonzero(~found)[0])
-        row = needs.exits.row(int(needs.exit_row[k]), named=True)
+        row = needs.exit(k)
         raise ShortfallError(
             f"exit '{row['exit_id']}' of {row['date']}: material '{needs.materials[int(needs.material[k])]}' has no "
             "lot open on that day, so its unit value is unknown and value mode cannot discharge it; add the "
