@@ -73,9 +73,11 @@ def allocate(
     others together, round by round (:func:`_in_rounds`). Reports the first shortage found (``Allocation.shortage``; the pieces
     are then incomplete and must not be used)."""
     n_ped = int(max(lot_pedimento.max(initial=-1), demand_cited.max(initial=-1))) + 2
-    lot_keys = np.unique(lot_group * n_ped + lot_pedimento)
+    lot_keys = np.sort(lot_group * n_ped + lot_pedimento)
     asks = demand_cited >= 0
-    asks[asks] = np.isin(demand_group[asks] * n_ped + demand_cited[asks], lot_keys)
+    asking = demand_group[asks] * n_ped + demand_cited[asks]
+    at = np.minimum(np.searchsorted(lot_keys, asking), max(lot_keys.size - 1, 0))
+    asks[asks] = lot_keys[at] == asking if lot_keys.size else False
     slow = np.unique(demand_group[asks])
     if not slow.size:  # every group at once
         dem, lot, amt, short = _all_at_once(lot_group, lot_start, lot_amount, demand_group, demand_date, demand_amount)
@@ -129,10 +131,15 @@ def _in_rounds(
     out_d, out_l, out_a = out
     # The round of each demand: how many citing demands come before it in its group.
     citations: Ints = np.cumsum(asks, dtype=np.int64) - asks.astype(np.int64)
-    first_of_group = np.searchsorted(group, group, side="left")
-    rounds: Ints = citations - citations[first_of_group]
-    lot_lo = np.searchsorted(lot_group, group, side="left")
-    lot_hi = np.searchsorted(lot_group, group, side="right")
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    rounds: Ints = citations - np.repeat(citations[starts], np.diff(np.r_[starts, group.size]))
+    # Per citing demand: its group's first lot and the end of the lots open on its date.
+    citing = np.flatnonzero(asks)
+    lot_lo = dict(zip(citing.tolist(), np.searchsorted(lot_group, group[citing], side="left").tolist(), strict=True))
+    lot_key = lot_group * DAY_SPAN + lot_start
+    open_to = np.searchsorted(lot_key, group[citing] * DAY_SPAN + day[citing], side="right").tolist()
+    lot_hi = dict(zip(citing.tolist(), open_to, strict=True))
+    pedimento_of = lot_pedimento.tolist()
     # The demands of each round, uncited ones first, in a contiguous slice of one stable sort (groups and
     # processing order kept within a slice).
     last_round = int(rounds.max(initial=-1))
@@ -153,27 +160,30 @@ def _in_rounds(
             out_d.append(demands_at[stretch[dem]])
             out_l.append(lots_at[where])
             out_a.append(took)
+        taken_d: list[int] = []
+        taken_l: list[int] = []
+        taken_a: list[int] = []
         for k in by_round[bounds[2 * r + 1] : bounds[2 * r + 2]].tolist():
-            a, b = int(lot_lo[k]), int(lot_hi[k])
             need = int(amount[k])
-            eligible = a + int(np.searchsorted(lot_start[a:b], day[k], side="right"))
-            open_lots = np.arange(a, eligible)[balance[a:eligible] > 0]
-            own = lot_pedimento[open_lots] == cited[k]
-            taken_l: list[int] = []
-            taken_a: list[int] = []
-            for index in [*open_lots[own].tolist(), *open_lots[~own].tolist()]:
+            ped = int(cited[k])
+            open_lots = range(lot_lo[k], lot_hi[k])
+            own = [i for i in open_lots if pedimento_of[i] == ped]
+            for index in [*own, *(i for i in open_lots if pedimento_of[i] != ped)]:
+                take = min(need, int(balance[index]))
+                if take > 0:
+                    balance[index] -= take
+                    need -= take
+                    taken_d.append(k)
+                    taken_l.append(index)
+                    taken_a.append(take)
                 if need == 0:
                     break
-                take = min(need, int(balance[index]))
-                balance[index] -= take
-                need -= take
-                taken_l.append(index)
-                taken_a.append(take)
-            out_d.append(np.full(len(taken_l), demands_at[k], np.int64))
-            out_l.append(lots_at[np.asarray(taken_l, np.int64)])
-            out_a.append(np.asarray(taken_a, np.int64))
             if need:
                 return Shortage(int(demands_at[k]), need)
+        if taken_d:
+            out_d.append(demands_at[np.asarray(taken_d, np.int64)])
+            out_l.append(lots_at[np.asarray(taken_l, np.int64)])
+            out_a.append(np.asarray(taken_a, np.int64))
     return None
 
 
