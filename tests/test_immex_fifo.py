@@ -41,8 +41,7 @@ def test_a_lot_is_open_on_its_clock_start_day_not_before() -> None:
     # Day 10: L1 is open; D0 takes L0's 2 and 1 of L1.
     assert run(lots, [(0, 10, 3, -1)]) == ([(0, 0, 2), (0, 1, 1)], None)
     # Day 9: only L0's 2 are open for a demand of 3: 1 missing.
-    pieces, short = run(lots, [(0, 9, 3, -1)])
-    assert short == Shortage(0, 1)
+    assert run(lots, [(0, 9, 3, -1)])[1] == Shortage(0, 1)
 
 
 def test_the_missing_quantity_of_a_shortfall() -> None:
