@@ -9,11 +9,15 @@ Why a cumulative-sum allocation is exact here: the lots a demand may use (clock 
 a *prefix* of the FIFO order, and demands come in date order, so stepwise FIFO always consumes a prefix of the
 lots. Demand ``k`` (cumulative demand ``D_k``) is then served from the positions ``(D_{k-1}, D_k]`` of the lots'
 cumulative quantities ``L``, provided ``D_k <= E_k``, the cumulative quantity of the lots open to it; when
-``D_k > E_k``, stepwise FIFO would run short at that demand too (it has ``E_k - D_{k-1}`` left for it). The
-allocation is the merge of the two sets of breakpoints (a sort, ``np.searchsorted``), for every group at once
-(the groups laid end to end on one axis). A demand that cites a pedimento breaks the prefix: the groups with
-such demands run in rounds, each round's uncited demands of every group by the same merge over the current
-balances, then each group's next citing demand on its own.
+``D_k > E_k``, stepwise FIFO would run short at that demand too (it has ``E_k - D_{k-1}`` left for it). Demand
+``k`` takes the lots from the first whose end in ``L`` is above ``D_{k-1}`` to the first whose end reaches
+``D_k``: usually one lot, one piece. For every group at once (the groups laid end to end on one axis), those two
+lot numbers and the number of lots open to each demand are counts of lot ends below a point; the demands' points
+increase along the axis, so the counts come from placing the few lots among the many demands
+(``np.searchsorted`` of the lots into the demands) and writing out the steps, with no search per demand. A
+demand that cites a pedimento breaks the prefix: the groups with such demands run in rounds, each round's
+uncited demands of every group by the same method over the current balances, then each group's next citing
+demand on its own.
 """
 
 from __future__ import annotations
@@ -67,7 +71,8 @@ def allocate(
     demand_amount: Ints,
     demand_cited: Ints,
 ) -> Allocation:
-    """FIFO allocation of every demand. Lots sorted by (group, start, ...), demands by (group, processing order);
+    """FIFO allocation of every demand. Lots sorted by (group, start, ...), demands by (group, processing order),
+    so by date within a group; amounts >= 0 (a demand of 0 gets no piece);
     ``*_pedimento``/``demand_cited`` are pedimento codes (-1: none cited); dates are day numbers. The groups where
     no demand cites a pedimento holding lots of the group are allocated all at once (:func:`_all_at_once`); the
     others together, round by round (:func:`_in_rounds`). Reports the first shortage found (``Allocation.shortage``; the pieces
