@@ -406,16 +406,21 @@ def discharge(ledger: Ledger, *, mode: Mode = "quantity") -> Discharges:
     # The pieces of a lot in the order they were taken (a stable sort of nearly sorted runs).
     by_lot = np.argsort(result.lot, kind="stable")
     sorted_lot, sorted_amount = lot_row[by_lot], amount[by_lot]
-    running = np.cumsum(sorted_amount)
+    consumed = np.cumsum(sorted_amount)
     first = np.r_[True, sorted_lot[1:] != sorted_lot[:-1]] if sorted_lot.size else np.empty(0, bool)
-    consumed = running - np.maximum.accumulate(np.where(first, running - sorted_amount, 0))
+    earlier = consumed - sorted_amount  # the running total before each piece ...
+    earlier[~first] = 0
+    consumed -= np.maximum.accumulate(earlier, out=earlier)  # ... less that before its lot's first piece
     # V x C / Q with V / Q in lowest terms (the same rounding): the products then usually fit 62 bits.
     share, whole = _lowest_terms(lot_val, lot_qty) if mode == "quantity" else _lowest_terms(lot_qty, lot_val)
     tops = (_magnitude(lot_amount), _magnitude(share), int(whole.max(initial=1)))  # consumed <= the lot's amount
     after = _round_div(consumed, share[sorted_lot], whole[sorted_lot], tops)
-    before = np.where(first, 0, np.r_[0, after[:-1]]) if after.size else after
+    before = np.empty_like(after)  # the previous piece's "after" in the same lot, 0 for a lot's first piece
+    before[1:] = after[:-1]
+    before[first] = 0
+    after -= before
     other = np.empty_like(amount)
-    other[by_lot] = after - before
+    other[by_lot] = after
     # Processing order: the requirements in turn, the pieces of each in the order taken.
     slot, per_need = _slots(need_order[result.demand], needs.exit_row.size)
     lot_out = np.empty_like(lot_row)
