@@ -162,3 +162,38 @@ def test_two_citing_rounds_in_one_group() -> None:
 def test_no_demands_and_no_lots() -> None:
     assert run([(0, 0, 5, 0)], []) == ([], None)
     assert run([], [(0, 1, 2, -1)])[1] == Shortage(0, 2)
+
+
+def test_two_groups_with_citations_run_round_by_round() -> None:
+    # Group 0: L0 (pedimento 0) and L1 (pedimento 1), 5 each; D0 cites pedimento 1 for 7 (L1's 5, then 2 of L0 by
+    # FIFO), D1 takes L0's last 3. Group 1 the same with L2 (pedimento 2), L3 (pedimento 3): D2 cites 3 for 7
+    # (L3's 5, 2 of L2), D3 takes L2's last 3. Each group's second demand follows its first citation, so it runs
+    # in round 1: the rows come as D0, D2 (the citing demands of round 0), then D1, D3 (round 1).
+    lots = [(0, 0, 5, 0), (0, 0, 5, 1), (1, 0, 5, 2), (1, 0, 5, 3)]
+    demands = [(0, 1, 7, 1), (0, 2, 3, -1), (1, 1, 7, 3), (1, 2, 3, -1)]
+    expected = [(0, 1, 5), (0, 0, 2), (2, 3, 5), (2, 2, 2), (1, 0, 3), (3, 2, 3)]
+    assert run(lots, demands) == (expected, None)
+
+
+def test_a_citing_demand_of_a_later_group_waits_for_its_pedimentos_clock() -> None:
+    # Group 1's L2 (pedimento 2) opens on day 10: a demand of day 5 citing it takes 3 of L1 by FIFO instead.
+    lots = [(0, 0, 5, 0), (1, 0, 5, 1), (1, 10, 5, 2)]
+    assert run(lots, [(1, 5, 3, 2)]) == ([(0, 1, 3)], None)
+
+
+def test_many_demands_of_one_round_keep_their_order() -> None:
+    # 40 demands of 1 before and 40 after a citation, in one group: each takes the next unit of L0 (the
+    # citing one takes L1's), so the rows follow the demands' order.
+    lots = [(0, 0, 100, 0), (0, 0, 100, 1)]
+    demands = [(0, 1 + k, 1, -1) for k in range(40)] + [(0, 41, 1, 1)] + [(0, 42 + k, 1, -1) for k in range(40)]
+    expected = [(k, 0, 1) for k in range(40)] + [(40, 1, 1)] + [(k, 0, 1) for k in range(41, 81)]
+    assert run(lots, demands) == (expected, None)
+
+
+def test_more_than_2_to_the_14_citing_demands_in_one_group() -> None:
+    # 16,385 demands of 1 each citing pedimento 0 (rounds 0 to 16,384, so the round keys 2r + 1 pass 2**15),
+    # then one uncited demand of 2: each citing demand takes its unit of L0, the last demand 2 more.
+    n = 2**14 + 1
+    lots = [(0, 0, n + 2, 0), (0, 0, 1, 1)]
+    demands = [(0, 1, 1, 0)] * n + [(0, 2, 2, -1)]
+    assert run(lots, demands) == ([(k, 0, 1) for k in range(n)] + [(n, 0, 2)], None)

@@ -48,13 +48,6 @@ class Allocation:
     shortage: Shortage | None = None
 
 
-def _union(a: Ints, b: Ints) -> Ints:
-    """The sorted distinct values of two arrays (a plain sort: ``np.union1d`` hashes first)."""
-    both = np.concatenate([a, b])
-    both.sort()
-    return both[np.r_[True, both[1:] != both[:-1]]] if both.size else both
-
-
 #: Day numbers shifted to >= 0 (0001-01-01 is day 0) and a span above every date to 9999-12-31: a (group, day)
 #: pair is one sortable integer ``group * DAY_SPAN + day + DAY_SHIFT``.
 DAY_SHIFT = 719_163
