@@ -197,3 +197,12 @@ def test_more_than_2_to_the_14_citing_demands_in_one_group() -> None:
     lots = [(0, 0, n + 2, 0), (0, 0, 1, 1)]
     demands = [(0, 1, 1, 0)] * n + [(0, 2, 2, -1)]
     assert run(lots, demands) == ([(k, 0, 1) for k in range(n)] + [(n, 0, 2)], None)
+
+
+def test_a_round_that_takes_twice_from_one_lot_leaves_the_right_balance() -> None:
+    # Round 0: D0 takes L0 (2); D1 and D2 take 1 each of L1 (5 -> 3). D3 cites pedimento 2: L2's 1, then 3 of L1
+    # by FIFO (L0 is exhausted): L1 is exhausted too. Round 1: D4 takes 2 of L3.
+    lots = [(0, 0, 2, 0), (0, 0, 5, 1), (0, 0, 1, 2), (0, 0, 10, 3)]
+    demands = [(0, 1, 2, -1), (0, 1, 1, -1), (0, 1, 1, -1), (0, 2, 4, 2), (0, 3, 2, -1)]
+    expected = [(0, 0, 2), (1, 1, 1), (2, 1, 1), (3, 2, 1), (3, 1, 3), (4, 3, 2)]
+    assert run(lots, demands) == (expected, None)
