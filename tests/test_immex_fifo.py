@@ -206,3 +206,31 @@ def test_a_round_that_takes_twice_from_one_lot_leaves_the_right_balance() -> Non
     demands = [(0, 1, 2, -1), (0, 1, 1, -1), (0, 1, 1, -1), (0, 2, 4, 2), (0, 3, 2, -1)]
     expected = [(0, 0, 2), (1, 1, 1), (2, 1, 1), (3, 2, 1), (3, 1, 3), (4, 3, 2)]
     assert run(lots, demands) == (expected, None)
+
+
+def test_a_shortfall_after_a_demand_of_nothing_is_found_at_its_demand() -> None:
+    # D0 needs nothing; D1 needs 5 of the 3 in L0: short by 2, at D1 (not at D0).
+    assert run([(0, 0, 3, 0)], [(0, 1, 0, -1), (0, 1, 5, -1)])[1] == Shortage(1, 2)
+
+
+def test_a_later_group_with_several_demands() -> None:
+    # Group 0: D0 takes 1 of L0 (3). Group 1 (L1 4, L2 4): D1 takes 3 of L1, D2 takes L1's last 1 and 2 of L2.
+    lots = [(0, 0, 3, 0), (1, 0, 4, 1), (1, 0, 4, 2)]
+    demands = [(0, 1, 1, -1), (1, 1, 3, -1), (1, 2, 3, -1)]
+    assert run(lots, demands) == ([(0, 0, 1), (1, 1, 3), (2, 1, 1), (2, 2, 2)], None)
+
+
+def test_pedimento_code_0_is_a_citation() -> None:
+    # L0 (pedimento 1) comes first in FIFO, L1 holds pedimento 0: a demand citing pedimento 0 takes L1 first.
+    lots = [(0, 0, 5, 1), (0, 0, 5, 0)]
+    assert run(lots, [(0, 1, 3, 0)]) == ([(0, 1, 3)], None)
+
+
+def test_a_citing_demand_without_any_lot() -> None:
+    assert run([], [(0, 1, 2, 0)])[1] == Shortage(0, 2)
+
+
+def test_a_citing_demand_cannot_use_an_earlier_groups_lots() -> None:
+    # Group 1 holds only L1 (pedimento 1, 2): a demand of 3 citing it is short by 1, though group 0 has 5.
+    lots = [(0, 0, 5, 0), (1, 0, 2, 1)]
+    assert run(lots, [(1, 1, 3, 1)])[1] == Shortage(0, 1)

@@ -261,6 +261,5 @@ def _counts_below(index: Ints, n: int) -> Ints:
 
 
 def _joined(d: list[Ints], lo: list[Ints], a: list[Ints]) -> tuple[Ints, Ints, Ints]:
-    if not d:
-        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64)
+    """The parts end to end (there is always one: the groups allocated at once come first)."""
     return np.concatenate(d), np.concatenate(lo), np.concatenate(a)
