@@ -191,9 +191,10 @@ def test_many_demands_of_one_round_keep_their_order() -> None:
 
 
 def test_more_than_2_to_the_14_citing_demands_in_one_group() -> None:
-    # 16,385 demands of 1 each citing pedimento 0 (rounds 0 to 16,384, so the round keys 2r + 1 pass 2**15),
-    # then one uncited demand of 2: each citing demand takes its unit of L0, the last demand 2 more.
-    n = 2**14 + 1
+    # 16,384 demands of 1 each citing pedimento 0 (rounds 0 to 16,383), then one uncited demand of 2 in round
+    # 16,384 (its round key 2r = 2**15 does not fit 16 bits): each citing demand takes its unit of L0, the last
+    # demand 2 more.
+    n = 2**14
     lots = [(0, 0, n + 2, 0), (0, 0, 1, 1)]
     demands = [(0, 1, 1, 0)] * n + [(0, 2, 2, -1)]
     assert run(lots, demands) == ([(k, 0, 1) for k in range(n)] + [(n, 0, 2)], None)
