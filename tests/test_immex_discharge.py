@@ -294,7 +294,10 @@ def ledgers(draw: st.DrawFn, cite: bool = False) -> dict[str, Any]:
     }
 
 
-PROPERTY = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Shortfalls are rejected (the properties hold for ledgers that discharge): often most of the drawn ledgers.
+PROPERTY = settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
+)
 
 
 @PROPERTY

@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -56,21 +56,32 @@ class ShortfallError(InputError):
 
 
 def _round_div(
-    num: npt.NDArray[np.int64], mul: npt.NDArray[np.int64], den: npt.NDArray[np.int64]
+    num: npt.NDArray[np.int64],
+    mul: npt.NDArray[np.int64],
+    den: npt.NDArray[np.int64],
+    tops: tuple[int, int, int] | None = None,
 ) -> npt.NDArray[np.int64]:
     """``round(num * mul / den)`` half to even, exactly, for ``den > 0``.
 
-    Integer division is slow in numpy (no vector instruction), so the quotient is estimated in float64 and
-    corrected by the exact remainder ``num * mul - q * den``, computed in wrapping 64-bit arithmetic: the estimate
-    is off by far less than 2**10 units, so for ``den < 2**50`` the true remainder is below 2**62 and the wrapped
-    value is the true one. Bounds: the product below 2**110 and the estimate below 2**61; beyond them (or for a
-    larger ``den``) the exact quotient in int64 (product below 2**62) or Python integers."""
+    When the product and ``den`` are below 2**62 (the usual case: micro-units times a small coefficient), the exact
+    quotient and remainder in int64. Otherwise the quotient is estimated in float64 and corrected by the exact
+    remainder ``num * mul - q * den``, computed in wrapping 64-bit arithmetic: the estimate is off by far less
+    than 2**10 units, so for ``den < 2**50`` the true remainder is below 2**62 and the wrapped value is the true
+    one. Bounds: the product below 2**110 and the estimate below 2**61; beyond them (or for a larger ``den``)
+    Python integers. ``tops``: bounds of ``|num|``, ``|mul|`` and ``den`` when the caller knows them (from the
+    small tables the arrays were gathered from), else they are measured."""
     if not num.size:
         return np.empty(0, np.int64)
     if object in (num.dtype, mul.dtype, den.dtype):
         return _round_div_exact(num, mul, den)
-    top = max(abs(int(num.max())), abs(int(num.min()))) * max(abs(int(mul.max())), abs(int(mul.min())))
-    if top < 2**110 and int(den.max()) < 2**50:
+    num_top, mul_top, den_top = tops or (_magnitude(num), _magnitude(mul), int(den.max()))
+    top = num_top * mul_top
+    if top < 2**62 and den_top < 2**62:
+        product = num * mul
+        q = product // den
+        product -= q * den  # the remainder, 0 <= r < den
+        return _rounded(q, product, den)
+    if top < 2**110 and den_top < 2**50:
         den_f = den.astype(np.float64)
         estimate = np.floor(num.astype(np.float64) * mul.astype(np.float64) / den_f)
         if float(np.abs(estimate).max()) < 2**61:
@@ -87,17 +98,21 @@ def _round_div(
             if high.any():
                 q, r = q + high, r - high * den
             return _rounded(q, r, den)
-    if top < 2**62:
-        q, r = np.divmod(num * mul, den)
-        return _rounded(q, r, den)
     return _round_div_exact(num, mul, den)
 
 
+def _magnitude(values: npt.NDArray[np.int64]) -> int:
+    """The largest absolute value, as a Python integer (that of the least int64 does not fit int64)."""
+    return max(abs(int(values.max(initial=0))), abs(int(values.min(initial=0))))
+
+
 def _rounded(q: npt.NDArray[np.int64], r: npt.NDArray[np.int64], den: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """The quotient ``q`` rounded half to even by its remainder ``0 <= r < den``."""
-    up = (2 * r > den) | ((2 * r == den) & ((q & 1) == 1))
-    out: npt.NDArray[np.int64] = (q + up).astype(np.int64)
-    return out
+    """The quotient ``q`` rounded half to even by its remainder ``0 <= r < den < 2**62``, both overwritten: up
+    when ``2r > den``, or ``2r = den`` and ``q`` odd, that is when ``2r + (q & 1) > den``."""
+    r <<= 1
+    r += q & 1
+    q += r > den
+    return q
 
 
 def _round_div_exact(
@@ -172,123 +187,142 @@ def _whole(values: list[int]) -> Ints:
 
 @dataclass(frozen=True)
 class _Needs:
-    """The requirements as arrays, in processing order: the exit (row of ``exits``), material code, date (day
-    number), cited pedimento (code, -1 for none), quantity (micro tariff units)."""
+    """The requirements as arrays, in processing order: the exit (its place in processing order), material code,
+    quantity (micro tariff units); and per exit in processing order, its row of ``exits``, its date (day number)
+    and its cited pedimento (code, -1 for none)."""
 
-    exits: pl.DataFrame  # the exits in processing order (date, exit_id)
+    exits: pl.DataFrame  # the ledger's exits, as listed
     materials: pl.Series  # material ids by code
     exit_row: Ints
     material: Ints
-    day: Ints
-    cited: Ints
     quantity: Ints
+    exit_order: Ints  # the rows of ``exits`` in processing order (date, exit_id)
+    exit_day: Ints
+    exit_cited: Ints
+
+    @property
+    def day(self) -> Ints:
+        """The date of each requirement."""
+        return self.exit_day[self.exit_row]
+
+    def exit(self, k: int) -> dict[str, Any]:
+        """The exit of requirement ``k``, for messages."""
+        return self.exits.row(int(self.exit_order[self.exit_row[k]]), named=True)
+
+    def in_order(self, *columns: str | pl.Expr) -> pl.DataFrame:
+        """Columns of the exits in processing order."""
+        return self.exits.select(*columns)[self.exit_order]
 
 
 def _needs(ledger: Ledger, pedimentos: pl.Series) -> _Needs:
     """Every exit exploded through the BOM in force on its date (module docstring, step 1), as arrays."""
-    exits = _in_processing_order(ledger.exits)
+    exits = ledger.exits
+    order = _processing_order(exits)
     materials = ledger.materials.get_column("material_id").sort()
-    code_of = pl.Enum(materials)
     factor = ledger.materials.sort("material_id").get_column("tariff_unit_factor").to_numpy().astype(np.int64)
-    day = _days(exits.get_column("date"))
-    cited = _codes_in(exits.get_column("pedimento"), pedimentos)
-    qty = exits.get_column("quantity").to_numpy().astype(np.int64)
+    day = _days(exits.get_column("date"))[order]
+    cited = _codes_in(exits.get_column("pedimento"), pedimentos)[order]
+    qty = exits.get_column("quantity").to_numpy().astype(np.int64)[order]
     rows_parts: list[Ints] = []
     mat_parts: list[Ints] = []
     num_parts: list[Ints] = []
     den_parts: list[Ints] = []
-    direct = np.flatnonzero(exits.get_column("material_id").is_not_null().to_numpy())
+    num_top = den_top = 0  # bounds of the coefficients (of the tables they are gathered from)
+    material_of = _codes_in(exits.get_column("material_id"), materials)[order]
+    direct = np.flatnonzero(material_of >= 0)
     if direct.size:
-        codes = (
-            exits.get_column("material_id")
-            .cast(code_of)
-            .to_physical()
-            .cast(pl.Int64)
-            .fill_null(-1)
-            .to_numpy()
-            .astype(np.int64)[direct]
-        )
+        codes = material_of[direct]
         rows_parts.append(direct)
         mat_parts.append(codes)
         num_parts.append(factor[codes])
         den_parts.append(np.full(direct.size, SCALE, np.int64))
-    made = np.flatnonzero(exits.get_column("product_id").is_not_null().to_numpy())
-    if made.size:
-        products = set(exits.get_column("product_id").drop_nulls().unique().to_list())
-        table = _flat_bom(ledger, products)
-        stretches = pl.DataFrame(
-            {"product_id": [r[0] for r in table], "start": [r[1] for r in table]},
-            schema={"product_id": pl.String, "start": pl.Date},
-        ).with_row_index("sid")
-        keyed = (
-            exits.select("product_id", "date")
-            .with_row_index("row")
-            .filter(pl.col("product_id").is_not_null())
-            .join_asof(
-                stretches.with_columns(pl.col("sid").cast(pl.Int64)),
-                left_on="date",
-                right_on="start",
-                by="product_id",
-                strategy="backward",
-                check_sortedness=False,
-            )
+        num_top, den_top = _magnitude(factor), SCALE
+    products = exits.get_column("product_id").drop_nulls().unique().sort()
+    if products.len():
+        product_of = _codes_in(exits.get_column("product_id"), products)[order]
+        made = np.flatnonzero(product_of >= 0)
+        table = _flat_bom(ledger, set(products.to_list()))
+        # The stretch of each exit: the last of its product starting on or before its date (every product's
+        # first stretch starts on 0001-01-01).
+        stretch_key = np.asarray(
+            [products_at * DAY_SPAN + (start.toordinal() - DAY_SHIFT) for products_at, start in _coded(table)],
+            dtype=np.int64,
         )
-        sid = keyed.get_column("sid").to_numpy().astype(np.int64)
+        sid = np.searchsorted(stretch_key, product_of[made] * DAY_SPAN + day[made], side="right") - 1
         counts = np.asarray([len(r[2]) for r in table], dtype=np.int64)
         empty = np.flatnonzero(counts[sid] == 0)
         if empty.size:
-            row = exits.row(int(made[empty[0]]), named=True)
+            row = exits.row(int(order[made[empty[0]]]), named=True)
             raise InputError(
                 f"exit '{row['exit_id']}': no BOM line of product '{row['product_id']}' is in force on {row['date']} "
                 "(check the bom's effective_from and effective_to)"
             )
-        flat_mat = (
-            (pl.Series([m for r in table for m, _, _ in r[2]], dtype=pl.String).cast(code_of).to_physical())
-            .to_numpy()
-            .astype(np.int64)
-        )
+        flat_mat = _codes_in(pl.Series([m for r in table for m, _, _ in r[2]], dtype=pl.String), materials)
         flat_num = _whole([c for r in table for _, c, _ in r[2]])
         flat_den = _whole([d for r in table for _, _, d in r[2]])
-        first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        first = np.cumsum(counts) - counts
         per_exit = counts[sid]
         owner = np.repeat(np.arange(sid.size), per_exit)
-        within = np.arange(owner.size) - np.repeat(np.cumsum(per_exit) - per_exit, per_exit)
-        flat_row = first[sid][owner] + within
-        rows_parts.append(made[owner])
+        flat_row = np.repeat(first[sid] - (np.cumsum(per_exit) - per_exit), per_exit)
+        flat_row += np.arange(owner.size)
+        rows_parts.append(owner if made.size == exits.height else made[owner])
         mat_parts.append(flat_mat[flat_row])
         num_parts.append(flat_num[flat_row])
         den_parts.append(flat_den[flat_row])
+        if flat_num.dtype != object and flat_den.dtype != object:
+            num_top, den_top = max(num_top, _magnitude(flat_num)), max(den_top, int(flat_den.max()))
     if not rows_parts:
         none = np.empty(0, np.int64)
-        return _Needs(exits, materials, none, none, none, none, none)
-    exit_row = np.concatenate(rows_parts)
-    material = np.concatenate(mat_parts)
-    num = (
-        np.concatenate(num_parts)
-        if all(p.dtype != object for p in num_parts)
-        else np.concatenate([p.astype(object) for p in num_parts])
-    )
-    den = (
-        np.concatenate(den_parts)
-        if all(p.dtype != object for p in den_parts)
-        else np.concatenate([p.astype(object) for p in den_parts])
-    )
-    if len(rows_parts) > 1:  # exits of products and of materials: back into processing order
-        order = np.lexsort((material, exit_row))
-        exit_row, material, num, den = exit_row[order], material[order], num[order], den[order]
-    quantity = _round_div(qty[exit_row], num, den)
-    keep = quantity > 0
-    return _Needs(
-        exits, materials, exit_row[keep], material[keep], day[exit_row][keep], cited[exit_row][keep], quantity[keep]
-    )
+        return _Needs(exits, materials, none, none, none, order, day, cited)
+    if len(rows_parts) == 1:
+        exit_row, material, num, den = rows_parts[0], mat_parts[0], num_parts[0], den_parts[0]
+    else:  # exits of products and of materials: back into processing order
+        exit_row = np.concatenate(rows_parts)
+        material = np.concatenate(mat_parts)
+        num = (
+            np.concatenate(num_parts)
+            if all(p.dtype != object for p in num_parts)
+            else np.concatenate([p.astype(object) for p in num_parts])
+        )
+        den = (
+            np.concatenate(den_parts)
+            if all(p.dtype != object for p in den_parts)
+            else np.concatenate([p.astype(object) for p in den_parts])
+        )
+        merged = np.lexsort((material, exit_row))
+        exit_row, material, num, den = exit_row[merged], material[merged], num[merged], den[merged]
+    tops = None if num.dtype == object or den.dtype == object else (_magnitude(qty), num_top, den_top)
+    quantity = _round_div(qty[exit_row], num, den, tops)
+    if int(quantity.min(initial=1)) <= 0:
+        keep = quantity > 0
+        exit_row, material, quantity = exit_row[keep], material[keep], quantity[keep]
+    return _Needs(exits, materials, exit_row, material, quantity, order, day, cited)
 
 
-def _in_processing_order(exits: pl.DataFrame) -> pl.DataFrame:
-    """The exits sorted by (date, exit_id). Ledgers usually list their exits by id already (the ids are unique):
-    then a stable sort of the day numbers alone gives that order, without comparing strings."""
+def _processing_order(exits: pl.DataFrame) -> Ints:
+    """The rows of the exits in processing order (date, exit_id). Ledgers usually list their exits by id already
+    (the ids are unique): then a stable sort of the day numbers alone gives that order, without comparing
+    strings (as 16-bit numbers, a radix sort, when the dates span less than 2**15 days)."""
     if exits.height > 1 and exits.get_column("exit_id").is_sorted():
-        return exits[np.argsort(_days(exits.get_column("date")), kind="stable")]
-    return exits.sort("date", "exit_id")
+        day = _days(exits.get_column("date"))
+        day -= day.min()
+        small = np.int16 if int(day.max()) < 2**15 else np.int64
+        order: Ints = np.argsort(day.astype(small), kind="stable")
+        return order
+    by_id: Ints = exits.select(pl.arg_sort_by("date", "exit_id")).to_series().to_numpy().astype(np.int64)
+    return by_id
+
+
+def _coded(table: list[tuple[str, date, list[tuple[str, int, int]]]]) -> list[tuple[int, date]]:
+    """Each stretch of the flat BOM table as (product code, first day): codes number the products in order."""
+    out: list[tuple[int, date]] = []
+    code = -1
+    previous = None
+    for product, start, _ in table:
+        if product != previous:
+            code, previous = code + 1, product
+        out.append((code, start))
+    return out
 
 
 def requirements(ledger: Ledger) -> pl.DataFrame:
@@ -296,7 +330,7 @@ def requirements(ledger: Ledger) -> pl.DataFrame:
     in processing order (date, exit_id, material_id)."""
     peds = ledger.pedimentos.get_column("pedimento").sort()
     needs = _needs(ledger, peds)
-    head = needs.exits.select("exit_id", "kind", "date", pl.col("pedimento").alias("cited"))[needs.exit_row]
+    head = needs.in_order("exit_id", "kind", "date", pl.col("pedimento").alias("cited"))[needs.exit_row]
     return head.with_columns(
         pl.Series("material_id", needs.materials.to_numpy()[needs.material] if needs.material.size else [], pl.String),
         pl.Series("quantity", needs.quantity, pl.Int64),
@@ -342,18 +376,20 @@ def discharge(ledger: Ledger, *, mode: Mode = "quantity") -> Discharges:
     else:
         lot_code, lot_amount = _codes_in(lot.get_column("tariff_item"), items), lot_val
         need_code, need_amount = _valued(needs, lot_material, lot_day, lot_qty, lot_val, lot_code)
-    small = np.int16 if int(max(lot_code.max(initial=0), need_code.max(initial=0))) < 2**15 else np.int64
+    groups = int(max(lot_code.max(initial=0), need_code.max(initial=0))) + 1
+    small = np.int16 if groups < 2**15 else np.int64
     lot_order = np.argsort(lot_code.astype(small), kind="stable")
     need_order = np.argsort(need_code.astype(small), kind="stable")
+    need_exit = needs.exit_row[need_order]
     result = allocate(
         lot_code[lot_order],
         lot_day[lot_order],
         lot_amount[lot_order],
         _codes_in(lot.get_column("pedimento"), peds)[lot_order],
-        need_code[need_order],
-        needs.day[need_order],
+        np.repeat(np.arange(groups, dtype=np.int64), np.bincount(need_code, minlength=groups)),  # sorted codes
+        needs.exit_day[need_exit],
         need_amount[need_order],
-        needs.cited[need_order],
+        needs.exit_cited[need_exit],
     )
     if result.shortage is not None:
         k = int(need_order[result.shortage.demand])
@@ -362,8 +398,7 @@ def discharge(ledger: Ledger, *, mode: Mode = "quantity") -> Discharges:
             if mode == "value"
             else f"material '{needs.materials[int(need_code[k])]}'"
         )
-        raise _shortfall(mode, needs.exits.row(int(needs.exit_row[k]), named=True), what, result.shortage.missing)
-    need_row = need_order[result.demand]
+        raise _shortfall(mode, needs.exit(k), what, result.shortage.missing)
     lot_row = lot_order[result.lot]
     amount = result.amount
     # Each piece's value (quantity mode) or quantity (value mode): the lot's cumulative share, rounded once per
@@ -371,25 +406,36 @@ def discharge(ledger: Ledger, *, mode: Mode = "quantity") -> Discharges:
     # The pieces of a lot in the order they were taken (a stable sort of nearly sorted runs).
     by_lot = np.argsort(result.lot, kind="stable")
     sorted_lot, sorted_amount = lot_row[by_lot], amount[by_lot]
-    running = np.cumsum(sorted_amount)
+    consumed = np.cumsum(sorted_amount)
     first = np.r_[True, sorted_lot[1:] != sorted_lot[:-1]] if sorted_lot.size else np.empty(0, bool)
-    consumed = running - np.maximum.accumulate(np.where(first, running - sorted_amount, 0))
-    if mode == "quantity":
-        after = _round_div(consumed, lot_val[sorted_lot], lot_qty[sorted_lot])
-    else:
-        after = _round_div(consumed, lot_qty[sorted_lot], np.maximum(lot_val[sorted_lot], 1))
-    before = np.where(first, 0, np.r_[0, after[:-1]]) if after.size else after
+    earlier = consumed - sorted_amount  # the running total before each piece ...
+    earlier[~first] = 0
+    consumed -= np.maximum.accumulate(earlier, out=earlier)  # ... less that before its lot's first piece
+    # V x C / Q with V / Q in lowest terms (the same rounding): the products then usually fit 62 bits.
+    share, whole = _lowest_terms(lot_val, lot_qty) if mode == "quantity" else _lowest_terms(lot_qty, lot_val)
+    tops = (_magnitude(lot_amount), _magnitude(share), int(whole.max(initial=1)))  # consumed <= the lot's amount
+    after = _round_div(consumed, share[sorted_lot], whole[sorted_lot], tops)
+    before = np.empty_like(after)  # the previous piece's "after" in the same lot, 0 for a lot's first piece
+    before[1:] = after[:-1]
+    before[first] = 0
+    after -= before
     other = np.empty_like(amount)
-    other[by_lot] = after - before
-    quantity, value = (amount, other) if mode == "quantity" else (other, amount)
-    order = _grouped_order(need_row)  # processing order, then the order taken
-    exit_rows = needs.exit_row[need_row[order]]
+    other[by_lot] = after
+    # Processing order: the requirements in turn, the pieces of each in the order taken.
+    slot, per_need = _slots(need_order[result.demand], needs.exit_row.size)
+    lot_out = np.empty_like(lot_row)
+    lot_out[slot] = lot_row
+    amount_out = np.empty_like(amount)
+    amount_out[slot] = amount
+    other_out = np.empty_like(other)
+    other_out[slot] = other
+    quantity, value = (amount_out, other_out) if mode == "quantity" else (other_out, amount_out)
     frame = pl.concat(
         [
-            needs.exits.select("exit_id", "kind", "date")[exit_rows],
-            lot.select("pedimento", "sequence", "material_id")[lot_row[order]],
+            needs.in_order("exit_id", "kind", "date")[np.repeat(needs.exit_row, per_need)],
+            lot.select("pedimento", "sequence", "material_id")[lot_out],
             pl.DataFrame(
-                {"quantity": quantity[order], "value_usd": value[order]},
+                {"quantity": quantity, "value_usd": value},
                 schema={"quantity": pl.Int64, "value_usd": pl.Int64},
             ),
         ],
@@ -398,22 +444,33 @@ def discharge(ledger: Ledger, *, mode: Mode = "quantity") -> Discharges:
     return Discharges(frame=frame, mode=mode)
 
 
-def _grouped_order(keys: Ints) -> Ints:
-    """The stable sorting permutation of ``keys`` whose equal values stand in contiguous runs (the pieces of one
-    requirement are emitted together): a counting sort, linear in the number of pieces."""
-    if not keys.size:
-        return np.empty(0, np.int64)
-    run_start = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    run_length = np.diff(np.r_[run_start, keys.size])
-    counts = np.bincount(keys, minlength=int(keys.max()) + 1)
-    if run_start.size != np.count_nonzero(counts):  # a key in two runs: no shortcut
-        stable: Ints = np.argsort(keys, kind="stable")
-        return stable
-    first_slot = np.cumsum(counts) - counts
-    slot = np.repeat(first_slot[keys[run_start]] - run_start, run_length) + np.arange(keys.size)
-    order = np.empty(keys.size, np.int64)
-    order[slot] = np.arange(keys.size)
-    return order
+def _lowest_terms(top: Ints, bottom: Ints) -> tuple[Ints, Ints]:
+    """``top / bottom`` per lot in lowest terms, the denominator at least 1 (a lot of no quantity or no value
+    gives no pieces to value, so its placeholder 1 is never used)."""
+    common = np.gcd(top, bottom)
+    common[common == 0] = 1
+    return top // common, np.maximum(bottom // common, 1)
+
+
+def _slots(keys: Ints, n: int) -> tuple[Ints, Ints]:
+    """Where each piece goes when the pieces are ordered by ``keys`` (a requirement's place in processing order,
+    ``0 <= key < n``), those of one key in the order given, and how many pieces each key has. The pieces of a
+    key stand in one contiguous run (the kernel serves a demand in one go): a piece's slot is the first slot of
+    its key plus its place in the run; otherwise a stable sort decides."""
+    per_key = np.bincount(keys, minlength=n)
+    first = np.cumsum(per_key)
+    first -= per_key
+    slot = first[keys]
+    later = np.flatnonzero(keys[1:] == keys[:-1])  # pieces after the first of their run, less one
+    if keys.size - later.size != np.count_nonzero(per_key):  # a key in two runs
+        slot[np.argsort(keys, kind="stable")] = np.arange(keys.size)
+        return slot, per_key
+    if later.size:
+        later += 1
+        new_run = np.r_[True, later[1:] != later[:-1] + 1]
+        place = np.arange(later.size)
+        slot[later] += place - np.maximum.accumulate(np.where(new_run, place, 0)) + 1
+    return slot, per_key
 
 
 def _valued(
@@ -427,7 +484,7 @@ def _valued(
     found = (at >= 0) & (lot_material[order][np.maximum(at, 0)] == needs.material) if at.size else at >= 0
     if not found.all():
         k = int(np.flatnonzero(~found)[0])
-        row = needs.exits.row(int(needs.exit_row[k]), named=True)
+        row = needs.exit(k)
         raise ShortfallError(
             f"exit '{row['exit_id']}' of {row['date']}: material '{needs.materials[int(needs.material[k])]}' has no "
             "lot open on that day, so its unit value is unknown and value mode cannot discharge it; add the "

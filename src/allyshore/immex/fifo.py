@@ -9,11 +9,15 @@ Why a cumulative-sum allocation is exact here: the lots a demand may use (clock 
 a *prefix* of the FIFO order, and demands come in date order, so stepwise FIFO always consumes a prefix of the
 lots. Demand ``k`` (cumulative demand ``D_k``) is then served from the positions ``(D_{k-1}, D_k]`` of the lots'
 cumulative quantities ``L``, provided ``D_k <= E_k``, the cumulative quantity of the lots open to it; when
-``D_k > E_k``, stepwise FIFO would run short at that demand too (it has ``E_k - D_{k-1}`` left for it). The
-allocation is the merge of the two sets of breakpoints (a sort, ``np.searchsorted``), for every group at once
-(the groups laid end to end on one axis). A demand that cites a pedimento breaks the prefix: the groups with
-such demands run in rounds, each round's uncited demands of every group by the same merge over the current
-balances, then each group's next citing demand on its own.
+``D_k > E_k``, stepwise FIFO would run short at that demand too (it has ``E_k - D_{k-1}`` left for it). Demand
+``k`` takes the lots from the first whose end in ``L`` is above ``D_{k-1}`` to the first whose end reaches
+``D_k``: usually one lot, one piece. For every group at once (the groups laid end to end on one axis), those two
+lot numbers and the number of lots open to each demand are counts of lot ends below a point; the demands' points
+increase along the axis, so the counts come from placing the few lots among the many demands
+(``np.searchsorted`` of the lots into the demands) and writing out the steps, with no search per demand. A
+demand that cites a pedimento breaks the prefix: the groups with such demands run in rounds, each round's
+uncited demands of every group by the same method over the current balances, then each group's next citing
+demand on its own.
 """
 
 from __future__ import annotations
@@ -44,13 +48,6 @@ class Allocation:
     shortage: Shortage | None = None
 
 
-def _union(a: Ints, b: Ints) -> Ints:
-    """The sorted distinct values of two arrays (a plain sort: ``np.union1d`` hashes first)."""
-    both = np.concatenate([a, b])
-    both.sort()
-    return both[np.r_[True, both[1:] != both[:-1]]] if both.size else both
-
-
 #: Day numbers shifted to >= 0 (0001-01-01 is day 0) and a span above every date to 9999-12-31: a (group, day)
 #: pair is one sortable integer ``group * DAY_SPAN + day + DAY_SHIFT``.
 DAY_SHIFT = 719_163
@@ -67,18 +64,27 @@ def allocate(
     demand_amount: Ints,
     demand_cited: Ints,
 ) -> Allocation:
-    """FIFO allocation of every demand. Lots sorted by (group, start, ...), demands by (group, processing order);
+    """FIFO allocation of every demand. Lots sorted by (group, start, ...), demands by (group, processing order),
+    so by date within a group; amounts >= 0 (a demand of 0 gets no piece);
     ``*_pedimento``/``demand_cited`` are pedimento codes (-1: none cited); dates are day numbers. The groups where
     no demand cites a pedimento holding lots of the group are allocated all at once (:func:`_all_at_once`); the
     others together, round by round (:func:`_in_rounds`). Reports the first shortage found (``Allocation.shortage``; the pieces
     are then incomplete and must not be used)."""
     n_ped = int(max(lot_pedimento.max(initial=-1), demand_cited.max(initial=-1))) + 2
-    lot_keys = np.unique(lot_group * n_ped + lot_pedimento)
+    lot_keys = np.sort(lot_group * n_ped + lot_pedimento)
     asks = demand_cited >= 0
-    asks[asks] = np.isin(demand_group[asks] * n_ped + demand_cited[asks], lot_keys)
+    asking = demand_group[asks] * n_ped + demand_cited[asks]
+    at = np.minimum(np.searchsorted(lot_keys, asking), max(lot_keys.size - 1, 0))
+    asks[asks] = lot_keys[at] == asking if lot_keys.size else False
     slow = np.unique(demand_group[asks])
-    fast_lots = ~np.isin(lot_group, slow)
-    fast_demands = ~np.isin(demand_group, slow)
+    if not slow.size:  # every group at once
+        dem, lot, amt, short = _all_at_once(lot_group, lot_start, lot_amount, demand_group, demand_date, demand_amount)
+        return Allocation(dem, lot, amt, shortage=short)
+    # Both sorted by group: the last holds the highest group.
+    is_slow = np.zeros(int(max(lot_group[-1] if lot_group.size else 0, demand_group[-1])) + 1, bool)
+    is_slow[slow] = True
+    fast_lots = ~is_slow[lot_group]
+    fast_demands = ~is_slow[demand_group]
     lots_at = np.flatnonzero(fast_lots)
     demands_at = np.flatnonzero(fast_demands)
     dem, lot, amt, short = _all_at_once(
@@ -94,16 +100,15 @@ def allocate(
     out_d: list[Ints] = [demands_at[dem]]
     out_l: list[Ints] = [lots_at[lot]]
     out_a: list[Ints] = [amt]
-    if slow.size:
-        found = _in_rounds(
-            np.flatnonzero(~fast_lots),
-            np.flatnonzero(~fast_demands),
-            (lot_group, lot_start, lot_amount, lot_pedimento),
-            (demand_group, demand_date, demand_amount, demand_cited, asks),
-            (out_d, out_l, out_a),
-        )
-        if found is not None:
-            return Allocation(*_joined(out_d, out_l, out_a), shortage=found)
+    found = _in_rounds(
+        np.flatnonzero(~fast_lots),
+        np.flatnonzero(~fast_demands),
+        (lot_group, lot_start, lot_amount, lot_pedimento),
+        (demand_group, demand_date, demand_amount, demand_cited, asks),
+        (out_d, out_l, out_a),
+    )
+    if found is not None:
+        return Allocation(*_joined(out_d, out_l, out_a), shortage=found)
     return Allocation(*_joined(out_d, out_l, out_a))
 
 
@@ -124,10 +129,15 @@ def _in_rounds(
     out_d, out_l, out_a = out
     # The round of each demand: how many citing demands come before it in its group.
     citations: Ints = np.cumsum(asks, dtype=np.int64) - asks.astype(np.int64)
-    first_of_group = np.searchsorted(group, group, side="left")
-    rounds: Ints = citations - citations[first_of_group]
-    lot_lo = np.searchsorted(lot_group, group, side="left")
-    lot_hi = np.searchsorted(lot_group, group, side="right")
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    rounds: Ints = citations - np.repeat(citations[starts], np.diff(np.r_[starts, group.size]))
+    # Per citing demand: its group's first lot and the end of the lots open on its date.
+    citing = np.flatnonzero(asks)
+    lot_lo = dict(zip(citing.tolist(), np.searchsorted(lot_group, group[citing], side="left").tolist(), strict=True))
+    lot_key = lot_group * DAY_SPAN + lot_start
+    open_to = np.searchsorted(lot_key, group[citing] * DAY_SPAN + day[citing], side="right").tolist()
+    lot_hi = dict(zip(citing.tolist(), open_to, strict=True))
+    pedimento_of = lot_pedimento.tolist()
     # The demands of each round, uncited ones first, in a contiguous slice of one stable sort (groups and
     # processing order kept within a slice).
     last_round = int(rounds.max(initial=-1))
@@ -148,27 +158,30 @@ def _in_rounds(
             out_d.append(demands_at[stretch[dem]])
             out_l.append(lots_at[where])
             out_a.append(took)
+        taken_d: list[int] = []
+        taken_l: list[int] = []
+        taken_a: list[int] = []
         for k in by_round[bounds[2 * r + 1] : bounds[2 * r + 2]].tolist():
-            a, b = int(lot_lo[k]), int(lot_hi[k])
             need = int(amount[k])
-            eligible = a + int(np.searchsorted(lot_start[a:b], day[k], side="right"))
-            open_lots = np.arange(a, eligible)[balance[a:eligible] > 0]
-            own = lot_pedimento[open_lots] == cited[k]
-            taken_l: list[int] = []
-            taken_a: list[int] = []
-            for index in [*open_lots[own].tolist(), *open_lots[~own].tolist()]:
+            ped = int(cited[k])
+            open_lots = range(lot_lo[k], lot_hi[k])
+            own = [i for i in open_lots if pedimento_of[i] == ped]
+            for index in [*own, *(i for i in open_lots if pedimento_of[i] != ped)]:
+                take = min(need, int(balance[index]))
+                if take > 0:
+                    balance[index] -= take
+                    need -= take
+                    taken_d.append(k)
+                    taken_l.append(index)
+                    taken_a.append(take)
                 if need == 0:
                     break
-                take = min(need, int(balance[index]))
-                balance[index] -= take
-                need -= take
-                taken_l.append(index)
-                taken_a.append(take)
-            out_d.append(np.full(len(taken_l), demands_at[k], np.int64))
-            out_l.append(lots_at[np.asarray(taken_l, np.int64)])
-            out_a.append(np.asarray(taken_a, np.int64))
             if need:
                 return Shortage(int(demands_at[k]), need)
+        if taken_d:
+            out_d.append(demands_at[np.asarray(taken_d, np.int64)])
+            out_l.append(lots_at[np.asarray(taken_l, np.int64)])
+            out_a.append(np.asarray(taken_a, np.int64))
     return None
 
 
@@ -176,44 +189,77 @@ def _all_at_once(
     lot_group: Ints, lot_start: Ints, lot_amount: Ints, demand_group: Ints, demand_date: Ints, demand_amount: Ints
 ) -> tuple[Ints, Ints, Ints, Shortage | None]:
     """The merge of every group at once, uncited demands only: each group's lots and demands laid end to end on
-    one axis, a group's demands starting where its lots start."""
+    one axis, a group's demands starting where its lots start. Demands in (group, date) order, amounts >= 0.
+
+    Every count of lots below a demand's point (the lots open to it, those it reaches) is found by placing the
+    few lots among the many demands (``np.searchsorted`` of the lots into the demands, whose points increase
+    along the axis) and a running count, never by a search per demand."""
     empty = np.empty(0, np.int64)
-    if not demand_amount.size:
+    n = demand_amount.size
+    if not n:
         return empty, empty, empty, None
-    lot_cum = np.cumsum(lot_amount, dtype=np.int64)
-    # Per run of one group among the demands (sorted by group): where its lots start, where its demands start.
+    if int(demand_amount.min()) <= 0:  # a demand of nothing takes nothing (and cannot fall short)
+        taking = np.flatnonzero(demand_amount > 0)
+        dem, lot, amt, short = _all_at_once(
+            lot_group, lot_start, lot_amount, demand_group[taking], demand_date[taking], demand_amount[taking]
+        )
+        if short is not None:
+            return empty, empty, empty, Shortage(int(taking[short.demand]), short.missing)
+        return taking[dem], lot, amt, None
+    # cum[j]: the axis up to the end of lot j; cum[0] = 0 (lots numbered from 1 on the axis).
+    cum = np.zeros(lot_amount.size + 1, np.int64)
+    np.cumsum(lot_amount, out=cum[1:])
+    # Per run of one group among the demands: where its lots start on the axis, where its demands start.
     starts = np.flatnonzero(np.r_[True, demand_group[1:] != demand_group[:-1]])
-    sizes = np.diff(np.r_[starts, demand_group.size])
-    first_lot = np.repeat(np.searchsorted(lot_group, demand_group[starts], side="left"), sizes)
-    offset = np.where(first_lot > 0, lot_cum[np.maximum(first_lot - 1, 0)], 0) if lot_cum.size else 0 * first_lot
+    sizes = np.diff(np.r_[starts, n])
     demand_cum = np.cumsum(demand_amount, dtype=np.int64)
-    before = np.repeat(demand_cum[starts] - demand_amount[starts], sizes)
-    position = offset + demand_cum - before
-    lot_key = lot_group * DAY_SPAN + lot_start + DAY_SHIFT
-    demand_key = demand_group * DAY_SPAN + demand_date + DAY_SHIFT
-    open_count = np.searchsorted(lot_key, demand_key, side="right")
-    eligible = np.where(open_count > 0, lot_cum[np.maximum(open_count - 1, 0)], 0) if lot_cum.size else 0 * offset
-    short = np.flatnonzero(position > eligible)
-    if short.size:
-        k = int(short[0])
-        missing = int(position[k]) - max(int(position[k]) - int(demand_amount[k]), int(eligible[k]))
+    first_lot = np.searchsorted(lot_group, demand_group[starts], side="left")
+    position = demand_cum + np.repeat(cum[first_lot] - (demand_cum[starts] - demand_amount[starts]), sizes)
+    # The lots open to each demand: those of lower groups, and of its group with a clock start on or before its
+    # date (keys increase along both arrays).
+    demand_key = demand_group * DAY_SPAN
+    demand_key += demand_date
+    open_count = _counts_below(np.searchsorted(demand_key, lot_group * DAY_SPAN + lot_start, side="left"), n)
+    short = position > cum[open_count]
+    if short.any():
+        k = int(np.argmax(short))
+        missing = int(position[k]) - max(int(position[k]) - int(demand_amount[k]), int(cum[open_count[k]]))
         return empty, empty, empty, Shortage(k, missing)
-    # The breakpoints: the demands' positions (strictly increasing: every amount is positive) merged with the
-    # few lot ends below the last position, each lot end inserted before the first position it does not exceed.
-    # A point's demand is the first position at or after it; its lot, the first lot end at or after it.
-    ends = _union(lot_cum[(lot_cum < position[-1]) & (lot_cum > 0)], np.empty(0, np.int64))
-    at = np.searchsorted(position, ends, side="left")
-    new = position[at] != ends
-    at, ends = at[new], ends[new]
-    points = np.insert(position, at, ends)
-    demand = np.insert(np.arange(position.size, dtype=np.int64), at, at)
-    amount = np.diff(points, prepend=0).astype(np.int64)
-    lot = np.searchsorted(lot_cum, points, side="left").astype(np.int64)
-    keep = (lot_group[np.minimum(lot, lot_group.size - 1)] == demand_group[demand]) & (amount > 0)
-    return demand[keep], lot[keep], amount[keep], None
+    # Every demand served: the points now increase along the axis. A demand takes the lots from the first that
+    # ends above its start (``first``: how many end at or below it) to the first that reaches its point
+    # (``reach``: how many end below it); usually one.
+    start = position - demand_amount
+    first = _counts_below(np.searchsorted(start, cum[1:], side="left"), n)
+    extra = _counts_below(np.searchsorted(position, cum[1:], side="right"), n)
+    extra -= first  # the pieces beyond the first
+    if not extra.any():
+        return np.arange(n, dtype=np.int64), first, demand_amount.copy(), None
+    # The demands spanning several lots: each lot's share of the demand's stretch; the first piece stays in the
+    # demand's row, the others (lots of nothing skipped) are inserted after it.
+    several = np.flatnonzero(extra)
+    count = extra[several] + 1
+    owner = np.repeat(several, count)
+    lot = np.repeat(first[several], count) + np.arange(owner.size) - np.repeat(np.cumsum(count) - count, count)
+    amount = np.minimum(position[owner], cum[lot + 1]) - np.maximum(start[owner], cum[lot])
+    head = np.r_[True, owner[1:] != owner[:-1]]
+    took = demand_amount.copy()
+    took[several] = amount[head]
+    tail = ~head & (amount > 0)
+    at = owner[tail] + 1
+    return (
+        np.insert(np.arange(n, dtype=np.int64), at, owner[tail]),
+        np.insert(first, at, lot[tail]),
+        np.insert(took, at, amount[tail]),
+        None,
+    )
+
+
+def _counts_below(index: Ints, n: int) -> Ints:
+    """For each of ``n`` positions, how many of ``index`` (sorted, values in ``0..n``) are at or below it: a step
+    of one at each of them, written out as runs."""
+    return np.repeat(np.arange(index.size + 1, dtype=np.int64), np.diff(index, prepend=0, append=n))
 
 
 def _joined(d: list[Ints], lo: list[Ints], a: list[Ints]) -> tuple[Ints, Ints, Ints]:
-    if not d:
-        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64)
+    """The parts end to end (there is always one: the groups allocated at once come first)."""
     return np.concatenate(d), np.concatenate(lo), np.concatenate(a)
