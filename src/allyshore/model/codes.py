@@ -245,28 +245,37 @@ def group_rows(key: IntArray) -> tuple[IntArray, IntArray, IntArray]:
     Returns ``(order, start, group_key)``: the rows of group ``g`` are ``order[start[g]:start[g + 1]]``
     and their key is ``group_key[g]`` (ascending).
     """
-    order = stable_argsort(key)
-    sorted_key = key[order]
+    order, sorted_key = _sorted_rows(key)
     first = int(np.searchsorted(sorted_key, 0))
     order, sorted_key = order[first:], sorted_key[first:]
     new = np.ones(sorted_key.shape[0], dtype=bool)
     new[1:] = sorted_key[1:] != sorted_key[:-1]
     start = np.append(np.flatnonzero(new), sorted_key.shape[0]).astype(np.int64)
-    return order.astype(np.int64), start, sorted_key[new]
+    return order, start, sorted_key[new]
 
 
 def stable_argsort(key: IntArray) -> IntArray:
     """``np.argsort(key, kind="stable")``: numpy's stable sort (timsort, which merges the runs already in order)
     where ``key`` is mostly in order already (as the edges of :func:`compile_network` are: sorted runs, locally
-    shuffled); otherwise polars sorts the distinct keys ``(key - min) * n + row`` (threaded) where they fit in 63 bits."""
+    shuffled); otherwise polars sorts the distinct keys ``(key - min) * n + row`` (threaded) where they fit in 63
+    bits, and the rows are read back from them."""
+    return _sorted_rows(key)[0]
+
+
+def _sorted_rows(key: IntArray) -> tuple[IntArray, IntArray]:
+    """:func:`stable_argsort` of ``key``, and ``key`` in that order."""
     n = int(key.shape[0])
     if n < 2**14 or np.count_nonzero(key[1:] < key[:-1]) < n // 8:  # at most one in 8 out of order
-        return np.argsort(key, kind="stable").astype(np.int64)
+        order = np.argsort(key, kind="stable").astype(np.int64)
+        return order, key[order]
     low, high = int(key.min()), int(key.max())
     if (high - low + 1) * n >= 2**62:
-        return np.argsort(key, kind="stable").astype(np.int64)
-    distinct = (key - low) * n + np.arange(n, dtype=np.int64)
-    return pl.Series(distinct).arg_sort().to_numpy().astype(np.int64)
+        order = np.argsort(key, kind="stable").astype(np.int64)
+        return order, key[order]
+    # The composite keys are distinct, so sorting the values (cheaper than an arg-sort) orders the rows.
+    distinct = pl.Series((key - low) * n + np.arange(n, dtype=np.int64)).sort().to_numpy()
+    sorted_key, order = np.divmod(distinct, n)
+    return order, sorted_key + low
 
 
 def flow_shares(flows: pl.DataFrame) -> FloatArray:
