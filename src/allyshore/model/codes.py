@@ -9,7 +9,6 @@ ever joining on text. The sourcing shares of flows grouped by (to_site, item) ar
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,10 +72,10 @@ ID_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
-def id_codes(network: Network, pool: ThreadPoolExecutor) -> tuple[dict[tuple[str, str], IntArray], int, int]:
+def id_codes(network: Network) -> tuple[dict[tuple[str, str], IntArray], int, int]:
     """Integer codes of every id column compile_network reads (see :class:`Vocabulary`), and the
     number of site and item codes: the columns of one vocabulary in one pass, each id looked up once
-    (:func:`hashed_codes`, else an Enum cast), the two vocabularies side by side in ``pool``."""
+    (:func:`hashed_codes`, else an Enum cast)."""
     kinds = (("site", "sites"), ("item", "items"))
     ids = {kind: network.tables[table].get_column(f"{kind}_id") for kind, table in kinds}
     columns = {kind: [network.tables[t].get_column(c) for t, c in ID_COLUMNS[kind]] for kind, _ in kinds}
@@ -92,7 +91,8 @@ def id_codes(network: Network, pool: ThreadPoolExecutor) -> tuple[dict[tuple[str
     code: dict[str, IntArray] = {}
     vocabulary: dict[str, Vocabulary] = {}
     hashable = [kind for kind, _ in kinds if ids[kind].null_count() == 0]
-    for kind, hashed in zip(hashable, pool.map(lambda k: hashed_codes(ids[k], values[k]), hashable), strict=True):
+    for kind in hashable:
+        hashed = hashed_codes(ids[kind], values[kind])
         if hashed is not None:  # no null id and no two ids with one hash: distinct ids, each its own code
             n = ids[kind].len()
             vocabulary[kind] = Vocabulary(ids[kind], np.arange(n, dtype=np.int64), n, True)
