@@ -267,6 +267,7 @@ def longest_path_from(matrix: sp.csr_matrix, n: int) -> IntArray:
     adjacency.data = np.ones_like(adjacency.data, dtype=np.int8)
     out_degree = np.diff(adjacency.indptr)
     transpose = adjacency.T.tocsr()
+    parent_start, parent_of = transpose.indptr.astype(np.int64), transpose.indices
     remaining = out_degree.astype(np.int64)
     frontier = np.flatnonzero(remaining == 0)
     level = 1
@@ -274,7 +275,7 @@ def longest_path_from(matrix: sp.csr_matrix, n: int) -> IntArray:
     while frontier.size:
         depth[frontier] = level
         seen += frontier.size
-        parents = transpose[frontier].indices
+        parents = parent_of[ranges(parent_start[frontier], parent_start[frontier + 1])]
         if parents.size == 0:
             break
         hits = np.bincount(parents, minlength=n)
