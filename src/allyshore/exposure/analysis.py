@@ -64,8 +64,8 @@ one sparse row per good). The crossings use the adjoint, bottom-up form ``u = VA
 an edge through it somewhere below them are recomputed
 (:func:`~allyshore.model.rollup.calc_embodied_without`): ``v_X`` of a good is its demand mix
 of ``u`` at the demand nodes.
-Origin counts per (good, item) are the entries of ``M`` at origin nodes, keyed
-by item and summed as integers.
+Origins per (good, item) are the entries of ``M`` at origin nodes, grouped by
+item with one sort of each good's entries (how many, how many untrusted, which).
 
 Example
 -------
