@@ -64,8 +64,8 @@ one sparse row per good). The crossings use the adjoint, bottom-up form ``u = VA
 an edge through it somewhere below them are recomputed
 (:func:`~allyshore.model.rollup.calc_embodied_without`): ``v_X`` of a good is its demand mix
 of ``u`` at the demand nodes.
-Origin counts per (good, item) are the entries of ``M`` at origin nodes, keyed
-by item and summed as integers.
+Origins per (good, item) are the entries of ``M`` at origin nodes, grouped by
+item with one sort of each good's entries (how many, how many untrusted, which).
 
 Example
 -------
@@ -89,7 +89,6 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -114,8 +113,6 @@ from allyshore.trust.results import UNTRUSTED_TIERS
 
 if TYPE_CHECKING:
     from allyshore.trust.policy import PolicySource
-
-_COUNT_BASE = 2**20
 
 __all__ = ["exposure", "exposure_of_graph"]
 
@@ -248,12 +245,6 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _exposure_of_graph(graph: NodeGraph, policy: PolicySource, max_choke_points: int | None) -> ExposureResult:
-    # A second thread takes what the main line does not wait for (numpy, scipy and polars let go of the GIL).
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return _exposure_with(graph, policy, max_choke_points, pool)
-
-
 def _country_tiers(graph: NodeGraph, policy: PolicySource) -> tuple[list[str], IntArray, dict[str, str]]:
     """The countries where node values are made (sorted), each node's country number and each country's tier."""
     country_names, node_country = graph.maker_country_codes
@@ -269,22 +260,15 @@ def _item_order(items: pl.DataFrame) -> tuple[IntArray, IntArray]:
     return item_rank, by_rank
 
 
-def _exposure_with(
-    graph: NodeGraph, policy: PolicySource, max_choke_points: int | None, pool: ThreadPoolExecutor
-) -> ExposureResult:
+def _exposure_of_graph(graph: NodeGraph, policy: PolicySource, max_choke_points: int | None) -> ExposureResult:
     network = graph.network
-    depth = pool.submit(lambda: graph.depth)  # meanwhile, what does not need the levels
     goods, roots, weights, units_per_week = _good_weights(graph)
     n_goods = int(goods.shape[0])
     countries, node_country, tiers = _country_tiers(graph, policy)
     item_rank, by_rank = _item_order(network.items)
-    depth.result()
     levels = calc_levels(graph)
     margin, price, priced = calc_value_added(graph, levels)
     value_added = np.maximum(margin, 0.0)
-
-    # Border crossings, in the second thread meanwhile: one masked roll-up per crossing.
-    crossings = pool.submit(_crossing_shares, graph, levels, value_added, roots, weights)
 
     # Units of every node per unit of each good: M^T (goods x nodes, one row per good), from the demand mixes.
     at_root = sp.csr_matrix(
@@ -316,32 +300,34 @@ def _exposure_with(
     untrusted_country = np.isin(np.asarray([tiers[c] for c in countries], dtype=object), UNTRUSTED_TIERS)
     item_ids = network.items.get_column("item_id")  # items rows are in item number order
     n_items = item_ids.len()
-    # Per (good, item), items in alphabetical order: the number of origins the good reaches + 2^20 * the number
-    # of untrusted ones, and the sum of (origin + 1); integers, summed exactly.
+    # Per (good, item), items in alphabetical order: the origins the good reaches (how many, how many in an
+    # untrusted country, and the first), from the good's origin entries sorted by item once.
     is_origin = np.zeros(graph.n_nodes, dtype=bool)
     is_origin[origin] = True
     hit = is_origin[reached.indices]
     hit_node = reached.indices[hit]
     hit_indptr = np.concatenate(([0], np.cumsum(hit)))[reached.indptr]
     hit_item = item_rank[graph.node_item[hit_node]]
-    count_weight = np.where(untrusted_country[node_country[hit_node]], 1 + _COUNT_BASE, 1).astype(np.int64)
-    counts = sp.csr_matrix((count_weight, hit_item, hit_indptr), shape=(n_goods, n_items))
-    node_sums = sp.csr_matrix((hit_node + 1, hit_item, hit_indptr), shape=(n_goods, n_items))
-    counts.sum_duplicates()
-    node_sums.sum_duplicates()  # same pattern as counts
-    count_row = np.repeat(np.arange(n_goods), np.diff(counts.indptr))
-    n_origins = counts.data % _COUNT_BASE
-    n_untrusted = counts.data // _COUNT_BASE
+    by_item = sp.csr_matrix((np.arange(hit_node.shape[0]), hit_item, hit_indptr), shape=(n_goods, n_items))
+    by_item.sort_indices()  # carries each entry's number along: by_item.data is the permutation
+    hit_node = hit_node[by_item.data]
+    count_row = np.repeat(np.arange(n_goods), np.diff(hit_indptr))
+    first = np.ones(hit_node.shape[0], dtype=bool)  # the first entry of each (good, item)
+    first[1:] = (by_item.indices[1:] != by_item.indices[:-1]) | (count_row[1:] != count_row[:-1])
+    starts = np.flatnonzero(first)
+    n_origins = np.diff(np.append(starts, hit_node.shape[0]))
+    n_untrusted = np.add.reduceat(untrusted_country[node_country[hit_node]].astype(np.int64), starts)
+    count_row, count_item = count_row[starts], by_item.indices[starts]
     is_single = n_origins == 1
-    single_node = node_sums.data[is_single] - 1  # every sole origin (choke points count them all)
+    single_node = hit_node[starts[is_single]]  # every sole origin (choke points count them all)
     # Single-source items are purchased items only: not a finished good, and not made in-house.
     purchased = _purchased(graph)
     is_single[is_single] = purchased[single_node]
-    single_good, single_item = count_row[is_single], counts.indices[is_single]
+    single_good, single_item = count_row[is_single], count_item[is_single]
     only_untrusted = (n_untrusted == n_origins) & (n_origins > 0)
     single_items = _names_by_row(single_good, item_ids.gather(by_rank[single_item]).to_list(), n_goods)
     untrusted_items = _names_by_row(
-        count_row[only_untrusted], item_ids.gather(by_rank[counts.indices[only_untrusted]]).to_list(), n_goods
+        count_row[only_untrusted], item_ids.gather(by_rank[count_item[only_untrusted]]).to_list(), n_goods
     )
 
     root_depth = np.zeros(n_goods, dtype=np.int64)
@@ -361,7 +347,8 @@ def _exposure_with(
     country_bounds, country_keys, country_values = _ranked_shares(country_share, countries, 0.0)
     country_usd = (np.asarray(country_values) * np.repeat(unit_value, np.diff(country_bounds))).tolist()
     country_bounds_list = country_bounds.tolist()
-    crossing_names, crossing_share = crossings.result()  # goods x crossings
+    # Border crossings: one masked roll-up per crossing (goods x crossings).
+    crossing_names, crossing_share = _crossing_shares(graph, levels, value_added, roots, weights)
     crossing_bounds, crossing_keys, crossing_values = _ranked_shares(crossing_share, crossing_names, REL_TOL)
     crossing_bounds_list = crossing_bounds.tolist()
     tier_good, tier_col = np.nonzero(tier_share > 0)
@@ -373,8 +360,7 @@ def _exposure_with(
     hhi_list = hhi.tolist()
     depth_list = root_depth.tolist()
     good_ids = item_ids.gather(goods).to_list()
-    chokes = pool.submit(  # in the second thread, while this one makes the result objects
-        choke_points,
+    chokes = choke_points(
         graph,
         per_good,
         reached,
@@ -417,7 +403,7 @@ def _exposure_with(
     return ExposureResult(
         network=network.name,
         goods=tuple(good_results),
-        choke_points=chokes.result(),
+        choke_points=chokes,
         findings=found,
         tiers={c: tiers[c] for c in countries if c},
     )

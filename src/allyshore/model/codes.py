@@ -9,7 +9,6 @@ ever joining on text. The sourcing shares of flows grouped by (to_site, item) ar
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,10 +72,10 @@ ID_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
-def id_codes(network: Network, pool: ThreadPoolExecutor) -> tuple[dict[tuple[str, str], IntArray], int, int]:
+def id_codes(network: Network) -> tuple[dict[tuple[str, str], IntArray], int, int]:
     """Integer codes of every id column compile_network reads (see :class:`Vocabulary`), and the
     number of site and item codes: the columns of one vocabulary in one pass, each id looked up once
-    (:func:`hashed_codes`, else an Enum cast), the two vocabularies side by side in ``pool``."""
+    (:func:`hashed_codes`, else an Enum cast)."""
     kinds = (("site", "sites"), ("item", "items"))
     ids = {kind: network.tables[table].get_column(f"{kind}_id") for kind, table in kinds}
     columns = {kind: [network.tables[t].get_column(c) for t, c in ID_COLUMNS[kind]] for kind, _ in kinds}
@@ -92,7 +91,8 @@ def id_codes(network: Network, pool: ThreadPoolExecutor) -> tuple[dict[tuple[str
     code: dict[str, IntArray] = {}
     vocabulary: dict[str, Vocabulary] = {}
     hashable = [kind for kind, _ in kinds if ids[kind].null_count() == 0]
-    for kind, hashed in zip(hashable, pool.map(lambda k: hashed_codes(ids[k], values[k]), hashable), strict=True):
+    for kind in hashable:
+        hashed = hashed_codes(ids[kind], values[kind])
         if hashed is not None:  # no null id and no two ids with one hash: distinct ids, each its own code
             n = ids[kind].len()
             vocabulary[kind] = Vocabulary(ids[kind], np.arange(n, dtype=np.int64), n, True)
@@ -245,28 +245,37 @@ def group_rows(key: IntArray) -> tuple[IntArray, IntArray, IntArray]:
     Returns ``(order, start, group_key)``: the rows of group ``g`` are ``order[start[g]:start[g + 1]]``
     and their key is ``group_key[g]`` (ascending).
     """
-    order = stable_argsort(key)
-    sorted_key = key[order]
+    order, sorted_key = _sorted_rows(key)
     first = int(np.searchsorted(sorted_key, 0))
     order, sorted_key = order[first:], sorted_key[first:]
     new = np.ones(sorted_key.shape[0], dtype=bool)
     new[1:] = sorted_key[1:] != sorted_key[:-1]
     start = np.append(np.flatnonzero(new), sorted_key.shape[0]).astype(np.int64)
-    return order.astype(np.int64), start, sorted_key[new]
+    return order, start, sorted_key[new]
 
 
 def stable_argsort(key: IntArray) -> IntArray:
     """``np.argsort(key, kind="stable")``: numpy's stable sort (timsort, which merges the runs already in order)
     where ``key`` is mostly in order already (as the edges of :func:`compile_network` are: sorted runs, locally
-    shuffled); otherwise polars sorts the distinct keys ``(key - min) * n + row`` (threaded) where they fit in 63 bits."""
+    shuffled); otherwise polars sorts the distinct keys ``(key - min) * n + row`` (threaded) where they fit in 63
+    bits, and the rows are read back from them."""
+    return _sorted_rows(key)[0]
+
+
+def _sorted_rows(key: IntArray) -> tuple[IntArray, IntArray]:
+    """:func:`stable_argsort` of ``key``, and ``key`` in that order."""
     n = int(key.shape[0])
     if n < 2**14 or np.count_nonzero(key[1:] < key[:-1]) < n // 8:  # at most one in 8 out of order
-        return np.argsort(key, kind="stable").astype(np.int64)
+        order = np.argsort(key, kind="stable").astype(np.int64)
+        return order, key[order]
     low, high = int(key.min()), int(key.max())
     if (high - low + 1) * n >= 2**62:
-        return np.argsort(key, kind="stable").astype(np.int64)
-    distinct = (key - low) * n + np.arange(n, dtype=np.int64)
-    return pl.Series(distinct).arg_sort().to_numpy().astype(np.int64)
+        order = np.argsort(key, kind="stable").astype(np.int64)
+        return order, key[order]
+    # The composite keys are distinct, so sorting the values (cheaper than an arg-sort) orders the rows.
+    distinct = pl.Series((key - low) * n + np.arange(n, dtype=np.int64)).sort().to_numpy()
+    sorted_key, order = np.divmod(distinct, n)
+    return order, sorted_key + low
 
 
 def flow_shares(flows: pl.DataFrame) -> FloatArray:

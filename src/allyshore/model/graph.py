@@ -25,7 +25,6 @@ and (site, item) pairs of codes are matched as integer keys in one vectorised ha
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal
@@ -268,6 +267,7 @@ def longest_path_from(matrix: sp.csr_matrix, n: int) -> IntArray:
     adjacency.data = np.ones_like(adjacency.data, dtype=np.int8)
     out_degree = np.diff(adjacency.indptr)
     transpose = adjacency.T.tocsr()
+    parent_start, parent_of = transpose.indptr.astype(np.int64), transpose.indices
     remaining = out_degree.astype(np.int64)
     frontier = np.flatnonzero(remaining == 0)
     level = 1
@@ -275,7 +275,7 @@ def longest_path_from(matrix: sp.csr_matrix, n: int) -> IntArray:
     while frontier.size:
         depth[frontier] = level
         seen += frontier.size
-        parents = transpose[frontier].indices
+        parents = parent_of[ranges(parent_start[frontier], parent_start[frontier + 1])]
         if parents.size == 0:
             break
         hits = np.bincount(parents, minlength=n)
@@ -290,6 +290,7 @@ def longest_path_from(matrix: sp.csr_matrix, n: int) -> IntArray:
 
 def _float(series: pl.Series, fill: float) -> FloatArray:
     return series.cast(pl.Float64).fill_null(fill).to_numpy().astype(np.float64)
+
 
 def _node_values(
     network: Network, node_site: IntArray, node_item: IntArray
@@ -318,7 +319,6 @@ def _node_values(
     return price, capacity, inventory, ttr, active
 
 
-
 # --------------------------------------------------------------------------- compile
 
 
@@ -332,11 +332,6 @@ def compile_network(network: Network) -> NodeGraph:
     (A validated network has one supply row per site and item; of repeated rows, the
     first supplies what the site ships of the item.)
     """
-    with ThreadPoolExecutor(max_workers=2) as pool:  # numpy and polars let go of the GIL: two cores at work
-        return _compile(network, pool)
-
-
-def _compile(network: Network, pool: ThreadPoolExecutor) -> NodeGraph:
     sites, items, bom, supply, flows, demand = (
         network.sites,
         network.items,
@@ -345,7 +340,7 @@ def _compile(network: Network, pool: ThreadPoolExecutor) -> NodeGraph:
         network.flows,
         network.demand,
     )
-    codes, n_site_codes, n_item_codes = id_codes(network, pool)
+    codes, n_site_codes, n_item_codes = id_codes(network)
     n_sites, n_items = sites.height, items.height
     country = sites.get_column("country").cast(pl.String).fill_null("")
     distinct_countries = country.unique()
@@ -368,7 +363,6 @@ def _compile(network: Network, pool: ThreadPoolExecutor) -> NodeGraph:
     demand_key = pair(demand_site, demand_item)
     flow_from, flow_item = codes["flows", "from_site"], codes["flows", "item_id"]
     bom_parent, bom_child = codes["bom", "parent_id"], codes["bom", "child_id"]
-    grouped = pool.submit(group_rows, pair(codes["flows", "to_site"], flow_item))  # flows by (to_site, item), meanwhile:
     bom_rows, bom_start, bom_parents = group_rows(bom_parent)
     bom_first = np.zeros(n_item_codes + 1, dtype=np.int64)  # one extra slot, read by the code -1 (null): 0
     bom_last = np.zeros(n_item_codes + 1, dtype=np.int64)
@@ -378,9 +372,8 @@ def _compile(network: Network, pool: ThreadPoolExecutor) -> NodeGraph:
     req_node = np.repeat(with_bom, hi - lo)
     req_bom = bom_rows[ranges(lo, hi)]
     # One hash table of (site, item) keys: what is made or stocked there (node), what flows there (group).
-    flow_order, group_start, group_key = grouped.result()
+    flow_order, group_start, group_key = group_rows(pair(codes["flows", "to_site"], flow_item))
     flow_active = (flows.get_column("status") != "candidate").to_numpy().astype(bool)
-    shares = pool.submit(group_shares, flow_order, group_start, flows.get_column("share"), flow_active)  # meanwhile:
     table = KeyTable(n_supply + group_key.shape[0] + demand_key.shape[0])
     node_at = np.full(table.size + 1, -1, dtype=np.int64)  # the first node of each slot
     supply_slot = table.slots(pair(supply_site, supply_item), insert=True)
@@ -402,14 +395,13 @@ def _compile(network: Network, pool: ThreadPoolExecutor) -> NodeGraph:
     node_item_code = np.concatenate([supply_item, demand_item[sinks]])
     node_site, node_item = known(node_site_code, n_sites), known(node_item_code, n_items)
     n_nodes = node_slot.shape[0]
-    values = pool.submit(_node_values, network, node_site, node_item)  # meanwhile:
     flow_supplier = node_at[table.slots(pair(flow_from, flow_item))]
     req_slot = table.slots(pair(supply_site[req_node], bom_child[req_bom]))
     req_internal, req_group = node_at[req_slot], group_at[req_slot]
     node_group = group_at[node_slot]
     inbound = node_group >= 0
 
-    price, capacity, inventory, ttr, active = values.result()
+    price, capacity, inventory, ttr, active = _node_values(network, node_site, node_item)
 
     # Which supply nodes make their item from its BOM, and which only stock it. A node stocks
     # (passes through) when its site is a warehouse or customer, or when the item itself
@@ -452,7 +444,7 @@ def _compile(network: Network, pool: ThreadPoolExecutor) -> NodeGraph:
     keep = supplier >= 0
     edge_via, edge_flow, supplier = edge_via[keep], edge_flow[keep], supplier[keep]
 
-    share = shares.result()  # of each flow among those of its item into its site
+    share = group_shares(flow_order, group_start, flows.get_column("share"), flow_active)  # of each flow in its group
     consumer = np.concatenate([req_node[internal], via_node[edge_via]])
     flow = np.concatenate([np.full(internal.shape[0], -1, dtype=np.int64), edge_flow])
     order = stable_argsort(consumer * (flows.height + 1) + flow + 1)
