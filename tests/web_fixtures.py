@@ -24,6 +24,32 @@ from allyshore.web.security import hash_password
 from pg_schema import postgres_schema
 
 PASSWORD = "correct horse battery staple"
+#: An origin case (origin case format v1) and the parties of a certification (as in tests/test_certify.py):
+#: RVC net cost = (88 - 40) / 88 = 54.5% >= 50%, so the good originates under criterion B.
+ORIGIN_CASE: dict[str, Any] = {
+    "good": {"description": "Good A", "hs": "9018.90"},
+    "rule": {"alternatives": [{"tariff_shift": None, "rvc": {"net_cost": 50}}]},
+    "materials": [
+        {"id": "o", "hs": "3926.90", "value": 30, "originating": True},
+        {"id": "n", "hs": "8536.50", "value": 40},
+    ],
+    "other_costs": {"product_costs": 20, "period_costs": 10},
+    "excluded_costs": 12,
+}
+PARTIES: dict[str, Any] = {
+    "certifier_role": "exporter",
+    "certifier": {
+        "name": "Bombas del Norte SA de CV",
+        "title": "Trade compliance manager",
+        "address": "Av. Industrial 100, Apodaca, Nuevo Leon",
+        "country": "Mexico",
+        "phone": "+52 81 5555 0100",
+        "email": "origen@example.mx",
+    },
+    "producer": "available upon request",
+    "importer": {"name": "Care Devices Inc.", "address": "1 Main St, Laredo, TX", "country": "US"},
+    "signature": {"name": "Ana Ruiz", "date": "2026-11-23"},
+}
 ROLES = ("admin", "analyst", "viewer")
 
 
@@ -39,6 +65,8 @@ class Org:
     emails: dict[str, str] = field(default_factory=dict)
     network_id: str = ""
     run_id: str = ""
+    record_id: int = 0
+    record_hash: str = ""
 
     def auth(self, role: str = "admin") -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
@@ -97,6 +125,9 @@ def make_platform(url: str, folder: Path) -> Iterator[Platform]:
         )
         assert created.status_code == 202, created.text
         org.run_id = created.json()["id"]
+        record = client.post("/api/v1/origin/records", headers=org.auth(), json={"case": ORIGIN_CASE})
+        assert record.status_code == 201, record.text
+        org.record_id, org.record_hash = record.json()["id"], record.json()["content_hash"]
     platform.run_pending()
     try:
         yield platform

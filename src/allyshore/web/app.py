@@ -453,6 +453,14 @@ async def _carries_nul(request: Request) -> bool:
     return False
 
 
+def _routers_of(module: str) -> APIRouter:
+    """The router of ``allyshore.web.MODULE`` (imported here: its routes import this module)."""
+    import importlib
+
+    found: APIRouter = importlib.import_module(f"allyshore.web.{module}").router
+    return found
+
+
 def create_app(settings: Settings, *, store: Store | None = None, start_runner: bool = True) -> FastAPI:
     """The web application on ``settings.database_url`` (migrated on start), with its embedded runner."""
     opened = store or open_store(settings.database_url, key_file=settings.key_file)
@@ -489,6 +497,7 @@ def create_app(settings: Settings, *, store: Store | None = None, start_runner: 
     app.state.settings = settings
     app.state.sign_in_limit = RateLimit()
     app.include_router(router)
+    app.include_router(_routers_of("origin_routes"))
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
