@@ -364,6 +364,8 @@ def run_report(run_id: str, store: Tenant) -> Response:
     if not has_report(run.analysis):
         raise ApiError(404, "not_found", f"the report has no section of a {run.analysis} run")
     html = store.run_report(run_id)
+    if html is None and run.status == "succeeded":  # finished before its analysis had a section
+        raise ApiError(404, "not_found", f"run {run_id} has no report section: run it again to draw one")
     if html is None:
         raise ApiError(409, "not_ready", f"run {run_id} has no report: it is {run.status}")
     return Response(
