@@ -36,6 +36,10 @@ SCOPES = ("read", "write")
 STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
 FINISHED = ("succeeded", "failed", "cancelled")
 TOKEN_PREFIX = "alsh_"
+#: How long a claimed run is its worker's without a heartbeat (:meth:`RunQueue.renew`): after it, any worker may
+#: mark the run interrupted (:meth:`RunQueue.recover_interrupted` with ``lease_expired``).
+LEASE = timedelta(seconds=60)
+INTERRUPTED = "interrupted: the process running it stopped before it finished"
 
 _meta = sa.MetaData()
 organisations = sa.Table(
@@ -97,6 +101,7 @@ runs = sa.Table(
     sa.Column("report_html", sa.Text),
     sa.Column("cancel_requested", sa.Boolean),
     sa.Column("worker", sa.String),
+    sa.Column("lease_until", sa.DateTime(timezone=True)),
     sa.Column("created_by", sa.Integer),
     sa.Column("created_at", sa.DateTime(timezone=True)),
     sa.Column("started_at", sa.DateTime(timezone=True)),
@@ -587,8 +592,9 @@ class RunQueue:
     def __init__(self, store: Store) -> None:
         self.engine = store.engine
 
-    def claim(self, worker: str) -> ClaimedRun | None:
-        """Take the oldest queued run and mark it running, atomically: two workers never take the same run."""
+    def claim(self, worker: str, lease: timedelta = LEASE) -> ClaimedRun | None:
+        """Take the oldest queued run and mark it running, atomically: two workers never take the same run. The
+        run is ``worker``'s for ``lease``, renewed by :meth:`renew` while the worker lives."""
         with _transaction(self.engine) as connection:
             row = (
                 connection.execute(
@@ -606,7 +612,9 @@ class RunQueue:
             claimed = connection.execute(
                 sa.update(runs)
                 .where(runs.c.id == row["id"], runs.c.status == "queued")
-                .values(status="running", started_at=_now(), worker=worker[:200], message="started")
+                .values(
+                    status="running", started_at=_now(), worker=worker[:200], message="started", lease_until=_now() + lease
+                )
             ).rowcount
             if claimed != 1:
                 return None
@@ -618,6 +626,17 @@ class RunQueue:
         return ClaimedRun(
             row["id"], row["org_id"], row["analysis"], json.loads(row["options_json"]), network[0], network[1]
         )
+
+    def renew(self, worker_prefix: str, lease: timedelta = LEASE) -> int:
+        """The heartbeat: extend the lease of every running run of the workers named ``worker_prefix...``; how
+        many."""
+        with _transaction(self.engine) as connection:
+            renewed = connection.execute(
+                sa.update(runs)
+                .where(runs.c.status == "running", runs.c.worker.startswith(worker_prefix, autoescape=True))
+                .values(lease_until=_now() + lease)
+            ).rowcount
+        return int(renewed)
 
     def report(self, run_id: str, progress: float, message: str | None = None) -> bool:
         """Record progress (0..1) of a running run; True when its cancellation was asked for."""
@@ -654,28 +673,36 @@ class RunQueue:
             _audit(connection, org_id, "runner", f"run.{status}", run_id)
 
     def recover_interrupted(
-        self, worker_prefix: str | None = None, alive: Callable[[str], bool] | None = None
+        self,
+        worker_prefix: str | None = None,
+        alive: Callable[[str], bool] | None = None,
+        *,
+        lease_expired: bool = False,
     ) -> int:
         """Mark the runs left 'running' (by a process that died) as failed, "interrupted"; how many.
 
         ``worker_prefix`` limits it to the runs of workers whose name starts with it, and ``alive(worker)`` spares
-        the runs of workers still alive (a worker starting on a shared queue recovers only dead workers' runs of
-        its host); None for both recovers every running run (the one embedded runner of a database)."""
+        the runs of workers still alive (a worker starting on a shared queue recovers the dead workers' runs of
+        its host at once); ``lease_expired`` limits it to the runs whose lease ran out (their worker, on any host,
+        stopped renewing it: any worker may recover them). None and False for all recovers every running run."""
         query = sa.select(runs.c.id, runs.c.org_id, runs.c.worker).where(runs.c.status == "running")
         if worker_prefix is not None:
             query = query.where(runs.c.worker.startswith(worker_prefix, autoescape=True))
+        now = _now()
+        expired = sa.or_(runs.c.lease_until.is_(None), runs.c.lease_until < now)
+        if lease_expired:
+            query = query.where(expired)
+        done = 0
         with _transaction(self.engine) as connection:
             rows = [r for r in connection.execute(query).all() if alive is None or not alive(r.worker or "")]
             for run_id, org_id, _ in rows:
-                connection.execute(
-                    sa.update(runs)
-                    .where(runs.c.id == run_id, runs.c.status == "running")
-                    .values(
-                        status="failed",
-                        error="interrupted: the process running it stopped before it finished",
-                        message="interrupted",
-                        finished_at=_now(),
-                    )
-                )
-                _audit(connection, org_id, "runner", "run.interrupted", run_id)
-        return len(rows)
+                update = sa.update(runs).where(runs.c.id == run_id, runs.c.status == "running")
+                if lease_expired:  # a heartbeat committed since the select keeps the run its worker's
+                    update = update.where(expired)
+                changed = connection.execute(
+                    update.values(status="failed", error=INTERRUPTED, message="interrupted", finished_at=now)
+                ).rowcount
+                if changed:
+                    _audit(connection, org_id, "runner", "run.interrupted", run_id)
+                    done += 1
+        return done

@@ -474,7 +474,7 @@ def create_app(settings: Settings, *, store: Store | None = None, start_runner: 
             from allyshore.web.runner import Runner
 
             runner = Runner(opened, threads=settings.runner_threads, server=settings.analysis_settings)
-            interrupted = runner.recover(everything=True)
+            interrupted = runner.recover()  # dead processes of this host; expired leases of any
             if interrupted:
                 log.warning("%d run(s) left running by a stopped process marked failed (interrupted)", interrupted)
             runner.start()
