@@ -470,6 +470,9 @@ def create_app(settings: Settings, *, store: Store | None = None, start_runner: 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runner = None
+        from allyshore.web.uploads import sweep_orphans
+
+        sweep_orphans()  # the upload folders a killed server process left
         if start_runner and settings.runner_threads > 0:
             from allyshore.web.runner import Runner
 

@@ -28,6 +28,7 @@ from typing import Any
 from allyshore.errors import AllyshoreError
 from allyshore.store import Store
 from allyshore.store.tenancy import LEASE, ClaimedRun, RunQueue
+from allyshore.web.processes import pid_alive
 
 log = logging.getLogger("allyshore.web.runner")
 
@@ -92,13 +93,7 @@ def _process_alive(worker: str) -> bool:
     pid = int(parts[1])
     if pid == os.getpid():
         return False  # this process is starting: a run under its own id is from an earlier life of the id
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return pid_alive(pid)
 
 
 class Runner:
