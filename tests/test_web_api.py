@@ -441,3 +441,32 @@ def test_a_nul_character_in_text_is_refused_not_a_server_error(platform: Platfor
     assert answer.status_code == 422, answer.text
     assert "NUL" in answer.json()["message"]
     assert platform.client.get("/api/v1/networks/%00", headers=platform.a.auth()).status_code == 422
+
+
+def test_the_token_cache_forgets_at_expiry_after_its_seconds_and_when_cleared() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from allyshore.web.security import TokenCache
+
+    looked: list[str] = []
+
+    def look_up(token: str) -> tuple[str, datetime | None] | None:
+        looked.append(token)
+        expiry = {"short": datetime.now(UTC) + timedelta(seconds=-1), "long": None}
+        return None if token == "unknown" else (f"principal of {token}", expiry[token])
+
+    cache: TokenCache[str] = TokenCache(seconds=60)
+    assert cache.resolve("long", look_up) == cache.resolve("long", look_up) == "principal of long"
+    assert looked == ["long"]  # the second answer came from the cache
+    assert cache.resolve("unknown", look_up) is None and cache.resolve("unknown", look_up) is None
+    assert looked.count("unknown") == 2  # an unknown token is never remembered
+    cache.resolve("short", look_up)
+    cache.resolve("short", look_up)
+    assert looked.count("short") == 2  # expired by the time it is asked again: looked up again
+    cache.clear()  # a revocation
+    cache.resolve("long", look_up)
+    assert looked.count("long") == 2
+    quick: TokenCache[str] = TokenCache(seconds=0)
+    quick.resolve("long", look_up)
+    quick.resolve("long", look_up)
+    assert looked.count("long") == 4  # no caching at 0 seconds

@@ -482,6 +482,10 @@ def open_store(url: str | None = None, *, migrate: bool = True, key_file: str | 
         options: dict[str, Any] = {}
         if make_url(resolved).get_backend_name() == "sqlite":
             options = {"connect_args": {"timeout": 60}}  # seconds a writer waits for the write lock
+        elif make_url(resolved).get_backend_name() == "postgresql":
+            # a server's request threads (40) and runner threads each hold one connection at a time: enough of
+            # them kept open that a busy moment does not connect and disconnect for every request
+            options = {"pool_size": 20, "max_overflow": 20, "pool_use_lifo": True}
         if resolved in ("sqlite://", "sqlite:///:memory:"):
             from sqlalchemy.pool import StaticPool
 

@@ -120,6 +120,18 @@ audit = sa.Table(
 )
 
 
+#: The columns of a network's and a run's info (not the stored network, result or report: large, read when asked).
+_NETWORK_INFO = (
+    networks.c.id,
+    networks.c.org_id,
+    networks.c.name,
+    networks.c.filename,
+    networks.c.summary_json,
+    networks.c.created_at,
+)
+_RUN_INFO = tuple(c for c in runs.c if c.name not in ("result_json", "report_html"))
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -140,6 +152,15 @@ def _transaction(engine: Engine) -> Iterator[Connection]:
     """One write transaction (``BEGIN IMMEDIATE`` on SQLite, see :func:`allyshore.store.open_store`)."""
     with engine.connect().execution_options(allyshore_write=True) as connection, connection.begin():
         yield connection
+
+
+def _reading(engine: Engine) -> Connection:
+    """A connection for reads: on PostgreSQL in autocommit, so a read is one round trip (no BEGIN before it, no
+    ROLLBACK when the connection goes back to the pool); each statement sees the data committed before it."""
+    connection = engine.connect()
+    if engine.dialect.name == "postgresql":
+        return connection.execution_options(isolation_level="AUTOCOMMIT")
+    return connection
 
 
 def _audit(connection: Connection, org_id: int | None, actor: str, action: str, target: str | None, **detail: Any) -> None:
@@ -283,12 +304,12 @@ class Accounts:
         return Principal(user_id, org_id, email, role)
 
     def has_users(self) -> bool:
-        with self.engine.connect() as connection:
+        with _reading(self.engine) as connection:
             return connection.execute(sa.select(users.c.id).limit(1)).first() is not None
 
     def user_by_email(self, email: str) -> tuple[Principal, str | None] | None:
         """The user with this email and their password hash, or None."""
-        with self.engine.connect() as connection:
+        with _reading(self.engine) as connection:
             row = (
                 connection.execute(sa.select(users).where(users.c.email == email.strip().lower())).mappings().first()
             )
@@ -329,6 +350,11 @@ class Accounts:
 
     def principal_for_token(self, token: str) -> Principal | None:
         """Whose live token this is (None when unknown, revoked or expired)."""
+        found = self.token_principal(token)
+        return None if found is None else found[0]
+
+    def token_principal(self, token: str) -> tuple[Principal, datetime | None] | None:
+        """Whose live token this is and when it expires (None: never); None when unknown, revoked or expired."""
         query = (
             sa.select(
                 users.c.id,
@@ -342,14 +368,16 @@ class Accounts:
             .select_from(api_tokens.join(users, users.c.id == api_tokens.c.user_id))
             .where(api_tokens.c.token_hash == token_digest(token), api_tokens.c.revoked_at.is_(None))
         )
-        with self.engine.connect() as connection:
+        with _reading(self.engine) as connection:
             row = connection.execute(query).first()
         if row is None or row.org_id != row.token_org:  # a token names its user's organisation: fail closed
             return None
         expires = row.expires_at
-        if expires is not None and (expires if expires.tzinfo else expires.replace(tzinfo=UTC)) <= _now():
-            return None
-        return Principal(row.id, row.org_id, row.email, row.role, row.scope)
+        if expires is not None:
+            expires = expires if expires.tzinfo else expires.replace(tzinfo=UTC)
+            if expires <= _now():
+                return None
+        return Principal(row.id, row.org_id, row.email, row.role, row.scope), expires
 
 
 class TenantStore:
@@ -390,19 +418,23 @@ class TenantStore:
 
     def networks(self) -> list[NetworkInfo]:
         query = (
-            sa.select(networks.c.id, networks.c.org_id, networks.c.name, networks.c.filename)
-            .add_columns(networks.c.summary_json, networks.c.created_at)
+            sa.select(*_NETWORK_INFO)
             .where(networks.c.org_id == self.org_id)
             .order_by(networks.c.created_at, networks.c.id)
         )
-        with self.engine.connect() as connection:
+        with _reading(self.engine) as connection:
             rows = connection.execute(query).mappings().all()
         return [_network_info(self._own(row, "network", row["id"])) for row in rows]
 
-    def _network_row(self, connection: Connection, network_id: str) -> RowMapping:
+    def _network_row(
+        self, connection: Connection, network_id: str, *extra: sa.Column[Any]
+    ) -> RowMapping:
+        """The network's row: its info columns and ``extra`` ones (the stored network is large: read when asked)."""
         row = (
             connection.execute(
-                sa.select(networks).where(networks.c.id == str(network_id), networks.c.org_id == self.org_id)
+                sa.select(*_NETWORK_INFO, *extra).where(
+                    networks.c.id == str(network_id), networks.c.org_id == self.org_id
+                )
             )
             .mappings()
             .first()
@@ -410,12 +442,12 @@ class TenantStore:
         return self._own(row, "network", network_id)
 
     def network(self, network_id: str) -> NetworkInfo:
-        with self.engine.connect() as connection:
+        with _reading(self.engine) as connection:
             return _network_info(self._network_row(connection, network_id))
 
     def network_json(self, network_id: str) -> str:
-        with self.engine.connect() as connection:
-            return str(self._network_row(connection, network_id)["network_json"])
+        with _reading(self.engine) as connection:
+            return str(self._network_row(connection, network_id, networks.c.network_json)["network_json"])
 
     def delete_network(self, network_id: str, *, actor: Principal) -> None:
         """Delete a network and its runs."""
@@ -451,36 +483,39 @@ class TenantStore:
             _audit(connection, self.org_id, actor.email, "run.create", run_id, analysis=analysis, network=network_id)
         return self.run(run_id)
 
-    def _run_row(self, connection: Connection, run_id: str) -> RowMapping:
+    def _run_row(self, connection: Connection, run_id: str, *extra: sa.Column[Any]) -> RowMapping:
+        """The run's row: its info columns and ``extra`` ones (a result or a report is large: read when asked)."""
         row = (
-            connection.execute(sa.select(runs).where(runs.c.id == str(run_id), runs.c.org_id == self.org_id))
+            connection.execute(
+                sa.select(*_RUN_INFO, *extra).where(runs.c.id == str(run_id), runs.c.org_id == self.org_id)
+            )
             .mappings()
             .first()
         )
         return self._own(row, "run", run_id)
 
     def run(self, run_id: str) -> RunInfo:
-        with self.engine.connect() as connection:
+        with _reading(self.engine) as connection:
             return _run_info(self._run_row(connection, run_id))
 
     def runs(self, network_id: str | None = None) -> list[RunInfo]:
-        query = sa.select(runs).where(runs.c.org_id == self.org_id).order_by(runs.c.created_at, runs.c.id)
+        query = sa.select(*_RUN_INFO).where(runs.c.org_id == self.org_id).order_by(runs.c.created_at, runs.c.id)
         if network_id is not None:
             query = query.where(runs.c.network_id == network_id)
-        with self.engine.connect() as connection:
+        with _reading(self.engine) as connection:
             rows = connection.execute(query).mappings().all()
         return [_run_info(self._own(row, "run", row["id"])) for row in rows]
 
     def run_result(self, run_id: str) -> str | None:
         """The result JSON of a run (None until it has succeeded)."""
-        with self.engine.connect() as connection:
-            row = self._run_row(connection, run_id)
+        with _reading(self.engine) as connection:
+            row = self._run_row(connection, run_id, runs.c.result_json)
         return None if row["result_json"] is None else str(row["result_json"])
 
     def run_report(self, run_id: str) -> str | None:
         """The HTML report section(s) of a run (None when it has none)."""
-        with self.engine.connect() as connection:
-            row = self._run_row(connection, run_id)
+        with _reading(self.engine) as connection:
+            row = self._run_row(connection, run_id, runs.c.report_html)
         return None if row["report_html"] is None else str(row["report_html"])
 
     def cancel_run(self, run_id: str, *, actor: Principal) -> RunInfo:
@@ -506,7 +541,7 @@ class TenantStore:
 
     def members(self) -> list[dict[str, Any]]:
         query = sa.select(users).where(users.c.org_id == self.org_id).order_by(users.c.id)
-        with self.engine.connect() as connection:
+        with _reading(self.engine) as connection:
             rows = connection.execute(query).mappings().all()
         return [
             {"id": r["id"], "email": r["email"], "role": r["role"], "created_at": _iso(r["created_at"])}
@@ -517,7 +552,7 @@ class TenantStore:
         query = sa.select(api_tokens).where(api_tokens.c.org_id == self.org_id).order_by(api_tokens.c.id)
         if user_id is not None:
             query = query.where(api_tokens.c.user_id == user_id)
-        with self.engine.connect() as connection:
+        with _reading(self.engine) as connection:
             rows = connection.execute(query).mappings().all()
         return [
             {
@@ -559,7 +594,7 @@ class TenantStore:
 
     def audit(self, limit: int = 500) -> list[dict[str, Any]]:
         query = sa.select(audit).where(audit.c.org_id == self.org_id).order_by(audit.c.id.desc()).limit(limit)
-        with self.engine.connect() as connection:
+        with _reading(self.engine) as connection:
             rows = connection.execute(query).mappings().all()
         return [
             {

@@ -33,6 +33,11 @@ from allyshore.web.processes import pid_alive
 log = logging.getLogger("allyshore.web.runner")
 
 
+#: The longest a runner waits between two looks at an empty queue (a run queued through another process, a
+#: worker's, waits at most this long to start).
+IDLE_POLL = 1.0
+
+
 class Cancelled(Exception):
     """The run's cancellation was asked for."""
 
@@ -167,6 +172,9 @@ class Runner:
         return count
 
     def _loop(self, index: int) -> None:
+        """Claim and run; while the queue stays empty, look half as often each time, down to once every
+        :data:`IDLE_POLL` seconds (a run queued through this process wakes it at once)."""
+        wait = self.poll
         while not self._stop.is_set():
             try:
                 claimed = self.queue.claim(f"{self.name}:{index}", self.lease)
@@ -174,9 +182,11 @@ class Runner:
                 log.exception("claiming a run failed")
                 claimed = None
             if claimed is None:
-                self._wake.wait(self.poll)
+                woken = self._wake.wait(wait)
                 self._wake.clear()
+                wait = self.poll if woken else min(2 * wait, max(IDLE_POLL, self.poll))
                 continue
+            wait = self.poll
             execute(self.queue, claimed, self.server)
 
     def stop(self, timeout: float = 5.0) -> None:
