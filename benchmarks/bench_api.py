@@ -60,7 +60,9 @@ def server_cpu_seconds(pid: int) -> float:
     return total
 
 
-def client_process(indexes: list[int], routes: list[str], headers: dict[str, str], seconds: float) -> tuple[list[float], int]:
+def client_process(
+    indexes: list[int], routes: list[str], headers: dict[str, str], seconds: float
+) -> tuple[list[float], int]:
     """Clients ``indexes`` (one connection each) on one event loop of this process, cycling through ``routes``
     for ``seconds``: every request's latency (s) and how many failed. Several such processes make the load, so
     that the load generator itself (one Python thread per process) does not set the latency it measures."""
@@ -170,11 +172,15 @@ def main() -> None:
         errors = [sum(failed for _, failed in parts)]
         _, exposure_seconds = run_exposure()
         ms = [v * 1000 for v in latencies]
-        print(f"| {args.workers} | {args.clients} | {args.seconds:.0f} | {len(ms) / elapsed:,.0f} | {statistics.median(ms):.1f} | "
-              f"{percentile(ms, 0.95):.1f} | {percentile(ms, 0.99):.1f} | {errors[0]} | {exposure_seconds:.2f} | "
-              f"{1000 * cpu_used / max(len(ms), 1):.2f} |")
-        print(f"requests {len(ms)}; load average at start {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f}; "
-              f"at end {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
+        print(
+            f"| {args.workers} | {args.clients} | {args.seconds:.0f} | {len(ms) / elapsed:,.0f} | {statistics.median(ms):.1f} | "
+            f"{percentile(ms, 0.95):.1f} | {percentile(ms, 0.99):.1f} | {errors[0]} | {exposure_seconds:.2f} | "
+            f"{1000 * cpu_used / max(len(ms), 1):.2f} |"
+        )
+        print(
+            f"requests {len(ms)}; load average at start {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f}; "
+            f"at end {', '.join(f'{v:.2f}' for v in os.getloadavg())}"
+        )
     finally:
         if server is not None:
             server.send_signal(signal.SIGTERM)
