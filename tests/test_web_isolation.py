@@ -21,7 +21,8 @@ from fastapi.routing import APIRoute
 from starlette.routing import Route
 
 from allyshore.store.tenancy import Accounts
-from web_fixtures import ORIGIN_CASE, PARTIES, PASSWORD, Org, Platform, sample_path
+from test_certify import PARTIES
+from web_fixtures import ORIGIN_CASE, PASSWORD, Org, Platform, sample_path
 
 PUBLIC, ANY, WRITER, ADMIN = "public", "any", "writer", "admin"
 ALLOWED = {

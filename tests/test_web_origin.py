@@ -8,8 +8,8 @@ import dataclasses
 from typing import Any
 
 from allyshore.store.tenant_records import TenantRecords
-from test_certify import pdf_text
-from web_fixtures import ORIGIN_CASE, PARTIES, Platform
+from test_certify import PARTIES, pdf_text
+from web_fixtures import ORIGIN_CASE, Platform
 
 RECORDS = "/api/v1/origin/records"
 

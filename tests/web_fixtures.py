@@ -22,34 +22,9 @@ from allyshore.web import Settings, create_app
 from allyshore.web.runner import Runner
 from allyshore.web.security import hash_password
 from pg_schema import postgres_schema
+from test_certify import CASE as ORIGIN_CASE  # RVC net cost (88 - 40) / 88 = 54.5% >= 50%: criterion B
 
 PASSWORD = "correct horse battery staple"
-#: An origin case (origin case format v1) and the parties of a certification (as in tests/test_certify.py):
-#: RVC net cost = (88 - 40) / 88 = 54.5% >= 50%, so the good originates under criterion B.
-ORIGIN_CASE: dict[str, Any] = {
-    "good": {"description": "Good A", "hs": "9018.90"},
-    "rule": {"alternatives": [{"tariff_shift": None, "rvc": {"net_cost": 50}}]},
-    "materials": [
-        {"id": "o", "hs": "3926.90", "value": 30, "originating": True},
-        {"id": "n", "hs": "8536.50", "value": 40},
-    ],
-    "other_costs": {"product_costs": 20, "period_costs": 10},
-    "excluded_costs": 12,
-}
-PARTIES: dict[str, Any] = {
-    "certifier_role": "exporter",
-    "certifier": {
-        "name": "Bombas del Norte SA de CV",
-        "title": "Trade compliance manager",
-        "address": "Av. Industrial 100, Apodaca, Nuevo Leon",
-        "country": "Mexico",
-        "phone": "+52 81 5555 0100",
-        "email": "origen@example.mx",
-    },
-    "producer": "available upon request",
-    "importer": {"name": "Care Devices Inc.", "address": "1 Main St, Laredo, TX", "country": "US"},
-    "signature": {"name": "Ana Ruiz", "date": "2026-11-23"},
-}
 ROLES = ("admin", "analyst", "viewer")
 
 

@@ -101,6 +101,30 @@ def _process_alive(worker: str) -> bool:
     return pid_alive(pid)
 
 
+#: What a first run imports (the analyses, the network reader, the report's builders): loaded when a runner starts,
+#: so that the first run of each server process does not wait for them.
+WARM_MODULES = (
+    "allyshore.catalog",
+    "allyshore.exposure",
+    "allyshore.io",
+    "allyshore.model.validate",
+    "allyshore.report",
+    "allyshore.report.sections",
+    "allyshore.trust",
+    "allyshore.web.reports",
+)
+
+
+def _load_analyses() -> None:
+    import importlib
+
+    for name in WARM_MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception:  # a module that cannot load fails its runs, with their error, not the runner
+            log.exception("loading %s failed", name)
+
+
 class Runner:
     """``threads`` worker threads polling the queue every ``poll`` seconds until :meth:`stop`."""
 
@@ -150,6 +174,7 @@ class Runner:
         beat = threading.Thread(target=self._beat, name="allyshore-run-heartbeat", daemon=True)
         beat.start()
         self._workers.append(beat)
+        threading.Thread(target=_load_analyses, name="allyshore-run-warm", daemon=True).start()
 
     def _beat(self) -> None:
         """Every quarter of the lease: :meth:`heartbeat` (a run is lost only when its process is)."""
