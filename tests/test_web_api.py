@@ -446,7 +446,7 @@ def test_a_nul_character_in_text_is_refused_not_a_server_error(platform: Platfor
 def test_the_token_cache_forgets_at_expiry_after_its_seconds_and_when_cleared() -> None:
     from datetime import UTC, datetime, timedelta
 
-    from allyshore.web.security import TokenCache
+    from allyshore.store.credentials import TokenCache
 
     looked: list[str] = []
 

@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, RowMapping
 
 from allyshore.errors import InputError, NotFoundError
+from allyshore.store.credentials import token_cache
 from allyshore.store.store import Store
 
 ROLES = ("admin", "analyst", "viewer")
@@ -349,9 +350,10 @@ class Accounts:
         return token_id, token
 
     def principal_for_token(self, token: str) -> Principal | None:
-        """Whose live token this is (None when unknown, revoked or expired)."""
-        found = self.token_principal(token)
-        return None if found is None else found[0]
+        """Whose live token this is (None when unknown, revoked or expired), remembered a few seconds
+        (:mod:`allyshore.store.credentials`; revoking a token forgets them)."""
+        found = token_cache(self.engine).resolve(token, self.token_principal)
+        return found if isinstance(found, Principal) else None
 
     def token_principal(self, token: str) -> tuple[Principal, datetime | None] | None:
         """Whose live token this is and when it expires (None: never); None when unknown, revoked or expired."""
@@ -586,6 +588,7 @@ class TenantStore:
                 .values(revoked_at=_now())
             )
             _audit(connection, self.org_id, actor.email, "token.revoke", str(token_id))
+        token_cache(self.engine).clear()  # the revoked token stops working at once in this process
 
     def record(self, actor: Principal, action: str, target: str | None = None, **detail: Any) -> None:
         """Append one audit row (for actions that write nothing else, such as a sign-in)."""

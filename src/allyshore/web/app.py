@@ -27,7 +27,7 @@ from allyshore.errors import AllyshoreError, InputError, NotFoundError
 from allyshore.io.limits import ReadLimits
 from allyshore.store import Store, open_store
 from allyshore.store.tenancy import Accounts, Principal, TenantStore
-from allyshore.web.security import RateLimit, TokenCache, hash_password, verify_password
+from allyshore.web.security import RateLimit, hash_password, verify_password
 
 log = logging.getLogger("allyshore.web")
 API = "/api/v1"
@@ -177,8 +177,7 @@ def principal(request: Request) -> Principal:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "unauthorized", "sign in first: Authorization: Bearer TOKEN", WWW_Authenticate="Bearer")
-    cache: TokenCache[Principal] = request.app.state.tokens
-    found = cache.resolve(token.strip(), Accounts(store_of(request)).token_principal)
+    found = Accounts(store_of(request)).principal_for_token(token.strip())
     if found is None:
         raise ApiError(401, "unauthorized", "the token is unknown, expired or revoked", WWW_Authenticate="Bearer")
     return found
@@ -421,7 +420,6 @@ def create_token(body: TokenIn, request: Request, caller: Writer) -> TokenCreate
 def revoke_token(token_id: int, request: Request, caller: Caller) -> Response:
     """Revoke a token (the caller's own; an admin: any of the organisation's)."""
     TenantStore(store_of(request), caller.org_id).revoke_token(token_id, actor=caller, own_only=not caller.is_admin)
-    request.app.state.tokens.clear()  # revoked here at once (in the server's other processes within seconds)
     return Response(status_code=204)
 
 
@@ -503,7 +501,6 @@ def create_app(settings: Settings, *, store: Store | None = None, start_runner: 
     app.state.store = opened
     app.state.settings = settings
     app.state.sign_in_limit = RateLimit()
-    app.state.tokens = TokenCache[Principal]()
     app.include_router(router)
     app.include_router(_routers_of("origin_routes"))
 
