@@ -52,4 +52,3 @@ class RateLimit:
         with self._lock:
             for key in keys:
                 self._recent(key, now).append(now)
-
