@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import io
 import json
+import socket
+import subprocess
+import sys
 import time
 import zipfile
 from pathlib import Path
@@ -339,7 +342,9 @@ def test_runs_left_running_by_a_crash_are_marked_interrupted_on_start(platform: 
     run_id = platform.client.post(
         f"/api/v1/networks/{org.network_id}/runs", headers=org.auth("analyst"), json={"analysis": "exposure"}
     ).json()["id"]
-    claimed = RunQueue(platform.store).claim("a process that is killed next")
+    # a process of this host that is gone (killed): its runs are recovered at once, before their lease runs out
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    claimed = RunQueue(platform.store).claim(f"{socket.gethostname()}:{int(gone.stdout)}:embedded:0")
     assert claimed is not None and claimed.id == run_id
     queued = platform.client.post(
         f"/api/v1/networks/{org.network_id}/runs", headers=org.auth("analyst"), json={"analysis": "exposure"}
@@ -431,3 +436,32 @@ def test_a_nul_character_in_text_is_refused_not_a_server_error(platform: Platfor
     assert answer.status_code == 422, answer.text
     assert "NUL" in answer.json()["message"]
     assert platform.client.get("/api/v1/networks/%00", headers=platform.a.auth()).status_code == 422
+
+
+def test_the_token_cache_forgets_at_expiry_after_its_seconds_and_when_cleared() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from allyshore.store.credentials import TokenCache
+
+    looked: list[str] = []
+
+    def look_up(token: str) -> tuple[str, datetime | None] | None:
+        looked.append(token)
+        expiry = {"short": datetime.now(UTC) + timedelta(seconds=-1), "long": None}
+        return None if token == "unknown" else (f"principal of {token}", expiry[token])
+
+    cache: TokenCache[str] = TokenCache(seconds=60)
+    assert cache.resolve("long", look_up) == cache.resolve("long", look_up) == "principal of long"
+    assert looked == ["long"]  # the second answer came from the cache
+    assert cache.resolve("unknown", look_up) is None and cache.resolve("unknown", look_up) is None
+    assert looked.count("unknown") == 2  # an unknown token is never remembered
+    cache.resolve("short", look_up)
+    cache.resolve("short", look_up)
+    assert looked.count("short") == 2  # expired by the time it is asked again: looked up again
+    cache.clear()  # a revocation
+    cache.resolve("long", look_up)
+    assert looked.count("long") == 2
+    quick: TokenCache[str] = TokenCache(seconds=0)
+    quick.resolve("long", look_up)
+    quick.resolve("long", look_up)
+    assert looked.count("long") == 4  # no caching at 0 seconds

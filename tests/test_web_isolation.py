@@ -21,7 +21,8 @@ from fastapi.routing import APIRoute
 from starlette.routing import Route
 
 from allyshore.store.tenancy import Accounts
-from web_fixtures import PASSWORD, Org, Platform, sample_path
+from test_certify import PARTIES
+from web_fixtures import ORIGIN_CASE, PASSWORD, Org, Platform, sample_path
 
 PUBLIC, ANY, WRITER, ADMIN = "public", "any", "writer", "admin"
 ALLOWED = {
@@ -71,7 +72,12 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/tokens"): Case(WRITER, lambda: {"json": {"name": "t"}}),
     ("DELETE", "/api/v1/tokens/{token_id}"): Case(ANY),  # one's own token; an administrator's: any of the org's
     ("GET", "/api/v1/audit"): Case(ADMIN),
+    ("GET", "/api/v1/origin/records"): Case(ANY),
+    ("POST", "/api/v1/origin/records"): Case(WRITER, lambda: {"json": {"case": ORIGIN_CASE}}),
+    ("GET", "/api/v1/origin/records/{record_id}"): Case(ANY),
+    ("POST", "/api/v1/origin/records/{record_id}/certificate"): Case(WRITER, lambda: {"json": {"parties": PARTIES}}),
 }
+INTEGER_IDS = ("token_id", "record_id")
 
 
 DELETE_NETWORK = ("DELETE", "/api/v1/networks/{network_id}")
@@ -120,13 +126,18 @@ def call(platform: Platform, method: str, path: str, headers: dict[str, str], ca
 
 
 def secrets_of(org: Org) -> list[str]:
-    return [org.network_id, org.run_id, *org.emails.values()]
+    return [org.network_id, org.run_id, org.record_hash, *org.emails.values()]
 
 
 @pytest.mark.parametrize("role", ["admin", "analyst", "viewer"])
 def test_organisation_b_never_sees_or_changes_organisation_a(platform: Platform, role: str) -> None:
     a, b = platform.a, platform.b
-    ids = {"network_id": a.network_id, "run_id": a.run_id, "token_id": token_id_of(platform, a, "admin")}
+    ids = {
+        "network_id": a.network_id,
+        "run_id": a.run_id,
+        "token_id": token_id_of(platform, a, "admin"),
+        "record_id": a.record_id,
+    }
     for (method, template), case in sorted(ROUTES.items()):
         path = fill(template, ids)
         response = call(platform, method, path, b.auth(role), case)
@@ -138,7 +149,7 @@ def test_organisation_b_never_sees_or_changes_organisation_a(platform: Platform,
             expected = {404} if role in ALLOWED[case.rule] else {403, 404}
             assert response.status_code in expected, (method, template, role, response.status_code)
             # indistinguishable from an id that does not exist at all
-            absent = {k: (uuid.uuid4().hex if k != "token_id" else 10**9) for k in ids}
+            absent = {k: (10**9 if k in INTEGER_IDS else uuid.uuid4().hex) for k in ids}
             other = call(platform, method, fill(template, absent), b.auth(role), case)
             assert other.status_code == response.status_code
             assert other.json()["error"] == response.json()["error"]
@@ -148,10 +159,12 @@ def test_organisation_b_never_sees_or_changes_organisation_a(platform: Platform,
     assert run["status"] == "succeeded"
     tokens = platform.client.get("/api/v1/tokens", headers=a.auth()).json()
     assert not next(t for t in tokens if t["id"] == ids["token_id"])["revoked"]
+    record = platform.client.get(f"/api/v1/origin/records/{a.record_id}", headers=a.auth()).json()
+    assert (record["content_hash"], record["verified"]) == (a.record_hash, True)
 
 
 def test_without_credentials_every_route_but_sign_in_is_401(platform: Platform) -> None:
-    ids = {"network_id": platform.a.network_id, "run_id": platform.a.run_id, "token_id": 1}
+    ids = {"network_id": platform.a.network_id, "run_id": platform.a.run_id, "token_id": 1, "record_id": 1}
     for (method, template), case in sorted(ROUTES.items()):
         response = call(platform, method, fill(template, ids), {}, case)
         if case.rule == PUBLIC:
@@ -168,13 +181,13 @@ def fresh_ids(platform: Platform, org: Org, role: str, deletes_network: bool) ->
     run = platform.client.post(
         f"/api/v1/networks/{made}/runs", headers=org.auth(), json={"analysis": "origin"}
     ).json()["id"]
-    return {"network_id": made, "run_id": run, "token_id": token_id_of(platform, org, role)}
+    return {"network_id": made, "run_id": run, "token_id": token_id_of(platform, org, role), "record_id": org.record_id}
 
 
 @pytest.mark.parametrize("role", ["admin", "analyst", "viewer"])
 def test_each_role_gets_exactly_what_its_row_allows(platform: Platform, role: str) -> None:
     org = platform.a
-    shared = {"network_id": org.network_id, "run_id": org.run_id}
+    shared = {"network_id": org.network_id, "run_id": org.run_id, "record_id": org.record_id}
     for (method, template), case in sorted(ROUTES.items()):
         if case.rule == PUBLIC:
             continue

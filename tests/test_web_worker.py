@@ -93,3 +93,52 @@ def test_a_worker_recovers_only_the_runs_of_dead_workers_of_its_host(platform: P
               for r in (live_id, dead_id)}
     assert status == {live_id: "running", dead_id: "failed"}
     assert queue.recover_interrupted() == 1  # leave nothing running
+
+
+def test_a_run_whose_lease_ran_out_is_taken_over_by_any_worker(platform: Platform) -> None:
+    """A worker on another host died with its runs (no process of this host to check): its lease stops being
+    renewed, and whichever runner beats next marks its run interrupted; a run whose worker renews it is kept."""
+    from datetime import timedelta
+
+    from allyshore.web.runner import Runner
+
+    drain(platform)
+    gone_id, kept_id = queue_runs(platform, 2, "origin")
+    queue = RunQueue(platform.store)
+    assert queue.claim("another-host:4242:worker:0", lease=timedelta(seconds=-1)) is not None  # lease run out
+    kept = queue.claim("another-host:4343:worker:0", lease=timedelta(seconds=-1))
+    assert kept is not None and kept.id == kept_id
+    assert queue.renew("another-host:4343:") == 1  # its worker's heartbeat: leased for another minute
+    runner = Runner(platform.store, kind="worker")
+    assert runner.heartbeat() == 0  # it runs nothing itself; it takes over the expired run
+    status = {r: platform.client.get(f"/api/v1/runs/{r}", headers=platform.a.auth()).json() for r in (gone_id, kept_id)}
+    assert status[gone_id]["status"] == "failed" and status[gone_id]["error"].startswith("interrupted")
+    assert status[kept_id]["status"] == "running"
+    assert runner.recover() == 0  # nothing else to recover: the kept run's lease is live, its host is not this one
+    assert queue.recover_interrupted() == 1  # leave nothing running
+
+
+def test_a_runners_heartbeat_keeps_its_runs_leased() -> None:
+    """The heartbeat renews exactly the runs of the runner's own worker names (checked on the store directly)."""
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from allyshore.store import open_store
+    from allyshore.store.tenancy import Accounts, TenantStore, runs
+    from allyshore.web.runner import Runner
+
+    with open_store("sqlite://") as store:
+        user = Accounts(store).create_user("a@a.example", "A", "admin", None)
+        tenant = TenantStore(store, user.org_id)
+        network = tenant.add_network(name="n", filename="n.json", network_json="{}", summary={}, actor=user)
+        run_ids = [tenant.create_run(network.id, "origin", {}, actor=user).id for _ in range(2)]
+        runner = Runner(store, kind="worker", lease=120)
+        queue = RunQueue(store)
+        mine = queue.claim(f"{runner.name}:0", lease=timedelta(seconds=-1))
+        other = queue.claim("elsewhere:1:worker:0", lease=timedelta(seconds=-1))
+        assert mine is not None and other is not None
+        assert runner.heartbeat() == 1
+        with store.engine.connect() as connection:
+            rows = dict(connection.execute(sa.select(runs.c.id, runs.c.status).where(runs.c.id.in_(run_ids))).all())
+        assert rows == {mine.id: "running", other.id: "failed"}

@@ -22,6 +22,7 @@ from allyshore.web import Settings, create_app
 from allyshore.web.runner import Runner
 from allyshore.web.security import hash_password
 from pg_schema import postgres_schema
+from test_certify import CASE as ORIGIN_CASE  # RVC net cost (88 - 40) / 88 = 54.5% >= 50%: criterion B
 
 PASSWORD = "correct horse battery staple"
 ROLES = ("admin", "analyst", "viewer")
@@ -51,6 +52,8 @@ class Org:
     emails: dict[str, str] = field(default_factory=dict)
     network_id: str = ""
     run_id: str = ""
+    record_id: int = 0
+    record_hash: str = ""
 
     def auth(self, role: str = "admin") -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
@@ -109,6 +112,9 @@ def make_platform(url: str, folder: Path) -> Iterator[Platform]:
         )
         assert created.status_code == 202, created.text
         org.run_id = created.json()["id"]
+        record = client.post("/api/v1/origin/records", headers=org.auth(), json={"case": ORIGIN_CASE})
+        assert record.status_code == 201, record.text
+        org.record_id, org.record_hash = record.json()["id"], record.json()["content_hash"]
     platform.run_pending()
     try:
         yield platform

@@ -9,7 +9,7 @@ store.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,10 +17,11 @@ from typing import Any
 from allyshore.errors import InputError, Problem, ValidationError
 from allyshore.io.text import read_text_file
 from allyshore.origin import determine_origin
-from allyshore.origin.certificate_pdf import write_certification
-from allyshore.origin.certification import certify
+from allyshore.origin.certificate_pdf import certificate_pdf, write_certification
+from allyshore.origin.certification import PartiesIn, certify
 from allyshore.origin.results import Certification
-from allyshore.store import open_store
+from allyshore.store import Store, open_store
+from allyshore.store.store import LOCAL_ORG
 
 
 def issue_certification(
@@ -54,14 +55,7 @@ def issue_certification(
     determinations: list[Any] = []
     if record_ids or save:
         with open_store(database_url, key_file=key_file) as store:
-            if record_ids:
-                chain = store.verify_records(content=False)
-                if not chain.ok:
-                    raise InputError(
-                        f"cannot certify from the store at {store.url}: {chain.message()}; "
-                        "`allyshore origin verify` lists every broken record"
-                    )
-            determinations += [store.get_determination(i) for i in record_ids]
+            determinations += verified_records(store, record_ids)
             for path in cases:
                 determinations.append(store.determine_and_save(path)[1] if save else determine_origin(path))
     else:
@@ -72,4 +66,39 @@ def issue_certification(
     return certification, write_certification(certification, out)
 
 
-__all__ = ["issue_certification"]
+def verified_records(store: Store, record_ids: Sequence[int], *, org_id: int = LOCAL_ORG) -> list[Any]:
+    """The saved records ``record_ids`` of organisation ``org_id``, after checking the store's whole chain (every
+    record's MAC and link, and the witness of its end); a store that fails is refused."""
+    if not record_ids:
+        return []
+    chain = store.verify_records(content=False)
+    if not chain.ok:
+        raise InputError(
+            f"cannot certify from the store at {store.url}: {chain.message()}; "
+            "`allyshore origin verify` lists every broken record"
+        )
+    return [store.get_determination(i, org_id=org_id) for i in record_ids]
+
+
+def certify_saved(
+    store: Store,
+    record_ids: Sequence[int],
+    parties: PartiesIn | Mapping[str, Any],
+    *,
+    org_id: int,
+    blanket_from: date | str | None = None,
+    blanket_to: date | str | None = None,
+) -> tuple[Certification, bytes]:
+    """The certification of saved records of organisation ``org_id`` (verified first) and its PDF, written
+    nowhere (the web serves it)."""
+    certification = certify(
+        verified_records(store, record_ids, org_id=org_id),
+        parties,
+        blanket_from=blanket_from,
+        blanket_to=blanket_to,
+        source="parties",
+    )
+    return certification, certificate_pdf(certification)
+
+
+__all__ = ["certify_saved", "issue_certification", "verified_records"]

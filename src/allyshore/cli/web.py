@@ -62,13 +62,18 @@ def serve(
         ),
     ] = None,
     threads: Annotated[int, typer.Option("--threads", min=1, help="Worker threads of the embedded runner.")] = 2,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Server processes (uvicorn workers); each runs its own runner.")
+    ] = 1,
     dask_scheduler: SchedulerOption = None,
     key_file: KeyFileOption = None,
 ) -> None:
     """Serve the web API (migrations applied; jobs run in this process on SQLite)."""
     import uvicorn
 
-    from allyshore.web import Settings, create_app
+    from allyshore.store import open_store
+    from allyshore.web import Settings
+    from allyshore.web.serving import serve_settings
 
     url = _url(database_url, data_dir)
     embedded = runner if runner is not None else not url.startswith("postgresql")
@@ -78,10 +83,20 @@ def serve(
         analysis_settings={"scheduler": dask_scheduler},
         key_file=str(key_file) if key_file else None,
     )
-    application = create_app(settings)
-    _first_user(application.state.store)
-    err_console.print(f"allyshore serving http://{host}:{port}/api/v1 (database {application.state.store.url})")
-    uvicorn.run(application, host=host, port=port, log_level="info", proxy_headers=False)
+    with open_store(url, key_file=key_file) as store:  # migrated once, before any server process starts
+        _first_user(store)
+        shown = store.url
+    serve_settings(settings)  # read by each server process (uvicorn workers are started from an import path)
+    err_console.print(f"allyshore serving http://{host}:{port}/api/v1 (database {shown}, {workers} process(es))")
+    uvicorn.run(
+        "allyshore.web.serving:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        proxy_headers=False,
+    )
 
 
 FIRST_USER = "admin@localhost"

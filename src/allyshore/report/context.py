@@ -26,13 +26,14 @@ from markupsafe import Markup
 from allyshore.errors import AllyshoreError, Problem
 
 if TYPE_CHECKING:
+    from allyshore.capacity.results import CapacityMatch
     from allyshore.cost.results import NetworkCost, Sensitivity
     from allyshore.cost.unknown import UnknownDuty
     from allyshore.exposure import ExposureResult
     from allyshore.model.network import Network
     from allyshore.optimize.results import OptimizeResult, ParetoResult
     from allyshore.origin.results import NetworkOrigin, QualificationPlan
-    from allyshore.resilience.results import StressResult
+    from allyshore.resilience.results import SimulationResult, StressResult
     from allyshore.trust import TrustPolicy, TrustTable
 
 T = TypeVar("T")
@@ -146,6 +147,8 @@ class ReportContext:
     origin: OriginResults | AllyshoreError
     options: ReportOptions = field(default_factory=ReportOptions)
     plan: PlanResults | AllyshoreError | None = None  # None unless the options ask for a plan
+    simulation: SimulationResult | None = None  # a Monte Carlo simulation run's result (the platform's runs)
+    capacity_match: CapacityMatch | None = None  # a capacity match run's result (the platform's runs)
 
     @cached_property
     def _exposure_json(self) -> dict[str, Any]:

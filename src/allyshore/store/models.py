@@ -43,3 +43,5 @@ class DeterminationRow(Base):
     previous_mac: Mapped[str | None] = mapped_column(String(64), nullable=True)
     record_mac: Mapped[str | None] = mapped_column(String(64), nullable=True)
     key_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # The organisation whose record it is (migration 0007): 0 is the command line's local organisation.
+    org_id: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")

@@ -52,22 +52,27 @@ def content_hash(
     inputs_json: str,
     result_json: str,
     explanation_json: str,
+    org_id: int = 0,
 ) -> str:
-    """SHA-256 over the record's canonical content (timestamp in UTC, microseconds)."""
-    payload = canonical_json(
-        {
-            "created_at": as_utc(created_at).isoformat(timespec="microseconds"),
-            "kind": kind,
-            "subject": subject,
-            "hs": hs,
-            "rule_version": rule_version,
-            "software_version": software_version,
-            "inputs": inputs_json,
-            "result": result_json,
-            "explanation": explanation_json,
-        }
-    )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    """SHA-256 over the record's canonical content (timestamp in UTC, microseconds).
+
+    The organisation (``org_id``) is part of the content of a platform organisation's record, so moving a record
+    to another organisation breaks its hash; the local organisation's records (``0``, the command line's) hash as
+    every record did before organisations, so the records saved then still verify."""
+    content: dict[str, Any] = {
+        "created_at": as_utc(created_at).isoformat(timespec="microseconds"),
+        "kind": kind,
+        "subject": subject,
+        "hs": hs,
+        "rule_version": rule_version,
+        "software_version": software_version,
+        "inputs": inputs_json,
+        "result": result_json,
+        "explanation": explanation_json,
+    }
+    if org_id:
+        content["org"] = int(org_id)
+    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,8 @@ class DeterminationRecord(Result):
     previous_mac: str | None = None
     record_mac: str | None = None
     key_id: str | None = None
+    #: the organisation whose record it is (0: the command line's local organisation)
+    org_id: int = 0
     check: RecordCheck | None = field(default=None, compare=False)
     _stored: tuple[str, str, str] = field(default=("", "", ""), repr=False, compare=False)
 
@@ -117,6 +124,7 @@ class DeterminationRecord(Result):
             previous_mac=row.previous_mac,
             record_mac=row.record_mac,
             key_id=row.key_id,
+            org_id=int(row.org_id or 0),
             check=check,
             _stored=(row.inputs_json, row.result_json, row.explanation_json),
         )
@@ -153,6 +161,7 @@ class DeterminationRecord(Result):
             inputs_json=inputs_json or canonical_json(self.inputs),
             result_json=result_json or canonical_json(self.result),
             explanation_json=explanation_json or canonical_json(list(self.explanation)),
+            org_id=self.org_id,
         )
         return expected == self.content_hash
 

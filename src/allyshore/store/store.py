@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from importlib import resources
@@ -47,6 +47,8 @@ ENV_VAR = "ALLYSHORE_DATABASE_URL"
 DEFAULT_DATABASE_FILE = "allyshore.db"
 
 KINDS = ("case", "network")
+#: The organisation of the records the command line saves and reads (no organisation of the platform has id 0).
+LOCAL_ORG = 0
 
 # PostgreSQL advisory lock keys (any fixed 64-bit numbers): one serialises migrations, one the chain's end.
 _MIGRATION_LOCK = 0x616C6C7973680001
@@ -162,6 +164,8 @@ class Store:
         rule_version: str,
         kind: str = "case",
         created_at: datetime | None = None,
+        org_id: int = LOCAL_ORG,
+        also: Callable[[Connection, int], None] | None = None,
     ) -> DeterminationRecord:
         """Save one determination as a new immutable record and return it.
 
@@ -169,6 +173,8 @@ class Store:
         its ``originating``, ``criterion`` and ``explanation`` keys are recorded
         in their own columns too. ``rule_version`` names the rule applied (its
         source and edition), so the record says under which law it was decided.
+        ``org_id`` is the organisation whose record it is (the command line's: :data:`LOCAL_ORG`);
+        ``also(connection, record_id)`` runs in the record's transaction (an audit row, say).
         """
         if kind not in KINDS:
             raise InputError(f"unknown determination kind {kind!r}: use one of {', '.join(KINDS)}")
@@ -206,9 +212,11 @@ class Store:
                 inputs_json=inputs_json,
                 result_json=result_json,
                 explanation_json=explanation_json,
+                org_id=org_id,
             ),
+            org_id=int(org_id),
         )
-        return self._append(row)
+        return self._append(row, also)
 
     def _key_for_saving(self, store_key_id: str | None) -> bytes:
         key = read_key(self.keys)
@@ -227,7 +235,9 @@ class Store:
             )
         return key
 
-    def _append(self, row: DeterminationRow) -> DeterminationRecord:
+    def _append(
+        self, row: DeterminationRow, also: Callable[[Connection, int], None] | None = None
+    ) -> DeterminationRecord:
         """Insert ``row`` at the end of the chain: under the write lock, read the chain's end, key and link the
         record to it, insert it with the next id."""
         columns = DeterminationRow.__table__.c
@@ -255,12 +265,21 @@ class Store:
                     {c.key: getattr(row, c.key) for c in DeterminationRow.__mapper__.column_attrs}
                 )
             )
+            if also is not None:
+                also(connection, row.id)
         with contextlib.suppress(OSError):  # the witness is a help for later checks; the record is saved
             write_witness(self.keys, row.id, row.record_mac)
         return DeterminationRecord.from_row(row, RecordCheck(row.id, "verified", "saved now"))
 
     def save_origin_result(
-        self, inputs: Mapping[str, Any], result: Any, *, kind: str = "case", subject: str | None = None
+        self,
+        inputs: Mapping[str, Any],
+        result: Any,
+        *,
+        kind: str = "case",
+        subject: str | None = None,
+        org_id: int = LOCAL_ORG,
+        also: Callable[[Connection, int], None] | None = None,
     ) -> DeterminationRecord:
         """Save an :class:`~allyshore.origin.OriginResult` with the case (or network extract) it decided.
 
@@ -281,9 +300,11 @@ class Store:
             hs=str(good.get("hs") or ""),
             rule_version=version,
             kind=kind,
+            org_id=org_id,
+            also=also,
         )
 
-    def save_network_origin(self, result: NetworkOrigin) -> NetworkOrigin:
+    def save_network_origin(self, result: NetworkOrigin, *, org_id: int = LOCAL_ORG) -> NetworkOrigin:
         """Save every decided good of a :class:`~allyshore.origin.from_network.NetworkOrigin`; return the result
         with the id of each good's record (``record_id``; ``record_ids`` maps (item_id, site_id) to it).
 
@@ -301,26 +322,37 @@ class Store:
                 good.result,
                 kind="network",
                 subject=f"{result.network}: {good.item_id} @ {good.site_id}",
+                org_id=org_id,
             )
             saved[(good.item_id, good.site_id)] = record.id
         return result.with_records(saved)
 
-    def determine_and_save(self, case: str | Path | Mapping[str, Any]) -> tuple[OriginResult, DeterminationRecord]:
+    def determine_and_save(
+        self,
+        case: str | Path | Mapping[str, Any],
+        *,
+        org_id: int = LOCAL_ORG,
+        also: Callable[[Connection, int], None] | None = None,
+    ) -> tuple[OriginResult, DeterminationRecord]:
         """Decide an origin case (a JSON case file or its document, read once) and save the determination with
-        the case it decided; return both."""
+        the case it decided (as a record of organisation ``org_id``); return both."""
         from allyshore.origin.case import parse_case, read_case
         from allyshore.origin.determine import determine_origin
 
         source = None if isinstance(case, Mapping) else str(case)
         document = dict(case) if isinstance(case, Mapping) else read_case(case)
         result = determine_origin(parse_case(document, source=source))
-        return result, self.save_origin_result(document, result)
+        return result, self.save_origin_result(document, result, org_id=org_id, also=also)
 
-    def get_determination(self, record_id: int) -> DeterminationRecord:
-        """The record with this id; :class:`NotFoundError` when there is none."""
+    def get_determination(self, record_id: int, *, org_id: int = LOCAL_ORG) -> DeterminationRecord:
+        """The record of organisation ``org_id`` with this id; :class:`NotFoundError` when there is none (a record
+        of another organisation is not found either: the query filters by the organisation, and the row it
+        returns is checked again, so a query that forgot the filter fails closed)."""
         with self._sessions() as session:
-            row = session.get(DeterminationRow, record_id)
-            if row is None:
+            row = session.scalars(
+                select(DeterminationRow).where(DeterminationRow.id == record_id, DeterminationRow.org_id == org_id)
+            ).first()
+            if row is None or row.org_id != org_id:
                 raise NotFoundError(f"no determination record {record_id} in {self.url}")
             checks = self._check_links(session, {record_id: DeterminationRecord.from_row(row).verify()})
             return DeterminationRecord.from_row(row, checks.get(record_id))
@@ -332,9 +364,15 @@ class Store:
         subject: str | None = None,
         since: datetime | None = None,
         limit: int | None = None,
+        org_id: int = LOCAL_ORG,
     ) -> DeterminationHistory:
-        """Saved determinations, newest first, optionally filtered by HS prefix, subject or date."""
-        query = select(DeterminationRow).order_by(DeterminationRow.created_at.desc(), DeterminationRow.id.desc())
+        """Saved determinations of organisation ``org_id``, newest first, optionally filtered by HS prefix,
+        subject or date."""
+        query = (
+            select(DeterminationRow)
+            .where(DeterminationRow.org_id == org_id)
+            .order_by(DeterminationRow.created_at.desc(), DeterminationRow.id.desc())
+        )
         if hs:
             digits = "".join(ch for ch in hs if ch.isalnum())
             query = query.where(DeterminationRow.hs.startswith(digits, autoescape=True))
@@ -345,7 +383,10 @@ class Store:
         if limit is not None:
             query = query.limit(limit)
         with self._sessions() as session:
-            records = [DeterminationRecord.from_row(r) for r in session.scalars(query).all()]
+            rows = session.scalars(query).all()
+            if any(r.org_id != org_id for r in rows):  # the second lock: never another organisation's record
+                raise NotFoundError(f"no determination records of organisation {org_id} could be read safely")
+            records = [DeterminationRecord.from_row(r) for r in rows]
             checks = self._check_links(session, {r.id: r.verify() for r in records}) if records else {}
             return DeterminationHistory(tuple(replace(r, check=checks.get(r.id)) for r in records))
 
@@ -441,6 +482,10 @@ def open_store(url: str | None = None, *, migrate: bool = True, key_file: str | 
         options: dict[str, Any] = {}
         if make_url(resolved).get_backend_name() == "sqlite":
             options = {"connect_args": {"timeout": 60}}  # seconds a writer waits for the write lock
+        elif make_url(resolved).get_backend_name() == "postgresql":
+            # a server's request threads (40) and runner threads each hold one connection at a time: enough of
+            # them kept open that a busy moment does not connect and disconnect for every request
+            options = {"pool_size": 20, "max_overflow": 20, "pool_use_lifo": True}
         if resolved in ("sqlite://", "sqlite:///:memory:"):
             from sqlalchemy.pool import StaticPool
 

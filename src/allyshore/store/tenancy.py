@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, RowMapping
 
 from allyshore.errors import InputError, NotFoundError
+from allyshore.store.credentials import token_cache
 from allyshore.store.store import Store
 
 ROLES = ("admin", "analyst", "viewer")
@@ -36,6 +37,10 @@ SCOPES = ("read", "write")
 STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
 FINISHED = ("succeeded", "failed", "cancelled")
 TOKEN_PREFIX = "alsh_"
+#: How long a claimed run is its worker's without a heartbeat (:meth:`RunQueue.renew`): after it, any worker may
+#: mark the run interrupted (:meth:`RunQueue.recover_interrupted` with ``lease_expired``).
+LEASE = timedelta(seconds=60)
+INTERRUPTED = "interrupted: the process running it stopped before it finished"
 
 _meta = sa.MetaData()
 organisations = sa.Table(
@@ -97,6 +102,7 @@ runs = sa.Table(
     sa.Column("report_html", sa.Text),
     sa.Column("cancel_requested", sa.Boolean),
     sa.Column("worker", sa.String),
+    sa.Column("lease_until", sa.DateTime(timezone=True)),
     sa.Column("created_by", sa.Integer),
     sa.Column("created_at", sa.DateTime(timezone=True)),
     sa.Column("started_at", sa.DateTime(timezone=True)),
@@ -113,6 +119,18 @@ audit = sa.Table(
     sa.Column("target", sa.String),
     sa.Column("detail_json", sa.Text),
 )
+
+
+#: The columns of a network's and a run's info (not the stored network, result or report: large, read when asked).
+_NETWORK_INFO = (
+    networks.c.id,
+    networks.c.org_id,
+    networks.c.name,
+    networks.c.filename,
+    networks.c.summary_json,
+    networks.c.created_at,
+)
+_RUN_INFO = tuple(c for c in runs.c if c.name not in ("result_json", "report_html"))
 
 
 def _now() -> datetime:
@@ -135,6 +153,15 @@ def _transaction(engine: Engine) -> Iterator[Connection]:
     """One write transaction (``BEGIN IMMEDIATE`` on SQLite, see :func:`allyshore.store.open_store`)."""
     with engine.connect().execution_options(allyshore_write=True) as connection, connection.begin():
         yield connection
+
+
+def _reading(engine: Engine) -> Connection:
+    """A connection for reads: on PostgreSQL in autocommit, so a read is one round trip (no BEGIN before it, no
+    ROLLBACK when the connection goes back to the pool); each statement sees the data committed before it."""
+    connection = engine.connect()
+    if engine.dialect.name == "postgresql":
+        return connection.execution_options(isolation_level="AUTOCOMMIT")
+    return connection
 
 
 def _audit(connection: Connection, org_id: int | None, actor: str, action: str, target: str | None, **detail: Any) -> None:
@@ -170,7 +197,7 @@ def live_credential(
         .select_from(table.join(users, users.c.id == table.c.user_id))
         .where(hash_column == token_digest(secret), *where)
     )
-    with engine.connect() as connection:
+    with _reading(engine) as connection:
         row = connection.execute(query).first()
     if row is None or row.org_id != row.credential_org:
         return None
@@ -308,12 +335,12 @@ class Accounts:
         return Principal(user_id, org_id, email, role)
 
     def has_users(self) -> bool:
-        with self.engine.connect() as connection:
+        with _reading(self.engine) as connection:
             return connection.execute(sa.select(users.c.id).limit(1)).first() is not None
 
     def user_by_email(self, email: str) -> tuple[Principal, str | None] | None:
         """The user with this email and their password hash, or None."""
-        with self.engine.connect() as connection:
+        with _reading(self.engine) as connection:
             row = (
                 connection.execute(sa.select(users).where(users.c.email == email.strip().lower())).mappings().first()
             )
@@ -353,7 +380,13 @@ class Accounts:
         return token_id, token
 
     def principal_for_token(self, token: str) -> Principal | None:
-        """Whose live token this is (None when unknown, revoked or expired)."""
+        """Whose live token this is (None when unknown, revoked or expired), remembered a few seconds
+        (:mod:`allyshore.store.credentials`; revoking a token forgets them)."""
+        found = token_cache(self.engine).resolve(token, self.token_principal)
+        return found if isinstance(found, Principal) else None
+
+    def token_principal(self, token: str) -> tuple[Principal, datetime | None] | None:
+        """Whose live token this is and when it expires (None: never); None when unknown, revoked or expired."""
         row = live_credential(
             self.engine,
             api_tokens.c.token_hash,
@@ -361,7 +394,11 @@ class Accounts:
             api_tokens.c.scope,
             where=(api_tokens.c.revoked_at.is_(None),),
         )
-        return None if row is None else Principal(row.id, row.org_id, row.email, row.role, row.scope)
+        if row is None:
+            return None
+        expires = row.expires_at
+        expires = None if expires is None else expires if expires.tzinfo else expires.replace(tzinfo=UTC)
+        return Principal(row.id, row.org_id, row.email, row.role, row.scope), expires
 
 
 class TenantStore:
@@ -402,19 +439,23 @@ class TenantStore:
 
     def networks(self) -> list[NetworkInfo]:
         query = (
-            sa.select(networks.c.id, networks.c.org_id, networks.c.name, networks.c.filename)
-            .add_columns(networks.c.summary_json, networks.c.created_at)
+            sa.select(*_NETWORK_INFO)
             .where(networks.c.org_id == self.org_id)
             .order_by(networks.c.created_at, networks.c.id)
         )
-        with self.engine.connect() as connection:
+        with _reading(self.engine) as connection:
             rows = connection.execute(query).mappings().all()
         return [_network_info(self._own(row, "network", row["id"])) for row in rows]
 
-    def _network_row(self, connection: Connection, network_id: str) -> RowMapping:
+    def _network_row(
+        self, connection: Connection, network_id: str, *extra: sa.Column[Any]
+    ) -> RowMapping:
+        """The network's row: its info columns and ``extra`` ones (the stored network is large: read when asked)."""
         row = (
             connection.execute(
-                sa.select(networks).where(networks.c.id == str(network_id), networks.c.org_id == self.org_id)
+                sa.select(*_NETWORK_INFO, *extra).where(
+                    networks.c.id == str(network_id), networks.c.org_id == self.org_id
+                )
             )
             .mappings()
             .first()
@@ -422,12 +463,12 @@ class TenantStore:
         return self._own(row, "network", network_id)
 
     def network(self, network_id: str) -> NetworkInfo:
-        with self.engine.connect() as connection:
+        with _reading(self.engine) as connection:
             return _network_info(self._network_row(connection, network_id))
 
     def network_json(self, network_id: str) -> str:
-        with self.engine.connect() as connection:
-            return str(self._network_row(connection, network_id)["network_json"])
+        with _reading(self.engine) as connection:
+            return str(self._network_row(connection, network_id, networks.c.network_json)["network_json"])
 
     def delete_network(self, network_id: str, *, actor: Principal) -> None:
         """Delete a network and its runs."""
@@ -463,36 +504,39 @@ class TenantStore:
             _audit(connection, self.org_id, actor.email, "run.create", run_id, analysis=analysis, network=network_id)
         return self.run(run_id)
 
-    def _run_row(self, connection: Connection, run_id: str) -> RowMapping:
+    def _run_row(self, connection: Connection, run_id: str, *extra: sa.Column[Any]) -> RowMapping:
+        """The run's row: its info columns and ``extra`` ones (a result or a report is large: read when asked)."""
         row = (
-            connection.execute(sa.select(runs).where(runs.c.id == str(run_id), runs.c.org_id == self.org_id))
+            connection.execute(
+                sa.select(*_RUN_INFO, *extra).where(runs.c.id == str(run_id), runs.c.org_id == self.org_id)
+            )
             .mappings()
             .first()
         )
         return self._own(row, "run", run_id)
 
     def run(self, run_id: str) -> RunInfo:
-        with self.engine.connect() as connection:
+        with _reading(self.engine) as connection:
             return _run_info(self._run_row(connection, run_id))
 
     def runs(self, network_id: str | None = None) -> list[RunInfo]:
-        query = sa.select(runs).where(runs.c.org_id == self.org_id).order_by(runs.c.created_at, runs.c.id)
+        query = sa.select(*_RUN_INFO).where(runs.c.org_id == self.org_id).order_by(runs.c.created_at, runs.c.id)
         if network_id is not None:
             query = query.where(runs.c.network_id == network_id)
-        with self.engine.connect() as connection:
+        with _reading(self.engine) as connection:
             rows = connection.execute(query).mappings().all()
         return [_run_info(self._own(row, "run", row["id"])) for row in rows]
 
     def run_result(self, run_id: str) -> str | None:
         """The result JSON of a run (None until it has succeeded)."""
-        with self.engine.connect() as connection:
-            row = self._run_row(connection, run_id)
+        with _reading(self.engine) as connection:
+            row = self._run_row(connection, run_id, runs.c.result_json)
         return None if row["result_json"] is None else str(row["result_json"])
 
     def run_report(self, run_id: str) -> str | None:
         """The HTML report section(s) of a run (None when it has none)."""
-        with self.engine.connect() as connection:
-            row = self._run_row(connection, run_id)
+        with _reading(self.engine) as connection:
+            row = self._run_row(connection, run_id, runs.c.report_html)
         return None if row["report_html"] is None else str(row["report_html"])
 
     def cancel_run(self, run_id: str, *, actor: Principal) -> RunInfo:
@@ -518,7 +562,7 @@ class TenantStore:
 
     def members(self) -> list[dict[str, Any]]:
         query = sa.select(users).where(users.c.org_id == self.org_id).order_by(users.c.id)
-        with self.engine.connect() as connection:
+        with _reading(self.engine) as connection:
             rows = connection.execute(query).mappings().all()
         return [
             {"id": r["id"], "email": r["email"], "role": r["role"], "created_at": _iso(r["created_at"])}
@@ -529,7 +573,7 @@ class TenantStore:
         query = sa.select(api_tokens).where(api_tokens.c.org_id == self.org_id).order_by(api_tokens.c.id)
         if user_id is not None:
             query = query.where(api_tokens.c.user_id == user_id)
-        with self.engine.connect() as connection:
+        with _reading(self.engine) as connection:
             rows = connection.execute(query).mappings().all()
         return [
             {
@@ -563,6 +607,7 @@ class TenantStore:
                 .values(revoked_at=_now())
             )
             _audit(connection, self.org_id, actor.email, "token.revoke", str(token_id))
+        token_cache(self.engine).clear()  # the revoked token stops working at once in this process
 
     def record(self, actor: Principal, action: str, target: str | None = None, **detail: Any) -> None:
         """Append one audit row (for actions that write nothing else, such as a sign-in)."""
@@ -571,7 +616,7 @@ class TenantStore:
 
     def audit(self, limit: int = 500) -> list[dict[str, Any]]:
         query = sa.select(audit).where(audit.c.org_id == self.org_id).order_by(audit.c.id.desc()).limit(limit)
-        with self.engine.connect() as connection:
+        with _reading(self.engine) as connection:
             rows = connection.execute(query).mappings().all()
         return [
             {
@@ -604,8 +649,9 @@ class RunQueue:
     def __init__(self, store: Store) -> None:
         self.engine = store.engine
 
-    def claim(self, worker: str) -> ClaimedRun | None:
-        """Take the oldest queued run and mark it running, atomically: two workers never take the same run."""
+    def claim(self, worker: str, lease: timedelta = LEASE) -> ClaimedRun | None:
+        """Take the oldest queued run and mark it running, atomically: two workers never take the same run. The
+        run is ``worker``'s for ``lease``, renewed by :meth:`renew` while the worker lives."""
         with _transaction(self.engine) as connection:
             row = (
                 connection.execute(
@@ -623,7 +669,9 @@ class RunQueue:
             claimed = connection.execute(
                 sa.update(runs)
                 .where(runs.c.id == row["id"], runs.c.status == "queued")
-                .values(status="running", started_at=_now(), worker=worker[:200], message="started")
+                .values(
+                    status="running", started_at=_now(), worker=worker[:200], message="started", lease_until=_now() + lease
+                )
             ).rowcount
             if claimed != 1:
                 return None
@@ -635,6 +683,17 @@ class RunQueue:
         return ClaimedRun(
             row["id"], row["org_id"], row["analysis"], json.loads(row["options_json"]), network[0], network[1]
         )
+
+    def renew(self, worker_prefix: str, lease: timedelta = LEASE) -> int:
+        """The heartbeat: extend the lease of every running run of the workers named ``worker_prefix...``; how
+        many."""
+        with _transaction(self.engine) as connection:
+            renewed = connection.execute(
+                sa.update(runs)
+                .where(runs.c.status == "running", runs.c.worker.startswith(worker_prefix, autoescape=True))
+                .values(lease_until=_now() + lease)
+            ).rowcount
+        return int(renewed)
 
     def report(self, run_id: str, progress: float, message: str | None = None) -> bool:
         """Record progress (0..1) of a running run; True when its cancellation was asked for."""
@@ -671,28 +730,36 @@ class RunQueue:
             _audit(connection, org_id, "runner", f"run.{status}", run_id)
 
     def recover_interrupted(
-        self, worker_prefix: str | None = None, alive: Callable[[str], bool] | None = None
+        self,
+        worker_prefix: str | None = None,
+        alive: Callable[[str], bool] | None = None,
+        *,
+        lease_expired: bool = False,
     ) -> int:
         """Mark the runs left 'running' (by a process that died) as failed, "interrupted"; how many.
 
         ``worker_prefix`` limits it to the runs of workers whose name starts with it, and ``alive(worker)`` spares
-        the runs of workers still alive (a worker starting on a shared queue recovers only dead workers' runs of
-        its host); None for both recovers every running run (the one embedded runner of a database)."""
+        the runs of workers still alive (a worker starting on a shared queue recovers the dead workers' runs of
+        its host at once); ``lease_expired`` limits it to the runs whose lease ran out (their worker, on any host,
+        stopped renewing it: any worker may recover them). None and False for all recovers every running run."""
         query = sa.select(runs.c.id, runs.c.org_id, runs.c.worker).where(runs.c.status == "running")
         if worker_prefix is not None:
             query = query.where(runs.c.worker.startswith(worker_prefix, autoescape=True))
+        now = _now()
+        expired = sa.or_(runs.c.lease_until.is_(None), runs.c.lease_until < now)
+        if lease_expired:
+            query = query.where(expired)
+        done = 0
         with _transaction(self.engine) as connection:
             rows = [r for r in connection.execute(query).all() if alive is None or not alive(r.worker or "")]
             for run_id, org_id, _ in rows:
-                connection.execute(
-                    sa.update(runs)
-                    .where(runs.c.id == run_id, runs.c.status == "running")
-                    .values(
-                        status="failed",
-                        error="interrupted: the process running it stopped before it finished",
-                        message="interrupted",
-                        finished_at=_now(),
-                    )
-                )
-                _audit(connection, org_id, "runner", "run.interrupted", run_id)
-        return len(rows)
+                update = sa.update(runs).where(runs.c.id == run_id, runs.c.status == "running")
+                if lease_expired:  # a heartbeat committed since the select keeps the run its worker's
+                    update = update.where(expired)
+                changed = connection.execute(
+                    update.values(status="failed", error=INTERRUPTED, message="interrupted", finished_at=now)
+                ).rowcount
+                if changed:
+                    _audit(connection, org_id, "runner", "run.interrupted", run_id)
+                    done += 1
+        return done

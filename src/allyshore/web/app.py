@@ -365,6 +365,8 @@ def run_report(run_id: str, store: Tenant) -> Response:
     if not has_report(run.analysis):
         raise ApiError(404, "not_found", f"the report has no section of a {run.analysis} run")
     html = store.run_report(run_id)
+    if html is None and run.status == "succeeded":  # finished before its analysis had a section
+        raise ApiError(404, "not_found", f"run {run_id} has no report section: run it again to draw one")
     if html is None:
         raise ApiError(409, "not_ready", f"run {run_id} has no report: it is {run.status}")
     return Response(
@@ -454,6 +456,14 @@ async def _carries_nul(request: Request) -> bool:
     return False
 
 
+def _routers_of(module: str) -> APIRouter:
+    """The router of ``allyshore.web.MODULE`` (imported here: its routes import this module)."""
+    import importlib
+
+    found: APIRouter = importlib.import_module(f"allyshore.web.{module}").router
+    return found
+
+
 def create_app(settings: Settings, *, store: Store | None = None, start_runner: bool = True) -> FastAPI:
     """The web application on ``settings.database_url`` (migrated on start), with its embedded runner."""
     opened = store or open_store(settings.database_url, key_file=settings.key_file)
@@ -461,11 +471,14 @@ def create_app(settings: Settings, *, store: Store | None = None, start_runner: 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runner = None
+        from allyshore.web.uploads import sweep_orphans
+
+        sweep_orphans()  # the upload folders a killed server process left
         if start_runner and settings.runner_threads > 0:
             from allyshore.web.runner import Runner
 
             runner = Runner(opened, threads=settings.runner_threads, server=settings.analysis_settings)
-            interrupted = runner.recover(everything=True)
+            interrupted = runner.recover()  # dead processes of this host; expired leases of any
             if interrupted:
                 log.warning("%d run(s) left running by a stopped process marked failed (interrupted)", interrupted)
             runner.start()
@@ -491,6 +504,7 @@ def create_app(settings: Settings, *, store: Store | None = None, start_runner: 
     app.state.sign_in_limit = RateLimit()
     install_pages(app)  # the web pages (allyshore.web.pages), beside the API
     app.include_router(router)
+    app.include_router(_routers_of("origin_routes"))
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:

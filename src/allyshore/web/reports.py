@@ -13,13 +13,26 @@ if TYPE_CHECKING:
 
 
 def _builders(analysis: str) -> tuple[Builder, ...]:
-    from allyshore.report import chokepoints, cost, exposure, origin, resilience, worldmap
+    from allyshore.report import (
+        capacity_match,
+        chokepoints,
+        cost,
+        exposure,
+        origin,
+        resilience,
+        simulation,
+        sourcing_plan,
+        worldmap,
+    )
 
     return {
         "exposure": (worldmap.build, exposure.build, chokepoints.build),
         "stress": (resilience.build,),
         "origin": (origin.build,),
         "cost": (cost.build,),
+        "simulate": (simulation.build,),
+        "optimize": (sourcing_plan.build,),
+        "capacity-match": (capacity_match.build,),
     }.get(analysis, ())
 
 
@@ -36,7 +49,7 @@ def render_run_report(
 
     from allyshore.model.validate import check_network
     from allyshore.report import Report, render_report
-    from allyshore.report.context import CostResults, OriginResults, ReportContext, StressResults
+    from allyshore.report.context import CostResults, OriginResults, PlanResults, ReportContext, StressResults
     from allyshore.report.sections import build_sections
     from allyshore.trust import assess_countries, load_policy
 
@@ -54,6 +67,12 @@ def render_run_report(
         parts["origin"] = OriginResults(network=result)  # type: ignore[arg-type]
     elif analysis == "cost":
         parts["cost"] = CostResults(network=result)  # type: ignore[arg-type]
+    elif analysis == "simulate":
+        parts["simulation"] = result
+    elif analysis == "optimize":
+        parts["plan"] = PlanResults(result=result, frontier_note="a run of the platform draws no frontier")  # type: ignore[arg-type]
+    elif analysis == "capacity-match":
+        parts["capacity_match"] = result
     validation: tuple[Any, ...] | AllyshoreError
     try:
         validation = tuple(check_network(network))

@@ -10,6 +10,7 @@ unless the network is valid.
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePath
@@ -19,6 +20,9 @@ from allyshore.errors import InputError, Problem, ValidationError
 from allyshore.io.limits import ReadLimits
 
 SUFFIXES = (".xlsx", ".json", ".zip")
+#: Each upload is read in a private folder ``PREFIX<pid>-<random>`` of the temporary folder, removed when it is
+#: read; :func:`sweep_orphans` removes those of a process killed meanwhile, when the server starts again.
+UPLOAD_FOLDER_PREFIX = "allyshore-upload-"
 _MB = 1024 * 1024
 #: The web's bounds on one upload (each may be lowered or raised by the server's settings).
 UPLOAD_LIMITS = ReadLimits(
@@ -104,7 +108,7 @@ def read_upload(stream: IO[bytes], filename: str | None, limits: ReadLimits = UP
                 }
             ],
         )
-    with tempfile.TemporaryDirectory(prefix="allyshore-upload-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"{UPLOAD_FOLDER_PREFIX}{os.getpid()}-") as tmp:
         folder = Path(tmp)
         path = folder / f"upload{suffix}"
         size = 0
@@ -140,6 +144,22 @@ def read_upload(stream: IO[bytes], filename: str | None, limits: ReadLimits = UP
         text = canonical.read_text(encoding="utf-8")
     summary = {name: frame.height for name, frame in network.tables.items()}
     return ReadNetwork(name=network_name(label), filename=label, network_json=text, summary=summary)
+
+
+def sweep_orphans(folder: Path | None = None) -> int:
+    """Remove the upload folders (``allyshore-upload-PID-...`` in the temporary folder) that a killed server
+    process left behind (its process is gone); how many. A process's own folders and a live one's are kept."""
+    import shutil
+
+    from allyshore.web.processes import pid_alive
+
+    removed = 0
+    for path in (folder or Path(tempfile.gettempdir())).glob(f"{UPLOAD_FOLDER_PREFIX}*-*"):
+        pid = path.name.removeprefix(UPLOAD_FOLDER_PREFIX).split("-", 1)[0]
+        if path.is_dir() and pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+            removed += 1
+    return removed
 
 
 def network_name(filename: str) -> str:
