@@ -133,7 +133,10 @@ def eight_products() -> NodeGraph:
     items = [f"{kind}{i}" for i in range(1, 9) for kind in ("G", "A")]
     bom = []
     for i in range(1, 9):
-        bom += [{"parent_id": f"G{i}", "child_id": f"A{i}", "quantity": i}, {"parent_id": f"G{i}", "child_id": "R", "quantity": 1}]
+        bom += [
+            {"parent_id": f"G{i}", "child_id": f"A{i}", "quantity": i},
+            {"parent_id": f"G{i}", "child_id": "R", "quantity": 1},
+        ]
         bom += [{"parent_id": f"A{i}", "child_id": c, "quantity": 1} for c in ("R", "Q")]
     return compile_network(
         Network.from_dict(
