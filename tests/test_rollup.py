@@ -170,6 +170,8 @@ def test_levels_keep_each_consumers_entries_together(order: str) -> None:
     labels = [graph.node_label(n) for n in range(graph.n_nodes)]
     levels = calc_levels(graph)
     assert levels.n_levels == 3
+    for index in (levels.bounds, levels.group_bounds, levels.group_start, levels.group_node, levels.edge):
+        assert index.dtype == np.int64  # as Levels declares them (IntArray)
     assert levels.bounds.tolist() == [0, 0, 16, 32]
     assert sorted(levels.group_node.tolist()) == list(range(16))  # each G and A once
     embodied = dict(zip(labels, calc_embodied(levels, np.ones(graph.n_nodes)).tolist(), strict=True))
@@ -221,6 +223,22 @@ def test_requirements_for_the_weekly_demand(levels: Levels) -> None:
     assert by_label(weekly) == pytest.approx(
         {"C/G": 10, "W/G": 10, "P/G": 10, "P/A": 20, "S/R": 60, "S/B": 2.5, "T/B": 7.5}
     )
+
+
+def test_requirements_of_two_demands_at_once(levels: Levels) -> None:
+    """A nodes x 2 ``final``: 10 G at C (as above), and 1 A at P, which needs 3 R. The arrays given are not
+    changed (the sums go into a copy), 1-D or 2-D."""
+    final = np.column_stack([vector(C_G=10.0), vector(P_A=1.0)])
+    given = final.copy()
+    weekly = calc_requirements(levels, final)
+    assert by_label(weekly[:, 0]) == pytest.approx(
+        {"C/G": 10, "W/G": 10, "P/G": 10, "P/A": 20, "S/R": 60, "S/B": 2.5, "T/B": 7.5}
+    )
+    assert by_label(weekly[:, 1]) == {"C/G": 0, "W/G": 0, "P/G": 0, "P/A": 1, "S/R": 3, "S/B": 0, "T/B": 0}
+    assert np.array_equal(final, given)
+    one = vector(C_G=1.0)
+    calc_requirements(levels, one)
+    assert np.array_equal(one, vector(C_G=1.0))
 
 
 def test_requirements_with_an_edge_dropped(levels: Levels) -> None:
