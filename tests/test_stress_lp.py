@@ -533,3 +533,16 @@ def test_the_tolerance_scales_with_the_demand_over_the_horizon(short: float, wee
     )
     model, graph = model_of(network)
     assert model.lose(node(graph, "S/X"), weeks, direct=True).lost_units == pytest.approx(short * weeks, rel=1e-6)
+
+
+def test_down_nodes_given_as_a_list() -> None:
+    """The disrupted nodes may come as any sequence of node numbers: a plain list, an empty one, or whole numbers
+    stored as floats. Single tier: undisrupted 6 + 8 = 14 X a week cover the demand of 10 (TTS unlimited, nothing
+    lost over 5 weeks); B down, 6t + 12 >= 10t gives TTS 3, and over 5 weeks 50 − 30 − 12 = 8 are lost."""
+    model, graph = model_of(single_tier())
+    b = int(node(graph, "B/X")[0])
+    assert model.survive([]).tts_weeks == math.inf  # type: ignore[arg-type]
+    assert model.lose([], 5.0).lost_units == 0.0  # type: ignore[arg-type]
+    assert model.survive([b]).tts_weeks == pytest.approx(3.0)  # type: ignore[arg-type]
+    assert model.survive(np.array([float(b)])).tts_weeks == pytest.approx(3.0)  # type: ignore[arg-type]
+    assert model.lose([b], 5.0, direct=True).lost_units == pytest.approx(8.0)  # type: ignore[arg-type]
