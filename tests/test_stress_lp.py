@@ -394,6 +394,12 @@ def test_a_node_the_baseline_does_not_use(restrict: bool) -> None:
     assert model.survive(node(graph, "U/Y"), explain=False).binding == ()
     assert model.survive(node(graph, "U/Y"), inventory_destroyed=True).tts_weeks == pytest.approx(6.0)
     assert model.solves == solves  # the baseline optimum answered
+    # Over 10 weeks the network loses 100 − 6·10 − 2·10 − 12 = 8 X (40 USD) undisrupted, and U down changes nothing:
+    # the baseline's optimum answers again.
+    assert model.baseline_loss(10.0) == pytest.approx(40.0)
+    idle_loss = model.lose(node(graph, "U/Y"), 10.0)
+    assert (idle_loss.lost_units, idle_loss.lost_profit) == (pytest.approx(8.0), pytest.approx(40.0))
+    assert model.solves == solves
 
 
 @pytest.mark.parametrize("restrict", [False, True])
@@ -546,3 +552,37 @@ def test_down_nodes_given_as_a_list() -> None:
     assert model.survive([b]).tts_weeks == pytest.approx(3.0)  # type: ignore[arg-type]
     assert model.survive(np.array([float(b)])).tts_weeks == pytest.approx(3.0)  # type: ignore[arg-type]
     assert model.lose([b], 5.0, direct=True).lost_units == pytest.approx(8.0)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("restrict", [False, True])
+def test_a_seller_that_loses_its_own_stock(restrict: bool) -> None:
+    """T sells 3 X a week (profit 2) from its own output (4 a week) and 5 in stock; S sells 1 a week and makes 1.
+    T down 2 weeks: with its stock destroyed it meets none of its 3·2 = 6 (12 USD), with its stock kept 5 of them
+    (1 lost, 2 USD); S is not touched. Restricted, both are solved on T's region and certified."""
+    network = Network.from_dict(
+        {
+            "sites": [
+                {"site_id": "T", "country": "US", "kind": "supplier", "ttr_weeks": 2},
+                {"site_id": "S", "country": "CN", "kind": "supplier", "ttr_weeks": 2},
+            ],
+            "items": [{"item_id": "X", "profit_per_unit": 2.0}],
+            "supply": [
+                {"site_id": "T", "item_id": "X", "capacity_per_week": 4, "inventory": 5},
+                {"site_id": "S", "item_id": "X", "capacity_per_week": 1},
+            ],
+            "demand": [
+                {"site_id": "T", "item_id": "X", "units_per_week": 3},
+                {"site_id": "S", "item_id": "X", "units_per_week": 1},
+            ],
+        },
+        name="seller",
+    )
+    model, graph = model_of(network, restrict=restrict)
+    t = node(graph, "T/X")
+    destroyed = model.lose(t, 2.0, inventory_destroyed=True)
+    assert (destroyed.lost_units, destroyed.lost_profit) == (pytest.approx(6.0), pytest.approx(12.0))
+    kept = model.lose(t, 2.0)
+    assert (kept.lost_units, kept.lost_profit) == (pytest.approx(1.0), pytest.approx(2.0))
+    assert model.lose(t, 2.0, inventory_destroyed=True, direct=True).lost_units == pytest.approx(6.0)
+    if restrict:
+        assert model.solves == {"restricted": 2, "full": 0}
