@@ -587,3 +587,15 @@ def test_a_seller_that_loses_its_own_stock(restrict: bool) -> None:
     assert model.lose(t, 2.0, inventory_destroyed=True, direct=True).lost_units == pytest.approx(6.0)
     # Two scenarios from the baseline (the direct solve is not counted), restricted or on the full program.
     assert model.solves == ({"restricted": 2, "full": 0} if restrict else {"restricted": 0, "full": 2})
+
+
+@pytest.mark.parametrize("restrict", [False, True])
+def test_less_than_one_unit_of_stock_destroyed(restrict: bool) -> None:
+    """B holds half a unit. B down: 6t + 0.5 >= 10t gives TTS 0.5 / 4 = 0.125 weeks; with its stock destroyed
+    nothing covers the gap of 4 a week, TTS 0, however small the stock was (undisrupted, 6 + 8 >= 10 sustain the
+    demand, so the restricted solve starts from tau* = 0)."""
+    model, graph = model_of(single_tier_with_stock(0.5), restrict=restrict)
+    b = node(graph, "B/X")
+    assert math.isinf(model.survive(np.zeros(0, dtype=np.int64)).tts_weeks)
+    assert model.survive(b).tts_weeks == pytest.approx(0.125)
+    assert model.survive(b, inventory_destroyed=True).tts_weeks == 0.0
