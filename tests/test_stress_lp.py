@@ -599,3 +599,24 @@ def test_less_than_one_unit_of_stock_destroyed(restrict: bool) -> None:
     assert math.isinf(model.survive(np.zeros(0, dtype=np.int64)).tts_weeks)
     assert model.survive(b).tts_weeks == pytest.approx(0.125)
     assert model.survive(b, inventory_destroyed=True).tts_weeks == 0.0
+
+
+def test_scenarios_on_the_whole_program_are_undone() -> None:
+    """Scenarios solved on the whole program, one after the other at one horizon, each from the bounds the last
+    one left. Multi tier over 2 weeks (20 G demanded at P, 5 G in stock, G from 3 K and 2 M): P down, 20 − 5 = 15
+    G lost; then S down with its 30 K destroyed, P gets no K, so again 15 lost; S down with its stock, 30 K make 10
+    G, 5 lost; nothing down, none lost. The lane over 5 weeks (10 X a week, 20 on the road): the crossing cut, all
+    50 lost; then S down, the 20 on the road arrive, 30 lost; then nothing down, none."""
+    model, graph = model_of(multi_tier())
+    p, s = node(graph, "P/G"), node(graph, "S/K")
+    nothing = np.zeros(0, dtype=np.int64)
+    assert model.lose(p, 2.0).lost_units == pytest.approx(15.0)
+    assert model.lose(s, 2.0, inventory_destroyed=True).lost_units == pytest.approx(15.0)
+    assert model.lose(s, 2.0).lost_units == pytest.approx(5.0)
+    assert model.lose(nothing, 2.0).lost_units == 0.0
+    assert model.solves == {"restricted": 0, "full": 3}  # nothing down: the baseline answers
+    road, graph = model_of(lane(), transit=True)
+    edge = np.flatnonzero(graph.edge_active)
+    assert road.lose(nothing, 5.0, edge).lost_units == pytest.approx(50.0)
+    assert road.lose(node(graph, "S/X"), 5.0).lost_units == pytest.approx(30.0)
+    assert road.lose(nothing, 5.0).lost_units == 0.0
