@@ -620,3 +620,9 @@ def test_scenarios_on_the_whole_program_are_undone() -> None:
     assert road.lose(nothing, 5.0, edge).lost_units == pytest.approx(50.0)
     assert road.lose(node(graph, "S/X"), 5.0).lost_units == pytest.approx(30.0)
     assert road.lose(nothing, 5.0).lost_units == 0.0
+    # Single tier over 10 weeks (100 X demanded): A's lane cut, B's 80 made and 12 in stock leave 8 lost; then B
+    # down, A's 60 (on the lane open again) and B's 12 leave 28.
+    tier, graph = model_of(single_tier())
+    a_lane = np.flatnonzero(graph.edge_supplier == node(graph, "A/X")[0])
+    assert tier.lose(nothing, 10.0, a_lane).lost_units == pytest.approx(8.0)
+    assert tier.lose(node(graph, "B/X"), 10.0).lost_units == pytest.approx(28.0)
