@@ -620,6 +620,11 @@ def test_scenarios_on_the_whole_program_are_undone() -> None:
     assert road.lose(nothing, 5.0, edge).lost_units == pytest.approx(50.0)
     assert road.lose(node(graph, "S/X"), 5.0).lost_units == pytest.approx(30.0)
     assert road.lose(nothing, 5.0).lost_units == 0.0
+    # A quarter of an X a week on the lane (half a unit on the road) over 5 weeks: the cut loses all 1.25, then S
+    # down loses 1.25 − 0.5 = 0.75.
+    little, graph = model_of(lane(demand=0.25), transit=True)
+    assert little.lose(nothing, 5.0, np.flatnonzero(graph.edge_active)).lost_units == pytest.approx(1.25)
+    assert little.lose(node(graph, "S/X"), 5.0).lost_units == pytest.approx(0.75)
     # Single tier over 10 weeks (100 X demanded): A's lane cut, B's 80 made and 12 in stock leave 8 lost; then B
     # down, A's 60 (on the lane open again) and B's 12 leave 28.
     tier, graph = model_of(single_tier())
