@@ -631,3 +631,29 @@ def test_scenarios_on_the_whole_program_are_undone() -> None:
     a_lane = np.flatnonzero(graph.edge_supplier == node(graph, "A/X")[0])
     assert tier.lose(nothing, 10.0, a_lane).lost_units == pytest.approx(8.0)
     assert tier.lose(node(graph, "B/X"), 10.0).lost_units == pytest.approx(28.0)
+
+
+def test_survival_with_a_lane_cut_that_carries_stock() -> None:
+    """Single tier with A's lane 7 days long (6 X on the road). A's lane cut, on the whole program: the 6 on the road
+    are held at the crossing and B alone gives 8t + 12 >= 10t, TTS 6 (the same as A down)."""
+    document = {
+        "sites": [
+            {"site_id": "A", "country": "CN", "kind": "supplier", "ttr_weeks": 3},
+            {"site_id": "B", "country": "VN", "kind": "supplier", "ttr_weeks": 2},
+            {"site_id": "C", "country": "US", "kind": "customer"},
+        ],
+        "items": [{"item_id": "X", "profit_per_unit": 5.0}],
+        "supply": [
+            {"site_id": "A", "item_id": "X", "capacity_per_week": 6},
+            {"site_id": "B", "item_id": "X", "capacity_per_week": 8, "inventory": 12},
+        ],
+        "flows": [
+            {"from_site": "A", "to_site": "C", "item_id": "X", "transit_days": 7},
+            {"from_site": "B", "to_site": "C", "item_id": "X"},
+        ],
+        "demand": [{"site_id": "C", "item_id": "X", "units_per_week": 10}],
+    }
+    model, graph = model_of(Network.from_dict(document, name="lane-a"), transit=True)
+    a_lane = np.flatnonzero(graph.edge_supplier == node(graph, "A/X")[0])
+    assert model.survive(np.zeros(0, dtype=np.int64), a_lane).tts_weeks == pytest.approx(6.0)
+    assert model.solves == {"restricted": 0, "full": 1}
