@@ -634,8 +634,9 @@ def test_scenarios_on_the_whole_program_are_undone() -> None:
 
 
 def test_survival_with_a_lane_cut_that_carries_stock() -> None:
-    """Single tier with A's lane 7 days long (6 X on the road). A's lane cut, on the whole program: the 6 on the road
-    are held at the crossing and B alone gives 8t + 12 >= 10t, TTS 6 (the same as A down)."""
+    """Single tier with A's lane 7 days long: A's share of C's 10 X a week, 10 · 0.5 = 5 X a week, so 5 X on the
+    road. A's lane cut, on the whole program: the 5 on the road are held at the crossing and B alone gives
+    8t + 12 >= 10t, TTS 6 (the same as A down)."""
     document = {
         "sites": [
             {"site_id": "A", "country": "CN", "kind": "supplier", "ttr_weeks": 3},
@@ -656,4 +657,6 @@ def test_survival_with_a_lane_cut_that_carries_stock() -> None:
     model, graph = model_of(Network.from_dict(document, name="lane-a"), transit=True)
     a_lane = np.flatnonzero(graph.edge_supplier == node(graph, "A/X")[0])
     assert model.survive(np.zeros(0, dtype=np.int64), a_lane).tts_weeks == pytest.approx(6.0)
-    assert model.solves == {"restricted": 0, "full": 1}
+    # Then B down, A's lane open again: 6t from A, the 5 on the road and B's 12 give 6t + 17 >= 10t, TTS 4.25.
+    assert model.survive(node(graph, "B/X")).tts_weeks == pytest.approx(4.25)
+    assert model.solves == {"restricted": 0, "full": 2}
