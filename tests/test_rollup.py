@@ -15,6 +15,7 @@ Worked out on paper:
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -125,11 +126,119 @@ def test_levels_of_graphs_without_edges_or_nodes() -> None:
     assert calc_requirements(none, np.zeros(0)).size == 0
 
 
+def eight_products() -> NodeGraph:
+    """Plant P makes G1..G8 and A1..A8 (supply rows G1, A1, G2, A2, ...); S supplies the raw R and Q. Gi is made from
+    i Ai and 1 R, Ai from 1 R and 1 Q: depths R, Q 1, Ai 2, Gi 3, so the entries, sorted by consumer, have consumer
+    depths 3, 3, 2, 2 repeated eight times (32 entries: a sort that is not stable mixes the consumers of a level)."""
+    items = [f"{kind}{i}" for i in range(1, 9) for kind in ("G", "A")]
+    bom = []
+    for i in range(1, 9):
+        bom += [
+            {"parent_id": f"G{i}", "child_id": f"A{i}", "quantity": i},
+            {"parent_id": f"G{i}", "child_id": "R", "quantity": 1},
+        ]
+        bom += [{"parent_id": f"A{i}", "child_id": c, "quantity": 1} for c in ("R", "Q")]
+    return compile_network(
+        Network.from_dict(
+            {
+                "sites": [
+                    {"site_id": "P", "country": "MX", "kind": "plant"},
+                    {"site_id": "S", "country": "CN", "kind": "supplier"},
+                ],
+                "items": [{"item_id": i} for i in [*items, "R", "Q"]],
+                "bom": bom,
+                "supply": [{"site_id": "P", "item_id": i} for i in items]
+                + [{"site_id": "S", "item_id": "R"}, {"site_id": "S", "item_id": "Q"}],
+                "flows": [{"from_site": "S", "to_site": "P", "item_id": i} for i in ("R", "Q")],
+            }
+        )
+    )
+
+
+@pytest.mark.parametrize("order", ["compiled", "shuffled"])
+def test_levels_keep_each_consumers_entries_together(order: str) -> None:
+    """The eight products, with the edges as compiled (sorted by consumer) or reordered (the first edge kept first,
+    the others reversed: a consumer's two edges then come apart). One unit of every node (``own`` all 1) embodies
+    at Ai 1 + 1 + 1 = 3 and at Gi 1 + 3i + 1 = 3i + 2; one of each G needs i Ai, 8 + (1 + ... + 8) = 44 R and
+    36 Q. Each level holds each consumer once."""
+    graph = eight_products()
+    if order == "shuffled":
+        perm = np.concatenate([[0], np.arange(graph.n_edges - 1, 0, -1)])
+        fields = ("edge_consumer", "edge_supplier", "edge_item", "edge_qty", "edge_share", "edge_flow", "edge_active")
+        graph = dataclasses.replace(graph, **{f: getattr(graph, f)[perm] for f in fields})
+        assert not bool(np.all(np.diff(graph.edge_consumer) >= 0))
+    labels = [graph.node_label(n) for n in range(graph.n_nodes)]
+    levels = calc_levels(graph)
+    assert levels.n_levels == 3
+    for index in (levels.bounds, levels.group_bounds, levels.group_start, levels.group_node, levels.edge):
+        assert index.dtype == np.int64  # as Levels declares them (IntArray)
+    assert levels.bounds.tolist() == [0, 0, 16, 32]
+    assert sorted(levels.group_node.tolist()) == list(range(16))  # each G and A once
+    embodied = dict(zip(labels, calc_embodied(levels, np.ones(graph.n_nodes)).tolist(), strict=True))
+    demand = np.array([1.0 if label.startswith("P/G") else 0.0 for label in labels])
+    needed = dict(zip(labels, calc_requirements(levels, demand).tolist(), strict=True))
+    for i in range(1, 9):
+        assert (embodied[f"P/A{i}"], embodied[f"P/G{i}"]) == (3.0, 3.0 * i + 2.0)
+        assert (needed[f"P/A{i}"], needed[f"P/G{i}"]) == (i, 1.0)
+    assert (needed["S/R"], needed["S/Q"]) == (44.0, 36.0)
+
+
+def test_levels_of_a_chain_deeper_than_sixteen_bits_count() -> None:
+    """A chain of 2^15 nodes, node j made from node j - 1 (one of the roll-up's graphs made directly, with the
+    depth of a chain, j + 1, given rather than computed: computing it walks 2^15 levels). The deepest node has
+    depth 2^15, beyond a 16-bit signed integer: levels 2 .. 2^15 hold one entry each, consumers 1 .. 2^15 - 1 in
+    order, so ``bounds`` is 0, 0, 1, ..., 2^15 - 1."""
+    n = 2**15
+    one = compile_network(
+        Network.from_dict(
+            {
+                "sites": [{"site_id": "S", "country": "CN", "kind": "supplier"}],
+                "items": [{"item_id": "A"}],
+                "supply": [{"site_id": "S", "item_id": "A"}],
+            }
+        )
+    )
+    nodes, edges = np.zeros(n, dtype=np.int64), np.zeros(n - 1, dtype=np.int64)
+    chain = dataclasses.replace(
+        one,
+        node_site=nodes,
+        node_item=nodes,
+        edge_consumer=np.arange(1, n),
+        edge_supplier=np.arange(n - 1),
+        edge_item=edges,
+        edge_qty=np.ones(n - 1),
+        edge_share=np.ones(n - 1),
+        edge_flow=edges - 1,
+        edge_active=np.ones(n - 1, dtype=bool),
+    )
+    chain.__dict__["depth"] = np.arange(1, n + 1)  # the cached property, set before it is computed
+    levels = calc_levels(chain)
+    assert levels.n_levels == n
+    assert np.array_equal(levels.group_node, np.arange(1, n))
+    assert np.array_equal(levels.bounds, np.concatenate([[0], np.arange(n)]))
+
+
 def test_requirements_for_the_weekly_demand(levels: Levels) -> None:
     weekly = calc_requirements(levels, vector(C_G=10.0))
     assert by_label(weekly) == pytest.approx(
         {"C/G": 10, "W/G": 10, "P/G": 10, "P/A": 20, "S/R": 60, "S/B": 2.5, "T/B": 7.5}
     )
+
+
+def test_requirements_of_two_demands_at_once(levels: Levels) -> None:
+    """A nodes x 2 ``final``: 10 G at C (as above), and 1 A at P, which needs 3 R. The arrays given are not
+    changed (the sums go into a copy), 1-D or 2-D."""
+    final = np.column_stack([vector(C_G=10.0), vector(P_A=1.0)])
+    given = final.copy()
+    weekly = calc_requirements(levels, final)
+    assert by_label(weekly[:, 0]) == pytest.approx(
+        {"C/G": 10, "W/G": 10, "P/G": 10, "P/A": 20, "S/R": 60, "S/B": 2.5, "T/B": 7.5}
+    )
+    assert by_label(weekly[:, 1]) == {"C/G": 0, "W/G": 0, "P/G": 0, "P/A": 1, "S/R": 3, "S/B": 0, "T/B": 0}
+    assert np.array_equal(final, given)
+    one = vector(C_G=1.0)
+    calc_requirements(levels, one)
+    assert np.array_equal(one, vector(C_G=1.0))
 
 
 def test_requirements_with_an_edge_dropped(levels: Levels) -> None:

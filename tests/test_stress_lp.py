@@ -394,6 +394,12 @@ def test_a_node_the_baseline_does_not_use(restrict: bool) -> None:
     assert model.survive(node(graph, "U/Y"), explain=False).binding == ()
     assert model.survive(node(graph, "U/Y"), inventory_destroyed=True).tts_weeks == pytest.approx(6.0)
     assert model.solves == solves  # the baseline optimum answered
+    # Over 10 weeks the network loses 100 − 6·10 − 2·10 − 12 = 8 X (40 USD) undisrupted, and U down changes nothing:
+    # the baseline's optimum answers again.
+    assert model.baseline_loss(10.0) == pytest.approx(40.0)
+    idle_loss = model.lose(node(graph, "U/Y"), 10.0)
+    assert (idle_loss.lost_units, idle_loss.lost_profit) == (pytest.approx(8.0), pytest.approx(40.0))
+    assert model.solves == solves
 
 
 @pytest.mark.parametrize("restrict", [False, True])
@@ -533,3 +539,124 @@ def test_the_tolerance_scales_with_the_demand_over_the_horizon(short: float, wee
     )
     model, graph = model_of(network)
     assert model.lose(node(graph, "S/X"), weeks, direct=True).lost_units == pytest.approx(short * weeks, rel=1e-6)
+
+
+def test_down_nodes_given_as_a_list() -> None:
+    """The disrupted nodes may come as any sequence of node numbers: a plain list, an empty one, or whole numbers
+    stored as floats. Single tier: undisrupted 6 + 8 = 14 X a week cover the demand of 10 (TTS unlimited, nothing
+    lost over 5 weeks); B down, 6t + 12 >= 10t gives TTS 3, and over 5 weeks 50 − 30 − 12 = 8 are lost."""
+    model, graph = model_of(single_tier())
+    b = int(node(graph, "B/X")[0])
+    assert model.survive([]).tts_weeks == math.inf  # type: ignore[arg-type]
+    assert model.lose([], 5.0).lost_units == 0.0  # type: ignore[arg-type]
+    assert model.survive([b]).tts_weeks == pytest.approx(3.0)  # type: ignore[arg-type]
+    assert model.survive(np.array([float(b)])).tts_weeks == pytest.approx(3.0)  # type: ignore[arg-type]
+    assert model.lose([b], 5.0, direct=True).lost_units == pytest.approx(8.0)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("restrict", [False, True])
+def test_a_seller_that_loses_its_own_stock(restrict: bool) -> None:
+    """T sells 3 X a week (profit 2) from its own output (4 a week) and 5 in stock; S sells 1 a week and makes 1.
+    T down 2 weeks: with its stock destroyed it meets none of its 3·2 = 6 (12 USD), with its stock kept 5 of them
+    (1 lost, 2 USD); S is not touched. Restricted, both are solved on T's region and certified; otherwise on the
+    whole program, and counted."""
+    network = Network.from_dict(
+        {
+            "sites": [
+                {"site_id": "T", "country": "US", "kind": "supplier", "ttr_weeks": 2},
+                {"site_id": "S", "country": "CN", "kind": "supplier", "ttr_weeks": 2},
+            ],
+            "items": [{"item_id": "X", "profit_per_unit": 2.0}],
+            "supply": [
+                {"site_id": "T", "item_id": "X", "capacity_per_week": 4, "inventory": 5},
+                {"site_id": "S", "item_id": "X", "capacity_per_week": 1},
+            ],
+            "demand": [
+                {"site_id": "T", "item_id": "X", "units_per_week": 3},
+                {"site_id": "S", "item_id": "X", "units_per_week": 1},
+            ],
+        },
+        name="seller",
+    )
+    model, graph = model_of(network, restrict=restrict)
+    t = node(graph, "T/X")
+    destroyed = model.lose(t, 2.0, inventory_destroyed=True)
+    assert (destroyed.lost_units, destroyed.lost_profit) == (pytest.approx(6.0), pytest.approx(12.0))
+    kept = model.lose(t, 2.0)
+    assert (kept.lost_units, kept.lost_profit) == (pytest.approx(1.0), pytest.approx(2.0))
+    assert model.lose(t, 2.0, inventory_destroyed=True, direct=True).lost_units == pytest.approx(6.0)
+    # Two scenarios from the baseline (the direct solve is not counted), restricted or on the full program.
+    assert model.solves == ({"restricted": 2, "full": 0} if restrict else {"restricted": 0, "full": 2})
+
+
+@pytest.mark.parametrize("restrict", [False, True])
+def test_less_than_one_unit_of_stock_destroyed(restrict: bool) -> None:
+    """B holds half a unit. B down: 6t + 0.5 >= 10t gives TTS 0.5 / 4 = 0.125 weeks; with its stock destroyed
+    nothing covers the gap of 4 a week, TTS 0, however small the stock was (undisrupted, 6 + 8 >= 10 sustain the
+    demand, so the restricted solve starts from tau* = 0)."""
+    model, graph = model_of(single_tier_with_stock(0.5), restrict=restrict)
+    b = node(graph, "B/X")
+    assert math.isinf(model.survive(np.zeros(0, dtype=np.int64)).tts_weeks)
+    assert model.survive(b).tts_weeks == pytest.approx(0.125)
+    assert model.survive(b, inventory_destroyed=True).tts_weeks == 0.0
+
+
+def test_scenarios_on_the_whole_program_are_undone() -> None:
+    """Scenarios solved on the whole program, one after the other at one horizon, each from the bounds the last
+    one left. Multi tier over 2 weeks (20 G demanded at P, 5 G in stock, G from 3 K and 2 M): P down, 20 − 5 = 15
+    G lost; then S down with its 30 K destroyed, P gets no K, so again 15 lost; S down with its stock, 30 K make 10
+    G, 5 lost; nothing down, none lost. The lane over 5 weeks (10 X a week, 20 on the road): the crossing cut, all
+    50 lost; then S down, the 20 on the road arrive, 30 lost; then nothing down, none."""
+    model, graph = model_of(multi_tier())
+    p, s = node(graph, "P/G"), node(graph, "S/K")
+    nothing = np.zeros(0, dtype=np.int64)
+    assert model.lose(p, 2.0).lost_units == pytest.approx(15.0)
+    assert model.lose(s, 2.0, inventory_destroyed=True).lost_units == pytest.approx(15.0)
+    assert model.lose(s, 2.0).lost_units == pytest.approx(5.0)
+    assert model.lose(nothing, 2.0).lost_units == 0.0
+    assert model.solves == {"restricted": 0, "full": 3}  # nothing down: the baseline answers
+    road, graph = model_of(lane(), transit=True)
+    edge = np.flatnonzero(graph.edge_active)
+    assert road.lose(nothing, 5.0, edge).lost_units == pytest.approx(50.0)
+    assert road.lose(node(graph, "S/X"), 5.0).lost_units == pytest.approx(30.0)
+    assert road.lose(nothing, 5.0).lost_units == 0.0
+    # A quarter of an X a week on the lane (half a unit on the road) over 5 weeks: the cut loses all 1.25, then S
+    # down loses 1.25 − 0.5 = 0.75.
+    little, graph = model_of(lane(demand=0.25), transit=True)
+    assert little.lose(nothing, 5.0, np.flatnonzero(graph.edge_active)).lost_units == pytest.approx(1.25)
+    assert little.lose(node(graph, "S/X"), 5.0).lost_units == pytest.approx(0.75)
+    # Single tier over 10 weeks (100 X demanded): A's lane cut, B's 80 made and 12 in stock leave 8 lost; then B
+    # down, A's 60 (on the lane open again) and B's 12 leave 28.
+    tier, graph = model_of(single_tier())
+    a_lane = np.flatnonzero(graph.edge_supplier == node(graph, "A/X")[0])
+    assert tier.lose(nothing, 10.0, a_lane).lost_units == pytest.approx(8.0)
+    assert tier.lose(node(graph, "B/X"), 10.0).lost_units == pytest.approx(28.0)
+
+
+def test_survival_with_a_lane_cut_that_carries_stock() -> None:
+    """Single tier with A's lane 7 days long: A's share of C's 10 X a week, 10 · 0.5 = 5 X a week, so 5 X on the
+    road. A's lane cut, on the whole program: the 5 on the road are held at the crossing and B alone gives
+    8t + 12 >= 10t, TTS 6 (the same as A down)."""
+    document = {
+        "sites": [
+            {"site_id": "A", "country": "CN", "kind": "supplier", "ttr_weeks": 3},
+            {"site_id": "B", "country": "VN", "kind": "supplier", "ttr_weeks": 2},
+            {"site_id": "C", "country": "US", "kind": "customer"},
+        ],
+        "items": [{"item_id": "X", "profit_per_unit": 5.0}],
+        "supply": [
+            {"site_id": "A", "item_id": "X", "capacity_per_week": 6},
+            {"site_id": "B", "item_id": "X", "capacity_per_week": 8, "inventory": 12},
+        ],
+        "flows": [
+            {"from_site": "A", "to_site": "C", "item_id": "X", "transit_days": 7},
+            {"from_site": "B", "to_site": "C", "item_id": "X"},
+        ],
+        "demand": [{"site_id": "C", "item_id": "X", "units_per_week": 10}],
+    }
+    model, graph = model_of(Network.from_dict(document, name="lane-a"), transit=True)
+    a_lane = np.flatnonzero(graph.edge_supplier == node(graph, "A/X")[0])
+    assert model.survive(np.zeros(0, dtype=np.int64), a_lane).tts_weeks == pytest.approx(6.0)
+    # Then B down, A's lane open again: 6t from A, the 5 on the road and B's 12 give 6t + 17 >= 10t, TTS 4.25.
+    assert model.survive(node(graph, "B/X")).tts_weeks == pytest.approx(4.25)
+    assert model.solves == {"restricted": 0, "full": 2}
