@@ -3,7 +3,7 @@
 Sign-in and sign-out; the networks (list, upload with every problem of an invalid file by file, row and column);
 a network's page (the report's map and exposure summary, a form per analysis, its runs); a run's page (progress
 polled by htmx, cancel); a result's page (the report's sections of the run, as ``GET /api/v1/runs/{id}/report``
-has them); members and tokens. The pages read and write through the same store doors as the API
+has them); members and tokens; origin records and their certificates (:mod:`allyshore.web.record_pages`). The pages read and write through the same store doors as the API
 (:class:`~allyshore.store.tenancy.TenantStore` for the signed-in organisation), so another organisation's id is
 "not found" (404) here too.
 
@@ -573,5 +573,8 @@ def static(name: str) -> Response:
 
 def install(app: FastAPI) -> None:
     """Add the pages to ``app`` (beside the API; not in its OpenAPI document)."""
+    from allyshore.web import record_pages
+
     app.state.page_overviews = {}
     app.include_router(router)
+    app.include_router(record_pages.router)
