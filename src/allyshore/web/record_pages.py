@@ -14,13 +14,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
-from starlette.datastructures import UploadFile
 
 from allyshore.errors import InputError, Problem, ValidationError
 from allyshore.store.sessions import SignedIn
 from allyshore.store.tenant_records import TenantRecords
-from allyshore.web.pages import PageRoute, may_write, posted, render, see, store_of
-from allyshore.web.sessions import check_csrf, current
+from allyshore.web.pages import PageRoute, may_write, posted, posted_file, render, see, store_of
+from allyshore.web.sessions import current
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -54,11 +53,8 @@ async def save_case(request: Request) -> Response:
     from allyshore.web.origin_routes import problem_rows
 
     session = current(request)
-    async with request.form() as form:
-        check_csrf(request, session, form)
-        may_write(session.principal)
-        file = form.get("case")
-        if not isinstance(file, UploadFile) or not file.filename:
+    async with posted_file(request, session, "case") as file:
+        if file is None or not file.filename:
             return _records(request, session, 422, error="Choose an origin case file (JSON) to decide.")
         name = file.filename
         data = await file.read(CASE_LIMIT + 1)
