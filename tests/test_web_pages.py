@@ -28,8 +28,9 @@ from allyshore.store.tenancy import Accounts
 from allyshore.web.forms import FORMS, form_options
 from allyshore.web.pages import PAGE_CSP, STATIC
 from allyshore.web.security import RateLimit
+from test_certify import PARTIES, pdf_text
 from test_web_isolation import app_routes
-from web_fixtures import PASSWORD, Org, Platform, broken_network, sample_path
+from web_fixtures import ORIGIN_CASE, PASSWORD, Org, Platform, broken_network, sample_path
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -211,6 +212,12 @@ PAGE_ROUTES: dict[tuple[str, str], Page] = {
     ("GET", "/tokens"): Page(ANY),
     ("POST", "/tokens"): Page(WRITER, lambda: {"data": {"name": "t"}}),
     ("POST", "/tokens/{token_id}/revoke"): Page(ANY),
+    ("GET", "/origin/records"): Page(ANY),
+    ("POST", "/origin/records"): Page(WRITER, lambda: {"files": {"case": ("case.json", json.dumps(ORIGIN_CASE))}}),
+    ("GET", "/origin/records/{record_id}"): Page(ANY),
+    ("POST", "/origin/records/{record_id}/certificate"): Page(
+        WRITER, lambda: {"data": {"parties": json.dumps(PARTIES)}}
+    ),
     ("GET", "/static/{name}"): Page(PUBLIC),
 }
 
@@ -240,8 +247,14 @@ def test_organisation_b_gets_404_for_every_id_of_organisation_a(
     platform: Platform, browsers: Callable[[Org, str], Browser], role: str
 ) -> None:
     a, b = platform.a, browsers(platform.b, role)
-    ids = {"network_id": a.network_id, "run_id": a.run_id, "token_id": a_token_id(platform, a), "name": "app.css"}
-    secrets = {a.network_id, a.run_id, *a.emails.values()}
+    ids = {
+        "network_id": a.network_id,
+        "run_id": a.run_id,
+        "token_id": a_token_id(platform, a),
+        "record_id": a.record_id,
+        "name": "app.css",
+    }
+    secrets = {a.network_id, a.run_id, a.record_hash, *a.emails.values()}
     for (method, template), page in sorted(PAGE_ROUTES.items()):
         if "{" not in template or page.rule == PUBLIC:
             continue
@@ -252,7 +265,9 @@ def test_organisation_b_gets_404_for_every_id_of_organisation_a(
         absent = request(
             b,
             method,
-            template.format(**{**ids, "network_id": uuid.uuid4().hex, "run_id": "x" * 32, "token_id": 10**9}),
+            template.format(
+                **{**ids, "network_id": uuid.uuid4().hex, "run_id": "x" * 32, "token_id": 10**9, "record_id": 10**9}
+            ),
             page,
         )
         assert absent.status_code == 404  # the same as an id that does not exist
@@ -265,7 +280,8 @@ def test_organisation_b_gets_404_for_every_id_of_organisation_a(
 
 def test_without_a_session_every_page_sends_to_sign_in(platform: Platform) -> None:
     anonymous = TestClient(platform.client.app)
-    ids = {"network_id": platform.a.network_id, "run_id": platform.a.run_id, "token_id": 1, "name": "app.css"}
+    a = platform.a
+    ids = {"network_id": a.network_id, "run_id": a.run_id, "token_id": 1, "record_id": a.record_id, "name": "app.css"}
     for (method, template), page in sorted(PAGE_ROUTES.items()):
         response = request(anonymous, method, template.format(**ids), page)
         if page.rule == PUBLIC:
@@ -282,7 +298,12 @@ def test_every_post_without_the_csrf_token_is_refused_and_changes_nothing(
 ) -> None:
     a = platform.a
     b = browsers(a, "admin")
-    ids = {"network_id": a.network_id, "run_id": a.run_id, "token_id": a_token_id(platform, a)}
+    ids = {
+        "network_id": a.network_id,
+        "run_id": a.run_id,
+        "token_id": a_token_id(platform, a),
+        "record_id": a.record_id,
+    }
     audit_before = len(platform.client.get("/api/v1/audit", headers=a.auth()).json())
     for (method, template), page in sorted(PAGE_ROUTES.items()):
         if method != "POST" or page.rule == PUBLIC:
@@ -436,6 +457,99 @@ def test_an_administrator_adds_a_member_who_then_signs_in(
     assert again.status_code == 422 and "exists already" in again.text
     _, answer = sign_in(platform, email)
     assert answer.status_code == 303
+
+
+# ------------------------------------------------------------------------------------------- origin records
+
+
+def audit_actions(platform: Platform, org: Org) -> list[tuple[str, str | None]]:
+    return [(e["action"], e["target"]) for e in platform.client.get("/api/v1/audit", headers=org.auth()).json()]
+
+
+def test_origin_records_are_listed_shown_and_certified_as_pdf(
+    platform: Platform, browsers: Callable[[Org, str], Browser]
+) -> None:
+    a = platform.a
+    analyst, viewer = browsers(a, "analyst"), browsers(a, "viewer")
+    listed = viewer.client.get("/origin/records")
+    assert listed.status_code == 200
+    assert 'href="/origin/records" aria-current="page"' in listed.text  # in the navigation
+    row = re.search(rf'<td class="num">{a.record_id}</td>(.*?)</tr>', listed.text, re.S)
+    assert row is not None
+    cells = [html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1))]
+    # the case of tests/test_certify.py: RVC net cost (88 - 40) / 88 = 54.5% >= 50%, criterion B
+    assert cells[:3] == ["Good A", "901890", "originating (B)"] and cells[4] == a.record_hash[:12], cells
+    assert 'action="/origin/records"' not in listed.text  # a viewer saves no case
+
+    page = viewer.client.get(f"/origin/records/{a.record_id}")
+    assert page.status_code == 200
+    facts = dict(re.findall(r"<dt>(.*?)</dt><dd[^>]*>(.*?)</dd>", page.text))
+    assert (facts["Verdict"], facts["Criterion"], facts["Regional value content"]) == ("originating", "B", "54.5%")
+    assert facts["Content hash"] == a.record_hash and facts["Verification"] == "verified"
+    assert "(NC 88.00 − VNM 40.00) ÷ NC 88.00 × 100 = 54.5%" in html.unescape(page.text)  # the explanation
+    assert "certificate-form" not in page.text  # a viewer reads records but does not certify
+    assert (
+        viewer.post(f"/origin/records/{a.record_id}/certificate", {"parties": json.dumps(PARTIES)}).status_code == 403
+    )
+
+    form = analyst.client.get(f"/origin/records/{a.record_id}").text
+    for field, label in (("parties", "Parties (JSON)"), ("blanket-from", "From"), ("blanket-to", "To")):
+        assert f'<label for="{field}">{label}</label>' in form and f'id="{field}"' in form
+    body = {"parties": json.dumps(PARTIES), "blanket_from": "2027-01-01", "blanket_to": "2027-12-31"}
+    pdf = analyst.post(f"/origin/records/{a.record_id}/certificate", body)
+    assert pdf.status_code == 200, pdf.text[:500]
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.headers["content-disposition"] == f'attachment; filename="certification-of-origin-{a.record_id}.pdf"'
+    assert pdf.content.startswith(b"%PDF")
+    text = pdf_text(pdf.content)
+    assert f"record {a.record_id}" in text and a.record_hash in text.replace(" ", "")
+    assert "2027-01-01" in text and "2027-12-31" in text
+    assert ("origin.certificate", str(a.record_id)) in audit_actions(platform, a)
+
+
+def test_bad_parties_and_cases_are_shown_on_the_page_and_nothing_is_made(
+    platform: Platform, browsers: Callable[[Org, str], Browser]
+) -> None:
+    a = platform.a
+    analyst = browsers(a, "analyst")
+    path = f"/origin/records/{a.record_id}/certificate"
+    certificates = audit_actions(platform, a).count(("origin.certificate", str(a.record_id)))
+    broken = analyst.post(path, {"parties": "{not json"})
+    assert broken.status_code == 422 and "not valid JSON" in broken.text
+    missing = analyst.post(path, {"parties": json.dumps({"certifier_role": "exporter"})})
+    assert missing.status_code == 422
+    columns = re.findall(r'<td class="code">([^<]*)</td>\s*<td>', missing.text)
+    assert {"certifier", "signature"} <= set(columns), columns  # every problem, by its field
+    # a blanket period of more than 12 months (USMCA Annex 5-A element 8)
+    long = analyst.post(
+        path, {"parties": json.dumps(PARTIES), "blanket_from": "2027-01-01", "blanket_to": "2028-06-30"}
+    )
+    assert long.status_code == 422 and "12 months" in html.unescape(long.text)
+    assert json.dumps(PARTIES) in html.unescape(long.text)  # the form keeps what was typed
+    assert audit_actions(platform, a).count(("origin.certificate", str(a.record_id))) == certificates
+
+    before = [r["id"] for r in platform.client.get("/api/v1/origin/records", headers=a.auth()).json()]
+    bad_case = json.dumps({**ORIGIN_CASE, "materials": [{"id": "x"}]})
+    refused = analyst.post("/origin/records", files={"case": ("bad-case.json", bad_case)})
+    assert refused.status_code == 422 and "bad-case.json was not saved" in refused.text
+    assert re.search(r'<td class="code">materials', refused.text)
+    not_json = analyst.post("/origin/records", files={"case": ("x.json", b"\xff")})
+    assert not_json.status_code == 422 and "not valid JSON" in not_json.text
+    assert [r["id"] for r in platform.client.get("/api/v1/origin/records", headers=a.auth()).json()] == before
+
+
+def test_a_case_uploaded_on_the_page_becomes_a_record_of_the_organisation_only(
+    platform: Platform, browsers: Callable[[Org, str], Browser]
+) -> None:
+    a, b = platform.a, platform.b
+    saved = browsers(a, "analyst").post("/origin/records", files={"case": ("case.json", json.dumps(ORIGIN_CASE))})
+    assert saved.status_code == 303
+    record_id = int(saved.headers["location"].rsplit("/", 1)[1])
+    record = platform.client.get(f"/api/v1/origin/records/{record_id}", headers=a.auth()).json()
+    assert record["inputs"] == ORIGIN_CASE and record["originating"] and record["verified"] is True
+    assert ("origin.record.create", str(record_id)) in audit_actions(platform, a)
+    assert browsers(b, "admin").client.get(f"/origin/records/{record_id}").status_code == 404
+    assert f'/origin/records/{record_id}"' not in browsers(b, "admin").client.get("/origin/records").text
 
 
 def test_a_token_made_on_the_page_is_shown_once_works_and_is_revoked(

@@ -45,13 +45,7 @@ def issue_certification(
     """
     if not record_ids and not cases:
         raise InputError("give at least one saved determination (--record ID) or case file (--case CASE.json)")
-    try:
-        parties_document = json.loads(read_text_file(parties, "parties"))
-    except json.JSONDecodeError as exc:
-        raise ValidationError(
-            [Problem("parties", f"not valid JSON: {exc.msg}", row=exc.lineno, source=str(parties))],
-            what="certification parties",
-        ) from None
+    parties_document = parties_json(read_text_file(parties, "parties"), str(parties))
     determinations: list[Any] = []
     if record_ids or save:
         with open_store(database_url, key_file=key_file) as store:
@@ -64,6 +58,17 @@ def issue_certification(
         determinations, parties_document, blanket_from=blanket_from, blanket_to=blanket_to, source=str(parties)
     )
     return certification, write_certification(certification, out)
+
+
+def parties_json(text: str, source: str) -> Any:
+    """The parties document of a certification from its JSON text (``source`` names it in the problem)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(
+            [Problem("parties", f"not valid JSON: {exc.msg}", row=exc.lineno, source=source)],
+            what="certification parties",
+        ) from None
 
 
 def verified_records(store: Store, record_ids: Sequence[int], *, org_id: int = LOCAL_ORG) -> list[Any]:
@@ -101,4 +106,4 @@ def certify_saved(
     return certification, certificate_pdf(certification)
 
 
-__all__ = ["certify_saved", "issue_certification", "verified_records"]
+__all__ = ["certify_saved", "issue_certification", "parties_json", "verified_records"]

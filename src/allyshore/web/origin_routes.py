@@ -12,6 +12,7 @@ organisation: another organisation's record id is "not found" (404), as a missin
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Any
 
@@ -20,6 +21,8 @@ from pydantic import BaseModel, Field
 
 from allyshore.errors import ValidationError
 from allyshore.origin.certification import PartiesIn
+from allyshore.store import Store
+from allyshore.store.tenancy import Principal
 from allyshore.store.tenant_records import TenantRecords
 from allyshore.web.app import API, ERRORS, ApiError, Caller, Writer, store_of
 
@@ -71,12 +74,47 @@ def _records(request: Request, caller: Caller) -> TenantRecords:
     return TenantRecords(store_of(request), caller.org_id)
 
 
-def _problems(exc: ValidationError, what: str) -> ApiError:
-    problems = [
+def problem_rows(exc: ValidationError) -> list[dict[str, Any]]:
+    """Each problem of ``exc`` by file, row and column, with its fix (as the API and the pages show them)."""
+    return [
         {"file": p.source or p.table, "row": p.row, "column": p.column, "message": p.message, "hint": p.hint}
         for p in exc.problems
     ]
-    return ApiError(422, f"invalid_{what}", str(exc), problems)
+
+
+def _problems(exc: ValidationError, what: str) -> ApiError:
+    return ApiError(422, f"invalid_{what}", str(exc), problem_rows(exc))
+
+
+def certify_record(
+    store: Store,
+    principal: Principal,
+    record_id: int,
+    parties: PartiesIn | Mapping[str, Any],
+    *,
+    blanket_from: date | str | None = None,
+    blanket_to: date | str | None = None,
+) -> bytes:
+    """The PDF of the USMCA certification of one of the organisation's records (as ``allyshore origin certify
+    --record ID``; the store's chain verified first), its making audited (``origin.certificate``). NotFoundError
+    for another organisation's record id, before anything else; ValidationError with the problems."""
+    from allyshore.certify_records import certify_saved
+    from allyshore.store.tenancy import TenantStore
+
+    TenantRecords(store, principal.org_id).record(record_id)
+    _, pdf = certify_saved(
+        store, [record_id], parties, org_id=principal.org_id, blanket_from=blanket_from, blanket_to=blanket_to
+    )
+    TenantStore(store, principal.org_id).record(principal, "origin.certificate", str(record_id))
+    return pdf
+
+
+def certificate_response(record_id: int, pdf: bytes) -> Response:
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="certification-of-origin-{record_id}.pdf"'},
+    )
 
 
 @router.get("/records", response_model=list[RecordSummaryOut])
@@ -115,25 +153,15 @@ def create_record(body: RecordIn, request: Request, response: Response, caller: 
 def certificate(record_id: int, body: CertificateIn, request: Request, caller: Writer) -> Response:
     """The USMCA certification of origin of a saved record, as PDF (the store's chain is verified first; a record
     that fails verification, or a good that is not originating, is refused with 422 and the problems)."""
-    from allyshore.certify_records import certify_saved
-    from allyshore.store.tenancy import TenantStore
-
-    records = _records(request, caller)
-    records.record(record_id)  # 404 before anything else for another organisation's id
     try:
-        _, pdf = certify_saved(
-            records.store,
-            [record_id],
+        pdf = certify_record(
+            store_of(request),
+            caller,
+            record_id,
             body.parties,
-            org_id=caller.org_id,
             blanket_from=body.blanket_from,
             blanket_to=body.blanket_to,
         )
     except ValidationError as exc:
         raise _problems(exc, "certification") from None
-    TenantStore(records.store, caller.org_id).record(caller, "origin.certificate", str(record_id))
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="certification-of-origin-{record_id}.pdf"'},
-    )
+    return certificate_response(record_id, pdf)

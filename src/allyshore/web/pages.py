@@ -3,7 +3,7 @@
 Sign-in and sign-out; the networks (list, upload with every problem of an invalid file by file, row and column);
 a network's page (the report's map and exposure summary, a form per analysis, its runs); a run's page (progress
 polled by htmx, cancel); a result's page (the report's sections of the run, as ``GET /api/v1/runs/{id}/report``
-has them); members and tokens. The pages read and write through the same store doors as the API
+has them); members and tokens; origin records and their certificates (:mod:`allyshore.web.record_pages`). The pages read and write through the same store doors as the API
 (:class:`~allyshore.store.tenancy.TenantStore` for the signed-in organisation), so another organisation's id is
 "not found" (404) here too.
 
@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -173,6 +174,17 @@ async def posted(request: Request) -> tuple[SignedIn, FormData]:
     return session, form
 
 
+@asynccontextmanager
+async def posted_file(request: Request, session: SignedIn, field: str) -> AsyncIterator[UploadFile | None]:
+    """The file ``field`` of a writer's multipart POST (None when no file was chosen), its CSRF token and the
+    writer's role checked first; the form's files are closed when the block ends."""
+    async with request.form() as form:
+        check_csrf(request, session, form)
+        may_write(session.principal)
+        file = form.get(field)
+        yield file if isinstance(file, UploadFile) and file.filename else None
+
+
 def may_write(principal: Principal) -> None:
     if not principal.can_write:
         raise PageError(403, "Not allowed", "Your role can read but not change this (ask an administrator).")
@@ -265,11 +277,8 @@ async def upload(request: Request) -> Response:
     from allyshore.web.uploads import UPLOAD_LIMITS, InvalidUpload, UploadTooLarge, read_upload
 
     session = current(request)
-    async with request.form() as form:
-        check_csrf(request, session, form)
-        may_write(session.principal)
-        file = form.get("file")
-        if not isinstance(file, UploadFile) or not file.filename:
+    async with posted_file(request, session, "file") as file:
+        if file is None or not file.filename:
             return _networks(request, session, 422, error="Choose a network file to upload.")
         try:
             read = read_upload(file.file, file.filename, request.app.state.settings.upload_limits or UPLOAD_LIMITS)
@@ -573,5 +582,8 @@ def static(name: str) -> Response:
 
 def install(app: FastAPI) -> None:
     """Add the pages to ``app`` (beside the API; not in its OpenAPI document)."""
+    from allyshore.web import record_pages
+
     app.state.page_overviews = {}
     app.include_router(router)
+    app.include_router(record_pages.router)
