@@ -113,6 +113,7 @@ FORMS: tuple[AnalysisForm, ...] = (
             Option("min-trusted-share", "Least trusted share (0 to 1)", "number"),
             Option("max-changes", "Most changes", "number", step="1"),
             Option("no-adversary", "No adversary sources", "checkbox"),
+            Option("require-capacity", "Leave out candidates with no capacity", "checkbox"),
             Option("resilience", "Keep output when a site is lost", "checkbox"),
         ),
     ),
