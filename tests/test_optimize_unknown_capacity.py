@@ -6,7 +6,9 @@ and ``require_capacity`` leaves it out. Networks of test_optimize_golden (one co
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
+import polars as pl
 import pytest
 
 from allyshore.optimize import optimize
@@ -41,5 +43,17 @@ def test_a_candidate_with_a_capacity_is_not_listed() -> None:
     listed, and A ships at its capacity, a share of 60 / 100, the rest from a dearer source."""
     net = network(active="B", capacity={"A": 60.0})
     result = optimize(net, as_of=AS_OF)
+    assert {u["site_id"] for u in result.unknown_capacity} == {"M"}
+    assert shares(result)["A"] == pytest.approx(60 / 100)
+
+
+def test_a_capacity_on_the_site_makes_the_candidate_known_too() -> None:
+    """The site's capacity_per_week (shared by its items) counts as a known capacity as well: A's site at 60 a week
+    leaves only M listed, and A ships at most 60 of the 100 a week K needs."""
+    net = network(active="B")
+    sites = net.sites.with_columns(
+        pl.when(pl.col("site_id") == "A").then(60.0).otherwise(None).cast(pl.Float64).alias("capacity_per_week")
+    )
+    result = optimize(replace(net, tables={**net.tables, "sites": sites}), as_of=AS_OF)
     assert {u["site_id"] for u in result.unknown_capacity} == {"M"}
     assert shares(result)["A"] == pytest.approx(60 / 100)
